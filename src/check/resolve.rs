@@ -1,0 +1,1659 @@
+//! Phase 2 (names) and phase 3 (flow) of the checker.
+
+use super::names::{is_pascal_case, is_snake_case, to_pascal_case, to_snake_case};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::ir::types::{parse_type, TypeSyntax};
+use crate::ir::*;
+use crate::model::ast::*;
+use crate::model::load::Loaded;
+use crate::model::yaml::{Node, Span};
+use crate::source::SourceMap;
+use crate::suggest::did_you_mean;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What resolution produced: a model (complete only when `names` has no errors),
+/// the name-phase findings and the flow-phase findings.
+pub(super) struct Resolved {
+    pub model: Model,
+    pub names: Diagnostics,
+    pub flow: Diagnostics,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Element {
+    Type(TypeId),
+    Aggregate(AggregateId),
+    Command(CommandId),
+    Event(EventId),
+    Policy(PolicyId),
+    ReadModel(ReadModelId),
+}
+
+impl Element {
+    fn kind(self) -> &'static str {
+        match self {
+            Element::Type(_) => "a type",
+            Element::Aggregate(_) => "an aggregate",
+            Element::Command(_) => "a command",
+            Element::Event(_) => "an event",
+            Element::Policy(_) => "a policy",
+            Element::ReadModel(_) => "a read model",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Participant {
+    Actor(ActorId),
+    External(ExternalId),
+}
+
+/// The namespace of one context: every PascalCase element shares it, because they
+/// all become Rust items of one crate.
+#[derive(Default)]
+struct Scope {
+    names: BTreeMap<String, (Element, Span)>,
+}
+
+struct Resolver<'a> {
+    sources: &'a SourceMap,
+    names: Diagnostics,
+    flow: Diagnostics,
+    model: Model,
+    participants: BTreeMap<String, (Participant, Span)>,
+    context_ids: BTreeMap<String, ContextId>,
+    scopes: Vec<Scope>,
+    /// Where each event's `published: true` is written, for SC045.
+    published_spans: BTreeMap<EventId, Span>,
+}
+
+pub(super) fn resolve(loaded: &Loaded) -> Resolved {
+    let mut resolver = Resolver {
+        sources: &loaded.sources,
+        names: Diagnostics::default(),
+        flow: Diagnostics::default(),
+        model: Model {
+            system: String::new(),
+            description: None,
+            actors: Vec::new(),
+            externals: Vec::new(),
+            contexts: Vec::new(),
+            types: Vec::new(),
+            aggregates: Vec::new(),
+            commands: Vec::new(),
+            events: Vec::new(),
+            policies: Vec::new(),
+            read_models: Vec::new(),
+            scenarios: Vec::new(),
+            hotspots: Vec::new(),
+            graph: FlowGraph::default(),
+        },
+        participants: BTreeMap::new(),
+        context_ids: BTreeMap::new(),
+        scopes: Vec::new(),
+        published_spans: BTreeMap::new(),
+    };
+    resolver.run(&loaded.ast);
+    Resolved {
+        model: resolver.model,
+        names: resolver.names,
+        flow: resolver.flow,
+    }
+}
+
+fn text(value: &Option<Sp<String>>) -> Option<String> {
+    value.as_ref().map(|v| v.value.clone())
+}
+
+fn node_to_json(node: &Node) -> serde_json::Value {
+    match node {
+        Node::Null => serde_json::Value::Null,
+        Node::Bool(b) => serde_json::Value::Bool(*b),
+        Node::Int(i) => serde_json::Value::from(*i),
+        Node::Float(f) => serde_json::Number::from_f64(*f)
+            .map_or(serde_json::Value::Null, serde_json::Value::Number),
+        Node::Str(s) => serde_json::Value::String(s.clone()),
+        Node::Seq(items) => items.iter().map(|i| node_to_json(&i.value)).collect(),
+        Node::Map(entries) => serde_json::Value::Object(
+            entries
+                .iter()
+                .map(|(k, v)| (k.value.clone(), node_to_json(&v.value)))
+                .collect(),
+        ),
+    }
+}
+
+impl Resolver<'_> {
+    fn run(&mut self, ast: &ModelAst) {
+        self.system(ast);
+        for file in &ast.files {
+            for actor in &file.actors {
+                self.pascal(&actor.name, "actor");
+                let id = ActorId(self.model.actors.len() as u32);
+                if self.declare_participant(&actor.name, Participant::Actor(id)) {
+                    self.model.actors.push(Actor {
+                        name: actor.name.value.clone(),
+                        description: text(&actor.description),
+                        span: actor.name.span,
+                    });
+                }
+            }
+            for external in &file.externals {
+                self.pascal(&external.name, "external system");
+                let id = ExternalId(self.model.externals.len() as u32);
+                if self.declare_participant(&external.name, Participant::External(id)) {
+                    self.model.externals.push(External {
+                        name: external.name.value.clone(),
+                        description: text(&external.description),
+                        span: external.name.span,
+                    });
+                }
+            }
+        }
+        // Declare every context and its elements first, so references can point
+        // forwards and across files.
+        let mut contexts: Vec<&ContextAst> = Vec::new();
+        for file in &ast.files {
+            for context in &file.contexts {
+                if self.declare_context(context) {
+                    contexts.push(context);
+                }
+            }
+        }
+        for (index, context) in contexts.iter().enumerate() {
+            self.declare_elements(ContextId(index as u32), context);
+        }
+        for (index, context) in contexts.iter().enumerate() {
+            self.resolve_context(ContextId(index as u32), context);
+        }
+        self.recursive_types();
+        for (index, context) in contexts.iter().enumerate() {
+            let id = ContextId(index as u32);
+            for scenario in &context.scenarios {
+                self.scenario(id, scenario);
+            }
+            for hotspot in &context.hotspots {
+                self.hotspot(Some(id), hotspot);
+            }
+        }
+        for file in &ast.files {
+            for hotspot in &file.hotspots {
+                self.hotspot(None, hotspot);
+            }
+        }
+        self.build_graph();
+        self.flow_rules();
+    }
+
+    fn system(&mut self, ast: &ModelAst) {
+        let systems: Vec<&Name> = ast.files.iter().filter_map(|f| f.system.as_ref()).collect();
+        match systems.as_slice() {
+            [] => {
+                if let Some(first) = ast.files.first() {
+                    self.names.push(
+                        Diagnostic::new(
+                            Code::MissingKey,
+                            Span {
+                                file: first.file,
+                                start: 0,
+                                len: 0,
+                            },
+                            "the model has no `system` name",
+                        )
+                        .label("`system` is required once per model")
+                        .help("add `system: YourSystemName` to one file of the model"),
+                    );
+                }
+            }
+            [first, rest @ ..] => {
+                self.model.system = first.value.clone();
+                self.pascal(first, "system");
+                for other in rest {
+                    self.names.push(
+                        Diagnostic::new(
+                            Code::DuplicateName,
+                            other.span,
+                            "the model names its `system` twice",
+                        )
+                        .label("second `system`")
+                        .secondary(first.span, "first `system` here")
+                        .help("keep `system:` in one file of the model only"),
+                    );
+                }
+            }
+        }
+        self.model.description = ast.files.iter().find_map(|f| text(&f.description));
+    }
+
+    fn pascal(&mut self, name: &Name, kind: &str) {
+        if !is_pascal_case(&name.value) {
+            let fixed = to_pascal_case(&name.value);
+            let help = if fixed.is_empty() || !is_pascal_case(&fixed) {
+                format!("{kind} names start with a capital letter and hold only letters and digits")
+            } else {
+                format!("write `{fixed}`")
+            };
+            self.names.push(
+                Diagnostic::new(
+                    Code::InvalidName,
+                    name.span,
+                    format!("{kind} name `{}` is not PascalCase", name.value),
+                )
+                .label("expected PascalCase, like `OrderPlaced`")
+                .help(help),
+            );
+        }
+    }
+
+    fn snake(&mut self, name: &Name, kind: &str) {
+        if !is_snake_case(&name.value) {
+            let fixed = to_snake_case(&name.value);
+            let help = if fixed.is_empty() || !is_snake_case(&fixed) {
+                format!(
+                    "{kind} names are lowercase ASCII words joined by `_`, starting with a letter"
+                )
+            } else {
+                format!("write `{fixed}`")
+            };
+            self.names.push(
+                Diagnostic::new(
+                    Code::InvalidName,
+                    name.span,
+                    format!("{kind} name `{}` is not snake_case", name.value),
+                )
+                .label("expected snake_case, like `order_lines`")
+                .help(help),
+            );
+        }
+    }
+
+    fn duplicate(&mut self, name: &Name, first: Span, what: &str) {
+        self.names.push(
+            Diagnostic::new(
+                Code::DuplicateName,
+                name.span,
+                format!("`{}` is defined twice {what}", name.value),
+            )
+            .label("defined again here")
+            .secondary(first, format!("`{}` first defined here", name.value))
+            .help("rename one of them, or remove the second definition"),
+        );
+    }
+
+    fn declare_participant(&mut self, name: &Name, participant: Participant) -> bool {
+        if let Some((_, first)) = self.participants.get(&name.value) {
+            let first = *first;
+            self.duplicate(name, first, "among actors and external systems");
+            return false;
+        }
+        self.participants
+            .insert(name.value.clone(), (participant, name.span));
+        true
+    }
+
+    fn declare_context(&mut self, context: &ContextAst) -> bool {
+        self.snake(&context.name, "context");
+        if let Some(first) = self.context_ids.get(&context.name.value) {
+            let first = self.model.contexts[first.index()].span;
+            self.duplicate(&context.name, first, "as a context");
+            return false;
+        }
+        let id = ContextId(self.model.contexts.len() as u32);
+        self.context_ids.insert(context.name.value.clone(), id);
+        self.model.contexts.push(Context {
+            name: context.name.value.clone(),
+            description: text(&context.description),
+            types: Vec::new(),
+            aggregates: Vec::new(),
+            policies: Vec::new(),
+            read_models: Vec::new(),
+            scenarios: Vec::new(),
+            span: context.name.span,
+        });
+        self.scopes.push(Scope::default());
+        true
+    }
+
+    fn declare(&mut self, context: ContextId, name: &Name, element: Element, kind: &str) -> bool {
+        self.pascal(name, kind);
+        let scope = &self.scopes[context.index()];
+        if let Some((_, first)) = scope.names.get(&name.value) {
+            let first = *first;
+            let context_name = self.model.contexts[context.index()].name.clone();
+            self.duplicate(name, first, &format!("in context `{context_name}`"));
+            return false;
+        }
+        self.scopes[context.index()]
+            .names
+            .insert(name.value.clone(), (element, name.span));
+        true
+    }
+
+    fn declare_elements(&mut self, context: ContextId, ast: &ContextAst) {
+        for ty in &ast.types {
+            let id = TypeId(self.model.types.len() as u32);
+            if self.declare(context, &ty.name, Element::Type(id), "type") {
+                self.model.types.push(NamedType {
+                    name: ty.name.value.clone(),
+                    context,
+                    description: text(&ty.description),
+                    kind: NamedTypeKind::Enum(Vec::new()),
+                });
+                self.model.contexts[context.index()].types.push(id);
+            }
+        }
+        for aggregate in &ast.aggregates {
+            let id = AggregateId(self.model.aggregates.len() as u32);
+            if !self.declare(
+                context,
+                &aggregate.name,
+                Element::Aggregate(id),
+                "aggregate",
+            ) {
+                continue;
+            }
+            self.model.aggregates.push(Aggregate {
+                name: aggregate.name.value.clone(),
+                context,
+                description: text(&aggregate.description),
+                id: Field {
+                    name: aggregate.id.name.value.clone(),
+                    ty: TypeRef::Primitive(Primitive::Uuid),
+                    description: None,
+                    implicit: true,
+                },
+                persistence: aggregate.persistence.value,
+                state: Vec::new(),
+                commands: Vec::new(),
+                events: Vec::new(),
+                span: aggregate.name.span,
+            });
+            self.model.contexts[context.index()].aggregates.push(id);
+            for command in &aggregate.commands {
+                let command_id = CommandId(self.model.commands.len() as u32);
+                if self.declare(
+                    context,
+                    &command.name,
+                    Element::Command(command_id),
+                    "command",
+                ) {
+                    self.model.commands.push(Command {
+                        name: command.name.value.clone(),
+                        context,
+                        aggregate: id,
+                        description: text(&command.description),
+                        issued_by: Vec::new(),
+                        fields: Vec::new(),
+                        emits: Vec::new(),
+                        errors: Vec::new(),
+                        span: command.name.span,
+                    });
+                    self.model.aggregates[id.index()].commands.push(command_id);
+                }
+            }
+            for event in &aggregate.events {
+                let event_id = EventId(self.model.events.len() as u32);
+                if self.declare(context, &event.name, Element::Event(event_id), "event") {
+                    self.model.events.push(Event {
+                        name: event.name.value.clone(),
+                        context,
+                        aggregate: id,
+                        description: text(&event.description),
+                        version: u32::try_from(event.version.value).unwrap_or(u32::MAX),
+                        published: event.published.value,
+                        fields: Vec::new(),
+                        span: event.name.span,
+                    });
+                    if event.published.value {
+                        self.published_spans.insert(event_id, event.published.span);
+                    }
+                    self.model.aggregates[id.index()].events.push(event_id);
+                }
+            }
+        }
+        for policy in &ast.policies {
+            let id = PolicyId(self.model.policies.len() as u32);
+            if self.declare(context, &policy.name, Element::Policy(id), "policy") {
+                self.model.policies.push(Policy {
+                    name: policy.name.value.clone(),
+                    context,
+                    description: text(&policy.description),
+                    on: Vec::new(),
+                    issues: None,
+                    calls: None,
+                    span: policy.name.span,
+                });
+                self.model.contexts[context.index()].policies.push(id);
+            }
+        }
+        for read_model in &ast.read_models {
+            let id = ReadModelId(self.model.read_models.len() as u32);
+            if self.declare(
+                context,
+                &read_model.name,
+                Element::ReadModel(id),
+                "read model",
+            ) {
+                self.model.read_models.push(ReadModel {
+                    name: read_model.name.value.clone(),
+                    context,
+                    description: text(&read_model.description),
+                    key: read_model
+                        .key
+                        .as_ref()
+                        .map_or_else(String::new, |k| k.value.clone()),
+                    from: Vec::new(),
+                    fields: Vec::new(),
+                    span: read_model.name.span,
+                });
+                self.model.contexts[context.index()].read_models.push(id);
+            }
+        }
+    }
+
+    /// The element a declaration in `context` got, if it was not a duplicate.
+    fn declared(&self, context: ContextId, name: &Name) -> Option<Element> {
+        self.scopes[context.index()]
+            .names
+            .get(&name.value)
+            .filter(|(_, span)| *span == name.span)
+            .map(|(element, _)| *element)
+    }
+
+    fn resolve_context(&mut self, context: ContextId, ast: &ContextAst) {
+        for ty in &ast.types {
+            let Some(Element::Type(id)) = self.declared(context, &ty.name) else {
+                continue;
+            };
+            let kind = match &ty.kind {
+                TypeKindAst::Record(fields) => NamedTypeKind::Record(self.fields(context, fields)),
+                TypeKindAst::Enum(variants, span) => {
+                    if variants.is_empty() {
+                        self.names.push(
+                            Diagnostic::new(
+                                Code::EmptyEnum,
+                                *span,
+                                format!("enum `{}` has no variants", ty.name.value),
+                            )
+                            .label("no variants")
+                            .help("list its variants, like `enum: [Pending, Paid]`"),
+                        );
+                    }
+                    let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+                    for variant in variants {
+                        self.pascal(variant, "enum variant");
+                        if let Some(first) = seen.get(&variant.value) {
+                            let first = *first;
+                            self.duplicate(variant, first, &format!("in enum `{}`", ty.name.value));
+                        } else {
+                            seen.insert(variant.value.clone(), variant.span);
+                        }
+                    }
+                    NamedTypeKind::Enum(variants.iter().map(|v| v.value.clone()).collect())
+                }
+            };
+            self.model.types[id.index()].kind = kind;
+        }
+        for aggregate in &ast.aggregates {
+            let Some(Element::Aggregate(id)) = self.declared(context, &aggregate.name) else {
+                continue;
+            };
+            self.aggregate(context, id, aggregate);
+        }
+        for policy in &ast.policies {
+            let Some(Element::Policy(id)) = self.declared(context, &policy.name) else {
+                continue;
+            };
+            self.policy(context, id, policy);
+        }
+        for read_model in &ast.read_models {
+            let Some(Element::ReadModel(id)) = self.declared(context, &read_model.name) else {
+                continue;
+            };
+            self.read_model(context, id, read_model);
+        }
+    }
+
+    fn fields(&mut self, context: ContextId, fields: &[FieldAst]) -> Vec<Field> {
+        let mut resolved = Vec::new();
+        for field in fields {
+            self.snake(&field.name, "field");
+            if let Some(ty) = self.type_ref(context, &field.ty) {
+                resolved.push(Field {
+                    name: field.name.value.clone(),
+                    ty,
+                    description: text(&field.description),
+                    implicit: false,
+                });
+            }
+        }
+        resolved
+    }
+
+    /// Byte offset of a type expression's text inside its YAML scalar (quotes skipped).
+    fn expression_base(&self, ty: &Sp<String>) -> u32 {
+        let file = self.sources.file(ty.span.file);
+        let first = file.text.as_bytes().get(ty.span.start as usize).copied();
+        ty.span.start + u32::from(matches!(first, Some(b'"' | b'\'')))
+    }
+
+    fn type_ref(&mut self, context: ContextId, ty: &Sp<String>) -> Option<TypeRef> {
+        let base = self.expression_base(ty);
+        match parse_type(&ty.value) {
+            Ok(syntax) => self.resolve_syntax(context, &syntax, ty, base),
+            Err(error) => {
+                let span = Span {
+                    file: ty.span.file,
+                    start: base + error.offset as u32,
+                    len: error.len.max(1) as u32,
+                };
+                self.names.push(
+                    Diagnostic::new(
+                        Code::BadTypeExpression,
+                        span,
+                        format!("invalid type `{}`: {}", ty.value, error.message),
+                    )
+                    .label("here")
+                    .help("types are `string`, `uuid`, …, a type name, `T?`, `[T]` or `map<string, T>`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn resolve_syntax(
+        &mut self,
+        context: ContextId,
+        syntax: &TypeSyntax,
+        ty: &Sp<String>,
+        base: u32,
+    ) -> Option<TypeRef> {
+        match syntax {
+            TypeSyntax::List(inner) => self
+                .resolve_syntax(context, inner, ty, base)
+                .map(|t| TypeRef::List(Box::new(t))),
+            TypeSyntax::Optional(inner) => self
+                .resolve_syntax(context, inner, ty, base)
+                .map(|t| TypeRef::Optional(Box::new(t))),
+            TypeSyntax::Map(inner) => self
+                .resolve_syntax(context, inner, ty, base)
+                .map(|t| TypeRef::Map(Box::new(t))),
+            TypeSyntax::Name { name, offset } => {
+                if let Some(primitive) = Primitive::parse(name) {
+                    return Some(TypeRef::Primitive(primitive));
+                }
+                let span = Span {
+                    file: ty.span.file,
+                    start: base + *offset as u32,
+                    len: name.len() as u32,
+                };
+                if let Some((other, _)) = name.split_once('.') {
+                    self.names.push(
+                        Diagnostic::new(
+                            Code::UnresolvedReference,
+                            span,
+                            format!("type `{name}` belongs to context `{other}`; types are private to their context"),
+                        )
+                        .label("not visible here")
+                        .help("define the value type in this context too: bounded contexts do not share a model, they exchange events"),
+                    );
+                    return None;
+                }
+                match self.scopes[context.index()].names.get(name.as_str()) {
+                    Some((Element::Type(id), _)) => Some(TypeRef::Named(*id)),
+                    Some((other, _)) => {
+                        let other = *other;
+                        self.names.push(
+                            Diagnostic::new(
+                                Code::UnresolvedReference,
+                                span,
+                                format!("`{name}` is {}, not a type", other.kind()),
+                            )
+                            .label("not a type")
+                            .help(format!(
+                                "a field's type is a primitive or a type under `types:`; to carry {}'s data, define a record type",
+                                other.kind()
+                            )),
+                        );
+                        None
+                    }
+                    None => {
+                        let types: Vec<String> = self.scopes[context.index()]
+                            .names
+                            .iter()
+                            .filter(|(_, (e, _))| matches!(e, Element::Type(_)))
+                            .map(|(n, _)| n.clone())
+                            .collect();
+                        let candidates = Primitive::ALL
+                            .iter()
+                            .map(|(n, _)| *n)
+                            .chain(types.iter().map(String::as_str));
+                        let help = did_you_mean(name, candidates).unwrap_or_else(|| {
+                            format!(
+                                "define `{name}` under this context's `types:`, or use a primitive: {}",
+                                Primitive::ALL
+                                    .iter()
+                                    .map(|(n, _)| *n)
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        });
+                        let context_name = &self.model.contexts[context.index()].name;
+                        self.names.push(
+                            Diagnostic::new(
+                                Code::UnresolvedReference,
+                                span,
+                                format!("unknown type `{name}` in context `{context_name}`"),
+                            )
+                            .label("no such type")
+                            .help(help),
+                        );
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    /// The fields of a command or event with the aggregate id first. A declared id
+    /// field must have the id's type.
+    fn message_fields(
+        &mut self,
+        context: ContextId,
+        aggregate: AggregateId,
+        id_ast: &IdAst,
+        owner: &Name,
+        fields: &[FieldAst],
+    ) -> Vec<Field> {
+        let id = self.model.aggregates[aggregate.index()].id.clone();
+        let resolved = self.fields(context, fields);
+        for (field, ast) in resolved.iter().zip(
+            fields
+                .iter()
+                .filter(|f| resolved.iter().any(|r| r.name == f.name.value)),
+        ) {
+            if field.name == id.name && field.ty != id.ty {
+                self.names.push(
+                    Diagnostic::new(
+                        Code::IdFieldConflict,
+                        ast.ty.span,
+                        format!(
+                            "`{}` declares the id field `{}` as `{}`, but the aggregate's id is `{}`",
+                            owner.value, id.name, ast.ty.value, id_ast.ty.value
+                        ),
+                    )
+                    .label("conflicts with the aggregate id")
+                    .secondary(id_ast.ty.span, "the id's type")
+                    .help(format!(
+                        "every command and event carries `{}` already; remove this field or give it type `{}`",
+                        id.name, id_ast.ty.value
+                    )),
+                );
+            }
+        }
+        let mut all = vec![id.clone()];
+        all.extend(resolved.into_iter().filter(|f| f.name != id.name));
+        all
+    }
+
+    fn aggregate(&mut self, context: ContextId, id: AggregateId, ast: &AggregateAst) {
+        self.snake(&ast.id.name, "id field");
+        if let Some(ty) = self.type_ref(context, &ast.id.ty) {
+            self.model.aggregates[id.index()].id.ty = ty;
+        }
+        let state = self.fields(context, &ast.state);
+        self.model.aggregates[id.index()].state = state;
+        for command in &ast.commands {
+            let Some(Element::Command(command_id)) = self.declared(context, &command.name) else {
+                continue;
+            };
+            let fields = self.message_fields(context, id, &ast.id, &command.name, &command.fields);
+            let mut issued_by = Vec::new();
+            for issuer in &command.by {
+                if let Some(participant) = self.participant(issuer, "`by`") {
+                    let issuer = match participant {
+                        Participant::Actor(a) => Issuer::Actor(a),
+                        Participant::External(e) => Issuer::External(e),
+                    };
+                    if !issued_by.contains(&issuer) {
+                        issued_by.push(issuer);
+                    }
+                }
+            }
+            let mut emits = Vec::new();
+            for event in &command.emits {
+                let Some(event_id) = self.event_ref(context, event, false) else {
+                    continue;
+                };
+                if self.model.events[event_id.index()].aggregate != id {
+                    let owner = self.model.events[event_id.index()].aggregate;
+                    let owner_name = self.model.aggregates[owner.index()].name.clone();
+                    self.flow.push(
+                        Diagnostic::new(
+                            Code::ForeignEventEmitted,
+                            event.span,
+                            format!(
+                                "command `{}` of aggregate `{}` emits `{}`, an event of aggregate `{owner_name}`",
+                                command.name.value, ast.name.value, event.value
+                            ),
+                        )
+                        .label(format!("belongs to `{owner_name}`"))
+                        .help(format!(
+                            "an aggregate only appends to its own stream: move the command to `{owner_name}`, or add a policy on an event of `{}` that issues a command of `{owner_name}`",
+                            ast.name.value
+                        )),
+                    );
+                }
+                if !emits.contains(&event_id) {
+                    emits.push(event_id);
+                }
+            }
+            if command.emits.is_empty() {
+                self.flow.push(
+                    Diagnostic::new(
+                        Code::CommandEmitsNothing,
+                        command.name.span,
+                        format!("command `{}` emits no event", command.name.value),
+                    )
+                    .label("no `emits`")
+                    .help("add `emits: [SomethingHappened]`: a command that changes nothing is a query, which belongs on a read model"),
+                );
+            }
+            let mut errors: Vec<BusinessError> = Vec::new();
+            let mut error_spans: BTreeMap<String, Span> = BTreeMap::new();
+            for error in &command.errors {
+                self.pascal(&error.name, "business error");
+                if let Some(first) = error_spans.get(&error.name.value) {
+                    let first = *first;
+                    self.duplicate(
+                        &error.name,
+                        first,
+                        &format!("in the errors of `{}`", command.name.value),
+                    );
+                    continue;
+                }
+                error_spans.insert(error.name.value.clone(), error.name.span);
+                errors.push(BusinessError {
+                    name: error.name.value.clone(),
+                    message: text(&error.message),
+                });
+            }
+            let command = &mut self.model.commands[command_id.index()];
+            command.fields = fields;
+            command.issued_by = issued_by;
+            command.emits = emits;
+            command.errors = errors;
+        }
+        for event in &ast.events {
+            let Some(Element::Event(event_id)) = self.declared(context, &event.name) else {
+                continue;
+            };
+            let fields = self.message_fields(context, id, &ast.id, &event.name, &event.fields);
+            self.model.events[event_id.index()].fields = fields;
+        }
+    }
+
+    fn participant(&mut self, name: &Name, what: &str) -> Option<Participant> {
+        if let Some((participant, _)) = self.participants.get(&name.value) {
+            return Some(*participant);
+        }
+        let help = did_you_mean(&name.value, self.participants.keys().map(String::as_str))
+            .unwrap_or_else(|| {
+                format!(
+                    "declare `{}` under `actors:` (a person or role) or `externals:` (another system)",
+                    name.value
+                )
+            });
+        self.names.push(
+            Diagnostic::new(
+                Code::UnresolvedReference,
+                name.span,
+                format!(
+                    "{what} names `{}`, which is not an actor or external system",
+                    name.value
+                ),
+            )
+            .label("unknown actor or external system")
+            .help(help),
+        );
+        None
+    }
+
+    /// Splits `context.Name` and finds the context; reports an unknown context.
+    fn qualified(&mut self, context: ContextId, name: &Name) -> Option<(ContextId, String)> {
+        match name.value.split_once('.') {
+            None => Some((context, name.value.clone())),
+            Some((context_name, element)) => match self.context_ids.get(context_name) {
+                Some(id) => Some((*id, element.to_owned())),
+                None => {
+                    let help =
+                        did_you_mean(context_name, self.context_ids.keys().map(String::as_str))
+                            .map(|s| format!("did you mean `{s}.{element}`?"))
+                            .unwrap_or_else(|| {
+                                format!(
+                                    "the contexts are: {}",
+                                    self.context_ids
+                                        .keys()
+                                        .cloned()
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                )
+                            });
+                    self.names.push(
+                        Diagnostic::new(
+                            Code::UnresolvedReference,
+                            Span {
+                                len: context_name.len() as u32,
+                                ..name.span
+                            },
+                            format!("unknown context `{context_name}` in `{}`", name.value),
+                        )
+                        .label("no such context")
+                        .help(help),
+                    );
+                    None
+                }
+            },
+        }
+    }
+
+    /// Resolves a reference to an element of a kind; `want` picks the kind.
+    fn element_ref(
+        &mut self,
+        context: ContextId,
+        name: &Name,
+        kind: &str,
+        want: fn(Element) -> bool,
+    ) -> Option<(ContextId, Element)> {
+        let (target, bare) = self.qualified(context, name)?;
+        let target_name = self.model.contexts[target.index()].name.clone();
+        match self.scopes[target.index()].names.get(&bare) {
+            Some((element, _)) if want(*element) => Some((target, *element)),
+            Some((element, _)) => {
+                let element = *element;
+                self.names.push(
+                    Diagnostic::new(
+                        Code::UnresolvedReference,
+                        name.span,
+                        format!("`{}` is {}, not {kind}", name.value, element.kind()),
+                    )
+                    .label(format!("expected {kind}"))
+                    .help(format!("name {kind} of context `{target_name}` here")),
+                );
+                None
+            }
+            None => {
+                let candidates: Vec<String> = self.scopes[target.index()]
+                    .names
+                    .iter()
+                    .filter(|(_, (e, _))| want(*e))
+                    .map(|(n, _)| n.clone())
+                    .collect();
+                let mut help = did_you_mean(&bare, candidates.iter().map(String::as_str));
+                if help.is_none() && target == context {
+                    // Maybe it lives in another context and only lacks the prefix.
+                    let elsewhere: Vec<String> = self
+                        .scopes
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, scope)| {
+                            *i != target.index()
+                                && scope.names.get(&bare).is_some_and(|(e, _)| want(*e))
+                        })
+                        .map(|(i, _)| format!("`{}.{bare}`", self.model.contexts[i].name))
+                        .collect();
+                    if !elsewhere.is_empty() {
+                        help = Some(format!(
+                            "another context has it: write {}",
+                            elsewhere.join(" or ")
+                        ));
+                    }
+                }
+                self.names.push(
+                    Diagnostic::new(
+                        Code::UnresolvedReference,
+                        name.span,
+                        format!(
+                            "unknown {} `{bare}` in context `{target_name}`",
+                            kind.trim_start_matches("an ").trim_start_matches("a ")
+                        ),
+                    )
+                    .label(format!(
+                        "no such {}",
+                        kind.trim_start_matches("an ").trim_start_matches("a ")
+                    ))
+                    .maybe_help(help),
+                );
+                None
+            }
+        }
+    }
+
+    /// An event reference; `across` allows other contexts' published events.
+    fn event_ref(&mut self, context: ContextId, name: &Name, across: bool) -> Option<EventId> {
+        let (target, element) = self.element_ref(context, name, "an event", |e| {
+            matches!(e, Element::Event(_))
+        })?;
+        let Element::Event(id) = element else {
+            return None;
+        };
+        if across && target != context && !self.model.events[id.index()].published {
+            let event = &self.model.events[id.index()];
+            let target_name = &self.model.contexts[target.index()].name;
+            self.names.push(
+                Diagnostic::new(
+                    Code::UnpublishedEvent,
+                    name.span,
+                    format!(
+                        "event `{}` of context `{target_name}` is not published",
+                        event.name
+                    ),
+                )
+                .label("private to its context")
+                .secondary(event.span, "defined here without `published: true`")
+                .help(format!(
+                    "add `published: true` to `{}` if `{target_name}` means to share it; other contexts may only use published events",
+                    event.name
+                )),
+            );
+        }
+        Some(id)
+    }
+
+    fn policy(&mut self, context: ContextId, id: PolicyId, ast: &PolicyAst) {
+        let mut on = Vec::new();
+        for event in &ast.on {
+            if let Some(event_id) = self.event_ref(context, event, true) {
+                if !on.contains(&event_id) {
+                    on.push(event_id);
+                }
+            }
+        }
+        if ast.on.is_empty() {
+            self.names.push(
+                Diagnostic::new(
+                    Code::MissingKey,
+                    ast.name.span,
+                    format!("policy `{}` reacts to no event", ast.name.value),
+                )
+                .label("empty `on`")
+                .help("name the event it reacts to: `on: OrderPlaced`"),
+            );
+        }
+        let issues = ast.issue.as_ref().and_then(|command| {
+            let (target, element) = self.element_ref(context, command, "a command", |e| {
+                matches!(e, Element::Command(_))
+            })?;
+            let Element::Command(command_id) = element else {
+                return None;
+            };
+            if target != context {
+                let target_name = self.model.contexts[target.index()].name.clone();
+                self.flow.push(
+                    Diagnostic::new(
+                        Code::CrossContextCommand,
+                        command.span,
+                        format!(
+                            "policy `{}` issues `{}`, a command of context `{target_name}`",
+                            ast.name.value, command.value
+                        ),
+                    )
+                    .label("directed coupling to another context")
+                    .help(format!(
+                        "prefer an event: let `{target_name}` own a policy on a published event of this context"
+                    )),
+                );
+            }
+            Some(command_id)
+        });
+        let calls = ast.call.as_ref().and_then(|external| {
+            match self.participant(external, "`call`")? {
+                Participant::External(e) => Some(e),
+                Participant::Actor(_) => {
+                    self.names.push(
+                        Diagnostic::new(
+                            Code::UnresolvedReference,
+                            external.span,
+                            format!("`{}` is an actor; a policy can only call an external system", external.value),
+                        )
+                        .label("not an external system")
+                        .help("move it under `externals:`, or have the policy issue a command instead"),
+                    );
+                    None
+                }
+            }
+        });
+        if ast.issue.is_none() && ast.call.is_none() {
+            self.names.push(
+                Diagnostic::new(
+                    Code::PolicyWithoutAction,
+                    ast.name.span,
+                    format!("policy `{}` does nothing", ast.name.value),
+                )
+                .label("no `issue` and no `call`")
+                .help("add `issue: SomeCommand` or `call: SomeExternalSystem`"),
+            );
+        }
+        let policy = &mut self.model.policies[id.index()];
+        policy.on = on;
+        policy.issues = issues;
+        policy.calls = calls;
+    }
+
+    fn read_model(&mut self, context: ContextId, id: ReadModelId, ast: &ReadModelAst) {
+        let mut from = Vec::new();
+        let mut from_spans = Vec::new();
+        for event in &ast.from {
+            if let Some(event_id) = self.event_ref(context, event, true) {
+                if !from.contains(&event_id) {
+                    from.push(event_id);
+                    from_spans.push(event.span);
+                }
+            }
+        }
+        let mut fields = self.fields(context, &ast.fields);
+        if let Some(key) = &ast.key {
+            self.snake(key, "key field");
+            // The key's type comes from the first source event that has it, unless
+            // the read model declares it.
+            let mut key_type = fields
+                .iter()
+                .find(|f| f.name == key.value)
+                .map(|f| f.ty.clone());
+            for (event_id, span) in from.iter().zip(&from_spans) {
+                let event = &self.model.events[event_id.index()];
+                match event.fields.iter().find(|f| f.name == key.value) {
+                    Some(field) => {
+                        key_type.get_or_insert_with(|| field.ty.clone());
+                    }
+                    None => {
+                        let help = did_you_mean(&key.value, event.fields.iter().map(|f| f.name.as_str()))
+                            .map(|s| format!("{s} (or give `{}` a field `{}`)", event.name, key.value))
+                            .unwrap_or_else(|| {
+                                format!(
+                                    "a row is found by its key, so every source event must carry `{}`; add it to `{}` or feed the read model from another event",
+                                    key.value, event.name
+                                )
+                            });
+                        self.flow.push(
+                            Diagnostic::new(
+                                Code::ReadModelKeyMissing,
+                                *span,
+                                format!(
+                                    "read model `{}` is keyed by `{}`, but its source event `{}` has no such field",
+                                    ast.name.value, key.value, event.name
+                                ),
+                            )
+                            .label(format!("has no `{}`", key.value))
+                            .secondary(key.span, "the key")
+                            .help(help),
+                        );
+                    }
+                }
+            }
+            fields.retain(|f| f.name != key.value);
+            fields.insert(
+                0,
+                Field {
+                    name: key.value.clone(),
+                    ty: key_type.unwrap_or(TypeRef::Primitive(Primitive::String)),
+                    description: None,
+                    implicit: !ast.fields.iter().any(|f| f.name.value == key.value),
+                },
+            );
+        }
+        if ast.from.is_empty() {
+            self.flow.push(
+                Diagnostic::new(
+                    Code::ReadModelWithoutSource,
+                    ast.from_span,
+                    format!("read model `{}` is fed by no event", ast.name.value),
+                )
+                .label("no `from` events")
+                .help("add `from: [SomeEvent]`: a read model is a projection of events"),
+            );
+        }
+        let read_model = &mut self.model.read_models[id.index()];
+        read_model.from = from;
+        read_model.fields = fields;
+    }
+
+    /// Records containing records by value: a cycle means infinite size.
+    fn recursive_types(&mut self) {
+        let mut direct: BTreeMap<TypeId, Vec<(TypeId, String)>> = BTreeMap::new();
+        for (index, ty) in self.model.types.iter().enumerate() {
+            if let NamedTypeKind::Record(fields) = &ty.kind {
+                for field in fields {
+                    if let TypeRef::Named(target) = field.ty {
+                        direct
+                            .entry(TypeId(index as u32))
+                            .or_default()
+                            .push((target, field.name.clone()));
+                    }
+                }
+            }
+        }
+        let mut reported: BTreeSet<TypeId> = BTreeSet::new();
+        for start in direct.keys().copied().collect::<Vec<_>>() {
+            if reported.contains(&start) {
+                continue;
+            }
+            // Depth-first search for a path back to `start`.
+            let mut stack: Vec<(TypeId, Vec<(TypeId, String)>)> = vec![(start, Vec::new())];
+            let mut seen = BTreeSet::new();
+            let mut cycle = None;
+            while let Some((node, path)) = stack.pop() {
+                for (next, field) in direct.get(&node).into_iter().flatten() {
+                    let mut next_path = path.clone();
+                    next_path.push((node, field.clone()));
+                    if *next == start {
+                        cycle = Some(next_path);
+                        break;
+                    }
+                    if seen.insert(*next) {
+                        stack.push((*next, next_path));
+                    }
+                }
+                if cycle.is_some() {
+                    break;
+                }
+            }
+            let Some(cycle) = cycle else { continue };
+            let chain: Vec<String> = cycle
+                .iter()
+                .map(|(ty, field)| format!("`{}.{field}`", self.model.types[ty.index()].name))
+                .collect();
+            for (ty, _) in &cycle {
+                reported.insert(*ty);
+            }
+            let ty = &self.model.types[start.index()];
+            let context = ty.context;
+            let span = self.scopes[context.index()]
+                .names
+                .get(&ty.name)
+                .map(|(_, s)| *s)
+                .unwrap_or_default();
+            self.names.push(
+                Diagnostic::new(
+                    Code::RecursiveType,
+                    span,
+                    format!(
+                        "record `{}` contains itself: {} → `{}`",
+                        ty.name,
+                        chain.join(" → "),
+                        ty.name
+                    ),
+                )
+                .label("infinitely large")
+                .help(
+                    "break the loop with an optional `T?`, a list `[T]` or a map `map<string, T>`",
+                ),
+            );
+        }
+    }
+
+    fn step_values(
+        &mut self,
+        step: &StepAst,
+        fields: &[Field],
+        what: &str,
+    ) -> Vec<(String, serde_json::Value)> {
+        let mut values = Vec::new();
+        for (field, value) in &step.values {
+            if !fields.iter().any(|f| f.name == field.value) {
+                let help = did_you_mean(&field.value, fields.iter().map(|f| f.name.as_str()))
+                    .unwrap_or_else(|| {
+                        format!(
+                            "the fields of `{}` are: {}",
+                            step.name.value,
+                            fields
+                                .iter()
+                                .map(|f| f.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    });
+                self.flow.push(
+                    Diagnostic::new(
+                        Code::UnknownField,
+                        field.span,
+                        format!(
+                            "{what} `{}` has no field `{}`",
+                            step.name.value, field.value
+                        ),
+                    )
+                    .label("unknown field")
+                    .help(help),
+                );
+                continue;
+            }
+            values.push((field.value.clone(), node_to_json(&value.value)));
+        }
+        values
+    }
+
+    fn scenario(&mut self, context: ContextId, ast: &ScenarioAst) {
+        let when = ast.when.as_ref().and_then(|when| {
+            let (_, element) = self.element_ref(context, &when.name, "a command", |e| {
+                matches!(e, Element::Command(_))
+            })?;
+            match element {
+                Element::Command(id) => Some((id, when)),
+                _ => None,
+            }
+        });
+        let aggregate = match &ast.aggregate {
+            Some(name) => self
+                .element_ref(context, name, "an aggregate", |e| {
+                    matches!(e, Element::Aggregate(_))
+                })
+                .and_then(|(target, element)| match element {
+                    Element::Aggregate(id) if target == context => Some(id),
+                    _ => None,
+                }),
+            None => when.map(|(id, _)| self.model.commands[id.index()].aggregate),
+        };
+        let given: Vec<(EventId, &StepAst)> = ast
+            .given
+            .iter()
+            .filter_map(|step| {
+                self.event_ref(context, &step.name, false)
+                    .map(|id| (id, step))
+            })
+            .collect();
+        let then: Option<Vec<(EventId, &StepAst)>> = ast.then.as_ref().map(|then| {
+            then.iter()
+                .filter_map(|step| {
+                    self.event_ref(context, &step.name, false)
+                        .map(|id| (id, step))
+                })
+                .collect()
+        });
+        let Some(aggregate) = aggregate else { return };
+        let aggregate_name = self.model.aggregates[aggregate.index()].name.clone();
+        let mut ok = true;
+        let mut given_steps = Vec::new();
+        for (event, step) in &given {
+            if self.model.events[event.index()].aggregate != aggregate {
+                ok = false;
+                self.flow.push(
+                    Diagnostic::new(
+                        Code::ScenarioForeignGiven,
+                        step.name.span,
+                        format!(
+                            "scenario \"{}\" is about aggregate `{aggregate_name}`, but `{}` is not one of its events",
+                            ast.name.value, step.name.value
+                        ),
+                    )
+                    .label(format!("not an event of `{aggregate_name}`"))
+                    .help(format!("`given` lists the past events of one `{aggregate_name}` stream")),
+                );
+                continue;
+            }
+            let fields = self.model.events[event.index()].fields.clone();
+            let values = self.step_values(step, &fields, "event");
+            given_steps.push(Step { id: *event, values });
+        }
+        let Some((command, when_step)) = when else {
+            return;
+        };
+        if self.model.commands[command.index()].aggregate != aggregate {
+            self.flow.push(
+                Diagnostic::new(
+                    Code::ScenarioForeignWhen,
+                    when_step.name.span,
+                    format!(
+                        "scenario \"{}\" is about aggregate `{aggregate_name}`, but `{}` is not one of its commands",
+                        ast.name.value, when_step.name.value
+                    ),
+                )
+                .label(format!("not a command of `{aggregate_name}`"))
+                .help(format!("`when` names a command that `{aggregate_name}` handles")),
+            );
+            return;
+        }
+        let command_fields = self.model.commands[command.index()].fields.clone();
+        let when_values = self.step_values(when_step, &command_fields, "command");
+        let command_name = self.model.commands[command.index()].name.clone();
+        let outcome = match (&then, &ast.error) {
+            (Some(_), Some(_)) | (None, None) => {
+                let error = &ast.error;
+                let span = error.as_ref().map_or(ast.span, |e| e.span);
+                self.flow.push(
+                    Diagnostic::new(
+                        Code::ScenarioShape,
+                        span,
+                        format!(
+                            "scenario \"{}\" must expect either events (`then`) or an error (`error`)",
+                            ast.name.value
+                        ),
+                    )
+                    .label(if error.is_some() { "both `then` and `error`" } else { "neither `then` nor `error`" })
+                    .help("a command either emits events or fails with a business error; keep exactly one of `then:` and `error:`"),
+                );
+                return;
+            }
+            (Some(then), None) => {
+                let emits = self.model.commands[command.index()].emits.clone();
+                let mut steps = Vec::new();
+                for (event, step) in then {
+                    if !emits.contains(event) {
+                        ok = false;
+                        self.flow.push(
+                            Diagnostic::new(
+                                Code::ScenarioUnexpectedThen,
+                                step.name.span,
+                                format!(
+                                    "scenario \"{}\" expects `{}`, which `{command_name}` does not emit",
+                                    ast.name.value, step.name.value
+                                ),
+                            )
+                            .label(format!("not in the `emits` of `{command_name}`"))
+                            .help(format!("add `{}` to the `emits` of `{command_name}`, or expect one of its events", step.name.value)),
+                        );
+                        continue;
+                    }
+                    let fields = self.model.events[event.index()].fields.clone();
+                    let values = self.step_values(step, &fields, "event");
+                    steps.push(Step { id: *event, values });
+                }
+                Outcome::Events(steps)
+            }
+            (None, Some(error)) => {
+                let errors = &self.model.commands[command.index()].errors;
+                match errors.iter().position(|e| e.name == error.value) {
+                    Some(index) => Outcome::Error(index),
+                    None => {
+                        let help =
+                            did_you_mean(&error.value, errors.iter().map(|e| e.name.as_str()))
+                                .unwrap_or_else(|| {
+                                    format!("declare it under the `errors` of `{command_name}`")
+                                });
+                        self.flow.push(
+                            Diagnostic::new(
+                                Code::ScenarioUndeclaredError,
+                                error.span,
+                                format!(
+                                    "scenario \"{}\" expects error `{}`, which `{command_name}` does not declare",
+                                    ast.name.value, error.value
+                                ),
+                            )
+                            .label("undeclared error")
+                            .help(help),
+                        );
+                        return;
+                    }
+                }
+            }
+        };
+        if !ok {
+            return;
+        }
+        let index = self.model.scenarios.len();
+        self.model.scenarios.push(Scenario {
+            name: ast.name.value.clone(),
+            context,
+            aggregate,
+            given: given_steps,
+            when: Step {
+                id: command,
+                values: when_values,
+            },
+            then: outcome,
+        });
+        self.model.contexts[context.index()].scenarios.push(index);
+    }
+
+    fn hotspot(&mut self, context: Option<ContextId>, ast: &HotspotAst) {
+        let target = match &ast.on {
+            None => HotspotTarget::None,
+            Some(name) => match self.hotspot_target(context, name) {
+                Some(target) => target,
+                None => return,
+            },
+        };
+        let about = ast
+            .on
+            .as_ref()
+            .map(|on| format!(" (on `{}`)", on.value))
+            .unwrap_or_default();
+        self.names.push(
+            Diagnostic::new(
+                Code::Hotspot,
+                ast.text.span,
+                format!("hotspot{about}: {}", ast.text.value),
+            )
+            .label("open question"),
+        );
+        self.model.hotspots.push(Hotspot {
+            text: ast.text.value.clone(),
+            context,
+            target,
+            span: ast.text.span,
+        });
+    }
+
+    fn hotspot_target(&mut self, context: Option<ContextId>, name: &Name) -> Option<HotspotTarget> {
+        if let Some((participant, _)) = self.participants.get(&name.value) {
+            return Some(HotspotTarget::Node(match participant {
+                Participant::Actor(a) => NodeRef::Actor(*a),
+                Participant::External(e) => NodeRef::External(*e),
+            }));
+        }
+        if let Some(id) = self.context_ids.get(&name.value) {
+            return Some(HotspotTarget::Node(NodeRef::Context(*id)));
+        }
+        let in_context = context.or_else(|| {
+            name.value
+                .split_once('.')
+                .and_then(|(c, _)| self.context_ids.get(c).copied())
+        });
+        let Some(in_context) = in_context else {
+            let candidates: Vec<String> = self
+                .participants
+                .keys()
+                .chain(self.context_ids.keys())
+                .cloned()
+                .collect();
+            self.names.push(
+                Diagnostic::new(
+                    Code::UnresolvedReference,
+                    name.span,
+                    format!("hotspot is on `{}`, which names nothing", name.value),
+                )
+                .label("unknown element")
+                .help(
+                    did_you_mean(&name.value, candidates.iter().map(String::as_str)).unwrap_or_else(
+                        || "outside a context, name an actor, an external system, a context, or `context.Element`".to_owned(),
+                    ),
+                ),
+            );
+            return None;
+        };
+        let (_, element) = self.element_ref(in_context, name, "an element", |_| true)?;
+        Some(HotspotTarget::Node(match element {
+            Element::Type(_) => NodeRef::Context(in_context),
+            Element::Aggregate(id) => NodeRef::Aggregate(id),
+            Element::Command(id) => NodeRef::Command(id),
+            Element::Event(id) => NodeRef::Event(id),
+            Element::Policy(id) => NodeRef::Policy(id),
+            Element::ReadModel(id) => NodeRef::ReadModel(id),
+        }))
+    }
+
+    fn build_graph(&mut self) {
+        let model = &self.model;
+        let mut graph = FlowGraph::default();
+        for index in 0..model.actors.len() {
+            graph.add_node(NodeRef::Actor(ActorId(index as u32)));
+        }
+        for index in 0..model.externals.len() {
+            graph.add_node(NodeRef::External(ExternalId(index as u32)));
+        }
+        for (index, context) in model.contexts.iter().enumerate() {
+            let id = NodeRef::Context(ContextId(index as u32));
+            graph.add_node(id);
+            for aggregate in &context.aggregates {
+                graph.add_edge(id, NodeRef::Aggregate(*aggregate), EdgeKind::Contains);
+            }
+            for policy in &context.policies {
+                graph.add_edge(id, NodeRef::Policy(*policy), EdgeKind::Contains);
+            }
+            for read_model in &context.read_models {
+                graph.add_edge(id, NodeRef::ReadModel(*read_model), EdgeKind::Contains);
+            }
+        }
+        for (index, command) in model.commands.iter().enumerate() {
+            let id = NodeRef::Command(CommandId(index as u32));
+            graph.add_edge(NodeRef::Aggregate(command.aggregate), id, EdgeKind::Handles);
+            for issuer in &command.issued_by {
+                let from = match issuer {
+                    Issuer::Actor(a) => NodeRef::Actor(*a),
+                    Issuer::External(e) => NodeRef::External(*e),
+                };
+                graph.add_edge(from, id, EdgeKind::Issues);
+            }
+            for event in &command.emits {
+                graph.add_edge(id, NodeRef::Event(*event), EdgeKind::Emits);
+            }
+        }
+        for index in 0..model.events.len() {
+            graph.add_node(NodeRef::Event(EventId(index as u32)));
+        }
+        for (index, policy) in model.policies.iter().enumerate() {
+            let id = NodeRef::Policy(PolicyId(index as u32));
+            for event in &policy.on {
+                graph.add_edge(NodeRef::Event(*event), id, EdgeKind::Triggers);
+            }
+            if let Some(command) = policy.issues {
+                graph.add_edge(id, NodeRef::Command(command), EdgeKind::Issues);
+            }
+            if let Some(external) = policy.calls {
+                graph.add_edge(id, NodeRef::External(external), EdgeKind::Calls);
+            }
+        }
+        for (index, read_model) in model.read_models.iter().enumerate() {
+            let id = NodeRef::ReadModel(ReadModelId(index as u32));
+            for event in &read_model.from {
+                graph.add_edge(NodeRef::Event(*event), id, EdgeKind::Feeds);
+            }
+        }
+        self.model.graph = graph;
+    }
+
+    fn flow_rules(&mut self) {
+        let model = &self.model;
+        let mut found = Vec::new();
+        for (index, aggregate) in model.aggregates.iter().enumerate() {
+            let id = AggregateId(index as u32);
+            for event in &aggregate.events {
+                let emitted = aggregate
+                    .commands
+                    .iter()
+                    .any(|c| model.command(*c).emits.contains(event));
+                if !emitted {
+                    let event = model.event(*event);
+                    found.push(
+                        Diagnostic::new(
+                            Code::EventNeverEmitted,
+                            event.span,
+                            format!(
+                                "event `{}` of aggregate `{}` is emitted by none of its commands",
+                                event.name, aggregate.name
+                            ),
+                        )
+                        .label("never emitted")
+                        .help(format!(
+                            "add `{}` to the `emits` of a command of `{}`, or remove it",
+                            event.name, aggregate.name
+                        )),
+                    );
+                }
+            }
+            let _ = id;
+        }
+        for (index, command) in model.commands.iter().enumerate() {
+            let id = NodeRef::Command(CommandId(index as u32));
+            if model.graph.predecessors(id, EdgeKind::Issues).is_empty() {
+                found.push(
+                    Diagnostic::new(
+                        Code::CommandNeverIssued,
+                        command.span,
+                        format!(
+                            "no actor, external system or policy issues command `{}`",
+                            command.name
+                        ),
+                    )
+                    .label("issued by nobody")
+                    .help("add `by: [SomeActor]` to the command, or a policy that issues it"),
+                );
+            }
+        }
+        for (index, event) in model.events.iter().enumerate() {
+            let id = EventId(index as u32);
+            if !event.published {
+                continue;
+            }
+            let used_elsewhere = model
+                .policies
+                .iter()
+                .filter(|p| p.on.contains(&id))
+                .map(|p| p.context)
+                .chain(
+                    model
+                        .read_models
+                        .iter()
+                        .filter(|r| r.from.contains(&id))
+                        .map(|r| r.context),
+                )
+                .any(|c| c != event.context);
+            if !used_elsewhere {
+                let span = self.published_spans.get(&id).copied().unwrap_or(event.span);
+                found.push(
+                    Diagnostic::new(
+                        Code::UnusedPublishedEvent,
+                        span,
+                        format!(
+                            "event `{}` is published, but no other context uses it",
+                            model.qualified_event(id)
+                        ),
+                    )
+                    .label("published to nobody")
+                    .help("remove `published: true` until a consumer needs it: every published event is a contract to keep"),
+                );
+            }
+        }
+        for cycle in model.graph.policy_cycles() {
+            let names: Vec<String> = cycle
+                .iter()
+                .map(|node| match node {
+                    NodeRef::Command(c) => format!("`{}`", model.qualified_command(*c)),
+                    NodeRef::Event(e) => format!("`{}`", model.qualified_event(*e)),
+                    NodeRef::Policy(p) => format!(
+                        "policy `{}.{}`",
+                        model.context(model.policy(*p).context).name,
+                        model.policy(*p).name
+                    ),
+                    _ => String::new(),
+                })
+                .collect();
+            let policy = cycle.iter().find_map(|n| match n {
+                NodeRef::Policy(p) => Some(*p),
+                _ => None,
+            });
+            let span = policy.map_or_else(Span::default, |p| model.policy(p).span);
+            found.push(
+                Diagnostic::new(
+                    Code::PolicyCycle,
+                    span,
+                    format!("policy cycle: {}", names.join(" → ")),
+                )
+                .label("this policy closes a loop")
+                .help("make sure the loop ends: a policy should stop on some state, or the cycle should be broken by an event that does not trigger it"),
+            );
+        }
+        for diagnostic in found {
+            self.flow.push(diagnostic);
+        }
+    }
+}

@@ -1,0 +1,485 @@
+//! The command line: clap definitions and one function per subcommand.
+
+use crate::check::{check, Checked};
+use crate::diagnostic::{render_human, to_json, Code, Severity};
+use crate::ir::Model;
+use crate::model::load::{load, Loaded};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+/// Exit code: the model has errors (or warnings with `--deny-warnings`).
+pub const EXIT_MODEL_ERRORS: u8 = 1;
+/// Exit code: bad usage, or a file could not be read or written.
+pub const EXIT_USAGE: u8 = 2;
+
+const AFTER_HELP: &str = "\
+Exit codes: 0 ok, 1 the model has errors, 2 usage or I/O error.
+Colour is used on a terminal only, and never when NO_COLOR is set.
+Documentation of the model format: MODEL.md; of a diagnostic: `stormcraft explain CODE`.";
+
+/// Event Storming models as code: check them, draw them, trace them.
+#[derive(Parser, Debug)]
+#[command(name = "stormcraft", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Output format of `check`.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum CheckFormat {
+    /// Rendered diagnostics with source excerpts.
+    Human,
+    /// One JSON document with every diagnostic (for editors and CI).
+    Json,
+}
+
+/// Output format of `diagram`.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum DiagramFormat {
+    /// Graphviz DOT source.
+    Dot,
+    /// Mermaid flowchart (renders in Markdown on GitHub and GitLab).
+    Mermaid,
+    /// SVG, drawn by Graphviz `dot`.
+    Svg,
+    /// PNG, drawn by Graphviz `dot`.
+    Png,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check a model and report every problem at once.
+    #[command(after_help = "\
+Example:
+  stormcraft check examples/shop
+  stormcraft check model.yaml --format json --deny-warnings
+
+Prints every diagnostic, a summary line, and which event-driven patterns each
+bounded context uses. Exit code 1 when the model has errors.")]
+    Check {
+        /// A model file, or a folder of `*.yaml`/`*.yml` files.
+        model: PathBuf,
+        /// Fail (exit 1) on warnings too.
+        #[arg(long)]
+        deny_warnings: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+        format: CheckFormat,
+    },
+    /// Draw a model as Graphviz, Mermaid, SVG or PNG.
+    #[command(after_help = "\
+Views:
+  board          the whole Event Storming board, one cluster per context
+  context-map    contexts and the published events between them
+  context:NAME   one bounded context and its neighbours
+  flow:COMMAND   everything that follows from one command (`Name` or `context.Name`)
+
+Example:
+  stormcraft diagram examples/shop --view context-map --format svg -o map.svg
+  stormcraft diagram examples/shop --view flow:PlaceOrder --format mermaid")]
+    Diagram {
+        /// A model file or folder.
+        model: PathBuf,
+        /// Which view to draw.
+        #[arg(long, default_value = "board")]
+        view: String,
+        /// Output format; svg and png need Graphviz's `dot` on the PATH.
+        #[arg(long, value_enum, default_value_t = DiagramFormat::Dot)]
+        format: DiagramFormat,
+        /// Write to this file instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Print the causal chain that one command sets off.
+    #[command(after_help = "\
+Example:
+  stormcraft trace examples/shop PlaceOrder
+  stormcraft trace examples/shop ordering.CancelOrder
+
+Follows command → events → policies → commands (in any context) → … → read
+models, marking cycles, so a reviewer can read what one action sets off.")]
+    Trace {
+        /// A model file or folder.
+        model: PathBuf,
+        /// The command: `Name`, or `context.Name` when the name is not unique.
+        command: String,
+    },
+    /// Print the JSON Schema of the model format (for YAML editors).
+    #[command(after_help = "\
+Example:
+  stormcraft schema > stormcraft.schema.json
+  # then, first line of a model file, for the YAML language server:
+  # yaml-language-server: $schema=./stormcraft.schema.json")]
+    Schema,
+    /// Write a small, valid starter model that explains itself.
+    #[command(after_help = "\
+Example:
+  stormcraft init my-model && stormcraft check my-model
+
+Never overwrites a file: it stops if the target already exists.")]
+    Init {
+        /// The folder to create the model in.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Explain a diagnostic code, with a bad and a fixed example.
+    #[command(after_help = "\
+Example:
+  stormcraft explain SC020
+  stormcraft explain policy-cycle
+  stormcraft explain --list")]
+    Explain {
+        /// A code like `SC020`, or a rule name like `unresolved-reference`.
+        #[arg(required_unless_present = "list")]
+        code: Option<String>,
+        /// List every code with its summary.
+        #[arg(long)]
+        list: bool,
+    },
+    /// Print a shell completion script.
+    #[command(after_help = "\
+Example:
+  stormcraft completions bash > ~/.local/share/bash-completion/completions/stormcraft
+  stormcraft completions zsh > ~/.zfunc/_stormcraft")]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Where output goes, and whether it may be coloured.
+pub struct Terminal {
+    /// ANSI colours on stderr.
+    pub color: bool,
+    /// Width to wrap diagnostics at.
+    pub width: usize,
+}
+
+impl Terminal {
+    /// Colour only on a terminal, never with `NO_COLOR` (https://no-color.org).
+    pub fn detect() -> Terminal {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Terminal {
+            color: !no_color && std::io::stderr().is_terminal(),
+            width: 100,
+        }
+    }
+}
+
+/// A failure that is not about the model: exit code 2, one line on stderr.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl<E: std::fmt::Display> From<E> for UsageError {
+    fn from(error: E) -> UsageError {
+        UsageError(error.to_string())
+    }
+}
+
+/// Runs a parsed command line and returns the process exit code.
+pub fn run(cli: Cli, terminal: &Terminal) -> u8 {
+    let result = match cli.command {
+        Command::Check {
+            model,
+            deny_warnings,
+            format,
+        } => run_check(&model, deny_warnings, format, terminal),
+        Command::Diagram {
+            model,
+            view,
+            format,
+            output,
+        } => run_diagram(&model, &view, format, output.as_deref(), terminal),
+        Command::Trace { model, command } => run_trace(&model, &command, terminal),
+        Command::Schema => {
+            print!("{}", crate::schema::SCHEMA);
+            Ok(0)
+        }
+        Command::Init { dir } => run_init(&dir),
+        Command::Explain { code, list } => run_explain(code.as_deref(), list),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "stormcraft", &mut std::io::stdout());
+            Ok(0)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(UsageError(message)) => {
+            eprintln!("error: {message}");
+            EXIT_USAGE
+        }
+    }
+}
+
+/// Loads and checks, printing diagnostics to stderr. Returns the model when it has
+/// no errors; otherwise the exit code to stop with.
+fn load_checked(
+    path: &Path,
+    terminal: &Terminal,
+) -> Result<Result<(Loaded, Model), u8>, UsageError> {
+    let loaded = load(path)?;
+    let Checked { model, diagnostics } = check(&loaded);
+    let mut stderr = std::io::stderr().lock();
+    for diagnostic in diagnostics.sorted() {
+        if diagnostic.severity == Severity::Error {
+            let _ = write!(
+                stderr,
+                "{}",
+                render_human(&diagnostic, &loaded.sources, terminal.color, terminal.width)
+            );
+        }
+    }
+    match model {
+        Some(model) => Ok(Ok((loaded, model))),
+        None => {
+            let _ = writeln!(
+                stderr,
+                "error: the model has {} error(s); run `stormcraft check {}` for the full report",
+                diagnostics.count(Severity::Error),
+                path.display()
+            );
+            Ok(Err(EXIT_MODEL_ERRORS))
+        }
+    }
+}
+
+fn run_check(
+    path: &Path,
+    deny_warnings: bool,
+    format: CheckFormat,
+    terminal: &Terminal,
+) -> Result<u8, UsageError> {
+    let loaded = load(path)?;
+    let checked = check(&loaded);
+    let diagnostics = checked.diagnostics.sorted();
+    let errors = checked.diagnostics.count(Severity::Error);
+    let warnings = checked.diagnostics.count(Severity::Warning);
+    let notes = checked.diagnostics.count(Severity::Note);
+    let failed = errors > 0 || (deny_warnings && warnings > 0);
+    match format {
+        CheckFormat::Json => {
+            let report = serde_json::json!({
+                "model": path.to_string_lossy().replace('\\', "/"),
+                "ok": !failed,
+                "errors": errors,
+                "warnings": warnings,
+                "notes": notes,
+                "diagnostics": diagnostics
+                    .iter()
+                    .map(|d| to_json(d, &loaded.sources))
+                    .collect::<Vec<_>>(),
+                "contexts": checked.model.as_ref().map(|model| {
+                    model
+                        .contexts
+                        .iter()
+                        .enumerate()
+                        .map(|(i, c)| {
+                            serde_json::json!({
+                                "name": c.name,
+                                "patterns": model
+                                    .patterns(crate::ir::ContextId(i as u32))
+                                    .iter()
+                                    .map(|p| p.label())
+                                    .collect::<Vec<_>>(),
+                            })
+                        })
+                        .collect::<Vec<_>>()
+                }),
+            });
+            let text = serde_json::to_string_pretty(&report)?;
+            println!("{text}");
+        }
+        CheckFormat::Human => {
+            let mut stderr = std::io::stderr().lock();
+            for diagnostic in &diagnostics {
+                let _ = write!(
+                    stderr,
+                    "{}",
+                    render_human(diagnostic, &loaded.sources, terminal.color, terminal.width)
+                );
+            }
+            drop(stderr);
+            print!(
+                "{}",
+                summary(path, checked.model.as_ref(), errors, warnings, notes)
+            );
+        }
+    }
+    Ok(if failed { EXIT_MODEL_ERRORS } else { 0 })
+}
+
+fn plural(count: usize, word: &str) -> String {
+    if count == 1 {
+        format!("{count} {word}")
+    } else if let Some(stem) = word.strip_suffix('y') {
+        format!("{count} {stem}ies")
+    } else {
+        format!("{count} {word}s")
+    }
+}
+
+/// The summary line and the per-context pattern list printed after `check`.
+pub fn summary(
+    path: &Path,
+    model: Option<&Model>,
+    errors: usize,
+    warnings: usize,
+    notes: usize,
+) -> String {
+    let mut out = String::new();
+    let findings = format!(
+        "{}, {}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning"),
+        plural(notes, "note")
+    );
+    match model {
+        Some(model) => {
+            out.push_str(&format!(
+                "{}: {} — {}, {}, {}, {}, {}, {}: {findings}\n",
+                path.display(),
+                model.system,
+                plural(model.contexts.len(), "context"),
+                plural(model.aggregates.len(), "aggregate"),
+                plural(model.commands.len(), "command"),
+                plural(model.events.len(), "event"),
+                plural(model.policies.len(), "policy"),
+                plural(model.read_models.len(), "read model"),
+            ));
+            for (index, context) in model.contexts.iter().enumerate() {
+                let patterns: Vec<&str> = model
+                    .patterns(crate::ir::ContextId(index as u32))
+                    .iter()
+                    .map(|p| p.label())
+                    .collect();
+                let patterns = if patterns.is_empty() {
+                    "no event-driven pattern yet".to_owned()
+                } else {
+                    patterns.join(", ")
+                };
+                out.push_str(&format!("  {}: {patterns}\n", context.name));
+            }
+        }
+        None => out.push_str(&format!("{}: {findings}\n", path.display())),
+    }
+    out
+}
+
+fn run_diagram(
+    path: &Path,
+    view: &str,
+    format: DiagramFormat,
+    output: Option<&Path>,
+    terminal: &Terminal,
+) -> Result<u8, UsageError> {
+    let (_, model) = match load_checked(path, terminal)? {
+        Ok(ok) => ok,
+        Err(code) => return Ok(code),
+    };
+    let view = crate::render::diagram::View::parse(view, &model).map_err(UsageError)?;
+    let bytes: Vec<u8> = match format {
+        DiagramFormat::Dot => crate::render::diagram::dot(&model, &view).into_bytes(),
+        DiagramFormat::Mermaid => crate::render::diagram::mermaid(&model, &view).into_bytes(),
+        DiagramFormat::Svg => {
+            crate::render::graphviz::run_dot(&crate::render::diagram::dot(&model, &view), "svg")
+                .map_err(UsageError)?
+        }
+        DiagramFormat::Png => {
+            crate::render::graphviz::run_dot(&crate::render::diagram::dot(&model, &view), "png")
+                .map_err(UsageError)?
+        }
+    };
+    match output {
+        Some(file) => crate::output::write_file_atomic(file, &bytes)
+            .map_err(|e| UsageError(format!("cannot write `{}`: {e}", file.display())))?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(&bytes)
+                .and_then(|()| stdout.flush())
+                .map_err(|e| UsageError(format!("cannot write to standard output: {e}")))?;
+        }
+    }
+    Ok(0)
+}
+
+fn run_trace(path: &Path, command: &str, terminal: &Terminal) -> Result<u8, UsageError> {
+    let (_, model) = match load_checked(path, terminal)? {
+        Ok(ok) => ok,
+        Err(code) => return Ok(code),
+    };
+    let id = model.command_by_name(command).map_err(|candidates| {
+        if candidates.is_empty() {
+            let all: Vec<String> = (0..model.commands.len())
+                .map(|i| model.qualified_command(crate::ir::CommandId(i as u32)))
+                .collect();
+            let bare = command.rsplit('.').next().unwrap_or(command);
+            let names: Vec<&str> = model.commands.iter().map(|c| c.name.as_str()).collect();
+            match crate::suggest::did_you_mean(bare, names) {
+                Some(help) => UsageError(format!("no command `{command}` in the model; {help}")),
+                None => UsageError(format!(
+                    "no command `{command}` in the model; the commands are: {}",
+                    all.join(", ")
+                )),
+            }
+        } else {
+            UsageError(format!(
+                "`{command}` is ambiguous; write one of: {}",
+                candidates.join(", ")
+            ))
+        }
+    })?;
+    print!("{}", crate::render::trace::trace(&model, id));
+    Ok(0)
+}
+
+fn run_init(dir: &Path) -> Result<u8, UsageError> {
+    let file = dir.join("model.yaml");
+    if file.exists() {
+        return Err(UsageError(format!(
+            "`{}` already exists; stormcraft init never overwrites a file — pick another folder",
+            file.display()
+        )));
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| UsageError(format!("cannot create `{}`: {e}", dir.display())))?;
+    crate::output::write_new_file(&file, crate::init::STARTER_MODEL.as_bytes())
+        .map_err(|e| UsageError(format!("cannot write `{}`: {e}", file.display())))?;
+    println!(
+        "wrote {}\nnext: stormcraft check {}",
+        file.display(),
+        dir.display()
+    );
+    Ok(0)
+}
+
+fn run_explain(code: Option<&str>, list: bool) -> Result<u8, UsageError> {
+    if list {
+        for code in Code::ALL {
+            println!(
+                "{}  {:<8} {:<27} {}",
+                code.as_str(),
+                format!("{:?}", code.severity()).to_lowercase(),
+                code.slug(),
+                code.summary()
+            );
+        }
+        return Ok(0);
+    }
+    let text = code.unwrap_or_default();
+    let Some(code) = Code::parse(text) else {
+        let candidates: Vec<&str> = Code::ALL.iter().map(|c| c.slug()).collect();
+        let help = crate::suggest::did_you_mean(text, candidates)
+            .unwrap_or_else(|| "run `stormcraft explain --list` to see every code".to_owned());
+        return Err(UsageError(format!(
+            "unknown diagnostic code `{text}`; {help}"
+        )));
+    };
+    print!("{}", crate::check::explain::explain(code));
+    Ok(0)
+}

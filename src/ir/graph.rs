@@ -1,0 +1,243 @@
+//! The flow graph.
+//!
+//! It answers one question: *what follows from what* — who issues a command, which
+//! events a command emits, which policies and read models an event sets off, and
+//! whom a policy calls. Structure (what contains what) lives in the arenas of
+//! [`super::Model`]; only causal edges and context membership are here.
+
+use super::{
+    ActorId, AggregateId, CommandId, ContextId, EventId, ExternalId, PolicyId, ReadModelId,
+};
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
+use petgraph::Direction;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A model element as a graph node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NodeRef {
+    /// A person or role.
+    Actor(ActorId),
+    /// An external system.
+    External(ExternalId),
+    /// A bounded context.
+    Context(ContextId),
+    /// An aggregate.
+    Aggregate(AggregateId),
+    /// A command.
+    Command(CommandId),
+    /// An event.
+    Event(EventId),
+    /// A policy.
+    Policy(PolicyId),
+    /// A read model.
+    ReadModel(ReadModelId),
+}
+
+/// What an edge means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EdgeKind {
+    /// Context → aggregate, policy or read model it holds.
+    Contains,
+    /// Actor, external or policy → command.
+    Issues,
+    /// Aggregate → command it handles.
+    Handles,
+    /// Command → event.
+    Emits,
+    /// Event → policy.
+    Triggers,
+    /// Event → read model.
+    Feeds,
+    /// Policy → external system.
+    Calls,
+}
+
+/// The flow graph of a model. Nodes and edges are added in model order, and every
+/// query returns its results sorted, so nothing depends on hash order.
+#[derive(Debug, Clone, Default)]
+pub struct FlowGraph {
+    graph: DiGraph<NodeRef, EdgeKind>,
+    index: BTreeMap<NodeRef, NodeIndex>,
+}
+
+impl FlowGraph {
+    /// Adds a node (once).
+    pub fn add_node(&mut self, node: NodeRef) -> NodeIndex {
+        if let Some(index) = self.index.get(&node) {
+            return *index;
+        }
+        let index = self.graph.add_node(node);
+        self.index.insert(node, index);
+        index
+    }
+
+    /// Adds an edge (once) between two nodes, adding them as needed.
+    pub fn add_edge(&mut self, from: NodeRef, to: NodeRef, kind: EdgeKind) {
+        let a = self.add_node(from);
+        let b = self.add_node(to);
+        let exists = self
+            .graph
+            .edges_connecting(a, b)
+            .any(|edge| *edge.weight() == kind);
+        if !exists {
+            self.graph.add_edge(a, b, kind);
+        }
+    }
+
+    /// Number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.graph.node_count()
+    }
+
+    /// Number of edges.
+    pub fn edge_count(&self) -> usize {
+        self.graph.edge_count()
+    }
+
+    /// Targets of `from`'s outgoing edges of one kind, sorted.
+    pub fn successors(&self, from: NodeRef, kind: EdgeKind) -> Vec<NodeRef> {
+        self.neighbours(from, kind, Direction::Outgoing)
+    }
+
+    /// Sources of `to`'s incoming edges of one kind, sorted.
+    pub fn predecessors(&self, to: NodeRef, kind: EdgeKind) -> Vec<NodeRef> {
+        self.neighbours(to, kind, Direction::Incoming)
+    }
+
+    fn neighbours(&self, node: NodeRef, kind: EdgeKind, direction: Direction) -> Vec<NodeRef> {
+        let Some(index) = self.index.get(&node) else {
+            return Vec::new();
+        };
+        let mut found: Vec<NodeRef> = self
+            .graph
+            .edges_directed(*index, direction)
+            .filter(|edge| *edge.weight() == kind)
+            .map(|edge| {
+                let other = match direction {
+                    Direction::Outgoing => edge.target(),
+                    Direction::Incoming => edge.source(),
+                };
+                self.graph[other]
+            })
+            .collect();
+        found.sort();
+        found.dedup();
+        found
+    }
+
+    /// Every edge as (from, to, kind), sorted.
+    pub fn edges(&self) -> Vec<(NodeRef, NodeRef, EdgeKind)> {
+        let mut edges: Vec<_> = self
+            .graph
+            .edge_references()
+            .map(|e| (self.graph[e.source()], self.graph[e.target()], *e.weight()))
+            .collect();
+        edges.sort();
+        edges
+    }
+
+    /// The causal successors of a node: what it issues, emits, triggers, feeds or calls.
+    pub fn causal_successors(&self, from: NodeRef) -> Vec<NodeRef> {
+        let mut found = Vec::new();
+        for kind in [
+            EdgeKind::Issues,
+            EdgeKind::Emits,
+            EdgeKind::Triggers,
+            EdgeKind::Feeds,
+            EdgeKind::Calls,
+        ] {
+            found.extend(self.successors(from, kind));
+        }
+        found.sort();
+        found.dedup();
+        found
+    }
+
+    /// Everything reachable from `start` along causal edges, `start` included, sorted.
+    pub fn reachable(&self, start: NodeRef) -> BTreeSet<NodeRef> {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![start];
+        while let Some(node) = stack.pop() {
+            if seen.insert(node) {
+                stack.extend(self.causal_successors(node));
+            }
+        }
+        seen
+    }
+
+    /// The policy cycles: each is a closed walk command → event → policy → command …,
+    /// starting at its smallest command. One cycle is reported per strongly connected
+    /// component, so a tangle of loops produces one warning, not dozens.
+    pub fn policy_cycles(&self) -> Vec<Vec<NodeRef>> {
+        // The cycle subgraph: only command/event/policy nodes and the edges between them.
+        let in_flow = |n: &NodeRef| {
+            matches!(
+                n,
+                NodeRef::Command(_) | NodeRef::Event(_) | NodeRef::Policy(_)
+            )
+        };
+        let flow = self.graph.filter_map(
+            |_, n| in_flow(n).then_some(*n),
+            |_, e| {
+                matches!(e, EdgeKind::Emits | EdgeKind::Triggers | EdgeKind::Issues).then_some(*e)
+            },
+        );
+        let mut cycles = Vec::new();
+        for component in petgraph::algo::tarjan_scc(&flow) {
+            let members: BTreeSet<NodeRef> = component.iter().map(|i| flow[*i]).collect();
+            let is_cycle = members.len() > 1
+                || component
+                    .iter()
+                    .any(|i| flow.edges_connecting(*i, *i).next().is_some());
+            if !is_cycle {
+                continue;
+            }
+            let Some(start) = members
+                .iter()
+                .find(|n| matches!(n, NodeRef::Command(_)))
+                .or_else(|| members.iter().next())
+                .copied()
+            else {
+                continue;
+            };
+            if let Some(path) = self.cycle_through(start, &members) {
+                cycles.push(path);
+            }
+        }
+        cycles.sort();
+        cycles
+    }
+
+    /// The shortest closed walk from `start` back to itself inside `members`.
+    fn cycle_through(&self, start: NodeRef, members: &BTreeSet<NodeRef>) -> Option<Vec<NodeRef>> {
+        let mut previous: BTreeMap<NodeRef, NodeRef> = BTreeMap::new();
+        let mut queue = std::collections::VecDeque::from([start]);
+        while let Some(node) = queue.pop_front() {
+            for next in self.causal_successors(node) {
+                if !members.contains(&next) {
+                    continue;
+                }
+                if next == start {
+                    // Walk the BFS tree back from `node` to `start`, then turn it round.
+                    let mut back = Vec::new();
+                    let mut cursor = node;
+                    while cursor != start {
+                        back.push(cursor);
+                        cursor = previous[&cursor];
+                    }
+                    back.reverse();
+                    let mut path = vec![start];
+                    path.extend(back);
+                    path.push(start);
+                    return Some(path);
+                }
+                if let std::collections::btree_map::Entry::Vacant(entry) = previous.entry(next) {
+                    entry.insert(node);
+                    queue.push_back(next);
+                }
+            }
+        }
+        None
+    }
+}

@@ -1,0 +1,539 @@
+//! The checked model: every name resolved to an id, every collection in model order.
+//!
+//! Elements live in flat arenas (`Vec`s indexed by typed ids), so renderers can walk
+//! them in a stable order. [`Model::graph`] holds the same elements as a petgraph
+//! graph for the questions that are about flow rather than structure.
+
+pub mod graph;
+pub mod types;
+
+pub use graph::{EdgeKind, FlowGraph, NodeRef};
+pub use types::{Primitive, TypeRef};
+
+use crate::model::ast::Persistence;
+use crate::model::yaml::Span;
+
+macro_rules! ids {
+    ($($name:ident),*) => {$(
+        #[doc = concat!("Index of a `", stringify!($name), "` element in its arena.")]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(pub u32);
+        impl $name {
+            /// The arena index.
+            pub fn index(self) -> usize { self.0 as usize }
+        }
+    )*};
+}
+
+ids!(
+    ActorId,
+    ExternalId,
+    ContextId,
+    TypeId,
+    AggregateId,
+    CommandId,
+    EventId,
+    PolicyId,
+    ReadModelId
+);
+
+/// A checked model.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// The system's name.
+    pub system: String,
+    /// The system's description.
+    pub description: Option<String>,
+    /// People and roles.
+    pub actors: Vec<Actor>,
+    /// External systems.
+    pub externals: Vec<External>,
+    /// Bounded contexts in model order.
+    pub contexts: Vec<Context>,
+    /// Named types of all contexts.
+    pub types: Vec<NamedType>,
+    /// Aggregates of all contexts.
+    pub aggregates: Vec<Aggregate>,
+    /// Commands of all contexts.
+    pub commands: Vec<Command>,
+    /// Events of all contexts.
+    pub events: Vec<Event>,
+    /// Policies of all contexts.
+    pub policies: Vec<Policy>,
+    /// Read models of all contexts.
+    pub read_models: Vec<ReadModel>,
+    /// Scenarios of all contexts.
+    pub scenarios: Vec<Scenario>,
+    /// Open questions.
+    pub hotspots: Vec<Hotspot>,
+    /// The flow graph over the elements above.
+    pub graph: FlowGraph,
+}
+
+/// A person or role.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Where it is defined.
+    pub span: Span,
+}
+
+/// An external system.
+#[derive(Debug, Clone)]
+pub struct External {
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Where it is defined.
+    pub span: Span,
+}
+
+/// A bounded context.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// snake_case name.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Its types, in model order.
+    pub types: Vec<TypeId>,
+    /// Its aggregates.
+    pub aggregates: Vec<AggregateId>,
+    /// Its policies.
+    pub policies: Vec<PolicyId>,
+    /// Its read models.
+    pub read_models: Vec<ReadModelId>,
+    /// Index range of its scenarios in [`Model::scenarios`].
+    pub scenarios: Vec<usize>,
+    /// Where it is defined.
+    pub span: Span,
+}
+
+/// A field.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// snake_case name.
+    pub name: String,
+    /// Resolved type.
+    pub ty: TypeRef,
+    /// Description.
+    pub description: Option<String>,
+    /// True for the aggregate id field added to every command and event.
+    pub implicit: bool,
+}
+
+/// A value object or enum.
+#[derive(Debug, Clone)]
+pub struct NamedType {
+    /// PascalCase name.
+    pub name: String,
+    /// Owning context.
+    pub context: ContextId,
+    /// Description.
+    pub description: Option<String>,
+    /// Record or enum.
+    pub kind: NamedTypeKind,
+}
+
+/// The shape of a named type.
+#[derive(Debug, Clone)]
+pub enum NamedTypeKind {
+    /// A record of fields.
+    Record(Vec<Field>),
+    /// A choice of variants.
+    Enum(Vec<String>),
+}
+
+/// An aggregate.
+#[derive(Debug, Clone)]
+pub struct Aggregate {
+    /// PascalCase name.
+    pub name: String,
+    /// Owning context.
+    pub context: ContextId,
+    /// Description.
+    pub description: Option<String>,
+    /// The identity field.
+    pub id: Field,
+    /// Event-sourced or state-stored.
+    pub persistence: Persistence,
+    /// State fields.
+    pub state: Vec<Field>,
+    /// Commands it handles.
+    pub commands: Vec<CommandId>,
+    /// Its events.
+    pub events: Vec<EventId>,
+    /// Where it is defined.
+    pub span: Span,
+}
+
+/// Who issues a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Issuer {
+    /// An actor.
+    Actor(ActorId),
+    /// An external system (a webhook).
+    External(ExternalId),
+}
+
+/// A business error a command may raise.
+#[derive(Debug, Clone)]
+pub struct BusinessError {
+    /// PascalCase name.
+    pub name: String,
+    /// Message for API clients.
+    pub message: Option<String>,
+}
+
+/// A command.
+#[derive(Debug, Clone)]
+pub struct Command {
+    /// PascalCase name.
+    pub name: String,
+    /// Owning context.
+    pub context: ContextId,
+    /// Aggregate that handles it.
+    pub aggregate: AggregateId,
+    /// Description.
+    pub description: Option<String>,
+    /// Actors and externals that issue it.
+    pub issued_by: Vec<Issuer>,
+    /// Fields, the aggregate id first.
+    pub fields: Vec<Field>,
+    /// Events it emits.
+    pub emits: Vec<EventId>,
+    /// Business errors.
+    pub errors: Vec<BusinessError>,
+    /// Where it is defined.
+    pub span: Span,
+}
+
+/// An event.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// PascalCase name.
+    pub name: String,
+    /// Owning context.
+    pub context: ContextId,
+    /// Aggregate whose stream it is in.
+    pub aggregate: AggregateId,
+    /// Description.
+    pub description: Option<String>,
+    /// Schema version.
+    pub version: u32,
+    /// Whether other contexts may use it.
+    pub published: bool,
+    /// Fields, the aggregate id first.
+    pub fields: Vec<Field>,
+    /// Where it is defined.
+    pub span: Span,
+}
+
+/// A policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// PascalCase name.
+    pub name: String,
+    /// Owning context.
+    pub context: ContextId,
+    /// Description.
+    pub description: Option<String>,
+    /// Events it reacts to.
+    pub on: Vec<EventId>,
+    /// Command it issues.
+    pub issues: Option<CommandId>,
+    /// External system it calls.
+    pub calls: Option<ExternalId>,
+    /// Where it is defined.
+    pub span: Span,
+}
+
+/// A read model.
+#[derive(Debug, Clone)]
+pub struct ReadModel {
+    /// PascalCase name.
+    pub name: String,
+    /// Owning context.
+    pub context: ContextId,
+    /// Description.
+    pub description: Option<String>,
+    /// Key field (also the first entry of `fields`).
+    pub key: String,
+    /// Events that feed it.
+    pub from: Vec<EventId>,
+    /// Row fields, the key first.
+    pub fields: Vec<Field>,
+    /// Where it is defined.
+    pub span: Span,
+}
+
+/// One message of a scenario with its field values (YAML scalars as JSON).
+#[derive(Debug, Clone)]
+pub struct Step<T> {
+    /// The event or command.
+    pub id: T,
+    /// Field values given in the model, in file order.
+    pub values: Vec<(String, serde_json::Value)>,
+}
+
+/// What a scenario expects.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// These events, in order.
+    Events(Vec<Step<EventId>>),
+    /// This business error (index into the command's errors).
+    Error(usize),
+}
+
+/// An executable specification.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Title.
+    pub name: String,
+    /// Owning context.
+    pub context: ContextId,
+    /// The aggregate under test.
+    pub aggregate: AggregateId,
+    /// Prior events.
+    pub given: Vec<Step<EventId>>,
+    /// The command.
+    pub when: Step<CommandId>,
+    /// Expected outcome.
+    pub then: Outcome,
+}
+
+/// What a hotspot is attached to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HotspotTarget {
+    /// Nothing in particular (the board, or a context when `context` is set).
+    None,
+    /// A graph element.
+    Node(NodeRef),
+}
+
+/// An open question.
+#[derive(Debug, Clone)]
+pub struct Hotspot {
+    /// The question.
+    pub text: String,
+    /// The context it was written in, if any.
+    pub context: Option<ContextId>,
+    /// The element it is about.
+    pub target: HotspotTarget,
+    /// Where it is written.
+    pub span: Span,
+}
+
+/// Which of the four event-driven patterns a context uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Pattern {
+    /// Reacts with a policy to another context's published event.
+    EventNotification,
+    /// Keeps a local read model of another context's published events.
+    EventCarriedStateTransfer,
+    /// Has an event-sourced aggregate.
+    EventSourcing,
+    /// Serves queries from read models, apart from the command side.
+    Cqrs,
+}
+
+impl Pattern {
+    /// Human name.
+    pub fn label(self) -> &'static str {
+        match self {
+            Pattern::EventNotification => "event notification",
+            Pattern::EventCarriedStateTransfer => "event-carried state transfer",
+            Pattern::EventSourcing => "event sourcing",
+            Pattern::Cqrs => "CQRS",
+        }
+    }
+}
+
+impl Model {
+    /// The context an id belongs to.
+    pub fn context(&self, id: ContextId) -> &Context {
+        &self.contexts[id.index()]
+    }
+    /// An aggregate.
+    pub fn aggregate(&self, id: AggregateId) -> &Aggregate {
+        &self.aggregates[id.index()]
+    }
+    /// A command.
+    pub fn command(&self, id: CommandId) -> &Command {
+        &self.commands[id.index()]
+    }
+    /// An event.
+    pub fn event(&self, id: EventId) -> &Event {
+        &self.events[id.index()]
+    }
+    /// A policy.
+    pub fn policy(&self, id: PolicyId) -> &Policy {
+        &self.policies[id.index()]
+    }
+    /// A read model.
+    pub fn read_model(&self, id: ReadModelId) -> &ReadModel {
+        &self.read_models[id.index()]
+    }
+    /// A named type.
+    pub fn named_type(&self, id: TypeId) -> &NamedType {
+        &self.types[id.index()]
+    }
+
+    /// Looks up a context by name.
+    pub fn context_by_name(&self, name: &str) -> Option<ContextId> {
+        self.contexts
+            .iter()
+            .position(|c| c.name == name)
+            .map(|i| ContextId(i as u32))
+    }
+
+    /// Looks up a command by `Name` (when unique) or `context.Name`.
+    pub fn command_by_name(&self, name: &str) -> Result<CommandId, Vec<String>> {
+        let (context, bare) = match name.split_once('.') {
+            Some((c, n)) => (Some(c), n),
+            None => (None, name),
+        };
+        let matches: Vec<CommandId> = self
+            .commands
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| {
+                c.name == bare && context.is_none_or(|ctx| self.context(c.context).name == ctx)
+            })
+            .map(|(i, _)| CommandId(i as u32))
+            .collect();
+        match matches.as_slice() {
+            [one] => Ok(*one),
+            _ => Err(matches
+                .iter()
+                .map(|id| self.qualified_command(*id))
+                .collect()),
+        }
+    }
+
+    /// `context.Command`.
+    pub fn qualified_command(&self, id: CommandId) -> String {
+        let c = self.command(id);
+        format!("{}.{}", self.context(c.context).name, c.name)
+    }
+
+    /// `context.Event`.
+    pub fn qualified_event(&self, id: EventId) -> String {
+        let e = self.event(id);
+        format!("{}.{}", self.context(e.context).name, e.name)
+    }
+
+    /// The patterns a context uses, in the fixed order of [`Pattern`].
+    pub fn patterns(&self, id: ContextId) -> Vec<Pattern> {
+        let context = self.context(id);
+        let mut patterns = Vec::new();
+        let foreign = |e: &EventId| self.event(*e).context != id;
+        if context
+            .policies
+            .iter()
+            .any(|p| self.policy(*p).on.iter().any(foreign))
+        {
+            patterns.push(Pattern::EventNotification);
+        }
+        if context
+            .read_models
+            .iter()
+            .any(|r| self.read_model(*r).from.iter().any(foreign))
+        {
+            patterns.push(Pattern::EventCarriedStateTransfer);
+        }
+        if context
+            .aggregates
+            .iter()
+            .any(|a| self.aggregate(*a).persistence == Persistence::EventSourced)
+        {
+            patterns.push(Pattern::EventSourcing);
+        }
+        if !context.read_models.is_empty() {
+            patterns.push(Pattern::Cqrs);
+        }
+        patterns
+    }
+
+    /// The relations of the context map: for each (publisher, consumer) pair, the
+    /// published events the consumer uses and how.
+    pub fn context_relations(&self) -> Vec<ContextRelation> {
+        let mut relations: std::collections::BTreeMap<(ContextId, ContextId), ContextRelation> =
+            std::collections::BTreeMap::new();
+        for policy in &self.policies {
+            for event in &policy.on {
+                let publisher = self.event(*event).context;
+                if publisher != policy.context {
+                    let relation = relations
+                        .entry((publisher, policy.context))
+                        .or_insert_with(|| ContextRelation::new(publisher, policy.context));
+                    relation.add(*event, Pattern::EventNotification);
+                }
+            }
+            if let Some(command) = policy.issues {
+                let target = self.command(command).context;
+                if target != policy.context {
+                    let relation = relations
+                        .entry((policy.context, target))
+                        .or_insert_with(|| ContextRelation::new(policy.context, target));
+                    relation.commands.push(command);
+                }
+            }
+        }
+        for read_model in &self.read_models {
+            for event in &read_model.from {
+                let publisher = self.event(*event).context;
+                if publisher != read_model.context {
+                    let relation = relations
+                        .entry((publisher, read_model.context))
+                        .or_insert_with(|| ContextRelation::new(publisher, read_model.context));
+                    relation.add(*event, Pattern::EventCarriedStateTransfer);
+                }
+            }
+        }
+        relations.into_values().collect()
+    }
+}
+
+/// How one context depends on another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextRelation {
+    /// The upstream context (publisher, or the one whose command is issued... see `commands`).
+    pub upstream: ContextId,
+    /// The downstream context.
+    pub downstream: ContextId,
+    /// Published events of `upstream` used by `downstream`, with the pattern, sorted.
+    pub events: Vec<(EventId, Pattern)>,
+    /// Commands of `downstream` issued by policies of `upstream` (directed coupling).
+    pub commands: Vec<CommandId>,
+}
+
+impl ContextRelation {
+    fn new(upstream: ContextId, downstream: ContextId) -> ContextRelation {
+        ContextRelation {
+            upstream,
+            downstream,
+            events: Vec::new(),
+            commands: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, event: EventId, pattern: Pattern) {
+        if !self.events.contains(&(event, pattern)) {
+            self.events.push((event, pattern));
+            self.events.sort();
+        }
+    }
+
+    /// The distinct patterns of this relation.
+    pub fn patterns(&self) -> Vec<Pattern> {
+        let mut patterns: Vec<Pattern> = self.events.iter().map(|(_, p)| *p).collect();
+        patterns.sort();
+        patterns.dedup();
+        patterns
+    }
+}

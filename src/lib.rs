@@ -1,0 +1,17 @@
+//! stormcraft: Event Storming models as code.
+//!
+//! The pipeline is visible in the module list: [`model`] reads YAML into a syntax
+//! tree, [`check`] resolves and validates it into an [`ir::Model`], and [`render`]
+//! turns that into diagrams and text, which [`output`] writes.
+
+pub mod check;
+pub mod cli;
+pub mod diagnostic;
+pub mod init;
+pub mod ir;
+pub mod model;
+pub mod output;
+pub mod render;
+pub mod schema;
+pub mod source;
+pub mod suggest;

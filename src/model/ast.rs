@@ -1,0 +1,269 @@
+//! The model as written: one struct per YAML mapping of the format, every name and
+//! reference with its span. Nothing here is resolved or validated beyond its shape;
+//! that is `check`'s work.
+
+use crate::model::yaml::{Node, Span};
+
+/// A value with the place it was written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sp<T> {
+    /// The value.
+    pub value: T,
+    /// Where it was written.
+    pub span: Span,
+}
+
+impl<T> Sp<T> {
+    /// Pairs a value with its span.
+    pub fn new(value: T, span: Span) -> Sp<T> {
+        Sp { value, span }
+    }
+}
+
+/// A name or a reference as written.
+pub type Name = Sp<String>;
+
+/// A whole model: the merge of every file.
+#[derive(Clone, Debug, Default)]
+pub struct ModelAst {
+    /// One entry per file, in path order.
+    pub files: Vec<FileAst>,
+}
+
+/// What one file contributes.
+#[derive(Clone, Debug, Default)]
+pub struct FileAst {
+    /// Index in the source map.
+    pub file: u32,
+    /// The `stormcraft:` format version key.
+    pub format: Option<Sp<i64>>,
+    /// `system:` — the system's name.
+    pub system: Option<Name>,
+    /// `description:`.
+    pub description: Option<Sp<String>>,
+    /// `actors:`.
+    pub actors: Vec<ActorAst>,
+    /// `externals:`.
+    pub externals: Vec<ExternalAst>,
+    /// `contexts:`.
+    pub contexts: Vec<ContextAst>,
+    /// Top-level `hotspots:`.
+    pub hotspots: Vec<HotspotAst>,
+}
+
+/// A person or role that issues commands.
+#[derive(Clone, Debug)]
+pub struct ActorAst {
+    /// PascalCase name.
+    pub name: Name,
+    /// Free text.
+    pub description: Option<Sp<String>>,
+}
+
+/// An external system.
+#[derive(Clone, Debug)]
+pub struct ExternalAst {
+    /// PascalCase name.
+    pub name: Name,
+    /// Free text.
+    pub description: Option<Sp<String>>,
+}
+
+/// A bounded context (or a part of one, when a folder splits it across files).
+#[derive(Clone, Debug)]
+pub struct ContextAst {
+    /// snake_case name.
+    pub name: Name,
+    /// Free text.
+    pub description: Option<Sp<String>>,
+    /// Value objects and enums.
+    pub types: Vec<TypeAst>,
+    /// Aggregates.
+    pub aggregates: Vec<AggregateAst>,
+    /// Policies (reactions).
+    pub policies: Vec<PolicyAst>,
+    /// Read models (projections).
+    pub read_models: Vec<ReadModelAst>,
+    /// Executable specifications.
+    pub scenarios: Vec<ScenarioAst>,
+    /// Open questions.
+    pub hotspots: Vec<HotspotAst>,
+}
+
+/// A named type of a context.
+#[derive(Clone, Debug)]
+pub struct TypeAst {
+    /// PascalCase name.
+    pub name: Name,
+    /// Free text.
+    pub description: Option<Sp<String>>,
+    /// Record or enum.
+    pub kind: TypeKindAst,
+}
+
+/// What a named type is.
+#[derive(Clone, Debug)]
+pub enum TypeKindAst {
+    /// A record of fields.
+    Record(Vec<FieldAst>),
+    /// An enum of PascalCase variants; the span is the `enum:` value.
+    Enum(Vec<Name>, Span),
+}
+
+/// A field of a record, state, command, event or read model.
+#[derive(Clone, Debug)]
+pub struct FieldAst {
+    /// snake_case name.
+    pub name: Name,
+    /// The type expression, e.g. `[OrderLine]` or `map<string, Money>?`.
+    pub ty: Sp<String>,
+    /// Free text.
+    pub description: Option<Sp<String>>,
+}
+
+/// How an aggregate is stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Persistence {
+    /// State is the fold of the aggregate's events (the default).
+    EventSourced,
+    /// A state row is stored; events go out through an outbox in the same transaction.
+    StateStored,
+}
+
+/// An aggregate.
+#[derive(Clone, Debug)]
+pub struct AggregateAst {
+    /// PascalCase name.
+    pub name: Name,
+    /// Free text.
+    pub description: Option<Sp<String>>,
+    /// The identity field (name and type); every command and event carries it.
+    pub id: IdAst,
+    /// `persistence:`.
+    pub persistence: Sp<Persistence>,
+    /// `state:` fields.
+    pub state: Vec<FieldAst>,
+    /// Commands handled by the aggregate.
+    pub commands: Vec<CommandAst>,
+    /// Events of the aggregate.
+    pub events: Vec<EventAst>,
+}
+
+/// An aggregate's identity.
+#[derive(Clone, Debug)]
+pub struct IdAst {
+    /// snake_case field name (default `id`).
+    pub name: Name,
+    /// Type expression (default `uuid`).
+    pub ty: Sp<String>,
+}
+
+/// A command.
+#[derive(Clone, Debug)]
+pub struct CommandAst {
+    /// PascalCase name.
+    pub name: Name,
+    /// Free text.
+    pub description: Option<Sp<String>>,
+    /// Actors or externals who issue it.
+    pub by: Vec<Name>,
+    /// Fields.
+    pub fields: Vec<FieldAst>,
+    /// Events it emits.
+    pub emits: Vec<Name>,
+    /// Business errors it may raise.
+    pub errors: Vec<ErrorAst>,
+}
+
+/// A business error a command may raise.
+#[derive(Clone, Debug)]
+pub struct ErrorAst {
+    /// PascalCase name.
+    pub name: Name,
+    /// What it means, shown to API clients.
+    pub message: Option<Sp<String>>,
+}
+
+/// An event.
+#[derive(Clone, Debug)]
+pub struct EventAst {
+    /// PascalCase name, past tense by convention.
+    pub name: Name,
+    /// Free text.
+    pub description: Option<Sp<String>>,
+    /// Schema version, starting at 1.
+    pub version: Sp<i64>,
+    /// Whether other contexts may use it.
+    pub published: Sp<bool>,
+    /// Fields.
+    pub fields: Vec<FieldAst>,
+}
+
+/// A policy: on an event, issue a command and/or call an external system.
+#[derive(Clone, Debug)]
+pub struct PolicyAst {
+    /// PascalCase name.
+    pub name: Name,
+    /// Free text.
+    pub description: Option<Sp<String>>,
+    /// The events it reacts to.
+    pub on: Vec<Name>,
+    /// The command it issues.
+    pub issue: Option<Name>,
+    /// The external system it calls.
+    pub call: Option<Name>,
+}
+
+/// A read model (projection).
+#[derive(Clone, Debug)]
+pub struct ReadModelAst {
+    /// PascalCase name.
+    pub name: Name,
+    /// Free text.
+    pub description: Option<Sp<String>>,
+    /// The field rows are keyed by.
+    pub key: Option<Name>,
+    /// Events that feed it.
+    pub from: Vec<Name>,
+    /// Fields of a row.
+    pub fields: Vec<FieldAst>,
+    /// Where `from:` was written (or the name, when absent), for "fed by nothing".
+    pub from_span: Span,
+}
+
+/// One message in a scenario: a name and optional field values.
+#[derive(Clone, Debug)]
+pub struct StepAst {
+    /// The event or command name.
+    pub name: Name,
+    /// Field values, in file order.
+    pub values: Vec<(Name, Sp<Node>)>,
+}
+
+/// A scenario: given events, when a command, then events or an error.
+#[derive(Clone, Debug)]
+pub struct ScenarioAst {
+    /// Free-text title.
+    pub name: Sp<String>,
+    /// Where the scenario starts in the file.
+    pub span: Span,
+    /// The aggregate, when given explicitly.
+    pub aggregate: Option<Name>,
+    /// Prior events.
+    pub given: Vec<StepAst>,
+    /// The command.
+    pub when: Option<StepAst>,
+    /// Expected events.
+    pub then: Option<Vec<StepAst>>,
+    /// Expected business error.
+    pub error: Option<Name>,
+}
+
+/// An open question.
+#[derive(Clone, Debug)]
+pub struct HotspotAst {
+    /// The question.
+    pub text: Sp<String>,
+    /// The element it is about, if any.
+    pub on: Option<Name>,
+}

@@ -1,0 +1,797 @@
+//! Decodes the spanned YAML tree of one file into its [`FileAst`], reporting every
+//! unknown key, wrong value type and missing key of the file together.
+
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::model::ast::*;
+use crate::model::yaml::{Node, Span, SpannedNode};
+use crate::suggest::did_you_mean;
+use serde_saphyr::Spanned;
+
+/// The format version this build reads.
+pub const FORMAT_VERSION: i64 = 1;
+
+type Entries = [(Spanned<String>, SpannedNode)];
+
+struct Decoder<'d> {
+    file: u32,
+    diagnostics: &'d mut Diagnostics,
+}
+
+/// Decodes one parsed file. Problems go to `diagnostics`; what could be read is returned.
+pub fn decode_file(file: u32, root: &SpannedNode, diagnostics: &mut Diagnostics) -> FileAst {
+    let mut decoder = Decoder { file, diagnostics };
+    decoder.file_ast(root)
+}
+
+impl Decoder<'_> {
+    fn span(&self, node: &SpannedNode) -> Span {
+        Span::from_location(self.file, &node.referenced)
+    }
+
+    fn key_span(&self, key: &Spanned<String>) -> Span {
+        Span::from_location(self.file, &key.referenced)
+    }
+
+    fn key_name(&self, key: &Spanned<String>) -> Name {
+        Sp::new(key.value.clone(), self.key_span(key))
+    }
+
+    fn wrong_type(&mut self, node: &SpannedNode, what: &str, expected: &str) {
+        let span = self.span(node);
+        self.diagnostics.push(
+            Diagnostic::new(
+                Code::WrongType,
+                span,
+                format!("{what} must be {expected}, found {}", node.value.kind()),
+            )
+            .label(format!("expected {expected}")),
+        );
+    }
+
+    /// The entries of a mapping; `null` counts as an empty mapping.
+    fn mapping<'n>(&mut self, node: &'n SpannedNode, what: &str) -> &'n Entries {
+        match &node.value {
+            Node::Map(entries) => entries,
+            Node::Null => &[],
+            _ => {
+                self.wrong_type(node, what, "a mapping");
+                &[]
+            }
+        }
+    }
+
+    /// Checks the keys of a mapping: reports unknown ones (with did-you-mean) and
+    /// missing required ones (at `owner`), and returns the values by allowed key.
+    fn keys<'n, const N: usize>(
+        &mut self,
+        entries: &'n Entries,
+        allowed: [&'static str; N],
+        required: &[&'static str],
+        owner: Span,
+        what: &str,
+    ) -> [Option<&'n SpannedNode>; N] {
+        let mut found: [Option<&'n SpannedNode>; N] = [None; N];
+        for (key, value) in entries {
+            match allowed.iter().position(|k| *k == key.value) {
+                Some(index) => found[index] = Some(value),
+                None => {
+                    let help =
+                        did_you_mean(&key.value, allowed.iter().copied()).unwrap_or_else(|| {
+                            format!("the keys of {what} are: {}", allowed.join(", "))
+                        });
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            Code::UnknownKey,
+                            self.key_span(key),
+                            format!("unknown key `{}` in {what}", key.value),
+                        )
+                        .label("not part of the format")
+                        .help(help),
+                    );
+                }
+            }
+        }
+        for key in required {
+            if let Some(index) = allowed.iter().position(|k| k == key) {
+                if found[index].is_none() {
+                    self.diagnostics.push(
+                        Diagnostic::new(Code::MissingKey, owner, format!("{what} has no `{key}`"))
+                            .label(format!("`{key}` is required here"))
+                            .help(format!("add `{key}:` to {what}")),
+                    );
+                }
+            }
+        }
+        found
+    }
+
+    fn string(&mut self, node: &SpannedNode, what: &str) -> Option<Sp<String>> {
+        let span = self.span(node);
+        match &node.value {
+            Node::Str(s) => Some(Sp::new(s.clone(), span)),
+            // Numbers and booleans written where text is expected are almost always
+            // meant as text (a version `1.0` in a description, say), except for names.
+            Node::Int(i) => Some(Sp::new(i.to_string(), span)),
+            Node::Float(f) => Some(Sp::new(f.to_string(), span)),
+            Node::Bool(b) => Some(Sp::new(b.to_string(), span)),
+            _ => {
+                self.wrong_type(node, what, "a string");
+                None
+            }
+        }
+    }
+
+    /// A name or reference: must be a string scalar.
+    fn name(&mut self, node: &SpannedNode, what: &str) -> Option<Name> {
+        let span = self.span(node);
+        match &node.value {
+            Node::Str(s) => Some(Sp::new(s.clone(), span)),
+            _ => {
+                self.wrong_type(node, what, "a name");
+                None
+            }
+        }
+    }
+
+    fn opt_string(&mut self, node: Option<&SpannedNode>, what: &str) -> Option<Sp<String>> {
+        node.and_then(|n| match n.value {
+            Node::Null => None,
+            _ => self.string(n, what),
+        })
+    }
+
+    /// One name or a list of names.
+    fn names(&mut self, node: Option<&SpannedNode>, what: &str) -> Vec<Name> {
+        let Some(node) = node else { return Vec::new() };
+        match &node.value {
+            Node::Null => Vec::new(),
+            Node::Str(_) => self.name(node, what).into_iter().collect(),
+            Node::Seq(items) => items.iter().filter_map(|i| self.name(i, what)).collect(),
+            _ => {
+                self.wrong_type(node, what, "a name or a list of names");
+                Vec::new()
+            }
+        }
+    }
+
+    fn int(&mut self, node: &SpannedNode, what: &str) -> Option<Sp<i64>> {
+        match node.value {
+            Node::Int(i) => Some(Sp::new(i, self.span(node))),
+            _ => {
+                self.wrong_type(node, what, "an integer");
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, node: &SpannedNode, what: &str) -> Option<Sp<bool>> {
+        match node.value {
+            Node::Bool(b) => Some(Sp::new(b, self.span(node))),
+            _ => {
+                self.wrong_type(node, what, "`true` or `false`");
+                None
+            }
+        }
+    }
+
+    fn list<'n>(&mut self, node: Option<&'n SpannedNode>, what: &str) -> &'n [SpannedNode] {
+        let Some(node) = node else { return &[] };
+        match &node.value {
+            Node::Seq(items) => items,
+            Node::Null => &[],
+            _ => {
+                self.wrong_type(node, what, "a list");
+                &[]
+            }
+        }
+    }
+
+    fn file_ast(&mut self, root: &SpannedNode) -> FileAst {
+        let mut ast = FileAst {
+            file: self.file,
+            ..FileAst::default()
+        };
+        let root_span = Span {
+            file: self.file,
+            start: 0,
+            len: 0,
+        };
+        if let Node::Null = root.value {
+            self.diagnostics.push(
+                Diagnostic::new(Code::FormatVersion, root_span, "the file is empty")
+                    .label("no model here")
+                    .help(format!(
+                        "start the file with `stormcraft: {FORMAT_VERSION}`, or run `stormcraft init` for a starter model"
+                    )),
+            );
+            return ast;
+        }
+        let entries = self.mapping(root, "a model file");
+        let [format, system, description, actors, externals, contexts, hotspots] = self.keys(
+            entries,
+            [
+                "stormcraft",
+                "system",
+                "description",
+                "actors",
+                "externals",
+                "contexts",
+                "hotspots",
+            ],
+            &[],
+            root_span,
+            "a model file",
+        );
+        match format {
+            None if matches!(root.value, Node::Map(_)) => self.diagnostics.push(
+                Diagnostic::new(
+                    Code::FormatVersion,
+                    root_span,
+                    "the file does not say which format version it is written in",
+                )
+                .label("expected `stormcraft: 1` in this file")
+                .help(format!(
+                    "add `stormcraft: {FORMAT_VERSION}` as the first line of the file"
+                )),
+            ),
+            None => {}
+            Some(node) => {
+                if let Some(version) = self.int(node, "`stormcraft` (the format version)") {
+                    if version.value != FORMAT_VERSION {
+                        self.diagnostics.push(
+                            Diagnostic::new(
+                                Code::FormatVersion,
+                                version.span,
+                                format!(
+                                    "format version `{}` is not supported by this stormcraft",
+                                    version.value
+                                ),
+                            )
+                            .label(format!("this build reads format {FORMAT_VERSION}"))
+                            .help(format!("write `stormcraft: {FORMAT_VERSION}`")),
+                        );
+                    }
+                    ast.format = Some(version);
+                }
+            }
+        }
+        ast.system = system.and_then(|n| self.name(n, "`system`"));
+        ast.description = self.opt_string(description, "`description`");
+        if let Some(actors) = actors {
+            for (key, value) in self.mapping(actors, "`actors`") {
+                let description = self.described(value, "an actor");
+                ast.actors.push(ActorAst {
+                    name: self.key_name(key),
+                    description,
+                });
+            }
+        }
+        if let Some(externals) = externals {
+            for (key, value) in self.mapping(externals, "`externals`") {
+                let description = self.described(value, "an external system");
+                ast.externals.push(ExternalAst {
+                    name: self.key_name(key),
+                    description,
+                });
+            }
+        }
+        if let Some(contexts) = contexts {
+            for (key, value) in self.mapping(contexts, "`contexts`") {
+                let context = self.context(key, value);
+                ast.contexts.push(context);
+            }
+        }
+        ast.hotspots = self.hotspots(hotspots);
+        ast
+    }
+
+    /// An element whose only key is `description`; a bare string is its description.
+    fn described(&mut self, node: &SpannedNode, what: &str) -> Option<Sp<String>> {
+        match &node.value {
+            Node::Null => None,
+            Node::Str(_) => self.string(node, what),
+            _ => {
+                let span = self.span(node);
+                let entries = self.mapping(node, what);
+                let [description] = self.keys(entries, ["description"], &[], span, what);
+                self.opt_string(description, "`description`")
+            }
+        }
+    }
+
+    fn hotspots(&mut self, node: Option<&SpannedNode>) -> Vec<HotspotAst> {
+        let mut hotspots = Vec::new();
+        for item in self.list(node, "`hotspots`") {
+            match &item.value {
+                Node::Str(_) => {
+                    if let Some(text) = self.string(item, "a hotspot") {
+                        hotspots.push(HotspotAst { text, on: None });
+                    }
+                }
+                _ => {
+                    let span = self.span(item);
+                    let entries = self.mapping(item, "a hotspot");
+                    let [text, on] =
+                        self.keys(entries, ["text", "on"], &["text"], span, "a hotspot");
+                    let on = on.and_then(|n| self.name(n, "`on`"));
+                    if let Some(text) = text.and_then(|t| self.string(t, "`text`")) {
+                        hotspots.push(HotspotAst { text, on });
+                    }
+                }
+            }
+        }
+        hotspots
+    }
+
+    fn context(&mut self, key: &Spanned<String>, node: &SpannedNode) -> ContextAst {
+        let name = self.key_name(key);
+        let what = format!("context `{}`", key.value);
+        let entries = self.mapping(node, &what);
+        let [description, types, aggregates, policies, read_models, scenarios, hotspots] = self
+            .keys(
+                entries,
+                [
+                    "description",
+                    "types",
+                    "aggregates",
+                    "policies",
+                    "read_models",
+                    "scenarios",
+                    "hotspots",
+                ],
+                &[],
+                name.span,
+                &what,
+            );
+        let mut context = ContextAst {
+            description: self.opt_string(description, "`description`"),
+            name,
+            types: Vec::new(),
+            aggregates: Vec::new(),
+            policies: Vec::new(),
+            read_models: Vec::new(),
+            scenarios: Vec::new(),
+            hotspots: Vec::new(),
+        };
+        if let Some(types) = types {
+            for (key, value) in self.mapping(types, "`types`") {
+                if let Some(ty) = self.named_type(key, value) {
+                    context.types.push(ty);
+                }
+            }
+        }
+        if let Some(aggregates) = aggregates {
+            for (key, value) in self.mapping(aggregates, "`aggregates`") {
+                let aggregate = self.aggregate(key, value);
+                context.aggregates.push(aggregate);
+            }
+        }
+        if let Some(policies) = policies {
+            for (key, value) in self.mapping(policies, "`policies`") {
+                let policy = self.policy(key, value);
+                context.policies.push(policy);
+            }
+        }
+        if let Some(read_models) = read_models {
+            for (key, value) in self.mapping(read_models, "`read_models`") {
+                let read_model = self.read_model(key, value);
+                context.read_models.push(read_model);
+            }
+        }
+        for item in self.list(scenarios, "`scenarios`") {
+            if let Some(scenario) = self.scenario(item) {
+                context.scenarios.push(scenario);
+            }
+        }
+        context.hotspots = self.hotspots(hotspots);
+        context
+    }
+
+    fn named_type(&mut self, key: &Spanned<String>, node: &SpannedNode) -> Option<TypeAst> {
+        let name = self.key_name(key);
+        let what = format!("type `{}`", key.value);
+        let entries = self.mapping(node, &what);
+        let [description, fields, variants] = self.keys(
+            entries,
+            ["description", "fields", "enum"],
+            &[],
+            name.span,
+            &what,
+        );
+        let description = self.opt_string(description, "`description`");
+        let kind = match (fields, variants) {
+            (Some(_), Some(variants)) => {
+                let span = self.span(variants);
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::UnknownKey,
+                        span,
+                        format!("{what} has both `fields` and `enum`"),
+                    )
+                    .label("a type is a record or an enum, not both")
+                    .help("keep `fields:` for a record, or `enum:` for a choice of variants"),
+                );
+                return None;
+            }
+            (Some(fields), None) => TypeKindAst::Record(self.fields(Some(fields), &what)),
+            (None, Some(variants)) => {
+                let span = self.span(variants);
+                let items = self.list(Some(variants), "`enum`");
+                let names = items
+                    .iter()
+                    .filter_map(|i| self.name(i, "an enum variant"))
+                    .collect();
+                TypeKindAst::Enum(names, span)
+            }
+            (None, None) => {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::MissingKey,
+                        name.span,
+                        format!("{what} has neither `fields` nor `enum`"),
+                    )
+                    .label("say what this type is")
+                    .help("add `fields:` (a record of named fields) or `enum: [A, B]` (a choice)"),
+                );
+                return None;
+            }
+        };
+        Some(TypeAst {
+            name,
+            description,
+            kind,
+        })
+    }
+
+    fn fields(&mut self, node: Option<&SpannedNode>, owner: &str) -> Vec<FieldAst> {
+        let Some(node) = node else { return Vec::new() };
+        let mut fields = Vec::new();
+        let what = format!("the fields of {owner}");
+        for (key, value) in self.mapping(node, &what) {
+            let name = self.key_name(key);
+            let field_what = format!("field `{}`", key.value);
+            let (ty, description) = match &value.value {
+                Node::Map(entries) => {
+                    let [ty, description] = self.keys(
+                        entries,
+                        ["type", "description"],
+                        &["type"],
+                        name.span,
+                        &field_what,
+                    );
+                    (
+                        ty.and_then(|t| self.type_expression(t)),
+                        self.opt_string(description, "`description`"),
+                    )
+                }
+                _ => (self.type_expression(value), None),
+            };
+            if let Some(ty) = ty {
+                fields.push(FieldAst {
+                    name,
+                    ty,
+                    description,
+                });
+            }
+        }
+        fields
+    }
+
+    /// A type expression: a string, or YAML's flow list `[T]` read back as a list type.
+    fn type_expression(&mut self, node: &SpannedNode) -> Option<Sp<String>> {
+        match &node.value {
+            Node::Str(s) => Some(Sp::new(s.clone(), self.span(node))),
+            Node::Seq(items) if items.len() == 1 => {
+                let inner = self.type_expression(&items[0])?;
+                Some(Sp::new(format!("[{}]", inner.value), inner.span))
+            }
+            Node::Null => {
+                let span = self.span(node);
+                self.diagnostics.push(
+                    Diagnostic::new(Code::BadTypeExpression, span, "a field has no type")
+                        .label("type missing")
+                        .help("write a type such as `string`, `uuid`, `[OrderLine]` or `Money?`"),
+                );
+                None
+            }
+            _ => {
+                self.wrong_type(
+                    node,
+                    "a field type",
+                    "a type expression such as `string` or `[Line]`",
+                );
+                None
+            }
+        }
+    }
+
+    fn aggregate(&mut self, key: &Spanned<String>, node: &SpannedNode) -> AggregateAst {
+        let name = self.key_name(key);
+        let what = format!("aggregate `{}`", key.value);
+        let entries = self.mapping(node, &what);
+        let [description, id, persistence, state, commands, events] = self.keys(
+            entries,
+            [
+                "description",
+                "id",
+                "persistence",
+                "state",
+                "commands",
+                "events",
+            ],
+            &[],
+            name.span,
+            &what,
+        );
+        let id = self.id(id, name.span);
+        let persistence = match persistence {
+            None => Sp::new(Persistence::EventSourced, name.span),
+            Some(node) => {
+                let span = self.span(node);
+                match &node.value {
+                    Node::Str(s) if s == "event-sourced" => {
+                        Sp::new(Persistence::EventSourced, span)
+                    }
+                    Node::Str(s) if s == "state-stored" => Sp::new(Persistence::StateStored, span),
+                    _ => {
+                        let help = match &node.value {
+                            Node::Str(s) => did_you_mean(s, ["event-sourced", "state-stored"]),
+                            _ => None,
+                        };
+                        self.diagnostics.push(
+                            Diagnostic::new(
+                                Code::WrongType,
+                                span,
+                                "`persistence` must be `event-sourced` or `state-stored`",
+                            )
+                            .label("unknown persistence")
+                            .help(help.unwrap_or_else(|| {
+                                "write `event-sourced` (the default) or `state-stored`".to_owned()
+                            })),
+                        );
+                        Sp::new(Persistence::EventSourced, span)
+                    }
+                }
+            }
+        };
+        let mut aggregate = AggregateAst {
+            description: self.opt_string(description, "`description`"),
+            state: self.fields(state, &format!("the state of {what}")),
+            name,
+            id,
+            persistence,
+            commands: Vec::new(),
+            events: Vec::new(),
+        };
+        if let Some(commands) = commands {
+            for (key, value) in self.mapping(commands, "`commands`") {
+                let command = self.command(key, value);
+                aggregate.commands.push(command);
+            }
+        }
+        if let Some(events) = events {
+            for (key, value) in self.mapping(events, "`events`") {
+                let event = self.event(key, value);
+                aggregate.events.push(event);
+            }
+        }
+        aggregate
+    }
+
+    fn id(&mut self, node: Option<&SpannedNode>, owner: Span) -> IdAst {
+        let default = IdAst {
+            name: Sp::new("id".to_owned(), owner),
+            ty: Sp::new("uuid".to_owned(), owner),
+        };
+        let Some(node) = node else { return default };
+        match &node.value {
+            Node::Str(_) => match self.name(node, "`id`") {
+                Some(name) => IdAst {
+                    ty: Sp::new("uuid".to_owned(), name.span),
+                    name,
+                },
+                None => default,
+            },
+            _ => {
+                let span = self.span(node);
+                let entries = self.mapping(node, "`id`");
+                let [name, ty] = self.keys(entries, ["name", "type"], &[], span, "`id`");
+                let name = name.and_then(|n| self.name(n, "the id's `name`"));
+                let ty = ty.and_then(|t| self.type_expression(t));
+                IdAst {
+                    name: name.unwrap_or(default.name),
+                    ty: ty.unwrap_or(default.ty),
+                }
+            }
+        }
+    }
+
+    fn command(&mut self, key: &Spanned<String>, node: &SpannedNode) -> CommandAst {
+        let name = self.key_name(key);
+        let what = format!("command `{}`", key.value);
+        let entries = self.mapping(node, &what);
+        let [description, by, fields, emits, errors] = self.keys(
+            entries,
+            ["description", "by", "fields", "emits", "errors"],
+            &[],
+            name.span,
+            &what,
+        );
+        CommandAst {
+            description: self.opt_string(description, "`description`"),
+            by: self.names(by, "`by`"),
+            fields: self.fields(fields, &what),
+            emits: self.names(emits, "`emits`"),
+            errors: self.errors(errors),
+            name,
+        }
+    }
+
+    /// `errors:` as a list of names or a mapping of name to message.
+    fn errors(&mut self, node: Option<&SpannedNode>) -> Vec<ErrorAst> {
+        let Some(node) = node else { return Vec::new() };
+        match &node.value {
+            Node::Map(entries) => entries
+                .iter()
+                .map(|(key, value)| ErrorAst {
+                    name: self.key_name(key),
+                    message: match value.value {
+                        Node::Null => None,
+                        _ => self.string(value, "an error message"),
+                    },
+                })
+                .collect(),
+            _ => self
+                .names(Some(node), "`errors`")
+                .into_iter()
+                .map(|name| ErrorAst {
+                    name,
+                    message: None,
+                })
+                .collect(),
+        }
+    }
+
+    fn event(&mut self, key: &Spanned<String>, node: &SpannedNode) -> EventAst {
+        let name = self.key_name(key);
+        let what = format!("event `{}`", key.value);
+        let entries = self.mapping(node, &what);
+        let [description, version, published, fields] = self.keys(
+            entries,
+            ["description", "version", "published", "fields"],
+            &[],
+            name.span,
+            &what,
+        );
+        let version = match version.and_then(|v| self.int(v, "`version`")) {
+            Some(v) if v.value < 1 => {
+                self.diagnostics.push(
+                    Diagnostic::new(Code::WrongType, v.span, "an event's `version` starts at 1")
+                        .label("must be 1 or more")
+                        .help("write `version: 1` for the first schema of an event"),
+                );
+                Sp::new(1, v.span)
+            }
+            Some(v) => v,
+            None => Sp::new(1, name.span),
+        };
+        EventAst {
+            description: self.opt_string(description, "`description`"),
+            version,
+            published: published
+                .and_then(|p| self.boolean(p, "`published`"))
+                .unwrap_or(Sp::new(false, name.span)),
+            fields: self.fields(fields, &what),
+            name,
+        }
+    }
+
+    fn policy(&mut self, key: &Spanned<String>, node: &SpannedNode) -> PolicyAst {
+        let name = self.key_name(key);
+        let what = format!("policy `{}`", key.value);
+        let entries = self.mapping(node, &what);
+        let [description, on, issue, call] = self.keys(
+            entries,
+            ["description", "on", "issue", "call"],
+            &["on"],
+            name.span,
+            &what,
+        );
+        PolicyAst {
+            description: self.opt_string(description, "`description`"),
+            on: self.names(on, "`on`"),
+            issue: issue.and_then(|n| self.name(n, "`issue`")),
+            call: call.and_then(|n| self.name(n, "`call`")),
+            name,
+        }
+    }
+
+    fn read_model(&mut self, key: &Spanned<String>, node: &SpannedNode) -> ReadModelAst {
+        let name = self.key_name(key);
+        let what = format!("read model `{}`", key.value);
+        let entries = self.mapping(node, &what);
+        let [description, key_field, from, fields] = self.keys(
+            entries,
+            ["description", "key", "from", "fields"],
+            &["key"],
+            name.span,
+            &what,
+        );
+        ReadModelAst {
+            description: self.opt_string(description, "`description`"),
+            key: key_field.and_then(|k| self.name(k, "`key`")),
+            from_span: from.map_or(name.span, |f| self.span(f)),
+            from: self.names(from, "`from`"),
+            fields: self.fields(fields, &what),
+            name,
+        }
+    }
+
+    fn scenario(&mut self, node: &SpannedNode) -> Option<ScenarioAst> {
+        let span = self.span(node);
+        let entries = self.mapping(node, "a scenario");
+        if entries.is_empty() && !matches!(node.value, Node::Map(_)) {
+            return None;
+        }
+        let [name, aggregate, given, when, then, error] = self.keys(
+            entries,
+            ["name", "aggregate", "given", "when", "then", "error"],
+            &["name", "when"],
+            span,
+            "a scenario",
+        );
+        let name = name.and_then(|n| self.string(n, "a scenario's `name`"))?;
+        let given = self
+            .list(given, "`given`")
+            .iter()
+            .filter_map(|s| self.step(s))
+            .collect();
+        let then = then.map(|t| {
+            self.list(Some(t), "`then`")
+                .iter()
+                .filter_map(|s| self.step(s))
+                .collect()
+        });
+        Some(ScenarioAst {
+            span: name.span,
+            name,
+            aggregate: aggregate.and_then(|a| self.name(a, "`aggregate`")),
+            given,
+            when: when.and_then(|w| self.step(w)),
+            then,
+            error: error.and_then(|e| self.name(e, "`error`")),
+        })
+    }
+
+    /// A scenario step: `Name`, or `{Name: {field: value, ...}}`.
+    fn step(&mut self, node: &SpannedNode) -> Option<StepAst> {
+        match &node.value {
+            Node::Str(_) => self.name(node, "a scenario step").map(|name| StepAst {
+                name,
+                values: Vec::new(),
+            }),
+            Node::Map(entries) if entries.len() == 1 => {
+                let (key, value) = &entries[0];
+                let name = self.key_name(key);
+                let mut values = Vec::new();
+                for (field, field_value) in
+                    self.mapping(value, &format!("the values of `{}`", key.value))
+                {
+                    values.push((
+                        self.key_name(field),
+                        Sp::new(field_value.value.clone(), self.span(field_value)),
+                    ));
+                }
+                Some(StepAst { name, values })
+            }
+            _ => {
+                self.wrong_type(
+                    node,
+                    "a scenario step",
+                    "a name, or a one-entry mapping `Name: {field: value}`",
+                );
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! Reads a model from disk: one YAML file, or every `*.yaml`/`*.yml` file of a
+//! folder (walked in sorted order, so the merge is the same on every machine).
+
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::model::ast::{FileAst, ModelAst};
+use crate::model::decode::decode_file;
+use crate::model::yaml::{Span, SpannedNode};
+use crate::source::{SourceFile, SourceMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A problem reading the model's files (not a problem *in* the model): exit code 2.
+#[derive(Debug)]
+pub enum LoadError {
+    /// A file or folder could not be read.
+    Io {
+        /// The path that failed.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
+    /// A folder holds no model files.
+    NoModelFiles {
+        /// The folder.
+        path: PathBuf,
+    },
+    /// A model file is not UTF-8 text.
+    NotUtf8 {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::Io { path, source } => {
+                write!(f, "cannot read `{}`: {source}", path.display())
+            }
+            LoadError::NoModelFiles { path } => write!(
+                f,
+                "`{}` holds no model files (*.yaml or *.yml); run `stormcraft init {}` to start one",
+                path.display(),
+                path.display()
+            ),
+            LoadError::NotUtf8 { path } => write!(
+                f,
+                "`{}` is not UTF-8 text; save it as UTF-8",
+                path.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// The text and syntax tree of a model, with the YAML-level findings.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// Every file read.
+    pub sources: SourceMap,
+    /// What the files say, as far as it could be read.
+    pub ast: ModelAst,
+    /// Syntax and shape problems (codes SC001–SC005).
+    pub diagnostics: Diagnostics,
+}
+
+/// Lists the model files at `path`: the file itself, or a folder's YAML files sorted
+/// by path. Hidden files and folders (`.git`, editor swap files) are skipped.
+pub fn model_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let metadata = std::fs::metadata(path).map_err(|source| LoadError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    if !metadata.is_dir() {
+        return Ok(vec![path.to_owned()]);
+    }
+    let mut files = Vec::new();
+    let walker = walkdir::WalkDir::new(path)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        let entry = entry.map_err(|e| LoadError::Io {
+            path: e.path().map_or_else(|| path.to_owned(), Path::to_owned),
+            source: e
+                .into_io_error()
+                .unwrap_or_else(|| std::io::Error::other("filesystem loop")),
+        })?;
+        let is_yaml = entry
+            .path()
+            .extension()
+            .is_some_and(|ext| ext == "yaml" || ext == "yml");
+        if entry.file_type().is_file() && is_yaml {
+            files.push(entry.into_path());
+        }
+    }
+    if files.is_empty() {
+        return Err(LoadError::NoModelFiles {
+            path: path.to_owned(),
+        });
+    }
+    Ok(files)
+}
+
+/// Reads and decodes the model at `path`.
+pub fn load(path: &Path) -> Result<Loaded, LoadError> {
+    let mut loaded = Loaded::default();
+    for file in model_files(path)? {
+        let bytes = std::fs::read(&file).map_err(|source| LoadError::Io {
+            path: file.clone(),
+            source,
+        })?;
+        let text =
+            String::from_utf8(bytes).map_err(|_| LoadError::NotUtf8 { path: file.clone() })?;
+        let name = display_name(&file);
+        loaded.add_text(name, file, text);
+    }
+    Ok(loaded)
+}
+
+/// Parses and decodes a model held in memory (for tests, benchmarks and editors).
+pub fn load_str(name: &str, text: &str) -> Loaded {
+    let mut loaded = Loaded::default();
+    loaded.add_text(name.to_owned(), PathBuf::from(name), text.to_owned());
+    loaded
+}
+
+impl Loaded {
+    /// Adds one file's text: parses it and decodes it into the model.
+    pub fn add_text(&mut self, name: String, path: PathBuf, text: String) {
+        let index = self.sources.add(SourceFile::new(name, path, text));
+        let text = self.sources.file(index).text.clone();
+        match parse_yaml(index, &text) {
+            Ok(root) => {
+                let file = decode_file(index, &root, &mut self.diagnostics);
+                self.ast.files.push(file);
+            }
+            Err(diagnostic) => {
+                self.diagnostics.push(diagnostic);
+                self.ast.files.push(FileAst {
+                    file: index,
+                    ..FileAst::default()
+                });
+            }
+        }
+    }
+}
+
+/// Paths print relative to the working directory when they are inside it, with `/`.
+fn display_name(path: &Path) -> String {
+    let relative = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_owned))
+        .unwrap_or_else(|| path.to_owned());
+    relative.to_string_lossy().replace('\\', "/")
+}
+
+fn parse_yaml(file: u32, text: &str) -> Result<SpannedNode, Diagnostic> {
+    // An empty file is a document with no content; the decoder reports it as such.
+    if text.trim().is_empty() {
+        return Ok(SpannedNode::new(
+            crate::model::yaml::Node::Null,
+            serde_saphyr::Location::UNKNOWN,
+            serde_saphyr::Location::UNKNOWN,
+        ));
+    }
+    let options = serde_saphyr::options! {
+        // The format has no use for `<<` merges of unknown shape or duplicate keys
+        // silently winning; both are reported as errors instead.
+        duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::Error,
+        // YAML 1.2 booleans only: the format's `on:` key must stay the word `on`.
+        strict_booleans: true,
+    };
+    serde_saphyr::from_str_with_options::<SpannedNode>(text, options).map_err(|error| {
+        let span = error
+            .location()
+            .map(|l| Span::from_location(file, &l))
+            .unwrap_or(Span {
+                file,
+                start: 0,
+                len: 0,
+            });
+        let message = error
+            .without_snippet()
+            .render_with_options(serde_saphyr::render_options! {
+                snippets: serde_saphyr::SnippetMode::Off,
+            });
+        // saphyr appends " at line L column C"; our label shows the place already.
+        let message = strip_location_suffix(&message);
+        Diagnostic::new(Code::YamlSyntax, span, format!("invalid YAML: {message}"))
+            .label("here")
+            .help(
+                "fix the YAML syntax; a YAML linter or your editor's YAML mode shows the structure",
+            )
+    })
+}
+
+fn strip_location_suffix(message: &str) -> String {
+    let first_line = message.lines().next().unwrap_or("").trim();
+    match first_line.rfind(" at line ") {
+        Some(index) => first_line[..index].to_owned(),
+        None => first_line.to_owned(),
+    }
+    .trim_end_matches('.')
+    .to_lowercase()
+}
