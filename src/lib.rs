@@ -7,6 +7,7 @@
 pub mod check;
 pub mod cli;
 pub mod diagnostic;
+pub mod embedded;
 pub mod init;
 pub mod ir;
 pub mod model;
