@@ -1,1 +1,242 @@
-fn main() {}
+//! Append and read throughput of the stores, against baselines measured in the same run.
+//!
+//! ```text
+//! CARGO_TARGET_DIR=/work/target-runtime cargo bench -p stormcraft-runtime --all-features --bench store
+//! ```
+//!
+//! Workload: `STREAMS` streams × `EVENTS` events of ~256 bytes, one event per append, with
+//! 1, 4, 16 and 64 concurrent writers (writer `w` owns streams `s % W == w` and appends
+//! round-robin with `Exact` versions). Then `read_all` from zero and reading every stream.
+//! Baselines: the disk's fsync limit (4 KiB append + fdatasync in a loop) and plain
+//! rusqlite, one transaction per append, WAL + `synchronous=FULL`, UNIQUE(stream, version).
+//! Set `BENCH_STREAMS` to scale the workload down.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use stormcraft_runtime::{ExpectedVersion, NewEvent, Store};
+
+#[cfg(feature = "postgres")]
+#[path = "../tests/common/pg.rs"]
+mod pg;
+
+const EVENTS: u64 = 10;
+const WRITERS: [usize; 4] = [1, 4, 16, 64];
+
+struct Stats {
+    events_per_sec: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+fn stats(total: usize, elapsed: Duration, mut latencies: Vec<Duration>) -> Stats {
+    latencies.sort();
+    let pick = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 - 1.0) * q) as usize)
+            .copied()
+            .unwrap_or_default()
+    };
+    Stats {
+        events_per_sec: total as f64 / elapsed.as_secs_f64(),
+        p50: pick(0.50),
+        p99: pick(0.99),
+    }
+}
+
+fn payload(stream: usize, seq: u64) -> serde_json::Value {
+    // ~256 bytes of JSON.
+    json!({ "stream": stream, "seq": seq, "data": "x".repeat(210) })
+}
+
+/// Runs the workload with `writers` threads calling `append(stream_index, stream, seq)`.
+fn run_writers<F>(streams: usize, writers: usize, append: F) -> Stats
+where
+    F: Fn(usize, &str, u64) + Send + Sync + 'static,
+{
+    let append = Arc::new(append);
+    let start = Instant::now();
+    let threads: Vec<_> = (0..writers)
+        .map(|w| {
+            let append = Arc::clone(&append);
+            std::thread::spawn(move || {
+                let mine: Vec<(usize, String)> = (0..streams)
+                    .filter(|s| s % writers == w)
+                    .map(|s| (s, format!("bench-Stream-{s}")))
+                    .collect();
+                let mut latencies = Vec::with_capacity(mine.len() * EVENTS as usize);
+                for seq in 0..EVENTS {
+                    for (s, name) in &mine {
+                        let t = Instant::now();
+                        append(*s, name, seq);
+                        latencies.push(t.elapsed());
+                    }
+                }
+                latencies
+            })
+        })
+        .collect();
+    let latencies: Vec<Duration> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    stats(latencies.len(), start.elapsed(), latencies)
+}
+
+fn store_append(store: Store) -> impl Fn(usize, &str, u64) + Send + Sync + 'static {
+    move |s, stream, seq| {
+        store
+            .append(
+                stream,
+                ExpectedVersion::Exact(seq),
+                vec![NewEvent::new("Benchmarked", 1, payload(s, seq))],
+            )
+            .unwrap();
+    }
+}
+
+fn disk_limit(dir: &Path) -> Stats {
+    let path = dir.join("fsync-probe");
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .unwrap();
+    let block = vec![0xA5u8; 4096];
+    let mut latencies = Vec::new();
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(2) {
+        let t = Instant::now();
+        f.write_all(&block).unwrap();
+        f.sync_data().unwrap();
+        latencies.push(t.elapsed());
+    }
+    let n = latencies.len();
+    let _ = std::fs::remove_file(&path);
+    stats(n, start.elapsed(), latencies)
+}
+
+fn plain_rusqlite(path: &Path, streams: usize) -> Stats {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;
+         CREATE TABLE events (position INTEGER PRIMARY KEY, stream TEXT NOT NULL, version INTEGER NOT NULL,
+                              id BLOB NOT NULL UNIQUE, payload TEXT NOT NULL, UNIQUE (stream, version));",
+    )
+    .unwrap();
+    let conn = std::sync::Mutex::new(conn);
+    run_writers(streams, 1, move |s, stream, seq| {
+        let conn = conn.lock().unwrap();
+        conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+        conn.prepare_cached(
+            "INSERT INTO events (stream, version, id, payload) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .unwrap()
+        .execute(rusqlite::params![
+            stream,
+            seq as i64 + 1,
+            &uuid::Uuid::new_v4().as_bytes()[..],
+            payload(s, seq).to_string()
+        ])
+        .unwrap();
+        conn.execute_batch("COMMIT").unwrap();
+    })
+}
+
+fn reads(store: &Store, streams: usize) -> (f64, f64) {
+    let total = store.head_position().unwrap();
+    let rounds = 10;
+    let start = Instant::now();
+    for _ in 0..rounds {
+        let mut after = 0;
+        loop {
+            let page = store.read_all(after, 1000).unwrap();
+            let Some(last) = page.last() else { break };
+            after = last.position;
+        }
+        assert_eq!(after, total);
+    }
+    let read_all = (total * rounds) as f64 / start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    let mut n = 0;
+    for s in 0..streams {
+        n += store
+            .read_stream(&format!("bench-Stream-{s}"), 1, 1000)
+            .unwrap()
+            .len();
+    }
+    assert_eq!(n as u64, total);
+    let per_stream = n as f64 / start.elapsed().as_secs_f64();
+    (read_all, per_stream)
+}
+
+fn row(name: &str, writers: &str, s: &Stats) {
+    println!(
+        "| {name} | {writers} | {:>9.0} | {:>8.3} | {:>8.3} |",
+        s.events_per_sec,
+        s.p50.as_secs_f64() * 1e3,
+        s.p99.as_secs_f64() * 1e3
+    );
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; anything else (e.g. a test filter) is ignored.
+    let streams: usize = std::env::var("BENCH_STREAMS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let dir: PathBuf =
+        std::env::temp_dir().join(format!("stormcraft-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    println!("workload: {streams} streams x {EVENTS} events of ~256 bytes, one event per append\n");
+    println!("| store | writers | events/s | p50 ms | p99 ms |");
+    println!("|---|---:|---:|---:|---:|");
+    row(
+        "disk limit: 4 KiB write + fdatasync",
+        "1",
+        &disk_limit(&dir),
+    );
+    row(
+        "plain rusqlite, 1 tx per append (WAL, FULL)",
+        "1",
+        &plain_rusqlite(&dir.join("plain.db"), streams),
+    );
+    let mut read_rows = Vec::new();
+    for w in WRITERS {
+        let path = dir.join(format!("store-{w}.db"));
+        let store = stormcraft_runtime::open(&format!("sqlite:{}", path.display())).unwrap();
+        row(
+            "stormcraft SQLite (group commit)",
+            &w.to_string(),
+            &run_writers(streams, w, store_append(store.clone())),
+        );
+        if w == *WRITERS.last().unwrap() {
+            read_rows.push(("stormcraft SQLite", reads(&store, streams)));
+        }
+    }
+    #[cfg(feature = "postgres")]
+    if let Some(server) = pg::PgServer::start(true) {
+        for w in WRITERS {
+            let store =
+                Store::new(stormcraft_runtime::PgStore::connect(&server.fresh_database()).unwrap());
+            row(
+                "stormcraft PostgreSQL (fsync on)",
+                &w.to_string(),
+                &run_writers(streams, w, store_append(store.clone())),
+            );
+            if w == *WRITERS.last().unwrap() {
+                read_rows.push(("stormcraft PostgreSQL", reads(&store, streams)));
+            }
+        }
+    }
+    println!("\n| store | read_all events/s | read every stream, events/s |");
+    println!("|---|---:|---:|");
+    for (name, (all, per_stream)) in read_rows {
+        println!("| {name} | {all:.0} | {per_stream:.0} |");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

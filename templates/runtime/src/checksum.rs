@@ -9,7 +9,11 @@ const TABLE: [u32; 256] = {
         let mut c = i as u32;
         let mut k = 0;
         while k < 8 {
-            c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+            c = if c & 1 != 0 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
             k += 1;
         }
         table[i] = c;
@@ -118,8 +122,14 @@ impl EventRow<'_> {
             payload: serde_json::from_str(self.payload)
                 .map_err(|e| crate::corrupt_json("event payload", e))?,
             metadata: crate::Metadata {
-                correlation_id: self.correlation_id.map(|b| uuid(b, "correlation id")).transpose()?,
-                causation_id: self.causation_id.map(|b| uuid(b, "causation id")).transpose()?,
+                correlation_id: self
+                    .correlation_id
+                    .map(|b| uuid(b, "correlation id"))
+                    .transpose()?,
+                causation_id: self
+                    .causation_id
+                    .map(|b| uuid(b, "causation id"))
+                    .transpose()?,
             },
             recorded_at: crate::time_from_micros(self.recorded_at),
         })

@@ -384,8 +384,12 @@ pub trait EventStore: Send + Sync {
     ) -> Result<AppendResult>;
 
     /// Events of `stream` with version ≥ `from_version`, at most `limit`, in version order.
-    fn read_stream(&self, stream: &str, from_version: u64, limit: usize)
-        -> Result<Vec<RecordedEvent>>;
+    fn read_stream(
+        &self,
+        stream: &str,
+        from_version: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>>;
 
     /// Events with position > `after_position`, at most `limit`, in global order.
     fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<RecordedEvent>>;
@@ -486,7 +490,9 @@ impl Upcasters {
                 return Err(Error::Upcast {
                     event_type: event.event_type.clone(),
                     schema_version: event.schema_version,
-                    message: format!("the upcaster returned schema version {next}, which is not newer"),
+                    message: format!(
+                        "the upcaster returned schema version {next}, which is not newer"
+                    ),
                 });
             }
             event.schema_version = next;
@@ -555,7 +561,8 @@ impl Store {
         events: Vec<NewEvent>,
         docs: Vec<DocOp>,
     ) -> Result<AppendResult> {
-        self.backend.append_with_docs(stream, expected, events, docs)
+        self.backend
+            .append_with_docs(stream, expected, events, docs)
     }
 
     /// See [`EventStore::read_stream`]; upcast.
@@ -580,7 +587,10 @@ impl Store {
         after_position: u64,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>> {
-        self.upcast_all(self.backend.read_category(category, after_position, limit)?)
+        self.upcast_all(
+            self.backend
+                .read_category(category, after_position, limit)?,
+        )
     }
 
     /// See [`EventStore::stream_version`].
@@ -782,7 +792,9 @@ pub(crate) fn resolve_retry(
             return Err(conflict(format!("it is stored in stream `{s}`")));
         }
         if i > 0 && (*v != last_version + 1 || *p != positions[i - 1] + 1) {
-            return Err(conflict("the stored events were appended separately".into()));
+            return Err(conflict(
+                "the stored events were appended separately".into(),
+            ));
         }
         last_version = *v;
         positions.push(*p);

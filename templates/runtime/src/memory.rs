@@ -137,7 +137,13 @@ impl EventStore for MemoryStore {
     fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<RecordedEvent>> {
         let inner = self.lock();
         let skip = usize::try_from(after_position).unwrap_or(usize::MAX);
-        Ok(inner.events.iter().skip(skip).take(limit).cloned().collect())
+        Ok(inner
+            .events
+            .iter()
+            .skip(skip)
+            .take(limit)
+            .cloned()
+            .collect())
     }
 
     fn read_category(
@@ -161,7 +167,11 @@ impl EventStore for MemoryStore {
 
     fn stream_version(&self, stream: &str) -> Result<u64> {
         validate_name("stream name", stream)?;
-        Ok(self.lock().streams.get(stream).map_or(0, |v| v.len() as u64))
+        Ok(self
+            .lock()
+            .streams
+            .get(stream)
+            .map_or(0, |v| v.len() as u64))
     }
 
     fn head_position(&self) -> Result<u64> {
@@ -222,7 +232,11 @@ impl EventStore for MemoryStore {
         validate_name("consumer name", &commit.consumer)?;
         validate_docs(&commit.ops)?;
         let mut inner = self.lock();
-        let actual = inner.checkpoints.get(&commit.consumer).copied().unwrap_or(0);
+        let actual = inner
+            .checkpoints
+            .get(&commit.consumer)
+            .copied()
+            .unwrap_or(0);
         if actual != commit.expected_checkpoint {
             return Err(Error::CheckpointConflict {
                 consumer: commit.consumer,

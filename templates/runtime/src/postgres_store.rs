@@ -32,9 +32,9 @@ use postgres::{Client, NoTls, Row, Statement, Transaction};
 
 use crate::checksum::{doc_checksum, EventRow};
 use crate::{
-    from_i64, resolve_retry, to_i64, validate_append, validate_docs, validate_name,
-    AppendResult, ConsumerCommit, DocOp, Error, EventStore, ExpectedVersion, NewEvent,
-    RecordedEvent, Result, Snapshot, Value,
+    from_i64, resolve_retry, to_i64, validate_append, validate_docs, validate_name, AppendResult,
+    ConsumerCommit, DocOp, Error, EventStore, ExpectedVersion, NewEvent, RecordedEvent, Result,
+    Snapshot, Value,
 };
 
 /// The advisory lock key that serialises position allocation ("stormcrf" in ASCII).
@@ -42,7 +42,7 @@ const POSITION_LOCK: i64 = 0x73746f_726d6372;
 /// The advisory lock key that serialises schema creation.
 const SCHEMA_LOCK: i64 = POSITION_LOCK + 1;
 /// Idle connections kept for reuse.
-const MAX_IDLE: usize = 16;
+const MAX_IDLE: usize = 64;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS stormcraft_events (
@@ -173,11 +173,7 @@ impl PgStore {
     }
 
     fn run_hook(&self, point: PgHookPoint) {
-        let hook = self
-            .hook
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let hook = self.hook.read().unwrap_or_else(|p| p.into_inner()).clone();
         if let Some(h) = hook {
             h(point);
         }
@@ -240,7 +236,11 @@ impl PgStore {
         out
     }
 
-    fn read_events(&self, which: fn(&Stmts) -> &Statement, params: &[&(dyn postgres::types::ToSql + Sync)]) -> Result<Vec<RecordedEvent>> {
+    fn read_events(
+        &self,
+        which: fn(&Stmts) -> &Statement,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<RecordedEvent>> {
         self.with(|c| {
             let rows = c.client.query(which(&c.s), params)?;
             rows.iter().map(row_to_event).collect()
@@ -301,7 +301,11 @@ impl PgStore {
                     event_type: &e.event_type,
                     schema_version: i64::from(e.schema_version),
                     payload: &payload,
-                    correlation_id: e.metadata.correlation_id.as_ref().map(|u| &u.as_bytes()[..]),
+                    correlation_id: e
+                        .metadata
+                        .correlation_id
+                        .as_ref()
+                        .map(|u| &u.as_bytes()[..]),
                     causation_id: e.metadata.causation_id.as_ref().map(|u| &u.as_bytes()[..]),
                     recorded_at,
                 };
@@ -432,7 +436,10 @@ impl EventStore for PgStore {
         validate_name("category", category)?;
         let after = i64::try_from(after_position).unwrap_or(i64::MAX);
         let prefix = format!("{category}-");
-        self.read_events(|s| &s.read_category, &[&after, &prefix, &limit_param(limit)])
+        self.read_events(
+            |s| &s.read_category,
+            &[&after, &prefix, &limit_param(limit)],
+        )
     }
 
     fn stream_version(&self, stream: &str) -> Result<u64> {
@@ -447,7 +454,12 @@ impl EventStore for PgStore {
     }
 
     fn head_position(&self) -> Result<u64> {
-        self.with(|c| from_i64(c.client.query_one(&c.s.max_position, &[])?.get(0), "position"))
+        self.with(|c| {
+            from_i64(
+                c.client.query_one(&c.s.max_position, &[])?.get(0),
+                "position",
+            )
+        })
     }
 
     fn save_snapshot(&self, snapshot: Snapshot) -> Result<()> {

@@ -18,15 +18,15 @@ use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, Row}
 
 use crate::checksum::{doc_checksum, EventRow};
 use crate::{
-    from_i64, resolve_retry, to_i64, validate_append, validate_docs, validate_name,
-    AppendResult, ConsumerCommit, DocOp, Error, EventStore, ExpectedVersion, NewEvent,
-    RecordedEvent, Result, Snapshot, Value,
+    from_i64, resolve_retry, to_i64, validate_append, validate_docs, validate_name, AppendResult,
+    ConsumerCommit, DocOp, Error, EventStore, ExpectedVersion, NewEvent, RecordedEvent, Result,
+    Snapshot, Value,
 };
 
 /// The most requests committed in one transaction; bounds the latency of the last one.
 const MAX_BATCH: usize = 1024;
 /// Idle reader connections kept for reuse.
-const MAX_IDLE_READERS: usize = 16;
+const MAX_IDLE_READERS: usize = 64;
 /// The schema this code writes (`PRAGMA user_version`).
 const FORMAT: i64 = 1;
 
@@ -147,7 +147,8 @@ fn configure(conn: &Connection) -> Result<()> {
     let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(Error::Backend(
-            format!("SQLite refused WAL mode (got `{mode}`); is the file on a network filesystem?").into(),
+            format!("SQLite refused WAL mode (got `{mode}`); is the file on a network filesystem?")
+                .into(),
         ));
     }
     conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;")?;
@@ -234,11 +235,7 @@ impl SqliteStore {
     }
 
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let idle = self
-            .readers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .pop();
+        let idle = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let conn = match idle {
             Some(c) => c,
             None => {
@@ -259,7 +256,11 @@ impl SqliteStore {
         result
     }
 
-    fn read_events(&self, sql: &str, params: &[&dyn rusqlite::ToSql]) -> Result<Vec<RecordedEvent>> {
+    fn read_events(
+        &self,
+        sql: &str,
+        params: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<RecordedEvent>> {
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(sql)?;
             let mut rows = stmt.query(params)?;
@@ -353,7 +354,9 @@ impl EventStore for SqliteStore {
     fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<RecordedEvent>> {
         let after = i64::try_from(after_position).unwrap_or(i64::MAX);
         self.read_events(
-            &format!("SELECT {EVENT_COLUMNS} FROM events WHERE position > ?1 ORDER BY position LIMIT ?2"),
+            &format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE position > ?1 ORDER BY position LIMIT ?2"
+            ),
             &[&after, &limit_param(limit)],
         )
     }
@@ -446,8 +449,9 @@ impl EventStore for SqliteStore {
     fn list_docs(&self, table: &str) -> Result<Vec<(String, Value)>> {
         validate_name("document table", table)?;
         self.read(|conn| {
-            let mut stmt = conn
-                .prepare_cached("SELECT key, value, checksum FROM docs WHERE tbl = ?1 ORDER BY key")?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT key, value, checksum FROM docs WHERE tbl = ?1 ORDER BY key",
+            )?;
             let mut rows = stmt.query([table])?;
             let mut out = Vec::new();
             while let Some(row) = rows.next()? {
@@ -616,8 +620,9 @@ impl Writer {
         for e in events {
             let position = self.head + 1;
             version += 1;
-            let payload = serde_json::to_string(&e.payload)
-                .map_err(|err| Error::InvalidInput(format!("payload is not serialisable: {err}")))?;
+            let payload = serde_json::to_string(&e.payload).map_err(|err| {
+                Error::InvalidInput(format!("payload is not serialisable: {err}"))
+            })?;
             let row = EventRow {
                 position: to_i64(position, "position")?,
                 stream,
@@ -626,7 +631,11 @@ impl Writer {
                 event_type: &e.event_type,
                 schema_version: i64::from(e.schema_version),
                 payload: &payload,
-                correlation_id: e.metadata.correlation_id.as_ref().map(|u| &u.as_bytes()[..]),
+                correlation_id: e
+                    .metadata
+                    .correlation_id
+                    .as_ref()
+                    .map(|u| &u.as_bytes()[..]),
                 causation_id: e.metadata.causation_id.as_ref().map(|u| &u.as_bytes()[..]),
                 recorded_at,
             };

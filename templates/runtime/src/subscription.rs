@@ -71,7 +71,8 @@ impl ProjectionTx for BufferedTx<'_> {
     fn delete(&mut self, table: &str, key: &str) -> Result<()> {
         validate_name("document table", table)?;
         validate_name("document key", key)?;
-        self.pending.insert((table.to_owned(), key.to_owned()), None);
+        self.pending
+            .insert((table.to_owned(), key.to_owned()), None);
         Ok(())
     }
 

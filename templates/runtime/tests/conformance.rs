@@ -40,13 +40,27 @@ mod suite {
             correlation_id: Some(cause),
             causation_id: Some(cause),
         };
-        let second = NewEvent::new("OrderPaid", 2, json!({"text": "ünïcødé \u{0} \"q\"", "list": [1, 2.5, null]}));
+        let second = NewEvent::new(
+            "OrderPaid",
+            2,
+            json!({"text": "ünïcødé \u{0} \"q\"", "list": [1, 2.5, null]}),
+        );
         let r = s
-            .append("ordering-Order-1", ExpectedVersion::NoStream, vec![first.clone(), second.clone()])
+            .append(
+                "ordering-Order-1",
+                ExpectedVersion::NoStream,
+                vec![first.clone(), second.clone()],
+            )
             .unwrap();
         assert_eq!(r.stream_version, 2);
         assert_eq!(r.positions, vec![1, 2]);
-        let r = s.append("ordering-Order-2", ExpectedVersion::Any, vec![ev("OrderPlaced", 3)]).unwrap();
+        let r = s
+            .append(
+                "ordering-Order-2",
+                ExpectedVersion::Any,
+                vec![ev("OrderPlaced", 3)],
+            )
+            .unwrap();
         assert_eq!((r.stream_version, r.positions), (1, vec![3]));
 
         let read = s.read_stream("ordering-Order-1", 1, 100).unwrap();
@@ -58,18 +72,26 @@ mod suite {
             assert_eq!(got.payload, want.payload);
             assert_eq!(got.metadata, want.metadata);
             assert_eq!(got.stream, "ordering-Order-1");
-            let age = SystemTime::now().duration_since(got.recorded_at).unwrap_or_default();
+            let age = SystemTime::now()
+                .duration_since(got.recorded_at)
+                .unwrap_or_default();
             assert!(age < Duration::from_secs(60));
         }
         assert_eq!((read[0].version, read[0].position), (1, 1));
         assert_eq!((read[1].version, read[1].position), (2, 2));
         assert_eq!(s.read_stream("ordering-Order-1", 2, 100).unwrap().len(), 1);
-        assert_eq!(s.read_stream("ordering-Order-1", 1, 1).unwrap()[0].version, 1);
+        assert_eq!(
+            s.read_stream("ordering-Order-1", 1, 1).unwrap()[0].version,
+            1
+        );
         assert_eq!(s.read_stream("ordering-Order-1", 3, 100).unwrap().len(), 0);
         assert!(s.read_stream("missing-X-1", 1, 100).unwrap().is_empty());
 
         let all = s.read_all(0, 100).unwrap();
-        assert_eq!(all.iter().map(|e| e.position).collect::<Vec<_>>(), vec![1, 2, 3]);
+        assert_eq!(
+            all.iter().map(|e| e.position).collect::<Vec<_>>(),
+            vec![1, 2, 3]
+        );
         let page = s.read_all(1, 1).unwrap();
         assert_eq!(page.len(), 1);
         assert_eq!(page[0].position, 2);
@@ -85,54 +107,118 @@ mod suite {
             Err(Error::WrongExpectedVersion { actual, .. }) => assert_eq!(actual, want_actual),
             other => panic!("expected a version conflict, got {other:?}"),
         };
-        wrong(s.append("a-1", ExpectedVersion::StreamExists, vec![ev("E", 0)]), 0);
-        wrong(s.append("a-1", ExpectedVersion::Exact(1), vec![ev("E", 0)]), 0);
-        s.append("a-1", ExpectedVersion::Exact(0), vec![ev("E", 1)]).unwrap();
-        wrong(s.append("a-1", ExpectedVersion::NoStream, vec![ev("E", 0)]), 1);
-        wrong(s.append("a-1", ExpectedVersion::Exact(0), vec![ev("E", 0)]), 1);
-        wrong(s.append("a-1", ExpectedVersion::Exact(5), vec![ev("E", 0)]), 1);
-        s.append("a-1", ExpectedVersion::Exact(1), vec![ev("E", 2)]).unwrap();
-        s.append("a-1", ExpectedVersion::StreamExists, vec![ev("E", 3)]).unwrap();
-        let r = s.append("a-1", ExpectedVersion::Any, vec![ev("E", 4)]).unwrap();
+        wrong(
+            s.append("a-1", ExpectedVersion::StreamExists, vec![ev("E", 0)]),
+            0,
+        );
+        wrong(
+            s.append("a-1", ExpectedVersion::Exact(1), vec![ev("E", 0)]),
+            0,
+        );
+        s.append("a-1", ExpectedVersion::Exact(0), vec![ev("E", 1)])
+            .unwrap();
+        wrong(
+            s.append("a-1", ExpectedVersion::NoStream, vec![ev("E", 0)]),
+            1,
+        );
+        wrong(
+            s.append("a-1", ExpectedVersion::Exact(0), vec![ev("E", 0)]),
+            1,
+        );
+        wrong(
+            s.append("a-1", ExpectedVersion::Exact(5), vec![ev("E", 0)]),
+            1,
+        );
+        s.append("a-1", ExpectedVersion::Exact(1), vec![ev("E", 2)])
+            .unwrap();
+        s.append("a-1", ExpectedVersion::StreamExists, vec![ev("E", 3)])
+            .unwrap();
+        let r = s
+            .append("a-1", ExpectedVersion::Any, vec![ev("E", 4)])
+            .unwrap();
         assert_eq!(r.stream_version, 4);
         // Failed appends used no positions: the global order has no gaps.
         assert_eq!(r.positions, vec![4]);
-        let e = s.append("a-1", ExpectedVersion::Exact(3), vec![ev("E", 0)]).unwrap_err();
+        let e = s
+            .append("a-1", ExpectedVersion::Exact(3), vec![ev("E", 0)])
+            .unwrap_err();
         assert!(e.to_string().contains("`a-1` is at version 4"), "{e}");
     }
 
     pub fn rejects_bad_input(f: &Fixture) {
         let s = &f.store;
-        assert!(matches!(s.append("a-1", ExpectedVersion::Any, vec![]), Err(Error::EmptyAppend)));
-        assert!(matches!(s.append("", ExpectedVersion::Any, vec![ev("E", 0)]), Err(Error::InvalidInput(_))));
-        assert!(matches!(s.append("a\0b", ExpectedVersion::Any, vec![ev("E", 0)]), Err(Error::InvalidInput(_))));
-        assert!(matches!(s.append("a-1", ExpectedVersion::Any, vec![ev("", 0)]), Err(Error::InvalidInput(_))));
+        assert!(matches!(
+            s.append("a-1", ExpectedVersion::Any, vec![]),
+            Err(Error::EmptyAppend)
+        ));
+        assert!(matches!(
+            s.append("", ExpectedVersion::Any, vec![ev("E", 0)]),
+            Err(Error::InvalidInput(_))
+        ));
+        assert!(matches!(
+            s.append("a\0b", ExpectedVersion::Any, vec![ev("E", 0)]),
+            Err(Error::InvalidInput(_))
+        ));
+        assert!(matches!(
+            s.append("a-1", ExpectedVersion::Any, vec![ev("", 0)]),
+            Err(Error::InvalidInput(_))
+        ));
         let e = ev("E", 0);
-        assert!(matches!(s.append("a-1", ExpectedVersion::Any, vec![e.clone(), e]), Err(Error::InvalidInput(_))));
+        assert!(matches!(
+            s.append("a-1", ExpectedVersion::Any, vec![e.clone(), e]),
+            Err(Error::InvalidInput(_))
+        ));
         assert!(matches!(s.load_doc("", "k"), Err(Error::InvalidInput(_))));
-        assert!(matches!(s.read_category("", 0, 1), Err(Error::InvalidInput(_))));
+        assert!(matches!(
+            s.read_category("", 0, 1),
+            Err(Error::InvalidInput(_))
+        ));
         assert_eq!(s.head_position().unwrap(), 0);
         assert!(s.read_all(u64::MAX, usize::MAX).unwrap().is_empty());
-        assert!(s.read_stream("a-1", u64::MAX, usize::MAX).unwrap().is_empty());
+        assert!(s
+            .read_stream("a-1", u64::MAX, usize::MAX)
+            .unwrap()
+            .is_empty());
     }
 
     pub fn idempotent_retry(f: &Fixture) {
         let s = &f.store;
         let batch = vec![ev("E", 1), ev("E", 2)];
-        let first = s.append("a-1", ExpectedVersion::NoStream, batch.clone()).unwrap();
-        s.append("b-1", ExpectedVersion::Any, vec![ev("E", 3)]).unwrap();
+        let first = s
+            .append("a-1", ExpectedVersion::NoStream, batch.clone())
+            .unwrap();
+        s.append("b-1", ExpectedVersion::Any, vec![ev("E", 3)])
+            .unwrap();
         // The retry's expected version no longer holds; it is still the same append.
-        let again = s.append("a-1", ExpectedVersion::NoStream, batch.clone()).unwrap();
+        let again = s
+            .append("a-1", ExpectedVersion::NoStream, batch.clone())
+            .unwrap();
         assert_eq!(first, again);
         assert_eq!(s.read_stream("a-1", 1, 10).unwrap().len(), 2);
         assert_eq!(s.head_position().unwrap(), 3);
-        let conflict = |r: Result<_, Error>| assert!(matches!(r, Err(Error::IdempotencyConflict { .. })), "{r:?}");
-        conflict(s.append("a-1", ExpectedVersion::Any, vec![batch[0].clone(), ev("E", 9)]));
-        conflict(s.append("a-1", ExpectedVersion::Any, vec![ev("E", 9), batch[0].clone()]));
-        conflict(s.append("a-1", ExpectedVersion::Any, vec![batch[1].clone(), batch[0].clone()]));
+        let conflict = |r: Result<_, Error>| {
+            assert!(matches!(r, Err(Error::IdempotencyConflict { .. })), "{r:?}")
+        };
+        conflict(s.append(
+            "a-1",
+            ExpectedVersion::Any,
+            vec![batch[0].clone(), ev("E", 9)],
+        ));
+        conflict(s.append(
+            "a-1",
+            ExpectedVersion::Any,
+            vec![ev("E", 9), batch[0].clone()],
+        ));
+        conflict(s.append(
+            "a-1",
+            ExpectedVersion::Any,
+            vec![batch[1].clone(), batch[0].clone()],
+        ));
         conflict(s.append("c-1", ExpectedVersion::Any, batch.clone()));
         // A single-event retry of the second event alone is not the original append either.
-        let single = s.append("a-1", ExpectedVersion::Any, vec![batch[1].clone()]).unwrap();
+        let single = s
+            .append("a-1", ExpectedVersion::Any, vec![batch[1].clone()])
+            .unwrap();
         assert_eq!(single.stream_version, 2);
         assert_eq!(single.positions, vec![2]);
         assert_eq!(s.head_position().unwrap(), 3);
@@ -140,8 +226,15 @@ mod suite {
 
     pub fn categories(f: &Fixture) {
         let s = &f.store;
-        for stream in ["ordering-Order-1", "ordering-OrderLine-1", "ordering-Order-2", "billing-Invoice-1", "ordering-Order-1"] {
-            s.append(stream, ExpectedVersion::Any, vec![ev("E", 0)]).unwrap();
+        for stream in [
+            "ordering-Order-1",
+            "ordering-OrderLine-1",
+            "ordering-Order-2",
+            "billing-Invoice-1",
+            "ordering-Order-1",
+        ] {
+            s.append(stream, ExpectedVersion::Any, vec![ev("E", 0)])
+                .unwrap();
         }
         let got: Vec<(u64, String)> = s
             .read_category("ordering-Order", 0, 100)
@@ -157,11 +250,19 @@ mod suite {
                 (5, "ordering-Order-1".to_string())
             ]
         );
-        let page: Vec<u64> = s.read_category("ordering-Order", 1, 1).unwrap().iter().map(|e| e.position).collect();
+        let page: Vec<u64> = s
+            .read_category("ordering-Order", 1, 1)
+            .unwrap()
+            .iter()
+            .map(|e| e.position)
+            .collect();
         assert_eq!(page, vec![3]);
         assert_eq!(s.read_category("billing-Invoice", 0, 10).unwrap().len(), 1);
         assert_eq!(s.read_category("ordering", 0, 10).unwrap().len(), 4);
-        assert!(s.read_category("ordering-Order-1", 0, 10).unwrap().is_empty());
+        assert!(s
+            .read_category("ordering-Order-1", 0, 10)
+            .unwrap()
+            .is_empty());
     }
 
     pub fn snapshots(f: &Fixture) {
@@ -170,25 +271,57 @@ mod suite {
         s.save_snapshot("a-1", 3, 1, json!({"total": 3})).unwrap();
         let snap = s.load_snapshot("a-1", 1).unwrap().unwrap();
         assert_eq!((snap.version, snap.state), (3, json!({"total": 3})));
-        assert_eq!(s.load_snapshot("a-1", 2).unwrap(), None, "another schema version is ignored");
+        assert_eq!(
+            s.load_snapshot("a-1", 2).unwrap(),
+            None,
+            "another schema version is ignored"
+        );
         s.save_snapshot("a-1", 2, 1, json!({"total": 2})).unwrap();
-        assert_eq!(s.load_snapshot("a-1", 1).unwrap().unwrap().version, 3, "older snapshot does not win");
+        assert_eq!(
+            s.load_snapshot("a-1", 1).unwrap().unwrap().version,
+            3,
+            "older snapshot does not win"
+        );
         s.save_snapshot("a-1", 5, 1, json!({"total": 5})).unwrap();
-        assert_eq!(s.load_snapshot("a-1", 1).unwrap().unwrap().state, json!({"total": 5}));
+        assert_eq!(
+            s.load_snapshot("a-1", 1).unwrap().unwrap().state,
+            json!({"total": 5})
+        );
         s.save_snapshot("a-1", 1, 2, json!("v2")).unwrap();
-        assert_eq!(s.load_snapshot("a-1", 2).unwrap().unwrap().state, json!("v2"));
+        assert_eq!(
+            s.load_snapshot("a-1", 2).unwrap().unwrap().state,
+            json!("v2")
+        );
         assert_eq!(s.load_snapshot("a-2", 1).unwrap(), None);
     }
 
     pub fn upcasting(f: &Fixture) {
-        f.store.append("a-1", ExpectedVersion::Any, vec![NewEvent::new("Placed", 1, json!({"qty": 2}))]).unwrap();
-        f.store.append("a-1", ExpectedVersion::Any, vec![NewEvent::new("Placed", 3, json!({"quantity": 7, "unit": "kg"}))]).unwrap();
+        f.store
+            .append(
+                "a-1",
+                ExpectedVersion::Any,
+                vec![NewEvent::new("Placed", 1, json!({"qty": 2}))],
+            )
+            .unwrap();
+        f.store
+            .append(
+                "a-1",
+                ExpectedVersion::Any,
+                vec![NewEvent::new(
+                    "Placed",
+                    3,
+                    json!({"quantity": 7, "unit": "kg"}),
+                )],
+            )
+            .unwrap();
         let up = Upcasters::new()
             .register("Placed", 1, |mut p| {
                 p["unit"] = json!("pcs");
                 Ok((2, p))
             })
-            .register("Placed", 2, |p| Ok((3, json!({"quantity": p["qty"], "unit": p["unit"]}))));
+            .register("Placed", 2, |p| {
+                Ok((3, json!({"quantity": p["qty"], "unit": p["unit"]})))
+            });
         let s = f.store.clone().with_upcasters(up);
         let read = s.read_stream("a-1", 1, 10).unwrap();
         assert_eq!(read[0].schema_version, 3);
@@ -198,19 +331,44 @@ mod suite {
         assert_eq!(s.read_category("a", 0, 10).unwrap()[0].schema_version, 3);
         // Stored events are never rewritten.
         let raw = f.store.backend().read_stream("a-1", 1, 10).unwrap();
-        assert_eq!((raw[0].schema_version, &raw[0].payload), (1, &json!({"qty": 2})));
+        assert_eq!(
+            (raw[0].schema_version, &raw[0].payload),
+            (1, &json!({"qty": 2}))
+        );
 
-        let failing = f.store.clone().with_upcasters(Upcasters::new().register("Placed", 1, |_| Err("no".into())));
-        assert!(matches!(failing.read_all(0, 10), Err(Error::Upcast { schema_version: 1, .. })));
-        let looping = f.store.clone().with_upcasters(Upcasters::new().register("Placed", 1, |p| Ok((1, p))));
+        let failing =
+            f.store
+                .clone()
+                .with_upcasters(Upcasters::new().register("Placed", 1, |_| Err("no".into())));
+        assert!(matches!(
+            failing.read_all(0, 10),
+            Err(Error::Upcast {
+                schema_version: 1,
+                ..
+            })
+        ));
+        let looping = f
+            .store
+            .clone()
+            .with_upcasters(Upcasters::new().register("Placed", 1, |p| Ok((1, p))));
         assert!(matches!(looping.read_all(0, 10), Err(Error::Upcast { .. })));
     }
 
-    fn cart_projection(event: &stormcraft_runtime::RecordedEvent, tx: &mut dyn stormcraft_runtime::ProjectionTx) -> Result<(), Error> {
+    fn cart_projection(
+        event: &stormcraft_runtime::RecordedEvent,
+        tx: &mut dyn stormcraft_runtime::ProjectionTx,
+    ) -> Result<(), Error> {
         match event.event_type.as_str() {
             "ItemAdded" => {
-                let old = tx.get("carts", &event.stream)?.and_then(|v| v["items"].as_i64()).unwrap_or(0);
-                tx.put("carts", &event.stream, json!({"items": old + event.payload["n"].as_i64().unwrap_or(0)}))
+                let old = tx
+                    .get("carts", &event.stream)?
+                    .and_then(|v| v["items"].as_i64())
+                    .unwrap_or(0);
+                tx.put(
+                    "carts",
+                    &event.stream,
+                    json!({"items": old + event.payload["n"].as_i64().unwrap_or(0)}),
+                )
             }
             "CartCleared" => tx.delete("carts", &event.stream),
             _ => Ok(()),
@@ -219,25 +377,61 @@ mod suite {
 
     pub fn subscription_projection(f: &Fixture) {
         let s = &f.store;
-        s.append("shop-Cart-1", ExpectedVersion::Any, vec![ev("ItemAdded", 2), ev("ItemAdded", 3)]).unwrap();
-        s.append("other-X-1", ExpectedVersion::Any, vec![ev("ItemAdded", 100)]).unwrap();
-        s.append("shop-Cart-2", ExpectedVersion::Any, vec![ev("ItemAdded", 1)]).unwrap();
-        let mut sub = s.subscribe("carts", Filter::Category("shop-Cart".into())).batch_size(2);
+        s.append(
+            "shop-Cart-1",
+            ExpectedVersion::Any,
+            vec![ev("ItemAdded", 2), ev("ItemAdded", 3)],
+        )
+        .unwrap();
+        s.append(
+            "other-X-1",
+            ExpectedVersion::Any,
+            vec![ev("ItemAdded", 100)],
+        )
+        .unwrap();
+        s.append(
+            "shop-Cart-2",
+            ExpectedVersion::Any,
+            vec![ev("ItemAdded", 1)],
+        )
+        .unwrap();
+        let mut sub = s
+            .subscribe("carts", Filter::Category("shop-Cart".into()))
+            .batch_size(2);
         assert_eq!(sub.catch_up(cart_projection).unwrap(), 3);
         assert_eq!(s.checkpoint("carts").unwrap(), 4);
-        assert_eq!(s.load_doc("carts", "shop-Cart-1").unwrap(), Some(json!({"items": 5})));
+        assert_eq!(
+            s.load_doc("carts", "shop-Cart-1").unwrap(),
+            Some(json!({"items": 5}))
+        );
         assert_eq!(
             s.list_docs("carts").unwrap(),
-            vec![("shop-Cart-1".to_string(), json!({"items": 5})), ("shop-Cart-2".to_string(), json!({"items": 1}))]
+            vec![
+                ("shop-Cart-1".to_string(), json!({"items": 5})),
+                ("shop-Cart-2".to_string(), json!({"items": 1}))
+            ]
         );
         assert_eq!(sub.catch_up(cart_projection).unwrap(), 0);
-        s.append("shop-Cart-1", ExpectedVersion::Any, vec![ev("CartCleared", 0)]).unwrap();
-        s.append("shop-Cart-2", ExpectedVersion::Any, vec![ev("ItemAdded", 4)]).unwrap();
+        s.append(
+            "shop-Cart-1",
+            ExpectedVersion::Any,
+            vec![ev("CartCleared", 0)],
+        )
+        .unwrap();
+        s.append(
+            "shop-Cart-2",
+            ExpectedVersion::Any,
+            vec![ev("ItemAdded", 4)],
+        )
+        .unwrap();
         // A new handle resumes from the stored checkpoint.
         let mut sub = s.subscribe("carts", Filter::Category("shop-Cart".into()));
         assert_eq!(sub.catch_up(cart_projection).unwrap(), 2);
         assert_eq!(s.load_doc("carts", "shop-Cart-1").unwrap(), None);
-        assert_eq!(s.list_docs("carts").unwrap(), vec![("shop-Cart-2".to_string(), json!({"items": 5}))]);
+        assert_eq!(
+            s.list_docs("carts").unwrap(),
+            vec![("shop-Cart-2".to_string(), json!({"items": 5}))]
+        );
         assert!(s.list_docs("nothing").unwrap().is_empty());
 
         // Reads inside the transaction see its own writes, including in `list`.
@@ -256,7 +450,8 @@ mod suite {
     pub fn handler_error_commits_nothing(f: &Fixture) {
         let s = &f.store;
         for i in 0..5 {
-            s.append("a-1", ExpectedVersion::Any, vec![ev("E", i)]).unwrap();
+            s.append("a-1", ExpectedVersion::Any, vec![ev("E", i)])
+                .unwrap();
         }
         let mut sub = s.subscribe("p", Filter::All).batch_size(10);
         let err = sub
@@ -283,17 +478,25 @@ mod suite {
 
     pub fn checkpoint_conflict(f: &Fixture) {
         let s = &f.store;
-        s.append("a-1", ExpectedVersion::Any, vec![ev("E", 1), ev("E", 2)]).unwrap();
+        s.append("a-1", ExpectedVersion::Any, vec![ev("E", 1), ev("E", 2)])
+            .unwrap();
         let commit = |expected, new, value: i64| {
             s.backend().commit_consumer(ConsumerCommit {
                 consumer: "c".into(),
                 expected_checkpoint: expected,
                 new_checkpoint: new,
-                ops: vec![DocOp::Put { table: "t".into(), key: "k".into(), value: json!(value) }],
+                ops: vec![DocOp::Put {
+                    table: "t".into(),
+                    key: "k".into(),
+                    value: json!(value),
+                }],
             })
         };
         commit(0, 1, 1).unwrap();
-        assert!(matches!(commit(0, 2, 2), Err(Error::CheckpointConflict { actual: 1, .. })));
+        assert!(matches!(
+            commit(0, 2, 2),
+            Err(Error::CheckpointConflict { actual: 1, .. })
+        ));
         assert_eq!(s.load_doc("t", "k").unwrap(), Some(json!(1)));
         assert_eq!(s.checkpoint("c").unwrap(), 1);
         // Two handles of one consumer: the stale one fails instead of applying twice.
@@ -302,43 +505,97 @@ mod suite {
         assert_eq!(a.poll(|_, _| Ok(())).unwrap(), 1);
         assert_eq!(b.poll(|_, _| Ok(())).unwrap(), 1);
         // `b` read checkpoint 1 from the store (it had none cached); now `a` is stale.
-        assert!(matches!(a.poll(|_, _| Ok(())), Err(Error::CheckpointConflict { .. })));
-        assert_eq!(a.poll(|_, _| Ok(())).unwrap(), 0, "after a conflict the handle reloads its checkpoint");
+        assert!(matches!(
+            a.poll(|_, _| Ok(())),
+            Err(Error::CheckpointConflict { .. })
+        ));
+        assert_eq!(
+            a.poll(|_, _| Ok(())).unwrap(),
+            0,
+            "after a conflict the handle reloads its checkpoint"
+        );
     }
 
     pub fn append_with_state(f: &Fixture) {
         let s = &f.store;
-        let put = |v: i64| vec![DocOp::Put { table: "orders".into(), key: "1".into(), value: json!({"v": v}) }];
-        let r = s.append_with_state("ordering-Order-1", ExpectedVersion::NoStream, vec![ev("Placed", 1)], put(1)).unwrap();
+        let put = |v: i64| {
+            vec![DocOp::Put {
+                table: "orders".into(),
+                key: "1".into(),
+                value: json!({"v": v}),
+            }]
+        };
+        let r = s
+            .append_with_state(
+                "ordering-Order-1",
+                ExpectedVersion::NoStream,
+                vec![ev("Placed", 1)],
+                put(1),
+            )
+            .unwrap();
         assert_eq!((r.stream_version, r.positions), (1, vec![1]));
         assert_eq!(s.load_doc("orders", "1").unwrap(), Some(json!({"v": 1})));
-        let e = s.append_with_state("ordering-Order-1", ExpectedVersion::NoStream, vec![ev("Placed", 2)], put(2));
+        let e = s.append_with_state(
+            "ordering-Order-1",
+            ExpectedVersion::NoStream,
+            vec![ev("Placed", 2)],
+            put(2),
+        );
         assert!(matches!(e, Err(Error::WrongExpectedVersion { .. })));
-        assert_eq!(s.load_doc("orders", "1").unwrap(), Some(json!({"v": 1})), "the failed append wrote no state");
+        assert_eq!(
+            s.load_doc("orders", "1").unwrap(),
+            Some(json!({"v": 1})),
+            "the failed append wrote no state"
+        );
         assert_eq!(s.head_position().unwrap(), 1);
-        let r = s.append_with_state("ordering-Order-1", ExpectedVersion::Exact(1), vec![], put(3)).unwrap();
+        let r = s
+            .append_with_state(
+                "ordering-Order-1",
+                ExpectedVersion::Exact(1),
+                vec![],
+                put(3),
+            )
+            .unwrap();
         assert_eq!((r.stream_version, r.positions), (1, vec![]));
         assert_eq!(s.load_doc("orders", "1").unwrap(), Some(json!({"v": 3})));
-        let del = vec![DocOp::Delete { table: "orders".into(), key: "1".into() }];
-        s.append_with_state("ordering-Order-1", ExpectedVersion::Exact(1), vec![ev("Cancelled", 0)], del).unwrap();
+        let del = vec![DocOp::Delete {
+            table: "orders".into(),
+            key: "1".into(),
+        }];
+        s.append_with_state(
+            "ordering-Order-1",
+            ExpectedVersion::Exact(1),
+            vec![ev("Cancelled", 0)],
+            del,
+        )
+        .unwrap();
         assert_eq!(s.load_doc("orders", "1").unwrap(), None);
         assert_eq!(s.stream_version("ordering-Order-1").unwrap(), 2);
-        assert!(matches!(s.append_with_state("x-1", ExpectedVersion::Any, vec![], vec![]), Err(Error::EmptyAppend)));
+        assert!(matches!(
+            s.append_with_state("x-1", ExpectedVersion::Any, vec![], vec![]),
+            Err(Error::EmptyAppend)
+        ));
     }
 
     pub fn live_subscription(f: &Fixture) {
         let s = f.store.clone();
-        s.append("a-1", ExpectedVersion::Any, vec![ev("E", 0)]).unwrap();
+        s.append("a-1", ExpectedVersion::Any, vec![ev("E", 0)])
+            .unwrap();
         let stop = Arc::new(AtomicBool::new(false));
         let worker = {
             let (s, stop) = (s.clone(), Arc::clone(&stop));
             std::thread::spawn(move || {
-                let mut sub = s.subscribe("live", Filter::All).idle_wait(Duration::from_millis(20));
-                sub.run(&stop, |e, tx| tx.put("live", &format!("{:06}", e.position), json!(e.version)))
+                let mut sub = s
+                    .subscribe("live", Filter::All)
+                    .idle_wait(Duration::from_millis(20));
+                sub.run(&stop, |e, tx| {
+                    tx.put("live", &format!("{:06}", e.position), json!(e.version))
+                })
             })
         };
         for i in 0..40 {
-            s.append("a-1", ExpectedVersion::Any, vec![ev("E", i)]).unwrap();
+            s.append("a-1", ExpectedVersion::Any, vec![ev("E", i)])
+                .unwrap();
             if i % 10 == 0 {
                 std::thread::sleep(Duration::from_millis(15));
             }
@@ -362,12 +619,15 @@ mod suite {
                 std::thread::spawn(move || {
                     for v in 0..VERSIONS {
                         barrier.wait();
-                        match s.append("race-1", ExpectedVersion::Exact(v), vec![ev("E", t as i64)]) {
+                        match s.append("race-1", ExpectedVersion::Exact(v), vec![ev("E", t as i64)])
+                        {
                             Ok(r) => {
                                 assert_eq!(r.stream_version, v + 1);
                                 *wins.lock().unwrap().entry(v).or_default() += 1;
                             }
-                            Err(Error::WrongExpectedVersion { actual, .. }) => assert_eq!(actual, v + 1),
+                            Err(Error::WrongExpectedVersion { actual, .. }) => {
+                                assert_eq!(actual, v + 1)
+                            }
                             Err(e) => panic!("unexpected error: {e}"),
                         }
                         barrier.wait();
@@ -382,7 +642,10 @@ mod suite {
         assert_eq!(wins.len() as u64, VERSIONS);
         assert!(wins.values().all(|&n| n == 1), "{wins:?}");
         let events = f.store.read_stream("race-1", 1, 100).unwrap();
-        assert_eq!(events.iter().map(|e| e.version).collect::<Vec<_>>(), (1..=VERSIONS).collect::<Vec<_>>());
+        assert_eq!(
+            events.iter().map(|e| e.version).collect::<Vec<_>>(),
+            (1..=VERSIONS).collect::<Vec<_>>()
+        );
         assert_eq!(f.store.head_position().unwrap(), VERSIONS);
     }
 
@@ -396,9 +659,15 @@ mod suite {
         let subscriber = {
             let (s, stop, delivered) = (s.clone(), Arc::clone(&stop), Arc::clone(&delivered));
             std::thread::spawn(move || {
-                let mut sub = s.subscribe("all", Filter::All).batch_size(7).idle_wait(Duration::from_millis(10));
+                let mut sub = s
+                    .subscribe("all", Filter::All)
+                    .batch_size(7)
+                    .idle_wait(Duration::from_millis(10));
                 sub.run(&stop, |e, tx| {
-                    delivered.lock().unwrap().push((e.position, e.stream.clone(), e.version));
+                    delivered
+                        .lock()
+                        .unwrap()
+                        .push((e.position, e.stream.clone(), e.version));
                     tx.put("count", &e.stream, json!(e.version))
                 })
             })
@@ -410,7 +679,12 @@ mod suite {
                     for a in 0..APPENDS {
                         for st in 0..STREAMS {
                             let stream = format!("w{w}-s{st}");
-                            s.append(&stream, ExpectedVersion::Exact(2 * a as u64), vec![ev("E", 0), ev("E", 1)]).unwrap();
+                            s.append(
+                                &stream,
+                                ExpectedVersion::Exact(2 * a as u64),
+                                vec![ev("E", 0), ev("E", 1)],
+                            )
+                            .unwrap();
                         }
                     }
                 })
@@ -426,14 +700,22 @@ mod suite {
         subscriber.join().unwrap().unwrap();
         let delivered = delivered.lock().unwrap();
         let positions: Vec<u64> = delivered.iter().map(|d| d.0).collect();
-        assert_eq!(positions, (1..=total).collect::<Vec<_>>(), "every event exactly once, in global order");
+        assert_eq!(
+            positions,
+            (1..=total).collect::<Vec<_>>(),
+            "every event exactly once, in global order"
+        );
         let mut last: BTreeMap<&str, u64> = BTreeMap::new();
         for (_, stream, version) in delivered.iter() {
             let prev = last.insert(stream, *version).unwrap_or(0);
             assert_eq!(*version, prev + 1, "stream order");
         }
         assert_eq!(s.list_docs("count").unwrap().len(), WRITERS * STREAMS);
-        assert!(s.list_docs("count").unwrap().iter().all(|(_, v)| *v == json!(2 * APPENDS)));
+        assert!(s
+            .list_docs("count")
+            .unwrap()
+            .iter()
+            .all(|(_, v)| *v == json!(2 * APPENDS)));
     }
 
     // ---- property test: random operations against a model ----
@@ -446,11 +728,27 @@ mod suite {
 
     #[derive(Debug, Clone)]
     enum Op {
-        Append { stream: usize, expected: u8, exact: u64, n: usize },
+        Append {
+            stream: usize,
+            expected: u8,
+            exact: u64,
+            n: usize,
+        },
         Retry,
-        ReadStream { stream: usize, from: u64, limit: usize },
-        ReadAll { after: u64, limit: usize },
-        ReadCategory { cat: usize, after: u64, limit: usize },
+        ReadStream {
+            stream: usize,
+            from: u64,
+            limit: usize,
+        },
+        ReadAll {
+            after: u64,
+            limit: usize,
+        },
+        ReadCategory {
+            cat: usize,
+            after: u64,
+            limit: usize,
+        },
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -466,12 +764,30 @@ mod suite {
     /// The model: the global log as (stream, version, id).
     fn run_model(store: &Store, ops: &[Op]) -> Result<(), TestCaseError> {
         let mut log: Vec<(usize, u64, Uuid)> = Vec::new();
-        let mut last_ok: Option<(usize, ExpectedVersion, Vec<NewEvent>, stormcraft_runtime::AppendResult)> = None;
-        let view = |e: &stormcraft_runtime::RecordedEvent| (e.position, e.stream.clone(), e.version, e.id);
-        let model_view = |log: &[(usize, u64, Uuid)], i: usize| (i as u64 + 1, STREAMS[log[i].0].to_string(), log[i].1, log[i].2);
+        let mut last_ok: Option<(
+            usize,
+            ExpectedVersion,
+            Vec<NewEvent>,
+            stormcraft_runtime::AppendResult,
+        )> = None;
+        let view =
+            |e: &stormcraft_runtime::RecordedEvent| (e.position, e.stream.clone(), e.version, e.id);
+        let model_view = |log: &[(usize, u64, Uuid)], i: usize| {
+            (
+                i as u64 + 1,
+                STREAMS[log[i].0].to_string(),
+                log[i].1,
+                log[i].2,
+            )
+        };
         for op in ops {
             match op {
-                Op::Append { stream, expected, exact, n } => {
+                Op::Append {
+                    stream,
+                    expected,
+                    exact,
+                    n,
+                } => {
                     let expected = match expected {
                         0 => ExpectedVersion::Any,
                         1 => ExpectedVersion::NoStream,
@@ -488,18 +804,28 @@ mod suite {
                     };
                     let got = store.append(STREAMS[*stream], expected, events.clone());
                     if ok {
-                        let got = got.map_err(|e| TestCaseError::fail(format!("append failed: {e}")))?;
+                        let got =
+                            got.map_err(|e| TestCaseError::fail(format!("append failed: {e}")))?;
                         let start = log.len() as u64;
                         for (i, e) in events.iter().enumerate() {
                             log.push((*stream, current + 1 + i as u64, e.id));
                         }
                         prop_assert_eq!(got.stream_version, current + *n as u64);
-                        prop_assert_eq!(&got.positions, &(start + 1..=start + *n as u64).collect::<Vec<_>>());
+                        prop_assert_eq!(
+                            &got.positions,
+                            &(start + 1..=start + *n as u64).collect::<Vec<_>>()
+                        );
                         last_ok = Some((*stream, expected, events, got));
                     } else {
                         match got {
-                            Err(Error::WrongExpectedVersion { actual, .. }) => prop_assert_eq!(actual, current),
-                            other => return Err(TestCaseError::fail(format!("expected a conflict, got {other:?}"))),
+                            Err(Error::WrongExpectedVersion { actual, .. }) => {
+                                prop_assert_eq!(actual, current)
+                            }
+                            other => {
+                                return Err(TestCaseError::fail(format!(
+                                    "expected a conflict, got {other:?}"
+                                )))
+                            }
                         }
                     }
                 }
@@ -510,8 +836,17 @@ mod suite {
                         prop_assert_eq!(got.as_ref(), Some(result));
                     }
                 }
-                Op::ReadStream { stream, from, limit } => {
-                    let got: Vec<_> = store.read_stream(STREAMS[*stream], *from, *limit).unwrap().iter().map(view).collect();
+                Op::ReadStream {
+                    stream,
+                    from,
+                    limit,
+                } => {
+                    let got: Vec<_> = store
+                        .read_stream(STREAMS[*stream], *from, *limit)
+                        .unwrap()
+                        .iter()
+                        .map(view)
+                        .collect();
                     let want: Vec<_> = (0..log.len())
                         .filter(|&i| log[i].0 == *stream && log[i].1 >= *from)
                         .take(*limit)
@@ -520,14 +855,31 @@ mod suite {
                     prop_assert_eq!(got, want);
                 }
                 Op::ReadAll { after, limit } => {
-                    let got: Vec<_> = store.read_all(*after, *limit).unwrap().iter().map(view).collect();
-                    let want: Vec<_> = (0..log.len()).filter(|&i| i as u64 >= *after).take(*limit).map(|i| model_view(&log, i)).collect();
+                    let got: Vec<_> = store
+                        .read_all(*after, *limit)
+                        .unwrap()
+                        .iter()
+                        .map(view)
+                        .collect();
+                    let want: Vec<_> = (0..log.len())
+                        .filter(|&i| i as u64 >= *after)
+                        .take(*limit)
+                        .map(|i| model_view(&log, i))
+                        .collect();
                     prop_assert_eq!(got, want);
                 }
                 Op::ReadCategory { cat, after, limit } => {
-                    let got: Vec<_> = store.read_category(CATEGORIES[*cat], *after, *limit).unwrap().iter().map(view).collect();
+                    let got: Vec<_> = store
+                        .read_category(CATEGORIES[*cat], *after, *limit)
+                        .unwrap()
+                        .iter()
+                        .map(view)
+                        .collect();
                     let want: Vec<_> = (0..log.len())
-                        .filter(|&i| i as u64 >= *after && STREAMS[log[i].0].starts_with(&format!("{}-", CATEGORIES[*cat])))
+                        .filter(|&i| {
+                            i as u64 >= *after
+                                && STREAMS[log[i].0].starts_with(&format!("{}-", CATEGORIES[*cat]))
+                        })
                         .take(*limit)
                         .map(|i| model_view(&log, i))
                         .collect();
@@ -543,8 +895,13 @@ mod suite {
         if factory().is_none() {
             return;
         }
-        let config = Config { cases, failure_persistence: None, ..Config::default() };
-        let mut runner = TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+        let config = Config {
+            cases,
+            failure_persistence: None,
+            ..Config::default()
+        };
+        let mut runner =
+            TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
         runner
             .run(&proptest::collection::vec(op(), 1..25), |ops| {
                 let f = factory().expect("backend available");
@@ -622,11 +979,19 @@ mod postgres_ordering {
         Some((pg, store))
     }
 
-    fn spawn_append(store: &Store, name: &'static str, stream: &'static str) -> std::thread::JoinHandle<u64> {
+    fn spawn_append(
+        store: &Store,
+        name: &'static str,
+        stream: &'static str,
+    ) -> std::thread::JoinHandle<u64> {
         let s = store.clone();
         std::thread::Builder::new()
             .name(name.into())
-            .spawn(move || s.append(stream, ExpectedVersion::Any, vec![ev("E", 0)]).unwrap().positions[0])
+            .spawn(move || {
+                s.append(stream, ExpectedVersion::Any, vec![ev("E", 0)])
+                    .unwrap()
+                    .positions[0]
+            })
             .unwrap()
     }
 
@@ -649,7 +1014,11 @@ mod postgres_ordering {
         .unwrap();
         assert_eq!(seen, vec![1]);
         g.go.send(()).unwrap();
-        assert_eq!(a.join().unwrap(), 2, "A gets the next position when it commits");
+        assert_eq!(
+            a.join().unwrap(),
+            2,
+            "A gets the next position when it commits"
+        );
         sub.catch_up(|e, _| {
             seen.push(e.position);
             Ok(())
@@ -668,13 +1037,21 @@ mod postgres_ordering {
         // B (another stream) runs its stream work concurrently, then waits for position 2.
         let b = spawn_append(&store, "B", "b-1");
         std::thread::sleep(Duration::from_millis(200));
-        assert!(!b.is_finished(), "B must not commit a position above an uncommitted one");
+        assert!(
+            !b.is_finished(),
+            "B must not commit a position above an uncommitted one"
+        );
         assert!(store.read_all(0, 10).unwrap().is_empty());
         assert_eq!(store.head_position().unwrap(), 0);
         g.go.send(()).unwrap();
         assert_eq!(a.join().unwrap(), 1);
         assert_eq!(b.join().unwrap(), 2);
-        let all: Vec<u64> = store.read_all(0, 10).unwrap().iter().map(|e| e.position).collect();
+        let all: Vec<u64> = store
+            .read_all(0, 10)
+            .unwrap()
+            .iter()
+            .map(|e| e.position)
+            .collect();
         assert_eq!(all, vec![1, 2]);
     }
 

@@ -36,7 +36,9 @@ fn crash_child() {
                 for _ in 0..100_000 {
                     let event = NewEvent::new("Tick", 1, json!({"thread": t, "after": version}));
                     let id = event.id;
-                    let r = store.append(&stream, ExpectedVersion::Exact(version), vec![event]).unwrap();
+                    let r = store
+                        .append(&stream, ExpectedVersion::Exact(version), vec![event])
+                        .unwrap();
                     version = r.stream_version;
                     let mut out = std::io::stdout().lock();
                     writeln!(out, "ack {} {stream} {version} {id}", r.positions[0]).unwrap();
@@ -112,7 +114,9 @@ fn acknowledged_appends_survive_kill_9() {
                 }
             }
         });
-        let first = rx.recv_timeout(Duration::from_secs(20)).expect("the child acknowledged nothing");
+        let first = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the child acknowledged nothing");
         acked.push(first);
         std::thread::sleep(Duration::from_millis(1 + rng.next(40)));
         child.kill().unwrap(); // SIGKILL
@@ -120,24 +124,50 @@ fn acknowledged_appends_survive_kill_9() {
         reader.join().unwrap();
         acked.extend(rx.try_iter());
 
-        let store = Store::new(SqliteStore::open(&path).unwrap_or_else(|e| panic!("round {round}: reopen failed: {e}")));
+        let store = Store::new(
+            SqliteStore::open(&path)
+                .unwrap_or_else(|e| panic!("round {round}: reopen failed: {e}")),
+        );
         for ack in &acked {
             let got = store.read_stream(&ack.stream, ack.version, 1).unwrap();
-            assert_eq!(got.len(), 1, "round {round}: acknowledged {} v{} is missing", ack.stream, ack.version);
-            assert_eq!((got[0].position, got[0].id), (ack.position, ack.id), "round {round}");
+            assert_eq!(
+                got.len(),
+                1,
+                "round {round}: acknowledged {} v{} is missing",
+                ack.stream,
+                ack.version
+            );
+            assert_eq!(
+                (got[0].position, got[0].id),
+                (ack.position, ack.id),
+                "round {round}"
+            );
         }
         let all = store.read_all(0, usize::MAX).unwrap();
         assert!(
-            all.iter().enumerate().all(|(i, e)| e.position == i as u64 + 1),
+            all.iter()
+                .enumerate()
+                .all(|(i, e)| e.position == i as u64 + 1),
             "round {round}: positions have gaps"
         );
         let r = store
-            .append(&format!("after-{round}"), ExpectedVersion::NoStream, vec![NewEvent::new("Ok", 1, json!(round))])
+            .append(
+                &format!("after-{round}"),
+                ExpectedVersion::NoStream,
+                vec![NewEvent::new("Ok", 1, json!(round))],
+            )
             .unwrap();
         assert_eq!(r.positions, vec![all.len() as u64 + 1]);
     }
-    assert!(acked.len() > ROUNDS * 2, "only {} acknowledged appends", acked.len());
-    eprintln!("{ROUNDS} kills, {} acknowledged appends, all intact", acked.len());
+    assert!(
+        acked.len() > ROUNDS * 2,
+        "only {} acknowledged appends",
+        acked.len()
+    );
+    eprintln!(
+        "{ROUNDS} kills, {} acknowledged appends, all intact",
+        acked.len()
+    );
 }
 
 fn fill(path: &Path, events: usize) {
@@ -145,8 +175,12 @@ fn fill(path: &Path, events: usize) {
     let s = Store::new(store);
     for i in 0..events {
         let text = format!("payload-{i:05}-{}", "x".repeat(200));
-        s.append(&format!("c-{}", i % 10), ExpectedVersion::Any, vec![NewEvent::new("E", 1, json!({ "text": text }))])
-            .unwrap();
+        s.append(
+            &format!("c-{}", i % 10),
+            ExpectedVersion::Any,
+            vec![NewEvent::new("E", 1, json!({ "text": text }))],
+        )
+        .unwrap();
     }
     // Dropping the last handle stops the writer and checkpoints the WAL into the file.
 }
@@ -159,11 +193,17 @@ fn assert_detected(path: &Path) -> Error {
             let s = Store::new(store);
             match s.read_all(0, usize::MAX) {
                 Err(e) => e,
-                Ok(events) => panic!("damaged file read back {} events without an error", events.len()),
+                Ok(events) => panic!(
+                    "damaged file read back {} events without an error",
+                    events.len()
+                ),
             }
         }
     };
-    assert!(matches!(err, Error::Corruption(_)), "not reported as corruption: {err:?}");
+    assert!(
+        matches!(err, Error::Corruption(_)),
+        "not reported as corruption: {err:?}"
+    );
     assert!(err.to_string().contains("corrupted"), "{err}");
     eprintln!("detected: {err}");
     err
@@ -177,7 +217,10 @@ fn a_changed_payload_byte_fails_its_checksum() {
     let mut bytes = std::fs::read(&path).unwrap();
     // A change SQLite cannot see: still a valid page, still valid JSON.
     let needle = b"payload-00100-";
-    let at = bytes.windows(needle.len()).position(|w| w == needle).expect("payload on disk");
+    let at = bytes
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .expect("payload on disk");
     bytes[at + needle.len()] = b'y';
     std::fs::write(&path, &bytes).unwrap();
     let err = assert_detected(&path);
@@ -204,7 +247,12 @@ fn a_truncated_file_is_detected() {
     let path = dir.path().join("events.db");
     fill(&path, 400);
     let len = std::fs::metadata(&path).unwrap().len();
-    std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(len / 2).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(len / 2)
+        .unwrap();
     assert_detected(&path);
 }
 

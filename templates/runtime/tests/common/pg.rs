@@ -43,7 +43,8 @@ fn run_as() -> Option<(u32, u32)> {
     let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
     passwd.lines().find_map(|line| {
         let f: Vec<&str> = line.split(':').collect();
-        (f.len() > 3 && f[0] == "postgres").then(|| Some((f[2].parse().ok()?, f[3].parse().ok()?)))?
+        (f.len() > 3 && f[0] == "postgres")
+            .then(|| Some((f[2].parse().ok()?, f[3].parse().ok()?)))?
     })
 }
 
@@ -64,7 +65,9 @@ impl PgServer {
             if std::env::var("CI").as_deref() == Ok("true") {
                 panic!("PostgreSQL binaries not found (set PG_BIN or install postgresql-15); CI=true, so the PostgreSQL tests fail instead of skipping");
             }
-            eprintln!("notice: PostgreSQL binaries not found (set PG_BIN); skipping PostgreSQL tests");
+            eprintln!(
+                "notice: PostgreSQL binaries not found (set PG_BIN); skipping PostgreSQL tests"
+            );
             return None;
         };
         let user = run_as();
@@ -77,7 +80,8 @@ impl PgServer {
         let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(&root).expect("create the PostgreSQL temp dir");
         if let Some((uid, gid)) = user {
-            std::os::unix::fs::chown(&root, Some(uid), Some(gid)).expect("chown the PostgreSQL temp dir");
+            std::os::unix::fs::chown(&root, Some(uid), Some(gid))
+                .expect("chown the PostgreSQL temp dir");
         }
         let data = root.join("data");
         let socket_dir = root.clone();
@@ -158,7 +162,9 @@ rm -rf "$4"
             .to_string_lossy()
             .bytes()
             .map(|b| match b {
-                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                    (b as char).to_string()
+                }
                 _ => format!("%{b:02X}"),
             })
             .collect();
