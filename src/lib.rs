@@ -16,3 +16,4 @@ pub mod render;
 pub mod schema;
 pub mod source;
 pub mod suggest;
+pub mod synth;
