@@ -8,7 +8,7 @@ use crate::model::ast::*;
 use crate::model::load::Loaded;
 use crate::model::yaml::{Node, Span};
 use crate::source::SourceMap;
-use crate::suggest::did_you_mean;
+use crate::suggest::{closest, did_you_mean};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What resolution produced: a model (complete only when `names` has no errors),
@@ -530,7 +530,8 @@ impl Resolver<'_> {
         resolved
     }
 
-    /// Byte offset of a type expression's text inside its YAML scalar (quotes skipped).
+    /// Byte offset of a scalar's text (a type expression or a reference), past an
+    /// opening quote, so spans inside the text line up with what the user wrote.
     fn expression_base(&self, ty: &Sp<String>) -> u32 {
         let file = self.sources.file(ty.span.file);
         let first = file.text.as_bytes().get(ty.span.start as usize).copied();
@@ -547,6 +548,14 @@ impl Resolver<'_> {
                     start: base + error.offset as u32,
                     len: error.len.max(1) as u32,
                 };
+                let lowered = ty.value.trim().to_ascii_lowercase();
+                let help = match ["list<", "vec<", "array<", "set<"]
+                    .iter()
+                    .find(|prefix| lowered.starts_with(*prefix))
+                {
+                    Some(_) => "a list is written `[T]`, e.g. `[string]`".to_owned(),
+                    None => "types are `string`, `uuid`, …, a type name, `T?`, `[T]` or `map<string, T>`".to_owned(),
+                };
                 self.names.push(
                     Diagnostic::new(
                         Code::BadTypeExpression,
@@ -554,7 +563,7 @@ impl Resolver<'_> {
                         format!("invalid type `{}`: {}", ty.value, error.message),
                     )
                     .label("here")
-                    .help("types are `string`, `uuid`, …, a type name, `T?`, `[T]` or `map<string, T>`"),
+                    .help(help),
                 );
                 None
             }
@@ -666,12 +675,13 @@ impl Resolver<'_> {
         fields: &[FieldAst],
     ) -> Vec<Field> {
         let id = self.model.aggregates[aggregate.index()].id.clone();
-        let resolved = self.fields(context, fields);
-        for (field, ast) in resolved.iter().zip(
-            fields
-                .iter()
-                .filter(|f| resolved.iter().any(|r| r.name == f.name.value)),
-        ) {
+        let mut resolved = Vec::new();
+        // One field at a time, so each resolved field stays paired with its syntax
+        // (a field whose type fails to resolve is dropped from the result).
+        for ast in fields {
+            let Some(field) = self.fields(context, std::slice::from_ref(ast)).pop() else {
+                continue;
+            };
             if field.name == id.name && field.ty != id.ty {
                 self.names.push(
                     Diagnostic::new(
@@ -690,6 +700,7 @@ impl Resolver<'_> {
                     )),
                 );
             }
+            resolved.push(field);
         }
         let mut all = vec![id.clone()];
         all.extend(resolved.into_iter().filter(|f| f.name != id.name));
@@ -826,23 +837,25 @@ impl Resolver<'_> {
             Some((context_name, element)) => match self.context_ids.get(context_name) {
                 Some(id) => Some((*id, element.to_owned())),
                 None => {
-                    let help =
-                        did_you_mean(context_name, self.context_ids.keys().map(String::as_str))
-                            .map(|s| format!("did you mean `{s}.{element}`?"))
-                            .unwrap_or_else(|| {
-                                format!(
-                                    "the contexts are: {}",
-                                    self.context_ids
-                                        .keys()
-                                        .cloned()
-                                        .collect::<Vec<_>>()
-                                        .join(", ")
-                                )
-                            });
+                    let help = closest(context_name, self.context_ids.keys().map(String::as_str))
+                        .map(|s| format!("did you mean `{s}.{element}`?"))
+                        .unwrap_or_else(|| {
+                            format!(
+                                "the contexts are: {}",
+                                self.context_ids
+                                    .keys()
+                                    .map(|c| format!("`{c}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        });
+                    // Point at the context part only; skip an opening quote.
+                    let start = self.expression_base(name);
                     self.names.push(
                         Diagnostic::new(
                             Code::UnresolvedReference,
                             Span {
+                                start,
                                 len: context_name.len() as u32,
                                 ..name.span
                             },
@@ -909,20 +922,31 @@ impl Resolver<'_> {
                         ));
                     }
                 }
+                let noun = kind.trim_start_matches("an ").trim_start_matches("a ");
+                let help = help.unwrap_or_else(|| {
+                    if candidates.is_empty() {
+                        format!("context `{target_name}` has no {noun} yet; declare `{bare}` there")
+                    } else {
+                        format!(
+                            "declare `{bare}` in context `{target_name}`, or name one it has: {}{}",
+                            candidates
+                                .iter()
+                                .take(6)
+                                .map(|c| format!("`{c}`"))
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            if candidates.len() > 6 { ", …" } else { "" }
+                        )
+                    }
+                });
                 self.names.push(
                     Diagnostic::new(
                         Code::UnresolvedReference,
                         name.span,
-                        format!(
-                            "unknown {} `{bare}` in context `{target_name}`",
-                            kind.trim_start_matches("an ").trim_start_matches("a ")
-                        ),
+                        format!("unknown {noun} `{bare}` in context `{target_name}`"),
                     )
-                    .label(format!(
-                        "no such {}",
-                        kind.trim_start_matches("an ").trim_start_matches("a ")
-                    ))
-                    .maybe_help(help),
+                    .label(format!("no such {noun}"))
+                    .help(help),
                 );
                 None
             }
@@ -1068,7 +1092,7 @@ impl Resolver<'_> {
                     }
                     None => {
                         let help = did_you_mean(&key.value, event.fields.iter().map(|f| f.name.as_str()))
-                            .map(|s| format!("{s} (or give `{}` a field `{}`)", event.name, key.value))
+                            .map(|s| format!("{s} otherwise add a field `{}` to `{}`", key.value, event.name))
                             .unwrap_or_else(|| {
                                 format!(
                                     "a row is found by its key, so every source event must carry `{}`; add it to `{}` or feed the read model from another event",
@@ -1249,7 +1273,24 @@ impl Resolver<'_> {
                 })
                 .and_then(|(target, element)| match element {
                     Element::Aggregate(id) if target == context => Some(id),
-                    _ => None,
+                    _ => {
+                        let context_name = self.model.contexts[context.index()].name.clone();
+                        self.names.push(
+                            Diagnostic::new(
+                                Code::UnresolvedReference,
+                                name.span,
+                                format!(
+                                    "scenario \"{}\" names aggregate `{}` of another context",
+                                    ast.name.value, name.value
+                                ),
+                            )
+                            .label(format!("not an aggregate of `{context_name}`"))
+                            .help(
+                                "a scenario belongs to the context of its aggregate: move it there",
+                            ),
+                        );
+                        None
+                    }
                 }),
             None => when.map(|(id, _)| self.model.commands[id.index()].aggregate),
         };
@@ -1544,8 +1585,7 @@ impl Resolver<'_> {
     fn flow_rules(&mut self) {
         let model = &self.model;
         let mut found = Vec::new();
-        for (index, aggregate) in model.aggregates.iter().enumerate() {
-            let id = AggregateId(index as u32);
+        for aggregate in &model.aggregates {
             for event in &aggregate.events {
                 let emitted = aggregate
                     .commands
@@ -1570,7 +1610,6 @@ impl Resolver<'_> {
                     );
                 }
             }
-            let _ = id;
         }
         for (index, command) in model.commands.iter().enumerate() {
             let id = NodeRef::Command(CommandId(index as u32));
@@ -1637,20 +1676,34 @@ impl Resolver<'_> {
                     _ => String::new(),
                 })
                 .collect();
-            let policy = cycle.iter().find_map(|n| match n {
-                NodeRef::Policy(p) => Some(*p),
-                _ => None,
-            });
-            let span = policy.map_or_else(Span::default, |p| model.policy(p).span);
-            found.push(
-                Diagnostic::new(
-                    Code::PolicyCycle,
-                    span,
-                    format!("policy cycle: {}", names.join(" → ")),
-                )
-                .label("this policy closes a loop")
-                .help("make sure the loop ends: a policy should stop on some state, or the cycle should be broken by an event that does not trigger it"),
-            );
+            let policies: Vec<PolicyId> = cycle
+                .iter()
+                .filter_map(|n| match n {
+                    NodeRef::Policy(p) => Some(*p),
+                    _ => None,
+                })
+                .collect();
+            // The walk starts and ends at one command, so the last policy is the one
+            // that closes the loop; the others are shown as part of it.
+            let Some((closing, others)) = policies.split_last() else {
+                continue;
+            };
+            let start = match cycle.first() {
+                Some(NodeRef::Command(c)) => format!("`{}`", model.command(*c).name),
+                _ => "the start".to_owned(),
+            };
+            let mut diagnostic = Diagnostic::new(
+                Code::PolicyCycle,
+                model.policy(*closing).span,
+                format!("events and policies form a cycle: {}", names.join(" → ")),
+            )
+            .label(format!("closes the loop back to {start}"));
+            for policy in others {
+                diagnostic = diagnostic.secondary(model.policy(*policy).span, "part of the loop");
+            }
+            found.push(diagnostic.help(
+                "make sure the loop ends: a policy should stop on some state, or the cycle should be broken by an event that does not trigger it",
+            ));
         }
         for diagnostic in found {
             self.flow.push(diagnostic);
