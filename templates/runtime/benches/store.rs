@@ -148,7 +148,10 @@ fn plain_rusqlite(path: &Path, streams: usize) -> Stats {
 
 fn reads(store: &Store, streams: usize) -> (f64, f64) {
     let total = store.head_position().unwrap();
-    let rounds = 10;
+    let rounds = std::env::var("BENCH_READ_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
     let start = Instant::now();
     for _ in 0..rounds {
         let mut after = 0;
@@ -192,6 +195,28 @@ fn main() {
         std::env::temp_dir().join(format!("stormcraft-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
+    if std::env::var_os("BENCH_READS_ONLY").is_some() {
+        // For profiling the read path: fill with one 10-event append per stream.
+        let store = stormcraft_runtime::open(&format!("sqlite:{}", dir.join("reads.db").display()))
+            .unwrap();
+        for s in 0..streams {
+            let events = (0..EVENTS)
+                .map(|seq| NewEvent::new("Benchmarked", 1, payload(s, seq)))
+                .collect();
+            store
+                .append(
+                    &format!("bench-Stream-{s}"),
+                    ExpectedVersion::NoStream,
+                    events,
+                )
+                .unwrap();
+        }
+        let (all, per_stream) = reads(&store, streams);
+        println!("read_all {all:.0} events/s, read every stream {per_stream:.0} events/s");
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
     println!("workload: {streams} streams x {EVENTS} events of ~256 bytes, one event per append\n");
     println!("| store | writers | events/s | p50 ms | p99 ms |");
     println!("|---|---:|---:|---:|---:|");
