@@ -38,13 +38,27 @@ impl Decoder<'_> {
 
     fn wrong_type(&mut self, node: &SpannedNode, what: &str, expected: &str) {
         let span = self.span(node);
+        // The common slips have a known fix; say it.
+        let help = match (expected, &node.value) {
+            ("a mapping", Node::Seq(_)) => {
+                Some("write `Name: ...` entries here, without the leading `- `".to_owned())
+            }
+            ("`true` or `false`", _) => Some(
+                "write `true` or `false`; in YAML 1.2 `yes`, `no`, `on` and `off` are text"
+                    .to_owned(),
+            ),
+            ("an integer", _) => Some("write a whole number, like `1`".to_owned()),
+            ("a name", Node::Seq(_)) => Some("name one element here, not a list".to_owned()),
+            _ => None,
+        };
         self.diagnostics.push(
             Diagnostic::new(
                 Code::WrongType,
                 span,
                 format!("{what} must be {expected}, found {}", node.value.kind()),
             )
-            .label(format!("expected {expected}")),
+            .label(format!("expected {expected}"))
+            .maybe_help(help),
         );
     }
 
