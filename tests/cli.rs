@@ -1,0 +1,247 @@
+//! The real binary, driven as a user would: exit codes, stdout, stderr.
+//!
+//! Every run happens in the repository root with `NO_COLOR=1`, so file names in the
+//! output are relative and stable, and the output has no colour.
+
+use clap::CommandFactory;
+use std::path::Path;
+use std::process::{Command, Output};
+
+const VALID: &str = "tests/fixtures/valid/shop-mini.yaml";
+const INVALID: &str = "tests/fixtures/invalid/SC020-unresolved-reference.yaml";
+const WARNINGS_ONLY: &str = "tests/fixtures/invalid/SC043-command-never-issued.yaml";
+
+fn command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_stormcraft"));
+    command
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1");
+    command
+}
+
+fn run(args: &[&str]) -> Output {
+    command(args).output().expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("UTF-8 stdout")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("UTF-8 stderr")
+}
+
+fn code(output: &Output) -> i32 {
+    output.status.code().expect("exited, not killed")
+}
+
+#[test]
+fn check_a_valid_model() {
+    let output = run(&["check", VALID]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    insta::assert_snapshot!("check_valid_stdout", stdout(&output));
+    // The hotspot is a note: shown, but it does not fail the check.
+    insta::assert_snapshot!("check_valid_stderr", stderr(&output));
+}
+
+#[test]
+fn check_an_invalid_model() {
+    let output = run(&["check", INVALID]);
+    assert_eq!(code(&output), 1);
+    insta::assert_snapshot!("check_invalid_stderr", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        format!("{INVALID}: 7 errors, 0 warnings, 0 notes\n")
+    );
+}
+
+#[test]
+fn warnings_fail_only_when_denied() {
+    let output = run(&["check", WARNINGS_ONLY]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(stderr(&output).contains("SC043"), "{}", stderr(&output));
+    assert!(stdout(&output).contains("0 errors, 1 warning, 0 notes"));
+
+    let output = run(&["check", WARNINGS_ONLY, "--deny-warnings"]);
+    assert_eq!(code(&output), 1);
+    assert!(stderr(&output).contains("SC043"), "{}", stderr(&output));
+}
+
+#[test]
+fn check_as_json() {
+    let output = run(&["check", INVALID, "--format", "json"]);
+    assert_eq!(code(&output), 1);
+    let report: serde_json::Value =
+        serde_json::from_str(&stdout(&output)).expect("stdout is one JSON document");
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["errors"], 7);
+    let diagnostics = report["diagnostics"].as_array().expect("a list");
+    assert_eq!(diagnostics.len(), 7);
+    for diagnostic in diagnostics {
+        for key in [
+            "code",
+            "severity",
+            "message",
+            "file",
+            "line",
+            "column",
+            "byte_range",
+        ] {
+            assert!(
+                !diagnostic[key].is_null(),
+                "`{key}` missing in {diagnostic}"
+            );
+        }
+        assert_eq!(diagnostic["file"], INVALID);
+    }
+    insta::assert_snapshot!("check_invalid_json", stdout(&output));
+
+    let output = run(&["check", VALID, "--format", "json"]);
+    assert_eq!(code(&output), 0);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    assert_eq!(report["ok"], true);
+    assert_eq!(report["contexts"][0]["name"], "ordering");
+}
+
+#[test]
+fn explain_a_code_and_a_rule_name() {
+    let output = run(&["explain", "SC020"]);
+    assert_eq!(code(&output), 0);
+    insta::assert_snapshot!("explain_sc020", stdout(&output));
+
+    let output = run(&["explain", "policy-cycle"]);
+    assert_eq!(code(&output), 0);
+    assert!(stdout(&output).starts_with("SC048 policy-cycle (warning)\n"));
+    insta::assert_snapshot!("explain_policy_cycle", stdout(&output));
+
+    let lower = run(&["explain", "sc048"]);
+    assert_eq!(stdout(&lower), stdout(&output));
+}
+
+#[test]
+fn explain_list() {
+    let output = run(&["explain", "--list"]);
+    assert_eq!(code(&output), 0);
+    let text = stdout(&output);
+    assert_eq!(
+        text.lines().count(),
+        stormcraft::diagnostic::Code::ALL.len()
+    );
+    insta::assert_snapshot!("explain_list", text);
+}
+
+#[test]
+fn explain_an_unknown_code() {
+    let output = run(&["explain", "NOPE"]);
+    assert_eq!(code(&output), 2);
+    assert!(stdout(&output).is_empty());
+    assert!(
+        stderr(&output).contains("unknown diagnostic code `NOPE`"),
+        "{}",
+        stderr(&output)
+    );
+
+    let output = run(&["explain", "policy-cycel"]);
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).contains("did you mean `policy-cycle`?"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_missing_file_names_the_file_and_the_reason() {
+    let output = run(&["check", "tests/fixtures/no-such-model.yaml"]);
+    assert_eq!(code(&output), 2);
+    let text = stderr(&output);
+    assert!(
+        text.contains("`tests/fixtures/no-such-model.yaml`"),
+        "{text}"
+    );
+    let reason = std::io::Error::from(std::io::ErrorKind::NotFound).to_string();
+    assert!(
+        text.to_lowercase().contains("no such file") || text.contains(&reason),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_empty_folder_is_a_usage_error() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().to_string_lossy().into_owned();
+    let output = run(&["check", &path]);
+    assert_eq!(code(&output), 2);
+    let text = stderr(&output);
+    assert!(text.contains("holds no model files"), "{text}");
+    assert!(text.contains(&path), "{text}");
+}
+
+#[test]
+fn version() {
+    let output = run(&["--version"]);
+    assert_eq!(code(&output), 0);
+    assert_eq!(
+        stdout(&output),
+        format!("stormcraft {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn every_subcommand_help_has_an_example() {
+    let cli = stormcraft::cli::Cli::command();
+    let names: Vec<String> = cli
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .filter(|n| n != "help")
+        .collect();
+    assert!(names.len() >= 7, "{names:?}");
+    for name in names {
+        let output = run(&[&name, "--help"]);
+        assert_eq!(code(&output), 0, "{name}");
+        assert!(
+            stdout(&output).contains("Example"),
+            "`stormcraft {name} --help` shows no example:\n{}",
+            stdout(&output)
+        );
+    }
+}
+
+#[test]
+fn completions_for_bash() {
+    let output = run(&["completions", "bash"]);
+    assert_eq!(code(&output), 0);
+    let script = stdout(&output);
+    assert!(script.contains("complete -F"), "{script}");
+    assert!(script.contains("stormcraft"));
+    assert!(script.contains("explain"));
+}
+
+fn has_ansi(text: &str) -> bool {
+    text.contains('\u{1b}')
+}
+
+#[test]
+fn no_colour_with_no_color_or_when_piped() {
+    let output = run(&["check", INVALID]);
+    assert!(!has_ansi(&stderr(&output)) && !has_ansi(&stdout(&output)));
+
+    // Without NO_COLOR, output that is not a terminal (a pipe here) is plain too.
+    let output = command(&["check", INVALID])
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(code(&output), 1);
+    assert!(!has_ansi(&stderr(&output)) && !has_ansi(&stdout(&output)));
+}
+
+#[test]
+fn the_fixtures_named_here_exist() {
+    for path in [VALID, INVALID, WARNINGS_ONLY] {
+        assert!(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(path).is_file(),
+            "{path}"
+        );
+    }
+}
