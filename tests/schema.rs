@@ -313,3 +313,56 @@ fn the_schema_command_prints_the_file() {
     let parsed: Value = serde_json::from_str(&printed).expect("`stormcraft schema` prints JSON");
     assert_eq!(parsed, schema());
 }
+
+/// Calls `visit` on every subschema of `value`, with its JSON pointer.
+fn walk_schema(value: &Value, pointer: &str, visit: &mut dyn FnMut(&str, &Value)) {
+    match value {
+        Value::Object(map) => {
+            visit(pointer, value);
+            for (key, child) in map {
+                walk_schema(child, &format!("{pointer}/{key}"), visit);
+            }
+        }
+        Value::Array(items) => {
+            for (index, child) in items.iter().enumerate() {
+                walk_schema(child, &format!("{pointer}/{index}"), visit);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn every_property_is_described_for_editors() {
+    // YAML editors show a property's description on hover and in completion.
+    let schema = schema();
+    let mut undescribed = Vec::new();
+    walk_schema(&schema, "", &mut |pointer, node| {
+        if let Some(Value::Object(properties)) = node.get("properties") {
+            for (name, property) in properties {
+                if property.get("description").is_none() {
+                    undescribed.push(format!("{pointer}/properties/{name}"));
+                }
+            }
+        }
+    });
+    assert!(undescribed.is_empty(), "no description: {undescribed:?}");
+}
+
+#[test]
+fn every_object_with_fixed_keys_is_closed() {
+    // A misspelt key must be flagged by the editor, as `check` flags it (SC002).
+    let schema = schema();
+    let mut open = Vec::new();
+    walk_schema(&schema, "", &mut |pointer, node| {
+        if node.get("properties").is_some()
+            && node.get("additionalProperties") != Some(&Value::Bool(false))
+        {
+            open.push(pointer.to_owned());
+        }
+    });
+    assert!(
+        open.is_empty(),
+        "objects that accept unknown keys: {open:?}"
+    );
+}
