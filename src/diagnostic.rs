@@ -200,17 +200,24 @@ impl Diagnostics {
         self.items.iter().filter(|d| d.severity == severity).count()
     }
 
-    /// Findings sorted by file, position, then code, without exact duplicates.
+    /// Findings sorted by file, position, code, then text, without exact duplicates.
+    ///
+    /// The key covers everything a reader sees first, so the order does not depend on
+    /// the order the rules ran in.
     pub fn sorted(&self) -> Vec<Diagnostic> {
+        fn key(d: &Diagnostic) -> (u32, u32, u32, Code, &str, Option<&str>) {
+            let span = d.span();
+            (
+                span.file,
+                span.start,
+                span.len,
+                d.code,
+                &d.message,
+                d.help.as_deref(),
+            )
+        }
         let mut items = self.items.clone();
-        items.sort_by(|a, b| {
-            (a.span().file, a.span().start, a.code, &a.message).cmp(&(
-                b.span().file,
-                b.span().start,
-                b.code,
-                &b.message,
-            ))
-        });
+        items.sort_by(|a, b| key(a).cmp(&key(b)));
         items.dedup();
         items
     }

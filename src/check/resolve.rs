@@ -832,6 +832,23 @@ impl Resolver<'_> {
 
     /// Splits `context.Name` and finds the context; reports an unknown context.
     fn qualified(&mut self, context: ContextId, name: &Name) -> Option<(ContextId, String)> {
+        let malformed = name.value.is_empty()
+            || name
+                .value
+                .split_once('.')
+                .is_some_and(|(c, e)| c.is_empty() || e.is_empty() || e.contains('.'));
+        if malformed {
+            self.names.push(
+                Diagnostic::new(
+                    Code::UnresolvedReference,
+                    name.span,
+                    format!("`{}` is not a reference", name.value),
+                )
+                .label("malformed reference")
+                .help("write `Name` for an element of this context, or `context.Name` for another context's"),
+            );
+            return None;
+        }
         match name.value.split_once('.') {
             None => Some((context, name.value.clone())),
             Some((context_name, element)) => match self.context_ids.get(context_name) {
