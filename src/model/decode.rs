@@ -49,6 +49,10 @@ impl Decoder<'_> {
             ),
             ("an integer", _) => Some("write a whole number, like `1`".to_owned()),
             ("a name", Node::Seq(_)) => Some("name one element here, not a list".to_owned()),
+            ("a description or a mapping with `description`", _) => Some(
+                "write the description as text after the name, like `Customer: places orders`"
+                    .to_owned(),
+            ),
             _ => None,
         };
         self.diagnostics.push(
@@ -304,6 +308,10 @@ impl Decoder<'_> {
         match &node.value {
             Node::Null => None,
             Node::Str(_) => self.string(node, what),
+            Node::Seq(_) => {
+                self.wrong_type(node, what, "a description or a mapping with `description`");
+                None
+            }
             _ => {
                 let span = self.span(node);
                 let entries = self.mapping(node, what);
