@@ -146,12 +146,31 @@ fn plain_rusqlite(path: &Path, streams: usize) -> Stats {
     })
 }
 
-fn reads(store: &Store, streams: usize) -> (f64, f64) {
+/// This thread's CPU time (user + system) from /proc, so read throughput can also be given
+/// per CPU-second, which does not depend on what else the machine is running. Clock ticks
+/// are 10 ms on Linux, so the measured span must be long (seconds).
+fn thread_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split(' ').collect();
+    // Fields 14 and 15 of stat(5); `rest` starts at field 3.
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
+struct ReadStats {
+    read_all: f64,
+    read_all_cpu: Option<f64>,
+    per_stream: f64,
+}
+
+fn reads(store: &Store, streams: usize) -> ReadStats {
     let total = store.head_position().unwrap();
     let rounds = std::env::var("BENCH_READ_ROUNDS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(10);
+        .unwrap_or(30);
+    let cpu = thread_cpu();
     let start = Instant::now();
     for _ in 0..rounds {
         let mut after = 0;
@@ -162,7 +181,12 @@ fn reads(store: &Store, streams: usize) -> (f64, f64) {
         }
         assert_eq!(after, total);
     }
-    let read_all = (total * rounds) as f64 / start.elapsed().as_secs_f64();
+    let events = (total * rounds) as f64;
+    let read_all = events / start.elapsed().as_secs_f64();
+    let read_all_cpu = match (cpu, thread_cpu()) {
+        (Some(a), Some(b)) if b > a => Some(events / (b - a).as_secs_f64()),
+        _ => None,
+    };
     let start = Instant::now();
     let mut n = 0;
     for s in 0..streams {
@@ -173,7 +197,11 @@ fn reads(store: &Store, streams: usize) -> (f64, f64) {
     }
     assert_eq!(n as u64, total);
     let per_stream = n as f64 / start.elapsed().as_secs_f64();
-    (read_all, per_stream)
+    ReadStats {
+        read_all,
+        read_all_cpu,
+        per_stream,
+    }
 }
 
 fn row(name: &str, writers: &str, s: &Stats) {
@@ -211,8 +239,13 @@ fn main() {
                 )
                 .unwrap();
         }
-        let (all, per_stream) = reads(&store, streams);
-        println!("read_all {all:.0} events/s, read every stream {per_stream:.0} events/s");
+        let r = reads(&store, streams);
+        println!(
+            "read_all {:.0} events/s ({:.0} per CPU-second), read every stream {:.0} events/s",
+            r.read_all,
+            r.read_all_cpu.unwrap_or(0.0),
+            r.per_stream
+        );
         drop(store);
         let _ = std::fs::remove_dir_all(&dir);
         return;
@@ -258,10 +291,16 @@ fn main() {
             }
         }
     }
-    println!("\n| store | read_all events/s | read every stream, events/s |");
-    println!("|---|---:|---:|");
-    for (name, (all, per_stream)) in read_rows {
-        println!("| {name} | {all:.0} | {per_stream:.0} |");
+    println!("\n| store | read_all events/s (wall) | read_all events per CPU-second | read every stream, events/s |");
+    println!("|---|---:|---:|---:|");
+    for (name, r) in read_rows {
+        let cpu = r
+            .read_all_cpu
+            .map_or("n/a".to_string(), |c| format!("{c:.0}"));
+        println!(
+            "| {name} | {:.0} | {cpu} | {:.0} |",
+            r.read_all, r.per_stream
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

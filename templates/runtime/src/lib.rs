@@ -30,6 +30,9 @@
 //! runtime. From async code, move a clone of the [`Store`] into
 //! `tokio::task::spawn_blocking`.
 
+#![warn(missing_docs)]
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod checksum;
 mod memory;
 #[cfg(feature = "postgres")]
@@ -741,9 +744,10 @@ pub(crate) fn validate_append(stream: &str, events: &[NewEvent], docs: &[DocOp])
     if events.is_empty() && docs.is_empty() {
         return Err(Error::EmptyAppend);
     }
-    for (i, e) in events.iter().enumerate() {
+    let mut ids = std::collections::HashSet::with_capacity(events.len());
+    for e in events {
         validate_name("event type", &e.event_type)?;
-        if events[..i].iter().any(|o| o.id == e.id) {
+        if !ids.insert(e.id) {
             return Err(Error::InvalidInput(format!(
                 "event id `{}` appears twice in one append",
                 e.id
@@ -820,23 +824,28 @@ pub(crate) fn now_micros() -> i64 {
 }
 
 pub(crate) fn time_from_micros(us: i64) -> SystemTime {
-    if us >= 0 {
-        UNIX_EPOCH + Duration::from_micros(us.unsigned_abs())
+    let d = Duration::from_micros(us.unsigned_abs());
+    let t = if us >= 0 {
+        UNIX_EPOCH.checked_add(d)
     } else {
-        UNIX_EPOCH - Duration::from_micros(us.unsigned_abs())
-    }
+        UNIX_EPOCH.checked_sub(d)
+    };
+    t.unwrap_or(UNIX_EPOCH)
 }
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) fn corrupt_json(what: &str, e: serde_json::Error) -> Error {
     Error::Corruption(format!("stored {what} is not valid JSON: {e}"))
 }
 
 /// Converts a count or position that must fit in the database's signed 64-bit integers.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) fn to_i64(n: u64, what: &str) -> Result<i64> {
     i64::try_from(n).map_err(|_| Error::InvalidInput(format!("{what} {n} is out of range")))
 }
 
 /// Reads a stored signed integer that must be non-negative.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) fn from_i64(n: i64, what: &str) -> Result<u64> {
     u64::try_from(n).map_err(|_| Error::Corruption(format!("stored {what} {n} is negative")))
 }

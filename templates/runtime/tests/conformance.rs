@@ -941,6 +941,7 @@ macro_rules! conformance {
 }
 
 conformance!(memory, common::memory, 64);
+#[cfg(feature = "sqlite")]
 conformance!(sqlite, common::sqlite, 32);
 #[cfg(feature = "postgres")]
 conformance!(postgres, common::postgres, 12);

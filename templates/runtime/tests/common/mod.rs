@@ -7,7 +7,6 @@ pub mod pg;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::OnceLock;
 
 use stormcraft_runtime::Store;
 
@@ -66,7 +65,7 @@ pub fn sqlite() -> Option<Fixture> {
 #[cfg(feature = "postgres")]
 /// The server shared by every test of this binary; each test gets its own database.
 pub fn pg_server() -> Option<&'static pg::PgServer> {
-    static SERVER: OnceLock<Option<pg::PgServer>> = OnceLock::new();
+    static SERVER: std::sync::OnceLock<Option<pg::PgServer>> = std::sync::OnceLock::new();
     SERVER.get_or_init(|| pg::PgServer::start(false)).as_ref()
 }
 
