@@ -1,0 +1,359 @@
+//! Diagram tests: every view of every example (and of the rich fixture board) in DOT
+//! and Mermaid is snapshotted, rendered twice to prove determinism, and — under CI,
+//! or whenever Graphviz is installed — fed to the real `dot`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use stormcraft::check::check;
+use stormcraft::ir::{CommandId, Model};
+use stormcraft::model::load::load;
+use stormcraft::render::diagram::{dot, mermaid, View};
+use stormcraft::render::graphviz::{dot_available, run_dot};
+
+const FIXTURE: &str = "tests/fixtures/diagram/board.yaml";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Loads and checks a model; every model used here must pass `check`.
+fn checked(path: &Path) -> Model {
+    let loaded = load(path).unwrap_or_else(|e| panic!("cannot load `{}`: {e:?}", path.display()));
+    let checked = check(&loaded);
+    checked.model.unwrap_or_else(|| {
+        panic!(
+            "`{}` does not pass `stormcraft check`: {:?}",
+            path.display(),
+            checked.diagnostics
+        )
+    })
+}
+
+/// The models to draw, with a stable name each: the fixture, then every model under
+/// `examples/` (a folder of YAML files, or a YAML file directly in `examples/`).
+fn models() -> Vec<(String, PathBuf)> {
+    let mut models = vec![("fixture_board".to_owned(), root().join(FIXTURE))];
+    let examples = root().join("examples");
+    let mut found = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(&examples) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = path.file_stem().and_then(|s| s.to_str()).map(str::to_owned);
+            let is_yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
+            let is_model_dir = path.is_dir()
+                && std::fs::read_dir(&path).is_ok_and(|mut files| {
+                    files.any(|f| {
+                        f.is_ok_and(|f| {
+                            f.path()
+                                .extension()
+                                .is_some_and(|e| e == "yaml" || e == "yml")
+                        })
+                    })
+                });
+            if let Some(name) = name {
+                if is_yaml || is_model_dir {
+                    found.push((format!("example_{name}"), path));
+                }
+            }
+        }
+    }
+    found.sort();
+    models.extend(found);
+    models
+}
+
+/// Every view worth drawing: the board, the context map, each context, and the flow
+/// of the first command of each context.
+fn views(model: &Model) -> Vec<String> {
+    let mut views = vec!["board".to_owned(), "context-map".to_owned()];
+    for context in &model.contexts {
+        views.push(format!("context:{}", context.name));
+    }
+    for context in &model.contexts {
+        let first = context
+            .aggregates
+            .iter()
+            .flat_map(|a| &model.aggregate(*a).commands)
+            .next();
+        if let Some(command) = first {
+            views.push(format!("flow:{}", model.qualified_command(*command)));
+        }
+    }
+    views
+}
+
+/// A snapshot name that is a safe file name on every platform.
+fn snapshot_name(model: &str, view: &str, format: &str) -> String {
+    let view: String = view
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{model}__{view}__{format}")
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+#[test]
+fn every_view_of_every_model() {
+    let graphviz = dot_available();
+    if !graphviz {
+        assert!(
+            !in_ci(),
+            "CI=true but Graphviz `dot` is not installed: install it (`apt-get install graphviz`) so the DOT output is checked"
+        );
+        eprintln!("notice: Graphviz `dot` is not installed; DOT output is not fed to it");
+    }
+    for (name, path) in models() {
+        let model = checked(&path);
+        for text in views(&model) {
+            let view = View::parse(&text, &model)
+                .unwrap_or_else(|e| panic!("{name}: view `{text}` does not parse: {e}"));
+            let dot_source = dot(&model, &view);
+            let mermaid_source = mermaid(&model, &view);
+            assert_eq!(
+                dot_source,
+                dot(&model, &view),
+                "{name} {text}: DOT is not deterministic"
+            );
+            assert_eq!(
+                mermaid_source,
+                mermaid(&model, &view),
+                "{name} {text}: Mermaid is not deterministic"
+            );
+            assert_nodes_defined_once(&dot_source, &format!("{name} {text}"));
+            insta::assert_snapshot!(snapshot_name(&name, &text, "dot"), dot_source);
+            insta::assert_snapshot!(snapshot_name(&name, &text, "mermaid"), mermaid_source);
+            if graphviz {
+                let svg = run_dot(&dot_source, "svg")
+                    .unwrap_or_else(|e| panic!("{name} {text}: Graphviz rejects the DOT: {e}"));
+                assert!(
+                    String::from_utf8_lossy(&svg).contains("<svg"),
+                    "{name} {text}: `dot -Tsvg` did not produce SVG"
+                );
+            }
+        }
+    }
+}
+
+/// Every node is defined exactly once: a node statement is a quoted id followed by
+/// attributes, at the start of a line.
+fn assert_nodes_defined_once(source: &str, what: &str) {
+    let mut seen = std::collections::BTreeSet::new();
+    for line in source.lines() {
+        let line = line.trim_start();
+        if let Some(rest) = line.strip_prefix('"') {
+            if let Some((id, tail)) = rest.split_once("\" [") {
+                if !tail.is_empty() && !id.contains("\" -> \"") {
+                    assert!(
+                        seen.insert(id.to_owned()),
+                        "{what}: node `{id}` drawn twice"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_board_shows_every_element_and_hotspot() {
+    let model = checked(&root().join(FIXTURE));
+    let board = dot(&model, &View::Board);
+    for index in 0..model.commands.len() {
+        let id = model.qualified_command(CommandId(index as u32));
+        assert!(board.contains(&format!("\"command:{id}\" [")), "no `{id}`");
+    }
+    for index in 0..model.events.len() {
+        let id = model.qualified_event(stormcraft::ir::EventId(index as u32));
+        assert!(board.contains(&format!("\"event:{id}\" [")), "no `{id}`");
+    }
+    for index in 0..model.hotspots.len() {
+        assert!(board.contains(&format!("\"hotspot:{index}\" [")));
+    }
+    assert!(board.contains("rankdir=LR"));
+    assert!(board.contains("subgraph \"cluster_ordering\""));
+    assert!(board.contains("subgraph \"cluster_legend\""));
+    // The hotspot text holds quotes and a backslash; DOT and Mermaid escape them.
+    assert!(board.contains(r#"quotes \"and\" back\\slashes"#));
+    assert!(mermaid(&model, &View::Board).contains("quotes #quot;and#quot; back\\slashes"));
+}
+
+#[test]
+fn a_context_view_fades_its_neighbours() {
+    let model = checked(&root().join(FIXTURE));
+    let view = View::parse("context:payments", &model).unwrap();
+    let source = dot(&model, &view);
+    // `ordering.OrderPlaced` is a foreign event payments consumes; `ordering.MarkPaid`
+    // a foreign policy that consumes a payments event. Both are drawn, dashed.
+    for key in ["event:ordering.OrderPlaced", "policy:ordering.MarkPaid"] {
+        let line = source
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("\"{key}\" [")))
+            .unwrap_or_else(|| panic!("`{key}` missing"));
+        assert!(line.contains("dashed"), "`{key}` is not faded: {line}");
+    }
+    // Shipping is not a direct neighbour of payments.
+    assert!(!source.contains("cluster_shipping"));
+    assert!(source.contains("\"external:PaymentGateway\" ["));
+}
+
+#[test]
+fn the_context_map_labels_relations_with_their_patterns() {
+    let model = checked(&root().join(FIXTURE));
+    let source = dot(&model, &View::ContextMap);
+    assert!(source.contains(
+        "\"context:ordering\" -> \"context:shipping\" [penwidth=1.6, label=\"event notification: OrderCancelled\\nevent-carried state transfer:\\nOrderPlaced, OrderPaid\"];"
+    ));
+    assert!(source.contains("label=\"issues CreateShipment\""));
+}
+
+#[test]
+fn a_flow_holds_only_what_follows_from_its_command() {
+    let model = checked(&root().join(FIXTURE));
+    let view = View::parse("flow:DispatchShipment", &model).unwrap();
+    let source = dot(&model, &view);
+    assert!(source.contains("\"command:shipping.DispatchShipment\" [label=\"DispatchShipment\", fillcolor=\"#74c0fc\", penwidth=2.5];"));
+    assert!(source.contains("\"actor:Clerk\" -> \"command:shipping.DispatchShipment\""));
+    assert!(source.contains("\"external:Mailer\""));
+    assert!(!source.contains("PlaceOrder"));
+    assert!(!source.contains("cluster_ordering"));
+}
+
+#[test]
+fn bad_views_explain_themselves() {
+    let model = checked(&root().join(FIXTURE));
+    let error = |text: &str| View::parse(text, &model).unwrap_err();
+    assert_eq!(
+        error("bord"),
+        "unknown view `bord`; did you mean `board`? the views are `board`, `context-map`, `context:NAME`, `flow:COMMAND`"
+    );
+    assert_eq!(
+        error("everything"),
+        "unknown view `everything`; the views are `board`, `context-map`, `context:NAME`, `flow:COMMAND`"
+    );
+    assert_eq!(
+        error("context:paymnets"),
+        "no context `paymnets` in the model; did you mean `payments`?"
+    );
+    assert_eq!(
+        error("context:zzz"),
+        "no context `zzz` in the model; the contexts are: ordering, payments, shipping"
+    );
+    assert_eq!(
+        error("flow:PlaceOrdr"),
+        "no command `PlaceOrdr` in the model; did you mean `PlaceOrder`?"
+    );
+    assert_eq!(
+        error("flow:payments.PlaceOrder"),
+        "no command `payments.PlaceOrder` in the model; did you mean `ordering.PlaceOrder`?"
+    );
+    assert_eq!(
+        View::parse("flow:ordering.PlaceOrder", &model),
+        View::parse("flow:PlaceOrder", &model)
+    );
+}
+
+#[test]
+fn a_name_shared_by_two_contexts_must_be_qualified() {
+    let loaded = stormcraft::model::load::load_str(
+        "twins.yaml",
+        "stormcraft: 1\nsystem: Twins\ncontexts:\n  left:\n    aggregates:\n      A:\n        commands:\n          Go: {emits: [Went]}\n        events:\n          Went: {}\n  right:\n    aggregates:\n      B:\n        commands:\n          Go: {emits: [Went]}\n        events:\n          Went: {}\n",
+    );
+    let model = check(&loaded).model.expect("the twins model checks");
+    assert_eq!(
+        View::parse("flow:Go", &model).unwrap_err(),
+        "command `Go` is ambiguous; write one of: left.Go, right.Go"
+    );
+    assert!(matches!(
+        View::parse("flow:right.Go", &model),
+        Ok(View::Flow(_))
+    ));
+}
+
+fn stormcraft(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_stormcraft"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn cli_writes_the_diagram_to_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("board.dot");
+    let output = stormcraft(&[
+        "diagram",
+        FIXTURE,
+        "--view",
+        "context:ordering",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(output.stdout.is_empty());
+    let model = checked(&root().join(FIXTURE));
+    let view = View::parse("context:ordering", &model).unwrap();
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), dot(&model, &view));
+}
+
+#[test]
+fn cli_prints_mermaid() {
+    let output = stormcraft(&[
+        "diagram",
+        FIXTURE,
+        "--view",
+        "context-map",
+        "--format",
+        "mermaid",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let model = checked(&root().join(FIXTURE));
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        mermaid(&model, &View::ContextMap)
+    );
+}
+
+#[test]
+fn cli_rejects_a_bad_view_with_exit_code_2() {
+    let output = stormcraft(&["diagram", FIXTURE, "--view", "contxt-map"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("error: unknown view `contxt-map`; did you mean `context-map`?"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn cli_draws_svg_when_graphviz_is_installed() {
+    if !dot_available() {
+        assert!(!in_ci(), "CI=true but Graphviz `dot` is not installed");
+        eprintln!("notice: Graphviz `dot` is not installed; SVG output is not tested");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("flow.svg");
+    let output = stormcraft(&[
+        "diagram",
+        FIXTURE,
+        "--view",
+        "flow:PlaceOrder",
+        "--format",
+        "svg",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(std::fs::read_to_string(&file).unwrap().contains("<svg"));
+}

@@ -1,0 +1,88 @@
+//! Trace tests: the causal tree of commands of the fixture board (one of them runs
+//! into the payment-retry cycle), through the library and through the binary.
+
+use std::path::PathBuf;
+use std::process::Command;
+use stormcraft::check::check;
+use stormcraft::ir::Model;
+use stormcraft::model::load::load;
+use stormcraft::render::trace::trace;
+
+const FIXTURE: &str = "tests/fixtures/diagram/board.yaml";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixture() -> Model {
+    let loaded = load(&root().join(FIXTURE)).expect("the fixture loads");
+    check(&loaded).model.expect("the fixture passes check")
+}
+
+fn trace_of(model: &Model, command: &str) -> String {
+    let id = model
+        .command_by_name(command)
+        .unwrap_or_else(|c| panic!("`{command}` is not one command: {c:?}"));
+    trace(model, id)
+}
+
+#[test]
+fn place_order_crosses_every_context() {
+    let model = fixture();
+    let text = trace_of(&model, "PlaceOrder");
+    assert_eq!(text, trace_of(&model, "PlaceOrder"), "not deterministic");
+    insta::assert_snapshot!("place_order", text);
+}
+
+#[test]
+fn retry_payment_runs_into_its_cycle() {
+    let model = fixture();
+    let text = trace_of(&model, "payments.RetryPayment");
+    assert!(text.contains(
+        "issues command payments.RetryPayment (aggregate Payment)  ↺ cycle back to command payments.RetryPayment"
+    ));
+    insta::assert_snapshot!("retry_payment_cycle", text);
+}
+
+#[test]
+fn request_payment_prints_shared_subtrees_once() {
+    let model = fixture();
+    let text = trace_of(&model, "RequestPayment");
+    assert_eq!(text.matches("(see above)").count(), 1, "{text}");
+    insta::assert_snapshot!("request_payment", text);
+}
+
+#[test]
+fn a_webhook_command_of_a_state_stored_aggregate() {
+    let model = fixture();
+    insta::assert_snapshot!("confirm_delivery", trace_of(&model, "ConfirmDelivery"));
+}
+
+fn stormcraft(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_stormcraft"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn cli_prints_the_trace() {
+    let output = stormcraft(&["trace", FIXTURE, "ordering.CancelOrder"]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(stdout, trace_of(&fixture(), "CancelOrder"));
+    insta::assert_snapshot!("cli_cancel_order", stdout);
+}
+
+#[test]
+fn cli_suggests_a_command_name() {
+    let output = stormcraft(&["trace", FIXTURE, "PlaceOrdr"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("no command `PlaceOrdr` in the model; did you mean `PlaceOrder`?"),
+        "{stderr}"
+    );
+}
