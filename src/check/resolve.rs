@@ -601,7 +601,7 @@ impl Resolver<'_> {
                         Diagnostic::new(
                             Code::UnresolvedReference,
                             span,
-                            format!("type `{name}` belongs to context `{other}`; types are private to their context"),
+                            format!("type `{name}` names a type of context `{other}`; types are private to their context"),
                         )
                         .label("not visible here")
                         .help("define the value type in this context too: bounded contexts do not share a model, they exchange events"),
