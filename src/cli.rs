@@ -180,6 +180,15 @@ impl<E: std::fmt::Display> From<E> for UsageError {
     }
 }
 
+/// Writes to standard output. A reader that went away (`stormcraft … | head`) is
+/// a normal end, not a crash, so a broken pipe is ignored.
+fn out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+}
+
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: Cli, terminal: &Terminal) -> u8 {
     let result = match cli.command {
@@ -196,14 +205,16 @@ pub fn run(cli: Cli, terminal: &Terminal) -> u8 {
         } => run_diagram(&model, &view, format, output.as_deref(), terminal),
         Command::Trace { model, command } => run_trace(&model, &command, terminal),
         Command::Schema => {
-            print!("{}", crate::schema::SCHEMA);
+            out(crate::schema::SCHEMA);
             Ok(0)
         }
         Command::Init { dir } => run_init(&dir),
         Command::Explain { code, list } => run_explain(code.as_deref(), list),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut command, "stormcraft", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "stormcraft", &mut script);
+            out(&String::from_utf8_lossy(&script));
             Ok(0)
         }
     };
@@ -292,11 +303,14 @@ fn run_check(
                 }),
             });
             let text = serde_json::to_string_pretty(&report)?;
-            println!("{text}");
+            out(&format!("{text}\n"));
         }
         CheckFormat::Human => {
             let mut stderr = std::io::stderr().lock();
-            for diagnostic in &diagnostics {
+            for (index, diagnostic) in diagnostics.iter().enumerate() {
+                if index > 0 {
+                    let _ = writeln!(stderr);
+                }
                 let _ = write!(
                     stderr,
                     "{}",
@@ -304,10 +318,13 @@ fn run_check(
                 );
             }
             drop(stderr);
-            print!(
-                "{}",
-                summary(path, checked.model.as_ref(), errors, warnings, notes)
-            );
+            out(&summary(
+                path,
+                checked.model.as_ref(),
+                errors,
+                warnings,
+                notes,
+            ));
         }
     }
     Ok(if failed { EXIT_MODEL_ERRORS } else { 0 })
@@ -399,10 +416,12 @@ fn run_diagram(
             .map_err(|e| UsageError(format!("cannot write `{}`: {e}", file.display())))?,
         None => {
             let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(&bytes)
-                .and_then(|()| stdout.flush())
-                .map_err(|e| UsageError(format!("cannot write to standard output: {e}")))?;
+            match stdout.write_all(&bytes).and_then(|()| stdout.flush()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    return Err(UsageError(format!("cannot write to standard output: {e}")));
+                }
+                _ => {}
+            }
         }
     }
     Ok(0)
@@ -434,7 +453,7 @@ fn run_trace(path: &Path, command: &str, terminal: &Terminal) -> Result<u8, Usag
             ))
         }
     })?;
-    print!("{}", crate::render::trace::trace(&model, id));
+    out(&crate::render::trace::trace(&model, id));
     Ok(0)
 }
 
@@ -450,25 +469,27 @@ fn run_init(dir: &Path) -> Result<u8, UsageError> {
         .map_err(|e| UsageError(format!("cannot create `{}`: {e}", dir.display())))?;
     crate::output::write_new_file(&file, crate::init::STARTER_MODEL.as_bytes())
         .map_err(|e| UsageError(format!("cannot write `{}`: {e}", file.display())))?;
-    println!(
-        "wrote {}\nnext: stormcraft check {}",
+    out(&format!(
+        "wrote {}\nnext: stormcraft check {}\n",
         file.display(),
         dir.display()
-    );
+    ));
     Ok(0)
 }
 
 fn run_explain(code: Option<&str>, list: bool) -> Result<u8, UsageError> {
     if list {
+        let mut text = String::new();
         for code in Code::ALL {
-            println!(
-                "{}  {:<8} {:<27} {}",
+            text.push_str(&format!(
+                "{}  {:<8} {:<27} {}\n",
                 code.as_str(),
                 format!("{:?}", code.severity()).to_lowercase(),
                 code.slug(),
                 code.summary()
-            );
+            ));
         }
+        out(&text);
         return Ok(0);
     }
     let text = code.unwrap_or_default();
@@ -480,6 +501,6 @@ fn run_explain(code: Option<&str>, list: bool) -> Result<u8, UsageError> {
             "unknown diagnostic code `{text}`; {help}"
         )));
     };
-    print!("{}", crate::check::explain::explain(code));
+    out(&crate::check::explain::explain(code));
     Ok(0)
 }

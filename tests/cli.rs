@@ -245,3 +245,41 @@ fn the_fixtures_named_here_exist() {
         );
     }
 }
+
+#[test]
+fn every_valid_fixture_checks_clean() {
+    let mut names: Vec<_> = std::fs::read_dir("tests/fixtures/valid")
+        .expect("tests/fixtures/valid")
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 2);
+    for path in names {
+        let path = path.to_string_lossy().into_owned();
+        let output = run(&["check", &path, "--deny-warnings"]);
+        assert_eq!(code(&output), 0, "{path}:\n{}", stderr(&output));
+    }
+}
+
+#[test]
+fn a_closed_pipe_ends_output_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = command(&["explain", "--list"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close our end of stdout at once, like `| head -0`.
+    drop(child.stdout.take());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(status.code().is_some(), "killed by a signal: {status:?}");
+}

@@ -166,6 +166,9 @@ impl Resolver<'_> {
         for (index, context) in contexts.iter().enumerate() {
             self.resolve_context(ContextId(index as u32), context);
         }
+        for (index, context) in contexts.iter().enumerate() {
+            self.resolve_reactions(ContextId(index as u32), context);
+        }
         self.recursive_types();
         for (index, context) in contexts.iter().enumerate() {
             let id = ContextId(index as u32);
@@ -500,6 +503,12 @@ impl Resolver<'_> {
             };
             self.aggregate(context, id, aggregate);
         }
+    }
+
+    /// Policies and read models of a context. They run after every context's
+    /// aggregates, because a read model's key is looked up in the fields of events
+    /// that may belong to a context defined later.
+    fn resolve_reactions(&mut self, context: ContextId, ast: &ContextAst) {
         for policy in &ast.policies {
             let Some(Element::Policy(id)) = self.declared(context, &policy.name) else {
                 continue;

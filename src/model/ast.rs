@@ -69,7 +69,8 @@ pub struct ExternalAst {
     pub description: Option<Sp<String>>,
 }
 
-/// A bounded context (or a part of one, when a folder splits it across files).
+/// A bounded context. Each context is defined in one file; defining it again (in the
+/// same or another file) is a duplicate.
 #[derive(Clone, Debug)]
 pub struct ContextAst {
     /// snake_case name.

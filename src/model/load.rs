@@ -173,9 +173,17 @@ fn parse_yaml(file: u32, text: &str) -> Result<SpannedNode, Diagnostic> {
         strict_booleans: true,
     };
     serde_saphyr::from_str_with_options::<SpannedNode>(text, options).map_err(|error| {
+        // Syntax errors carry a line and column but not always a byte offset.
         let span = error
             .location()
-            .map(|l| Span::from_location(file, &l))
+            .map(|l| match l.span().byte_offset() {
+                Some(_) => Span::from_location(file, &l),
+                None => Span {
+                    file,
+                    start: offset_of(text, l.line(), l.column()),
+                    len: 1,
+                },
+            })
             .unwrap_or(Span {
                 file,
                 start: 0,
@@ -204,4 +212,21 @@ fn strip_location_suffix(message: &str) -> String {
     }
     .trim_end_matches('.')
     .to_lowercase()
+}
+
+/// Byte offset of a 1-based line and character column, clamped to the text.
+fn offset_of(text: &str, line: u64, column: u64) -> u32 {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1) as usize)
+        .map(str::len)
+        .sum();
+    let line_start = line_start.min(text.len());
+    let column_bytes: usize = text[line_start..]
+        .chars()
+        .take_while(|c| *c != '\n')
+        .take(column.saturating_sub(1) as usize)
+        .map(char::len_utf8)
+        .sum();
+    u32::try_from(line_start + column_bytes).unwrap_or(u32::MAX)
 }
