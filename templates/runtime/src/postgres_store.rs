@@ -18,9 +18,16 @@
 //!    transaction gives its numbers back) and visible in position order, so a plain
 //!    `position > cursor` reader misses nothing.
 //!
-//! The cost is that the tail of every append (insert + commit flush) is serialised across
-//! the database. The alternative — a transaction-id horizon (`xid8` column, readers stop
-//! at `pg_snapshot_xmin(pg_current_snapshot())`) — keeps commits parallel but needs a
+//! The lock is not held through the WAL flush: the append commits with
+//! `synchronous_commit = off`, and after the lock is released a tiny WAL-writing
+//! transaction with the session's normal setting flushes the WAL past the append's commit
+//! record before the append is acknowledged (concurrent flushes merge in PostgreSQL's group
+//! commit). Readers may see an event a few milliseconds before it is durable; a consumer's
+//! checkpoint commit is durable only if the events before it are, because the WAL is
+//! sequential.
+//!
+//! The alternative — a transaction-id horizon (`xid8` column, readers stop at
+//! `pg_snapshot_xmin(pg_current_snapshot())`) — keeps inserts parallel but needs an
 //! (xid, position) cursor instead of one number and lets one long transaction stall
 //! every reader; one plain integer position, identical on every backend, was preferred.
 //! Only transaction-scoped locks are used, so a crashed client never leaves one behind.
@@ -59,6 +66,12 @@ CREATE TABLE IF NOT EXISTS stormcraft_events (
     checksum       BIGINT NOT NULL,
     UNIQUE (stream, version)
 );
+CREATE TABLE IF NOT EXISTS stormcraft_flush (
+    id INTEGER PRIMARY KEY,
+    n  BIGINT  NOT NULL
+);
+INSERT INTO stormcraft_flush (id, n) SELECT g, 0 FROM generate_series(0, 63) AS g
+    ON CONFLICT (id) DO NOTHING;
 CREATE TABLE IF NOT EXISTS stormcraft_streams (
     name    TEXT   PRIMARY KEY,
     version BIGINT NOT NULL
@@ -111,6 +124,8 @@ pub type PgHook = Arc<dyn Fn(PgHookPoint) + Send + Sync>;
 
 /// Statements prepared once per connection.
 struct Stmts {
+    async_commit: Statement,
+    flush: Statement,
     find_id: Statement,
     ensure_stream: Statement,
     lock_stream: Statement,
@@ -182,6 +197,9 @@ impl PgStore {
     fn prepare(mut client: Client) -> Result<Conn> {
         let mut p = |sql: &str| client.prepare(sql);
         let s = Stmts {
+            async_commit: p("SET LOCAL synchronous_commit = off")?,
+            // One of 64 rows per connection, so concurrent flushes rarely wait on a row lock.
+            flush: p("UPDATE stormcraft_flush SET n = n + 1 WHERE id = pg_backend_pid() % 64")?,
             find_id: p("SELECT stream, version, position FROM stormcraft_events WHERE id = $1")?,
             ensure_stream: p(
                 "INSERT INTO stormcraft_streams (name, version) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING",
@@ -257,6 +275,9 @@ impl PgStore {
     ) -> Result<AppendResult> {
         let s = &conn.s;
         let mut tx = conn.client.transaction()?;
+        // Commit without waiting for the WAL flush, so the position lock is not held
+        // through an fsync; durability is waited for after the lock is released.
+        tx.execute(&s.async_commit, &[])?;
         tx.execute(&s.ensure_stream, &[&stream])?;
         let current: i64 = tx.query_one(&s.lock_stream, &[&stream])?.get(0);
         // Checked under the stream lock: a concurrent retry of the same batch has either
@@ -408,7 +429,15 @@ impl EventStore for PgStore {
         docs: Vec<DocOp>,
     ) -> Result<AppendResult> {
         validate_append(stream, &events, &docs)?;
-        self.with(|c| self.append_tx(c, stream, expected, &events, &docs))
+        self.with(|c| {
+            let done = self.append_tx(c, stream, expected, &events, &docs)?;
+            // Durable before acknowledged (a retry too: the original may have committed but
+            // not been flushed): a transaction that writes WAL and commits with the
+            // session's `synchronous_commit` flushes the WAL up to its own commit record,
+            // which lies after ours. Concurrent flushes are merged by PostgreSQL.
+            c.client.execute(&c.s.flush, &[])?;
+            Ok(done)
+        })
     }
 
     fn read_stream(
