@@ -1015,8 +1015,35 @@ fn write_dot(diagram: &Diagram) -> String {
     out
 }
 
+/// Escapes text for a Graphviz HTML-like label.
+fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn write_dot_node(out: &mut String, node: &Node, indent: &str) {
-    let mut attrs = vec![format!("label=\"{}\"", dot_label(&node.lines))];
+    let label = match (node.kind, node.lines.split_first()) {
+        // A context's name in bold over its patterns in small print.
+        (Kind::Context, Some((name, patterns))) if !patterns.is_empty() => {
+            let patterns: Vec<String> = patterns.iter().map(|p| html_escape(p)).collect();
+            format!(
+                "label=<<b>{}</b><br/><font point-size=\"9\">{}</font>>",
+                html_escape(name),
+                patterns.join("<br/>")
+            )
+        }
+        _ => format!("label=\"{}\"", dot_label(&node.lines)),
+    };
+    let mut attrs = vec![label];
     let colour = node.kind.colour();
     match node.kind {
         Kind::Hotspot => {
