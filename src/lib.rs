@@ -17,3 +17,4 @@ pub mod schema;
 pub mod source;
 pub mod suggest;
 pub mod synth;
+pub mod templates;

@@ -3,4 +3,5 @@
 
 pub mod diagram;
 pub mod graphviz;
+pub mod service;
 pub mod trace;

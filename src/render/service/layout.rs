@@ -1,0 +1,193 @@
+//! Line layout of the generated Rust code where it depends on the length of model names.
+//!
+//! The generated code must be exactly what `rustfmt` (default settings) would write, and
+//! whether rustfmt keeps a call or a signature on one line depends on its width. The
+//! templates keep every other line short and fixed; the few constructs whose width
+//! follows the model are laid out here with rustfmt's rules: lines of at most 100
+//! columns, call arguments and array items on one line only within 60 columns, struct
+//! literals within 18.
+
+/// rustfmt's `max_width`.
+const MAX_WIDTH: usize = 100;
+/// rustfmt's `fn_call_width` and `array_width` (the `Default` width heuristics).
+const LIST_WIDTH: usize = 60;
+/// rustfmt's `struct_lit_width`.
+const STRUCT_LIT_WIDTH: usize = 18;
+
+fn width(text: &str) -> usize {
+    text.chars().count()
+}
+
+fn pad(indent: usize) -> String {
+    " ".repeat(indent)
+}
+
+/// A function signature: `{head}({params}){tail}` on one line when it fits, else one
+/// parameter per line. `tail` is e.g. ` -> T {`, ` {}` or `;`.
+pub fn signature(indent: usize, head: &str, params: &[String], tail: &str) -> String {
+    let one = format!("{}{head}({}){tail}", pad(indent), params.join(", "));
+    if width(&one) <= MAX_WIDTH || params.is_empty() {
+        return one;
+    }
+    let mut out = format!("{}{head}(\n", pad(indent));
+    for p in params {
+        out.push_str(&format!("{}{p},\n", pad(indent + 4)));
+    }
+    out.push_str(&format!("{}){tail}", pad(indent)));
+    out
+}
+
+/// A call, macro or array: `{head}{open}{items}{close}{tail}` on one line when the
+/// items fit the list width and the line fits, else one item per line.
+pub fn list(
+    indent: usize,
+    head: &str,
+    open: &str,
+    items: &[String],
+    close: &str,
+    tail: &str,
+) -> String {
+    let joined = items.join(", ");
+    let one = format!("{}{head}{open}{joined}{close}{tail}", pad(indent));
+    if items.is_empty() || (width(&joined) <= LIST_WIDTH && width(&one) <= MAX_WIDTH) {
+        return one;
+    }
+    let mut out = format!("{}{head}{open}\n", pad(indent));
+    for item in items {
+        out.push_str(&format!("{}{item},\n", pad(indent + 4)));
+    }
+    out.push_str(&format!("{}{close}{tail}", pad(indent)));
+    out
+}
+
+/// A top-level `{lhs} {open}{items}{close}` (a `const` holding an array): on one
+/// line when it fits, else with the array on the next line when it fits there, else
+/// one item per line.
+pub fn assignment(lhs: &str, open: &str, items: &[String], close: &str) -> String {
+    let joined = items.join(", ");
+    let one = format!("{lhs} {open}{joined}{close}");
+    let short = items.is_empty() || width(&joined) <= LIST_WIDTH;
+    if short && width(&one) <= MAX_WIDTH {
+        return one;
+    }
+    let next = format!("    {open}{joined}{close}");
+    if short && width(&next) <= MAX_WIDTH {
+        return format!("{lhs}\n{next}");
+    }
+    let mut out = format!("{lhs} {open}\n");
+    for item in items {
+        out.push_str(&format!("    {item},\n"));
+    }
+    out.push_str(close);
+    out
+}
+
+/// A struct literal `{head}{name} { field: expr, ... }{tail}`: on one line when its
+/// fields are short, else one field per line.
+pub fn struct_literal(
+    indent: usize,
+    head: &str,
+    name: &str,
+    fields: &[(String, String)],
+    tail: &str,
+) -> String {
+    let body: Vec<String> = fields.iter().map(|(f, e)| format!("{f}: {e}")).collect();
+    let joined = body.join(", ");
+    if fields.is_empty() {
+        return format!("{}{head}{name} {{}}{tail}", pad(indent));
+    }
+    let one = format!("{}{head}{name} {{ {joined} }}{tail}", pad(indent));
+    if width(&joined) <= STRUCT_LIT_WIDTH && width(&one) <= MAX_WIDTH {
+        return one;
+    }
+    let mut out = format!("{}{head}{name} {{\n", pad(indent));
+    for b in &body {
+        out.push_str(&format!("{}{b},\n", pad(indent + 4)));
+    }
+    out.push_str(&format!("{}}}{tail}", pad(indent)));
+    out
+}
+
+/// A match arm `{pattern} => {body},`, or with the body in a block when too long.
+pub fn match_arm(indent: usize, pattern: &str, body: &str) -> String {
+    let one = format!("{}{pattern} => {body},", pad(indent));
+    if width(&one) <= MAX_WIDTH {
+        return one;
+    }
+    format!(
+        "{}{pattern} => {{\n{}{body}\n{}}}",
+        pad(indent),
+        pad(indent + 4),
+        pad(indent)
+    )
+}
+
+/// `let {lhs} = {rhs};`, with the right side on the next line when too long.
+pub fn let_statement(indent: usize, lhs: &str, rhs: &str) -> String {
+    let one = format!("{}let {lhs} = {rhs};", pad(indent));
+    if width(&one) <= MAX_WIDTH {
+        return one;
+    }
+    format!("{}let {lhs} =\n{}{rhs};", pad(indent), pad(indent + 4))
+}
+
+/// `if {a} && {b} {`, with one condition per line when too long.
+pub fn if_both(indent: usize, a: &str, b: &str) -> String {
+    let one = format!("{}if {a} && {b} {{", pad(indent));
+    if width(&one) <= MAX_WIDTH {
+        return one;
+    }
+    format!(
+        "{}if {a}\n{}&& {b}\n{}{{",
+        pad(indent),
+        pad(indent + 4),
+        pad(indent)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_break_one_parameter_per_line() {
+        let params = vec!["&self".to_owned(), "state: &State".to_owned()];
+        assert_eq!(
+            signature(4, "fn f", &params, " {}"),
+            "    fn f(&self, state: &State) {}"
+        );
+        let long = vec!["a".repeat(50), "b".repeat(50)];
+        assert_eq!(
+            signature(0, "fn f", &long, " {"),
+            format!(
+                "fn f(\n    {},\n    {},\n) {{",
+                "a".repeat(50),
+                "b".repeat(50)
+            )
+        );
+    }
+
+    #[test]
+    fn lists_respect_the_list_width() {
+        let items = vec!["x".repeat(30), "y".repeat(30)];
+        assert_eq!(
+            list(0, "f", "(", &items, ")", ";"),
+            format!("f(\n    {},\n    {},\n);", "x".repeat(30), "y".repeat(30))
+        );
+        assert_eq!(
+            list(4, "Ok", "(vec![", &["a".into()], "])", ""),
+            "    Ok(vec![a])"
+        );
+    }
+
+    #[test]
+    fn struct_literals_are_one_line_only_when_short() {
+        let short = vec![("a".to_owned(), "b".to_owned())];
+        assert_eq!(struct_literal(0, "", "S", &short, ""), "S { a: b }");
+        let long = vec![("order_id".to_owned(), "command.order_id".to_owned())];
+        assert_eq!(
+            struct_literal(0, "Some(", "S", &long, ")"),
+            "Some(S {\n    order_id: command.order_id,\n})"
+        );
+    }
+}
