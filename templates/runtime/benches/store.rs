@@ -52,18 +52,36 @@ fn payload(stream: usize, seq: u64) -> serde_json::Value {
     json!({ "stream": stream, "seq": seq, "data": "x".repeat(210) })
 }
 
-/// Runs the workload with `writers` threads calling `append(stream_index, stream, seq)`.
-fn run_writers<F>(streams: usize, writers: usize, append: F) -> Stats
-where
-    F: Fn(usize, &str, u64) + Send + Sync + 'static,
-{
-    let append = Arc::new(append);
+/// Latencies and elapsed time of one configuration, summed over the rounds.
+#[derive(Default)]
+struct Sample {
+    latencies: Vec<Duration>,
+    elapsed: Duration,
+}
+
+impl Sample {
+    fn stats(self) -> Stats {
+        stats(self.latencies.len(), self.elapsed, self.latencies)
+    }
+}
+
+type AppendFn = Arc<dyn Fn(usize, &str, u64) + Send + Sync>;
+
+/// Appends `EVENTS` events to each stream of `range` with `writers` threads calling
+/// `append(stream_index, stream, seq)`; writer `w` owns the streams `s % writers == w`.
+fn run_writers(
+    range: std::ops::Range<usize>,
+    writers: usize,
+    append: &AppendFn,
+    into: &mut Sample,
+) {
     let start = Instant::now();
     let threads: Vec<_> = (0..writers)
         .map(|w| {
-            let append = Arc::clone(&append);
+            let append = Arc::clone(append);
+            let range = range.clone();
             std::thread::spawn(move || {
-                let mine: Vec<(usize, String)> = (0..streams)
+                let mine: Vec<(usize, String)> = range
                     .filter(|s| s % writers == w)
                     .map(|s| (s, format!("bench-Stream-{s}")))
                     .collect();
@@ -79,15 +97,14 @@ where
             })
         })
         .collect();
-    let latencies: Vec<Duration> = threads
-        .into_iter()
-        .flat_map(|t| t.join().unwrap())
-        .collect();
-    stats(latencies.len(), start.elapsed(), latencies)
+    for t in threads {
+        into.latencies.extend(t.join().unwrap());
+    }
+    into.elapsed += start.elapsed();
 }
 
-fn store_append(store: Store) -> impl Fn(usize, &str, u64) + Send + Sync + 'static {
-    move |s, stream, seq| {
+fn store_append(store: Store) -> AppendFn {
+    Arc::new(move |s, stream, seq| {
         store
             .append(
                 stream,
@@ -95,10 +112,11 @@ fn store_append(store: Store) -> impl Fn(usize, &str, u64) + Send + Sync + 'stat
                 vec![NewEvent::new("Benchmarked", 1, payload(s, seq))],
             )
             .unwrap();
-    }
+    })
 }
 
-fn disk_limit(dir: &Path) -> Stats {
+/// `n` appends of 4 KiB, each followed by fdatasync: the disk's durable-write limit.
+fn disk_limit(dir: &Path, n: usize, into: &mut Sample) {
     let path = dir.join("fsync-probe");
     let mut f = std::fs::OpenOptions::new()
         .create(true)
@@ -106,20 +124,18 @@ fn disk_limit(dir: &Path) -> Stats {
         .open(&path)
         .unwrap();
     let block = vec![0xA5u8; 4096];
-    let mut latencies = Vec::new();
     let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(2) {
+    for _ in 0..n {
         let t = Instant::now();
         f.write_all(&block).unwrap();
         f.sync_data().unwrap();
-        latencies.push(t.elapsed());
+        into.latencies.push(t.elapsed());
     }
-    let n = latencies.len();
-    let _ = std::fs::remove_file(&path);
-    stats(n, start.elapsed(), latencies)
+    into.elapsed += start.elapsed();
 }
 
-fn plain_rusqlite(path: &Path, streams: usize) -> Stats {
+/// Plain rusqlite: one connection, one transaction per append, WAL + synchronous=FULL.
+fn plain_rusqlite(path: &Path) -> AppendFn {
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.execute_batch(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;
@@ -128,7 +144,7 @@ fn plain_rusqlite(path: &Path, streams: usize) -> Stats {
     )
     .unwrap();
     let conn = std::sync::Mutex::new(conn);
-    run_writers(streams, 1, move |s, stream, seq| {
+    Arc::new(move |s, stream, seq| {
         let conn = conn.lock().unwrap();
         conn.execute_batch("BEGIN IMMEDIATE").unwrap();
         conn.prepare_cached(
@@ -250,46 +266,74 @@ fn main() {
         let _ = std::fs::remove_dir_all(&dir);
         return;
     }
-    println!("workload: {streams} streams x {EVENTS} events of ~256 bytes, one event per append\n");
-    println!("| store | writers | events/s | p50 ms | p99 ms |");
-    println!("|---|---:|---:|---:|---:|");
-    row(
-        "disk limit: 4 KiB write + fdatasync",
-        "1",
-        &disk_limit(&dir),
+    // The disk's speed drifts over minutes on shared machines, so every configuration runs
+    // a slice of its workload in every round: all of them see the same conditions.
+    let rounds = 5.min(streams.max(1));
+    println!(
+        "workload: {streams} streams x {EVENTS} events of ~256 bytes, one event per append; \
+         configurations interleaved in {rounds} rounds\n"
     );
-    row(
-        "plain rusqlite, 1 tx per append (WAL, FULL)",
-        "1",
-        &plain_rusqlite(&dir.join("plain.db"), streams),
-    );
-    let mut read_rows = Vec::new();
+    struct Config {
+        name: &'static str,
+        writers: usize,
+        append: AppendFn,
+        store: Option<Store>,
+        sample: Sample,
+    }
+    let mut configs = vec![Config {
+        name: "plain rusqlite, 1 tx per append (WAL, FULL)",
+        writers: 1,
+        append: plain_rusqlite(&dir.join("plain.db")),
+        store: None,
+        sample: Sample::default(),
+    }];
     for w in WRITERS {
         let path = dir.join(format!("store-{w}.db"));
         let store = stormcraft_runtime::open(&format!("sqlite:{}", path.display())).unwrap();
-        row(
-            "stormcraft SQLite (group commit)",
-            &w.to_string(),
-            &run_writers(streams, w, store_append(store.clone())),
-        );
-        if w == *WRITERS.last().unwrap() {
-            read_rows.push(("stormcraft SQLite", reads(&store, streams)));
-        }
+        configs.push(Config {
+            name: "stormcraft SQLite (group commit)",
+            writers: w,
+            append: store_append(store.clone()),
+            store: Some(store),
+            sample: Sample::default(),
+        });
     }
     #[cfg(feature = "postgres")]
-    if let Some(server) = pg::PgServer::start(true) {
+    let server = pg::PgServer::start(true);
+    #[cfg(feature = "postgres")]
+    if let Some(server) = &server {
         for w in WRITERS {
             let store =
                 Store::new(stormcraft_runtime::PgStore::connect(&server.fresh_database()).unwrap());
-            row(
-                "stormcraft PostgreSQL (fsync on)",
-                &w.to_string(),
-                &run_writers(streams, w, store_append(store.clone())),
-            );
-            if w == *WRITERS.last().unwrap() {
-                read_rows.push(("stormcraft PostgreSQL", reads(&store, streams)));
-            }
+            configs.push(Config {
+                name: "stormcraft PostgreSQL (fsync on)",
+                writers: w,
+                append: store_append(store.clone()),
+                store: Some(store),
+                sample: Sample::default(),
+            });
         }
+    }
+    let mut disk = Sample::default();
+    for round in 0..rounds {
+        let range = streams * round / rounds..streams * (round + 1) / rounds;
+        disk_limit(&dir, 300, &mut disk);
+        for c in &mut configs {
+            run_writers(range.clone(), c.writers, &c.append, &mut c.sample);
+        }
+    }
+    println!("| store | writers | events/s | p50 ms | p99 ms |");
+    println!("|---|---:|---:|---:|---:|");
+    row("disk limit: 4 KiB write + fdatasync", "1", &disk.stats());
+    let mut read_rows = Vec::new();
+    for c in configs {
+        if let (Some(store), true) = (&c.store, c.writers == *WRITERS.last().unwrap()) {
+            read_rows.push((
+                c.name.split(' ').take(2).collect::<Vec<_>>().join(" "),
+                reads(store, streams),
+            ));
+        }
+        row(c.name, &c.writers.to_string(), &c.sample.stats());
     }
     println!("\n| store | read_all events/s (wall) | read_all events per CPU-second | read every stream, events/s |");
     println!("|---|---:|---:|---:|");
