@@ -329,8 +329,7 @@ impl<'m> Selection<'m> {
     }
 
     /// Every hotspot about an included element, or written in one of `contexts`
-    /// without a particular element (or, on the `board`, anywhere); faded like its
-    /// target.
+    /// without a particular element (or, on the `board`, anywhere).
     fn hotspots(&mut self, contexts: &BTreeSet<ContextId>, board: bool) {
         for (index, hotspot) in self.model.hotspots.iter().enumerate() {
             match hotspot.target {
@@ -338,8 +337,9 @@ impl<'m> Selection<'m> {
                     self.add(Item::Hotspot(index), false);
                 }
                 HotspotTarget::Node(target) => {
-                    if let Some(faded) = self.items.get(&Item::Node(target)).copied() {
-                        self.add(Item::Hotspot(index), faded);
+                    // A neighbour's open questions belong to its own context's view.
+                    if self.items.get(&Item::Node(target)) == Some(&false) {
+                        self.add(Item::Hotspot(index), false);
                     }
                 }
                 HotspotTarget::None => {
@@ -961,40 +961,41 @@ fn write_dot(diagram: &Diagram) -> String {
     for edge in &diagram.edges {
         let from = &diagram.nodes[&edge.from];
         let mut to = &diagram.nodes[&edge.to];
-        let mut attrs: Vec<String> = Vec::new();
+        let mut lhead = None;
         if let Some(band) = bands.get(&edge.to) {
             // An edge to an aggregate ends at its band: Graphviz clips it there when
             // it points at a member and names the cluster as `lhead`.
-            attrs.push(format!("lhead=\"cluster_{}\"", dot_escape(&to.key)));
+            lhead = Some(format!("lhead=\"cluster_{}\"", dot_escape(&to.key)));
             to = &diagram.nodes[&band.items[0]];
         }
-        match edge.link {
-            Link::Issues | Link::Emits | Link::Triggers => {}
-            Link::Feeds => {
-                attrs.push("style=dashed".into());
-                attrs.push("color=\"#2b8a3e\"".into());
-            }
-            Link::Calls => attrs.push("color=\"#c2255c\"".into()),
-            Link::Hotspot => {
-                attrs.push("style=dashed".into());
-                attrs.push("color=\"#e03131\"".into());
-                attrs.push("arrowhead=none".into());
-            }
-            Link::Publishes => attrs.push("penwidth=1.6".into()),
-            Link::Couples => {
-                attrs.push("style=dashed".into());
-                attrs.push("color=\"#1971c2\"".into());
-                attrs.push("fontcolor=\"#1971c2\"".into());
-            }
-        }
-        if edge.cross && matches!(edge.link, Link::Issues | Link::Triggers | Link::Feeds) {
-            attrs.push("penwidth=1.6".into());
-        }
+        let (mut style, mut colour, arrowhead) = match edge.link {
+            Link::Issues | Link::Emits | Link::Triggers | Link::Publishes => (None, None, None),
+            Link::Feeds => (Some("dashed"), Some("#2b8a3e"), None),
+            Link::Calls => (None, Some("#c2255c"), None),
+            Link::Hotspot => (Some("dashed"), Some("#e03131"), Some("none")),
+            Link::Couples => (Some("dashed"), Some("#1971c2"), None),
+        };
         if edge.faded {
-            attrs.push(format!("color=\"{FADED_INK}\""));
-            if !attrs.iter().any(|a| a.starts_with("style=")) {
-                attrs.push("style=dashed".into());
+            colour = Some(FADED_INK);
+            style = style.or(Some("dashed"));
+        }
+        let heavy = edge.link == Link::Publishes
+            || (edge.cross && matches!(edge.link, Link::Issues | Link::Triggers | Link::Feeds));
+        let mut attrs: Vec<String> = lhead.into_iter().collect();
+        if let Some(style) = style {
+            attrs.push(format!("style={style}"));
+        }
+        if let Some(colour) = colour {
+            attrs.push(format!("color=\"{colour}\""));
+            if edge.link == Link::Couples {
+                attrs.push(format!("fontcolor=\"{colour}\""));
             }
+        }
+        if let Some(arrowhead) = arrowhead {
+            attrs.push(format!("arrowhead={arrowhead}"));
+        }
+        if heavy {
+            attrs.push("penwidth=1.6".into());
         }
         if !edge.label.is_empty() {
             attrs.push(format!("label=\"{}\"", dot_label(&edge.label)));
