@@ -1083,6 +1083,15 @@ fn write_dot_node(out: &mut String, node: &Node, indent: &str) {
     );
 }
 
+/// What the edge styles mean, for the legend.
+const EDGE_LEGEND: [&str; 5] = [
+    "arrow: causes (issues, emits, triggers, calls)",
+    "green dashed: updates a read model",
+    "bold: crosses bounded contexts",
+    "red dashed: an open question about an element",
+    "yellow band: the aggregate handling its commands",
+];
+
 fn write_dot_legend(out: &mut String) {
     out.push_str("  subgraph \"cluster_legend\" {\n");
     out.push_str(
@@ -1103,10 +1112,17 @@ fn write_dot_legend(out: &mut String) {
             kind.colour()
         );
     }
-    // An invisible chain keeps the legend a tidy column of stickies in kind order.
+    let lines: Vec<String> = EDGE_LEGEND.iter().map(|l| dot_escape(l)).collect();
+    let _ = writeln!(
+        out,
+        "    \"legend:edges\" [shape=plaintext, style=\"\", label=\"{}\\l\"];",
+        lines.join("\\l")
+    );
+    // An invisible chain keeps the legend a tidy row of stickies in kind order.
     let chain: Vec<String> = Kind::STICKIES
         .iter()
         .map(|k| format!("\"legend:{}\"", k.id_prefix()))
+        .chain(std::iter::once("\"legend:edges\"".to_owned()))
         .collect();
     let _ = writeln!(out, "    {} [style=invis];", chain.join(" -> "));
     out.push_str("  }\n");
@@ -1240,7 +1256,10 @@ fn write_mermaid(diagram: &Diagram) -> String {
                 kind.id_prefix()
             );
         }
+        let lines: Vec<String> = EDGE_LEGEND.iter().map(|l| mermaid_escape(l)).collect();
+        let _ = writeln!(out, "    legend_edges[\"{}\"]", lines.join("<br/>"));
         out.push_str("  end\n");
+        out.push_str("  style legend fill:#ffffff,stroke:#ced4da,color:#495057\n");
     }
     let mut link_styles: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (index, edge) in diagram.edges.iter().enumerate() {
