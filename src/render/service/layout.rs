@@ -63,8 +63,10 @@ pub fn list(
 /// A top-level `{lhs} {open}{items}{close}` (a `const` holding an array): on one
 /// line when it fits, else with the array on the next line when it fits there, else
 /// one item per line.
-pub fn assignment(lhs: &str, open: &str, items: &[String], close: &str) -> String {
-    let joined = items.join(", ");
+/// Items are tuples, given as their elements.
+pub fn assignment(lhs: &str, open: &str, items: &[Vec<String>], close: &str) -> String {
+    let tuples: Vec<String> = items.iter().map(|t| format!("({})", t.join(", "))).collect();
+    let joined = tuples.join(", ");
     let one = format!("{lhs} {open}{joined}{close}");
     let short = items.is_empty() || width(&joined) <= LIST_WIDTH;
     if short && width(&one) <= MAX_WIDTH {
@@ -74,9 +76,19 @@ pub fn assignment(lhs: &str, open: &str, items: &[String], close: &str) -> Strin
     if short && width(&next) <= MAX_WIDTH {
         return format!("{lhs}\n{next}");
     }
+    if let [single] = items {
+        // A lone tuple that does not fit on a line overflows the brackets.
+        let mut out = format!("{lhs} {open}(\n");
+        for element in single {
+            out.push_str(&format!("    {element},\n"));
+        }
+        out.push_str(&format!("){close}"));
+        return out;
+    }
     let mut out = format!("{lhs} {open}\n");
-    for item in items {
-        out.push_str(&format!("    {item},\n"));
+    for tuple in items {
+        out.push_str(&list(4, "", "(", tuple, ")", ","));
+        out.push('\n');
     }
     out.push_str(close);
     out
@@ -136,6 +148,11 @@ pub fn if_both(indent: usize, a: &str, b: &str) -> String {
     let one = format!("{}if {a} && {b} {{", pad(indent));
     if width(&one) <= MAX_WIDTH {
         return one;
+    }
+    // The condition alone fits: the brace goes on the next line.
+    let condition = format!("{}if {a} && {b}", pad(indent));
+    if width(&condition) <= MAX_WIDTH {
+        return format!("{condition}\n{}{{", pad(indent));
     }
     format!(
         "{}if {a}\n{}&& {b}\n{}{{",

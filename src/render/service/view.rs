@@ -342,6 +342,8 @@ pub struct ContextView {
     pub read_models: Vec<ReadModelView>,
     /// Scenarios.
     pub scenarios: Vec<ScenarioView>,
+    /// The aggregate modules, sorted (the imports of the scenario tests).
+    pub test_imports: Vec<String>,
     /// The aggregates that have scenarios, with their test helpers.
     pub scenario_aggregates: Vec<ScenarioAggregateView>,
     /// `pub mod` lines of lib.rs, sorted as rustfmt sorts them.
@@ -827,6 +829,8 @@ fn context(
     let (scenarios, scenario_aggregates) = scenario_views(model, id, &aggregates);
 
     let has_commands = aggregates.iter().any(|a| !a.commands.is_empty());
+    let mut test_imports: Vec<String> = aggregates.iter().map(|a| a.module.clone()).collect();
+    test_imports.sort();
     let has_policy_rules = policies
         .iter()
         .any(|p| p.handlers.iter().any(|h| h.issue.is_some()));
@@ -984,6 +988,7 @@ fn context(
             read_models,
             scenarios,
             scenario_aggregates,
+            test_imports,
             modules,
             rule_modules,
             deps,
@@ -1042,7 +1047,7 @@ fn use_line(path: &str, names: &[&str]) -> String {
 
 /// The table of a module's workers: (consumer name, handler function).
 fn workers(entries: impl Iterator<Item = (String, String)>) -> String {
-    let items: Vec<String> = entries.map(|(c, f)| format!("({c}, {f})")).collect();
+    let items: Vec<Vec<String>> = entries.map(|(c, f)| vec![c, f]).collect();
     layout::assignment(
         "pub(crate) const WORKERS: &[(&str, crate::Handler)] =",
         "&[",
@@ -1638,7 +1643,7 @@ fn scenario_views(
             4,
             "written",
             &format!(
-                "{module}::Rules::written(&{}::rules::{module}::{})",
+                "{module}::Rules::written(&::{}::rules::{module}::{})",
                 ctx.name, view.rules
             ),
         ));
