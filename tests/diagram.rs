@@ -277,6 +277,32 @@ fn a_name_shared_by_two_contexts_must_be_qualified() {
     ));
 }
 
+#[test]
+fn an_empty_context_keeps_its_cluster_on_the_board() {
+    let loaded = stormcraft::model::load::load_str(
+        "tiny.yaml",
+        "stormcraft: 1\nsystem: Tiny\ncontexts:\n  empty_one: {}\n  full:\n    aggregates:\n      A:\n        commands:\n          Go: {emits: [Went]}\n        events:\n          Went: {}\n",
+    );
+    let model = check(&loaded).model.expect("the tiny model checks");
+    let source = dot(&model, &View::Board);
+    assert!(
+        source.contains("subgraph \"cluster_empty_one\" {"),
+        "{source}"
+    );
+    assert!(
+        source.contains("\"empty:empty_one\" [label=\"(empty)\""),
+        "{source}"
+    );
+    let source = mermaid(&model, &View::Board);
+    assert!(
+        source.contains("  subgraph context_empty__one[\"empty_one\"]\n    empty_empty__one[\"(empty)\"]\n  end\n"),
+        "{source}"
+    );
+    if dot_available() {
+        run_dot(&dot(&model, &View::Board), "svg").expect("Graphviz accepts the board");
+    }
+}
+
 fn stormcraft(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_stormcraft"))
         .args(args)

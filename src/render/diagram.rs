@@ -731,6 +731,10 @@ fn group(model: &Model, items: &BTreeMap<Item, bool>, view: &View) -> (Vec<Item>
     let mut loose = Vec::new();
     let mut by_context: BTreeMap<ContextId, Vec<Item>> = BTreeMap::new();
     let mut bands: BTreeMap<AggregateId, Vec<Item>> = BTreeMap::new();
+    if *view == View::Board {
+        // One cluster per context on the board, even for a context with nothing in it yet.
+        by_context.extend((0..model.contexts.len()).map(|i| (ContextId(i as u32), Vec::new())));
+    }
     for item in items.keys() {
         let aggregate = match item {
             Item::Node(NodeRef::Command(id)) => Some(model.command(*id).aggregate),
@@ -929,6 +933,14 @@ fn write_dot(diagram: &Diagram) -> String {
              fontcolor=\"{font}\", fontsize=14, labeljust=l];",
             dot_escape(&cluster.name)
         );
+        if cluster.items.is_empty() && cluster.bands.is_empty() {
+            // Graphviz drops an empty cluster; a placeholder keeps the context on the board.
+            let _ = writeln!(
+                out,
+                "    \"empty:{}\" [label=\"(empty)\", shape=plaintext, style=\"\", fontcolor=\"#868e96\"];",
+                dot_escape(&cluster.name)
+            );
+        }
         for item in &cluster.items {
             write_dot_node(&mut out, &diagram.nodes[item], "    ");
         }
@@ -1227,6 +1239,13 @@ fn write_mermaid(diagram: &Diagram) -> String {
             mermaid_cluster_id(&cluster.name),
             mermaid_escape(&cluster.name)
         );
+        if cluster.items.is_empty() && cluster.bands.is_empty() {
+            let _ = writeln!(
+                out,
+                "    empty_{}[\"(empty)\"]",
+                &mermaid_cluster_id(&cluster.name)["context_".len()..]
+            );
+        }
         for item in &cluster.items {
             write_node(&mut out, &diagram.nodes[item], "    ");
         }
