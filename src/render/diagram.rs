@@ -236,6 +236,8 @@ struct Node {
     faded: bool,
     /// Drawn with a heavy border: the command a flow starts from.
     emphasised: bool,
+    /// A published event: part of its context's contract with the others.
+    published: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -563,6 +565,7 @@ impl Diagram {
                     lines,
                     faded: false,
                     emphasised: false,
+                    published: false,
                 },
             );
             loose.push(item);
@@ -854,12 +857,14 @@ fn make_node(model: &Model, item: Item, faded: bool) -> Node {
             }
         }
     };
+    let published = matches!(item, Item::Node(NodeRef::Event(id)) if model.event(id).published);
     Node {
         kind,
         key,
         lines,
         faded,
         emphasised: false,
+        published,
     }
 }
 
@@ -1086,6 +1091,8 @@ fn write_dot_node(out: &mut String, node: &Node, indent: &str) {
     }
     if node.emphasised {
         attrs.push("penwidth=2.5".into());
+    } else if node.published {
+        attrs.push("penwidth=2".into());
     }
     let _ = writeln!(
         out,
@@ -1095,11 +1102,12 @@ fn write_dot_node(out: &mut String, node: &Node, indent: &str) {
     );
 }
 
-/// What the edge styles mean, for the legend.
-const EDGE_LEGEND: [&str; 5] = [
+/// What line styles, outlines and bands mean, for the legend.
+const EDGE_LEGEND: [&str; 6] = [
     "arrow: causes (issues, emits, triggers, calls)",
     "green dashed: updates a read model",
     "bold: crosses bounded contexts",
+    "thick outline: a published event",
     "red dashed: an open question about an element",
     "yellow band: the aggregate handling its commands",
 ];
@@ -1203,12 +1211,30 @@ fn mermaid_label(lines: &[String]) -> String {
         .join("<br/>")
 }
 
-fn mermaid_class(node: &Node) -> String {
-    let class = node.kind.id_prefix().to_owned();
+/// A node's Mermaid class and that class's style.
+fn mermaid_class(node: &Node) -> (String, String) {
+    let kind = node.kind;
     if node.faded {
-        format!("{class}Faded")
+        (
+            format!("{}Faded", kind.id_prefix()),
+            format!(
+                "fill:{}66,stroke:{FADED_INK},stroke-dasharray:4 3,color:#868e96",
+                kind.colour()
+            ),
+        )
+    } else if node.published {
+        (
+            format!("{}Published", kind.id_prefix()),
+            format!(
+                "fill:{},stroke:{INK},stroke-width:2px,color:#212529",
+                kind.colour()
+            ),
+        )
     } else {
-        class
+        (
+            kind.id_prefix().to_owned(),
+            format!("fill:{},stroke:{INK},color:#212529", kind.colour()),
+        )
     }
 }
 
@@ -1226,7 +1252,7 @@ fn write_mermaid(diagram: &Diagram) -> String {
             "{indent}{}{open}\"{}\"{close}:::{}",
             mermaid_id(node),
             mermaid_label(&node.lines),
-            mermaid_class(node)
+            mermaid_class(node).0
         );
     };
     for item in &diagram.loose {
@@ -1318,29 +1344,21 @@ fn write_mermaid(diagram: &Diagram) -> String {
         let _ = writeln!(out, "  linkStyle {} {style}", indexes.join(","));
     }
     let bands = diagram.bands();
-    let mut classes: BTreeSet<(Kind, bool)> = diagram
+    let mut classes: BTreeMap<String, String> = diagram
         .nodes
         .iter()
         .filter(|(item, _)| !bands.contains_key(item))
-        .map(|(_, n)| (n.kind, n.faded))
+        .map(|(_, n)| mermaid_class(n))
         .collect();
     if diagram.legend {
-        classes.extend(Kind::STICKIES.iter().map(|k| (*k, false)));
-    }
-    for (kind, faded) in classes {
-        let class = if faded {
-            format!("{}Faded", kind.id_prefix())
-        } else {
-            kind.id_prefix().to_owned()
-        };
-        let style = if faded {
-            format!(
-                "fill:{}66,stroke:{FADED_INK},stroke-dasharray:4 3,color:#868e96",
-                kind.colour()
+        classes.extend(Kind::STICKIES.iter().map(|k| {
+            (
+                k.id_prefix().to_owned(),
+                format!("fill:{},stroke:{INK},color:#212529", k.colour()),
             )
-        } else {
-            format!("fill:{},stroke:{INK},color:#212529", kind.colour())
-        };
+        }));
+    }
+    for (class, style) in classes {
         let _ = writeln!(out, "  classDef {class} {style}");
     }
     for cluster in &diagram.clusters {
@@ -1393,6 +1411,7 @@ mod tests {
             lines: Vec::new(),
             faded: false,
             emphasised: false,
+            published: false,
         };
         let a = mermaid_id(&node("command:a_b.C"));
         let b = mermaid_id(&node("command:a.b_C"));
