@@ -108,6 +108,35 @@ models, marking cycles, so a reviewer can read what one action sets off.")]
         /// The command: `Name`, or `context.Name` when the name is not unique.
         command: String,
     },
+    /// Generate a Cargo workspace of event-driven services from a model.
+    #[command(after_help = "\
+Example:
+  stormcraft generate examples/shop -o shop && cd shop && cargo run
+  stormcraft generate examples/shop -o shop --check      # in CI: is the output up to date?
+  stormcraft generate examples/shop -o shop --templates my-templates
+
+Generated files start with an `@generated` header and are rewritten on every run.
+Files that hold your business rules (src/rules/*.rs, src/adapters.rs) are created
+once and never touched again. A file at a generated path without the header is
+never overwritten: the command stops and lists it. A model with errors generates
+nothing.")]
+    Generate {
+        /// A model file or folder.
+        model: PathBuf,
+        /// The folder of the generated workspace.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Write nothing; exit 1 and list the files that differ when the output is stale.
+        #[arg(long)]
+        check: bool,
+        /// A folder whose templates override the built-in ones by relative path
+        /// (start from `stormcraft templates export DIR`).
+        #[arg(long)]
+        templates: Option<PathBuf>,
+    },
+    /// Work with the code generator's templates.
+    #[command(subcommand)]
+    Templates(TemplatesCommand),
     /// Print the JSON Schema of the model format (for YAML editors).
     #[command(after_help = "\
 Example:
@@ -149,6 +178,29 @@ Example:
         /// The shell.
         shell: clap_complete::Shell,
     },
+}
+
+/// `stormcraft templates …`.
+#[derive(Subcommand, Debug)]
+pub enum TemplatesCommand {
+    /// Write the built-in templates to a folder, to customise them.
+    #[command(after_help = "\
+Example:
+  stormcraft templates export my-templates
+  # edit my-templates/context/service.rs.jinja, then:
+  stormcraft generate examples/shop -o shop --templates my-templates
+
+Never overwrites a file: it stops if any template file already exists there.
+Delete the files you do not change; the built-in ones are used for them.")]
+    Export {
+        /// The folder to write them to.
+        dir: PathBuf,
+    },
+    /// List the built-in templates.
+    #[command(after_help = "\
+Example:
+  stormcraft templates list")]
+    List,
 }
 
 /// Where output goes, and whether it may be coloured.
@@ -204,6 +256,21 @@ pub fn run(cli: Cli, terminal: &Terminal) -> u8 {
             output,
         } => run_diagram(&model, &view, format, output.as_deref(), terminal),
         Command::Trace { model, command } => run_trace(&model, &command, terminal),
+        Command::Generate {
+            model,
+            output,
+            check,
+            templates,
+        } => run_generate(&model, &output, check, templates.as_deref(), terminal),
+        Command::Templates(TemplatesCommand::Export { dir }) => run_templates_export(&dir),
+        Command::Templates(TemplatesCommand::List) => {
+            let names: Vec<&str> = crate::templates::Templates::builtin_files()
+                .iter()
+                .map(|(name, _)| *name)
+                .collect();
+            out(&format!("{}\n", names.join("\n")));
+            Ok(0)
+        }
         Command::Schema => {
             out(crate::schema::SCHEMA);
             Ok(0)
@@ -502,5 +569,116 @@ fn run_explain(code: Option<&str>, list: bool) -> Result<u8, UsageError> {
         )));
     };
     out(&crate::check::explain::explain(code));
+    Ok(0)
+}
+
+fn run_generate(
+    path: &Path,
+    output: &Path,
+    check: bool,
+    templates: Option<&Path>,
+    terminal: &Terminal,
+) -> Result<u8, UsageError> {
+    // Templates first: a broken override is reported before any model work.
+    let templates = match templates {
+        Some(dir) => crate::templates::Templates::with_overrides(dir)?,
+        None => crate::templates::Templates::builtin(),
+    };
+    let (_, model) = match load_checked(path, terminal)? {
+        Ok(ok) => ok,
+        Err(code) => return Ok(code),
+    };
+    let model_path = path.to_string_lossy().replace('\\', "/");
+    let files =
+        crate::generate::workspace_files(&model, &model_path, &templates).map_err(UsageError)?;
+    let report = crate::generate::run(output, &files, check).map_err(UsageError)?;
+    let mut text = String::new();
+    if check {
+        if report.is_up_to_date() {
+            text.push_str(&format!(
+                "{} is up to date with {}\n",
+                output.display(),
+                path.display()
+            ));
+            out(&text);
+            return Ok(0);
+        }
+        let mut lines = Vec::new();
+        lines.extend(report.written.iter().map(|p| format!("  differs:   {p}")));
+        lines.extend(
+            report
+                .created_user_files
+                .iter()
+                .map(|p| format!("  missing:   {p}")),
+        );
+        lines.extend(report.removed.iter().map(|p| format!("  obsolete:  {p}")));
+        lines.extend(
+            report
+                .foreign
+                .iter()
+                .map(|p| format!("  edited by hand (no header): {p}")),
+        );
+        eprintln!(
+            "error: {} is stale; run `stormcraft generate {} -o {}`:\n{}",
+            output.display(),
+            path.display(),
+            output.display(),
+            lines.join("\n")
+        );
+        return Ok(EXIT_MODEL_ERRORS);
+    }
+    text.push_str(&format!(
+        "generated {}: {} file(s) written, {} unchanged, {} rule file(s) created, {} kept, {} removed\n",
+        output.display(),
+        report.written.len(),
+        report.unchanged.len(),
+        report.created_user_files.len(),
+        report.kept_user_files.len(),
+        report.removed.len()
+    ));
+    for file in &report.created_user_files {
+        text.push_str(&format!("  yours to edit: {file}\n"));
+    }
+    for file in &report.removed {
+        text.push_str(&format!("  removed (no longer generated): {file}\n"));
+    }
+    text.push_str(&format!(
+        "next: cd {} && cargo run   # all contexts in one process on one SQLite file\n",
+        output.display()
+    ));
+    out(&text);
+    Ok(0)
+}
+
+fn run_templates_export(dir: &Path) -> Result<u8, UsageError> {
+    let files = crate::templates::Templates::builtin_files();
+    let existing: Vec<String> = files
+        .iter()
+        .filter(|(name, _)| dir.join(name).exists())
+        .map(|(name, _)| name.to_string())
+        .collect();
+    if !existing.is_empty() {
+        return Err(UsageError(format!(
+            "{} template file(s) already exist in `{}` ({}); export never overwrites — pick an empty folder",
+            existing.len(),
+            dir.display(),
+            existing.join(", ")
+        )));
+    }
+    for (name, text) in &files {
+        let target = dir.join(name);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| UsageError(format!("cannot create `{}`: {e}", parent.display())))?;
+        }
+        crate::output::write_new_file(&target, text.as_bytes())
+            .map_err(|e| UsageError(format!("cannot write `{}`: {e}", target.display())))?;
+    }
+    out(&format!(
+        "wrote {} templates to {}\nedit them, then: stormcraft generate MODEL -o OUT --templates {}\n",
+        files.len(),
+        dir.display(),
+        dir.display()
+    ));
     Ok(0)
 }

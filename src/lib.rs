@@ -8,6 +8,7 @@ pub mod check;
 pub mod cli;
 pub mod diagnostic;
 pub mod embedded;
+pub mod generate;
 pub mod init;
 pub mod ir;
 pub mod model;

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use minijinja::{Environment, UndefinedBehavior};
 
-include!(concat!(env!("OUT_DIR"), "/templates.rs"));
+use crate::embedded::BUILTIN;
 
 /// Where a template's text comes from, for error messages.
 #[derive(Debug, Clone)]
@@ -178,9 +178,10 @@ mod tests {
         assert_eq!(error.file, path.display().to_string());
         assert_eq!(error.line, Some(2));
         assert!(
-            error
-                .to_string()
-                .starts_with(&format!("template `{}` line 2: syntax error", path.display())),
+            error.to_string().starts_with(&format!(
+                "template `{}` line 2: syntax error",
+                path.display()
+            )),
             "{error}"
         );
     }
