@@ -195,8 +195,12 @@ fn plan(dir: &Path, files: &[OutputFile]) -> Result<(TreeReport, Vec<usize>), Tr
                 if bytes == file.contents.as_bytes() {
                     report.unchanged.push(file.path.clone());
                 } else {
-                    let ours = manifest.contains(&file.path)
-                        || std::str::from_utf8(&bytes).is_ok_and(is_generated_text);
+                    // A file that carries the header is ours. The manifest only
+                    // vouches for files that cannot carry one (verbatim copies): a
+                    // header deleted by hand means the user took the file over.
+                    let verbatim = !is_generated_text(&file.contents);
+                    let ours = std::str::from_utf8(&bytes).is_ok_and(is_generated_text)
+                        || (verbatim && manifest.contains(&file.path));
                     if ours {
                         report.written.push(file.path.clone());
                         to_write.push(index);

@@ -1,0 +1,259 @@
+//! Regeneration never loses work: user-owned files survive, generated files are
+//! rewritten, hand-written files at generated paths stop the run, `--check` finds
+//! stale output, bad input writes nothing, and templates can be overridden.
+//! These run the real binary and compile nothing, so they are fast.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const MODEL: &str = "tests/fixtures/generate/mini.yaml";
+
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_stormcraft"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs")
+}
+
+fn code(output: &Output) -> i32 {
+    output.status.code().expect("exited normally")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A temporary folder holding a copy of the mini model, so tests can change it.
+fn workspace() -> (tempfile::TempDir, std::path::PathBuf) {
+    let temp = tempfile::tempdir().unwrap();
+    let model = temp.path().join("model.yaml");
+    std::fs::copy(support::repo_root().join(MODEL), &model).unwrap();
+    (temp, model)
+}
+
+#[test]
+fn user_edits_survive_and_new_commands_appear() {
+    let (temp, model) = workspace();
+    let dir = temp.path();
+    let first = run_in(dir, &["generate", "model.yaml", "-o", "out"]);
+    assert_eq!(code(&first), 0, "{}", text(&first.stderr));
+    let rules = dir.join("out/ordering/src/rules/order.rs");
+    let mut edited = std::fs::read_to_string(&rules).unwrap();
+    edited.push_str("\n// a business rule written by the user\n");
+    std::fs::write(&rules, &edited).unwrap();
+
+    // The model grows a command.
+    let grown = std::fs::read_to_string(&model).unwrap().replace(
+        "          CancelOrder:\n",
+        "          ArchiveOrder:\n            by: Customer\n            emits: [OrderArchived]\n          CancelOrder:\n",
+    )
+    .replace(
+        "          OrderCancelled: {}\n",
+        "          OrderCancelled: {}\n          OrderArchived: {}\n",
+    );
+    std::fs::write(&model, grown).unwrap();
+    let stale = run_in(dir, &["generate", "model.yaml", "-o", "out", "--check"]);
+    assert_eq!(code(&stale), 1, "the model changed, so the output is stale");
+    assert!(
+        text(&stale.stderr).contains("ordering/src/order.rs"),
+        "{}",
+        text(&stale.stderr)
+    );
+
+    let second = run_in(dir, &["generate", "model.yaml", "-o", "out"]);
+    assert_eq!(code(&second), 0, "{}", text(&second.stderr));
+    assert_eq!(
+        std::fs::read_to_string(&rules).unwrap(),
+        edited,
+        "the user's edit is kept"
+    );
+    let aggregate = std::fs::read_to_string(dir.join("out/ordering/src/order.rs")).unwrap();
+    assert!(
+        aggregate.contains("ArchiveOrder"),
+        "the new command is generated"
+    );
+    assert!(aggregate.contains("OrderArchived"));
+    let up_to_date = run_in(dir, &["generate", "model.yaml", "-o", "out", "--check"]);
+    assert_eq!(code(&up_to_date), 0, "{}", text(&up_to_date.stderr));
+}
+
+#[test]
+fn check_reports_a_generated_file_edited_by_hand() {
+    let (temp, _) = workspace();
+    let dir = temp.path();
+    assert_eq!(
+        code(&run_in(dir, &["generate", "model.yaml", "-o", "out"])),
+        0
+    );
+    let service = dir.join("out/ordering/src/service.rs");
+    let mut changed = std::fs::read_to_string(&service).unwrap();
+    changed.push_str("// hand edit\n");
+    std::fs::write(&service, changed).unwrap();
+    let check = run_in(dir, &["generate", "model.yaml", "-o", "out", "--check"]);
+    assert_eq!(code(&check), 1);
+    assert!(text(&check.stderr).contains("differs:   ordering/src/service.rs"));
+    // A regeneration puts the generated text back.
+    assert_eq!(
+        code(&run_in(dir, &["generate", "model.yaml", "-o", "out"])),
+        0
+    );
+    assert_eq!(
+        code(&run_in(
+            dir,
+            &["generate", "model.yaml", "-o", "out", "--check"]
+        )),
+        0
+    );
+}
+
+#[test]
+fn a_file_without_the_header_is_never_overwritten() {
+    let (temp, _) = workspace();
+    let dir = temp.path();
+    assert_eq!(
+        code(&run_in(dir, &["generate", "model.yaml", "-o", "out"])),
+        0
+    );
+    let lib = dir.join("out/ordering/src/lib.rs");
+    std::fs::write(&lib, "// my own lib.rs, no header\n").unwrap();
+    let types = dir.join("out/ordering/src/types.rs");
+    std::fs::remove_file(&types).unwrap();
+    let refused = run_in(dir, &["generate", "model.yaml", "-o", "out"]);
+    assert_eq!(code(&refused), 2);
+    let stderr = text(&refused.stderr);
+    assert!(stderr.contains("ordering/src/lib.rs"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(&lib).unwrap(),
+        "// my own lib.rs, no header\n"
+    );
+    assert!(!types.exists(), "a refused run writes nothing at all");
+    let check = run_in(dir, &["generate", "model.yaml", "-o", "out", "--check"]);
+    assert_eq!(code(&check), 1);
+    assert!(text(&check.stderr).contains("edited by hand (no header): ordering/src/lib.rs"));
+}
+
+#[test]
+fn a_model_with_errors_generates_nothing() {
+    let (temp, model) = workspace();
+    let dir = temp.path();
+    let broken = std::fs::read_to_string(&model)
+        .unwrap()
+        .replace("issue: CancelOrder", "issue: CancelOrdr");
+    std::fs::write(&model, broken).unwrap();
+    let output = run_in(dir, &["generate", "model.yaml", "-o", "out"]);
+    assert_eq!(code(&output), 1);
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("SC020"), "{stderr}");
+    assert!(stderr.contains("did you mean `CancelOrder`?"), "{stderr}");
+    assert!(!dir.join("out").exists());
+    // No staging folder is left behind either.
+    let names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, vec!["model.yaml"]);
+}
+
+#[test]
+fn templates_can_be_exported_overridden_and_report_their_errors() {
+    let (temp, _) = workspace();
+    let dir = temp.path();
+    let export = run_in(dir, &["templates", "export", "mine"]);
+    assert_eq!(code(&export), 0, "{}", text(&export.stderr));
+    let again = run_in(dir, &["templates", "export", "mine"]);
+    assert_eq!(code(&again), 2, "export never overwrites");
+
+    // Keep only the template we change; the others fall back to the built-in set.
+    let readme = dir.join("mine/workspace/README.md.jinja");
+    let original = std::fs::read_to_string(&readme).unwrap();
+    let custom = dir.join("custom/workspace");
+    std::fs::create_dir_all(&custom).unwrap();
+    std::fs::write(
+        custom.join("README.md.jinja"),
+        format!("{original}\nCustomised by our team.\n"),
+    )
+    .unwrap();
+    let output = run_in(
+        dir,
+        &[
+            "generate",
+            "model.yaml",
+            "-o",
+            "out",
+            "--templates",
+            "custom",
+        ],
+    );
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    let generated = std::fs::read_to_string(dir.join("out/README.md")).unwrap();
+    assert!(generated.contains("Customised by our team."));
+
+    // A broken template names its file and line.
+    std::fs::write(
+        custom.join("README.md.jinja"),
+        "line one\n{{ nothing_like_this | no_such_filter }}\n",
+    )
+    .unwrap();
+    let broken = run_in(
+        dir,
+        &[
+            "generate",
+            "model.yaml",
+            "-o",
+            "out2",
+            "--templates",
+            "custom",
+        ],
+    );
+    assert_eq!(code(&broken), 2);
+    let stderr = text(&broken.stderr);
+    assert!(stderr.contains("README.md.jinja"), "{stderr}");
+    assert!(stderr.contains("line 2"), "{stderr}");
+    assert!(!dir.join("out2").exists());
+}
+
+#[test]
+fn generation_is_deterministic() {
+    let (temp, _) = workspace();
+    let dir = temp.path();
+    assert_eq!(
+        code(&run_in(dir, &["generate", "model.yaml", "-o", "a"])),
+        0
+    );
+    assert_eq!(
+        code(&run_in(dir, &["generate", "model.yaml", "-o", "b"])),
+        0
+    );
+    let list = |root: &Path| {
+        let mut files: Vec<_> = walk(root)
+            .into_iter()
+            .map(|p| {
+                let bytes = std::fs::read(&p).unwrap();
+                (p.strip_prefix(root).unwrap().to_owned(), bytes)
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    assert_eq!(list(&dir.join("a")), list(&dir.join("b")));
+}
+
+fn walk(root: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![root.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
