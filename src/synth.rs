@@ -107,20 +107,65 @@ const TYPES_PER_CONTEXT: usize = 3;
 
 /// Writes the text of the model described by `spec`. Counts below 1 are read as 1.
 pub fn synth_model(spec: &SynthSpec) -> String {
-    let spec = SynthSpec {
-        contexts: spec.contexts.max(1),
-        aggregates_per_context: spec.aggregates_per_context.max(1),
-        events_per_aggregate: spec.events_per_aggregate.max(1),
-        extra_fields: spec.extra_fields,
-    };
+    let spec = normalized(spec);
     // Roughly 330 bytes per event with its command, policy and share of the rest.
     let mut out = String::with_capacity(spec.events() * (330 + 40 * spec.extra_fields) + 512);
     let _ = write_model(&mut out, &spec);
     out
 }
 
+/// Writes the same model as [`synth_model`] in the folder layout: one file with the
+/// system and its participants, then one file per context, as `(file name, text)` in
+/// the order a folder load reads them (sorted by name).
+///
+/// Large models need this layout: a single file of a 10,000-event model holds more
+/// YAML nodes than the parser's default budget allows.
+pub fn synth_files(spec: &SynthSpec) -> Vec<(String, String)> {
+    let spec = normalized(spec);
+    let mut files = Vec::with_capacity(spec.contexts + 1);
+    let mut header = String::new();
+    let _ = write_header(&mut header, &spec);
+    files.push(("000_system.yaml".to_owned(), header));
+    for context in 0..spec.contexts {
+        let mut out = String::with_capacity(
+            spec.aggregates_per_context
+                * spec.events_per_aggregate
+                * (330 + 40 * spec.extra_fields)
+                + 256,
+        );
+        let _ = writeln!(out, "stormcraft: 1");
+        let _ = writeln!(out, "contexts:");
+        let _ = write_context(&mut out, &spec, context);
+        files.push((format!("{}.yaml", context_name(context)), out));
+    }
+    files
+}
+
+fn normalized(spec: &SynthSpec) -> SynthSpec {
+    SynthSpec {
+        contexts: spec.contexts.max(1),
+        aggregates_per_context: spec.aggregates_per_context.max(1),
+        events_per_aggregate: spec.events_per_aggregate.max(1),
+        extra_fields: spec.extra_fields,
+    }
+}
+
+/// Zero-padded, so that sorting files by name keeps the contexts in model order.
+fn context_name(context: usize) -> String {
+    format!("context_{context:06}")
+}
+
 /// Writing into a `String` cannot fail; the `fmt::Result`s only keep `?` usable.
 fn write_model(out: &mut String, spec: &SynthSpec) -> std::fmt::Result {
+    write_header(out, spec)?;
+    writeln!(out, "contexts:")?;
+    for context in 0..spec.contexts {
+        write_context(out, spec, context)?;
+    }
+    Ok(())
+}
+
+fn write_header(out: &mut String, spec: &SynthSpec) -> std::fmt::Result {
     writeln!(out, "stormcraft: 1")?;
     writeln!(out, "system: Synthetic")?;
     writeln!(
@@ -133,15 +178,7 @@ fn write_model(out: &mut String, spec: &SynthSpec) -> std::fmt::Result {
     writeln!(out, "externals:")?;
     writeln!(out, "  Ledger:")?;
     writeln!(out, "    description: an external bookkeeping system")?;
-    writeln!(out, "contexts:")?;
-    for context in 0..spec.contexts {
-        write_context(out, spec, context)?;
-    }
     Ok(())
-}
-
-fn context_name(context: usize) -> String {
-    format!("context_{context}")
 }
 
 fn write_context(out: &mut String, spec: &SynthSpec, context: usize) -> std::fmt::Result {
@@ -371,6 +408,30 @@ mod tests {
             extra_fields: 3,
             ..SynthSpec::new(2, 2, 3)
         });
+    }
+
+    #[test]
+    fn files_layout_checks_clean_and_matches_the_single_file() {
+        let spec = SynthSpec::new(4, 2, 3);
+        let mut loaded = crate::model::load::Loaded::default();
+        for (name, text) in synth_files(&spec) {
+            loaded.add_text(name.clone(), name.into(), text);
+        }
+        let checked = check(&loaded);
+        assert!(
+            checked.diagnostics.is_empty(),
+            "{:?}",
+            checked.diagnostics.sorted()
+        );
+        let model = checked.model.expect("checks");
+        let single = check(&load_str("synth.yaml", &synth_model(&spec)))
+            .model
+            .expect("checks");
+        assert_eq!(model.events.len(), single.events.len());
+        assert_eq!(model.graph.edges().len(), single.graph.edges().len());
+        let names: Vec<&str> = model.contexts.iter().map(|c| c.name.as_str()).collect();
+        let single_names: Vec<&str> = single.contexts.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, single_names);
     }
 
     #[test]

@@ -1,0 +1,249 @@
+//! How load, check and diagrams scale with model size.
+//!
+//! Run with `cargo bench --bench scale`. For each synthetic model (see
+//! `stormcraft::synth`, in the one-file-per-context layout of a model folder) it
+//! times loading every file, `check`, `dot` and `mermaid` of the
+//! board view (median of several runs; generating the text is not timed), reports the
+//! time per element so linear growth shows as a flat column, and the peak memory of a
+//! fresh process that loads, checks and draws the model once.
+//!
+//! Peak memory needs a process of its own per size: the bench re-runs its own binary
+//! with `STORMCRAFT_SCALE_CHILD=<row>`, and that child reports `VmHWM` from
+//! `/proc/self/status` (Linux; elsewhere the column says `n/a`).
+//!
+//! A second table splits loading into its two halves: parsing YAML into the spanned
+//! tree (serde-saphyr) and everything else (decoding the tree into the syntax tree).
+
+use std::hint::black_box;
+use std::process::Command;
+use std::time::{Duration, Instant};
+use stormcraft::check::check;
+use stormcraft::model::load::Loaded;
+use stormcraft::model::yaml::SpannedNode;
+use stormcraft::render::diagram::{dot, mermaid, View};
+use stormcraft::synth::{synth_files, SynthSpec};
+
+const CHILD_ENV: &str = "STORMCRAFT_SCALE_CHILD";
+
+/// One measured model.
+struct Row {
+    label: &'static str,
+    spec: SynthSpec,
+    runs: usize,
+}
+
+fn rows() -> Vec<Row> {
+    vec![
+        Row {
+            label: "~1k elements",
+            spec: SynthSpec::new(3, 10, 10),
+            runs: 21,
+        },
+        Row {
+            label: "~10k elements",
+            spec: SynthSpec::new(30, 10, 10),
+            runs: 9,
+        },
+        Row {
+            label: "100 contexts, 10,000 events",
+            spec: SynthSpec::new(100, 10, 10),
+            runs: 5,
+        },
+        Row {
+            label: "~100k elements",
+            spec: SynthSpec::new(300, 10, 10),
+            runs: 5,
+        },
+    ]
+}
+
+/// Median durations of the phases of one model.
+struct Timings {
+    load: Duration,
+    check: Duration,
+    dot: Duration,
+    mermaid: Duration,
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+/// Loads the files of a model the way a folder load does, without the disk.
+fn load(files: &[(String, String)]) -> Loaded {
+    let mut loaded = Loaded::default();
+    for (name, text) in files {
+        loaded.add_text(name.clone(), name.into(), text.clone());
+    }
+    loaded
+}
+
+/// The parse options of the loader (`src/model/load.rs`), for the load breakdown.
+fn parse_only(files: &[(String, String)]) {
+    let options = serde_saphyr::options! {
+        duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::Error,
+        strict_booleans: true,
+    };
+    for (_, text) in files {
+        let node = serde_saphyr::from_str_with_options::<SpannedNode>(text, options.clone());
+        black_box(node.expect("the synthetic model is valid YAML"));
+    }
+}
+
+fn measure(files: &[(String, String)], runs: usize) -> Timings {
+    let (mut loads, mut checking, mut dots, mut mermaids) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let start = Instant::now();
+        let loaded = load(black_box(files));
+        loads.push(start.elapsed());
+
+        let start = Instant::now();
+        let checked = check(&loaded);
+        checking.push(start.elapsed());
+        let findings: Vec<String> = checked
+            .diagnostics
+            .sorted()
+            .iter()
+            .take(5)
+            .map(|d| format!("{}: {}", d.code, d.message))
+            .collect();
+        assert!(
+            findings.is_empty(),
+            "the synthetic model has findings: {findings:#?}"
+        );
+        let model = checked.model.expect("a model with no findings is checked");
+        let view = View::parse("board", &model).expect("the board view exists");
+
+        let start = Instant::now();
+        black_box(dot(&model, &view));
+        dots.push(start.elapsed());
+
+        let start = Instant::now();
+        black_box(mermaid(&model, &view));
+        mermaids.push(start.elapsed());
+    }
+    Timings {
+        load: median(loads),
+        check: median(checking),
+        dot: median(dots),
+        mermaid: median(mermaids),
+    }
+}
+
+/// The peak resident set of this process so far, in KiB.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The child: one pass over one model, then its peak memory on stdout.
+fn child(row: &Row) {
+    let files = synth_files(&row.spec);
+    let loaded = load(&files);
+    let checked = check(&loaded);
+    let model = checked.model.expect("the synthetic model checks");
+    let view = View::parse("board", &model).expect("the board view exists");
+    black_box(dot(&model, &view));
+    black_box(mermaid(&model, &view));
+    match peak_rss_kib() {
+        Some(kib) => println!("{kib}"),
+        None => println!("n/a"),
+    }
+}
+
+/// Runs the child for row `index` and returns its peak memory in MiB, as text.
+fn peak_memory(index: usize) -> String {
+    let output = std::env::current_exe()
+        .and_then(|exe| Command::new(exe).env(CHILD_ENV, index.to_string()).output());
+    match output {
+        Ok(output) if output.status.success() => {
+            let text = String::from_utf8_lossy(&output.stdout);
+            match text.trim().parse::<u64>() {
+                Ok(kib) => format!("{:.1}", kib as f64 / 1024.0),
+                Err(_) => "n/a".to_owned(),
+            }
+        }
+        _ => "failed".to_owned(),
+    }
+}
+
+fn ms(duration: Duration) -> String {
+    format!("{:.2}", duration.as_secs_f64() * 1e3)
+}
+
+fn per_element_ns(duration: Duration, elements: usize) -> f64 {
+    duration.as_secs_f64() * 1e9 / elements as f64
+}
+
+fn main() {
+    let rows = rows();
+    if let Ok(index) = std::env::var(CHILD_ENV) {
+        let index: usize = index.parse().expect("a row index");
+        child(&rows[index]);
+        return;
+    }
+    println!(
+        "| model | contexts × aggregates × events | elements | YAML | load ms | check ms | load+check ms | dot ms | mermaid ms | load+check ns/element | ratio to first | dot+mermaid ns/element | ratio to first | peak memory MiB |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let mut baseline: Option<(f64, f64)> = None;
+    let mut breakdown = Vec::new();
+    for (index, row) in rows.iter().enumerate() {
+        let files = synth_files(&row.spec);
+        let bytes: usize = files.iter().map(|(_, text)| text.len()).sum();
+        let elements = row.spec.elements();
+        let timings = measure(&files, row.runs);
+        let parse = median(
+            (0..row.runs)
+                .map(|_| {
+                    let start = Instant::now();
+                    parse_only(&files);
+                    start.elapsed()
+                })
+                .collect(),
+        );
+        breakdown.push((row.label, bytes, timings.load, parse));
+        let load_check = timings.load + timings.check;
+        let diagrams = timings.dot + timings.mermaid;
+        let per_check = per_element_ns(load_check, elements);
+        let per_diagram = per_element_ns(diagrams, elements);
+        let (base_check, base_diagram) = *baseline.get_or_insert((per_check, per_diagram));
+        println!(
+            "| {} | {} × {} × {} | {} | {:.1} MiB | {} | {} | {} | {} | {} | {:.0} | {:.2} | {:.0} | {:.2} | {} |",
+            row.label,
+            row.spec.contexts,
+            row.spec.aggregates_per_context,
+            row.spec.events_per_aggregate,
+            elements,
+            bytes as f64 / (1024.0 * 1024.0),
+            ms(timings.load),
+            ms(timings.check),
+            ms(load_check),
+            ms(timings.dot),
+            ms(timings.mermaid),
+            per_check,
+            per_check / base_check,
+            per_diagram,
+            per_diagram / base_diagram,
+            peak_memory(index),
+        );
+    }
+    println!();
+    println!(
+        "| model | YAML | load ms | of which YAML parse ms | parse MiB/s | decode and rest ms |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|");
+    for (label, bytes, load, parse) in breakdown {
+        println!(
+            "| {label} | {:.1} MiB | {} | {} | {:.1} | {} |",
+            bytes as f64 / (1024.0 * 1024.0),
+            ms(load),
+            ms(parse),
+            bytes as f64 / (1024.0 * 1024.0) / parse.as_secs_f64(),
+            ms(load.saturating_sub(parse)),
+        );
+    }
+}
