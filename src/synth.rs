@@ -23,11 +23,6 @@
 //!   aggregate, and the next context keeps a read model of both, keyed by `ref_id`, a
 //!   field every event carries explicitly (the aggregate id is implicit, and differs
 //!   per aggregate).
-//!
-//! A chain rather than a ring: a read model fed by a context declared *later* in the
-//! file is wrongly reported as SC047 by the checker today (it reads the source
-//! event's fields before that context is resolved), and a model that checks clean
-//! must not depend on that.
 
 use std::fmt::Write;
 
