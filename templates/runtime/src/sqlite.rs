@@ -250,7 +250,9 @@ impl SqliteStore {
                     OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
                 )?;
                 c.busy_timeout(Duration::from_secs(10))?;
-                c.execute_batch("PRAGMA query_only=1;")?;
+                // An 8 MiB page cache instead of the 2 MiB default keeps catch-up reads of a recent
+                // region in memory instead of re-reading pages through the OS.
+                c.execute_batch("PRAGMA query_only=1; PRAGMA cache_size=-8192;")?;
                 c
             }
         };
