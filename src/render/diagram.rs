@@ -456,6 +456,8 @@ impl Diagram {
         let mut shown_contexts = BTreeSet::new();
         let mut emphasised = None;
         match view {
+            // The context map is drawn by `context_map`; should it get here, the
+            // whole board is the honest answer.
             View::Board | View::ContextMap => {
                 for node in board_nodes(model) {
                     selection.node(node, false);
