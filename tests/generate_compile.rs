@@ -16,9 +16,15 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The models the generator is tested on: the small fixture first, then the examples.
+/// The models the generator is tested on: the fixtures first, then the examples.
 fn models() -> Vec<(&'static str, PathBuf)> {
-    let mut models = vec![("mini", repo().join("tests/fixtures/generate/mini.yaml"))];
+    let fixtures = repo().join("tests/fixtures/generate");
+    let mut models = vec![
+        ("mini", fixtures.join("mini.yaml")),
+        // Keywords as field names, every field type, long names, string and integer
+        // ids, state-stored aggregates, an aggregate without state, a bare context.
+        ("edge", fixtures.join("edge.yaml")),
+    ];
     for (name, path) in [
         ("shop", "examples/shop"),
         ("library", "examples/library.yaml"),
@@ -32,24 +38,15 @@ fn models() -> Vec<(&'static str, PathBuf)> {
     models
 }
 
-/// Loads, checks and generates a model, plus the runtime crate (as the CLI adds it).
+/// Loads, checks and generates a model, with the runtime crate (as `generate` writes it).
 fn generate(path: &Path, shown_as: &str) -> Vec<OutputFile> {
     let loaded = stormcraft::model::load::load(path).expect("the model loads");
     let checked = stormcraft::check::check(&loaded);
     let model = checked
         .model
         .unwrap_or_else(|| panic!("`{shown_as}` has errors: {:?}", checked.diagnostics));
-    let mut files = stormcraft::render::service::generate(&model, shown_as, &Templates::builtin())
-        .unwrap_or_else(|e| panic!("generating `{shown_as}`: {e}"));
-    for (inside, text) in stormcraft::templates::RUNTIME_FILES {
-        files.push(OutputFile {
-            path: format!("runtime/{inside}"),
-            contents: (*text).to_owned(),
-            ownership: Ownership::Generated,
-        });
-    }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    files
+    stormcraft::generate::workspace_files(&model, shown_as, &Templates::builtin())
+        .unwrap_or_else(|e| panic!("generating `{shown_as}`: {e}"))
 }
 
 fn file_list(files: &[OutputFile]) -> String {
@@ -96,12 +93,21 @@ fn one_context_in_full() {
     }
 }
 
-fn write_workspace(dir: &Path, files: &[OutputFile]) {
-    for file in files {
-        let path = dir.join(&file.path);
-        std::fs::create_dir_all(path.parent().expect("files are in a folder")).unwrap();
-        std::fs::write(&path, &file.contents).unwrap();
-    }
+/// Generates the workspace with the real binary, as a user would.
+fn write_workspace(model: &Path, dir: &Path) {
+    let output = Command::new(env!("CARGO_BIN_EXE_stormcraft"))
+        .arg("generate")
+        .arg(model)
+        .arg("-o")
+        .arg(dir)
+        .output()
+        .expect("stormcraft runs");
+    assert!(
+        output.status.success(),
+        "`stormcraft generate {}` failed:\n{}",
+        model.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
     // Start from the repository's lock file: the versions it pins (serde, serde_json,
     // uuid, rusqlite, tokio...) are already compiled in the shared target folder.
     std::fs::copy(repo().join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
@@ -150,7 +156,7 @@ fn generated_workspaces_compile_lint_and_pass_their_tests() {
             None => temporary.path().to_owned(),
         };
         let dir = dir.as_path();
-        write_workspace(dir, &generate(&path, name));
+        write_workspace(&path, dir);
         cargo(dir, &["fmt", "--all", "--check"]);
         cargo(
             dir,

@@ -47,10 +47,50 @@ pub fn list(
     close: &str,
     tail: &str,
 ) -> String {
+    list_within(indent, head, open, items, close, tail, LIST_WIDTH)
+}
+
+/// `Ok(vec![...])`-like nesting: the inner macro is the outer call's only argument,
+/// so the outer call's width limit applies to `vec![...]` as a whole.
+pub fn nested_list(indent: usize, head: &str, items: &[String], tail: &str) -> String {
+    list_within(
+        indent,
+        head,
+        "(vec![",
+        items,
+        "])",
+        tail,
+        LIST_WIDTH - "vec![]".len(),
+    )
+}
+
+fn list_within(
+    indent: usize,
+    head: &str,
+    open: &str,
+    items: &[String],
+    close: &str,
+    tail: &str,
+    limit: usize,
+) -> String {
     let joined = items.join(", ");
     let one = format!("{}{head}{open}{joined}{close}{tail}", pad(indent));
-    if items.is_empty() || (width(&joined) <= LIST_WIDTH && width(&one) <= MAX_WIDTH) {
+    if items.is_empty() || (width(&joined) <= limit && width(&one) <= MAX_WIDTH) {
         return one;
+    }
+    let inner = format!("{}{joined},", pad(indent + 4));
+    // rustfmt packs short simple arguments (names, literals, references; at most 10
+    // columns each) on one line.
+    if items.len() > 1
+        && items.iter().all(|i| is_simple(i) && width(i) <= 10)
+        && width(&joined) <= LIST_WIDTH
+        && width(&inner) <= MAX_WIDTH
+    {
+        return format!(
+            "{}{head}{open}\n{inner}\n{}{close}{tail}",
+            pad(indent),
+            pad(indent)
+        );
     }
     let mut out = format!("{}{head}{open}\n", pad(indent));
     for item in items {
@@ -60,12 +100,69 @@ pub fn list(
     out
 }
 
+/// Whether rustfmt counts an argument as simple: a path or literal, maybe borrowed.
+fn is_simple(item: &str) -> bool {
+    let bare = item.trim_start_matches("&mut ").trim_start_matches('&');
+    let literal =
+        bare.starts_with('"') && bare.ends_with('"') && !bare[1..bare.len() - 1].contains('"');
+    literal
+        || bare
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == ':')
+}
+
+/// `{lhs} = {callee}({args});` (a `let` or a `const`): on one line when it fits, else
+/// the right side alone on the next line when it fits there, else the arguments broken.
+pub fn assign_call(indent: usize, lhs: &str, callee: &str, args: &[String]) -> String {
+    let joined = args.join(", ");
+    let rhs = format!("{callee}({joined})");
+    let one = format!("{}{lhs} = {rhs};", pad(indent));
+    let short = width(&joined) <= LIST_WIDTH;
+    if short && width(&one) <= MAX_WIDTH {
+        return one;
+    }
+    let next = format!("{}{rhs};", pad(indent + 4));
+    if short && width(&next) <= MAX_WIDTH {
+        return format!("{}{lhs} =\n{next}", pad(indent));
+    }
+    list(indent, &format!("{lhs} = {callee}"), "(", args, ")", ";")
+}
+
+/// `{lhs} = {rhs};` with an unbreakable right side (a literal, a path): on the next
+/// line when the whole does not fit but the right side fits there.
+pub fn assign(indent: usize, lhs: &str, rhs: &str) -> String {
+    let one = format!("{}{lhs} = {rhs};", pad(indent));
+    let next = format!("{}{rhs};", pad(indent + 4));
+    // Moving the right side down only helps when it then fits.
+    if width(&one) <= MAX_WIDTH || width(&next) > MAX_WIDTH {
+        return one;
+    }
+    format!("{}{lhs} =\n{next}", pad(indent))
+}
+
+/// A tuple variant `{name}({ty}),` of an enum.
+pub fn tuple_variant(indent: usize, name: &str, ty: &str) -> String {
+    let one = format!("{}{name}({ty}),", pad(indent));
+    if width(&one) <= MAX_WIDTH {
+        return one;
+    }
+    format!(
+        "{}{name}(\n{}{ty},\n{}),",
+        pad(indent),
+        pad(indent + 4),
+        pad(indent)
+    )
+}
+
 /// A top-level `{lhs} {open}{items}{close}` (a `const` holding an array): on one
 /// line when it fits, else with the array on the next line when it fits there, else
 /// one item per line.
 /// Items are tuples, given as their elements.
 pub fn assignment(lhs: &str, open: &str, items: &[Vec<String>], close: &str) -> String {
-    let tuples: Vec<String> = items.iter().map(|t| format!("({})", t.join(", "))).collect();
+    let tuples: Vec<String> = items
+        .iter()
+        .map(|t| format!("({})", t.join(", ")))
+        .collect();
     let joined = tuples.join(", ");
     let one = format!("{lhs} {open}{joined}{close}");
     let short = items.is_empty() || width(&joined) <= LIST_WIDTH;
@@ -136,30 +233,30 @@ pub fn match_arm(indent: usize, pattern: &str, body: &str) -> String {
 
 /// `let {lhs} = {rhs};`, with the right side on the next line when too long.
 pub fn let_statement(indent: usize, lhs: &str, rhs: &str) -> String {
-    let one = format!("{}let {lhs} = {rhs};", pad(indent));
-    if width(&one) <= MAX_WIDTH {
-        return one;
-    }
-    format!("{}let {lhs} =\n{}{rhs};", pad(indent), pad(indent + 4))
+    assign(indent, &format!("let {lhs}"), rhs)
 }
 
-/// `if {a} && {b} {`, with one condition per line when too long.
-pub fn if_both(indent: usize, a: &str, b: &str) -> String {
-    let one = format!("{}if {a} && {b} {{", pad(indent));
+/// `if {a} && {b}({arg}) {`, with one condition per line when too long (and `b`'s
+/// argument on its own line when even that is too long).
+pub fn if_both(indent: usize, a: &str, b: &str, arg: &str) -> String {
+    let one = format!("{}if {a} && {b}({arg}) {{", pad(indent));
     if width(&one) <= MAX_WIDTH {
         return one;
     }
     // The condition alone fits: the brace goes on the next line.
-    let condition = format!("{}if {a} && {b}", pad(indent));
+    let condition = format!("{}if {a} && {b}({arg})", pad(indent));
     if width(&condition) <= MAX_WIDTH {
         return format!("{condition}\n{}{{", pad(indent));
     }
-    format!(
-        "{}if {a}\n{}&& {b}\n{}{{",
-        pad(indent),
-        pad(indent + 4),
-        pad(indent)
-    )
+    let second = list(
+        indent + 4,
+        &format!("&& {b}"),
+        "(",
+        &[arg.to_owned()],
+        ")",
+        "",
+    );
+    format!("{}if {a}\n{second}\n{}{{", pad(indent), pad(indent))
 }
 
 #[cfg(test)]

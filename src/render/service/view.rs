@@ -84,6 +84,26 @@ pub struct MessageView {
     pub arm: String,
     /// Events: the arm of `Event::from_recorded`, laid out.
     pub decode_arm: String,
+    /// The variant of the `Command` or `Event` enum, laid out.
+    pub variant: String,
+    /// Arms of the enum's methods, laid out: commands `name` and `aggregate_id`;
+    /// events `type_name`, `schema_version` and `to_payload`.
+    pub arms: MessageArms,
+}
+
+/// The arms of the `Command` or `Event` enum's methods for one message.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MessageArms {
+    /// `Command::name`.
+    pub name: String,
+    /// `Command::aggregate_id`.
+    pub aggregate_id: String,
+    /// `Event::type_name`.
+    pub type_name: String,
+    /// `Event::schema_version`.
+    pub schema_version: String,
+    /// `Event::to_payload`.
+    pub to_payload: String,
 }
 
 /// A business error of an aggregate.
@@ -91,6 +111,8 @@ pub struct MessageView {
 pub struct ErrorView {
     /// PascalCase variant name.
     pub name: String,
+    /// The arm of `Error::name`, laid out.
+    pub name_arm: String,
     /// The `Display` arm, laid out.
     pub arm: String,
 }
@@ -126,6 +148,10 @@ pub struct AggregateView {
     pub rules_file: String,
     /// The `let rules = ...;` line of `decide` and `evolve`, laid out.
     pub rules_path: String,
+    /// The `CATEGORY` constant, laid out.
+    pub category_const: String,
+    /// The `TABLE` constant (state-stored), laid out.
+    pub table_const: String,
     /// A rule override for the docs of the rules file: lines of the first command's
     /// method (empty without commands).
     pub example: Vec<String>,
@@ -256,6 +282,8 @@ pub struct ProjectionHandlerView {
     pub decode: String,
     /// The `let key = ...` line, laid out.
     pub key: String,
+    /// The call of the rule, laid out.
+    pub apply: String,
 }
 
 /// A read model: row struct, worker, endpoints.
@@ -263,6 +291,8 @@ pub struct ProjectionHandlerView {
 pub struct ReadModelView {
     /// PascalCase name.
     pub name: String,
+    /// The `TABLE` constant of its `Row` impl, laid out.
+    pub table_const: String,
     /// The projection handler's signature, laid out.
     pub signature: String,
     /// Worker function.
@@ -299,6 +329,8 @@ pub struct ScenarioAggregateView {
     pub module: String,
     /// PascalCase name.
     pub name: String,
+    /// Whether some scenario has given events (so `<module>_event` is used).
+    pub has_given: bool,
     /// Arms building an event from (name, JSON), laid out.
     pub event_arms: Vec<String>,
     /// Arms building a command from (name, JSON), laid out.
@@ -308,6 +340,12 @@ pub struct ScenarioAggregateView {
     pub expected_arms: Vec<String>,
     /// The signature of `<module>_outcome`, laid out.
     pub outcome_signature: String,
+    /// The signatures of `<module>_event`, `<module>_command` and `<module>_expected`.
+    pub event_signature: String,
+    /// See `event_signature`.
+    pub command_signature: String,
+    /// See `event_signature`.
+    pub expected_signature: String,
 }
 
 /// A dependency line of a crate's Cargo.toml.
@@ -391,6 +429,12 @@ pub struct WorkspaceView {
     pub deps: Vec<DepView>,
     /// Dependencies of the app crate (external ones), sorted.
     pub app_deps: Vec<String>,
+    /// The README's example request: the app path of the first command, if any.
+    pub example_command: Option<String>,
+    /// Per context, the app's `let spawned = ...;` line, laid out.
+    pub app_spawns: Vec<String>,
+    /// Per context, the app's `.nest(...)` line (the last with `;`), laid out.
+    pub app_nests: Vec<String>,
 }
 
 const DERIVE_DATA: &str = "Debug, Clone, PartialEq, Default, Serialize, Deserialize";
@@ -457,7 +501,42 @@ pub fn workspace(model: &Model) -> Result<WorkspaceView, GenerateError> {
         ));
     }
     deps.sort_by(|a, b| a.name.cmp(&b.name));
+    let app_spawns = contexts
+        .iter()
+        .map(|c| {
+            layout::assign_call(
+                4,
+                "let spawned",
+                &format!("{}::spawn_workers", c.name),
+                &["&store".to_owned(), "&stop".to_owned()],
+            )
+        })
+        .collect();
+    let app_nests = contexts
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            layout::list(
+                8,
+                ".nest",
+                "(",
+                &[
+                    string_literal(&format!("/{}", c.name)),
+                    format!("{}::router(store.clone())", c.name),
+                ],
+                ")",
+                if i + 1 == contexts.len() { ";" } else { "" },
+            )
+        })
+        .collect();
+    let example_command = contexts.iter().find_map(|c| {
+        let command = c.aggregates.iter().find_map(|a| a.commands.first())?;
+        Some(format!("{}/commands/{}", c.name, command.name))
+    });
     Ok(WorkspaceView {
+        example_command,
+        app_spawns,
+        app_nests,
         system: model.system.clone(),
         docs: docs(&model.description),
         contexts,
@@ -797,6 +876,14 @@ fn context(
                 condition: condition(&source),
                 decode: decode(&source),
                 key: layout::let_statement(8, "key", &key),
+                apply: layout::list(
+                    8,
+                    &format!("rules.{method}"),
+                    "(",
+                    &["&mut row".to_owned(), "&event".to_owned()],
+                    ")",
+                    ";",
+                ),
                 source,
                 method,
                 rule,
@@ -804,6 +891,11 @@ fn context(
         }
         let derives = derives_for(model, rm.fields.iter().map(|f| &f.ty));
         read_models.push(ReadModelView {
+            table_const: layout::assign(
+                4,
+                "const TABLE: &'static str",
+                &string_literal(&format!("{}.{}", ctx.name, rm.name)),
+            ),
             signature: layout::signature(
                 0,
                 &format!("fn {rm_snake}"),
@@ -1064,10 +1156,8 @@ fn condition(source: &SourceView) -> String {
             "recorded.event_type == {}",
             string_literal(&source.event_type)
         ),
-        &format!(
-            "recorded.stream.starts_with({})",
-            string_literal(&source.stream_prefix)
-        ),
+        "recorded.stream.starts_with",
+        &string_literal(&source.stream_prefix),
     )
 }
 
@@ -1320,6 +1410,25 @@ fn event_view(model: &Model, e: EventId, scope: Scope, state: &[Field]) -> Messa
             &format!("{}::TYPE", event.name),
             &format!("{variant}(crate::decode(recorded)?)"),
         ),
+        variant: layout::tuple_variant(4, &event.name, &event.name),
+        arms: MessageArms {
+            type_name: layout::match_arm(
+                12,
+                &format!("{variant}(_)"),
+                &format!("{}::TYPE", event.name),
+            ),
+            schema_version: layout::match_arm(
+                12,
+                &format!("{variant}(_)"),
+                &format!("{}::SCHEMA_VERSION", event.name),
+            ),
+            to_payload: layout::match_arm(
+                12,
+                &format!("{variant}(event)"),
+                "serde_json::to_value(event)",
+            ),
+            ..MessageArms::default()
+        },
     }
 }
 
@@ -1396,7 +1505,7 @@ fn aggregate_view(model: &Model, a: AggregateId) -> Result<AggregateView, Genera
             ));
             emitted.push(format!("Event::{}({binding})", event.name));
         }
-        body.push(layout::list(8, "Ok", "(vec![", &emitted, "])", ""));
+        body.push(layout::nested_list(8, "Ok", &emitted, ""));
         for error in &command.errors {
             if errors.iter().any(|e| e.name == error.name) {
                 continue;
@@ -1406,6 +1515,11 @@ fn aggregate_view(model: &Model, a: AggregateId) -> Result<AggregateView, Genera
                 .clone()
                 .unwrap_or_else(|| sentence(&words(&error.name)));
             errors.push(ErrorView {
+                name_arm: layout::match_arm(
+                    12,
+                    &format!("Error::{}", error.name),
+                    &string_literal(&error.name),
+                ),
                 name: error.name.clone(),
                 arm: layout::match_arm(
                     12,
@@ -1441,6 +1555,20 @@ fn aggregate_view(model: &Model, a: AggregateId) -> Result<AggregateView, Genera
                 &format!("rules.{method}(state, command)"),
             ),
             decode_arm: String::new(),
+            variant: layout::tuple_variant(4, &command.name, &command.name),
+            arms: MessageArms {
+                name: layout::match_arm(
+                    12,
+                    &format!("Command::{}(_)", command.name),
+                    &string_literal(&command.name),
+                ),
+                aggregate_id: layout::match_arm(
+                    12,
+                    &format!("Command::{}(command)", command.name),
+                    "command.aggregate_id()",
+                ),
+                ..MessageArms::default()
+            },
         });
     }
     let events = agg
@@ -1487,6 +1615,16 @@ fn aggregate_view(model: &Model, a: AggregateId) -> Result<AggregateView, Genera
                 lines
             })
             .unwrap_or_default(),
+        category_const: layout::assign(
+            0,
+            "pub const CATEGORY: &str",
+            &string_literal(&format!("{}-{}", ctx.name, agg.name)),
+        ),
+        table_const: layout::assign(
+            0,
+            "pub const TABLE: &str",
+            &string_literal(&format!("{}.{}", ctx.name, agg.name)),
+        ),
         rules_path: layout::let_statement(
             4,
             "rules",
@@ -1521,15 +1659,18 @@ fn scenario_views(
             continue;
         };
         let expects_events = matches!(scenario.then, Outcome::Events(_));
+        let has_given = !scenario.given.is_empty();
         match helpers.iter_mut().find(|h| h.module == module) {
             Some(h) => {
                 if expects_events && h.expected_arms.is_empty() {
                     h.expected_arms = expected_arms(view);
                 }
+                h.has_given |= has_given;
             }
             None => helpers.push(ScenarioAggregateView {
                 module: module.clone(),
                 name: agg.name.clone(),
+                has_given,
                 event_arms: view
                     .events
                     .iter()
@@ -1552,14 +1693,14 @@ fn scenario_views(
                         )
                     })
                     .collect(),
-                outcome_signature: layout::signature(
-                    0,
-                    &format!("fn {module}_outcome"),
-                    &[format!(
-                        "decided: Result<Vec<{module}::Event>, {module}::Error>"
-                    )],
-                    " -> Outcome {",
+                event_signature: helper_signature(&module, "event", &format!("{module}::Event")),
+                command_signature: helper_signature(
+                    &module,
+                    "command",
+                    &format!("{module}::Command"),
                 ),
+                expected_signature: helper_signature(&module, "expected", "(String, Fields)"),
+                outcome_signature: outcome_signature(&module),
                 expected_arms: if expects_events {
                     expected_arms(view)
                 } else {
@@ -1583,29 +1724,45 @@ fn scenario_views(
                 values.iter().cloned().collect();
             raw_string_literal(&serde_json::Value::Object(object).to_string())
         };
-        let mut body = vec![format!("    let state = {module}::State::default();")];
+        let mut body = vec![layout::let_statement(
+            4,
+            "state",
+            &format!("{module}::State::default()"),
+        )];
         for (i, step) in scenario.given.iter().enumerate() {
             let name = &model.event(step.id).name;
             let binding = format!("given_{}", i + 1);
-            body.push(format!("    let {binding} = {};", json(&step.values)));
-            body.push(layout::let_statement(
+            body.push(layout::let_statement(4, &binding, &json(&step.values)));
+            body.push(layout::assign_call(
                 4,
-                "event",
-                &format!("{module}_event({}, {binding})", string_literal(name)),
+                "let event",
+                &format!("{module}_event"),
+                &[string_literal(name), binding],
             ));
-            body.push(format!("    let state = {module}::evolve(state, &event);"));
+            body.push(layout::assign_call(
+                4,
+                "let state",
+                &format!("{module}::evolve"),
+                &["state".to_owned(), "&event".to_owned()],
+            ));
         }
         let command = model.command(scenario.when.id);
-        body.push(format!("    let when = {};", json(&scenario.when.values)));
         body.push(layout::let_statement(
             4,
-            "command",
-            &format!("{module}_command({}, when)", string_literal(&command.name)),
+            "when",
+            &json(&scenario.when.values),
         ));
-        body.push(layout::let_statement(
+        body.push(layout::assign_call(
             4,
-            "outcome",
-            &format!("{module}_outcome({module}::decide(&state, &command))"),
+            "let command",
+            &format!("{module}_command"),
+            &[string_literal(&command.name), "when".to_owned()],
+        ));
+        body.push(layout::assign_call(
+            4,
+            "let outcome",
+            &format!("{module}_outcome"),
+            &[format!("{module}::decide(&state, &command)")],
         ));
         match &scenario.then {
             Outcome::Events(steps) => {
@@ -1613,29 +1770,29 @@ fn scenario_views(
                 for (i, step) in steps.iter().enumerate() {
                     let name = &model.event(step.id).name;
                     let binding = format!("then_{}", i + 1);
-                    body.push(format!("    let {binding} = {};", json(&step.values)));
-                    body.push(layout::let_statement(
+                    body.push(layout::let_statement(4, &binding, &json(&step.values)));
+                    body.push(layout::assign_call(
                         4,
-                        &binding,
-                        &format!("{module}_expected({}, {binding})", string_literal(name)),
+                        &format!("let {binding}"),
+                        &format!("{module}_expected"),
+                        &[string_literal(name), binding.clone()],
                     ));
                     expected.push(binding);
                 }
-                body.push(layout::list(
+                body.push(layout::nested_list(
                     4,
                     "let expected = Expected::Events",
-                    "(vec![",
                     &expected,
-                    "])",
                     ";",
                 ));
             }
             Outcome::Error(i) => {
                 let name = command.errors.get(*i).map_or("", |e| e.name.as_str());
-                body.push(layout::let_statement(
+                body.push(layout::assign_call(
                     4,
-                    "expected",
-                    &format!("Expected::Error({})", string_literal(name)),
+                    "let expected",
+                    "Expected::Error",
+                    &[string_literal(name)],
                 ));
             }
         }
@@ -1647,19 +1804,43 @@ fn scenario_views(
                 ctx.name, view.rules
             ),
         ));
-        body.push(format!(
-            "    let title = {};",
-            string_literal(&scenario.name)
+        body.push(layout::let_statement(
+            4,
+            "title",
+            &string_literal(&scenario.name),
         ));
-        body.push(format!(
-            "    let rules = {};",
-            string_literal(&view.rules_file)
+        body.push(layout::let_statement(
+            4,
+            "rules",
+            &string_literal(&view.rules_file),
         ));
         body.push("    let result = compare(outcome, &expected);".to_owned());
         body.push("    enforce(title, command.name(), rules, written, result);".to_owned());
         views.push(ScenarioView { function, body });
     }
     (views, helpers)
+}
+
+/// `fn <module>_outcome(decided: Result<Vec<<module>::Event>, <module>::Error>)`, with
+/// the generic arguments broken as rustfmt breaks them when the parameter is too long.
+fn outcome_signature(module: &str) -> String {
+    let param = format!("decided: Result<Vec<{module}::Event>, {module}::Error>");
+    let head = format!("fn {module}_outcome");
+    if format!("    {param},").len() <= 100 {
+        return layout::signature(0, &head, &[param], " -> Outcome {");
+    }
+    format!(
+        "{head}(\n    decided: Result<\n        Vec<{module}::Event>,\n        {module}::Error,\n    >,\n) -> Outcome {{"
+    )
+}
+
+fn helper_signature(module: &str, what: &str, ret: &str) -> String {
+    layout::signature(
+        0,
+        &format!("fn {module}_{what}"),
+        &["name: &str".to_owned(), "json: &str".to_owned()],
+        &format!(" -> {ret} {{"),
+    )
 }
 
 fn expected_arms(view: &AggregateView) -> Vec<String> {
@@ -1678,19 +1859,18 @@ fn expected_arms(view: &AggregateView) -> Vec<String> {
 /// A scenario title as a test function name: `scenario_` and the title in snake_case
 /// (the prefix keeps it apart from the round-trip tests and from keywords).
 fn test_name(title: &str) -> String {
-    let mut out = String::from("scenario");
+    let mut words = String::new();
     for c in title.chars() {
         if c.is_ascii_alphanumeric() {
-            if !out.ends_with('_') && out == "scenario" {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('_') {
-            out.push('_');
+            words.push(c.to_ascii_lowercase());
+        } else if !words.is_empty() && !words.ends_with('_') {
+            words.push('_');
         }
     }
-    while out.ends_with('_') {
-        out.pop();
+    let words = words.trim_end_matches('_');
+    if words.is_empty() {
+        "scenario".to_owned()
+    } else {
+        format!("scenario_{words}")
     }
-    out
 }
