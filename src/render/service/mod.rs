@@ -330,6 +330,8 @@ mod tests {
         let aggregate = files.iter().find(|f| f.path == "a/src/x.rs").unwrap();
         // A keyword field is a raw identifier; serde keeps `type` as its JSON key.
         assert!(aggregate.contents.contains("    pub r#type: String,"));
-        assert!(aggregate.contents.contains("        state.r#type = event.r#type.clone();"));
+        assert!(aggregate
+            .contents
+            .contains("        state.r#type = event.r#type.clone();"));
     }
 }
