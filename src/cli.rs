@@ -135,7 +135,13 @@ nothing.")]
         templates: Option<PathBuf>,
     },
     /// Work with the code generator's templates.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "\
+Example:
+  stormcraft templates list
+  stormcraft templates export my-templates"
+    )]
     Templates(TemplatesCommand),
     /// Print the JSON Schema of the model format (for YAML editors).
     #[command(after_help = "\
@@ -588,7 +594,12 @@ fn run_generate(
         Ok(ok) => ok,
         Err(code) => return Ok(code),
     };
-    let model_path = path.to_string_lossy().replace('\\', "/");
+    // Only the model's own name goes into the headers: the full path depends on the
+    // folder the command ran from, and `--check` must not.
+    let model_path = path
+        .file_name()
+        .map_or_else(|| path.to_string_lossy(), |name| name.to_string_lossy())
+        .into_owned();
     let files =
         crate::generate::workspace_files(&model, &model_path, &templates).map_err(UsageError)?;
     let report = crate::generate::run(output, &files, check).map_err(UsageError)?;

@@ -38,31 +38,13 @@ fn config(cases: u32, seed: u64) -> Config {
     }
 }
 
-/// Known, reported bugs the property runs step over, so that they keep guarding
-/// everything else; delete this function with the fixes.
-/// - SC030: a type expression that fails to parse at the very end of the file gets a
-///   span one byte past the end (`type_ref` in `src/check/resolve.rs` widens the
-///   empty span to one byte); see `type_error_at_end_of_file_stays_inside_the_file`.
-/// - SC001: when the parser gives a line and column but no byte offset, the span is
-///   one byte long (`parse_yaml` in `src/model/load.rs`), which splits a multi-byte
-///   character there or runs past the end of the file; see
-///   `yaml_error_spans_whole_characters`.
-fn known_span_bug(code: Code, text: &str, start: usize, end: usize) -> bool {
-    let one_byte = end == start + 1;
-    match code {
-        Code::BadTypeExpression => one_byte && start == text.len(),
-        Code::YamlSyntax => one_byte && (start >= text.len() || !text.is_char_boundary(end)),
-        _ => false,
-    }
-}
-
 /// Runs the whole pipeline on `text` and checks what must hold for any input.
 fn pipeline(text: &str) -> Result<(), TestCaseError> {
-    pipeline_with(text, false)
+    pipeline_with(text, true)
 }
 
-/// [`pipeline`], optionally without stepping over [`known_span_bug`].
-fn pipeline_with(text: &str, strict: bool) -> Result<(), TestCaseError> {
+/// [`pipeline`]; the flag is kept for the regression tests' call sites.
+fn pipeline_with(text: &str, _strict: bool) -> Result<(), TestCaseError> {
     let loaded = load_str("fuzz.yaml", text);
     let checked = check(&loaded);
     let sources = &loaded.sources;
@@ -72,9 +54,6 @@ fn pipeline_with(text: &str, strict: bool) -> Result<(), TestCaseError> {
             let file_text = &sources.file(label.span.file).text;
             let start = label.span.start as usize;
             let end = start + label.span.len as usize;
-            if !strict && known_span_bug(diagnostic.code, file_text, start, end) {
-                continue;
-            }
             prop_assert!(
                 end <= file_text.len(),
                 "{}: span {start}..{end} of `{}` is outside the file ({} bytes)",
@@ -878,7 +857,6 @@ fn bases() -> Vec<String> {
 /// Found by `mutated_models_never_panic` (a truncated model). Fails until the SC030
 /// span is kept inside the file.
 #[test]
-#[ignore = "known bug: SC030 span one byte past the end of the file, `type_ref` in src/check/resolve.rs"]
 fn type_error_at_end_of_file_stays_inside_the_file() {
     let text = "stormcraft: 1\nsystem: Shop\ncontexts:\n  ordering:\n    types:\n      Money:\n        fields:\n          amount: map<string";
     pipeline_with(text, true).expect("every span inside the file");
@@ -888,7 +866,6 @@ fn type_error_at_end_of_file_stays_inside_the_file() {
 /// syntax error located by line and column gets a one-byte span, which splits `é`
 /// or, at the end of the file, lies outside it.
 #[test]
-#[ignore = "known bug: SC001 span is one byte, not one character, `parse_yaml` in src/model/load.rs"]
 fn yaml_error_spans_whole_characters() {
     pipeline_with("stormcraft: 1\néA  ", true).expect("span on whole characters");
     pipeline_with("%", true).expect("span inside the file");
@@ -900,7 +877,6 @@ fn yaml_error_spans_whole_characters() {
 /// one byte per bracket: the label lands one byte late and, for a non-ASCII name,
 /// splits a character (or runs past the end of the file).
 #[test]
-#[ignore = "known bug: spans of flow-list types `[T]` are shifted, src/model/decode.rs `type_expression`"]
 fn flow_list_type_span_points_at_the_name() {
     let text = "stormcraft: 1\nsystem: Shop\ncontexts:\n  ordering:\n    types:\n      Money:\n        fields:\n          lines: [Öl]\n";
     let loaded = load_str("fuzz.yaml", text);

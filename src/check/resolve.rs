@@ -543,8 +543,36 @@ impl Resolver<'_> {
     /// opening quote, so spans inside the text line up with what the user wrote.
     fn expression_base(&self, ty: &Sp<String>) -> u32 {
         let file = self.sources.file(ty.span.file);
-        let first = file.text.as_bytes().get(ty.span.start as usize).copied();
-        ty.span.start + u32::from(matches!(first, Some(b'"' | b'\'')))
+        let bytes = file.text.as_bytes();
+        let quoted = matches!(bytes.get(ty.span.start as usize), Some(b'"' | b'\''));
+        let start = ty.span.start + u32::from(quoted);
+        // A YAML flow list `[T]` reaches us as the text `[T]` with the span of `T`:
+        // the brackets are not at the span, so offsets into the text shift back.
+        let written = bytes
+            .get(start as usize..)
+            .map_or(0, |rest| rest.iter().take_while(|b| **b == b'[').count());
+        let in_text = ty.value.bytes().take_while(|b| *b == b'[').count();
+        start.saturating_sub(in_text.saturating_sub(written) as u32)
+    }
+
+    /// A span inside a type expression, kept inside its file and on whole characters.
+    fn expression_span(&self, ty: &Sp<String>, base: u32, offset: usize, len: usize) -> Span {
+        let text = &self.sources.file(ty.span.file).text;
+        let mut start = ((base as usize) + offset)
+            .max(ty.span.start as usize)
+            .min(text.len());
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        let mut end = (start + len.max(1)).min(text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        Span {
+            file: ty.span.file,
+            start: start as u32,
+            len: (end - start) as u32,
+        }
     }
 
     fn type_ref(&mut self, context: ContextId, ty: &Sp<String>) -> Option<TypeRef> {
@@ -552,11 +580,7 @@ impl Resolver<'_> {
         match parse_type(&ty.value) {
             Ok(syntax) => self.resolve_syntax(context, &syntax, ty, base),
             Err(error) => {
-                let span = Span {
-                    file: ty.span.file,
-                    start: base + error.offset as u32,
-                    len: error.len.max(1) as u32,
-                };
+                let span = self.expression_span(ty, base, error.offset, error.len);
                 let lowered = ty.value.trim().to_ascii_lowercase();
                 let help = match ["list<", "vec<", "array<", "set<"]
                     .iter()
@@ -600,11 +624,7 @@ impl Resolver<'_> {
                 if let Some(primitive) = Primitive::parse(name) {
                     return Some(TypeRef::Primitive(primitive));
                 }
-                let span = Span {
-                    file: ty.span.file,
-                    start: base + *offset as u32,
-                    len: name.len() as u32,
-                };
+                let span = self.expression_span(ty, base, *offset, name.len());
                 if let Some((other, _)) = name.split_once('.') {
                     self.names.push(
                         Diagnostic::new(
@@ -1654,24 +1674,27 @@ impl Resolver<'_> {
                 );
             }
         }
+        // Which events are used outside their own context, in one pass over the
+        // consumers (scanning them per event is quadratic on large models).
+        let mut used_elsewhere_set = vec![false; model.events.len()];
+        let consumers = model
+            .policies
+            .iter()
+            .map(|p| (p.context, &p.on))
+            .chain(model.read_models.iter().map(|r| (r.context, &r.from)));
+        for (context, events) in consumers {
+            for event in events {
+                if model.event(*event).context != context {
+                    used_elsewhere_set[event.index()] = true;
+                }
+            }
+        }
         for (index, event) in model.events.iter().enumerate() {
             let id = EventId(index as u32);
             if !event.published {
                 continue;
             }
-            let used_elsewhere = model
-                .policies
-                .iter()
-                .filter(|p| p.on.contains(&id))
-                .map(|p| p.context)
-                .chain(
-                    model
-                        .read_models
-                        .iter()
-                        .filter(|r| r.from.contains(&id))
-                        .map(|r| r.context),
-                )
-                .any(|c| c != event.context);
+            let used_elsewhere = used_elsewhere_set[index];
             if !used_elsewhere {
                 let span = self.published_spans.get(&id).copied().unwrap_or(event.span);
                 found.push(

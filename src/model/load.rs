@@ -105,7 +105,7 @@ pub fn model_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
 
 /// Reads and decodes the model at `path`.
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
-    let mut loaded = Loaded::default();
+    let mut texts = Vec::new();
     for file in model_files(path)? {
         let bytes = std::fs::read(&file).map_err(|source| LoadError::Io {
             path: file.clone(),
@@ -113,9 +113,10 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
         })?;
         let text =
             String::from_utf8(bytes).map_err(|_| LoadError::NotUtf8 { path: file.clone() })?;
-        let name = display_name(&file);
-        loaded.add_text(name, file, text);
+        texts.push((display_name(&file), file, text));
     }
+    let mut loaded = Loaded::default();
+    loaded.add_texts(texts);
     Ok(loaded)
 }
 
@@ -129,19 +130,67 @@ pub fn load_str(name: &str, text: &str) -> Loaded {
 impl Loaded {
     /// Adds one file's text: parses it and decodes it into the model.
     pub fn add_text(&mut self, name: String, path: PathBuf, text: String) {
-        let index = self.sources.add(SourceFile::new(name, path, text));
-        let text = self.sources.file(index).text.clone();
-        match parse_yaml(index, &text) {
-            Ok(root) => {
-                let file = decode_file(index, &root, &mut self.diagnostics);
-                self.ast.files.push(file);
-            }
-            Err(diagnostic) => {
-                self.diagnostics.push(diagnostic);
-                self.ast.files.push(FileAst {
-                    file: index,
-                    ..FileAst::default()
-                });
+        self.add_texts(vec![(name, path, text)]);
+    }
+
+    /// Adds several files. YAML parsing, the costly part of loading, runs on every
+    /// core (one file at a time per thread); decoding and all reporting stay in file
+    /// order, so the result is the same as adding the files one by one.
+    pub fn add_texts(&mut self, texts: Vec<(String, PathBuf, String)>) {
+        let first = self.sources.files().len() as u32;
+        for (name, path, text) in texts {
+            self.sources.add(SourceFile::new(name, path, text));
+        }
+        let files: Vec<(u32, std::sync::Arc<str>)> = (first..self.sources.files().len() as u32)
+            .map(|index| (index, self.sources.file(index).text.clone()))
+            .collect();
+        let threads = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZeroUsize::get)
+            .min(files.len())
+            .max(1);
+        let parsed: Vec<Result<SpannedNode, Diagnostic>> = if threads == 1 {
+            files.iter().map(|(i, text)| parse_yaml(*i, text)).collect()
+        } else {
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            let mut results: Vec<Option<Result<SpannedNode, Diagnostic>>> =
+                (0..files.len()).map(|_| None).collect();
+            let done = std::sync::Mutex::new(&mut results);
+            std::thread::scope(|scope| {
+                for _ in 0..threads {
+                    scope.spawn(|| loop {
+                        let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((index, text)) = files.get(n) else {
+                            break;
+                        };
+                        let result = parse_yaml(*index, text);
+                        if let Ok(mut results) = done.lock() {
+                            results[n] = Some(result);
+                        }
+                    });
+                }
+            });
+            results
+                .into_iter()
+                .zip(&files)
+                .map(|(result, (index, text))| {
+                    // A parser thread that died leaves a gap: parse that file here.
+                    result.unwrap_or_else(|| parse_yaml(*index, text))
+                })
+                .collect()
+        };
+        for ((index, _), result) in files.iter().zip(parsed) {
+            match result {
+                Ok(root) => {
+                    let file = decode_file(*index, &root, &mut self.diagnostics);
+                    self.ast.files.push(file);
+                }
+                Err(diagnostic) => {
+                    self.diagnostics.push(diagnostic);
+                    self.ast.files.push(FileAst {
+                        file: *index,
+                        ..FileAst::default()
+                    });
+                }
             }
         }
     }
@@ -165,7 +214,15 @@ fn parse_yaml(file: u32, text: &str) -> Result<SpannedNode, Diagnostic> {
             serde_saphyr::Location::UNKNOWN,
         ));
     }
+    // The default budget (250,000 nodes) refuses large single-file models; a node
+    // takes at least a byte of text, so a budget scaled to the text still stops
+    // alias expansion bombs while accepting any honest file.
+    let scaled = text.len().saturating_mul(2).max(1_000_000);
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = scaled;
+    budget.max_events = scaled;
     let options = serde_saphyr::options! {
+        budget: Some(budget),
         // The format has no use for `<<` merges of unknown shape or duplicate keys
         // silently winning; both are reported as errors instead.
         duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::Error,
@@ -178,11 +235,19 @@ fn parse_yaml(file: u32, text: &str) -> Result<SpannedNode, Diagnostic> {
             .location()
             .map(|l| match l.span().byte_offset() {
                 Some(_) => Span::from_location(file, &l),
-                None => Span {
-                    file,
-                    start: offset_of(text, l.line(), l.column()),
-                    len: 1,
-                },
+                None => {
+                    let start = offset_of(text, l.line(), l.column());
+                    // One whole character, or nothing at the end of the file.
+                    let len = text[start as usize..]
+                        .chars()
+                        .next()
+                        .map_or(0, char::len_utf8);
+                    Span {
+                        file,
+                        start,
+                        len: len as u32,
+                    }
+                }
             })
             .unwrap_or(Span {
                 file,
