@@ -596,9 +596,10 @@ fn run_generate(
     };
     // Only the model's own name goes into the headers: the full path depends on the
     // folder the command ran from, and `--check` must not.
-    let model_path = path
+    let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+    let model_path = absolute
         .file_name()
-        .map_or_else(|| path.to_string_lossy(), |name| name.to_string_lossy())
+        .map_or_else(|| absolute.to_string_lossy(), |name| name.to_string_lossy())
         .into_owned();
     let files =
         crate::generate::workspace_files(&model, &model_path, &templates).map_err(UsageError)?;

@@ -66,7 +66,9 @@ pub struct Loaded {
 }
 
 /// Lists the model files at `path`: the file itself, or a folder's YAML files sorted
-/// by path. Hidden files and folders (`.git`, editor swap files) are skipped.
+/// by path. Hidden files and folders (`.git`, editor swap files) are skipped, and so
+/// are Cargo `target` folders: a generated workspace kept beside its model (like
+/// `examples/shop/service`) may hold a large build that never contains a model.
 pub fn model_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
     let metadata = std::fs::metadata(path).map_err(|source| LoadError::Io {
         path: path.to_owned(),
@@ -79,7 +81,11 @@ pub fn model_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
     let walker = walkdir::WalkDir::new(path)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            e.depth() == 0
+                || !(name.starts_with('.') || (name == "target" && e.file_type().is_dir()))
+        });
     for entry in walker {
         let entry = entry.map_err(|e| LoadError::Io {
             path: e.path().map_or_else(|| path.to_owned(), Path::to_owned),

@@ -186,6 +186,36 @@ pub struct IssueView {
     pub method: String,
     /// The default method, laid out.
     pub rule: String,
+    /// The `if let Some(command) = rules.…(…) {` line(s) of the handler, laid out.
+    pub call: String,
+}
+
+/// The handler's `if let` over a policy rule's command, broken as rustfmt breaks it.
+fn issue_call(method: &str, views: bool) -> String {
+    let args = if views {
+        "&event, recorded, &views"
+    } else {
+        "&event, recorded"
+    };
+    let one_line = format!("        if let Some(command) = rules.{method}({args}) {{");
+    if one_line.len() <= 100 {
+        return one_line;
+    }
+    // rustfmt first moves only the brace to its own line.
+    let head = &one_line[..one_line.len() - 2];
+    if head.len() <= 100 {
+        return format!("{head}\n        {{");
+    }
+    let call = format!("            rules.{method}({args})");
+    if call.len() <= 100 {
+        return format!("        if let Some(command) =\n{call}\n        {{");
+    }
+    let mut lines = vec![format!("        if let Some(command) = rules.{method}(")];
+    for arg in args.split(", ") {
+        lines.push(format!("            {arg},"));
+    }
+    lines.push("        ) {".to_owned());
+    lines.join("\n")
 }
 
 /// One (policy, source event) pair.
@@ -1289,10 +1319,17 @@ fn issue_view(model: &Model, here: ContextId, e: EventId, c: CommandId, method: 
         source_view(model, here, e).rust
     );
     let literal = layout::struct_literal(8, "Some(", &command_path, &fields, ")");
+    // A context with read models hands its policies read access to them (the point of
+    // event-carried state transfer: look data up locally instead of calling its owner).
+    let mut params = vec![event_param, source_param];
+    if !model.context(here).read_models.is_empty() {
+        params.push("_views: &Views<'_>".to_owned());
+    }
     IssueView {
+        call: issue_call(method, params.len() == 3),
         rule: rule_method(
             method,
-            &[event_param, source_param],
+            &params,
             &format!(" -> Option<{command_path}>"),
             vec![literal],
         ),
@@ -1488,6 +1525,9 @@ fn aggregate_view(model: &Model, a: AggregateId) -> Result<AggregateView, Genera
                     } else if let Some(expr) = from_state() {
                         uses_state = true;
                         expr
+                    } else if target.ty == TypeRef::Primitive(Primitive::Timestamp) {
+                        // An event records when it happened: `placed_at` is now, not 1970.
+                        "chrono::Utc::now()".to_owned()
                     } else {
                         "Default::default()".to_owned()
                     };

@@ -1,0 +1,88 @@
+// Written once by stormcraft; yours to edit. stormcraft never overwrites this file.
+//! The business rules of the `Reservation` aggregate.
+//!
+//! The shop sets aside at most `MAX_UNITS_PER_LINE` units of one product for one
+//! order (a line asking for more is short: the out-of-stock path that cancels the
+//! order). A reservation is made once, and released or committed only while it
+//! holds stock.
+
+use crate::reservation::*;
+use crate::types::StockShortage;
+
+/// The rules of `Reservation`.
+pub struct ReservationRules;
+
+/// The most units of one product one order can reserve.
+pub const MAX_UNITS_PER_LINE: u32 = 10;
+
+/// Whether the reservation holds stock that can be released or committed.
+fn holds_stock(state: &State) -> bool {
+    !state.lines.is_empty() && !state.released
+}
+
+impl Rules for ReservationRules {
+    fn reserve_stock(&self, state: &State, command: &ReserveStock) -> Result<Vec<Event>, Error> {
+        if !state.lines.is_empty() {
+            return Err(Error::AlreadyReserved);
+        }
+        let shortages: Vec<StockShortage> = command
+            .lines
+            .iter()
+            .filter(|line| line.quantity > MAX_UNITS_PER_LINE)
+            .map(|line| StockShortage {
+                sku: line.sku.clone(),
+                requested: line.quantity,
+                available: MAX_UNITS_PER_LINE,
+            })
+            .collect();
+        if !shortages.is_empty() {
+            return Ok(vec![Event::StockReservationFailed(
+                StockReservationFailed {
+                    order_id: command.order_id,
+                    shortages,
+                },
+            )]);
+        }
+        let mut quantities_by_sku = std::collections::BTreeMap::new();
+        for line in &command.lines {
+            *quantities_by_sku.entry(line.sku.clone()).or_insert(0) += line.quantity;
+        }
+        Ok(vec![Event::StockReserved(StockReserved {
+            order_id: command.order_id,
+            lines: command.lines.clone(),
+            quantities_by_sku,
+        })])
+    }
+
+    fn release_stock(&self, state: &State, command: &ReleaseStock) -> Result<Vec<Event>, Error> {
+        if !holds_stock(state) {
+            return Err(Error::NothingReserved);
+        }
+        Ok(vec![Event::StockReleased(StockReleased {
+            order_id: command.order_id,
+            lines: state.lines.clone(),
+        })])
+    }
+
+    fn commit_reservation(
+        &self,
+        state: &State,
+        command: &CommitReservation,
+    ) -> Result<Vec<Event>, Error> {
+        if !holds_stock(state) {
+            return Err(Error::NothingReserved);
+        }
+        Ok(vec![Event::ReservationCommitted(ReservationCommitted {
+            order_id: command.order_id,
+            committed_at: chrono::Utc::now(),
+        })])
+    }
+
+    fn apply_stock_released(&self, state: &mut State, _event: &StockReleased) {
+        state.released = true;
+    }
+
+    fn written(&self) -> &'static [&'static str] {
+        &["ReserveStock", "ReleaseStock", "CommitReservation"]
+    }
+}

@@ -1,0 +1,91 @@
+// Written once by stormcraft; yours to edit. stormcraft never overwrites this file.
+//! The business rules of the `Order` aggregate.
+//!
+//! The rules below are the shop's own: an order needs lines, its total is the sum of
+//! its lines, and an order that has shipped can no longer be cancelled. Everything
+//! not overridden here keeps the generated default of [`Rules`].
+
+use crate::order::*;
+use crate::types::{Money, OrderStatus};
+
+/// The rules of `Order`.
+pub struct OrderRules;
+
+/// An order exists once `OrderPlaced` set its customer.
+fn is_placed(state: &State) -> bool {
+    !state.customer_id.is_nil()
+}
+
+impl Rules for OrderRules {
+    fn place_order(&self, state: &State, command: &PlaceOrder) -> Result<Vec<Event>, Error> {
+        if is_placed(state) {
+            return Err(Error::OrderAlreadyPlaced);
+        }
+        if command.lines.is_empty() {
+            return Err(Error::EmptyOrder);
+        }
+        let currency = command.lines[0].unit_price.currency.clone();
+        let amount = command
+            .lines
+            .iter()
+            .map(|line| line.unit_price.amount * rust_decimal::Decimal::from(line.quantity))
+            .sum();
+        Ok(vec![Event::OrderPlaced(OrderPlaced {
+            order_id: command.order_id,
+            customer_id: command.customer_id,
+            lines: command.lines.clone(),
+            total: Money { amount, currency },
+            shipping_address: command.shipping_address.clone(),
+            coupon_code: command.coupon_code.clone(),
+            placed_at: chrono::Utc::now(),
+        })])
+    }
+
+    fn cancel_order(&self, state: &State, command: &CancelOrder) -> Result<Vec<Event>, Error> {
+        match state.status {
+            OrderStatus::Shipped | OrderStatus::Delivered => Err(Error::OrderAlreadyShipped),
+            OrderStatus::Cancelled | OrderStatus::Refunded => Err(Error::OrderAlreadyCancelled),
+            OrderStatus::Placed | OrderStatus::Paid => {
+                Ok(vec![Event::OrderCancelled(OrderCancelled {
+                    order_id: command.order_id,
+                    reason: command.reason,
+                    cancelled_at: chrono::Utc::now(),
+                })])
+            }
+        }
+    }
+
+    fn mark_order_paid(&self, state: &State, command: &MarkOrderPaid) -> Result<Vec<Event>, Error> {
+        if matches!(state.status, OrderStatus::Cancelled | OrderStatus::Refunded) {
+            return Err(Error::OrderAlreadyCancelled);
+        }
+        Ok(vec![Event::OrderPaid(OrderPaid {
+            order_id: command.order_id,
+            paid_at: chrono::Utc::now(),
+        })])
+    }
+
+    fn apply_order_cancelled(&self, state: &mut State, _event: &OrderCancelled) {
+        state.status = OrderStatus::Cancelled;
+    }
+
+    fn apply_order_paid(&self, state: &mut State, _event: &OrderPaid) {
+        state.status = OrderStatus::Paid;
+    }
+
+    fn apply_order_shipped(&self, state: &mut State, _event: &OrderShipped) {
+        state.status = OrderStatus::Shipped;
+    }
+
+    fn apply_order_delivered(&self, state: &mut State, _event: &OrderDelivered) {
+        state.status = OrderStatus::Delivered;
+    }
+
+    fn apply_order_refunded(&self, state: &mut State, _event: &OrderRefunded) {
+        state.status = OrderStatus::Refunded;
+    }
+
+    fn written(&self) -> &'static [&'static str] {
+        &["PlaceOrder", "CancelOrder", "MarkOrderPaid"]
+    }
+}

@@ -1,0 +1,64 @@
+// Written once by stormcraft; yours to edit. stormcraft never overwrites this file.
+//! What the policies of the `payments` context do with the events they react to.
+//!
+//! Payments keeps its own copy of each order's total (`OrderPayments`, fed by
+//! `ordering.OrderPlaced`), so charging the customer never has to ask ordering:
+//! that is event-carried state transfer.
+
+use crate::payment::{RefundPayment, RequestPayment};
+use crate::policies::*;
+use crate::projections::OrderPayments;
+use crate::types::PaymentStatus;
+use crate::upstream::inventory::StockReserved;
+use crate::upstream::ordering::OrderCancelled;
+use stormcraft_runtime::RecordedEvent;
+
+/// The policy rules of `payments`.
+pub struct Policies;
+
+impl PolicyRules for Policies {
+    /// Stock is set aside: charge the order's total, as payments knows it.
+    fn request_payment_when_stock_is_reserved(
+        &self,
+        event: &StockReserved,
+        source: &RecordedEvent,
+        views: &Views<'_>,
+    ) -> Option<RequestPayment> {
+        let order = lookup(views, event.order_id)?;
+        Some(RequestPayment {
+            payment_id: crate::derived_id(source),
+            order_id: event.order_id,
+            amount: order.total,
+            customer_id: uuid::Uuid::nil(),
+        })
+    }
+
+    /// An order was cancelled: give the money back, but only if it was taken.
+    fn refund_cancelled_orders(
+        &self,
+        event: &OrderCancelled,
+        _source: &RecordedEvent,
+        views: &Views<'_>,
+    ) -> Option<RefundPayment> {
+        let order = lookup(views, event.order_id)?;
+        match (order.status, order.payment_id) {
+            (Some(PaymentStatus::Succeeded), Some(payment_id)) => Some(RefundPayment {
+                payment_id,
+                order_id: event.order_id,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// The order's payment row; a store error is logged and read as "no row", so the
+/// policy issues nothing rather than a wrong command.
+fn lookup(views: &Views<'_>, order_id: uuid::Uuid) -> Option<OrderPayments> {
+    match views.get::<OrderPayments>(&order_id.to_string()) {
+        Ok(row) => row,
+        Err(error) => {
+            eprintln!("payments: cannot read OrderPayments for {order_id}: {error}");
+            None
+        }
+    }
+}

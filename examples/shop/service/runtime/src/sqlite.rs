@@ -1,0 +1,808 @@
+//! The SQLite backend: the embedded default.
+//!
+//! Durability: WAL with `synchronous=FULL`, so a commit returns only after the WAL is
+//! fsynced. Throughput: one writer thread owns the only write connection and takes
+//! requests from a channel; it commits everything queued in one `BEGIN IMMEDIATE`
+//! transaction (group commit: many appends, one fsync), each request inside its own
+//! SAVEPOINT so a request that fails (wrong expected version) is rolled back alone.
+//! Global positions are allocated by that single writer inside the transaction, so they
+//! are gapless and commit in order. Readers use a small pool of separate connections and
+//! never block the writer (WAL).
+
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, Row};
+
+use crate::checksum::{doc_checksum, EventRow};
+use crate::{
+    from_i64, resolve_retry, to_i64, validate_append, validate_docs, validate_name, AppendResult,
+    ConsumerCommit, DocOp, Error, EventStore, ExpectedVersion, NewEvent, RecordedEvent, Result,
+    Snapshot, Value,
+};
+
+/// The most requests committed in one transaction; bounds the latency of the last one.
+const MAX_BATCH: usize = 1024;
+/// Idle reader connections kept for reuse.
+const MAX_IDLE_READERS: usize = 64;
+/// The schema this code writes (`PRAGMA user_version`).
+const FORMAT: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS events (
+    position       INTEGER PRIMARY KEY,
+    stream         TEXT    NOT NULL,
+    version        INTEGER NOT NULL,
+    id             BLOB    NOT NULL UNIQUE,
+    event_type     TEXT    NOT NULL,
+    schema_version INTEGER NOT NULL,
+    payload        TEXT    NOT NULL,
+    correlation_id BLOB,
+    causation_id   BLOB,
+    recorded_at    INTEGER NOT NULL,
+    checksum       INTEGER NOT NULL,
+    UNIQUE (stream, version)
+);
+CREATE TABLE IF NOT EXISTS docs (
+    tbl      TEXT    NOT NULL,
+    key      TEXT    NOT NULL,
+    value    TEXT    NOT NULL,
+    checksum INTEGER NOT NULL,
+    PRIMARY KEY (tbl, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS checkpoints (
+    consumer TEXT    PRIMARY KEY,
+    position INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS snapshots (
+    stream         TEXT    NOT NULL,
+    schema_version INTEGER NOT NULL,
+    version        INTEGER NOT NULL,
+    state          TEXT    NOT NULL,
+    checksum       INTEGER NOT NULL,
+    PRIMARY KEY (stream, schema_version)
+) WITHOUT ROWID;
+";
+
+const EVENT_COLUMNS: &str = "position, stream, version, id, event_type, schema_version, payload, correlation_id, causation_id, recorded_at, checksum";
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        match &e {
+            rusqlite::Error::SqliteFailure(f, _)
+                if matches!(f.code, ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) =>
+            {
+                Error::Corruption(format!("SQLite reports: {e}"))
+            }
+            // A column of an unexpected type means the row was damaged.
+            rusqlite::Error::InvalidColumnType(..)
+            | rusqlite::Error::FromSqlConversionFailure(..)
+            | rusqlite::Error::IntegralValueOutOfRange(..) => {
+                Error::Corruption(format!("unexpected stored value: {e}"))
+            }
+            _ => Error::Backend(Box::new(e)),
+        }
+    }
+}
+
+impl From<rusqlite::types::FromSqlError> for Error {
+    fn from(e: rusqlite::types::FromSqlError) -> Self {
+        Error::Corruption(format!("unexpected stored value: {e}"))
+    }
+}
+
+enum WriteOp {
+    Append {
+        stream: String,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+        docs: Vec<DocOp>,
+    },
+    Consumer(ConsumerCommit),
+    Snapshot(Snapshot),
+}
+
+/// `Some` for appends, `None` for the other writes.
+type WriteOutcome = Result<Option<AppendResult>>;
+
+struct WriteRequest {
+    op: WriteOp,
+    reply: mpsc::SyncSender<WriteOutcome>,
+}
+
+/// The committed head position, for waking live subscribers in this process.
+#[derive(Default)]
+struct Head {
+    position: Mutex<u64>,
+    changed: Condvar,
+}
+
+impl Head {
+    fn lock(&self) -> MutexGuard<'_, u64> {
+        self.position.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The SQLite backend. Dropping it stops the writer thread after the queued requests.
+pub struct SqliteStore {
+    path: PathBuf,
+    checkpointer: Option<(mpsc::Sender<()>, JoinHandle<()>)>,
+    requests: Option<mpsc::Sender<WriteRequest>>,
+    writer: Option<JoinHandle<()>>,
+    readers: Mutex<Vec<Connection>>,
+    head: Arc<Head>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(Duration::from_secs(10))?;
+    let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(Error::Backend(
+            format!("SQLite refused WAL mode (got `{mode}`); is the file on a network filesystem?")
+                .into(),
+        ));
+    }
+    conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;")?;
+    Ok(())
+}
+
+/// `PRAGMA quick_check`: the b-tree structure and page checks that SQLite can do without
+/// reading every index in full. Row contents are covered by the per-row checksums.
+fn quick_check(conn: &Connection) -> Result<()> {
+    let mut stmt = conn.prepare("PRAGMA quick_check")?;
+    let problems: Vec<String> = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if problems.len() == 1 && problems[0] == "ok" {
+        Ok(())
+    } else {
+        Err(Error::Corruption(format!(
+            "integrity check failed: {}",
+            problems.join("; ")
+        )))
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store at `path`, checks its integrity and starts the
+    /// writer thread.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let conn = Connection::open(&path)?;
+        configure(&conn)?;
+        quick_check(&conn)?;
+        let format: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        match format {
+            0 => {
+                conn.execute_batch(&format!(
+                    "BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {FORMAT}; COMMIT;"
+                ))?;
+            }
+            FORMAT => {}
+            other => {
+                return Err(Error::Backend(
+                    format!("{} has store format {other}, this runtime reads format {FORMAT}; upgrade the runtime", path.display()).into(),
+                ))
+            }
+        }
+        // Checkpoints run on their own thread so their fsync of the database file is not on
+        // an append's path (with autocheckpoint, the commit that crosses the threshold pays).
+        conn.execute_batch("PRAGMA wal_autocheckpoint=0;")?;
+        let head_position: i64 =
+            conn.query_row("SELECT COALESCE(MAX(position), 0) FROM events", [], |r| {
+                r.get(0)
+            })?;
+        let head = Arc::new(Head::default());
+        *head.lock() = from_i64(head_position, "position")?;
+        let (tx, rx) = mpsc::channel();
+        let mut writer = Writer {
+            conn,
+            head: from_i64(head_position, "position")?,
+            shared: Arc::clone(&head),
+        };
+        let handle = std::thread::Builder::new()
+            .name("stormcraft-sqlite-writer".into())
+            .spawn(move || writer.run(rx))
+            .map_err(|e| Error::Backend(Box::new(e)))?;
+        let checkpointer = spawn_checkpointer(&path, Arc::clone(&head))?;
+        Ok(SqliteStore {
+            path,
+            checkpointer: Some(checkpointer),
+            requests: Some(tx),
+            writer: Some(handle),
+            readers: Mutex::new(Vec::new()),
+            head,
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn write(&self, op: WriteOp) -> WriteOutcome {
+        let (reply, answer) = mpsc::sync_channel(1);
+        self.requests
+            .as_ref()
+            .ok_or(Error::Closed)?
+            .send(WriteRequest { op, reply })
+            .map_err(|_| Error::Closed)?;
+        answer.recv().map_err(|_| Error::Closed)?
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let idle = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let conn = match idle {
+            Some(c) => c,
+            None => {
+                let c = Connection::open_with_flags(
+                    &self.path,
+                    OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                c.busy_timeout(Duration::from_secs(10))?;
+                // An 8 MiB page cache (the default is 2 MiB) keeps catch-up reads of a
+                // recent region in memory rather than re-reading pages through the OS.
+                c.execute_batch("PRAGMA query_only=1; PRAGMA cache_size=-8192;")?;
+                c
+            }
+        };
+        let result = f(&conn);
+        let mut idle = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < MAX_IDLE_READERS {
+            idle.push(conn);
+        }
+        result
+    }
+
+    fn read_events(
+        &self,
+        sql: &str,
+        params: &[&dyn rusqlite::ToSql],
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>> {
+        let capacity = limit.min(1024);
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(sql)?;
+            let mut rows = stmt.query(params)?;
+            let mut out = Vec::with_capacity(capacity);
+            while let Some(row) = rows.next()? {
+                out.push(row_to_event(row)?);
+            }
+            Ok(out)
+        })
+    }
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        if let Some((stop, handle)) = self.checkpointer.take() {
+            drop(stop);
+            let _ = handle.join();
+        }
+        // Closing the channel ends the writer loop once the queue is drained. The last
+        // connection to close checkpoints the WAL into the database file.
+        self.requests = None;
+        if let Some(h) = self.writer.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// How often the checkpointer copies the WAL into the database file when there were writes.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+
+fn spawn_checkpointer(path: &Path, head: Arc<Head>) -> Result<(mpsc::Sender<()>, JoinHandle<()>)> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(1))?;
+    conn.execute_batch("PRAGMA synchronous=FULL;")?;
+    let (stop, stopped) = mpsc::channel::<()>();
+    let handle = std::thread::Builder::new()
+        .name("stormcraft-sqlite-checkpoint".into())
+        .spawn(move || {
+            let mut done = *head.lock();
+            while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY)
+            {
+                let now = *head.lock();
+                if now != done {
+                    // PASSIVE never blocks the writer or readers; a checkpoint that could not
+                    // finish is simply retried next time. Errors surface on the write path.
+                    if conn
+                        .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+                        .is_ok()
+                    {
+                        done = now;
+                    }
+                }
+            }
+        })
+        .map_err(|e| Error::Backend(Box::new(e)))?;
+    Ok((stop, handle))
+}
+
+fn row_to_event(row: &Row<'_>) -> Result<RecordedEvent> {
+    let bytes = |i: usize| -> Result<Option<&[u8]>> { Ok(row.get_ref(i)?.as_blob_or_null()?) };
+    let text = |i: usize| -> Result<&str> { Ok(row.get_ref(i)?.as_str()?) };
+    let event = EventRow {
+        position: row.get(0)?,
+        stream: text(1)?,
+        version: row.get(2)?,
+        id: row.get_ref(3)?.as_blob()?,
+        event_type: text(4)?,
+        schema_version: row.get(5)?,
+        payload: text(6)?,
+        correlation_id: bytes(7)?,
+        causation_id: bytes(8)?,
+        recorded_at: row.get(9)?,
+    };
+    event.verify(row.get(10)?)
+}
+
+fn limit_param(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
+fn parse_doc(table: &str, key: &str, json: &str, stored: i64) -> Result<Value> {
+    if doc_checksum(table, key, 0, json) != stored {
+        return Err(Error::Corruption(format!(
+            "document `{table}`/`{key}` fails its checksum"
+        )));
+    }
+    serde_json::from_str(json).map_err(|e| crate::corrupt_json("document", e))
+}
+
+fn snapshot_checksum(stream: &str, schema_version: i64, version: i64, json: &str) -> i64 {
+    doc_checksum(stream, "", schema_version ^ (version << 32), json)
+}
+
+impl EventStore for SqliteStore {
+    fn append_with_docs(
+        &self,
+        stream: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+        docs: Vec<DocOp>,
+    ) -> Result<AppendResult> {
+        validate_append(stream, &events, &docs)?;
+        let op = WriteOp::Append {
+            stream: stream.to_owned(),
+            expected,
+            events,
+            docs,
+        };
+        self.write(op)?
+            .ok_or_else(|| Error::Backend("the writer answered an append without a result".into()))
+    }
+
+    fn read_stream(
+        &self,
+        stream: &str,
+        from_version: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>> {
+        validate_name("stream name", stream)?;
+        let from = i64::try_from(from_version).unwrap_or(i64::MAX);
+        self.read_events(
+            &format!("SELECT {EVENT_COLUMNS} FROM events WHERE stream = ?1 AND version >= ?2 ORDER BY version LIMIT ?3"),
+            &[&stream, &from, &limit_param(limit)],
+            limit,
+        )
+    }
+
+    fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<RecordedEvent>> {
+        let after = i64::try_from(after_position).unwrap_or(i64::MAX);
+        self.read_events(
+            &format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE position > ?1 ORDER BY position LIMIT ?2"
+            ),
+            &[&after, &limit_param(limit)],
+            limit,
+        )
+    }
+
+    fn read_category(
+        &self,
+        category: &str,
+        after_position: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>> {
+        validate_name("category", category)?;
+        let after = i64::try_from(after_position).unwrap_or(i64::MAX);
+        // Streams `<category>-...` are exactly those in ["<category>-", "<category>.")
+        // because '.' follows '-' in byte order (BINARY collation compares bytes).
+        let low = format!("{category}-");
+        let high = format!("{category}.");
+        self.read_events(
+            &format!("SELECT {EVENT_COLUMNS} FROM events WHERE position > ?1 AND stream >= ?2 AND stream < ?3 ORDER BY position LIMIT ?4"),
+            &[&after, &low, &high, &limit_param(limit)],
+            limit,
+        )
+    }
+
+    fn stream_version(&self, stream: &str) -> Result<u64> {
+        validate_name("stream name", stream)?;
+        self.read(|conn| {
+            let v: i64 = conn
+                .prepare_cached("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?1")?
+                .query_row([stream], |r| r.get(0))?;
+            from_i64(v, "version")
+        })
+    }
+
+    fn head_position(&self) -> Result<u64> {
+        self.read(|conn| {
+            let v: i64 = conn
+                .prepare_cached("SELECT COALESCE(MAX(position), 0) FROM events")?
+                .query_row([], |r| r.get(0))?;
+            from_i64(v, "position")
+        })
+    }
+
+    fn save_snapshot(&self, snapshot: Snapshot) -> Result<()> {
+        validate_name("stream name", &snapshot.stream)?;
+        to_i64(snapshot.version, "snapshot version")?;
+        self.write(WriteOp::Snapshot(snapshot)).map(|_| ())
+    }
+
+    fn load_snapshot(&self, stream: &str, schema_version: u32) -> Result<Option<Snapshot>> {
+        validate_name("stream name", stream)?;
+        self.read(|conn| {
+            let row: Option<(i64, String, i64)> = conn
+                .prepare_cached(
+                    "SELECT version, state, checksum FROM snapshots WHERE stream = ?1 AND schema_version = ?2",
+                )?
+                .query_row(params![stream, schema_version], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()?;
+            let Some((version, state, sum)) = row else {
+                return Ok(None);
+            };
+            if snapshot_checksum(stream, i64::from(schema_version), version, &state) != sum {
+                return Err(Error::Corruption(format!(
+                    "snapshot of `{stream}` fails its checksum"
+                )));
+            }
+            Ok(Some(Snapshot {
+                stream: stream.to_owned(),
+                version: from_i64(version, "snapshot version")?,
+                schema_version,
+                state: serde_json::from_str(&state)
+                    .map_err(|e| crate::corrupt_json("snapshot", e))?,
+            }))
+        })
+    }
+
+    fn load_doc(&self, table: &str, key: &str) -> Result<Option<Value>> {
+        validate_name("document table", table)?;
+        validate_name("document key", key)?;
+        self.read(|conn| {
+            let row: Option<(String, i64)> = conn
+                .prepare_cached("SELECT value, checksum FROM docs WHERE tbl = ?1 AND key = ?2")?
+                .query_row([table, key], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            row.map(|(json, sum)| parse_doc(table, key, &json, sum))
+                .transpose()
+        })
+    }
+
+    fn list_docs(&self, table: &str) -> Result<Vec<(String, Value)>> {
+        validate_name("document table", table)?;
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT key, value, checksum FROM docs WHERE tbl = ?1 ORDER BY key",
+            )?;
+            let mut rows = stmt.query([table])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                let key: String = row.get(0)?;
+                let value = parse_doc(table, &key, row.get_ref(1)?.as_str()?, row.get(2)?)?;
+                out.push((key, value));
+            }
+            Ok(out)
+        })
+    }
+
+    fn checkpoint(&self, consumer: &str) -> Result<u64> {
+        validate_name("consumer name", consumer)?;
+        self.read(|conn| {
+            let v: Option<i64> = conn
+                .prepare_cached("SELECT position FROM checkpoints WHERE consumer = ?1")?
+                .query_row([consumer], |r| r.get(0))
+                .optional()?;
+            from_i64(v.unwrap_or(0), "checkpoint")
+        })
+    }
+
+    fn commit_consumer(&self, commit: ConsumerCommit) -> Result<()> {
+        validate_name("consumer name", &commit.consumer)?;
+        validate_docs(&commit.ops)?;
+        to_i64(commit.new_checkpoint, "checkpoint")?;
+        self.write(WriteOp::Consumer(commit)).map(|_| ())
+    }
+
+    fn wait_for_events(&self, after_position: u64, timeout: Duration) -> Result<()> {
+        let guard = self.head.lock();
+        let _ = self
+            .head
+            .changed
+            .wait_timeout_while(guard, timeout, |head| *head <= after_position)
+            .unwrap_or_else(|p| p.into_inner());
+        Ok(())
+    }
+}
+
+/// The writer thread's state: the only write connection and the next position.
+struct Writer {
+    conn: Connection,
+    /// The highest position written in this connection (committed or in the open batch).
+    head: u64,
+    shared: Arc<Head>,
+}
+
+impl Writer {
+    fn run(&mut self, requests: mpsc::Receiver<WriteRequest>) {
+        while let Ok(first) = requests.recv() {
+            let mut batch = vec![first];
+            // Everything that queued while the last batch was being fsynced goes in this one.
+            while batch.len() < MAX_BATCH {
+                match requests.try_recv() {
+                    Ok(r) => batch.push(r),
+                    Err(_) => break,
+                }
+            }
+            let outcomes = self.commit_batch(&batch);
+            {
+                let mut head = self.shared.lock();
+                *head = self.head;
+            }
+            self.shared.changed.notify_all();
+            for (request, outcome) in batch.into_iter().zip(outcomes) {
+                // The caller may have gone away; its write is committed all the same.
+                let _ = request.reply.send(outcome);
+            }
+        }
+    }
+
+    fn commit_batch(&mut self, batch: &[WriteRequest]) -> Vec<WriteOutcome> {
+        let head_before = self.head;
+        let fail_all = |what: &str, e: &rusqlite::Error| -> Vec<WriteOutcome> {
+            batch
+                .iter()
+                .map(|_| Err(Error::from(clone_error(what, e))))
+                .collect()
+        };
+        if let Err(e) = self.conn.execute_batch("BEGIN IMMEDIATE") {
+            return fail_all("begin", &e);
+        }
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for request in batch {
+            let head_op = self.head;
+            if let Err(e) = self.run_cached("SAVEPOINT op") {
+                return self.abort(head_before, fail_all("savepoint", &e));
+            }
+            let outcome = self.apply(&request.op);
+            let end = if outcome.is_ok() {
+                self.run_cached("RELEASE op")
+            } else {
+                self.head = head_op;
+                self.run_cached("ROLLBACK TO op")
+                    .and_then(|()| self.run_cached("RELEASE op"))
+            };
+            if let Err(e) = end {
+                return self.abort(head_before, fail_all("savepoint", &e));
+            }
+            outcomes.push(outcome);
+        }
+        match self.conn.execute_batch("COMMIT") {
+            Ok(()) => outcomes,
+            Err(e) => self.abort(head_before, fail_all("commit", &e)),
+        }
+    }
+
+    /// Runs a statement without parameters from the statement cache: the savepoint
+    /// statements run twice per request, so they are parsed once, not every time.
+    fn run_cached(&self, sql: &str) -> rusqlite::Result<()> {
+        self.conn.prepare_cached(sql)?.execute([]).map(|_| ())
+    }
+
+    fn abort(&mut self, head_before: u64, outcomes: Vec<WriteOutcome>) -> Vec<WriteOutcome> {
+        // Nothing of the batch is acknowledged; whatever state the connection is in, roll
+        // back so the next batch starts clean.
+        let _ = self.conn.execute_batch("ROLLBACK");
+        self.head = head_before;
+        outcomes
+    }
+
+    fn apply(&mut self, op: &WriteOp) -> WriteOutcome {
+        match op {
+            WriteOp::Append {
+                stream,
+                expected,
+                events,
+                docs,
+            } => self.append(stream, *expected, events, docs).map(Some),
+            WriteOp::Consumer(c) => self.consumer(c).map(|()| None),
+            WriteOp::Snapshot(s) => self.snapshot(s).map(|()| None),
+        }
+    }
+
+    fn append(
+        &mut self,
+        stream: &str,
+        expected: ExpectedVersion,
+        events: &[NewEvent],
+        docs: &[DocOp],
+    ) -> Result<AppendResult> {
+        if !events.is_empty() {
+            let mut find = self
+                .conn
+                .prepare_cached("SELECT stream, version, position FROM events WHERE id = ?1")?;
+            let mut found = Vec::with_capacity(events.len());
+            for e in events {
+                let at: Option<(String, i64, i64)> = find
+                    .query_row([e.id.as_bytes()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .optional()?;
+                found.push(match at {
+                    Some((s, v, p)) => Some((s, from_i64(v, "version")?, from_i64(p, "position")?)),
+                    None => None,
+                });
+            }
+            if let Some(done) = resolve_retry(stream, events, &found)? {
+                return Ok(done);
+            }
+        }
+        let current: i64 = self
+            .conn
+            .prepare_cached("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?1")?
+            .query_row([stream], |r| r.get(0))?;
+        let current = from_i64(current, "version")?;
+        expected.check(stream, current)?;
+        let recorded_at = crate::now_micros();
+        let mut insert = self.conn.prepare_cached(&format!(
+            "INSERT INTO events ({EVENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+        ))?;
+        let mut positions = Vec::with_capacity(events.len());
+        let mut version = current;
+        for e in events {
+            let position = self.head + 1;
+            version += 1;
+            let payload = serde_json::to_string(&e.payload).map_err(|err| {
+                Error::InvalidInput(format!("payload is not serialisable: {err}"))
+            })?;
+            let row = EventRow {
+                position: to_i64(position, "position")?,
+                stream,
+                version: to_i64(version, "version")?,
+                id: e.id.as_bytes(),
+                event_type: &e.event_type,
+                schema_version: i64::from(e.schema_version),
+                payload: &payload,
+                correlation_id: e
+                    .metadata
+                    .correlation_id
+                    .as_ref()
+                    .map(|u| &u.as_bytes()[..]),
+                causation_id: e.metadata.causation_id.as_ref().map(|u| &u.as_bytes()[..]),
+                recorded_at,
+            };
+            insert.execute(params![
+                row.position,
+                row.stream,
+                row.version,
+                row.id,
+                row.event_type,
+                row.schema_version,
+                row.payload,
+                row.correlation_id,
+                row.causation_id,
+                row.recorded_at,
+                row.checksum(),
+            ])?;
+            self.head = position;
+            positions.push(position);
+        }
+        drop(insert);
+        self.docs(docs)?;
+        Ok(AppendResult {
+            stream_version: version,
+            positions,
+        })
+    }
+
+    fn docs(&self, docs: &[DocOp]) -> Result<()> {
+        for op in docs {
+            match op {
+                DocOp::Put { table, key, value } => {
+                    let json = serde_json::to_string(value).map_err(|err| {
+                        Error::InvalidInput(format!("document is not serialisable: {err}"))
+                    })?;
+                    self.conn
+                        .prepare_cached(
+                            "INSERT INTO docs (tbl, key, value, checksum) VALUES (?1, ?2, ?3, ?4)
+                             ON CONFLICT (tbl, key) DO UPDATE SET value = excluded.value, checksum = excluded.checksum",
+                        )?
+                        .execute(params![table, key, json, doc_checksum(table, key, 0, &json)])?;
+                }
+                DocOp::Delete { table, key } => {
+                    self.conn
+                        .prepare_cached("DELETE FROM docs WHERE tbl = ?1 AND key = ?2")?
+                        .execute([table, key])?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn consumer(&self, c: &ConsumerCommit) -> Result<()> {
+        let actual: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT position FROM checkpoints WHERE consumer = ?1")?
+            .query_row([&c.consumer], |r| r.get(0))
+            .optional()?;
+        let actual = from_i64(actual.unwrap_or(0), "checkpoint")?;
+        if actual != c.expected_checkpoint {
+            return Err(Error::CheckpointConflict {
+                consumer: c.consumer.clone(),
+                expected: c.expected_checkpoint,
+                actual,
+            });
+        }
+        self.docs(&c.ops)?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO checkpoints (consumer, position) VALUES (?1, ?2)
+                 ON CONFLICT (consumer) DO UPDATE SET position = excluded.position",
+            )?
+            .execute(params![c.consumer, to_i64(c.new_checkpoint, "checkpoint")?])?;
+        Ok(())
+    }
+
+    fn snapshot(&self, s: &Snapshot) -> Result<()> {
+        let json = serde_json::to_string(&s.state)
+            .map_err(|err| Error::InvalidInput(format!("snapshot is not serialisable: {err}")))?;
+        let version = to_i64(s.version, "snapshot version")?;
+        let schema = i64::from(s.schema_version);
+        // A slower writer must not replace a newer snapshot with an older one.
+        self.conn
+            .prepare_cached(
+                "INSERT INTO snapshots (stream, schema_version, version, state, checksum)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (stream, schema_version) DO UPDATE
+                 SET version = excluded.version, state = excluded.state, checksum = excluded.checksum
+                 WHERE excluded.version >= snapshots.version",
+            )?
+            .execute(params![
+                s.stream,
+                schema,
+                version,
+                json,
+                snapshot_checksum(&s.stream, schema, version, &json)
+            ])?;
+        Ok(())
+    }
+}
+
+/// `rusqlite::Error` is not `Clone`; a failed batch reports the same failure to every
+/// request, keeping the SQLite error code so corruption is still recognised.
+fn clone_error(what: &str, e: &rusqlite::Error) -> rusqlite::Error {
+    match e {
+        rusqlite::Error::SqliteFailure(f, msg) => rusqlite::Error::SqliteFailure(
+            *f,
+            Some(format!("{what} failed: {}", msg.as_deref().unwrap_or(""))),
+        ),
+        other => rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
+            Some(format!("{what} failed: {other}")),
+        ),
+    }
+}

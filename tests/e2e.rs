@@ -1,0 +1,343 @@
+//! End to end: the committed, generated shop workspace (`examples/shop/service`, with
+//! the shop's business rules in its user-owned files) is built and run, and a
+//! command sets off the cross-context chain the model describes.
+//!
+//! - On the embedded store: the app binary (every context in one process on one
+//!   SQLite file) is driven over HTTP, stopped, and started again on the same file.
+//! - Scale-out: every context's own binary runs as a separate process, all sharing
+//!   a throwaway PostgreSQL server.
+//!
+//! Both compile the workspace (minutes on a cold machine), in the shared
+//! `target/generated` folder; `STORMCRAFT_SKIP_COMPILE_TESTS=1` skips them locally.
+
+mod support;
+
+#[allow(dead_code, unused_imports)]
+#[path = "../templates/runtime/tests/common/pg.rs"]
+mod pg;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use support::{cargo, generated_target_dir, http, poll_until, repo_root, Service};
+
+const ORDER_PATIENCE: Duration = Duration::from_secs(60);
+
+fn service_dir() -> PathBuf {
+    repo_root().join("examples/shop/service")
+}
+
+fn binary(name: &str) -> PathBuf {
+    generated_target_dir().join("debug").join(name)
+}
+
+fn place_order(address: &str, prefix: &str, order_id: &str, quantity: u32) {
+    let body = format!(
+        r#"{{"order_id":"{order_id}","customer_id":"0b7e2c1a-4f33-4a8e-b6a1-93c2d5e8f004",
+            "lines":[{{"sku":"MUG-01","product_name":"Storm mug","quantity":{quantity},
+                       "unit_price":{{"amount":"9.50","currency":"EUR"}}}}],
+            "shipping_address":{{"recipient":"Ada Lovelace","street":"12 St James's Square",
+                                 "postal_code":"SW1Y 4JH","city":"London","country":"GB"}}}}"#
+    );
+    let response = http(
+        address,
+        "POST",
+        &format!("{prefix}/ordering/commands/PlaceOrder"),
+        Some(&body),
+    );
+    assert_eq!(response.status, 200, "PlaceOrder: {}", response.body);
+    let events = response.json();
+    assert_eq!(
+        events["events"][0]["type"], "OrderPlaced",
+        "{}",
+        response.body
+    );
+    // The real rule computed the total from the lines.
+    let total = events["events"][0]["data"]["total"]["amount"]
+        .as_str()
+        .unwrap_or_default()
+        .parse::<f64>()
+        .unwrap_or_default();
+    assert!(
+        (total - 9.5 * f64::from(quantity)).abs() < 1e-9,
+        "{}",
+        response.body
+    );
+}
+
+/// Waits until payments has requested the order's payment; returns the payment id.
+fn requested_payment(address: &str, prefix: &str, order_id: &str) -> String {
+    let row = poll_until(
+        address,
+        &format!("{prefix}/payments/order-payments/{order_id}"),
+        ORDER_PATIENCE,
+        |r| r.status == 200 && r.json()["status"] == "Requested",
+    );
+    assert_eq!(
+        row.status, 200,
+        "no payment row for {order_id}: {}",
+        row.body
+    );
+    let row = row.json();
+    assert_eq!(row["status"], "Requested", "{row}");
+    assert_eq!(
+        row["total"]["currency"], "EUR",
+        "the total came from ordering: {row}"
+    );
+    row["payment_id"].as_str().expect("payment id").to_owned()
+}
+
+fn order_status(address: &str, prefix: &str, order_id: &str, wanted: &str) -> serde_json::Value {
+    let row = poll_until(
+        address,
+        &format!("{prefix}/ordering/customer-orders/{order_id}"),
+        ORDER_PATIENCE,
+        |r| r.status == 200 && r.json()["status"] == wanted,
+    );
+    assert_eq!(row.status, 200, "{}", row.body);
+    let row = row.json();
+    assert_eq!(row["status"], wanted, "order {order_id}: {row}");
+    row
+}
+
+/// The flows, against one address (the app) where every context is under `/<context>`.
+fn run_flows(app: &str) {
+    // A declined payment cancels the order: ordering → inventory → payments → (webhook)
+    // → payments → ordering.
+    let declined = "5f0c6a4e-8d2b-4c51-9a57-2f1f0e3d9b11";
+    place_order(app, "", declined, 2);
+    let payment = requested_payment(app, "", declined);
+    let decline = http(
+        app,
+        "POST",
+        "/payments/commands/DeclinePayment",
+        Some(&format!(
+            r#"{{"payment_id":"{payment}","decline_code":"insufficient_funds"}}"#
+        )),
+    );
+    assert_eq!(decline.status, 200, "{}", decline.body);
+    let row = order_status(app, "", declined, "Cancelled");
+    assert_eq!(row["line_count"], 1);
+
+    // Settling twice is a business error: 422 with its name and message.
+    let again = http(
+        app,
+        "POST",
+        "/payments/commands/ConfirmPayment",
+        Some(&format!(
+            r#"{{"payment_id":"{payment}","provider_reference":"ch_1"}}"#
+        )),
+    );
+    assert_eq!(again.status, 422, "{}", again.body);
+    assert_eq!(
+        again.json()["error"],
+        "PaymentAlreadySettled",
+        "{}",
+        again.body
+    );
+
+    // The happy path: confirmed payment → paid order → a shipment is queued.
+    let paid = "9d5e2f10-3b7c-4e8a-8f21-6c0d4b3a2e19";
+    place_order(app, "", paid, 1);
+    let payment = requested_payment(app, "", paid);
+    let confirm = http(
+        app,
+        "POST",
+        "/payments/commands/ConfirmPayment",
+        Some(&format!(
+            r#"{{"payment_id":"{payment}","provider_reference":"ch_3PkX2a"}}"#
+        )),
+    );
+    assert_eq!(confirm.status, 200, "{}", confirm.body);
+    order_status(app, "", paid, "Paid");
+    let queued = poll_until(
+        app,
+        &format!("/shipping/shipment-queue/{paid}"),
+        ORDER_PATIENCE,
+        |r| r.status == 200,
+    );
+    assert_eq!(queued.status, 200, "no shipment queued: {}", queued.body);
+
+    // Out of stock: more than inventory sets aside for one line cancels the order.
+    let short = "1c2d3e4f-5a6b-4c7d-8e9f-a0b1c2d3e4f5";
+    place_order(app, "", short, 50);
+    order_status(app, "", short, "Cancelled");
+
+    // The HTTP contract: bad JSON is 400 with the reason; a rule's refusal is 422.
+    let bad = http(
+        app,
+        "POST",
+        "/ordering/commands/PlaceOrder",
+        Some("{not json"),
+    );
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert_eq!(bad.json()["error"], "bad_request");
+    let empty = http(
+        app,
+        "POST",
+        "/ordering/commands/PlaceOrder",
+        Some(
+            r#"{"order_id":"7e57e57e-0000-4000-8000-000000000001","customer_id":"0b7e2c1a-4f33-4a8e-b6a1-93c2d5e8f004",
+                "lines":[],"shipping_address":{"recipient":"","street":"","postal_code":"","city":"","country":""}}"#,
+        ),
+    );
+    assert_eq!(empty.status, 422, "{}", empty.body);
+    assert_eq!(empty.json()["error"], "EmptyOrder");
+    assert_eq!(http(app, "GET", "/health", None).status, 200);
+    assert_eq!(
+        http(
+            app,
+            "GET",
+            "/ordering/customer-orders/00000000-0000-0000-0000-000000000000",
+            None
+        )
+        .status,
+        404
+    );
+}
+
+#[test]
+fn the_app_runs_the_shop_end_to_end_and_survives_a_restart() {
+    if support::skip_compile_tests() {
+        return;
+    }
+    cargo(&service_dir(), &["build", "-p", "app"]);
+    let data = tempfile::tempdir().unwrap();
+    let store = format!("sqlite:{}", data.path().join("shop.db").display());
+    let app = Service::start(
+        &binary("app"),
+        &["--store", &store, "--listen", "127.0.0.1:0"],
+        &[],
+    );
+    run_flows(&app.address);
+    app.stop();
+
+    // Started again on the same file, everything is still there, and it works on.
+    let app = Service::start(
+        &binary("app"),
+        &["--store", &store, "--listen", "127.0.0.1:0"],
+        &[],
+    );
+    order_status(
+        &app.address,
+        "",
+        "5f0c6a4e-8d2b-4c51-9a57-2f1f0e3d9b11",
+        "Cancelled",
+    );
+    order_status(
+        &app.address,
+        "",
+        "9d5e2f10-3b7c-4e8a-8f21-6c0d4b3a2e19",
+        "Paid",
+    );
+    let after = "2b3c4d5e-6f70-4812-9a3b-4c5d6e7f8091";
+    place_order(&app.address, "", after, 1);
+    requested_payment(&app.address, "", after);
+    app.stop();
+}
+
+#[test]
+fn each_context_runs_alone_on_a_shared_postgresql() {
+    if support::skip_compile_tests() {
+        return;
+    }
+    let Some(server) = pg::PgServer::start(false) else {
+        return; // pg::PgServer printed why (and failed under CI)
+    };
+    cargo(
+        &service_dir(),
+        &[
+            "build",
+            "--workspace",
+            "--exclude",
+            "app",
+            "--features",
+            "postgres",
+        ],
+    );
+    let url = server.url("postgres");
+    let contexts = ["inventory", "ordering", "payments", "shipping"];
+    let services: Vec<(&str, Service)> = contexts
+        .iter()
+        .map(|name| {
+            let service = Service::start(
+                &binary(name),
+                &["--store", &url, "--listen", "127.0.0.1:0"],
+                &[],
+            );
+            (*name, service)
+        })
+        .collect();
+    let at = |name: &str| -> String {
+        services
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, s)| s.address.clone())
+            .expect("a started context")
+    };
+    // The same declined-payment flow, each request to the context that owns it.
+    let order = "3e4f5a6b-7c8d-4e9f-a0b1-c2d3e4f5a6b7";
+    let body = format!(
+        r#"{{"order_id":"{order}","customer_id":"0b7e2c1a-4f33-4a8e-b6a1-93c2d5e8f004",
+            "lines":[{{"sku":"MUG-01","product_name":"Storm mug","quantity":3,
+                       "unit_price":{{"amount":"9.50","currency":"EUR"}}}}],
+            "shipping_address":{{"recipient":"Ada","street":"1 Way","postal_code":"1","city":"L","country":"GB"}}}}"#
+    );
+    let placed = http(&at("ordering"), "POST", "/commands/PlaceOrder", Some(&body));
+    assert_eq!(placed.status, 200, "{}", placed.body);
+    let row = poll_until(
+        &at("payments"),
+        &format!("/order-payments/{order}"),
+        ORDER_PATIENCE,
+        |r| r.status == 200 && r.json()["status"] == "Requested",
+    );
+    assert_eq!(row.status, 200, "{}", row.body);
+    let payment = row.json()["payment_id"].as_str().unwrap().to_owned();
+    let declined = http(
+        &at("payments"),
+        "POST",
+        "/commands/DeclinePayment",
+        Some(&format!(
+            r#"{{"payment_id":"{payment}","decline_code":"expired_card"}}"#
+        )),
+    );
+    assert_eq!(declined.status, 200, "{}", declined.body);
+    let cancelled = poll_until(
+        &at("ordering"),
+        &format!("/customer-orders/{order}"),
+        ORDER_PATIENCE,
+        |r| r.status == 200 && r.json()["status"] == "Cancelled",
+    );
+    assert_eq!(
+        cancelled.json()["status"],
+        "Cancelled",
+        "{}",
+        cancelled.body
+    );
+    for (_, service) in services {
+        service.stop();
+    }
+}
+
+#[test]
+fn the_committed_shop_workspace_is_up_to_date() {
+    // `generate --check` against the committed output: the model and the generated
+    // workspace cannot drift apart, and the user-owned rule files are not touched.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_stormcraft"))
+        .args([
+            "generate",
+            "examples/shop",
+            "-o",
+            "examples/shop/service",
+            "--check",
+        ])
+        .current_dir(repo_root())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "examples/shop/service is stale; run `stormcraft generate examples/shop -o examples/shop/service`:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(Path::new(&service_dir().join("ordering/src/rules/order.rs")).is_file());
+}
