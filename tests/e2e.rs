@@ -12,7 +12,7 @@
 
 mod support;
 
-#[allow(dead_code, unused_imports)]
+#[allow(unused_imports)]
 #[path = "../templates/runtime/tests/common/pg.rs"]
 mod pg;
 
