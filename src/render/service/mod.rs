@@ -13,13 +13,12 @@ pub mod view;
 
 use std::fmt;
 
-use minijinja::Environment;
-use serde::Serialize;
+use minijinja::{Environment, Value};
 
 use crate::ir::Model;
 use crate::output::{OutputFile, Ownership};
 use crate::templates::{TemplateError, Templates};
-use view::{ContextView, WorkspaceView};
+use view::ContextView;
 
 /// Why a workspace cannot be generated.
 #[derive(Debug)]
@@ -57,40 +56,31 @@ fn generated_header(comment: &str, model_path: &str) -> String {
 const USER_HEADER: &str =
     "// Written once by stormcraft; yours to edit. stormcraft never overwrites this file.";
 
-/// What every template sees besides its item.
-#[derive(Serialize)]
-struct Page<'a, T: Serialize> {
-    /// The header line (comment syntax of the file's language).
-    header: &'a str,
-    /// The model path as given to `generate`.
-    model_path: &'a str,
-    /// The workspace (names of all contexts, dependencies).
-    workspace: &'a WorkspaceView,
-    /// The item this file is about.
-    item: &'a T,
+/// The item of an aggregate's files: its context and the aggregate.
+fn aggregate_page(context: &Value, aggregate: &view::AggregateView) -> Value {
+    minijinja::context! {
+        context => context.clone(),
+        aggregate => Value::from_serialize(aggregate),
+    }
 }
 
-/// The item of an aggregate's files.
-#[derive(Serialize)]
-struct AggregatePage<'a> {
-    context: &'a ContextView,
-    aggregate: &'a view::AggregateView,
-}
-
+/// Renders the templates. The views are turned into template values once (the
+/// workspace once, each context once): serialising the whole workspace again for
+/// every file made generation quadratic in the number of contexts.
 struct Renderer<'t, 'v> {
     env: Environment<'t>,
     templates: &'t Templates,
-    workspace: &'v WorkspaceView,
+    workspace: Value,
     model_path: &'v str,
     files: Vec<OutputFile>,
 }
 
 impl Renderer<'_, '_> {
-    fn render<T: Serialize>(
+    fn render(
         &mut self,
         template: &str,
         path: String,
-        item: &T,
+        item: &Value,
         ownership: Ownership,
     ) -> Result<(), GenerateError> {
         let comment = if path.ends_with(".toml") || path.ends_with(".gitignore") {
@@ -106,11 +96,11 @@ impl Renderer<'_, '_> {
             Ownership::Generated => generated_header(comment, self.model_path),
             Ownership::UserOwned => USER_HEADER.to_owned(),
         };
-        let page = Page {
-            header: &header,
-            model_path: self.model_path,
-            workspace: self.workspace,
-            item,
+        let page = minijinja::context! {
+            header => header,
+            model_path => self.model_path,
+            workspace => self.workspace.clone(),
+            item => item.clone(),
         };
         let contents = self
             .env
@@ -133,10 +123,11 @@ pub fn generate(
     templates: &Templates,
 ) -> Result<Vec<OutputFile>, GenerateError> {
     let workspace = view::workspace(model)?;
+    let workspace_value = Value::from_serialize(&workspace);
     let mut r = Renderer {
         env: templates.environment()?,
         templates,
-        workspace: &workspace,
+        workspace: workspace_value.clone(),
         model_path,
         files: Vec::new(),
     };
@@ -144,31 +135,31 @@ pub fn generate(
     r.render(
         "workspace/Cargo.toml.jinja",
         "Cargo.toml".into(),
-        &workspace,
+        &workspace_value,
         Generated,
     )?;
     r.render(
         "workspace/README.md.jinja",
         "README.md".into(),
-        &workspace,
+        &workspace_value,
         Generated,
     )?;
     r.render(
         "workspace/gitignore.jinja",
         ".gitignore".into(),
-        &workspace,
+        &workspace_value,
         Generated,
     )?;
     r.render(
         "app/Cargo.toml.jinja",
         "app/Cargo.toml".into(),
-        &workspace,
+        &workspace_value,
         Generated,
     )?;
     r.render(
         "app/main.rs.jinja",
         "app/src/main.rs".into(),
-        &workspace,
+        &workspace_value,
         Generated,
     )?;
     for context in &workspace.contexts {
@@ -181,25 +172,23 @@ pub fn generate(
 
 fn render_context(r: &mut Renderer<'_, '_>, c: &ContextView) -> Result<(), GenerateError> {
     use Ownership::{Generated, UserOwned};
+    let value = Value::from_serialize(c);
     let dir = &c.name;
     let src = |file: &str| format!("{dir}/src/{file}");
     r.render(
         "context/Cargo.toml.jinja",
         format!("{dir}/Cargo.toml"),
-        c,
+        &value,
         Generated,
     )?;
-    r.render("context/lib.rs.jinja", src("lib.rs"), c, Generated)?;
-    r.render("context/main.rs.jinja", src("main.rs"), c, Generated)?;
-    r.render("context/service.rs.jinja", src("service.rs"), c, Generated)?;
+    r.render("context/lib.rs.jinja", src("lib.rs"), &value, Generated)?;
+    r.render("context/main.rs.jinja", src("main.rs"), &value, Generated)?;
+    r.render("context/service.rs.jinja", src("service.rs"), &value, Generated)?;
     if !c.types.is_empty() {
-        r.render("context/types.rs.jinja", src("types.rs"), c, Generated)?;
+        r.render("context/types.rs.jinja", src("types.rs"), &value, Generated)?;
     }
     for aggregate in &c.aggregates {
-        let item = AggregatePage {
-            context: c,
-            aggregate,
-        };
+        let item = aggregate_page(&value, aggregate);
         let module = &aggregate.module;
         r.render(
             "context/aggregate.rs.jinja",
@@ -219,14 +208,14 @@ fn render_context(r: &mut Renderer<'_, '_>, c: &ContextView) -> Result<(), Gener
     r.render(
         "context/rules/mod.rs.jinja",
         src("rules/mod.rs"),
-        c,
+        &value,
         Generated,
     )?;
     if !c.upstream.is_empty() {
         r.render(
             "context/upstream.rs.jinja",
             src("upstream.rs"),
-            c,
+            &value,
             Generated,
         )?;
     }
@@ -234,7 +223,7 @@ fn render_context(r: &mut Renderer<'_, '_>, c: &ContextView) -> Result<(), Gener
         r.render(
             "context/policies.rs.jinja",
             src("policies.rs"),
-            c,
+            &value,
             Generated,
         )?;
     }
@@ -242,7 +231,7 @@ fn render_context(r: &mut Renderer<'_, '_>, c: &ContextView) -> Result<(), Gener
         r.render(
             "context/rules/policies.rs.jinja",
             src("rules/policies.rs"),
-            c,
+            &value,
             UserOwned,
         )?;
     }
@@ -250,13 +239,13 @@ fn render_context(r: &mut Renderer<'_, '_>, c: &ContextView) -> Result<(), Gener
         r.render(
             "context/externals.rs.jinja",
             src("externals.rs"),
-            c,
+            &value,
             Generated,
         )?;
         r.render(
             "context/adapters.rs.jinja",
             src("adapters.rs"),
-            c,
+            &value,
             UserOwned,
         )?;
     }
@@ -264,13 +253,13 @@ fn render_context(r: &mut Renderer<'_, '_>, c: &ContextView) -> Result<(), Gener
         r.render(
             "context/projections.rs.jinja",
             src("projections.rs"),
-            c,
+            &value,
             Generated,
         )?;
         r.render(
             "context/rules/projections.rs.jinja",
             src("rules/projections.rs"),
-            c,
+            &value,
             UserOwned,
         )?;
     }
@@ -278,7 +267,7 @@ fn render_context(r: &mut Renderer<'_, '_>, c: &ContextView) -> Result<(), Gener
         r.render(
             "context/scenarios.rs.jinja",
             format!("{dir}/tests/scenarios.rs"),
-            c,
+            &value,
             Generated,
         )?;
     }
