@@ -63,6 +63,7 @@ struct Timings {
     check: Duration,
     dot: Duration,
     mermaid: Duration,
+    generate: Duration,
 }
 
 fn median(mut samples: Vec<Duration>) -> Duration {
@@ -72,14 +73,19 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 
 /// Loads the files of a model the way a folder load does, without the disk.
 fn load(files: &[(String, String)]) -> Loaded {
+    // As `stormcraft check FOLDER` loads: every file at once, parsed on every core.
     let mut loaded = Loaded::default();
-    for (name, text) in files {
-        loaded.add_text(name.clone(), name.into(), text.clone());
-    }
+    loaded.add_texts(
+        files
+            .iter()
+            .map(|(name, text)| (name.clone(), name.into(), text.clone()))
+            .collect(),
+    );
     loaded
 }
 
 /// The parse options of the loader (`src/model/load.rs`), for the load breakdown.
+/// One thread, so this is the parse's CPU time rather than its wall time.
 fn parse_only(files: &[(String, String)]) {
     let options = serde_saphyr::options! {
         duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::Error,
@@ -92,8 +98,8 @@ fn parse_only(files: &[(String, String)]) {
 }
 
 fn measure(files: &[(String, String)], runs: usize) -> Timings {
-    let (mut loads, mut checking, mut dots, mut mermaids) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut loads, mut checking, mut dots, mut mermaids, mut generates) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs {
         let start = Instant::now();
         let loaded = load(black_box(files));
@@ -123,12 +129,21 @@ fn measure(files: &[(String, String)], runs: usize) -> Timings {
         let start = Instant::now();
         black_box(mermaid(&model, &view));
         mermaids.push(start.elapsed());
+
+        // Rendering the generated workspace in memory (writing it is the disk's time).
+        let templates = stormcraft::templates::Templates::builtin();
+        let start = Instant::now();
+        let files = stormcraft::render::service::generate(&model, "synth", &templates)
+            .expect("the synthetic model generates");
+        generates.push(start.elapsed());
+        black_box(files);
     }
     Timings {
         load: median(loads),
         check: median(checking),
         dot: median(dots),
         mermaid: median(mermaids),
+        generate: median(generates),
     }
 }
 
@@ -186,9 +201,9 @@ fn main() {
         return;
     }
     println!(
-        "| model | contexts × aggregates × events | elements | YAML | load ms | check ms | load+check ms | dot ms | mermaid ms | load+check ns/element | ratio to first | dot+mermaid ns/element | ratio to first | peak memory MiB |"
+        "| model | contexts × aggregates × events | elements | YAML | load ms | check ms | load+check ms | dot ms | mermaid ms | generate ms | load+check ns/element | ratio to first | dot+mermaid ns/element | ratio to first | peak memory MiB |"
     );
-    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut baseline: Option<(f64, f64)> = None;
     let mut breakdown = Vec::new();
     for (index, row) in rows.iter().enumerate() {
@@ -212,7 +227,7 @@ fn main() {
         let per_diagram = per_element_ns(diagrams, elements);
         let (base_check, base_diagram) = *baseline.get_or_insert((per_check, per_diagram));
         println!(
-            "| {} | {} × {} × {} | {} | {:.1} MiB | {} | {} | {} | {} | {} | {:.0} | {:.2} | {:.0} | {:.2} | {} |",
+            "| {} | {} × {} × {} | {} | {:.1} MiB | {} | {} | {} | {} | {} | {} | {:.0} | {:.2} | {:.0} | {:.2} | {} |",
             row.label,
             row.spec.contexts,
             row.spec.aggregates_per_context,
@@ -224,6 +239,7 @@ fn main() {
             ms(load_check),
             ms(timings.dot),
             ms(timings.mermaid),
+            ms(timings.generate),
             per_check,
             per_check / base_check,
             per_diagram,
