@@ -182,7 +182,7 @@ fn fill(path: &Path, events: usize) {
         )
         .unwrap();
     }
-    // Dropping the last handle stops the writer and checkpoints the WAL into the file.
+    // Dropping the last handle closes the write connection and checkpoints the WAL into the file.
 }
 
 /// Opens and reads everything: must be an error, and that error must say corruption.

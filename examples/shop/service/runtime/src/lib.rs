@@ -5,7 +5,7 @@
 //!
 //! * [`MemoryStore`] — in-process, for tests;
 //! * `SqliteStore` (feature `sqlite`, on by default) — the embedded default: WAL,
-//!   `synchronous=FULL`, one writer thread with group commit;
+//!   `synchronous=FULL`, one write connection with leader/follower group commit;
 //! * `PgStore` (feature `postgres`) — PostgreSQL, with global positions that readers
 //!   never see out of order.
 //!
@@ -295,7 +295,7 @@ pub enum Error {
     },
     /// [`open`] got a URL it does not understand (or a backend not compiled in).
     UnsupportedUrl(String),
-    /// The store was shut down (its writer thread is gone).
+    /// The store was shut down (its write connection is gone).
     Closed,
     /// An error from the database.
     Backend(Box<dyn std::error::Error + Send + Sync>),

@@ -1,17 +1,21 @@
 //! The SQLite backend: the embedded default.
 //!
 //! Durability: WAL with `synchronous=FULL`, so a commit returns only after the WAL is
-//! fsynced. Throughput: one writer thread owns the only write connection and takes
-//! requests from a channel; it commits everything queued in one `BEGIN IMMEDIATE`
-//! transaction (group commit: many appends, one fsync), each request inside its own
-//! SAVEPOINT so a request that fails (wrong expected version) is rolled back alone.
-//! Global positions are allocated by that single writer inside the transaction, so they
-//! are gapless and commit in order. Readers use a small pool of separate connections and
+//! fsynced. Throughput: leader/follower group commit. A writing thread queues its request
+//! under a mutex; if no other thread holds the only write connection, it takes it (it is
+//! the leader), commits everything queued in one `BEGIN IMMEDIATE` transaction (many
+//! appends, one fsync) on its own thread, publishes each result and hands the connection
+//! back; the others (followers) wait for their result or for the connection to be free.
+//! Each request runs inside its own SAVEPOINT so a request that fails (wrong expected
+//! version) is rolled back alone. Global positions are allocated by the holder of the
+//! single write connection inside the transaction, so they are gapless and commit in
+//! order. Readers use a small pool of separate connections and
 //! never block the writer (WAL).
 
+use std::collections::HashMap;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard};
-use std::thread::JoinHandle;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, Row};
@@ -107,9 +111,41 @@ enum WriteOp {
 /// `Some` for appends, `None` for the other writes.
 type WriteOutcome = Result<Option<AppendResult>>;
 
-struct WriteRequest {
+/// The state shared by the writing threads (leader/follower group commit).
+struct WriteState {
+    /// Requests waiting for a leader.
+    queue: Vec<Pending>,
+    /// Outcomes of committed (or failed) requests, until their thread collects them.
+    results: HashMap<u64, WriteOutcome>,
+    next_ticket: u64,
+    /// The write connection; `None` while a leader holds it (or after a leader panicked).
+    writer: Option<Writer>,
+    /// A leader panicked: the write connection is gone.
+    broken: bool,
+}
+
+/// A queued request: its ticket, the write, and the condition variable its thread waits
+/// on (used only with `Writes::state`), so a leader wakes exactly the threads it has news
+/// for rather than every waiting thread.
+struct Pending {
+    ticket: u64,
     op: WriteOp,
-    reply: mpsc::SyncSender<WriteOutcome>,
+    wake: Arc<Condvar>,
+}
+
+thread_local! {
+    /// The condition variable this thread waits on while its write is pending.
+    static WAKE: Arc<Condvar> = Arc::new(Condvar::new());
+}
+
+struct Writes {
+    state: Mutex<WriteState>,
+}
+
+impl Writes {
+    fn lock(&self) -> MutexGuard<'_, WriteState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 /// The committed head position, for waking live subscribers in this process.
@@ -125,12 +161,10 @@ impl Head {
     }
 }
 
-/// The SQLite backend. Dropping it stops the writer thread after the queued requests.
+/// The SQLite backend.
 pub struct SqliteStore {
     path: PathBuf,
-    checkpointer: Option<(mpsc::Sender<()>, JoinHandle<()>)>,
-    requests: Option<mpsc::Sender<WriteRequest>>,
-    writer: Option<JoinHandle<()>>,
+    writes: Writes,
     readers: Mutex<Vec<Connection>>,
     head: Arc<Head>,
 }
@@ -174,8 +208,7 @@ fn quick_check(conn: &Connection) -> Result<()> {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the store at `path`, checks its integrity and starts the
-    /// writer thread.
+    /// Opens (creating if needed) the store at `path` and checks its integrity.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         let conn = Connection::open(&path)?;
@@ -195,31 +228,34 @@ impl SqliteStore {
                 ))
             }
         }
-        // Checkpoints run on their own thread so their fsync of the database file is not on
-        // an append's path (with autocheckpoint, the commit that crosses the threshold pays).
-        conn.execute_batch("PRAGMA wal_autocheckpoint=0;")?;
+        // Checkpoints: SQLite's autocheckpoint (PASSIVE, after the commit that takes the WAL
+        // past 1,000 pages), run by the leader while it holds the write connection, so no
+        // commit races it, it completes, and the next transaction restarts the WAL from its
+        // start. (A checkpoint thread, which this store had, never completes while appends
+        // keep coming: the WAL then grows without bound, every commit extends the file and
+        // its fdatasync is costlier.)
         let head_position: i64 =
             conn.query_row("SELECT COALESCE(MAX(position), 0) FROM events", [], |r| {
                 r.get(0)
             })?;
         let head = Arc::new(Head::default());
         *head.lock() = from_i64(head_position, "position")?;
-        let (tx, rx) = mpsc::channel();
-        let mut writer = Writer {
+        let writer = Writer {
             conn,
             head: from_i64(head_position, "position")?,
             shared: Arc::clone(&head),
         };
-        let handle = std::thread::Builder::new()
-            .name("stormcraft-sqlite-writer".into())
-            .spawn(move || writer.run(rx))
-            .map_err(|e| Error::Backend(Box::new(e)))?;
-        let checkpointer = spawn_checkpointer(&path, Arc::clone(&head))?;
         Ok(SqliteStore {
             path,
-            checkpointer: Some(checkpointer),
-            requests: Some(tx),
-            writer: Some(handle),
+            writes: Writes {
+                state: Mutex::new(WriteState {
+                    queue: Vec::new(),
+                    results: HashMap::new(),
+                    next_ticket: 0,
+                    writer: Some(writer),
+                    broken: false,
+                }),
+            },
             readers: Mutex::new(Vec::new()),
             head,
         })
@@ -230,14 +266,74 @@ impl SqliteStore {
         &self.path
     }
 
+    /// Leader/follower group commit. The request is queued; the thread then either finds
+    /// its result (a leader committed it), or finds the write connection free and becomes
+    /// the leader: it commits everything queued in one transaction, publishes the results
+    /// and hands the connection back, waking the waiting threads (one of them leads the
+    /// next batch if requests queued meanwhile). With one writer there is no hand-off to
+    /// another thread at all.
     fn write(&self, op: WriteOp) -> WriteOutcome {
-        let (reply, answer) = mpsc::sync_channel(1);
-        self.requests
-            .as_ref()
-            .ok_or(Error::Closed)?
-            .send(WriteRequest { op, reply })
-            .map_err(|_| Error::Closed)?;
-        answer.recv().map_err(|_| Error::Closed)?
+        let wake = WAKE.with(Arc::clone);
+        let mut state = self.writes.lock();
+        let ticket = state.next_ticket;
+        state.next_ticket += 1;
+        state.queue.push(Pending {
+            ticket,
+            op,
+            wake: Arc::clone(&wake),
+        });
+        loop {
+            if let Some(outcome) = state.results.remove(&ticket) {
+                return outcome;
+            }
+            if state.broken {
+                return Err(Error::Closed);
+            }
+            let Some(mut writer) = state.writer.take() else {
+                state = wake.wait(state).unwrap_or_else(|p| p.into_inner());
+                continue;
+            };
+            // The connection was free and our request is still queued: lead. Requests
+            // beyond MAX_BATCH stay queued for the next leader.
+            let take = state.queue.len().min(MAX_BATCH);
+            let batch: Vec<Pending> = state.queue.drain(..take).collect();
+            drop(state);
+            let committed = catch_unwind(AssertUnwindSafe(|| {
+                let outcomes = writer.commit_batch(&batch);
+                writer.publish_head();
+                outcomes
+            }));
+            state = self.writes.lock();
+            let outcomes = match committed {
+                Ok(outcomes) => {
+                    state.writer = Some(writer);
+                    outcomes
+                }
+                Err(panic) => {
+                    // The connection is dropped (rolling back the open transaction); no
+                    // request of this batch was acknowledged, and no more will be.
+                    drop(writer);
+                    state.broken = true;
+                    for p in batch {
+                        state.results.insert(p.ticket, Err(Error::Closed));
+                        p.wake.notify_one();
+                    }
+                    for p in &state.queue {
+                        p.wake.notify_one();
+                    }
+                    drop(state);
+                    resume_unwind(panic);
+                }
+            };
+            for (p, outcome) in batch.into_iter().zip(outcomes) {
+                state.results.insert(p.ticket, outcome);
+                p.wake.notify_one();
+            }
+            // Requests that queued during the commit: hand the connection to the oldest.
+            if let Some(next) = state.queue.first() {
+                next.wake.notify_one();
+            }
+        }
     }
 
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
@@ -285,48 +381,10 @@ impl SqliteStore {
 
 impl Drop for SqliteStore {
     fn drop(&mut self) {
-        if let Some((stop, handle)) = self.checkpointer.take() {
-            drop(stop);
-            let _ = handle.join();
-        }
-        // Closing the channel ends the writer loop once the queue is drained. The last
-        // connection to close checkpoints the WAL into the database file.
-        self.requests = None;
-        if let Some(h) = self.writer.take() {
-            let _ = h.join();
-        }
+        // No write is in flight (they borrow the store). The last connection to close
+        // checkpoints the WAL into the database file.
+        drop(self.writes.lock().writer.take());
     }
-}
-
-/// How often the checkpointer copies the WAL into the database file when there were writes.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
-
-fn spawn_checkpointer(path: &Path, head: Arc<Head>) -> Result<(mpsc::Sender<()>, JoinHandle<()>)> {
-    let conn = Connection::open(path)?;
-    conn.busy_timeout(Duration::from_secs(1))?;
-    conn.execute_batch("PRAGMA synchronous=FULL;")?;
-    let (stop, stopped) = mpsc::channel::<()>();
-    let handle = std::thread::Builder::new()
-        .name("stormcraft-sqlite-checkpoint".into())
-        .spawn(move || {
-            let mut done = *head.lock();
-            while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY)
-            {
-                let now = *head.lock();
-                if now != done {
-                    // PASSIVE never blocks the writer or readers; a checkpoint that could not
-                    // finish is simply retried next time. Errors surface on the write path.
-                    if conn
-                        .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
-                        .is_ok()
-                    {
-                        done = now;
-                    }
-                }
-            }
-        })
-        .map_err(|e| Error::Backend(Box::new(e)))?;
-    Ok((stop, handle))
 }
 
 fn row_to_event(row: &Row<'_>) -> Result<RecordedEvent> {
@@ -541,7 +599,7 @@ impl EventStore for SqliteStore {
     }
 }
 
-/// The writer thread's state: the only write connection and the next position.
+/// The only write connection and the next position; held by one leader at a time.
 struct Writer {
     conn: Connection,
     /// The highest position written in this connection (committed or in the open batch).
@@ -550,30 +608,16 @@ struct Writer {
 }
 
 impl Writer {
-    fn run(&mut self, requests: mpsc::Receiver<WriteRequest>) {
-        while let Ok(first) = requests.recv() {
-            let mut batch = vec![first];
-            // Everything that queued while the last batch was being fsynced goes in this one.
-            while batch.len() < MAX_BATCH {
-                match requests.try_recv() {
-                    Ok(r) => batch.push(r),
-                    Err(_) => break,
-                }
-            }
-            let outcomes = self.commit_batch(&batch);
-            {
-                let mut head = self.shared.lock();
-                *head = self.head;
-            }
-            self.shared.changed.notify_all();
-            for (request, outcome) in batch.into_iter().zip(outcomes) {
-                // The caller may have gone away; its write is committed all the same.
-                let _ = request.reply.send(outcome);
-            }
+    /// Tells live subscribers in this process about the committed head.
+    fn publish_head(&self) {
+        {
+            let mut head = self.shared.lock();
+            *head = self.head;
         }
+        self.shared.changed.notify_all();
     }
 
-    fn commit_batch(&mut self, batch: &[WriteRequest]) -> Vec<WriteOutcome> {
+    fn commit_batch(&mut self, batch: &[Pending]) -> Vec<WriteOutcome> {
         let head_before = self.head;
         let fail_all = |what: &str, e: &rusqlite::Error| -> Vec<WriteOutcome> {
             batch
@@ -581,16 +625,28 @@ impl Writer {
                 .map(|_| Err(Error::from(clone_error(what, e))))
                 .collect()
         };
-        if let Err(e) = self.conn.execute_batch("BEGIN IMMEDIATE") {
+        if let Err(e) = self.run_cached("BEGIN IMMEDIATE") {
             return fail_all("begin", &e);
         }
+        if let [Pending { op, .. }] = batch {
+            // A batch of one needs no savepoint: if the request fails, the whole
+            // transaction is rolled back instead.
+            let outcome = self.apply(op);
+            if outcome.is_err() {
+                return self.abort(head_before, vec![outcome]);
+            }
+            return match self.run_cached("COMMIT") {
+                Ok(()) => vec![outcome],
+                Err(e) => self.abort(head_before, fail_all("commit", &e)),
+            };
+        }
         let mut outcomes = Vec::with_capacity(batch.len());
-        for request in batch {
+        for Pending { op, .. } in batch {
             let head_op = self.head;
             if let Err(e) = self.run_cached("SAVEPOINT op") {
                 return self.abort(head_before, fail_all("savepoint", &e));
             }
-            let outcome = self.apply(&request.op);
+            let outcome = self.apply(op);
             let end = if outcome.is_ok() {
                 self.run_cached("RELEASE op")
             } else {
@@ -603,14 +659,14 @@ impl Writer {
             }
             outcomes.push(outcome);
         }
-        match self.conn.execute_batch("COMMIT") {
+        match self.run_cached("COMMIT") {
             Ok(()) => outcomes,
             Err(e) => self.abort(head_before, fail_all("commit", &e)),
         }
     }
 
-    /// Runs a statement without parameters from the statement cache: the savepoint
-    /// statements run twice per request, so they are parsed once, not every time.
+    /// Runs a statement without parameters from the statement cache: the transaction and
+    /// savepoint statements run for every batch or request, so they are parsed once.
     fn run_cached(&self, sql: &str) -> rusqlite::Result<()> {
         self.conn.prepare_cached(sql)?.execute([]).map(|_| ())
     }
@@ -643,21 +699,14 @@ impl Writer {
         events: &[NewEvent],
         docs: &[DocOp],
     ) -> Result<AppendResult> {
-        if !events.is_empty() {
-            let mut find = self
-                .conn
-                .prepare_cached("SELECT stream, version, position FROM events WHERE id = ?1")?;
-            let mut found = Vec::with_capacity(events.len());
-            for e in events {
-                let at: Option<(String, i64, i64)> = find
-                    .query_row([e.id.as_bytes()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                    .optional()?;
-                found.push(match at {
-                    Some((s, v, p)) => Some((s, from_i64(v, "version")?, from_i64(p, "position")?)),
-                    None => None,
-                });
-            }
-            if let Some(done) = resolve_retry(stream, events, &found)? {
+        // A retry is recognised by its event ids. With one event (the common case) the ids
+        // are looked up only when the append cannot go through as a new one: its version
+        // check fails, or its insert violates the unique id (a failed statement leaves
+        // nothing behind). With several events they are looked up first, as a partly
+        // inserted append would otherwise have to be undone.
+        let single = events.len() == 1;
+        if !single {
+            if let Some(done) = self.find_retry(stream, events)? {
                 return Ok(done);
             }
         }
@@ -666,7 +715,14 @@ impl Writer {
             .prepare_cached("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?1")?
             .query_row([stream], |r| r.get(0))?;
         let current = from_i64(current, "version")?;
-        expected.check(stream, current)?;
+        if let Err(conflict) = expected.check(stream, current) {
+            if single {
+                if let Some(done) = self.find_retry(stream, events)? {
+                    return Ok(done);
+                }
+            }
+            return Err(conflict);
+        }
         let recorded_at = crate::now_micros();
         let mut insert = self.conn.prepare_cached(&format!(
             "INSERT INTO events ({EVENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
@@ -695,7 +751,7 @@ impl Writer {
                 causation_id: e.metadata.causation_id.as_ref().map(|u| &u.as_bytes()[..]),
                 recorded_at,
             };
-            insert.execute(params![
+            let inserted = insert.execute(params![
                 row.position,
                 row.stream,
                 row.version,
@@ -707,7 +763,16 @@ impl Writer {
                 row.causation_id,
                 row.recorded_at,
                 row.checksum(),
-            ])?;
+            ]);
+            if let Err(err) = inserted {
+                if single && err.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) {
+                    drop(insert);
+                    if let Some(done) = self.find_retry(stream, events)? {
+                        return Ok(done);
+                    }
+                }
+                return Err(err.into());
+            }
             self.head = position;
             positions.push(position);
         }
@@ -717,6 +782,27 @@ impl Writer {
             stream_version: version,
             positions,
         })
+    }
+
+    /// Looks the event ids up: `Some` when the append is a retry of one that committed.
+    fn find_retry(&self, stream: &str, events: &[NewEvent]) -> Result<Option<AppendResult>> {
+        if events.is_empty() {
+            return Ok(None);
+        }
+        let mut find = self
+            .conn
+            .prepare_cached("SELECT stream, version, position FROM events WHERE id = ?1")?;
+        let mut found = Vec::with_capacity(events.len());
+        for e in events {
+            let at: Option<(String, i64, i64)> = find
+                .query_row([e.id.as_bytes()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?;
+            found.push(match at {
+                Some((s, v, p)) => Some((s, from_i64(v, "version")?, from_i64(p, "position")?)),
+                None => None,
+            });
+        }
+        resolve_retry(stream, events, &found)
     }
 
     fn docs(&self, docs: &[DocOp]) -> Result<()> {
