@@ -40,11 +40,6 @@ fn config(cases: u32, seed: u64) -> Config {
 
 /// Runs the whole pipeline on `text` and checks what must hold for any input.
 fn pipeline(text: &str) -> Result<(), TestCaseError> {
-    pipeline_with(text, true)
-}
-
-/// [`pipeline`]; the flag is kept for the regression tests' call sites.
-fn pipeline_with(text: &str, _strict: bool) -> Result<(), TestCaseError> {
     let loaded = load_str("fuzz.yaml", text);
     let checked = check(&loaded);
     let sources = &loaded.sources;
@@ -859,7 +854,7 @@ fn bases() -> Vec<String> {
 #[test]
 fn type_error_at_end_of_file_stays_inside_the_file() {
     let text = "stormcraft: 1\nsystem: Shop\ncontexts:\n  ordering:\n    types:\n      Money:\n        fields:\n          amount: map<string";
-    pipeline_with(text, true).expect("every span inside the file");
+    pipeline(text).expect("every span inside the file");
 }
 
 /// Found by `random_text_never_panics` and `yaml_like_text_never_panics`: a YAML
@@ -867,8 +862,8 @@ fn type_error_at_end_of_file_stays_inside_the_file() {
 /// or, at the end of the file, lies outside it.
 #[test]
 fn yaml_error_spans_whole_characters() {
-    pipeline_with("stormcraft: 1\néA  ", true).expect("span on whole characters");
-    pipeline_with("%", true).expect("span inside the file");
+    pipeline("stormcraft: 1\néA  ").expect("span on whole characters");
+    pipeline("%").expect("span inside the file");
 }
 
 /// Found by `random_models_never_panic` with more cases: a field type written as
@@ -889,7 +884,7 @@ fn flow_list_type_span_points_at_the_name() {
     let span = unknown.span();
     let start = span.start as usize;
     assert_eq!(text.get(start..start + span.len as usize), Some("Öl"));
-    pipeline_with(text, true).expect("every span inside the file");
+    pipeline(text).expect("every span inside the file");
 }
 
 #[test]

@@ -502,9 +502,9 @@ impl Model {
 /// How one context depends on another.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContextRelation {
-    /// The upstream context (publisher, or the one whose command is issued... see `commands`).
+    /// For events: the publisher. For commands: the context whose policy issues them.
     pub upstream: ContextId,
-    /// The downstream context.
+    /// For events: the consumer. For commands: the context that handles them.
     pub downstream: ContextId,
     /// Published events of `upstream` used by `downstream`, with the pattern, sorted.
     pub events: Vec<(EventId, Pattern)>,

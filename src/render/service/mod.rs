@@ -162,66 +162,10 @@ pub fn generate(
         &workspace_value,
         Generated,
     )?;
+    for context in &workspace.contexts {
+        render_context(&mut r, context)?;
+    }
     let mut files = r.files;
-    // Contexts render independently, so they are shared out over the cores; each
-    // thread has its own template environment. Results are gathered in context
-    // order, so the first error reported is the same as in a sequential run.
-    let contexts = &workspace.contexts;
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .min(contexts.len())
-        .max(1);
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<(usize, Result<Vec<OutputFile>, GenerateError>)> =
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..threads)
-                .map(|_| {
-                    let (next, workspace_value) = (&next, &workspace_value);
-                    scope.spawn(move || {
-                        let mut done = Vec::new();
-                        let mut renderer = match templates.environment() {
-                            Ok(env) => Renderer {
-                                env,
-                                templates,
-                                workspace: workspace_value.clone(),
-                                model_path,
-                                files: Vec::new(),
-                            },
-                            Err(error) => {
-                                let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                                done.push((index, Err(GenerateError::from(error))));
-                                return done;
-                            }
-                        };
-                        loop {
-                            let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            let Some(context) = contexts.get(index) else {
-                                break;
-                            };
-                            let result = render_context(&mut renderer, context)
-                                .map(|()| std::mem::take(&mut renderer.files));
-                            done.push((index, result));
-                        }
-                        done
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|worker| worker.join().unwrap_or_default())
-                .collect()
-        });
-    let mut results = results;
-    results.sort_by_key(|(index, _)| *index);
-    let rendered = results.len();
-    for (_, result) in results {
-        files.extend(result?);
-    }
-    if rendered != contexts.len() {
-        return Err(GenerateError::Unsupported(
-            "a rendering thread stopped unexpectedly; run `generate` again".to_owned(),
-        ));
-    }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
