@@ -319,8 +319,8 @@ fn load_checked(
         }
     }
     match model {
-        Some(model) => Ok(Ok((loaded, model))),
-        None => {
+        Some(model) if !diagnostics.has_errors() => Ok(Ok((loaded, model))),
+        _ => {
             let _ = writeln!(
                 stderr,
                 "error: the model has {} error(s); run `stormcraft check {}` for the full report",
@@ -357,7 +357,7 @@ fn run_check(
                     .iter()
                     .map(|d| to_json(d, &loaded.sources))
                     .collect::<Vec<_>>(),
-                "contexts": checked.model.as_ref().map(|model| {
+                "contexts": checked.clean_model().map(|model| {
                     model
                         .contexts
                         .iter()
@@ -393,7 +393,7 @@ fn run_check(
             drop(stderr);
             out(&summary(
                 path,
-                checked.model.as_ref(),
+                checked.clean_model(),
                 errors,
                 warnings,
                 notes,

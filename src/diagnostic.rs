@@ -3,8 +3,9 @@
 //! Every rule has one [`Code`]; a [`Diagnostic`] is one finding of a rule. They are
 //! rendered either by miette (for people) or as JSON (for editors and CI).
 
-use crate::model::yaml::Span;
+use crate::ir::NodeRef;
 use crate::source::SourceMap;
+use crate::source::Span;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 use serde::Serialize;
 use std::fmt;
@@ -126,6 +127,9 @@ pub struct Diagnostic {
     pub labels: Vec<Label>,
     /// What to do about it, when a fix is likely.
     pub help: Option<String>,
+    /// The model element the finding is about, when it is about one: diagrams draw
+    /// the finding as a hotspot on that element, and `trace` marks it.
+    pub subject: Option<NodeRef>,
 }
 
 impl Diagnostic {
@@ -140,7 +144,14 @@ impl Diagnostic {
                 message: String::new(),
             }],
             help: None,
+            subject: None,
         }
+    }
+
+    /// Names the model element the finding is about.
+    pub fn about(mut self, subject: NodeRef) -> Diagnostic {
+        self.subject = Some(subject);
+        self
     }
 
     /// Sets the text under the primary span.

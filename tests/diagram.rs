@@ -20,7 +20,7 @@ fn root() -> PathBuf {
 fn checked(path: &Path) -> Model {
     let loaded = load(path).unwrap_or_else(|e| panic!("cannot load `{}`: {e:?}", path.display()));
     let checked = check(&loaded);
-    checked.model.unwrap_or_else(|| {
+    checked.clean_model().cloned().unwrap_or_else(|| {
         panic!(
             "`{}` does not pass `stormcraft check`: {:?}",
             path.display(),

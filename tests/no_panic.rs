@@ -70,7 +70,7 @@ fn pipeline(text: &str) -> Result<(), TestCaseError> {
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert!(json.contains(diagnostic.code.as_str()));
     }
-    match &checked.model {
+    match checked.clean_model() {
         None => prop_assert!(
             checked
                 .diagnostics
@@ -892,7 +892,7 @@ fn the_mutation_bases_are_valid() {
     for base in bases() {
         let checked = check(&load_str("base.yaml", &base));
         assert!(
-            checked.model.is_some(),
+            checked.clean_model().is_some(),
             "{:?}",
             checked.diagnostics.sorted()
         );

@@ -14,13 +14,26 @@ use crate::diagnostic::Diagnostics;
 use crate::ir::Model;
 use crate::model::load::Loaded;
 
-/// The outcome of checking: the model (when it has no errors) and every finding.
+/// The outcome of checking: the model (when its names resolve) and every finding.
 #[derive(Debug)]
 pub struct Checked {
-    /// The checked model; `None` when any phase found errors.
+    /// The resolved model: `Some` whenever the shape and name phases found no errors,
+    /// even when flow rules did, so a flawed design can still be drawn and traced.
+    /// What may be generated is [`Checked::clean_model`].
     pub model: Option<Model>,
     /// All findings of the phases that ran.
     pub diagnostics: Diagnostics,
+}
+
+impl Checked {
+    /// The model when no phase found an error: what `generate` accepts.
+    pub fn clean_model(&self) -> Option<&Model> {
+        if self.diagnostics.has_errors() {
+            None
+        } else {
+            self.model.as_ref()
+        }
+    }
 }
 
 /// Checks a loaded model.
@@ -41,6 +54,8 @@ pub fn check(loaded: &Loaded) -> Checked {
         };
     }
     diagnostics.extend(resolved.flow);
-    let model = (!diagnostics.has_errors()).then_some(resolved.model);
-    Checked { model, diagnostics }
+    Checked {
+        model: Some(resolved.model),
+        diagnostics,
+    }
 }

@@ -6,8 +6,9 @@ use crate::ir::types::{parse_type, TypeSyntax};
 use crate::ir::*;
 use crate::model::ast::*;
 use crate::model::load::Loaded;
-use crate::model::yaml::{Node, Span};
+use crate::model::yaml::Node;
 use crate::source::SourceMap;
+use crate::source::Span;
 use crate::suggest::{closest, did_you_mean};
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -11,7 +11,7 @@ pub use graph::{EdgeKind, FlowGraph, NodeRef};
 pub use types::{Primitive, TypeRef};
 
 use crate::model::ast::Persistence;
-use crate::model::yaml::Span;
+use crate::source::Span;
 
 macro_rules! ids {
     ($($name:ident),*) => {$(

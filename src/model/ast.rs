@@ -2,7 +2,8 @@
 //! reference with its span. Nothing here is resolved or validated beyond its shape;
 //! that is `check`'s work.
 
-use crate::model::yaml::{Node, Span};
+use crate::model::yaml::Node;
+use crate::source::Span;
 
 /// A value with the place it was written.
 #[derive(Clone, Debug, PartialEq)]

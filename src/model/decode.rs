@@ -3,7 +3,8 @@
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::ast::*;
-use crate::model::yaml::{Node, Span, SpannedNode};
+use crate::model::yaml::{Node, SpannedNode};
+use crate::source::Span;
 use crate::suggest::did_you_mean;
 use serde_saphyr::Spanned;
 

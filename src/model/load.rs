@@ -4,7 +4,8 @@
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::ast::{FileAst, ModelAst};
 use crate::model::decode::decode_file;
-use crate::model::yaml::{Span, SpannedNode};
+use crate::model::yaml::SpannedNode;
+use crate::source::Span;
 use crate::source::{SourceFile, SourceMap};
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -9,32 +9,6 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 use std::fmt;
 
-/// A byte range in one source file. Lines and columns come from the
-/// [`crate::source::SourceMap`], so every span is reported the same way.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Span {
-    /// Index of the file in the [`crate::source::SourceMap`].
-    pub file: u32,
-    /// Byte offset of the first byte.
-    pub start: u32,
-    /// Length in bytes.
-    pub len: u32,
-}
-
-impl Span {
-    /// The span of a node as serde-saphyr located it, in file `file`.
-    ///
-    /// Containers get a zero or one byte span at their start; scalars cover their text.
-    pub fn from_location(file: u32, location: &serde_saphyr::Location) -> Span {
-        let span = location.span();
-        Span {
-            file,
-            start: span.byte_offset().unwrap_or(0).min(u64::from(u32::MAX)) as u32,
-            len: span.byte_len().unwrap_or(0).min(u64::from(u32::MAX)) as u32,
-        }
-    }
-}
-
 /// One YAML node.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Node {
@@ -180,6 +154,7 @@ impl<'de> Deserialize<'de> for KeyString {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::Span;
 
     #[test]
     fn keys_and_scalars_carry_byte_spans() {
