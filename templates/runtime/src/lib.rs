@@ -32,14 +32,20 @@
 
 #![warn(missing_docs)]
 
+pub mod aggregate;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod checksum;
+#[cfg(feature = "http")]
+pub mod http;
 mod memory;
+pub mod policy;
 #[cfg(feature = "postgres")]
 mod postgres_store;
+pub mod projection;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod subscription;
+pub mod worker;
 
 use std::collections::BTreeMap;
 use std::fmt;
