@@ -45,6 +45,8 @@ pub mod projection;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod subscription;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod worker;
 
 use std::collections::BTreeMap;
