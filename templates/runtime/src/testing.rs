@@ -302,20 +302,30 @@ pub fn pending_trial(
     check: impl FnOnce() -> Result<(), String> + Send + 'static,
 ) -> Trial {
     Trial::ignorable_test(format!("scenario: {title}"), move || {
-        let outcome = check();
-        if written.contains(&rule) {
-            return outcome
-                .map(|()| Completion::Completed)
-                .map_err(Failed::from);
-        }
-        let today = match outcome {
-            Ok(()) => "the default rule happens to fit".to_owned(),
-            Err(problem) => format!("with the default rule: {problem}"),
-        };
-        Ok(Completion::ignored_with(format!(
-            "pending: write rule `{rule}` in {rules_file} and list it in written() ({today})"
-        )))
+        verdict(rule, rules_file, written, check())
     })
+}
+
+/// What a scenario's outcome means for its test (see [`pending_trial`]): `check`'s
+/// result when `rule` is written, else ignored with the reason.
+pub fn verdict(
+    rule: &str,
+    rules_file: &str,
+    written: &[&str],
+    outcome: Result<(), String>,
+) -> Result<Completion, Failed> {
+    if written.contains(&rule) {
+        return outcome
+            .map(|()| Completion::Completed)
+            .map_err(Failed::from);
+    }
+    let today = match outcome {
+        Ok(()) => "the default rule happens to fit".to_owned(),
+        Err(problem) => format!("with the default rule: {problem}"),
+    };
+    Ok(Completion::ignored_with(format!(
+        "pending: write rule `{rule}` in {rules_file} and list it in written() ({today})"
+    )))
 }
 
 /// Given an event, then the commands `C` a policy rule issues (or none).
