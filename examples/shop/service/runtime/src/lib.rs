@@ -32,14 +32,22 @@
 
 #![warn(missing_docs)]
 
+pub mod aggregate;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod checksum;
+#[cfg(feature = "http")]
+pub mod http;
 mod memory;
+pub mod policy;
 #[cfg(feature = "postgres")]
 mod postgres_store;
+pub mod projection;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod subscription;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod worker;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -52,7 +60,7 @@ pub use postgres_store::{PgHook, PgHookPoint, PgStore};
 pub use serde_json::Value;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
-pub use subscription::{Filter, ProjectionTx, Subscription};
+pub use subscription::{EventSelector, Filter, ProjectionTx, Subscription};
 pub use uuid::Uuid;
 
 /// The result type of every store operation.
@@ -405,6 +413,41 @@ pub trait EventStore: Send + Sync {
         limit: usize,
     ) -> Result<Vec<RecordedEvent>>;
 
+    /// Events with a position in (`after_position`, `up_to`] whose (category, event type)
+    /// is one of `selectors`, at most `limit`, in global order.
+    ///
+    /// `up_to` is a head position the caller read before (see
+    /// [`EventStore::head_position`]): when fewer than `limit` events come back, every
+    /// matching event up to it is among them, so a subscription can move its checkpoint
+    /// past the events it does not handle without having read them. The default reads
+    /// everything and filters; backends push the filter down into their query.
+    fn read_selected(
+        &self,
+        selectors: &[EventSelector],
+        after_position: u64,
+        up_to: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>> {
+        let mut out = Vec::new();
+        let mut after = after_position;
+        while out.len() < limit && after < up_to {
+            let page = self.read_all(after, 512)?;
+            let Some(last) = page.last().map(|e| e.position) else {
+                break;
+            };
+            for event in page {
+                if event.position > up_to || out.len() == limit {
+                    return Ok(out);
+                }
+                if selectors.iter().any(|s| s.matches(&event)) {
+                    out.push(event);
+                }
+            }
+            after = last;
+        }
+        Ok(out)
+    }
+
     /// The stream's version (0 when it does not exist).
     fn stream_version(&self, stream: &str) -> Result<u64>;
 
@@ -593,6 +636,24 @@ impl Store {
         self.upcast_all(
             self.backend
                 .read_category(category, after_position, limit)?,
+        )
+    }
+
+    /// See [`EventStore::read_selected`]; upcast.
+    pub fn read_selected(
+        &self,
+        selectors: &[EventSelector],
+        after_position: u64,
+        up_to: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>> {
+        for s in selectors {
+            validate_name("category", &s.category)?;
+            validate_name("event type", &s.event_type)?;
+        }
+        self.upcast_all(
+            self.backend
+                .read_selected(selectors, after_position, up_to, limit)?,
         )
     }
 

@@ -165,6 +165,27 @@ impl EventStore for MemoryStore {
             .collect())
     }
 
+    fn read_selected(
+        &self,
+        selectors: &[crate::EventSelector],
+        after_position: u64,
+        up_to: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>> {
+        let inner = self.lock();
+        let skip = usize::try_from(after_position).unwrap_or(usize::MAX);
+        let end = usize::try_from(up_to).unwrap_or(usize::MAX);
+        Ok(inner
+            .events
+            .iter()
+            .take(end)
+            .skip(skip)
+            .filter(|e| selectors.iter().any(|s| s.matches(e)))
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
     fn stream_version(&self, stream: &str) -> Result<u64> {
         validate_name("stream name", stream)?;
         Ok(self

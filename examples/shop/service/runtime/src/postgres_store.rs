@@ -138,6 +138,7 @@ struct Stmts {
     read_stream: Statement,
     read_all: Statement,
     read_category: Statement,
+    read_selected: Statement,
 }
 
 struct Conn {
@@ -224,6 +225,14 @@ impl PgStore {
             ))?,
             read_category: p(&format!(
                 "SELECT {COLS} FROM stormcraft_events WHERE position > $1 AND starts_with(stream, $2) ORDER BY position LIMIT $3"
+            ))?,
+            // The selectors as two parallel arrays, so one prepared statement serves every
+            // consumer: the rows a consumer does not handle are skipped by the server.
+            read_selected: p(&format!(
+                "SELECT {COLS} FROM stormcraft_events WHERE position > $1 AND position <= $2
+                 AND EXISTS (SELECT 1 FROM unnest($3::text[], $4::text[]) AS s(t, p)
+                             WHERE event_type = s.t AND starts_with(stream, s.p))
+                 ORDER BY position LIMIT $5"
             ))?,
         };
         Ok(Conn { client, s })
@@ -468,6 +477,29 @@ impl EventStore for PgStore {
         self.read_events(
             |s| &s.read_category,
             &[&after, &prefix, &limit_param(limit)],
+        )
+    }
+
+    fn read_selected(
+        &self,
+        selectors: &[crate::EventSelector],
+        after_position: u64,
+        up_to: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>> {
+        if selectors.is_empty() {
+            return Ok(Vec::new());
+        }
+        let after = i64::try_from(after_position).unwrap_or(i64::MAX);
+        let up_to = i64::try_from(up_to).unwrap_or(i64::MAX);
+        let types: Vec<&str> = selectors.iter().map(|s| s.event_type.as_str()).collect();
+        let prefixes: Vec<String> = selectors
+            .iter()
+            .map(|s| format!("{}-", s.category))
+            .collect();
+        self.read_events(
+            |s| &s.read_selected,
+            &[&after, &up_to, &types, &prefixes, &limit_param(limit)],
         )
     }
 

@@ -486,6 +486,45 @@ impl EventStore for SqliteStore {
         )
     }
 
+    fn read_selected(
+        &self,
+        selectors: &[crate::EventSelector],
+        after_position: u64,
+        up_to: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>> {
+        if selectors.is_empty() {
+            return Ok(Vec::new());
+        }
+        let after = i64::try_from(after_position).unwrap_or(i64::MAX);
+        let up_to = i64::try_from(up_to).unwrap_or(i64::MAX);
+        // One (type, stream range) term per selector, so SQLite skips the rows a consumer
+        // does not handle before their payload is parsed or checksummed. The statement is
+        // cached per selector count (a consumer's list does not change).
+        let mut terms = Vec::with_capacity(selectors.len());
+        let mut bounds = Vec::with_capacity(selectors.len() * 3);
+        for (i, s) in selectors.iter().enumerate() {
+            let n = 4 + i * 3;
+            terms.push(format!(
+                "(event_type = ?{} AND stream >= ?{} AND stream < ?{})",
+                n,
+                n + 1,
+                n + 2
+            ));
+            bounds.push(s.event_type.clone());
+            bounds.push(format!("{}-", s.category));
+            bounds.push(format!("{}.", s.category));
+        }
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE position > ?1 AND position <= ?2 AND ({}) ORDER BY position LIMIT ?3",
+            terms.join(" OR ")
+        );
+        let limit_value = limit_param(limit);
+        let mut params: Vec<&dyn rusqlite::ToSql> = vec![&after, &up_to, &limit_value];
+        params.extend(bounds.iter().map(|b| b as &dyn rusqlite::ToSql));
+        self.read_events(&sql, &params, limit)
+    }
+
     fn stream_version(&self, stream: &str) -> Result<u64> {
         validate_name("stream name", stream)?;
         self.read(|conn| {

@@ -19,7 +19,40 @@ pub enum Filter {
     All,
     /// Events of streams `<category>-...`, in global order.
     Category(String),
+    /// Only the events one of the selectors names, in global order. The backend filters
+    /// in its query, so the events a consumer does not handle are never decoded, and the
+    /// checkpoint still moves past them.
+    Events(Vec<EventSelector>),
 }
+
+/// One kind of event a consumer handles: an event type in the streams of a category.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EventSelector {
+    /// The stream category, e.g. `ordering-Order` (streams `ordering-Order-<id>`).
+    pub category: String,
+    /// The event type name, e.g. `OrderPlaced`.
+    pub event_type: String,
+}
+
+impl EventSelector {
+    /// The events `event_type` of the streams `<category>-...`.
+    pub fn new(category: impl Into<String>, event_type: impl Into<String>) -> Self {
+        EventSelector {
+            category: category.into(),
+            event_type: event_type.into(),
+        }
+    }
+
+    /// Whether `event` is one this selector names.
+    pub fn matches(&self, event: &RecordedEvent) -> bool {
+        event.event_type == self.event_type && crate::in_category(&event.stream, &self.category)
+    }
+}
+
+/// How far a filtered subscription may get past events it does not handle before it
+/// stores its checkpoint without a batch: a restart then rescans at most this many
+/// positions, and an idle consumer does not write on every unrelated append.
+const SKIP_COMMIT: u64 = 1024;
 
 /// The document transaction a consumer's handler writes through. Backend-neutral:
 /// generated projections only use this.
@@ -172,19 +205,42 @@ impl Subscription {
             None => self.store.checkpoint(&self.consumer)?,
         };
         self.checkpoint = Some(from);
-        let (events, head) = match &self.filter {
-            Filter::All => (self.store.read_all(from, self.batch_size)?, from),
+        // `horizon`: the position up to which every event this filter matches has been
+        // read, so the checkpoint may move there even past events it does not handle.
+        let (events, head, horizon) = match &self.filter {
+            Filter::All => {
+                let events = self.store.read_all(from, self.batch_size)?;
+                let last = events.last().map_or(from, |e| e.position);
+                (events, from, last)
+            }
             Filter::Category(c) => {
                 // Read the head first: when nothing after `from` matches, every event up
                 // to it has been looked at and the next wait can start there.
                 let head = self.store.head_position()?;
-                (self.store.read_category(c, from, self.batch_size)?, head)
+                let events = self.store.read_category(c, from, self.batch_size)?;
+                let last = events.last().map_or(from, |e| e.position);
+                (events, head, last)
+            }
+            Filter::Events(selectors) => {
+                let head = self.store.head_position()?;
+                let events = self
+                    .store
+                    .read_selected(selectors, from, head, self.batch_size)?;
+                let horizon = match events.last() {
+                    Some(last) if events.len() == self.batch_size => last.position,
+                    _ => head.max(from),
+                };
+                (events, head, horizon)
             }
         };
-        let Some(last) = events.last().map(|e| e.position) else {
+        if events.is_empty() {
             self.idle_from = head.max(from);
+            if horizon >= from + SKIP_COMMIT {
+                self.commit(from, horizon, Vec::new())?;
+            }
             return Ok(0);
-        };
+        }
+        let last = horizon;
         let mut tx = BufferedTx {
             store: &self.store,
             pending: BTreeMap::new(),
@@ -193,17 +249,24 @@ impl Subscription {
             handler(event, &mut tx)?;
         }
         let ops = tx.into_ops();
+        self.commit(from, last, ops)?;
+        Ok(events.len())
+    }
+
+    /// Commits a batch's writes with the checkpoint `to`; forgets the checkpoint on
+    /// failure so the next poll re-reads it (another instance may have moved it).
+    fn commit(&mut self, from: u64, to: u64, ops: Vec<DocOp>) -> Result<()> {
         let result = self.store.backend().commit_consumer(ConsumerCommit {
             consumer: self.consumer.clone(),
             expected_checkpoint: from,
-            new_checkpoint: last,
+            new_checkpoint: to,
             ops,
         });
         match result {
             Ok(()) => {
-                self.checkpoint = Some(last);
-                self.idle_from = last;
-                Ok(events.len())
+                self.checkpoint = Some(to);
+                self.idle_from = self.idle_from.max(to);
+                Ok(())
             }
             Err(e) => {
                 self.checkpoint = None;

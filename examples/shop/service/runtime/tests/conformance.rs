@@ -9,8 +9,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::json;
 use stormcraft_runtime::{
-    ConsumerCommit, DocOp, Error, ExpectedVersion, Filter, Metadata, NewEvent, Store, Upcasters,
-    Uuid,
+    ConsumerCommit, DocOp, Error, EventSelector, ExpectedVersion, Filter, Metadata, NewEvent,
+    Store, Upcasters, Uuid,
 };
 
 use common::Fixture;
@@ -373,6 +373,120 @@ mod suite {
             "CartCleared" => tx.delete("carts", &event.stream),
             _ => Ok(()),
         }
+    }
+
+    pub fn selected_reads(f: &Fixture) {
+        let s = &f.store;
+        s.append(
+            "shop-Cart-1",
+            ExpectedVersion::Any,
+            vec![ev("ItemAdded", 1), ev("CartCleared", 0)],
+        )
+        .unwrap();
+        // A category that only shares a prefix, and another type in the same streams.
+        s.append(
+            "shop-CartLine-1",
+            ExpectedVersion::Any,
+            vec![ev("ItemAdded", 2)],
+        )
+        .unwrap();
+        s.append(
+            "billing-Invoice-1",
+            ExpectedVersion::Any,
+            vec![ev("InvoiceSent", 3)],
+        )
+        .unwrap();
+        s.append(
+            "shop-Cart-2",
+            ExpectedVersion::Any,
+            vec![ev("ItemAdded", 4)],
+        )
+        .unwrap();
+        let selectors = [
+            EventSelector::new("shop-Cart", "ItemAdded"),
+            EventSelector::new("billing-Invoice", "InvoiceSent"),
+        ];
+        let head = s.head_position().unwrap();
+        assert_eq!(head, 5);
+        let got = |after, up_to, limit| -> Vec<u64> {
+            s.read_selected(&selectors, after, up_to, limit)
+                .unwrap()
+                .iter()
+                .map(|e| e.position)
+                .collect()
+        };
+        assert_eq!(got(0, head, 100), vec![1, 4, 5]);
+        assert_eq!(got(0, head, 2), vec![1, 4]);
+        assert_eq!(got(1, head, 100), vec![4, 5]);
+        // `up_to` bounds the read: a later event is left for the next one.
+        assert_eq!(got(0, 4, 100), vec![1, 4]);
+        assert_eq!(got(5, head, 100), Vec::<u64>::new());
+        assert!(s.read_selected(&[], 0, head, 10).unwrap().is_empty());
+        let read = s.read_selected(&selectors[1..], 0, head, 10).unwrap();
+        assert_eq!(read[0].payload, json!({"n": 3}));
+        assert_eq!(read[0].stream, "billing-Invoice-1");
+        assert!(matches!(
+            s.read_selected(&[EventSelector::new("", "X")], 0, head, 10),
+            Err(Error::InvalidInput(_))
+        ));
+    }
+
+    pub fn filtered_subscription(f: &Fixture) {
+        let s = &f.store;
+        let filter = Filter::Events(vec![EventSelector::new("shop-Cart", "ItemAdded")]);
+        s.append(
+            "shop-Cart-1",
+            ExpectedVersion::Any,
+            vec![ev("ItemAdded", 2)],
+        )
+        .unwrap();
+        s.append(
+            "shop-Cart-1",
+            ExpectedVersion::Any,
+            vec![ev("CartCleared", 0)],
+        )
+        .unwrap();
+        s.append("other-X-1", ExpectedVersion::Any, vec![ev("ItemAdded", 9)])
+            .unwrap();
+        let mut seen = Vec::new();
+        let mut sub = s.subscribe("adds", filter.clone()).batch_size(1);
+        let n = sub
+            .catch_up(|e, _| {
+                seen.push(e.position);
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!((n, seen.clone()), (1, vec![1]));
+        // A full batch stops at its last event; the next (empty) poll saw up to the head.
+        assert_eq!(s.checkpoint("adds").unwrap(), 1);
+        // A batch that is not full moves the checkpoint past the events it skipped.
+        s.append(
+            "shop-Cart-2",
+            ExpectedVersion::Any,
+            vec![ev("ItemAdded", 1)],
+        )
+        .unwrap();
+        s.append("other-X-1", ExpectedVersion::Any, vec![ev("Noise", 0)])
+            .unwrap();
+        let mut sub = s.subscribe("adds", filter.clone()).batch_size(10);
+        let n = sub
+            .catch_up(|e, _| {
+                seen.push(e.position);
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!((n, seen.clone()), (1, vec![1, 4]));
+        assert_eq!(s.checkpoint("adds").unwrap(), 5);
+        // Many unrelated events: the idle consumer stores its checkpoint past them, in
+        // one commit, without a handler call.
+        let noise: Vec<NewEvent> = (0..1100).map(|i| ev("Noise", i)).collect();
+        s.append("other-X-2", ExpectedVersion::Any, noise).unwrap();
+        let mut sub = s.subscribe("adds", filter).batch_size(10);
+        let n = sub
+            .catch_up(|_, _| panic!("no event of the filter was appended"))
+            .unwrap();
+        assert_eq!(n, 0);
+        assert_eq!(s.checkpoint("adds").unwrap(), s.head_position().unwrap());
     }
 
     pub fn subscription_projection(f: &Fixture) {
@@ -917,7 +1031,8 @@ macro_rules! conformance {
             use super::*;
             conformance!(@tests $factory;
                 append_and_read, expected_versions, rejects_bad_input, idempotent_retry,
-                categories, snapshots, upcasting, subscription_projection,
+                categories, snapshots, upcasting, subscription_projection, selected_reads,
+                filtered_subscription,
                 handler_error_commits_nothing, checkpoint_conflict, append_with_state,
                 live_subscription, racing_exact_writers, many_writers_with_subscriber);
 

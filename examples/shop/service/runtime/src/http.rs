@@ -1,0 +1,324 @@
+//! The HTTP side of a generated service (feature `http`): generic axum handlers and the
+//! binary's plumbing, so a context's `service.rs` is a route table and its `main.rs` a
+//! few lines.
+//!
+//! The API, the same for every context:
+//!
+//! - `POST /commands/<Command>` with the command as JSON: 200 `{"events": [...]}` (see
+//!   [`Appended`]); 400 `{"error": "bad_request", ...}` on a body that is not the command;
+//!   409 `{"error": "conflict", ...}` when other writers kept changing the aggregate; 422
+//!   `{"error": "<Error>", "message": ...}` when a business rule refuses; 500
+//!   `{"error": "internal", ...}` (logged) when the store fails.
+//! - `GET /<read-model>/{key}`: the row, or 404 `{"error": "not_found"}`;
+//!   `GET /<read-model>`: every row, ordered by key.
+//! - `GET /health`: 200 `{"status": "ok"}`.
+//!
+//! The store is synchronous, so every store call runs in `spawn_blocking`.
+
+use std::future::Future;
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use crate::aggregate::{self, Aggregate, Appended, BusinessError, HandleError};
+use crate::projection::Row;
+use crate::worker::{spawn_workers, Worker};
+use crate::{Store, Upcasters};
+
+/// `GET /health`: 200 `{"status": "ok"}`.
+pub async fn health() -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+/// `POST /commands/<C>`: decodes the body as `C` and carries it out on the aggregate `A`.
+/// Route it as `post(command::<Order, PlaceOrder>)`.
+pub async fn command<A, C>(State(store): State<Store>, body: axum::body::Bytes) -> Response
+where
+    A: Aggregate + 'static,
+    A::Command: Send + 'static,
+    A::Error: Send + 'static,
+    C: DeserializeOwned + Into<A::Command>,
+{
+    let command: C = match serde_json::from_slice(&body) {
+        Ok(command) => command,
+        Err(error) => {
+            let body = json!({ "error": "bad_request", "message": error.to_string() });
+            return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+        }
+    };
+    let command = command.into();
+    let handled =
+        tokio::task::spawn_blocking(move || aggregate::handle::<A>(&store, command, None)).await;
+    match handled {
+        Ok(Ok(events)) => Json(Events { events }).into_response(),
+        Ok(Err(HandleError::Rejected(error))) => {
+            let body = json!({ "error": error.name(), "message": error.to_string() });
+            (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
+        }
+        Ok(Err(HandleError::Conflict)) => {
+            let message = "the aggregate kept changing; retry the command";
+            let body = json!({ "error": "conflict", "message": message });
+            (StatusCode::CONFLICT, Json(body)).into_response()
+        }
+        Ok(Err(HandleError::Store(error))) => internal(&error),
+        Err(error) => internal(&error),
+    }
+}
+
+/// The body of a carried-out command.
+#[derive(serde::Serialize)]
+struct Events {
+    events: Vec<Appended>,
+}
+
+/// `GET /<read-model>/{key}`: one row of `R`, or 404.
+pub async fn row<R: Row>(State(store): State<Store>, Path(key): Path<String>) -> Response {
+    match tokio::task::spawn_blocking(move || store.load_doc(R::TABLE, &key)).await {
+        Ok(Ok(Some(row))) => Json(row).into_response(),
+        Ok(Ok(None)) => {
+            let body = json!({ "error": "not_found" });
+            (StatusCode::NOT_FOUND, Json(body)).into_response()
+        }
+        Ok(Err(error)) => internal(&error),
+        Err(error) => internal(&error),
+    }
+}
+
+/// `GET /<read-model>`: every row of `R`, ordered by key.
+pub async fn rows<R: Row>(State(store): State<Store>) -> Response {
+    match tokio::task::spawn_blocking(move || store.list_docs(R::TABLE)).await {
+        Ok(Ok(rows)) => {
+            let rows: Vec<serde_json::Value> = rows.into_iter().map(|(_, row)| row).collect();
+            Json(rows).into_response()
+        }
+        Ok(Err(error)) => internal(&error),
+        Err(error) => internal(&error),
+    }
+}
+
+/// 500, with the error logged.
+fn internal(error: &dyn std::fmt::Display) -> Response {
+    eprintln!("internal error: {error}");
+    let body = json!({ "error": "internal", "message": error.to_string() });
+    (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
+}
+
+/// A service binary: a context alone, or the app with every context.
+pub struct Service {
+    /// The program name, for the usage text (e.g. `ordering`).
+    pub name: &'static str,
+    /// The store when neither `--store` nor `STORE_URL` says, e.g. `sqlite:ordering.db`.
+    pub default_store: &'static str,
+    /// The upcasters every read applies (generated crates build them in `upcasters()`).
+    pub upcasters: Upcasters,
+    /// The background workers (policies and projections) of every context served.
+    pub workers: Vec<Worker>,
+    /// The routes, over the opened store.
+    pub router: fn(Store) -> Router,
+}
+
+/// The address a service listens on when neither `--listen` nor `LISTEN` says.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
+
+/// What the command line asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Invocation {
+    /// Serve: the store URL and the address.
+    Run {
+        /// The store URL (see [`crate::open`]).
+        store: String,
+        /// The address to listen on.
+        listen: String,
+    },
+    /// Print this usage text and exit successfully.
+    Help(String),
+}
+
+/// Parses `--store URL`, `--listen ADDR` and `--help`; `store` and `listen` are the
+/// defaults (the environment's `STORE_URL` and `LISTEN`, or the service's defaults).
+pub fn parse_args(
+    name: &str,
+    mut store: String,
+    mut listen: String,
+    default_store: &str,
+    args: impl IntoIterator<Item = String>,
+) -> Result<Invocation, String> {
+    let usage = format!(
+        "usage: {name} [--store URL] [--listen ADDR]
+  --store URL    sqlite:<file>, postgres://... or memory: (env STORE_URL; default {default_store})
+  --listen ADDR  the address to serve on (env LISTEN; default {DEFAULT_LISTEN})"
+    );
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--store" => store = args.next().ok_or("`--store` needs a URL")?,
+            "--listen" => listen = args.next().ok_or("`--listen` needs an address")?,
+            "-h" | "--help" => return Ok(Invocation::Help(usage)),
+            other => return Err(format!("unknown argument `{other}`\n{usage}")),
+        }
+    }
+    Ok(Invocation::Run { store, listen })
+}
+
+/// Opens the store on a blocking thread (PostgreSQL's client runs its own small runtime)
+/// and applies `upcasters`.
+pub async fn open_store(url: &str, upcasters: Upcasters) -> Result<Store, String> {
+    let owned = url.to_owned();
+    tokio::task::spawn_blocking(move || crate::open(&owned))
+        .await
+        .map_err(|error| format!("cannot open the store `{url}`: {error}"))?
+        .map(|store| store.with_upcasters(upcasters))
+        .map_err(|error| format!("cannot open the store `{url}`: {error}"))
+}
+
+/// Serves `router` on `listener` with `workers` running, until `shutdown` resolves; then
+/// stops the workers and waits for them (each finishes its batch).
+pub async fn serve(
+    store: &Store,
+    listener: tokio::net::TcpListener,
+    router: Router,
+    workers: &[Worker],
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), String> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let threads = spawn_workers(store, &stop, workers);
+    let served = axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    stop.store(true, Ordering::Release);
+    // Joining blocks, and the workers may still be finishing a store call.
+    let joined = tokio::task::spawn_blocking(move || {
+        for thread in threads {
+            let _ = thread.join();
+        }
+    })
+    .await;
+    served.map_err(|error| format!("the server failed: {error}"))?;
+    joined.map_err(|error| format!("a worker did not stop: {error}"))
+}
+
+/// The whole `main` of a service binary: reads the command line and the environment,
+/// opens the store, serves until Ctrl-C or SIGTERM, and returns the exit code (errors
+/// printed as `error: ...`).
+pub async fn main(service: Service) -> ExitCode {
+    match run(service).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(service: Service) -> Result<(), String> {
+    let store = std::env::var("STORE_URL").unwrap_or_else(|_| service.default_store.to_owned());
+    let listen = std::env::var("LISTEN").unwrap_or_else(|_| DEFAULT_LISTEN.to_owned());
+    let args = std::env::args().skip(1);
+    let (url, listen) = match parse_args(service.name, store, listen, service.default_store, args)?
+    {
+        Invocation::Help(usage) => {
+            println!("{usage}");
+            return Ok(());
+        }
+        Invocation::Run { store, listen } => (store, listen),
+    };
+    let store = open_store(&url, service.upcasters).await?;
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .map_err(|error| format!("cannot listen on `{listen}`: {error}"))?;
+    let address = listener.local_addr().map_err(|error| error.to_string())?;
+    println!("listening on http://{address}");
+    let _ = std::io::stdout().flush();
+    let router = (service.router)(store.clone());
+    serve(
+        &store,
+        listener,
+        router,
+        &service.workers,
+        shutdown_signal(),
+    )
+    .await
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Invocation, String> {
+        let args = args.iter().map(|a| (*a).to_owned());
+        parse_args(
+            "svc",
+            "sqlite:svc.db".into(),
+            DEFAULT_LISTEN.into(),
+            "sqlite:svc.db",
+            args,
+        )
+    }
+
+    #[test]
+    fn arguments_override_the_defaults() {
+        assert_eq!(
+            parse(&[]).unwrap(),
+            Invocation::Run {
+                store: "sqlite:svc.db".into(),
+                listen: DEFAULT_LISTEN.into()
+            }
+        );
+        assert_eq!(
+            parse(&["--listen", "0.0.0.0:8080", "--store", "memory:"]).unwrap(),
+            Invocation::Run {
+                store: "memory:".into(),
+                listen: "0.0.0.0:8080".into()
+            }
+        );
+        let Invocation::Help(usage) = parse(&["--help"]).unwrap() else {
+            panic!("--help is help");
+        };
+        assert!(usage.starts_with("usage: svc [--store URL]"), "{usage}");
+        assert!(usage.contains("default sqlite:svc.db"), "{usage}");
+    }
+
+    #[test]
+    fn bad_arguments_say_what_is_wrong() {
+        assert_eq!(parse(&["--store"]).unwrap_err(), "`--store` needs a URL");
+        assert_eq!(
+            parse(&["--listen"]).unwrap_err(),
+            "`--listen` needs an address"
+        );
+        let error = parse(&["--port", "1"]).unwrap_err();
+        assert!(
+            error.starts_with("unknown argument `--port`\nusage: svc"),
+            "{error}"
+        );
+    }
+}
