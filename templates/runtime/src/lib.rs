@@ -29,6 +29,19 @@
 //! The API is blocking on purpose: it is the same for every backend and needs no async
 //! runtime. From async code, move a clone of the [`Store`] into
 //! `tokio::task::spawn_blocking`.
+//!
+//! On the store stands what every generated context shares, so generated crates hold
+//! only types, rules traits and wiring:
+//!
+//! * [`aggregate`] — the `Aggregate` trait (decide/evolve, event-sourced or state-stored)
+//!   and the one command handler, [`aggregate::handle`];
+//! * [`worker`] — policies and projections as filtered, checkpointed subscriptions on
+//!   their own threads;
+//! * [`policy`] and [`projection`] — issuing commands, external calls, read-model views,
+//!   rows;
+//! * `http` (feature `http`) — the axum handlers and a service binary's `main`;
+//! * `testing` (feature `testing`) — given/when/then for aggregates and policies, and a
+//!   scenario runner that reports pending scenarios as ignored.
 
 #![warn(missing_docs)]
 
