@@ -103,7 +103,7 @@ pub fn spawn_workers(
 /// Runs one worker until `stop` is set. A failed batch (a store error, an external
 /// system that is down, a conflict) is logged and handled again after [`RETRY_PAUSE`]:
 /// events are delayed, never lost or skipped.
-pub fn spawn_worker(
+fn spawn_worker(
     store: &Store,
     stop: &Arc<AtomicBool>,
     worker: Worker,

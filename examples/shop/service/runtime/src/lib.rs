@@ -29,6 +29,19 @@
 //! The API is blocking on purpose: it is the same for every backend and needs no async
 //! runtime. From async code, move a clone of the [`Store`] into
 //! `tokio::task::spawn_blocking`.
+//!
+//! On the store stands what every generated context shares, so generated crates hold
+//! only types, rules traits and wiring:
+//!
+//! * [`aggregate`] — the `Aggregate` trait (decide/evolve, event-sourced or state-stored)
+//!   and the one command handler, [`aggregate::handle`];
+//! * [`worker`] — policies and projections as filtered, checkpointed subscriptions on
+//!   their own threads;
+//! * [`policy`] and [`projection`] — issuing commands, external calls, read-model views,
+//!   rows;
+//! * `http` (feature `http`) — the axum handlers and a service binary's `main`;
+//! * `testing` (feature `testing`) — given/when/then for aggregates and policies, and a
+//!   scenario runner that reports pending scenarios as ignored.
 
 #![warn(missing_docs)]
 
@@ -419,34 +432,15 @@ pub trait EventStore: Send + Sync {
     /// `up_to` is a head position the caller read before (see
     /// [`EventStore::head_position`]): when fewer than `limit` events come back, every
     /// matching event up to it is among them, so a subscription can move its checkpoint
-    /// past the events it does not handle without having read them. The default reads
-    /// everything and filters; backends push the filter down into their query.
+    /// past the events it does not handle without having read them. Backends filter in
+    /// their query, so the events not asked for are never decoded.
     fn read_selected(
         &self,
         selectors: &[EventSelector],
         after_position: u64,
         up_to: u64,
         limit: usize,
-    ) -> Result<Vec<RecordedEvent>> {
-        let mut out = Vec::new();
-        let mut after = after_position;
-        while out.len() < limit && after < up_to {
-            let page = self.read_all(after, 512)?;
-            let Some(last) = page.last().map(|e| e.position) else {
-                break;
-            };
-            for event in page {
-                if event.position > up_to || out.len() == limit {
-                    return Ok(out);
-                }
-                if selectors.iter().any(|s| s.matches(&event)) {
-                    out.push(event);
-                }
-            }
-            after = last;
-        }
-        Ok(out)
-    }
+    ) -> Result<Vec<RecordedEvent>>;
 
     /// The stream's version (0 when it does not exist).
     fn stream_version(&self, stream: &str) -> Result<u64>;

@@ -6,8 +6,9 @@
 //! (`"order-1"`): the same name always stands for the same (v5) UUID, so a scenario can
 //! say which aggregate it means without spelling UUIDs.
 //!
-//! ```ignore
-//! // tests/scenarios.rs of a generated context (`harness = false`):
+//! ```text
+//! // tests/scenarios.rs of a generated context (`harness = false`); the runnable
+//! // version is this crate's tests/generated_scenarios.rs:
 //! use stormcraft_runtime::testing::{self, AggregateScenario};
 //! fn main() -> std::process::ExitCode {
 //!     let written = ordering::order::Rules::written(&ordering::rules::order::OrderRules);
