@@ -74,7 +74,7 @@ codes! {
     EventNeverEmitted = "SC041", "event-never-emitted", Error, "an aggregate's event is emitted by none of its commands";
     ForeignEventEmitted = "SC042", "foreign-event-emitted", Error, "a command emits an event of another aggregate";
     CommandNeverIssued = "SC043", "command-never-issued", Warning, "no actor, external system or policy issues a command";
-    CrossContextCommand = "SC044", "cross-context-command", Warning, "a policy issues a command of another context (directed coupling)";
+    CrossContextCommand = "SC044", "cross-context-command", Error, "a policy issues a command of another context, which `generate` does not support yet";
     UnusedPublishedEvent = "SC045", "unused-published-event", Warning, "a published event that no other context uses";
     ReadModelWithoutSource = "SC046", "read-model-without-source", Error, "a read model is fed by no event";
     ReadModelKeyMissing = "SC047", "read-model-key-missing", Error, "a read model's key is not a field of one of its source events";
@@ -87,6 +87,12 @@ codes! {
     ScenarioShape = "SC054", "scenario-shape", Error, "a scenario has both or neither of `then` and `error`";
     UnknownField = "SC055", "unknown-field", Error, "a value is given for a field the message does not have";
     Hotspot = "SC060", "hotspot", Note, "an open question (a red sticky) on the board";
+    ReservedWord = "SC070", "reserved-word", Error, "a name is a Rust keyword the generated code cannot use";
+    ReservedCrateName = "SC071", "reserved-crate-name", Error, "a context's crate name is taken by Rust or a dependency";
+    GeneratedNameClash = "SC072", "generated-name-clash", Error, "an element has the name of an item or module the generator writes beside it";
+    CaseCollision = "SC073", "case-collision", Error, "two names differ only in case, so generated code names them the same";
+    UnsupportedKeyType = "SC074", "unsupported-key-type", Error, "a read model's key is not a string, uuid or integer";
+    UnsupportedIdType = "SC075", "unsupported-id-type", Error, "an aggregate's id is not a uuid, string or integer";
 }
 
 impl Code {

@@ -5,6 +5,7 @@
 //! a test checks that every `Bad` model triggers its code and every `Fixed` model is
 //! clean.
 
+use super::rules;
 use crate::diagnostic::{Code, Severity};
 
 /// What `stormcraft explain` says about one rule.
@@ -672,7 +673,9 @@ contexts:
 "#,
         },
         Code::CrossContextCommand => Explanation {
-            text: r#"A policy issues a command of another context. That makes this context depend on the other one's internals (directed coupling). Usually the other context should own the policy and react to a published event of this context instead. A warning: sometimes the coupling is intended."#,
+            text: r#"A policy issues a command of another context. That makes this context depend on the other one's internals (directed coupling); usually the other context should own the policy and react to a published event of this context instead.
+
+It is an error because `generate` cannot build it yet: each context is a crate, and a crate that sends commands to another would make the crates depend on each other. Until commands travel between contexts through the store, let the receiving context own the policy."#,
             bad: r#"stormcraft: 1
 system: Shop
 actors:
@@ -1328,6 +1331,12 @@ contexts:
         then: [OrderPlaced]
 "#,
         },
+        Code::ReservedWord => rules::sc070_reserved_word::EXPLANATION,
+        Code::ReservedCrateName => rules::sc071_reserved_crate_name::EXPLANATION,
+        Code::GeneratedNameClash => rules::sc072_generated_name_clash::EXPLANATION,
+        Code::CaseCollision => rules::sc073_case_collision::EXPLANATION,
+        Code::UnsupportedKeyType => rules::sc074_unsupported_key_type::EXPLANATION,
+        Code::UnsupportedIdType => rules::sc075_unsupported_id_type::EXPLANATION,
         Code::Hotspot => Explanation {
             text: r#"A hotspot is an open question from the workshop, the red sticky on the board, written under `hotspots:` of the model or of a context, optionally `on:` an element. `check` lists every hotspot as a note, so open questions stay visible until someone answers them and removes the hotspot; notes never fail a command."#,
             bad: r#"stormcraft: 1

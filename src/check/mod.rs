@@ -9,6 +9,7 @@
 pub mod explain;
 pub mod names;
 mod resolve;
+pub mod rules;
 
 use crate::diagnostic::Diagnostics;
 use crate::ir::Model;

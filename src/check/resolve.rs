@@ -1,6 +1,10 @@
 //! Phase 2 (names) and phase 3 (flow) of the checker.
 
-use super::names::{is_pascal_case, is_snake_case, to_pascal_case, to_snake_case};
+use super::names::{is_pascal_case, is_rust_keyword, is_snake_case, to_pascal_case, to_snake_case};
+use super::rules::{
+    sc070_reserved_word, sc071_reserved_crate_name, sc072_generated_name_clash,
+    sc073_case_collision,
+};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::ir::types::{parse_type, TypeSyntax};
 use crate::ir::*;
@@ -54,6 +58,30 @@ enum Participant {
 #[derive(Default)]
 struct Scope {
     names: BTreeMap<String, (Element, Span)>,
+    /// The snake_case form of every name, for SC073: generated modules, functions and
+    /// paths are named by it.
+    snakes: SnakeForms,
+}
+
+/// Names by their snake_case form: the first name of each form and where it is.
+#[derive(Default)]
+struct SnakeForms(BTreeMap<String, (String, Span)>);
+
+impl SnakeForms {
+    /// Records `name`; returns the earlier, differently spelt name of the same form.
+    fn insert(&mut self, name: &Name) -> Option<(String, Span, String)> {
+        let snake = to_snake_case(&name.value);
+        match self.0.get(&snake) {
+            Some((first, span)) if *first != name.value => {
+                Some((first.clone(), *span, snake))
+            }
+            Some(_) => None,
+            None => {
+                self.0.insert(snake, (name.value.clone(), name.span));
+                None
+            }
+        }
+    }
 }
 
 struct Resolver<'a> {
@@ -62,6 +90,7 @@ struct Resolver<'a> {
     flow: Diagnostics,
     model: Model,
     participants: BTreeMap<String, (Participant, Span)>,
+    participant_snakes: SnakeForms,
     context_ids: BTreeMap<String, ContextId>,
     scopes: Vec<Scope>,
     /// Where each event's `published: true` is written, for SC045.
@@ -90,6 +119,7 @@ pub(super) fn resolve(loaded: &Loaded) -> Resolved {
             graph: FlowGraph::default(),
         },
         participants: BTreeMap::new(),
+        participant_snakes: SnakeForms::default(),
         context_ids: BTreeMap::new(),
         scopes: Vec::new(),
         published_spans: BTreeMap::new(),
@@ -247,6 +277,10 @@ impl Resolver<'_> {
                 .help(help),
             );
         }
+        if sc070_reserved_word::is_not_raw_keyword(&name.value) {
+            self.names
+                .push(sc070_reserved_word::not_an_identifier(kind, &name.value, name.span));
+        }
     }
 
     fn snake(&mut self, name: &Name, kind: &str) {
@@ -269,6 +303,43 @@ impl Resolver<'_> {
                 .help(help),
             );
         }
+        // A context's keywords are SC071's: the context is a crate, not an identifier.
+        if kind != "context" && sc070_reserved_word::is_not_raw_keyword(&name.value) {
+            self.names
+                .push(sc070_reserved_word::not_an_identifier(kind, &name.value, name.span));
+        }
+    }
+
+    /// The rules about the Rust names the generator derives from a new element's
+    /// name: keywords (SC070), the generator's own items and modules (SC072).
+    fn generated_names(&mut self, name: &Name, kind: &str) {
+        let snake = to_snake_case(&name.value);
+        // These kinds become a module or a function named by the snake_case form.
+        let named_by_snake = matches!(
+            kind,
+            "aggregate" | "command" | "policy" | "read model" | "external system"
+        );
+        if named_by_snake && is_rust_keyword(&snake) && name.value != "Self" {
+            self.names.push(sc070_reserved_word::keyword_module(
+                kind,
+                &name.value,
+                &snake,
+                name.span,
+            ));
+        }
+        if sc072_generated_name_clash::clashes(kind).contains(&name.value.as_str()) {
+            self.names
+                .push(sc072_generated_name_clash::item(kind, &name.value, name.span));
+        }
+        if kind == "aggregate"
+            && sc072_generated_name_clash::GENERATED_MODULES.contains(&snake.as_str())
+        {
+            self.names.push(sc072_generated_name_clash::module(
+                &name.value,
+                &snake,
+                name.span,
+            ));
+        }
     }
 
     fn duplicate(&mut self, name: &Name, first: Span, what: &str) {
@@ -290,6 +361,16 @@ impl Resolver<'_> {
             self.duplicate(name, first, "among actors and external systems");
             return false;
         }
+        let kind = match participant {
+            Participant::Actor(_) => "actor",
+            Participant::External(_) => "external system",
+        };
+        self.generated_names(name, kind);
+        if let Some((first, first_span, snake)) = self.participant_snakes.insert(name) {
+            self.names.push(sc073_case_collision::diagnostic(
+                kind, &name.value, name.span, &first, first_span, &snake,
+            ));
+        }
         self.participants
             .insert(name.value.clone(), (participant, name.span));
         true
@@ -297,6 +378,12 @@ impl Resolver<'_> {
 
     fn declare_context(&mut self, context: &ContextAst) -> bool {
         self.snake(&context.name, "context");
+        if sc071_reserved_crate_name::is_reserved(&context.name.value) {
+            self.names.push(sc071_reserved_crate_name::diagnostic(
+                &context.name.value,
+                context.name.span,
+            ));
+        }
         if let Some(first) = self.context_ids.get(&context.name.value) {
             let first = self.model.contexts[first.index()].span;
             self.duplicate(&context.name, first, "as a context");
@@ -326,6 +413,12 @@ impl Resolver<'_> {
             let context_name = self.model.contexts[context.index()].name.clone();
             self.duplicate(name, first, &format!("in context `{context_name}`"));
             return false;
+        }
+        self.generated_names(name, kind);
+        if let Some((first, first_span, snake)) = self.scopes[context.index()].snakes.insert(name) {
+            self.names.push(sc073_case_collision::diagnostic(
+                kind, &name.value, name.span, &first, first_span, &snake,
+            ));
         }
         self.scopes[context.index()]
             .names
@@ -371,6 +464,7 @@ impl Resolver<'_> {
                 commands: Vec::new(),
                 events: Vec::new(),
                 span: aggregate.name.span,
+                id_span: aggregate.id.ty.span,
             });
             self.model.contexts[context.index()].aggregates.push(id);
             for command in &aggregate.commands {
@@ -449,6 +543,7 @@ impl Resolver<'_> {
                     from: Vec::new(),
                     fields: Vec::new(),
                     span: read_model.name.span,
+                    key_span: read_model.key.as_ref().map_or(read_model.name.span, |k| k.span),
                 });
                 self.model.contexts[context.index()].read_models.push(id);
             }
@@ -1069,9 +1164,9 @@ impl Resolver<'_> {
                             ast.name.value, command.value
                         ),
                     )
-                    .label("directed coupling to another context")
+                    .label("commands across contexts are not generated yet")
                     .help(format!(
-                        "prefer an event: let `{target_name}` own a policy on a published event of this context"
+                        "let `{target_name}` own the policy, on an event this context publishes: `generate` builds no crate that sends commands to another"
                     )),
                 );
             }
@@ -1755,6 +1850,7 @@ impl Resolver<'_> {
                 "make sure the loop ends: a policy should stop on some state, or the cycle should be broken by an event that does not trigger it",
             ));
         }
+        super::rules::check_model(model, &mut found);
         for diagnostic in found {
             self.flow.push(diagnostic);
         }

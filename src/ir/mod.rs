@@ -169,6 +169,8 @@ pub struct Aggregate {
     pub events: Vec<EventId>,
     /// Where it is defined.
     pub span: Span,
+    /// Where the id's type is written (the id's name when the type is implicit).
+    pub id_span: Span,
 }
 
 /// Who issues a command.
@@ -269,6 +271,8 @@ pub struct ReadModel {
     pub fields: Vec<Field>,
     /// Where it is defined.
     pub span: Span,
+    /// Where its `key` is written (its name when it has none).
+    pub key_span: Span,
 }
 
 /// One message of a scenario with its field values (YAML scalars as JSON).
@@ -419,6 +423,17 @@ impl Model {
     pub fn qualified_command(&self, id: CommandId) -> String {
         let c = self.command(id);
         format!("{}.{}", self.context(c.context).name, c.name)
+    }
+
+    /// A type as the model writes it: `string`, `Money`, `[T]`, `T?`, `map<string, T>`.
+    pub fn type_name(&self, ty: &TypeRef) -> String {
+        match ty {
+            TypeRef::Primitive(p) => p.name().to_owned(),
+            TypeRef::Named(id) => self.named_type(*id).name.clone(),
+            TypeRef::List(inner) => format!("[{}]", self.type_name(inner)),
+            TypeRef::Optional(inner) => format!("{}?", self.type_name(inner)),
+            TypeRef::Map(inner) => format!("map<string, {}>", self.type_name(inner)),
+        }
     }
 
     /// `context.Event`.
