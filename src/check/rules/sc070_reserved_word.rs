@@ -66,7 +66,7 @@ pub fn keyword_module(kind: &str, name: &str, snake: &str, span: Span) -> Diagno
     )
     .label(format!("becomes `{snake}`"))
     .help(format!(
-        "rename it with a second word, e.g. `{name}Item` or `{}`",
+        "rename it with a second word, e.g. `{}`",
         suggestion(name)
     ))
 }

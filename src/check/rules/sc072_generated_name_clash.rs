@@ -119,7 +119,7 @@ pub fn item(kind: &str, name: &str, span: Span) -> Diagnostic {
     )
     .label(format!("clashes with the generated `{name}`"))
     .help(format!(
-        "rename it with a word from the business, e.g. `Order{name}`: the generator reserves {}",
+        "give it a more specific name from the business; beside a {kind} the generator reserves {}",
         clashes(kind)
             .iter()
             .map(|n| format!("`{n}`"))

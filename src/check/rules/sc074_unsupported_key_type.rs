@@ -38,6 +38,7 @@ contexts:
   ordering:
     aggregates:
       Order:
+        id: order_id
         commands:
           PlaceOrder:
             by: Customer
