@@ -60,7 +60,11 @@ fn text_generates(text: &str) -> Result<bool, TestCaseError> {
 /// Every model file or folder the repository ships as valid.
 fn shipped_models() -> Vec<PathBuf> {
     let mut paths = Vec::new();
-    for dir in ["examples", "tests/fixtures/valid", "tests/fixtures/generate"] {
+    for dir in [
+        "examples",
+        "tests/fixtures/valid",
+        "tests/fixtures/generate",
+    ] {
         let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
             .unwrap_or_else(|e| panic!("{dir}: {e}"))
             .map(|entry| entry.expect("a readable entry").path())
@@ -250,7 +254,10 @@ impl Names {
         // The second aggregate sits in the first context, or in a second one that
         // consumes the first context's published event.
         let (agg2_home, on) = if self.second_context {
-            (format!("  {other_ctx}:\n    aggregates:\n"), format!("{ctx}.{ev}"))
+            (
+                format!("  {other_ctx}:\n    aggregates:\n"),
+                format!("{ctx}.{ev}"),
+            )
         } else {
             (String::new(), ev.clone())
         };
@@ -412,5 +419,32 @@ proptest! {
             text = apply(&text, mutation);
         }
         text_generates(&text)?;
+    }
+}
+
+/// The flow-phase rules of the precheck stand where the generator would refuse: the
+/// resolved model of each fixture is refused by `generate`, and `check` reports it as
+/// an error of the fixture's own code, so generate never sees it.
+#[test]
+fn the_generator_refuses_what_the_precheck_rules_report() {
+    for (fixture, code) in [
+        ("SC044-cross-context-command", "SC044"),
+        ("SC074-unsupported-key-type", "SC074"),
+        ("SC075-unsupported-id-type", "SC075"),
+    ] {
+        let path = format!("tests/fixtures/invalid/{fixture}.yaml");
+        let loaded = load(Path::new(&path)).expect("the fixture loads");
+        let checked = check(&loaded);
+        assert!(checked.clean_model().is_none(), "{fixture} checks clean");
+        assert!(checked
+            .diagnostics
+            .iter()
+            .any(|d| d.code.as_str() == code
+                && d.severity == stormcraft::diagnostic::Severity::Error));
+        let model = checked.model.as_ref().expect("its names resolve");
+        assert!(
+            workspace_files(model, "model", &Templates::builtin()).is_err(),
+            "generate accepts {fixture}; the rule is no longer needed there"
+        );
     }
 }

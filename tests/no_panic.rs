@@ -105,7 +105,6 @@ mod random_models;
 
 use random_models::{apply, bases, mutation, random_model};
 
-
 /// Found by `mutated_models_never_panic` (a truncated model). Fails until the SC030
 /// span is kept inside the file.
 #[test]

@@ -32,6 +32,10 @@ enum Element {
     Event(EventId),
     Policy(PolicyId),
     ReadModel(ReadModelId),
+    /// A name declared inside a duplicate (the second definition of an aggregate or
+    /// a context), which is dropped: references to it are neither resolved nor
+    /// reported as unknown, because the name is declared.
+    Dropped,
 }
 
 impl Element {
@@ -43,6 +47,7 @@ impl Element {
             Element::Event(_) => "an event",
             Element::Policy(_) => "a policy",
             Element::ReadModel(_) => "a read model",
+            Element::Dropped => "an element of a duplicate definition",
         }
     }
 }
@@ -72,9 +77,7 @@ impl SnakeForms {
     fn insert(&mut self, name: &Name) -> Option<(String, Span, String)> {
         let snake = to_snake_case(&name.value);
         match self.0.get(&snake) {
-            Some((first, span)) if *first != name.value => {
-                Some((first.clone(), *span, snake))
-            }
+            Some((first, span)) if *first != name.value => Some((first.clone(), *span, snake)),
             Some(_) => None,
             None => {
                 self.0.insert(snake, (name.value.clone(), name.span));
@@ -95,6 +98,21 @@ struct Resolver<'a> {
     scopes: Vec<Scope>,
     /// Where each event's `published: true` is written, for SC045.
     published_spans: BTreeMap<EventId, Span>,
+    /// How many references or types failed to resolve so far: an element that lost
+    /// one while it was resolved is tainted, and flow rules skip it.
+    unresolved: usize,
+    /// Elements with a reference or a field type that did not resolve: a flow rule
+    /// about them would report the name error's consequence, not a design flaw.
+    tainted: BTreeSet<NodeRef>,
+    /// Some policy's `issue` or command's `by` did not resolve: any command might be
+    /// the one it meant, so SC043 is not reported.
+    issuers_unresolved: bool,
+    /// Some policy's `on` or read model's `from` did not resolve: any published
+    /// event might be the one it meant, so SC045 is not reported.
+    consumers_unresolved: bool,
+    /// Event names defined twice in a context (SC011): a command that emits one
+    /// may mean its own, so SC042 is not reported about it.
+    duplicated: BTreeSet<(ContextId, String)>,
 }
 
 pub(super) fn resolve(loaded: &Loaded) -> Resolved {
@@ -123,6 +141,11 @@ pub(super) fn resolve(loaded: &Loaded) -> Resolved {
         context_ids: BTreeMap::new(),
         scopes: Vec::new(),
         published_spans: BTreeMap::new(),
+        unresolved: 0,
+        tainted: BTreeSet::new(),
+        issuers_unresolved: false,
+        consumers_unresolved: false,
+        duplicated: BTreeSet::new(),
     };
     resolver.run(&loaded.ast);
     Resolved {
@@ -155,6 +178,26 @@ fn node_to_json(node: &Node) -> serde_json::Value {
 }
 
 impl Resolver<'_> {
+    /// Records a name-phase finding; counts the ones that drop a reference or a type.
+    fn name_finding(&mut self, diagnostic: Diagnostic) {
+        if matches!(
+            diagnostic.code,
+            Code::UnresolvedReference | Code::BadTypeExpression
+        ) {
+            self.unresolved += 1;
+        }
+        self.names.push(diagnostic);
+    }
+
+    /// Taints `node` when a reference failed since `before` (a count of `unresolved`).
+    fn taint_since(&mut self, before: usize, node: NodeRef) -> bool {
+        let failed = self.unresolved > before;
+        if failed {
+            self.tainted.insert(node);
+        }
+        failed
+    }
+
     fn run(&mut self, ast: &ModelAst) {
         self.system(ast);
         for file in &ast.files {
@@ -184,11 +227,19 @@ impl Resolver<'_> {
         // Declare every context and its elements first, so references can point
         // forwards and across files.
         let mut contexts: Vec<&ContextAst> = Vec::new();
+        let mut duplicates: Vec<&ContextAst> = Vec::new();
         for file in &ast.files {
             for context in &file.contexts {
                 if self.declare_context(context) {
                     contexts.push(context);
+                } else {
+                    duplicates.push(context);
                 }
+            }
+        }
+        for duplicate in duplicates {
+            if let Some(first) = self.context_ids.get(&duplicate.name.value).copied() {
+                self.declare_dropped_context(first, duplicate);
             }
         }
         for (index, context) in contexts.iter().enumerate() {
@@ -224,7 +275,7 @@ impl Resolver<'_> {
         match systems.as_slice() {
             [] => {
                 if let Some(first) = ast.files.first() {
-                    self.names.push(
+                    self.name_finding(
                         Diagnostic::new(
                             Code::MissingKey,
                             Span {
@@ -243,7 +294,7 @@ impl Resolver<'_> {
                 self.model.system = first.value.clone();
                 self.pascal(first, "system");
                 for other in rest {
-                    self.names.push(
+                    self.name_finding(
                         Diagnostic::new(
                             Code::DuplicateName,
                             other.span,
@@ -267,7 +318,7 @@ impl Resolver<'_> {
             } else {
                 format!("write `{fixed}`")
             };
-            self.names.push(
+            self.name_finding(
                 Diagnostic::new(
                     Code::InvalidName,
                     name.span,
@@ -278,8 +329,11 @@ impl Resolver<'_> {
             );
         }
         if sc070_reserved_word::is_not_raw_keyword(&name.value) {
-            self.names
-                .push(sc070_reserved_word::not_an_identifier(kind, &name.value, name.span));
+            self.names.push(sc070_reserved_word::not_an_identifier(
+                kind,
+                &name.value,
+                name.span,
+            ));
         }
     }
 
@@ -293,7 +347,7 @@ impl Resolver<'_> {
             } else {
                 format!("write `{fixed}`")
             };
-            self.names.push(
+            self.name_finding(
                 Diagnostic::new(
                     Code::InvalidName,
                     name.span,
@@ -305,8 +359,11 @@ impl Resolver<'_> {
         }
         // A context's keywords are SC071's: the context is a crate, not an identifier.
         if kind != "context" && sc070_reserved_word::is_not_raw_keyword(&name.value) {
-            self.names
-                .push(sc070_reserved_word::not_an_identifier(kind, &name.value, name.span));
+            self.names.push(sc070_reserved_word::not_an_identifier(
+                kind,
+                &name.value,
+                name.span,
+            ));
         }
     }
 
@@ -320,7 +377,7 @@ impl Resolver<'_> {
             "aggregate" | "command" | "policy" | "read model" | "external system"
         );
         if named_by_snake && is_rust_keyword(&snake) && name.value != "Self" {
-            self.names.push(sc070_reserved_word::keyword_module(
+            self.name_finding(sc070_reserved_word::keyword_module(
                 kind,
                 &name.value,
                 &snake,
@@ -328,13 +385,16 @@ impl Resolver<'_> {
             ));
         }
         if sc072_generated_name_clash::clashes(kind).contains(&name.value.as_str()) {
-            self.names
-                .push(sc072_generated_name_clash::item(kind, &name.value, name.span));
+            self.names.push(sc072_generated_name_clash::item(
+                kind,
+                &name.value,
+                name.span,
+            ));
         }
         if kind == "aggregate"
             && sc072_generated_name_clash::GENERATED_MODULES.contains(&snake.as_str())
         {
-            self.names.push(sc072_generated_name_clash::module(
+            self.name_finding(sc072_generated_name_clash::module(
                 &name.value,
                 &snake,
                 name.span,
@@ -343,7 +403,7 @@ impl Resolver<'_> {
     }
 
     fn duplicate(&mut self, name: &Name, first: Span, what: &str) {
-        self.names.push(
+        self.name_finding(
             Diagnostic::new(
                 Code::DuplicateName,
                 name.span,
@@ -367,8 +427,13 @@ impl Resolver<'_> {
         };
         self.generated_names(name, kind);
         if let Some((first, first_span, snake)) = self.participant_snakes.insert(name) {
-            self.names.push(sc073_case_collision::diagnostic(
-                kind, &name.value, name.span, &first, first_span, &snake,
+            self.name_finding(sc073_case_collision::diagnostic(
+                kind,
+                &name.value,
+                name.span,
+                &first,
+                first_span,
+                &snake,
             ));
         }
         self.participants
@@ -379,7 +444,7 @@ impl Resolver<'_> {
     fn declare_context(&mut self, context: &ContextAst) -> bool {
         self.snake(&context.name, "context");
         if sc071_reserved_crate_name::is_reserved(&context.name.value) {
-            self.names.push(sc071_reserved_crate_name::diagnostic(
+            self.name_finding(sc071_reserved_crate_name::diagnostic(
                 &context.name.value,
                 context.name.span,
             ));
@@ -416,14 +481,54 @@ impl Resolver<'_> {
         }
         self.generated_names(name, kind);
         if let Some((first, first_span, snake)) = self.scopes[context.index()].snakes.insert(name) {
-            self.names.push(sc073_case_collision::diagnostic(
-                kind, &name.value, name.span, &first, first_span, &snake,
+            self.name_finding(sc073_case_collision::diagnostic(
+                kind,
+                &name.value,
+                name.span,
+                &first,
+                first_span,
+                &snake,
             ));
         }
         self.scopes[context.index()]
             .names
             .insert(name.value.clone(), (element, name.span));
         true
+    }
+
+    /// Declares a name of a dropped duplicate, unless the scope has it already.
+    fn declare_dropped(&mut self, context: ContextId, name: &Name) {
+        self.scopes[context.index()]
+            .names
+            .entry(name.value.clone())
+            .or_insert((Element::Dropped, name.span));
+    }
+
+    /// The names of a duplicate aggregate's commands and events.
+    fn declare_dropped_aggregate(&mut self, context: ContextId, aggregate: &AggregateAst) {
+        for command in &aggregate.commands {
+            self.declare_dropped(context, &command.name);
+        }
+        for event in &aggregate.events {
+            self.declare_dropped(context, &event.name);
+        }
+    }
+
+    /// Every name of a duplicate context, in the scope of the first one.
+    fn declare_dropped_context(&mut self, context: ContextId, ast: &ContextAst) {
+        for ty in &ast.types {
+            self.declare_dropped(context, &ty.name);
+        }
+        for aggregate in &ast.aggregates {
+            self.declare_dropped(context, &aggregate.name);
+            self.declare_dropped_aggregate(context, aggregate);
+        }
+        for policy in &ast.policies {
+            self.declare_dropped(context, &policy.name);
+        }
+        for read_model in &ast.read_models {
+            self.declare_dropped(context, &read_model.name);
+        }
     }
 
     fn declare_elements(&mut self, context: ContextId, ast: &ContextAst) {
@@ -447,6 +552,7 @@ impl Resolver<'_> {
                 Element::Aggregate(id),
                 "aggregate",
             ) {
+                self.declare_dropped_aggregate(context, aggregate);
                 continue;
             }
             self.model.aggregates.push(Aggregate {
@@ -487,6 +593,10 @@ impl Resolver<'_> {
                         span: command.name.span,
                     });
                     self.model.aggregates[id.index()].commands.push(command_id);
+                } else {
+                    // The aggregate lost a command to SC011: its events may be
+                    // emitted by that one, so SC041 is not reported about it.
+                    self.tainted.insert(NodeRef::Aggregate(id));
                 }
             }
             for event in &aggregate.events {
@@ -506,6 +616,8 @@ impl Resolver<'_> {
                         self.published_spans.insert(event_id, event.published.span);
                     }
                     self.model.aggregates[id.index()].events.push(event_id);
+                } else {
+                    self.duplicated.insert((context, event.name.value.clone()));
                 }
             }
         }
@@ -543,7 +655,10 @@ impl Resolver<'_> {
                     from: Vec::new(),
                     fields: Vec::new(),
                     span: read_model.name.span,
-                    key_span: read_model.key.as_ref().map_or(read_model.name.span, |k| k.span),
+                    key_span: read_model
+                        .key
+                        .as_ref()
+                        .map_or(read_model.name.span, |k| k.span),
                 });
                 self.model.contexts[context.index()].read_models.push(id);
             }
@@ -568,7 +683,7 @@ impl Resolver<'_> {
                 TypeKindAst::Record(fields) => NamedTypeKind::Record(self.fields(context, fields)),
                 TypeKindAst::Enum(variants, span) => {
                     if variants.is_empty() {
-                        self.names.push(
+                        self.name_finding(
                             Diagnostic::new(
                                 Code::EmptyEnum,
                                 *span,
@@ -685,7 +800,7 @@ impl Resolver<'_> {
                     Some(_) => "a list is written `[T]`, e.g. `[string]`".to_owned(),
                     None => "types are `string`, `uuid`, …, a type name, `T?`, `[T]` or `map<string, T>`".to_owned(),
                 };
-                self.names.push(
+                self.name_finding(
                     Diagnostic::new(
                         Code::BadTypeExpression,
                         span,
@@ -722,7 +837,7 @@ impl Resolver<'_> {
                 }
                 let span = self.expression_span(ty, base, *offset, name.len());
                 if let Some((other, _)) = name.split_once('.') {
-                    self.names.push(
+                    self.name_finding(
                         Diagnostic::new(
                             Code::UnresolvedReference,
                             span,
@@ -735,9 +850,13 @@ impl Resolver<'_> {
                 }
                 match self.scopes[context.index()].names.get(name.as_str()) {
                     Some((Element::Type(id), _)) => Some(TypeRef::Named(*id)),
+                    Some((Element::Dropped, _)) => {
+                        self.unresolved += 1;
+                        None
+                    }
                     Some((other, _)) => {
                         let other = *other;
-                        self.names.push(
+                        self.name_finding(
                             Diagnostic::new(
                                 Code::UnresolvedReference,
                                 span,
@@ -773,7 +892,7 @@ impl Resolver<'_> {
                             )
                         });
                         let context_name = &self.model.contexts[context.index()].name;
-                        self.names.push(
+                        self.name_finding(
                             Diagnostic::new(
                                 Code::UnresolvedReference,
                                 span,
@@ -808,7 +927,7 @@ impl Resolver<'_> {
                 continue;
             };
             if field.name == id.name && field.ty != id.ty {
-                self.names.push(
+                self.name_finding(
                     Diagnostic::new(
                         Code::IdFieldConflict,
                         ast.ty.span,
@@ -833,18 +952,22 @@ impl Resolver<'_> {
     }
 
     fn aggregate(&mut self, context: ContextId, id: AggregateId, ast: &AggregateAst) {
+        let aggregate_start = self.unresolved;
         self.snake(&ast.id.name, "id field");
         if let Some(ty) = self.type_ref(context, &ast.id.ty) {
             self.model.aggregates[id.index()].id.ty = ty;
         }
         let state = self.fields(context, &ast.state);
         self.model.aggregates[id.index()].state = state;
+        self.taint_since(aggregate_start, NodeRef::Aggregate(id));
         for command in &ast.commands {
             let Some(Element::Command(command_id)) = self.declared(context, &command.name) else {
                 continue;
             };
+            let command_start = self.unresolved;
             let fields = self.message_fields(context, id, &ast.id, &command.name, &command.fields);
             let mut issued_by = Vec::new();
+            let by_start = self.unresolved;
             for issuer in &command.by {
                 if let Some(participant) = self.participant(issuer, "`by`") {
                     let issuer = match participant {
@@ -856,12 +979,16 @@ impl Resolver<'_> {
                     }
                 }
             }
+            if self.unresolved > by_start {
+                self.issuers_unresolved = true;
+            }
             let mut emits = Vec::new();
             for event in &command.emits {
                 let Some(event_id) = self.event_ref(context, event, false) else {
                     continue;
                 };
-                if self.model.events[event_id.index()].aggregate != id {
+                let duplicated = self.duplicated.contains(&(context, event.value.clone()));
+                if self.model.events[event_id.index()].aggregate != id && !duplicated {
                     let owner = self.model.events[event_id.index()].aggregate;
                     let owner_name = self.model.aggregates[owner.index()].name.clone();
                     self.flow.push(
@@ -877,7 +1004,7 @@ impl Resolver<'_> {
                         .help(format!(
                             "an aggregate only appends to its own stream: move the command to `{owner_name}`, or add a policy on an event of `{}` that issues a command of `{owner_name}`",
                             ast.name.value
-                        )),
+                        )).about(NodeRef::Command(command_id)),
                     );
                 }
                 if !emits.contains(&event_id) {
@@ -892,7 +1019,7 @@ impl Resolver<'_> {
                         format!("command `{}` emits no event", command.name.value),
                     )
                     .label("no `emits`")
-                    .help("add `emits: [SomethingHappened]`: a command that changes nothing is a query, which belongs on a read model"),
+                    .help("add `emits: [SomethingHappened]`: a command that changes nothing is a query, which belongs on a read model").about(NodeRef::Command(command_id)),
                 );
             }
             let mut errors: Vec<BusinessError> = Vec::new();
@@ -914,6 +1041,7 @@ impl Resolver<'_> {
                     message: text(&error.message),
                 });
             }
+            self.taint_since(command_start, NodeRef::Command(command_id));
             let command = &mut self.model.commands[command_id.index()];
             command.fields = fields;
             command.issued_by = issued_by;
@@ -924,7 +1052,9 @@ impl Resolver<'_> {
             let Some(Element::Event(event_id)) = self.declared(context, &event.name) else {
                 continue;
             };
+            let event_start = self.unresolved;
             let fields = self.message_fields(context, id, &ast.id, &event.name, &event.fields);
+            self.taint_since(event_start, NodeRef::Event(event_id));
             self.model.events[event_id.index()].fields = fields;
         }
     }
@@ -940,7 +1070,7 @@ impl Resolver<'_> {
                     name.value
                 )
             });
-        self.names.push(
+        self.name_finding(
             Diagnostic::new(
                 Code::UnresolvedReference,
                 name.span,
@@ -963,7 +1093,7 @@ impl Resolver<'_> {
                 .split_once('.')
                 .is_some_and(|(c, e)| c.is_empty() || e.is_empty() || e.contains('.'));
         if malformed {
-            self.names.push(
+            self.name_finding(
                 Diagnostic::new(
                     Code::UnresolvedReference,
                     name.span,
@@ -993,7 +1123,7 @@ impl Resolver<'_> {
                         });
                     // Point at the context part only; skip an opening quote.
                     let start = self.expression_base(name);
-                    self.names.push(
+                    self.name_finding(
                         Diagnostic::new(
                             Code::UnresolvedReference,
                             Span {
@@ -1023,10 +1153,15 @@ impl Resolver<'_> {
         let (target, bare) = self.qualified(context, name)?;
         let target_name = self.model.contexts[target.index()].name.clone();
         match self.scopes[target.index()].names.get(&bare) {
+            Some((Element::Dropped, _)) => {
+                // Declared in a duplicate definition, which SC011 reports.
+                self.unresolved += 1;
+                None
+            }
             Some((element, _)) if want(*element) => Some((target, *element)),
             Some((element, _)) => {
                 let element = *element;
-                self.names.push(
+                self.name_finding(
                     Diagnostic::new(
                         Code::UnresolvedReference,
                         name.span,
@@ -1081,7 +1216,7 @@ impl Resolver<'_> {
                         )
                     }
                 });
-                self.names.push(
+                self.name_finding(
                     Diagnostic::new(
                         Code::UnresolvedReference,
                         name.span,
@@ -1106,7 +1241,7 @@ impl Resolver<'_> {
         if across && target != context && !self.model.events[id.index()].published {
             let event = &self.model.events[id.index()];
             let target_name = &self.model.contexts[target.index()].name;
-            self.names.push(
+            self.name_finding(
                 Diagnostic::new(
                     Code::UnpublishedEvent,
                     name.span,
@@ -1127,6 +1262,7 @@ impl Resolver<'_> {
     }
 
     fn policy(&mut self, context: ContextId, id: PolicyId, ast: &PolicyAst) {
+        let policy_start = self.unresolved;
         let mut on = Vec::new();
         for event in &ast.on {
             if let Some(event_id) = self.event_ref(context, event, true) {
@@ -1135,8 +1271,12 @@ impl Resolver<'_> {
                 }
             }
         }
+        if self.unresolved > policy_start {
+            self.consumers_unresolved = true;
+        }
+        let issue_start = self.unresolved;
         if ast.on.is_empty() {
-            self.names.push(
+            self.name_finding(
                 Diagnostic::new(
                     Code::MissingKey,
                     ast.name.span,
@@ -1167,16 +1307,19 @@ impl Resolver<'_> {
                     .label("commands across contexts are not generated yet")
                     .help(format!(
                         "let `{target_name}` own the policy, on an event this context publishes: `generate` builds no crate that sends commands to another"
-                    )),
+                    )).about(NodeRef::Policy(id)),
                 );
             }
             Some(command_id)
         });
+        if self.unresolved > issue_start {
+            self.issuers_unresolved = true;
+        }
         let calls = ast.call.as_ref().and_then(|external| {
             match self.participant(external, "`call`")? {
                 Participant::External(e) => Some(e),
                 Participant::Actor(_) => {
-                    self.names.push(
+                    self.name_finding(
                         Diagnostic::new(
                             Code::UnresolvedReference,
                             external.span,
@@ -1190,16 +1333,18 @@ impl Resolver<'_> {
             }
         });
         if ast.issue.is_none() && ast.call.is_none() {
-            self.names.push(
+            self.name_finding(
                 Diagnostic::new(
                     Code::PolicyWithoutAction,
                     ast.name.span,
                     format!("policy `{}` does nothing", ast.name.value),
                 )
                 .label("no `issue` and no `call`")
-                .help("add `issue: SomeCommand` or `call: SomeExternalSystem`"),
+                .help("add `issue: SomeCommand` or `call: SomeExternalSystem`")
+                .about(NodeRef::Policy(id)),
             );
         }
+        self.taint_since(policy_start, NodeRef::Policy(id));
         let policy = &mut self.model.policies[id.index()];
         policy.on = on;
         policy.issues = issues;
@@ -1207,6 +1352,7 @@ impl Resolver<'_> {
     }
 
     fn read_model(&mut self, context: ContextId, id: ReadModelId, ast: &ReadModelAst) {
+        let read_model_start = self.unresolved;
         let mut from = Vec::new();
         let mut from_spans = Vec::new();
         for event in &ast.from {
@@ -1216,6 +1362,9 @@ impl Resolver<'_> {
                     from_spans.push(event.span);
                 }
             }
+        }
+        if self.unresolved > read_model_start {
+            self.consumers_unresolved = true;
         }
         let mut fields = self.fields(context, &ast.fields);
         if let Some(key) = &ast.key {
@@ -1227,6 +1376,11 @@ impl Resolver<'_> {
                 .find(|f| f.name == key.value)
                 .map(|f| f.ty.clone());
             for (event_id, span) in from.iter().zip(&from_spans) {
+                // An event that lost a field to a type error may lack the key only
+                // because of it: that is the type error's finding, not this one's.
+                if self.tainted.contains(&NodeRef::Event(*event_id)) {
+                    continue;
+                }
                 let event = &self.model.events[event_id.index()];
                 match event.fields.iter().find(|f| f.name == key.value) {
                     Some(field) => {
@@ -1252,7 +1406,7 @@ impl Resolver<'_> {
                             )
                             .label(format!("has no `{}`", key.value))
                             .secondary(key.span, "the key")
-                            .help(help),
+                            .help(help).about(NodeRef::ReadModel(id)),
                         );
                     }
                 }
@@ -1276,9 +1430,11 @@ impl Resolver<'_> {
                     format!("read model `{}` is fed by no event", ast.name.value),
                 )
                 .label("no `from` events")
-                .help("add `from: [SomeEvent]`: a read model is a projection of events"),
+                .help("add `from: [SomeEvent]`: a read model is a projection of events")
+                .about(NodeRef::ReadModel(id)),
             );
         }
+        self.taint_since(read_model_start, NodeRef::ReadModel(id));
         let read_model = &mut self.model.read_models[id.index()];
         read_model.from = from;
         read_model.fields = fields;
@@ -1339,7 +1495,7 @@ impl Resolver<'_> {
                 .get(&ty.name)
                 .map(|(_, s)| *s)
                 .unwrap_or_default();
-            self.names.push(
+            self.name_finding(
                 Diagnostic::new(
                     Code::RecursiveType,
                     span,
@@ -1363,10 +1519,16 @@ impl Resolver<'_> {
         step: &StepAst,
         fields: &[Field],
         what: &str,
+        subject: NodeRef,
     ) -> Vec<(String, serde_json::Value)> {
         let mut values = Vec::new();
+        // A message that lost a field to a type error would report its value as unknown.
+        let tainted = self.tainted.contains(&subject);
         for (field, value) in &step.values {
             if !fields.iter().any(|f| f.name == field.value) {
+                if tainted {
+                    continue;
+                }
                 let help = did_you_mean(&field.value, fields.iter().map(|f| f.name.as_str()))
                     .unwrap_or_else(|| {
                         format!(
@@ -1389,7 +1551,8 @@ impl Resolver<'_> {
                         ),
                     )
                     .label("unknown field")
-                    .help(help),
+                    .help(help)
+                    .about(subject),
                 );
                 continue;
             }
@@ -1417,7 +1580,7 @@ impl Resolver<'_> {
                     Element::Aggregate(id) if target == context => Some(id),
                     _ => {
                         let context_name = self.model.contexts[context.index()].name.clone();
-                        self.names.push(
+                        self.name_finding(
                             Diagnostic::new(
                                 Code::UnresolvedReference,
                                 name.span,
@@ -1469,12 +1632,12 @@ impl Resolver<'_> {
                         ),
                     )
                     .label(format!("not an event of `{aggregate_name}`"))
-                    .help(format!("`given` lists the past events of one `{aggregate_name}` stream")),
+                    .help(format!("`given` lists the past events of one `{aggregate_name}` stream")).about(NodeRef::Aggregate(aggregate)),
                 );
                 continue;
             }
             let fields = self.model.events[event.index()].fields.clone();
-            let values = self.step_values(step, &fields, "event");
+            let values = self.step_values(step, &fields, "event", NodeRef::Event(*event));
             given_steps.push(Step { id: *event, values });
         }
         let Some((command, when_step)) = when else {
@@ -1491,12 +1654,17 @@ impl Resolver<'_> {
                     ),
                 )
                 .label(format!("not a command of `{aggregate_name}`"))
-                .help(format!("`when` names a command that `{aggregate_name}` handles")),
+                .help(format!("`when` names a command that `{aggregate_name}` handles")).about(NodeRef::Aggregate(aggregate)),
             );
             return;
         }
         let command_fields = self.model.commands[command.index()].fields.clone();
-        let when_values = self.step_values(when_step, &command_fields, "command");
+        let when_values = self.step_values(
+            when_step,
+            &command_fields,
+            "command",
+            NodeRef::Command(command),
+        );
         let command_name = self.model.commands[command.index()].name.clone();
         let outcome = match (&then, &ast.error) {
             (Some(_), Some(_)) | (None, None) => {
@@ -1512,15 +1680,17 @@ impl Resolver<'_> {
                         ),
                     )
                     .label(if error.is_some() { "both `then` and `error`" } else { "neither `then` nor `error`" })
-                    .help("a command either emits events or fails with a business error; keep exactly one of `then:` and `error:`"),
+                    .help("a command either emits events or fails with a business error; keep exactly one of `then:` and `error:`").about(NodeRef::Command(command)),
                 );
                 return;
             }
             (Some(then), None) => {
                 let emits = self.model.commands[command.index()].emits.clone();
                 let mut steps = Vec::new();
+                // A command that lost an `emits` reference may emit the expected event.
+                let command_tainted = self.tainted.contains(&NodeRef::Command(command));
                 for (event, step) in then {
-                    if !emits.contains(event) {
+                    if !emits.contains(event) && !command_tainted {
                         ok = false;
                         self.flow.push(
                             Diagnostic::new(
@@ -1532,12 +1702,12 @@ impl Resolver<'_> {
                                 ),
                             )
                             .label(format!("not in the `emits` of `{command_name}`"))
-                            .help(format!("add `{}` to the `emits` of `{command_name}`, or expect one of its events", step.name.value)),
+                            .help(format!("add `{}` to the `emits` of `{command_name}`, or expect one of its events", step.name.value)).about(NodeRef::Command(command)),
                         );
                         continue;
                     }
                     let fields = self.model.events[event.index()].fields.clone();
-                    let values = self.step_values(step, &fields, "event");
+                    let values = self.step_values(step, &fields, "event", NodeRef::Event(*event));
                     steps.push(Step { id: *event, values });
                 }
                 Outcome::Events(steps)
@@ -1562,7 +1732,7 @@ impl Resolver<'_> {
                                 ),
                             )
                             .label("undeclared error")
-                            .help(help),
+                            .help(help).about(NodeRef::Command(command)),
                         );
                         return;
                     }
@@ -1600,7 +1770,7 @@ impl Resolver<'_> {
             .as_ref()
             .map(|on| format!(" (on `{}`)", on.value))
             .unwrap_or_default();
-        self.names.push(
+        self.name_finding(
             Diagnostic::new(
                 Code::Hotspot,
                 ast.text.span,
@@ -1638,7 +1808,7 @@ impl Resolver<'_> {
                 .chain(self.context_ids.keys())
                 .cloned()
                 .collect();
-            self.names.push(
+            self.name_finding(
                 Diagnostic::new(
                     Code::UnresolvedReference,
                     name.span,
@@ -1661,6 +1831,7 @@ impl Resolver<'_> {
             Element::Event(id) => NodeRef::Event(id),
             Element::Policy(id) => NodeRef::Policy(id),
             Element::ReadModel(id) => NodeRef::ReadModel(id),
+            Element::Dropped => return None,
         }))
     }
 
@@ -1726,14 +1897,25 @@ impl Resolver<'_> {
 
     fn flow_rules(&mut self) {
         let model = &self.model;
+        let tainted = &self.tainted;
         let mut found = Vec::new();
-        for aggregate in &model.aggregates {
+        for (index, aggregate) in model.aggregates.iter().enumerate() {
+            // A command that lost an `emits` reference may be the one that emits it.
+            if tainted.contains(&NodeRef::Aggregate(AggregateId(index as u32)))
+                || aggregate
+                    .commands
+                    .iter()
+                    .any(|c| tainted.contains(&NodeRef::Command(*c)))
+            {
+                continue;
+            }
             for event in &aggregate.events {
                 let emitted = aggregate
                     .commands
                     .iter()
                     .any(|c| model.command(*c).emits.contains(event));
                 if !emitted {
+                    let subject = NodeRef::Event(*event);
                     let event = model.event(*event);
                     found.push(
                         Diagnostic::new(
@@ -1748,13 +1930,20 @@ impl Resolver<'_> {
                         .help(format!(
                             "add `{}` to the `emits` of a command of `{}`, or remove it",
                             event.name, aggregate.name
-                        )),
+                        ))
+                        .about(subject),
                     );
                 }
             }
         }
         for (index, command) in model.commands.iter().enumerate() {
             let id = NodeRef::Command(CommandId(index as u32));
+            if self.issuers_unresolved {
+                break;
+            }
+            if tainted.contains(&id) {
+                continue;
+            }
             if model.graph.predecessors(id, EdgeKind::Issues).is_empty() {
                 found.push(
                     Diagnostic::new(
@@ -1766,7 +1955,8 @@ impl Resolver<'_> {
                         ),
                     )
                     .label("issued by nobody")
-                    .help("add `by: [SomeActor]` to the command, or a policy that issues it"),
+                    .help("add `by: [SomeActor]` to the command, or a policy that issues it")
+                    .about(id),
                 );
             }
         }
@@ -1787,7 +1977,7 @@ impl Resolver<'_> {
         }
         for (index, event) in model.events.iter().enumerate() {
             let id = EventId(index as u32);
-            if !event.published {
+            if !event.published || self.consumers_unresolved {
                 continue;
             }
             let used_elsewhere = used_elsewhere_set[index];
@@ -1803,7 +1993,8 @@ impl Resolver<'_> {
                         ),
                     )
                     .label("published to nobody")
-                    .help("remove `published: true` until a consumer needs it: every published event is a contract to keep"),
+                    .help("remove `published: true` until a consumer needs it: every published event is a contract to keep")
+                    .about(NodeRef::Event(id)),
                 );
             }
         }
@@ -1848,7 +2039,7 @@ impl Resolver<'_> {
             }
             found.push(diagnostic.help(
                 "make sure the loop ends: a policy should stop on some state, or the cycle should be broken by an event that does not trigger it",
-            ));
+            ).about(NodeRef::Policy(*closing)));
         }
         super::rules::check_model(model, &mut found);
         for diagnostic in found {

@@ -133,7 +133,9 @@ pub fn module(name: &str, module: &str, span: Span) -> Diagnostic {
     Diagnostic::new(
         Code::GeneratedNameClash,
         span,
-        format!("aggregate `{name}` would be the module `{module}`, which the generator writes itself"),
+        format!(
+            "aggregate `{name}` would be the module `{module}`, which the generator writes itself"
+        ),
     )
     .label(format!("clashes with the generated module `{module}`"))
     .help(format!("rename the aggregate, e.g. `{name}Record`"))
