@@ -96,8 +96,6 @@ struct Resolver<'a> {
     participant_snakes: SnakeForms,
     context_ids: BTreeMap<String, ContextId>,
     scopes: Vec<Scope>,
-    /// Where each event's `published: true` is written, for SC045.
-    published_spans: BTreeMap<EventId, Span>,
     /// How many references or types failed to resolve so far: an element that lost
     /// one while it was resolved is tainted, and flow rules skip it.
     unresolved: usize,
@@ -140,7 +138,6 @@ pub(super) fn resolve(loaded: &Loaded) -> Resolved {
         participant_snakes: SnakeForms::default(),
         context_ids: BTreeMap::new(),
         scopes: Vec::new(),
-        published_spans: BTreeMap::new(),
         unresolved: 0,
         tainted: BTreeSet::new(),
         issuers_unresolved: false,
@@ -609,12 +606,10 @@ impl Resolver<'_> {
                         description: text(&event.description),
                         version: u32::try_from(event.version.value).unwrap_or(u32::MAX),
                         published: event.published.value,
+                        published_span: event.published.span,
                         fields: Vec::new(),
                         span: event.name.span,
                     });
-                    if event.published.value {
-                        self.published_spans.insert(event_id, event.published.span);
-                    }
                     self.model.aggregates[id.index()].events.push(event_id);
                 } else {
                     self.duplicated.insert((context, event.name.value.clone()));
@@ -1895,153 +1890,16 @@ impl Resolver<'_> {
         self.model.graph = graph;
     }
 
+    /// Runs the flow rules over the resolved model.
     fn flow_rules(&mut self) {
-        let model = &self.model;
-        let tainted = &self.tainted;
+        let flow = super::rules::Flow {
+            model: &self.model,
+            tainted: &self.tainted,
+            issuers_unresolved: self.issuers_unresolved,
+            consumers_unresolved: self.consumers_unresolved,
+        };
         let mut found = Vec::new();
-        for (index, aggregate) in model.aggregates.iter().enumerate() {
-            // A command that lost an `emits` reference may be the one that emits it.
-            if tainted.contains(&NodeRef::Aggregate(AggregateId(index as u32)))
-                || aggregate
-                    .commands
-                    .iter()
-                    .any(|c| tainted.contains(&NodeRef::Command(*c)))
-            {
-                continue;
-            }
-            for event in &aggregate.events {
-                let emitted = aggregate
-                    .commands
-                    .iter()
-                    .any(|c| model.command(*c).emits.contains(event));
-                if !emitted {
-                    let subject = NodeRef::Event(*event);
-                    let event = model.event(*event);
-                    found.push(
-                        Diagnostic::new(
-                            Code::EventNeverEmitted,
-                            event.span,
-                            format!(
-                                "event `{}` of aggregate `{}` is emitted by none of its commands",
-                                event.name, aggregate.name
-                            ),
-                        )
-                        .label("never emitted")
-                        .help(format!(
-                            "add `{}` to the `emits` of a command of `{}`, or remove it",
-                            event.name, aggregate.name
-                        ))
-                        .about(subject),
-                    );
-                }
-            }
-        }
-        for (index, command) in model.commands.iter().enumerate() {
-            let id = NodeRef::Command(CommandId(index as u32));
-            if self.issuers_unresolved {
-                break;
-            }
-            if tainted.contains(&id) {
-                continue;
-            }
-            if model.graph.predecessors(id, EdgeKind::Issues).is_empty() {
-                found.push(
-                    Diagnostic::new(
-                        Code::CommandNeverIssued,
-                        command.span,
-                        format!(
-                            "no actor, external system or policy issues command `{}`",
-                            command.name
-                        ),
-                    )
-                    .label("issued by nobody")
-                    .help("add `by: [SomeActor]` to the command, or a policy that issues it")
-                    .about(id),
-                );
-            }
-        }
-        // Which events are used outside their own context, in one pass over the
-        // consumers (scanning them per event is quadratic on large models).
-        let mut used_elsewhere_set = vec![false; model.events.len()];
-        let consumers = model
-            .policies
-            .iter()
-            .map(|p| (p.context, &p.on))
-            .chain(model.read_models.iter().map(|r| (r.context, &r.from)));
-        for (context, events) in consumers {
-            for event in events {
-                if model.event(*event).context != context {
-                    used_elsewhere_set[event.index()] = true;
-                }
-            }
-        }
-        for (index, event) in model.events.iter().enumerate() {
-            let id = EventId(index as u32);
-            if !event.published || self.consumers_unresolved {
-                continue;
-            }
-            let used_elsewhere = used_elsewhere_set[index];
-            if !used_elsewhere {
-                let span = self.published_spans.get(&id).copied().unwrap_or(event.span);
-                found.push(
-                    Diagnostic::new(
-                        Code::UnusedPublishedEvent,
-                        span,
-                        format!(
-                            "event `{}` is published, but no other context uses it",
-                            model.qualified_event(id)
-                        ),
-                    )
-                    .label("published to nobody")
-                    .help("remove `published: true` until a consumer needs it: every published event is a contract to keep")
-                    .about(NodeRef::Event(id)),
-                );
-            }
-        }
-        for cycle in model.graph.policy_cycles() {
-            let names: Vec<String> = cycle
-                .iter()
-                .map(|node| match node {
-                    NodeRef::Command(c) => format!("`{}`", model.qualified_command(*c)),
-                    NodeRef::Event(e) => format!("`{}`", model.qualified_event(*e)),
-                    NodeRef::Policy(p) => format!(
-                        "policy `{}.{}`",
-                        model.context(model.policy(*p).context).name,
-                        model.policy(*p).name
-                    ),
-                    _ => String::new(),
-                })
-                .collect();
-            let policies: Vec<PolicyId> = cycle
-                .iter()
-                .filter_map(|n| match n {
-                    NodeRef::Policy(p) => Some(*p),
-                    _ => None,
-                })
-                .collect();
-            // The walk starts and ends at one command, so the last policy is the one
-            // that closes the loop; the others are shown as part of it.
-            let Some((closing, others)) = policies.split_last() else {
-                continue;
-            };
-            let start = match cycle.first() {
-                Some(NodeRef::Command(c)) => format!("`{}`", model.command(*c).name),
-                _ => "the start".to_owned(),
-            };
-            let mut diagnostic = Diagnostic::new(
-                Code::PolicyCycle,
-                model.policy(*closing).span,
-                format!("events and policies form a cycle: {}", names.join(" → ")),
-            )
-            .label(format!("closes the loop back to {start}"));
-            for policy in others {
-                diagnostic = diagnostic.secondary(model.policy(*policy).span, "part of the loop");
-            }
-            found.push(diagnostic.help(
-                "make sure the loop ends: a policy should stop on some state, or the cycle should be broken by an event that does not trigger it",
-            ).about(NodeRef::Policy(*closing)));
-        }
-        super::rules::check_model(model, &mut found);
+        super::rules::check_model(&flow, &mut found);
         for diagnostic in found {
             self.flow.push(diagnostic);
         }

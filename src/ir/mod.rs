@@ -229,6 +229,8 @@ pub struct Event {
     pub version: u32,
     /// Whether other contexts may use it.
     pub published: bool,
+    /// Where `published: true` is written (the name when it is not).
+    pub published_span: Span,
     /// Fields, the aggregate id first.
     pub fields: Vec<Field>,
     /// Where it is defined.

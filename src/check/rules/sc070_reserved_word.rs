@@ -2,8 +2,13 @@
 
 use super::prelude::*;
 
-/// What `stormcraft explain SC070` says.
-pub const EXPLANATION: Explanation = Explanation {
+/// The rule: its code, name, severity, summary and explanation.
+pub const RULE: Rule = Rule {
+    code: "SC070",
+    slug: "reserved-word",
+    severity: Severity::Error,
+    summary: "a name is a Rust keyword the generated code cannot use",
+    explanation: Explanation {
     text: r#"A name is a Rust keyword where the generated code needs an identifier. Most keywords can be written as raw identifiers (`r#type`), and the generator does so for fields, but `self`, `Self`, `super` and `crate` cannot be raw identifiers at all, so a field, id or key with one of those names, or an element named `Self`, cannot be generated.
 
 Aggregates, commands, policies, read models and external systems also become modules and functions named by their snake_case form (`Match` becomes `fn match`), which cannot be keywords either. Rename the element; the help line suggests a longer name."#,
@@ -41,6 +46,7 @@ contexts:
         events:
           OrderPlaced: {}
 "#,
+    },
 };
 
 /// A name that is a keyword which cannot even be a raw identifier.

@@ -24,8 +24,13 @@ pub const RESERVED_CRATES: &[&str] = &[
     "proc_macro",
 ];
 
-/// What `stormcraft explain SC071` says.
-pub const EXPLANATION: Explanation = Explanation {
+/// The rule: its code, name, severity, summary and explanation.
+pub const RULE: Rule = Rule {
+    code: "SC071",
+    slug: "reserved-crate-name",
+    severity: Severity::Error,
+    summary: "a context's crate name is taken by Rust or a dependency",
+    explanation: Explanation {
     text: r#"Every bounded context becomes a crate of the generated workspace, named like the context. Some names are taken: the workspace's own `app` and `runtime` crates, the crates the generated code depends on (`serde`, `tokio`, `axum`, `uuid`, …), the crates of Rust itself (`std`, `core`, `alloc`, `test`, `proc_macro`), and Rust keywords. A context with one of those names cannot be generated.
 
 Give the context a name from the business: `billing`, not `core`."#,
@@ -59,6 +64,7 @@ contexts:
         events:
           OrderPlaced: {}
 "#,
+    },
 };
 
 /// Whether a context of this name cannot be a crate of the workspace.

@@ -62,8 +62,13 @@ pub const EXTERNAL_ITEMS: &[&str] = &[
     "Views",
 ];
 
-/// What `stormcraft explain SC072` says.
-pub const EXPLANATION: Explanation = Explanation {
+/// The rule: its code, name, severity, summary and explanation.
+pub const RULE: Rule = Rule {
+    code: "SC072",
+    slug: "generated-name-clash",
+    severity: Severity::Error,
+    summary: "an element has the name of an item or module the generator writes beside it",
+    explanation: Explanation {
     text: r#"An element is named like an item the generator writes next to it. Each aggregate becomes a module holding one struct per command and event beside the generated `Command`, `Event`, `State`, `Error` and `Rules` (and a few imports such as `Store` and `Serialize`); read models sit beside `Row` and `ProjectionRules`; external systems beside `PolicyRules` and `Views`; an aggregate's module sits beside the modules `types`, `service`, `rules`, `policies`, `projections`, `upstream`, `externals` and `adapters`. Two items of one name in one module do not compile.
 
 Rename the element with a word from the business: `OrderState` rather than `State`, `OrderError` rather than `Error`."#,
@@ -97,6 +102,7 @@ contexts:
         events:
           OrderPlaced: {}
 "#,
+    },
 };
 
 /// The generated items an element of `kind` (as the resolver names kinds) sits beside.

@@ -2,8 +2,13 @@
 
 use super::prelude::*;
 
-/// What `stormcraft explain SC073` says.
-pub const EXPLANATION: Explanation = Explanation {
+/// The rule: its code, name, severity, summary and explanation.
+pub const RULE: Rule = Rule {
+    code: "SC073",
+    slug: "case-collision",
+    severity: Severity::Error,
+    summary: "two names differ only in case, so generated code names them the same",
+    explanation: Explanation {
     text: r#"Two elements of one context (or two actors and external systems) have different names with the same snake_case form, such as `HTTPCall` and `HttpCall` (both `http_call`). The generator names modules, files, functions and URL paths by that form, so the two would become one module file, one function or one route.
 
 Names that differ only in case also read as the same word on the board. Rename one of them, or spell the acronym the same way in both."#,
@@ -51,6 +56,7 @@ contexts:
         events:
           OtherCallMade: {}
 "#,
+    },
 };
 
 /// The finding for `name`, whose snake_case form `snake` is also that of `first`.

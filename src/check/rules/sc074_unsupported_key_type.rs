@@ -2,8 +2,13 @@
 
 use super::prelude::*;
 
-/// What `stormcraft explain SC074` says.
-pub const EXPLANATION: Explanation = Explanation {
+/// The rule: its code, name, severity, summary and explanation.
+pub const RULE: Rule = Rule {
+    code: "SC074",
+    slug: "unsupported-key-type",
+    severity: Severity::Error,
+    summary: "a read model's key is not a string, uuid or integer",
+    explanation: Explanation {
     text: r#"A read model's rows are found by their key, which is stored as text. The generator can turn a `string`, a `uuid` or an integer (`i32`, `i64`, `u32`, `u64`) into a row key; a key of another type (a decimal, a timestamp, a list, a record, an optional value, …) has no exact, stable text form, so the read model cannot be generated.
 
 Key the read model by an identifier instead: the id of the thing each row describes."#,
@@ -56,6 +61,7 @@ contexts:
         fields:
           total: decimal
 "#,
+    },
 };
 
 /// Whether values of `ty` can be a row key or a stream id: they have an exact text form.

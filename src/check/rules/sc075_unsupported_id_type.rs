@@ -3,8 +3,13 @@
 use super::prelude::*;
 use super::sc074_unsupported_key_type::is_key_type;
 
-/// What `stormcraft explain SC075` says.
-pub const EXPLANATION: Explanation = Explanation {
+/// The rule: its code, name, severity, summary and explanation.
+pub const RULE: Rule = Rule {
+    code: "SC075",
+    slug: "unsupported-id-type",
+    severity: Severity::Error,
+    summary: "an aggregate's id is not a uuid, string or integer",
+    explanation: Explanation {
     text: r#"An aggregate's events are stored in one stream per instance, named after its id, so the id needs an exact text form. The generator supports ids of type `uuid` (the default), `string` and the integers `i32`, `i64`, `u32` and `u64`. An id of another type (a decimal, a timestamp, a record, a list, an optional value, …) cannot name a stream.
 
 Use a `uuid`, or the business identifier as a `string`."#,
@@ -40,6 +45,7 @@ contexts:
         events:
           OrderPlaced: {}
 "#,
+    },
 };
 
 /// Reports every aggregate whose id type cannot name a stream.

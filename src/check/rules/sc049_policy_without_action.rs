@@ -1,0 +1,55 @@
+//! SC049 policy-without-action: a policy neither issues a command nor calls an external system.
+//!
+//! Raised by the checker (`src/check/resolve/`).
+
+use super::prelude::*;
+
+/// The rule: its code, name, severity, summary and explanation.
+pub const RULE: Rule = Rule {
+    code: "SC049",
+    slug: "policy-without-action",
+    severity: Severity::Error,
+    summary: "a policy neither issues a command nor calls an external system",
+    explanation: Explanation {
+        text: r#"A policy reacts to an event but neither issues a command (`issue:`) nor calls an external system (`call:`), so its reaction is invisible in the model. Say what it does."#,
+        bad: r#"stormcraft: 1
+system: Shop
+actors:
+  Customer: places orders
+contexts:
+  ordering:
+    aggregates:
+      Order:
+        commands:
+          PlaceOrder:
+            by: Customer
+            emits: [OrderPlaced]
+        events:
+          OrderPlaced: {}
+    policies:
+      WhenPlaced:
+        on: OrderPlaced
+"#,
+        fixed: r#"stormcraft: 1
+system: Shop
+externals:
+  Mailer: sends e-mail
+actors:
+  Customer: places orders
+contexts:
+  ordering:
+    aggregates:
+      Order:
+        commands:
+          PlaceOrder:
+            by: Customer
+            emits: [OrderPlaced]
+        events:
+          OrderPlaced: {}
+    policies:
+      WhenPlaced:
+        on: OrderPlaced
+        call: Mailer
+"#,
+    },
+};
