@@ -208,6 +208,8 @@ pub struct Command {
     pub fields: Vec<Field>,
     /// Events it emits.
     pub emits: Vec<EventId>,
+    /// Where each of `emits` is written, in the same order.
+    pub emit_spans: Vec<Span>,
     /// Business errors.
     pub errors: Vec<BusinessError>,
     /// Where it is defined.
@@ -250,6 +252,8 @@ pub struct Policy {
     pub on: Vec<EventId>,
     /// Command it issues.
     pub issues: Option<CommandId>,
+    /// Where `issue` is written (the name when it is not).
+    pub issue_span: Span,
     /// External system it calls.
     pub calls: Option<ExternalId>,
     /// Where it is defined.
@@ -269,6 +273,10 @@ pub struct ReadModel {
     pub key: String,
     /// Events that feed it.
     pub from: Vec<EventId>,
+    /// Where each of `from` is written, in the same order.
+    pub from_spans: Vec<Span>,
+    /// Where `from:` is written (the name when it is not).
+    pub sources_span: Span,
     /// Row fields, the key first.
     pub fields: Vec<Field>,
     /// Where it is defined.

@@ -96,44 +96,15 @@ impl Resolver<'_> {
                 self.issuers_unresolved = true;
             }
             let mut emits = Vec::new();
+            let mut emit_spans = Vec::new();
             for event in &command.emits {
                 let Some(event_id) = self.event_ref(context, event, false) else {
                     continue;
                 };
-                let duplicated = self.duplicated.contains(&(context, event.value.clone()));
-                if self.model.events[event_id.index()].aggregate != id && !duplicated {
-                    let owner = self.model.events[event_id.index()].aggregate;
-                    let owner_name = self.model.aggregates[owner.index()].name.clone();
-                    self.flow.push(
-                        Diagnostic::new(
-                            Code::ForeignEventEmitted,
-                            event.span,
-                            format!(
-                                "command `{}` of aggregate `{}` emits `{}`, an event of aggregate `{owner_name}`",
-                                command.name.value, ast.name.value, event.value
-                            ),
-                        )
-                        .label(format!("belongs to `{owner_name}`"))
-                        .help(format!(
-                            "an aggregate only appends to its own stream: move the command to `{owner_name}`, or add a policy on an event of `{}` that issues a command of `{owner_name}`",
-                            ast.name.value
-                        )).about(NodeRef::Command(command_id)),
-                    );
-                }
                 if !emits.contains(&event_id) {
                     emits.push(event_id);
+                    emit_spans.push(event.span);
                 }
-            }
-            if command.emits.is_empty() {
-                self.flow.push(
-                    Diagnostic::new(
-                        Code::CommandEmitsNothing,
-                        command.name.span,
-                        format!("command `{}` emits no event", command.name.value),
-                    )
-                    .label("no `emits`")
-                    .help("add `emits: [SomethingHappened]`: a command that changes nothing is a query, which belongs on a read model").about(NodeRef::Command(command_id)),
-                );
             }
             let mut errors: Vec<BusinessError> = Vec::new();
             let mut error_spans: BTreeMap<String, Span> = BTreeMap::new();
@@ -159,6 +130,7 @@ impl Resolver<'_> {
             command.fields = fields;
             command.issued_by = issued_by;
             command.emits = emits;
+            command.emit_spans = emit_spans;
             command.errors = errors;
         }
         for event in &ast.events {
@@ -198,29 +170,12 @@ impl Resolver<'_> {
             );
         }
         let issues = ast.issue.as_ref().and_then(|command| {
-            let (target, element) = self.element_ref(context, command, "a command", |e| {
+            let (_, element) = self.element_ref(context, command, "a command", |e| {
                 matches!(e, Element::Command(_))
             })?;
             let Element::Command(command_id) = element else {
                 return None;
             };
-            if target != context {
-                let target_name = self.model.contexts[target.index()].name.clone();
-                self.flow.push(
-                    Diagnostic::new(
-                        Code::CrossContextCommand,
-                        command.span,
-                        format!(
-                            "policy `{}` issues `{}`, a command of context `{target_name}`",
-                            ast.name.value, command.value
-                        ),
-                    )
-                    .label("commands across contexts are not generated yet")
-                    .help(format!(
-                        "let `{target_name}` own the policy, on an event this context publishes: `generate` builds no crate that sends commands to another"
-                    )).about(NodeRef::Policy(id)),
-                );
-            }
             Some(command_id)
         });
         if self.unresolved > issue_start {
@@ -243,22 +198,11 @@ impl Resolver<'_> {
                 }
             }
         });
-        if ast.issue.is_none() && ast.call.is_none() {
-            self.name_finding(
-                Diagnostic::new(
-                    Code::PolicyWithoutAction,
-                    ast.name.span,
-                    format!("policy `{}` does nothing", ast.name.value),
-                )
-                .label("no `issue` and no `call`")
-                .help("add `issue: SomeCommand` or `call: SomeExternalSystem`")
-                .about(NodeRef::Policy(id)),
-            );
-        }
         self.taint_since(policy_start, NodeRef::Policy(id));
         let policy = &mut self.model.policies[id.index()];
         policy.on = on;
         policy.issues = issues;
+        policy.issue_span = ast.issue.as_ref().map_or(ast.name.span, |i| i.span);
         policy.calls = calls;
     }
 
@@ -286,40 +230,10 @@ impl Resolver<'_> {
                 .iter()
                 .find(|f| f.name == key.value)
                 .map(|f| f.ty.clone());
-            for (event_id, span) in from.iter().zip(&from_spans) {
-                // An event that lost a field to a type error may lack the key only
-                // because of it: that is the type error's finding, not this one's.
-                if self.tainted.contains(&NodeRef::Event(*event_id)) {
-                    continue;
-                }
+            for event_id in &from {
                 let event = &self.model.events[event_id.index()];
-                match event.fields.iter().find(|f| f.name == key.value) {
-                    Some(field) => {
-                        key_type.get_or_insert_with(|| field.ty.clone());
-                    }
-                    None => {
-                        let help = did_you_mean(&key.value, event.fields.iter().map(|f| f.name.as_str()))
-                            .map(|s| format!("{s} otherwise add a field `{}` to `{}`", key.value, event.name))
-                            .unwrap_or_else(|| {
-                                format!(
-                                    "a row is found by its key, so every source event must carry `{}`; add it to `{}` or feed the read model from another event",
-                                    key.value, event.name
-                                )
-                            });
-                        self.flow.push(
-                            Diagnostic::new(
-                                Code::ReadModelKeyMissing,
-                                *span,
-                                format!(
-                                    "read model `{}` is keyed by `{}`, but its source event `{}` has no such field",
-                                    ast.name.value, key.value, event.name
-                                ),
-                            )
-                            .label(format!("has no `{}`", key.value))
-                            .secondary(key.span, "the key")
-                            .help(help).about(NodeRef::ReadModel(id)),
-                        );
-                    }
+                if let Some(field) = event.fields.iter().find(|f| f.name == key.value) {
+                    key_type.get_or_insert_with(|| field.ty.clone());
                 }
             }
             fields.retain(|f| f.name != key.value);
@@ -333,21 +247,11 @@ impl Resolver<'_> {
                 },
             );
         }
-        if ast.from.is_empty() {
-            self.flow.push(
-                Diagnostic::new(
-                    Code::ReadModelWithoutSource,
-                    ast.from_span,
-                    format!("read model `{}` is fed by no event", ast.name.value),
-                )
-                .label("no `from` events")
-                .help("add `from: [SomeEvent]`: a read model is a projection of events")
-                .about(NodeRef::ReadModel(id)),
-            );
-        }
         self.taint_since(read_model_start, NodeRef::ReadModel(id));
         let read_model = &mut self.model.read_models[id.index()];
         read_model.from = from;
+        read_model.from_spans = from_spans;
+        read_model.sources_span = ast.from_span;
         read_model.fields = fields;
     }
 }

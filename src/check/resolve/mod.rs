@@ -118,9 +118,6 @@ struct Resolver<'a> {
     /// Some policy's `on` or read model's `from` did not resolve: any published
     /// event might be the one it meant, so SC045 is not reported.
     consumers_unresolved: bool,
-    /// Event names defined twice in a context (SC011): a command that emits one
-    /// may mean its own, so SC042 is not reported about it.
-    duplicated: BTreeSet<(ContextId, String)>,
 }
 
 pub(super) fn resolve(loaded: &Loaded) -> Resolved {
@@ -152,7 +149,6 @@ pub(super) fn resolve(loaded: &Loaded) -> Resolved {
         tainted: BTreeSet::new(),
         issuers_unresolved: false,
         consumers_unresolved: false,
-        duplicated: BTreeSet::new(),
     };
     resolver.run(&loaded.ast);
     Resolved {

@@ -335,6 +335,7 @@ impl Resolver<'_> {
                         issued_by: Vec::new(),
                         fields: Vec::new(),
                         emits: Vec::new(),
+                        emit_spans: Vec::new(),
                         errors: Vec::new(),
                         span: command.name.span,
                     });
@@ -361,7 +362,9 @@ impl Resolver<'_> {
                     });
                     self.model.aggregates[id.index()].events.push(event_id);
                 } else {
-                    self.duplicated.insert((context, event.name.value.clone()));
+                    // The aggregate lost an event to SC011: a command emitting that
+                    // name may mean its own, so SC042 and SC041 skip the aggregate.
+                    self.tainted.insert(NodeRef::Aggregate(id));
                 }
             }
         }
@@ -374,6 +377,7 @@ impl Resolver<'_> {
                     description: text(&policy.description),
                     on: Vec::new(),
                     issues: None,
+                    issue_span: policy.name.span,
                     calls: None,
                     span: policy.name.span,
                 });
@@ -397,6 +401,8 @@ impl Resolver<'_> {
                         .as_ref()
                         .map_or_else(String::new, |k| k.value.clone()),
                     from: Vec::new(),
+                    from_spans: Vec::new(),
+                    sources_span: read_model.from_span,
                     fields: Vec::new(),
                     span: read_model.name.span,
                     key_span: read_model

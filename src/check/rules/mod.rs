@@ -196,10 +196,16 @@ pub struct Flow<'a> {
 
 /// Runs every rule that is a check over the resolved model, in code order.
 pub(crate) fn check_model(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
+    sc040_command_emits_nothing::check(flow, out);
     sc041_event_never_emitted::check(flow, out);
+    sc042_foreign_event_emitted::check(flow, out);
     sc043_command_never_issued::check(flow, out);
+    sc044_cross_context_command::check(flow, out);
     sc045_unused_published_event::check(flow, out);
+    sc046_read_model_without_source::check(flow, out);
+    sc047_read_model_key_missing::check(flow, out);
     sc048_policy_cycle::check(flow, out);
+    sc049_policy_without_action::check(flow, out);
     sc074_unsupported_key_type::check(flow.model, out);
     sc075_unsupported_id_type::check(flow.model, out);
 }

@@ -1,6 +1,6 @@
 //! SC040 command-emits-nothing: a command emits no event.
 //!
-//! Raised by the checker (`src/check/resolve/`).
+//! A check over the resolved model, run after names resolve.
 
 use super::prelude::*;
 
@@ -46,3 +46,24 @@ contexts:
 "#,
     },
 };
+
+/// Reports every command that emits no event (a command whose `emits` lost its
+/// references to name errors is skipped: it did name events).
+pub fn check(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
+    for (index, command) in flow.model.commands.iter().enumerate() {
+        let id = NodeRef::Command(CommandId(index as u32));
+        if !command.emits.is_empty() || flow.tainted.contains(&id) {
+            continue;
+        }
+        out.push(
+            Diagnostic::new(
+                Code::CommandEmitsNothing,
+                command.span,
+                format!("command `{}` emits no event", command.name),
+            )
+            .label("no `emits`")
+            .help("add `emits: [SomethingHappened]`: a command that changes nothing is a query, which belongs on a read model")
+            .about(id),
+        );
+    }
+}

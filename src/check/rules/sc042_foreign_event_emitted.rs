@@ -1,6 +1,6 @@
 //! SC042 foreign-event-emitted: a command emits an event of another aggregate.
 //!
-//! Raised by the checker (`src/check/resolve/`).
+//! A check over the resolved model, run after names resolve.
 
 use super::prelude::*;
 
@@ -62,3 +62,37 @@ contexts:
 "#,
     },
 };
+
+/// Reports every event a command emits that belongs to another aggregate (skipping
+/// aggregates that lost an event to SC011: the name may mean their own).
+pub fn check(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
+    let model = flow.model;
+    for (index, command) in model.commands.iter().enumerate() {
+        if flow.tainted.contains(&NodeRef::Aggregate(command.aggregate)) {
+            continue;
+        }
+        let aggregate = &model.aggregate(command.aggregate).name;
+        for (event, span) in command.emits.iter().zip(&command.emit_spans) {
+            let event = model.event(*event);
+            if event.aggregate == command.aggregate {
+                continue;
+            }
+            let owner = &model.aggregate(event.aggregate).name;
+            out.push(
+                Diagnostic::new(
+                    Code::ForeignEventEmitted,
+                    *span,
+                    format!(
+                        "command `{}` of aggregate `{aggregate}` emits `{}`, an event of aggregate `{owner}`",
+                        command.name, event.name
+                    ),
+                )
+                .label(format!("belongs to `{owner}`"))
+                .help(format!(
+                    "an aggregate only appends to its own stream: move the command to `{owner}`, or add a policy on an event of `{aggregate}` that issues a command of `{owner}`"
+                ))
+                .about(NodeRef::Command(CommandId(index as u32))),
+            );
+        }
+    }
+}

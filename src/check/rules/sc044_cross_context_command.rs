@@ -1,6 +1,6 @@
 //! SC044 cross-context-command: a policy issues a command of another context, which `generate` does not support yet.
 //!
-//! Raised by the checker (`src/check/resolve/`).
+//! A check over the resolved model, run after names resolve.
 
 use super::prelude::*;
 
@@ -71,3 +71,34 @@ contexts:
 "#,
     },
 };
+
+/// Reports every policy that issues a command of another context.
+pub fn check(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
+    let model = flow.model;
+    for (index, policy) in model.policies.iter().enumerate() {
+        let Some(command) = policy.issues else {
+            continue;
+        };
+        let target = model.command(command).context;
+        if target == policy.context {
+            continue;
+        }
+        let target_name = &model.context(target).name;
+        out.push(
+            Diagnostic::new(
+                Code::CrossContextCommand,
+                policy.issue_span,
+                format!(
+                    "policy `{}` issues `{}`, a command of context `{target_name}`",
+                    policy.name,
+                    model.qualified_command(command)
+                ),
+            )
+            .label("commands across contexts are not generated yet")
+            .help(format!(
+                "let `{target_name}` own the policy, on an event this context publishes: `generate` builds no crate that sends commands to another"
+            ))
+            .about(NodeRef::Policy(PolicyId(index as u32))),
+        );
+    }
+}

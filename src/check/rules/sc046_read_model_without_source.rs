@@ -1,6 +1,6 @@
 //! SC046 read-model-without-source: a read model is fed by no event.
 //!
-//! Raised by the checker (`src/check/resolve/`).
+//! A check over the resolved model, run after names resolve.
 
 use super::prelude::*;
 
@@ -51,3 +51,24 @@ contexts:
 "#,
     },
 };
+
+/// Reports every read model fed by no event (one whose `from` lost its references
+/// to name errors is skipped: it did name events).
+pub fn check(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
+    for (index, read_model) in flow.model.read_models.iter().enumerate() {
+        let id = NodeRef::ReadModel(ReadModelId(index as u32));
+        if !read_model.from.is_empty() || flow.tainted.contains(&id) {
+            continue;
+        }
+        out.push(
+            Diagnostic::new(
+                Code::ReadModelWithoutSource,
+                read_model.sources_span,
+                format!("read model `{}` is fed by no event", read_model.name),
+            )
+            .label("no `from` events")
+            .help("add `from: [SomeEvent]`: a read model is a projection of events")
+            .about(id),
+        );
+    }
+}

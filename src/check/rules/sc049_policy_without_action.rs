@@ -1,6 +1,6 @@
 //! SC049 policy-without-action: a policy neither issues a command nor calls an external system.
 //!
-//! Raised by the checker (`src/check/resolve/`).
+//! A check over the resolved model, run after names resolve.
 
 use super::prelude::*;
 
@@ -53,3 +53,24 @@ contexts:
 "#,
     },
 };
+
+/// Reports every policy that neither issues a command nor calls an external system
+/// (one whose `issue` or `call` failed to resolve is skipped: it named an action).
+pub fn check(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
+    for (index, policy) in flow.model.policies.iter().enumerate() {
+        let id = NodeRef::Policy(PolicyId(index as u32));
+        if policy.issues.is_some() || policy.calls.is_some() || flow.tainted.contains(&id) {
+            continue;
+        }
+        out.push(
+            Diagnostic::new(
+                Code::PolicyWithoutAction,
+                policy.span,
+                format!("policy `{}` does nothing", policy.name),
+            )
+            .label("no `issue` and no `call`")
+            .help("add `issue: SomeCommand` or `call: SomeExternalSystem`")
+            .about(id),
+        );
+    }
+}
