@@ -75,34 +75,6 @@ fn wrap(text: &str, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::check;
-    use crate::model::load::load_str;
-
-    /// The model printed after `title:` in an explanation, without its indentation.
-    fn example(text: &str, title: &str) -> String {
-        let start = text
-            .find(&format!("\n{title}:\n\n"))
-            .unwrap_or_else(|| panic!("no `{title}:` section in:\n{text}"));
-        let mut model = String::new();
-        for line in text[start..].lines().skip(3) {
-            if !line.is_empty() && !line.starts_with("    ") {
-                break;
-            }
-            model.push_str(line.strip_prefix("    ").unwrap_or(line));
-            model.push('\n');
-        }
-        model
-    }
-
-    fn codes_found(name: &str, model: &str) -> Vec<Code> {
-        let loaded = load_str(name, model);
-        check(&loaded)
-            .diagnostics
-            .sorted()
-            .iter()
-            .map(|d| d.code)
-            .collect()
-    }
 
     #[test]
     fn every_code_has_a_complete_explanation() {
@@ -125,26 +97,6 @@ mod tests {
             title.starts_with("SC020 unresolved-reference (error)\n"),
             "{title}"
         );
-    }
-
-    #[test]
-    fn bad_examples_trigger_their_code_and_fixed_ones_are_clean() {
-        for code in Code::ALL {
-            let text = explain(*code);
-            let bad = example(&text, "Bad");
-            let fixed = example(&text, "Fixed");
-            assert_eq!(bad.trim_end(), explanation(*code).bad.trim_end(), "{code}");
-            let found = codes_found("bad.yaml", &bad);
-            assert!(
-                found.contains(code),
-                "the bad example of {code} gives {found:?}, not {code}:\n{bad}"
-            );
-            let found = codes_found("fixed.yaml", &fixed);
-            assert!(
-                found.is_empty(),
-                "the fixed example of {code} is not clean: {found:?}\n{fixed}"
-            );
-        }
     }
 
     #[test]

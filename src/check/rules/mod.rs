@@ -213,6 +213,55 @@ pub(crate) fn check_model(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::check;
+    use crate::check::explain::{explain, explanation};
+    use crate::model::load::load_str;
+
+    /// The model printed after `title:` in an explanation, without its indentation.
+    fn example(text: &str, title: &str) -> String {
+        let start = text
+            .find(&format!("\n{title}:\n\n"))
+            .unwrap_or_else(|| panic!("no `{title}:` section in:\n{text}"));
+        let mut model = String::new();
+        for line in text[start..].lines().skip(3) {
+            if !line.is_empty() && !line.starts_with("    ") {
+                break;
+            }
+            model.push_str(line.strip_prefix("    ").unwrap_or(line));
+            model.push('\n');
+        }
+        model
+    }
+
+    fn codes_found(name: &str, model: &str) -> Vec<Code> {
+        let loaded = load_str(name, model);
+        check(&loaded)
+            .diagnostics
+            .sorted()
+            .iter()
+            .map(|d| d.code)
+            .collect()
+    }
+
+    #[test]
+    fn bad_examples_trigger_their_code_and_fixed_ones_are_clean() {
+        for code in Code::ALL {
+            let text = explain(*code);
+            let bad = example(&text, "Bad");
+            let fixed = example(&text, "Fixed");
+            assert_eq!(bad.trim_end(), explanation(*code).bad.trim_end(), "{code}");
+            let found = codes_found("bad.yaml", &bad);
+            assert!(
+                found.contains(code),
+                "the bad example of {code} gives {found:?}, not {code}:\n{bad}"
+            );
+            let found = codes_found("fixed.yaml", &fixed);
+            assert!(
+                found.is_empty(),
+                "the fixed example of {code} is not clean: {found:?}\n{fixed}"
+            );
+        }
+    }
 
     #[test]
     fn the_registry_is_in_numeric_order_and_files_are_named_by_code_and_slug() {
