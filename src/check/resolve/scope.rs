@@ -105,7 +105,7 @@ impl Resolver<'_> {
 
     /// The rules about the Rust names the generator derives from a new element's
     /// name: keywords (SC070), the generator's own items and modules (SC072).
-    pub(super) fn generated_names(&mut self, name: &Name, kind: &str) {
+    pub(super) fn generated_names(&mut self, name: &Name, kind: &str, subject: NodeRef) {
         let snake = to_snake_case(&name.value);
         // These kinds become a module or a function named by the snake_case form.
         let named_by_snake = matches!(
@@ -113,28 +113,22 @@ impl Resolver<'_> {
             "aggregate" | "command" | "policy" | "read model" | "external system"
         );
         if named_by_snake && is_rust_keyword(&snake) && name.value != "Self" {
-            self.name_finding(sc070_reserved_word::keyword_module(
-                kind,
-                &name.value,
-                &snake,
-                name.span,
-            ));
+            self.name_finding(
+                sc070_reserved_word::keyword_module(kind, &name.value, &snake, name.span)
+                    .about(subject),
+            );
         }
         if sc072_generated_name_clash::clashes(kind).contains(&name.value.as_str()) {
-            self.names.push(sc072_generated_name_clash::item(
-                kind,
-                &name.value,
-                name.span,
-            ));
+            self.name_finding(
+                sc072_generated_name_clash::item(kind, &name.value, name.span).about(subject),
+            );
         }
         if kind == "aggregate"
             && sc072_generated_name_clash::GENERATED_MODULES.contains(&snake.as_str())
         {
-            self.name_finding(sc072_generated_name_clash::module(
-                &name.value,
-                &snake,
-                name.span,
-            ));
+            self.name_finding(
+                sc072_generated_name_clash::module(&name.value, &snake, name.span).about(subject),
+            );
         }
     }
 
@@ -157,20 +151,23 @@ impl Resolver<'_> {
             self.duplicate(name, first, "among actors and external systems");
             return false;
         }
-        let kind = match participant {
-            Participant::Actor(_) => "actor",
-            Participant::External(_) => "external system",
+        let (kind, subject) = match participant {
+            Participant::Actor(id) => ("actor", NodeRef::Actor(id)),
+            Participant::External(id) => ("external system", NodeRef::External(id)),
         };
-        self.generated_names(name, kind);
+        self.generated_names(name, kind, subject);
         if let Some((first, first_span, snake)) = self.participant_snakes.insert(name) {
-            self.name_finding(sc073_case_collision::diagnostic(
-                kind,
-                &name.value,
-                name.span,
-                &first,
-                first_span,
-                &snake,
-            ));
+            self.name_finding(
+                sc073_case_collision::diagnostic(
+                    kind,
+                    &name.value,
+                    name.span,
+                    &first,
+                    first_span,
+                    &snake,
+                )
+                .about(subject),
+            );
         }
         self.participants
             .insert(name.value.clone(), (participant, name.span));
@@ -180,10 +177,17 @@ impl Resolver<'_> {
     pub(super) fn declare_context(&mut self, context: &ContextAst) -> bool {
         self.snake(&context.name, "context");
         if sc071_reserved_crate_name::is_reserved(&context.name.value) {
-            self.name_finding(sc071_reserved_crate_name::diagnostic(
-                &context.name.value,
-                context.name.span,
-            ));
+            // The context is about to get the next id (unless it is a duplicate, whose
+            // first definition then carries the finding).
+            let id = self
+                .context_ids
+                .get(&context.name.value)
+                .copied()
+                .unwrap_or(ContextId(self.model.contexts.len() as u32));
+            self.name_finding(
+                sc071_reserved_crate_name::diagnostic(&context.name.value, context.name.span)
+                    .about(NodeRef::Context(id)),
+            );
         }
         if let Some(first) = self.context_ids.get(&context.name.value) {
             let first = self.model.contexts[first.index()].span;
@@ -221,16 +225,28 @@ impl Resolver<'_> {
             self.duplicate(name, first, &format!("in context `{context_name}`"));
             return false;
         }
-        self.generated_names(name, kind);
+        let subject = match element {
+            Element::Aggregate(id) => NodeRef::Aggregate(id),
+            Element::Command(id) => NodeRef::Command(id),
+            Element::Event(id) => NodeRef::Event(id),
+            Element::Policy(id) => NodeRef::Policy(id),
+            Element::ReadModel(id) => NodeRef::ReadModel(id),
+            // Types are drawn as part of their context.
+            Element::Type(_) | Element::Dropped => NodeRef::Context(context),
+        };
+        self.generated_names(name, kind, subject);
         if let Some((first, first_span, snake)) = self.scopes[context.index()].snakes.insert(name) {
-            self.name_finding(sc073_case_collision::diagnostic(
-                kind,
-                &name.value,
-                name.span,
-                &first,
-                first_span,
-                &snake,
-            ));
+            self.name_finding(
+                sc073_case_collision::diagnostic(
+                    kind,
+                    &name.value,
+                    name.span,
+                    &first,
+                    first_span,
+                    &snake,
+                )
+                .about(subject),
+            );
         }
         self.scopes[context.index()]
             .names
