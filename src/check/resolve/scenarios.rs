@@ -2,6 +2,10 @@
 //! and open questions attached to the element they are about.
 
 use super::*;
+use crate::check::rules::{
+    sc050_scenario_foreign_given, sc051_scenario_foreign_when, sc052_scenario_unexpected_then,
+    sc053_scenario_undeclared_error, sc054_scenario_shape, sc055_unknown_field, sc060_hotspot,
+};
 
 impl Resolver<'_> {
     pub(super) fn step_values(
@@ -31,19 +35,14 @@ impl Resolver<'_> {
                                 .join(", ")
                         )
                     });
-                self.flow.push(
-                    Diagnostic::new(
-                        Code::UnknownField,
-                        field.span,
-                        format!(
-                            "{what} `{}` has no field `{}`",
-                            step.name.value, field.value
-                        ),
-                    )
-                    .label("unknown field")
-                    .help(help)
-                    .about(subject),
-                );
+                self.flow.push(sc055_unknown_field::diagnostic(
+                    what,
+                    &step.name.value,
+                    &field.value,
+                    field.span,
+                    help,
+                    subject,
+                ));
                 continue;
             }
             values.push((field.value.clone(), node_to_json(&value.value)));
@@ -112,18 +111,13 @@ impl Resolver<'_> {
         for (event, step) in &given {
             if self.model.events[event.index()].aggregate != aggregate {
                 ok = false;
-                self.flow.push(
-                    Diagnostic::new(
-                        Code::ScenarioForeignGiven,
-                        step.name.span,
-                        format!(
-                            "scenario \"{}\" is about aggregate `{aggregate_name}`, but `{}` is not one of its events",
-                            ast.name.value, step.name.value
-                        ),
-                    )
-                    .label(format!("not an event of `{aggregate_name}`"))
-                    .help(format!("`given` lists the past events of one `{aggregate_name}` stream")).about(NodeRef::Aggregate(aggregate)),
-                );
+                self.flow.push(sc050_scenario_foreign_given::diagnostic(
+                    &ast.name.value,
+                    &aggregate_name,
+                    &step.name.value,
+                    step.name.span,
+                    NodeRef::Aggregate(aggregate),
+                ));
                 continue;
             }
             let fields = self.model.events[event.index()].fields.clone();
@@ -134,18 +128,13 @@ impl Resolver<'_> {
             return;
         };
         if self.model.commands[command.index()].aggregate != aggregate {
-            self.flow.push(
-                Diagnostic::new(
-                    Code::ScenarioForeignWhen,
-                    when_step.name.span,
-                    format!(
-                        "scenario \"{}\" is about aggregate `{aggregate_name}`, but `{}` is not one of its commands",
-                        ast.name.value, when_step.name.value
-                    ),
-                )
-                .label(format!("not a command of `{aggregate_name}`"))
-                .help(format!("`when` names a command that `{aggregate_name}` handles")).about(NodeRef::Aggregate(aggregate)),
-            );
+            self.flow.push(sc051_scenario_foreign_when::diagnostic(
+                &ast.name.value,
+                &aggregate_name,
+                &when_step.name.value,
+                when_step.name.span,
+                NodeRef::Aggregate(aggregate),
+            ));
             return;
         }
         let command_fields = self.model.commands[command.index()].fields.clone();
@@ -160,18 +149,12 @@ impl Resolver<'_> {
             (Some(_), Some(_)) | (None, None) => {
                 let error = &ast.error;
                 let span = error.as_ref().map_or(ast.span, |e| e.span);
-                self.flow.push(
-                    Diagnostic::new(
-                        Code::ScenarioShape,
-                        span,
-                        format!(
-                            "scenario \"{}\" must expect either events (`then`) or an error (`error`)",
-                            ast.name.value
-                        ),
-                    )
-                    .label(if error.is_some() { "both `then` and `error`" } else { "neither `then` nor `error`" })
-                    .help("a command either emits events or fails with a business error; keep exactly one of `then:` and `error:`").about(NodeRef::Command(command)),
-                );
+                self.flow.push(sc054_scenario_shape::diagnostic(
+                    &ast.name.value,
+                    error.is_some(),
+                    span,
+                    NodeRef::Command(command),
+                ));
                 return;
             }
             (Some(then), None) => {
@@ -182,18 +165,13 @@ impl Resolver<'_> {
                 for (event, step) in then {
                     if !emits.contains(event) && !command_tainted {
                         ok = false;
-                        self.flow.push(
-                            Diagnostic::new(
-                                Code::ScenarioUnexpectedThen,
-                                step.name.span,
-                                format!(
-                                    "scenario \"{}\" expects `{}`, which `{command_name}` does not emit",
-                                    ast.name.value, step.name.value
-                                ),
-                            )
-                            .label(format!("not in the `emits` of `{command_name}`"))
-                            .help(format!("add `{}` to the `emits` of `{command_name}`, or expect one of its events", step.name.value)).about(NodeRef::Command(command)),
-                        );
+                        self.flow.push(sc052_scenario_unexpected_then::diagnostic(
+                            &ast.name.value,
+                            &step.name.value,
+                            &command_name,
+                            step.name.span,
+                            NodeRef::Command(command),
+                        ));
                         continue;
                     }
                     let fields = self.model.events[event.index()].fields.clone();
@@ -212,18 +190,14 @@ impl Resolver<'_> {
                                 .unwrap_or_else(|| {
                                     format!("declare it under the `errors` of `{command_name}`")
                                 });
-                        self.flow.push(
-                            Diagnostic::new(
-                                Code::ScenarioUndeclaredError,
-                                error.span,
-                                format!(
-                                    "scenario \"{}\" expects error `{}`, which `{command_name}` does not declare",
-                                    ast.name.value, error.value
-                                ),
-                            )
-                            .label("undeclared error")
-                            .help(help).about(NodeRef::Command(command)),
-                        );
+                        self.flow.push(sc053_scenario_undeclared_error::diagnostic(
+                            &ast.name.value,
+                            &error.value,
+                            &command_name,
+                            error.span,
+                            help,
+                            NodeRef::Command(command),
+                        ));
                         return;
                     }
                 }
@@ -260,14 +234,11 @@ impl Resolver<'_> {
             .as_ref()
             .map(|on| format!(" (on `{}`)", on.value))
             .unwrap_or_default();
-        self.name_finding(
-            Diagnostic::new(
-                Code::Hotspot,
-                ast.text.span,
-                format!("hotspot{about}: {}", ast.text.value),
-            )
-            .label("open question"),
-        );
+        self.name_finding(sc060_hotspot::diagnostic(
+            &about,
+            &ast.text.value,
+            ast.text.span,
+        ));
         self.model.hotspots.push(Hotspot {
             text: ast.text.value.clone(),
             context,

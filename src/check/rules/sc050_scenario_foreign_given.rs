@@ -1,6 +1,7 @@
 //! SC050 scenario-foreign-given: a scenario's given event is not an event of its aggregate.
 //!
-//! Raised by the checker (`src/check/resolve/`).
+//! Raised where scenarios and hotspots are lowered (`src/check/resolve/scenarios.rs`);
+//! its finding is built here.
 
 use super::prelude::*;
 
@@ -78,3 +79,23 @@ contexts:
 "#,
     },
 };
+
+/// The finding for a `given` event that is not an event of the scenario's aggregate.
+pub fn diagnostic(
+    scenario: &str,
+    aggregate: &str,
+    event: &str,
+    span: Span,
+    subject: NodeRef,
+) -> Diagnostic {
+    Diagnostic::new(
+        Code::ScenarioForeignGiven,
+        span,
+        format!(
+            "scenario \"{scenario}\" is about aggregate `{aggregate}`, but `{event}` is not one of its events"
+        ),
+    )
+    .label(format!("not an event of `{aggregate}`"))
+    .help(format!("`given` lists the past events of one `{aggregate}` stream"))
+    .about(subject)
+}

@@ -1,6 +1,7 @@
 //! SC051 scenario-foreign-when: a scenario's `when` is not a command of its aggregate.
 //!
-//! Raised by the checker (`src/check/resolve/`).
+//! Raised where scenarios and hotspots are lowered (`src/check/resolve/scenarios.rs`);
+//! its finding is built here.
 
 use super::prelude::*;
 
@@ -78,3 +79,23 @@ contexts:
 "#,
     },
 };
+
+/// The finding for a `when` command that the scenario's aggregate does not handle.
+pub fn diagnostic(
+    scenario: &str,
+    aggregate: &str,
+    command: &str,
+    span: Span,
+    subject: NodeRef,
+) -> Diagnostic {
+    Diagnostic::new(
+        Code::ScenarioForeignWhen,
+        span,
+        format!(
+            "scenario \"{scenario}\" is about aggregate `{aggregate}`, but `{command}` is not one of its commands"
+        ),
+    )
+    .label(format!("not a command of `{aggregate}`"))
+    .help(format!("`when` names a command that `{aggregate}` handles"))
+    .about(subject)
+}

@@ -1,6 +1,7 @@
 //! SC052 scenario-unexpected-then: a scenario expects an event its command does not emit.
 //!
-//! Raised by the checker (`src/check/resolve/`).
+//! Raised where scenarios and hotspots are lowered (`src/check/resolve/scenarios.rs`);
+//! its finding is built here.
 
 use super::prelude::*;
 
@@ -78,3 +79,23 @@ contexts:
 "#,
     },
 };
+
+/// The finding for a `then` event that the scenario's command does not emit.
+pub fn diagnostic(
+    scenario: &str,
+    event: &str,
+    command: &str,
+    span: Span,
+    subject: NodeRef,
+) -> Diagnostic {
+    Diagnostic::new(
+        Code::ScenarioUnexpectedThen,
+        span,
+        format!("scenario \"{scenario}\" expects `{event}`, which `{command}` does not emit"),
+    )
+    .label(format!("not in the `emits` of `{command}`"))
+    .help(format!(
+        "add `{event}` to the `emits` of `{command}`, or expect one of its events"
+    ))
+    .about(subject)
+}

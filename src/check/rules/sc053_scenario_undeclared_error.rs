@@ -1,6 +1,7 @@
 //! SC053 scenario-undeclared-error: a scenario expects an error its command does not declare.
 //!
-//! Raised by the checker (`src/check/resolve/`).
+//! Raised where scenarios and hotspots are lowered (`src/check/resolve/scenarios.rs`);
+//! its finding is built here.
 
 use super::prelude::*;
 
@@ -76,3 +77,23 @@ contexts:
 "#,
     },
 };
+
+/// The finding for an expected `error` the command does not declare; `help`
+/// suggests a declared one or says where to declare it.
+pub fn diagnostic(
+    scenario: &str,
+    error: &str,
+    command: &str,
+    span: Span,
+    help: String,
+    subject: NodeRef,
+) -> Diagnostic {
+    Diagnostic::new(
+        Code::ScenarioUndeclaredError,
+        span,
+        format!("scenario \"{scenario}\" expects error `{error}`, which `{command}` does not declare"),
+    )
+    .label("undeclared error")
+    .help(help)
+    .about(subject)
+}

@@ -1,6 +1,7 @@
 //! SC054 scenario-shape: a scenario has both or neither of `then` and `error`.
 //!
-//! Raised by the checker (`src/check/resolve/`).
+//! Raised where scenarios and hotspots are lowered (`src/check/resolve/scenarios.rs`);
+//! its finding is built here.
 
 use super::prelude::*;
 
@@ -75,3 +76,19 @@ contexts:
 "#,
     },
 };
+
+/// The finding for a scenario with both `then` and `error` (`both`), or neither.
+pub fn diagnostic(scenario: &str, both: bool, span: Span, subject: NodeRef) -> Diagnostic {
+    Diagnostic::new(
+        Code::ScenarioShape,
+        span,
+        format!("scenario \"{scenario}\" must expect either events (`then`) or an error (`error`)"),
+    )
+    .label(if both {
+        "both `then` and `error`"
+    } else {
+        "neither `then` nor `error`"
+    })
+    .help("a command either emits events or fails with a business error; keep exactly one of `then:` and `error:`")
+    .about(subject)
+}

@@ -1,6 +1,7 @@
 //! SC055 unknown-field: a value is given for a field the message does not have.
 //!
-//! Raised by the checker (`src/check/resolve/`).
+//! Raised where scenarios and hotspots are lowered (`src/check/resolve/scenarios.rs`);
+//! its finding is built here.
 
 use super::prelude::*;
 
@@ -78,3 +79,23 @@ contexts:
 "#,
     },
 };
+
+/// The finding for a value given for `field`, which the `what` (`event` or
+/// `command`) `message` does not have; `help` lists or suggests its fields.
+pub fn diagnostic(
+    what: &str,
+    message: &str,
+    field: &str,
+    span: Span,
+    help: String,
+    subject: NodeRef,
+) -> Diagnostic {
+    Diagnostic::new(
+        Code::UnknownField,
+        span,
+        format!("{what} `{message}` has no field `{field}`"),
+    )
+    .label("unknown field")
+    .help(help)
+    .about(subject)
+}

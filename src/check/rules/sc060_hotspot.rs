@@ -1,6 +1,7 @@
 //! SC060 hotspot: an open question (a red sticky) on the board.
 //!
-//! Raised by the checker (`src/check/resolve/`).
+//! Raised where scenarios and hotspots are lowered (`src/check/resolve/scenarios.rs`);
+//! its finding is built here.
 
 use super::prelude::*;
 
@@ -47,3 +48,8 @@ contexts:
 "#,
     },
 };
+
+/// The note for a hotspot; `about` is ` (on `X`)` when it is on an element, or empty.
+pub fn diagnostic(about: &str, text: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(Code::Hotspot, span, format!("hotspot{about}: {text}")).label("open question")
+}
