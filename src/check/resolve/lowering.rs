@@ -2,6 +2,7 @@
 //! models into the resolved model, tainting elements whose references fail.
 
 use super::*;
+use crate::check::rules::sc033_empty_enum;
 
 impl Resolver<'_> {
     pub(super) fn resolve_context(&mut self, context: ContextId, ast: &ContextAst) {
@@ -13,15 +14,7 @@ impl Resolver<'_> {
                 TypeKindAst::Record(fields) => NamedTypeKind::Record(self.fields(context, fields)),
                 TypeKindAst::Enum(variants, span) => {
                     if variants.is_empty() {
-                        self.name_finding(
-                            Diagnostic::new(
-                                Code::EmptyEnum,
-                                *span,
-                                format!("enum `{}` has no variants", ty.name.value),
-                            )
-                            .label("no variants")
-                            .help("list its variants, like `enum: [Pending, Paid]`"),
-                        );
+                        self.name_finding(sc033_empty_enum::diagnostic(&ty.name.value, *span));
                     }
                     let mut seen: BTreeMap<String, Span> = BTreeMap::new();
                     for variant in variants {

@@ -2,6 +2,7 @@
 //! actors and external systems, with did-you-mean help when they do not resolve.
 
 use super::*;
+use crate::check::rules::sc021_unpublished_event;
 
 impl Resolver<'_> {
     pub(super) fn participant(&mut self, name: &Name, what: &str) -> Option<Participant> {
@@ -195,22 +196,12 @@ impl Resolver<'_> {
         if across && target != context && !self.model.events[id.index()].published {
             let event = &self.model.events[id.index()];
             let target_name = &self.model.contexts[target.index()].name;
-            self.name_finding(
-                Diagnostic::new(
-                    Code::UnpublishedEvent,
-                    name.span,
-                    format!(
-                        "event `{}` of context `{target_name}` is not published",
-                        event.name
-                    ),
-                )
-                .label("private to its context")
-                .secondary(event.span, "defined here without `published: true`")
-                .help(format!(
-                    "add `published: true` to `{}` if `{target_name}` means to share it; other contexts may only use published events",
-                    event.name
-                )),
-            );
+            self.name_finding(sc021_unpublished_event::diagnostic(
+                &event.name,
+                target_name,
+                name.span,
+                event.span,
+            ));
         }
         Some(id)
     }

@@ -4,6 +4,8 @@
 //! references can point forwards and across files.
 
 use super::*;
+use crate::check::rules::sc010_invalid_name;
+use crate::check::rules::sc011_duplicate_name;
 
 impl Resolver<'_> {
     pub(super) fn system(&mut self, ast: &ModelAst) {
@@ -30,16 +32,7 @@ impl Resolver<'_> {
                 self.model.system = first.value.clone();
                 self.pascal(first, "system");
                 for other in rest {
-                    self.name_finding(
-                        Diagnostic::new(
-                            Code::DuplicateName,
-                            other.span,
-                            "the model names its `system` twice",
-                        )
-                        .label("second `system`")
-                        .secondary(first.span, "first `system` here")
-                        .help("keep `system:` in one file of the model only"),
-                    );
+                    self.name_finding(sc011_duplicate_name::system_twice(other.span, first.span));
                 }
             }
         }
@@ -54,18 +47,15 @@ impl Resolver<'_> {
             } else {
                 format!("write `{fixed}`")
             };
-            self.name_finding(
-                Diagnostic::new(
-                    Code::InvalidName,
-                    name.span,
-                    format!("{kind} name `{}` is not PascalCase", name.value),
-                )
-                .label("expected PascalCase, like `OrderPlaced`")
-                .help(help),
-            );
+            self.name_finding(sc010_invalid_name::not_pascal_case(
+                kind,
+                &name.value,
+                name.span,
+                help,
+            ));
         }
         if sc070_reserved_word::is_not_raw_keyword(&name.value) {
-            self.names.push(sc070_reserved_word::not_an_identifier(
+            self.name_finding(sc070_reserved_word::not_an_identifier(
                 kind,
                 &name.value,
                 name.span,
@@ -83,19 +73,16 @@ impl Resolver<'_> {
             } else {
                 format!("write `{fixed}`")
             };
-            self.name_finding(
-                Diagnostic::new(
-                    Code::InvalidName,
-                    name.span,
-                    format!("{kind} name `{}` is not snake_case", name.value),
-                )
-                .label("expected snake_case, like `order_lines`")
-                .help(help),
-            );
+            self.name_finding(sc010_invalid_name::not_snake_case(
+                kind,
+                &name.value,
+                name.span,
+                help,
+            ));
         }
         // A context's keywords are SC071's: the context is a crate, not an identifier.
         if kind != "context" && sc070_reserved_word::is_not_raw_keyword(&name.value) {
-            self.names.push(sc070_reserved_word::not_an_identifier(
+            self.name_finding(sc070_reserved_word::not_an_identifier(
                 kind,
                 &name.value,
                 name.span,
@@ -133,16 +120,12 @@ impl Resolver<'_> {
     }
 
     pub(super) fn duplicate(&mut self, name: &Name, first: Span, what: &str) {
-        self.name_finding(
-            Diagnostic::new(
-                Code::DuplicateName,
-                name.span,
-                format!("`{}` is defined twice {what}", name.value),
-            )
-            .label("defined again here")
-            .secondary(first, format!("`{}` first defined here", name.value))
-            .help("rename one of them, or remove the second definition"),
-        );
+        self.name_finding(sc011_duplicate_name::diagnostic(
+            &name.value,
+            name.span,
+            first,
+            what,
+        ));
     }
 
     pub(super) fn declare_participant(&mut self, name: &Name, participant: Participant) -> bool {

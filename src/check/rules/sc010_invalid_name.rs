@@ -1,6 +1,7 @@
 //! SC010 invalid-name: a name does not follow the naming convention of its kind.
 //!
-//! Raised by the checker (`src/check/resolve/`).
+//! Raised where names are declared and resolved (`src/check/resolve/`); its
+//! findings are built here.
 
 use super::prelude::*;
 
@@ -44,3 +45,25 @@ contexts:
 "#,
     },
 };
+
+/// The finding for a `kind` name that is not PascalCase; `help` gives the fix.
+pub fn not_pascal_case(kind: &str, name: &str, span: Span, help: String) -> Diagnostic {
+    Diagnostic::new(
+        Code::InvalidName,
+        span,
+        format!("{kind} name `{name}` is not PascalCase"),
+    )
+    .label("expected PascalCase, like `OrderPlaced`")
+    .help(help)
+}
+
+/// The finding for a `kind` name that is not snake_case; `help` gives the fix.
+pub fn not_snake_case(kind: &str, name: &str, span: Span, help: String) -> Diagnostic {
+    Diagnostic::new(
+        Code::InvalidName,
+        span,
+        format!("{kind} name `{name}` is not snake_case"),
+    )
+    .label("expected snake_case, like `order_lines`")
+    .help(help)
+}

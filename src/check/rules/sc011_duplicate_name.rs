@@ -1,6 +1,7 @@
 //! SC011 duplicate-name: a name is defined twice in one namespace.
 //!
-//! Raised by the checker (`src/check/resolve/`).
+//! Raised where names are declared and resolved (`src/check/resolve/`); its
+//! findings are built here.
 
 use super::prelude::*;
 
@@ -58,3 +59,24 @@ contexts:
 "#,
     },
 };
+
+/// The finding for `name`, defined again at `span` after its first definition at
+/// `first`; `what` says where, e.g. "in context `ordering`".
+pub fn diagnostic(name: &str, span: Span, first: Span, what: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::DuplicateName,
+        span,
+        format!("`{name}` is defined twice {what}"),
+    )
+    .label("defined again here")
+    .secondary(first, format!("`{name}` first defined here"))
+    .help("rename one of them, or remove the second definition")
+}
+
+/// The finding for a second `system:` of a model.
+pub fn system_twice(span: Span, first: Span) -> Diagnostic {
+    Diagnostic::new(Code::DuplicateName, span, "the model names its `system` twice")
+        .label("second `system`")
+        .secondary(first, "first `system` here")
+        .help("keep `system:` in one file of the model only")
+}

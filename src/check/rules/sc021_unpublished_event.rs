@@ -1,6 +1,7 @@
 //! SC021 unpublished-event: another context's event is used but that context does not publish it.
 //!
-//! Raised by the checker (`src/check/resolve/`).
+//! Raised where names are declared and resolved (`src/check/resolve/`); its
+//! findings are built here.
 
 use super::prelude::*;
 
@@ -69,3 +70,18 @@ contexts:
 "#,
     },
 };
+
+/// The finding for a use (at `span`) of `event` of context `context`, which does
+/// not publish it; `defined` is where the event is defined.
+pub fn diagnostic(event: &str, context: &str, span: Span, defined: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::UnpublishedEvent,
+        span,
+        format!("event `{event}` of context `{context}` is not published"),
+    )
+    .label("private to its context")
+    .secondary(defined, "defined here without `published: true`")
+    .help(format!(
+        "add `published: true` to `{event}` if `{context}` means to share it; other contexts may only use published events"
+    ))
+}

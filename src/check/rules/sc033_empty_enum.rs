@@ -1,6 +1,7 @@
 //! SC033 empty-enum: an enum has no variants.
 //!
-//! Raised by the checker (`src/check/resolve/`).
+//! Raised where names are declared and resolved (`src/check/resolve/`); its
+//! findings are built here.
 
 use super::prelude::*;
 
@@ -50,3 +51,10 @@ contexts:
 "#,
     },
 };
+
+/// The finding for enum `name`, whose `enum:` list at `span` is empty.
+pub fn diagnostic(name: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(Code::EmptyEnum, span, format!("enum `{name}` has no variants"))
+        .label("no variants")
+        .help("list its variants, like `enum: [Pending, Paid]`")
+}
