@@ -2,6 +2,9 @@
 //! spans inside the expression text, and records that contain themselves.
 
 use super::*;
+use crate::check::rules::{
+    sc030_bad_type_expression, sc031_recursive_type, sc032_id_field_conflict,
+};
 
 impl Resolver<'_> {
     pub(super) fn fields(&mut self, context: ContextId, fields: &[FieldAst]) -> Vec<Field> {
@@ -76,15 +79,12 @@ impl Resolver<'_> {
                     Some(_) => "a list is written `[T]`, e.g. `[string]`".to_owned(),
                     None => "types are `string`, `uuid`, …, a type name, `T?`, `[T]` or `map<string, T>`".to_owned(),
                 };
-                self.name_finding(
-                    Diagnostic::new(
-                        Code::BadTypeExpression,
-                        span,
-                        format!("invalid type `{}`: {}", ty.value, error.message),
-                    )
-                    .label("here")
-                    .help(help),
-                );
+                self.name_finding(sc030_bad_type_expression::diagnostic(
+                    &ty.value,
+                    &error.message,
+                    span,
+                    help,
+                ));
                 None
             }
         }
@@ -203,22 +203,14 @@ impl Resolver<'_> {
                 continue;
             };
             if field.name == id.name && field.ty != id.ty {
-                self.name_finding(
-                    Diagnostic::new(
-                        Code::IdFieldConflict,
-                        ast.ty.span,
-                        format!(
-                            "`{}` declares the id field `{}` as `{}`, but the aggregate's id is `{}`",
-                            owner.value, id.name, ast.ty.value, id_ast.ty.value
-                        ),
-                    )
-                    .label("conflicts with the aggregate id")
-                    .secondary(id_ast.ty.span, "the id's type")
-                    .help(format!(
-                        "every command and event carries `{}` already; remove this field or give it type `{}`",
-                        id.name, id_ast.ty.value
-                    )),
-                );
+                self.name_finding(sc032_id_field_conflict::diagnostic(
+                    &owner.value,
+                    &id.name,
+                    &ast.ty.value,
+                    ast.ty.span,
+                    &id_ast.ty.value,
+                    id_ast.ty.span,
+                ));
             }
             resolved.push(field);
         }
@@ -282,22 +274,7 @@ impl Resolver<'_> {
                 .get(&ty.name)
                 .map(|(_, s)| *s)
                 .unwrap_or_default();
-            self.name_finding(
-                Diagnostic::new(
-                    Code::RecursiveType,
-                    span,
-                    format!(
-                        "record `{}` contains itself: {} → `{}`",
-                        ty.name,
-                        chain.join(" → "),
-                        ty.name
-                    ),
-                )
-                .label("infinitely large")
-                .help(
-                    "break the loop with an optional `T?`, a list `[T]` or a map `map<string, T>`",
-                ),
-            );
+            self.name_finding(sc031_recursive_type::diagnostic(&ty.name, &chain, span));
         }
     }
 }

@@ -1,6 +1,7 @@
 //! SC030 bad-type-expression: a field type is not a valid type expression.
 //!
-//! Raised by the checker (`src/check/resolve/`).
+//! Raised where types are resolved (`src/check/resolve/types.rs`); its finding is
+//! built here.
 
 use super::prelude::*;
 
@@ -48,3 +49,15 @@ contexts:
 "#,
     },
 };
+
+/// The finding for the type expression `text`, which does not parse: `problem` says
+/// why, `span` is the place inside it, `help` the likely fix.
+pub fn diagnostic(text: &str, problem: &str, span: Span, help: String) -> Diagnostic {
+    Diagnostic::new(
+        Code::BadTypeExpression,
+        span,
+        format!("invalid type `{text}`: {problem}"),
+    )
+    .label("here")
+    .help(help)
+}

@@ -1,6 +1,7 @@
 //! SC031 recursive-type: a record contains itself with no list, optional or map in between.
 //!
-//! Raised by the checker (`src/check/resolve/`).
+//! Raised where types are resolved (`src/check/resolve/types.rs`); its finding is
+//! built here.
 
 use super::prelude::*;
 
@@ -54,3 +55,18 @@ contexts:
 "#,
     },
 };
+
+/// The finding for record `name` (defined at `span`), which contains itself through
+/// `chain`, the fields of the loop written `` `Type.field` ``.
+pub fn diagnostic(name: &str, chain: &[String], span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::RecursiveType,
+        span,
+        format!(
+            "record `{name}` contains itself: {} → `{name}`",
+            chain.join(" → ")
+        ),
+    )
+    .label("infinitely large")
+    .help("break the loop with an optional `T?`, a list `[T]` or a map `map<string, T>`")
+}

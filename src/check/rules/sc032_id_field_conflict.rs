@@ -1,6 +1,7 @@
 //! SC032 id-field-conflict: a message declares the aggregate id field with another type.
 //!
-//! Raised by the checker (`src/check/resolve/`).
+//! Raised where types are resolved (`src/check/resolve/types.rs`); its finding is
+//! built here.
 
 use super::prelude::*;
 
@@ -48,3 +49,27 @@ contexts:
 "#,
     },
 };
+
+/// The finding for message `owner`, which declares the id field `id` with type
+/// `declared` (at `span`) where the aggregate's id has type `id_type` (at `id_span`).
+pub fn diagnostic(
+    owner: &str,
+    id: &str,
+    declared: &str,
+    span: Span,
+    id_type: &str,
+    id_span: Span,
+) -> Diagnostic {
+    Diagnostic::new(
+        Code::IdFieldConflict,
+        span,
+        format!(
+            "`{owner}` declares the id field `{id}` as `{declared}`, but the aggregate's id is `{id_type}`"
+        ),
+    )
+    .label("conflicts with the aggregate id")
+    .secondary(id_span, "the id's type")
+    .help(format!(
+        "every command and event carries `{id}` already; remove this field or give it type `{id_type}`"
+    ))
+}
