@@ -1,6 +1,7 @@
 //! Diagnostics: what the tool says about a model, with stable codes and spans.
 //!
-//! Every rule has one [`Code`]; a [`Diagnostic`] is one finding of a rule. They are
+//! Every rule has one [`Code`] (declared in its file under `src/check/rules/`); a
+//! [`Diagnostic`] is one finding of a rule. They are
 //! rendered either by miette (for people) or as JSON (for editors and CI).
 
 use crate::ir::NodeRef;
@@ -9,6 +10,8 @@ use crate::source::Span;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 use serde::Serialize;
 use std::fmt;
+
+pub use crate::check::rules::Code;
 
 /// How bad a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -20,89 +23,6 @@ pub enum Severity {
     Warning,
     /// The model is wrong; later stages refuse it.
     Error,
-}
-
-macro_rules! codes {
-    ($( $variant:ident = $code:literal, $slug:literal, $severity:ident, $summary:literal; )*) => {
-        /// A rule of the checker. The code string is stable: it is documented,
-        /// explained by `stormcraft explain`, and matched on by users' CI.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum Code { $( #[doc = $summary] $variant, )* }
-
-        impl Code {
-            /// Every code, in numeric order.
-            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
-
-            /// The stable code, e.g. `SC020`.
-            pub fn as_str(self) -> &'static str {
-                match self { $( Code::$variant => $code, )* }
-            }
-
-            /// A short kebab-case name of the rule.
-            pub fn slug(self) -> &'static str {
-                match self { $( Code::$variant => $slug, )* }
-            }
-
-            /// The severity findings of this rule have.
-            pub fn severity(self) -> Severity {
-                match self { $( Code::$variant => Severity::$severity, )* }
-            }
-
-            /// One line saying what the rule checks.
-            pub fn summary(self) -> &'static str {
-                match self { $( Code::$variant => $summary, )* }
-            }
-        }
-    };
-}
-
-codes! {
-    YamlSyntax = "SC001", "yaml-syntax", Error, "the file is not valid YAML";
-    UnknownKey = "SC002", "unknown-key", Error, "a key the format does not define";
-    WrongType = "SC003", "wrong-type", Error, "a value of the wrong kind (e.g. a list where a mapping is expected)";
-    MissingKey = "SC004", "missing-key", Error, "a required key is missing";
-    FormatVersion = "SC005", "format-version", Error, "the model's format version is missing or not supported";
-    InvalidName = "SC010", "invalid-name", Error, "a name does not follow the naming convention of its kind";
-    DuplicateName = "SC011", "duplicate-name", Error, "a name is defined twice in one namespace";
-    UnresolvedReference = "SC020", "unresolved-reference", Error, "a reference names nothing of the expected kind";
-    UnpublishedEvent = "SC021", "unpublished-event", Error, "another context's event is used but that context does not publish it";
-    BadTypeExpression = "SC030", "bad-type-expression", Error, "a field type is not a valid type expression";
-    RecursiveType = "SC031", "recursive-type", Error, "a record contains itself with no list, optional or map in between";
-    IdFieldConflict = "SC032", "id-field-conflict", Error, "a message declares the aggregate id field with another type";
-    EmptyEnum = "SC033", "empty-enum", Error, "an enum has no variants";
-    CommandEmitsNothing = "SC040", "command-emits-nothing", Error, "a command emits no event";
-    EventNeverEmitted = "SC041", "event-never-emitted", Error, "an aggregate's event is emitted by none of its commands";
-    ForeignEventEmitted = "SC042", "foreign-event-emitted", Error, "a command emits an event of another aggregate";
-    CommandNeverIssued = "SC043", "command-never-issued", Warning, "no actor, external system or policy issues a command";
-    CrossContextCommand = "SC044", "cross-context-command", Warning, "a policy issues a command of another context (directed coupling)";
-    UnusedPublishedEvent = "SC045", "unused-published-event", Warning, "a published event that no other context uses";
-    ReadModelWithoutSource = "SC046", "read-model-without-source", Error, "a read model is fed by no event";
-    ReadModelKeyMissing = "SC047", "read-model-key-missing", Error, "a read model's key is not a field of one of its source events";
-    PolicyCycle = "SC048", "policy-cycle", Warning, "events and policies form a cycle";
-    PolicyWithoutAction = "SC049", "policy-without-action", Error, "a policy neither issues a command nor calls an external system";
-    ScenarioForeignGiven = "SC050", "scenario-foreign-given", Error, "a scenario's given event is not an event of its aggregate";
-    ScenarioForeignWhen = "SC051", "scenario-foreign-when", Error, "a scenario's `when` is not a command of its aggregate";
-    ScenarioUnexpectedThen = "SC052", "scenario-unexpected-then", Error, "a scenario expects an event its command does not emit";
-    ScenarioUndeclaredError = "SC053", "scenario-undeclared-error", Error, "a scenario expects an error its command does not declare";
-    ScenarioShape = "SC054", "scenario-shape", Error, "a scenario has both or neither of `then` and `error`";
-    UnknownField = "SC055", "unknown-field", Error, "a value is given for a field the message does not have";
-    Hotspot = "SC060", "hotspot", Note, "an open question (a red sticky) on the board";
-}
-
-impl Code {
-    /// Finds a code by its string (`SC020`, case-insensitive) or its slug.
-    pub fn parse(text: &str) -> Option<Code> {
-        Code::ALL
-            .iter()
-            .copied()
-            .find(|c| c.as_str().eq_ignore_ascii_case(text) || c.slug() == text)
-    }
-}
-
-impl fmt::Display for Code {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// A place in the model, with an optional message drawn under it.

@@ -247,3 +247,148 @@ fn the_valid_fixture_is_clean_but_for_its_hotspot() {
     let codes: Vec<Code> = diagnostics.iter().map(|d| d.code).collect();
     assert_eq!(codes, [Code::Hotspot]);
 }
+
+/// The codes `check` reports for a model text, sorted, with the diagnostics.
+fn codes_of(text: &str) -> (Vec<Code>, Vec<Diagnostic>) {
+    let loaded = stormcraft::model::load::load_str("model.yaml", text);
+    let diagnostics = check(&loaded).diagnostics.sorted();
+    let mut codes: Vec<Code> = diagnostics.iter().map(|d| d.code).collect();
+    codes.sort();
+    (codes, diagnostics)
+}
+
+/// A name error in one context (an unpublished event, SC021) does not hide the flow
+/// findings of another: its never-emitted event (SC041), its policy that does nothing
+/// (SC049) and its command nobody issues (SC043) are still reported.
+#[test]
+fn a_name_error_in_one_context_does_not_hide_flow_findings_in_another() {
+    let (codes, diagnostics) = codes_of(
+        r#"stormcraft: 1
+system: Shop
+actors:
+  Customer: places orders
+contexts:
+  ordering:
+    aggregates:
+      Order:
+        commands:
+          PlaceOrder:
+            by: Customer
+            emits: [OrderPlaced]
+        events:
+          OrderPlaced: {}
+    read_models:
+      Shipments:
+        key: id
+        from: [shipping.ParcelShipped]
+  shipping:
+    aggregates:
+      Parcel:
+        commands:
+          ShipParcel:
+            emits: [ParcelShipped]
+        events:
+          ParcelShipped: {}
+          ParcelLost: {}
+    policies:
+      Idle:
+        on: ParcelShipped
+"#,
+    );
+    assert_eq!(
+        codes,
+        [
+            Code::UnpublishedEvent,
+            Code::EventNeverEmitted,
+            Code::CommandNeverIssued,
+            Code::PolicyWithoutAction
+        ],
+        "{diagnostics:#?}"
+    );
+}
+
+/// A duplicate keeps its first definition (here the type `Invoice`, so the aggregate
+/// `Invoice` is dropped); the dropped aggregate's commands and events are declared
+/// names, so nothing that refers to them is "unknown", and the duplicate causes no
+/// flow findings of its own: only SC011.
+#[test]
+fn a_duplicate_gives_only_the_duplicate_finding() {
+    let (codes, diagnostics) = codes_of(
+        r#"stormcraft: 1
+system: Shop
+actors:
+  Customer: places orders
+contexts:
+  ordering:
+    aggregates:
+      Order:
+        commands:
+          PlaceOrder:
+            by: Customer
+            emits: [OrderPlaced]
+        events:
+          OrderPlaced: {}
+  billing:
+    types:
+      Invoice:
+        fields:
+          amount: decimal
+    aggregates:
+      Invoice:
+        commands:
+          IssueInvoice:
+            by: Customer
+            emits: [InvoiceIssued]
+          CancelInvoice:
+            emits: [InvoiceCancelled]
+        events:
+          InvoiceIssued: {}
+          InvoiceCancelled:
+            published: true
+    policies:
+      CancelWhenIssued:
+        on: InvoiceIssued
+        issue: CancelInvoice
+    scenarios:
+      - name: cancelling
+        given: [InvoiceCancelled]
+        when: CancelInvoice
+        then: [InvoiceCancelled]
+  ordering_view:
+    read_models:
+      Cancelled:
+        key: id
+        from: [billing.InvoiceCancelled]
+"#,
+    );
+    assert_eq!(codes, [Code::DuplicateName], "{diagnostics:#?}");
+}
+
+/// Flow findings (and the generator's name rules, which are about one element) name
+/// the element they are about, so diagrams can draw them on it.
+#[test]
+fn flow_findings_name_their_subject() {
+    let flow_codes = [
+        "SC040", "SC041", "SC042", "SC043", "SC044", "SC045", "SC046", "SC047", "SC048", "SC049",
+        "SC050", "SC051", "SC052", "SC053", "SC054", "SC055", "SC071", "SC072", "SC073", "SC074",
+        "SC075",
+    ];
+    let mut seen = 0;
+    for path in fixtures() {
+        let (_, diagnostics) = checked(&path);
+        for d in diagnostics
+            .iter()
+            .filter(|d| flow_codes.contains(&d.code.as_str()))
+        {
+            seen += 1;
+            assert!(
+                d.subject.is_some(),
+                "{}: {} `{}` has no subject",
+                path.display(),
+                d.code,
+                d.message
+            );
+        }
+    }
+    assert!(seen >= flow_codes.len(), "only {seen} flow findings seen");
+}

@@ -3,12 +3,13 @@
 //! Three phases, each reporting all of its findings before the next runs:
 //! 1. shape — done by the loader (YAML syntax, keys, value kinds);
 //! 2. names — conventions, duplicates, references, type expressions;
-//! 3. flow — rules about the event graph and scenarios, which only make sense once
-//!    every name resolves.
+//! 3. flow — rules about the event graph and scenarios, on every element whose own
+//!    references resolved (an element that lost one is skipped, not the model).
 
 pub mod explain;
 pub mod names;
 mod resolve;
+pub mod rules;
 
 use crate::diagnostic::Diagnostics;
 use crate::ir::Model;
@@ -37,6 +38,10 @@ impl Checked {
 }
 
 /// Checks a loaded model.
+///
+/// Name errors do not stop the flow rules: those run on every element whose
+/// references resolved, so one misspelt name does not hide the findings about the
+/// rest of the board. The model is returned only when the names resolve.
 pub fn check(loaded: &Loaded) -> Checked {
     let mut diagnostics = loaded.diagnostics.clone();
     if diagnostics.has_errors() {
@@ -46,16 +51,11 @@ pub fn check(loaded: &Loaded) -> Checked {
         };
     }
     let resolved = resolve::resolve(loaded);
+    let names_resolve = !resolved.names.has_errors();
     diagnostics.extend(resolved.names);
-    if diagnostics.has_errors() {
-        return Checked {
-            model: None,
-            diagnostics,
-        };
-    }
     diagnostics.extend(resolved.flow);
     Checked {
-        model: Some(resolved.model),
+        model: names_resolve.then_some(resolved.model),
         diagnostics,
     }
 }

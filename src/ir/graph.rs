@@ -6,7 +6,8 @@
 //! [`super::Model`]; only causal edges and context membership are here.
 
 use super::{
-    ActorId, AggregateId, CommandId, ContextId, EventId, ExternalId, PolicyId, ReadModelId,
+    ActorId, AggregateId, CommandId, ContextId, EventId, ExternalId, Issuer, Model, PolicyId,
+    ReadModelId,
 };
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
@@ -62,6 +63,67 @@ pub struct FlowGraph {
 }
 
 impl FlowGraph {
+    /// The graph of a resolved model: every element a node, every causal link an
+    /// edge, in model order (so the graph is the same for the same model).
+    pub fn build(model: &Model) -> FlowGraph {
+        let mut graph = FlowGraph::default();
+        for index in 0..model.actors.len() {
+            graph.add_node(NodeRef::Actor(ActorId(index as u32)));
+        }
+        for index in 0..model.externals.len() {
+            graph.add_node(NodeRef::External(ExternalId(index as u32)));
+        }
+        for (index, context) in model.contexts.iter().enumerate() {
+            let id = NodeRef::Context(ContextId(index as u32));
+            graph.add_node(id);
+            for aggregate in &context.aggregates {
+                graph.add_edge(id, NodeRef::Aggregate(*aggregate), EdgeKind::Contains);
+            }
+            for policy in &context.policies {
+                graph.add_edge(id, NodeRef::Policy(*policy), EdgeKind::Contains);
+            }
+            for read_model in &context.read_models {
+                graph.add_edge(id, NodeRef::ReadModel(*read_model), EdgeKind::Contains);
+            }
+        }
+        for (index, command) in model.commands.iter().enumerate() {
+            let id = NodeRef::Command(CommandId(index as u32));
+            graph.add_edge(NodeRef::Aggregate(command.aggregate), id, EdgeKind::Handles);
+            for issuer in &command.issued_by {
+                let from = match issuer {
+                    Issuer::Actor(a) => NodeRef::Actor(*a),
+                    Issuer::External(e) => NodeRef::External(*e),
+                };
+                graph.add_edge(from, id, EdgeKind::Issues);
+            }
+            for event in &command.emits {
+                graph.add_edge(id, NodeRef::Event(*event), EdgeKind::Emits);
+            }
+        }
+        for index in 0..model.events.len() {
+            graph.add_node(NodeRef::Event(EventId(index as u32)));
+        }
+        for (index, policy) in model.policies.iter().enumerate() {
+            let id = NodeRef::Policy(PolicyId(index as u32));
+            for event in &policy.on {
+                graph.add_edge(NodeRef::Event(*event), id, EdgeKind::Triggers);
+            }
+            if let Some(command) = policy.issues {
+                graph.add_edge(id, NodeRef::Command(command), EdgeKind::Issues);
+            }
+            if let Some(external) = policy.calls {
+                graph.add_edge(id, NodeRef::External(external), EdgeKind::Calls);
+            }
+        }
+        for (index, read_model) in model.read_models.iter().enumerate() {
+            let id = NodeRef::ReadModel(ReadModelId(index as u32));
+            for event in &read_model.from {
+                graph.add_edge(NodeRef::Event(*event), id, EdgeKind::Feeds);
+            }
+        }
+        graph
+    }
+
     /// Adds a node (once).
     pub fn add_node(&mut self, node: NodeRef) -> NodeIndex {
         if let Some(index) = self.index.get(&node) {

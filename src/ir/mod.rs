@@ -169,6 +169,8 @@ pub struct Aggregate {
     pub events: Vec<EventId>,
     /// Where it is defined.
     pub span: Span,
+    /// Where the id's type is written (the id's name when the type is implicit).
+    pub id_span: Span,
 }
 
 /// Who issues a command.
@@ -206,6 +208,8 @@ pub struct Command {
     pub fields: Vec<Field>,
     /// Events it emits.
     pub emits: Vec<EventId>,
+    /// Where each of `emits` is written, in the same order.
+    pub emit_spans: Vec<Span>,
     /// Business errors.
     pub errors: Vec<BusinessError>,
     /// Where it is defined.
@@ -227,6 +231,8 @@ pub struct Event {
     pub version: u32,
     /// Whether other contexts may use it.
     pub published: bool,
+    /// Where `published: true` is written (the name when it is not).
+    pub published_span: Span,
     /// Fields, the aggregate id first.
     pub fields: Vec<Field>,
     /// Where it is defined.
@@ -246,6 +252,8 @@ pub struct Policy {
     pub on: Vec<EventId>,
     /// Command it issues.
     pub issues: Option<CommandId>,
+    /// Where `issue` is written (the name when it is not).
+    pub issue_span: Span,
     /// External system it calls.
     pub calls: Option<ExternalId>,
     /// Where it is defined.
@@ -265,10 +273,16 @@ pub struct ReadModel {
     pub key: String,
     /// Events that feed it.
     pub from: Vec<EventId>,
+    /// Where each of `from` is written, in the same order.
+    pub from_spans: Vec<Span>,
+    /// Where `from:` is written (the name when it is not).
+    pub sources_span: Span,
     /// Row fields, the key first.
     pub fields: Vec<Field>,
     /// Where it is defined.
     pub span: Span,
+    /// Where its `key` is written (its name when it has none).
+    pub key_span: Span,
 }
 
 /// One message of a scenario with its field values (YAML scalars as JSON).
@@ -419,6 +433,17 @@ impl Model {
     pub fn qualified_command(&self, id: CommandId) -> String {
         let c = self.command(id);
         format!("{}.{}", self.context(c.context).name, c.name)
+    }
+
+    /// A type as the model writes it: `string`, `Money`, `[T]`, `T?`, `map<string, T>`.
+    pub fn type_name(&self, ty: &TypeRef) -> String {
+        match ty {
+            TypeRef::Primitive(p) => p.name().to_owned(),
+            TypeRef::Named(id) => self.named_type(*id).name.clone(),
+            TypeRef::List(inner) => format!("[{}]", self.type_name(inner)),
+            TypeRef::Optional(inner) => format!("{}?", self.type_name(inner)),
+            TypeRef::Map(inner) => format!("map<string, {}>", self.type_name(inner)),
+        }
     }
 
     /// `context.Event`.

@@ -1,0 +1,250 @@
+//! Lowering: the syntax tree of aggregates, commands, events, policies and read
+//! models into the resolved model, tainting elements whose references fail.
+
+use super::*;
+use crate::check::rules::sc033_empty_enum;
+
+impl Resolver<'_> {
+    pub(super) fn resolve_context(&mut self, context: ContextId, ast: &ContextAst) {
+        for ty in &ast.types {
+            let Some(Element::Type(id)) = self.declared(context, &ty.name) else {
+                continue;
+            };
+            let kind = match &ty.kind {
+                TypeKindAst::Record(fields) => NamedTypeKind::Record(self.fields(context, fields)),
+                TypeKindAst::Enum(variants, span) => {
+                    if variants.is_empty() {
+                        self.name_finding(sc033_empty_enum::diagnostic(&ty.name.value, *span));
+                    }
+                    let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+                    for variant in variants {
+                        self.pascal(variant, "enum variant");
+                        if let Some(first) = seen.get(&variant.value) {
+                            let first = *first;
+                            self.duplicate(variant, first, &format!("in enum `{}`", ty.name.value));
+                        } else {
+                            seen.insert(variant.value.clone(), variant.span);
+                        }
+                    }
+                    NamedTypeKind::Enum(variants.iter().map(|v| v.value.clone()).collect())
+                }
+            };
+            self.model.types[id.index()].kind = kind;
+        }
+        for aggregate in &ast.aggregates {
+            let Some(Element::Aggregate(id)) = self.declared(context, &aggregate.name) else {
+                continue;
+            };
+            self.aggregate(context, id, aggregate);
+        }
+    }
+
+    /// Policies and read models of a context. They run after every context's
+    /// aggregates, because a read model's key is looked up in the fields of events
+    /// that may belong to a context defined later.
+    pub(super) fn resolve_reactions(&mut self, context: ContextId, ast: &ContextAst) {
+        for policy in &ast.policies {
+            let Some(Element::Policy(id)) = self.declared(context, &policy.name) else {
+                continue;
+            };
+            self.policy(context, id, policy);
+        }
+        for read_model in &ast.read_models {
+            let Some(Element::ReadModel(id)) = self.declared(context, &read_model.name) else {
+                continue;
+            };
+            self.read_model(context, id, read_model);
+        }
+    }
+
+    pub(super) fn aggregate(&mut self, context: ContextId, id: AggregateId, ast: &AggregateAst) {
+        let aggregate_start = self.unresolved;
+        self.snake(&ast.id.name, "id field");
+        if let Some(ty) = self.type_ref(context, &ast.id.ty) {
+            self.model.aggregates[id.index()].id.ty = ty;
+        }
+        let state = self.fields(context, &ast.state);
+        self.model.aggregates[id.index()].state = state;
+        self.taint_since(aggregate_start, NodeRef::Aggregate(id));
+        for command in &ast.commands {
+            let Some(Element::Command(command_id)) = self.declared(context, &command.name) else {
+                continue;
+            };
+            let command_start = self.unresolved;
+            let fields = self.message_fields(context, id, &ast.id, &command.name, &command.fields);
+            let mut issued_by = Vec::new();
+            let by_start = self.unresolved;
+            for issuer in &command.by {
+                if let Some(participant) = self.participant(issuer, "`by`") {
+                    let issuer = match participant {
+                        Participant::Actor(a) => Issuer::Actor(a),
+                        Participant::External(e) => Issuer::External(e),
+                    };
+                    if !issued_by.contains(&issuer) {
+                        issued_by.push(issuer);
+                    }
+                }
+            }
+            if self.unresolved > by_start {
+                self.issuers_unresolved = true;
+            }
+            let mut emits = Vec::new();
+            let mut emit_spans = Vec::new();
+            for event in &command.emits {
+                let Some(event_id) = self.event_ref(context, event, false) else {
+                    continue;
+                };
+                if !emits.contains(&event_id) {
+                    emits.push(event_id);
+                    emit_spans.push(event.span);
+                }
+            }
+            let mut errors: Vec<BusinessError> = Vec::new();
+            let mut error_spans: BTreeMap<String, Span> = BTreeMap::new();
+            for error in &command.errors {
+                self.pascal(&error.name, "business error");
+                if let Some(first) = error_spans.get(&error.name.value) {
+                    let first = *first;
+                    self.duplicate(
+                        &error.name,
+                        first,
+                        &format!("in the errors of `{}`", command.name.value),
+                    );
+                    continue;
+                }
+                error_spans.insert(error.name.value.clone(), error.name.span);
+                errors.push(BusinessError {
+                    name: error.name.value.clone(),
+                    message: text(&error.message),
+                });
+            }
+            self.taint_since(command_start, NodeRef::Command(command_id));
+            let command = &mut self.model.commands[command_id.index()];
+            command.fields = fields;
+            command.issued_by = issued_by;
+            command.emits = emits;
+            command.emit_spans = emit_spans;
+            command.errors = errors;
+        }
+        for event in &ast.events {
+            let Some(Element::Event(event_id)) = self.declared(context, &event.name) else {
+                continue;
+            };
+            let event_start = self.unresolved;
+            let fields = self.message_fields(context, id, &ast.id, &event.name, &event.fields);
+            self.taint_since(event_start, NodeRef::Event(event_id));
+            self.model.events[event_id.index()].fields = fields;
+        }
+    }
+
+    pub(super) fn policy(&mut self, context: ContextId, id: PolicyId, ast: &PolicyAst) {
+        let policy_start = self.unresolved;
+        let mut on = Vec::new();
+        for event in &ast.on {
+            if let Some(event_id) = self.event_ref(context, event, true) {
+                if !on.contains(&event_id) {
+                    on.push(event_id);
+                }
+            }
+        }
+        if self.unresolved > policy_start {
+            self.consumers_unresolved = true;
+        }
+        let issue_start = self.unresolved;
+        if ast.on.is_empty() {
+            self.name_finding(
+                Diagnostic::new(
+                    Code::MissingKey,
+                    ast.name.span,
+                    format!("policy `{}` reacts to no event", ast.name.value),
+                )
+                .label("empty `on`")
+                .help("name the event it reacts to: `on: OrderPlaced`"),
+            );
+        }
+        let issues = ast.issue.as_ref().and_then(|command| {
+            let (_, element) = self.element_ref(context, command, "a command", |e| {
+                matches!(e, Element::Command(_))
+            })?;
+            let Element::Command(command_id) = element else {
+                return None;
+            };
+            Some(command_id)
+        });
+        if self.unresolved > issue_start {
+            self.issuers_unresolved = true;
+        }
+        let calls = ast.call.as_ref().and_then(|external| {
+            match self.participant(external, "`call`")? {
+                Participant::External(e) => Some(e),
+                Participant::Actor(_) => {
+                    self.name_finding(
+                        Diagnostic::new(
+                            Code::UnresolvedReference,
+                            external.span,
+                            format!("`{}` is an actor; a policy can only call an external system", external.value),
+                        )
+                        .label("not an external system")
+                        .help("move it under `externals:`, or have the policy issue a command instead"),
+                    );
+                    None
+                }
+            }
+        });
+        self.taint_since(policy_start, NodeRef::Policy(id));
+        let policy = &mut self.model.policies[id.index()];
+        policy.on = on;
+        policy.issues = issues;
+        policy.issue_span = ast.issue.as_ref().map_or(ast.name.span, |i| i.span);
+        policy.calls = calls;
+    }
+
+    pub(super) fn read_model(&mut self, context: ContextId, id: ReadModelId, ast: &ReadModelAst) {
+        let read_model_start = self.unresolved;
+        let mut from = Vec::new();
+        let mut from_spans = Vec::new();
+        for event in &ast.from {
+            if let Some(event_id) = self.event_ref(context, event, true) {
+                if !from.contains(&event_id) {
+                    from.push(event_id);
+                    from_spans.push(event.span);
+                }
+            }
+        }
+        if self.unresolved > read_model_start {
+            self.consumers_unresolved = true;
+        }
+        let mut fields = self.fields(context, &ast.fields);
+        if let Some(key) = &ast.key {
+            self.snake(key, "key field");
+            // The key's type comes from the first source event that has it, unless
+            // the read model declares it.
+            let mut key_type = fields
+                .iter()
+                .find(|f| f.name == key.value)
+                .map(|f| f.ty.clone());
+            for event_id in &from {
+                let event = &self.model.events[event_id.index()];
+                if let Some(field) = event.fields.iter().find(|f| f.name == key.value) {
+                    key_type.get_or_insert_with(|| field.ty.clone());
+                }
+            }
+            fields.retain(|f| f.name != key.value);
+            fields.insert(
+                0,
+                Field {
+                    name: key.value.clone(),
+                    ty: key_type.unwrap_or(TypeRef::Primitive(Primitive::String)),
+                    description: None,
+                    implicit: !ast.fields.iter().any(|f| f.name.value == key.value),
+                },
+            );
+        }
+        self.taint_since(read_model_start, NodeRef::ReadModel(id));
+        let read_model = &mut self.model.read_models[id.index()];
+        read_model.from = from;
+        read_model.from_spans = from_spans;
+        read_model.sources_span = ast.from_span;
+        read_model.fields = fields;
+    }
+}

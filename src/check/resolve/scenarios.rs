@@ -1,0 +1,302 @@
+//! Scenarios and hotspots: given/when/then lowered into executable specifications,
+//! and open questions attached to the element they are about.
+
+use super::*;
+use crate::check::rules::{
+    sc050_scenario_foreign_given, sc051_scenario_foreign_when, sc052_scenario_unexpected_then,
+    sc053_scenario_undeclared_error, sc054_scenario_shape, sc055_unknown_field, sc060_hotspot,
+};
+
+impl Resolver<'_> {
+    pub(super) fn step_values(
+        &mut self,
+        step: &StepAst,
+        fields: &[Field],
+        what: &str,
+        subject: NodeRef,
+    ) -> Vec<(String, serde_json::Value)> {
+        let mut values = Vec::new();
+        // A message that lost a field to a type error would report its value as unknown.
+        let tainted = self.tainted.contains(&subject);
+        for (field, value) in &step.values {
+            if !fields.iter().any(|f| f.name == field.value) {
+                if tainted {
+                    continue;
+                }
+                let help = did_you_mean(&field.value, fields.iter().map(|f| f.name.as_str()))
+                    .unwrap_or_else(|| {
+                        format!(
+                            "the fields of `{}` are: {}",
+                            step.name.value,
+                            fields
+                                .iter()
+                                .map(|f| f.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    });
+                self.flow.push(sc055_unknown_field::diagnostic(
+                    what,
+                    &step.name.value,
+                    &field.value,
+                    field.span,
+                    help,
+                    subject,
+                ));
+                continue;
+            }
+            values.push((field.value.clone(), node_to_json(&value.value)));
+        }
+        values
+    }
+
+    pub(super) fn scenario(&mut self, context: ContextId, ast: &ScenarioAst) {
+        let when = ast.when.as_ref().and_then(|when| {
+            let (_, element) = self.element_ref(context, &when.name, "a command", |e| {
+                matches!(e, Element::Command(_))
+            })?;
+            match element {
+                Element::Command(id) => Some((id, when)),
+                _ => None,
+            }
+        });
+        let aggregate = match &ast.aggregate {
+            Some(name) => self
+                .element_ref(context, name, "an aggregate", |e| {
+                    matches!(e, Element::Aggregate(_))
+                })
+                .and_then(|(target, element)| match element {
+                    Element::Aggregate(id) if target == context => Some(id),
+                    _ => {
+                        let context_name = self.model.contexts[context.index()].name.clone();
+                        self.name_finding(
+                            Diagnostic::new(
+                                Code::UnresolvedReference,
+                                name.span,
+                                format!(
+                                    "scenario \"{}\" names aggregate `{}` of another context",
+                                    ast.name.value, name.value
+                                ),
+                            )
+                            .label(format!("not an aggregate of `{context_name}`"))
+                            .help(
+                                "a scenario belongs to the context of its aggregate: move it there",
+                            ),
+                        );
+                        None
+                    }
+                }),
+            None => when.map(|(id, _)| self.model.commands[id.index()].aggregate),
+        };
+        let given: Vec<(EventId, &StepAst)> = ast
+            .given
+            .iter()
+            .filter_map(|step| {
+                self.event_ref(context, &step.name, false)
+                    .map(|id| (id, step))
+            })
+            .collect();
+        let then: Option<Vec<(EventId, &StepAst)>> = ast.then.as_ref().map(|then| {
+            then.iter()
+                .filter_map(|step| {
+                    self.event_ref(context, &step.name, false)
+                        .map(|id| (id, step))
+                })
+                .collect()
+        });
+        let Some(aggregate) = aggregate else { return };
+        let aggregate_name = self.model.aggregates[aggregate.index()].name.clone();
+        let mut ok = true;
+        let mut given_steps = Vec::new();
+        for (event, step) in &given {
+            if self.model.events[event.index()].aggregate != aggregate {
+                ok = false;
+                self.flow.push(sc050_scenario_foreign_given::diagnostic(
+                    &ast.name.value,
+                    &aggregate_name,
+                    &step.name.value,
+                    step.name.span,
+                    NodeRef::Aggregate(aggregate),
+                ));
+                continue;
+            }
+            let fields = self.model.events[event.index()].fields.clone();
+            let values = self.step_values(step, &fields, "event", NodeRef::Event(*event));
+            given_steps.push(Step { id: *event, values });
+        }
+        let Some((command, when_step)) = when else {
+            return;
+        };
+        if self.model.commands[command.index()].aggregate != aggregate {
+            self.flow.push(sc051_scenario_foreign_when::diagnostic(
+                &ast.name.value,
+                &aggregate_name,
+                &when_step.name.value,
+                when_step.name.span,
+                NodeRef::Aggregate(aggregate),
+            ));
+            return;
+        }
+        let command_fields = self.model.commands[command.index()].fields.clone();
+        let when_values = self.step_values(
+            when_step,
+            &command_fields,
+            "command",
+            NodeRef::Command(command),
+        );
+        let command_name = self.model.commands[command.index()].name.clone();
+        let outcome = match (&then, &ast.error) {
+            (Some(_), Some(_)) | (None, None) => {
+                let error = &ast.error;
+                let span = error.as_ref().map_or(ast.span, |e| e.span);
+                self.flow.push(sc054_scenario_shape::diagnostic(
+                    &ast.name.value,
+                    error.is_some(),
+                    span,
+                    NodeRef::Command(command),
+                ));
+                return;
+            }
+            (Some(then), None) => {
+                let emits = self.model.commands[command.index()].emits.clone();
+                let mut steps = Vec::new();
+                // A command that lost an `emits` reference may emit the expected event.
+                let command_tainted = self.tainted.contains(&NodeRef::Command(command));
+                for (event, step) in then {
+                    if !emits.contains(event) && !command_tainted {
+                        ok = false;
+                        self.flow.push(sc052_scenario_unexpected_then::diagnostic(
+                            &ast.name.value,
+                            &step.name.value,
+                            &command_name,
+                            step.name.span,
+                            NodeRef::Command(command),
+                        ));
+                        continue;
+                    }
+                    let fields = self.model.events[event.index()].fields.clone();
+                    let values = self.step_values(step, &fields, "event", NodeRef::Event(*event));
+                    steps.push(Step { id: *event, values });
+                }
+                Outcome::Events(steps)
+            }
+            (None, Some(error)) => {
+                let errors = &self.model.commands[command.index()].errors;
+                match errors.iter().position(|e| e.name == error.value) {
+                    Some(index) => Outcome::Error(index),
+                    None => {
+                        let help =
+                            did_you_mean(&error.value, errors.iter().map(|e| e.name.as_str()))
+                                .unwrap_or_else(|| {
+                                    format!("declare it under the `errors` of `{command_name}`")
+                                });
+                        self.flow.push(sc053_scenario_undeclared_error::diagnostic(
+                            &ast.name.value,
+                            &error.value,
+                            &command_name,
+                            error.span,
+                            help,
+                            NodeRef::Command(command),
+                        ));
+                        return;
+                    }
+                }
+            }
+        };
+        if !ok {
+            return;
+        }
+        let index = self.model.scenarios.len();
+        self.model.scenarios.push(Scenario {
+            name: ast.name.value.clone(),
+            context,
+            aggregate,
+            given: given_steps,
+            when: Step {
+                id: command,
+                values: when_values,
+            },
+            then: outcome,
+        });
+        self.model.contexts[context.index()].scenarios.push(index);
+    }
+
+    pub(super) fn hotspot(&mut self, context: Option<ContextId>, ast: &HotspotAst) {
+        let target = match &ast.on {
+            None => HotspotTarget::None,
+            Some(name) => match self.hotspot_target(context, name) {
+                Some(target) => target,
+                None => return,
+            },
+        };
+        let about = ast
+            .on
+            .as_ref()
+            .map(|on| format!(" (on `{}`)", on.value))
+            .unwrap_or_default();
+        self.name_finding(sc060_hotspot::diagnostic(
+            &about,
+            &ast.text.value,
+            ast.text.span,
+        ));
+        self.model.hotspots.push(Hotspot {
+            text: ast.text.value.clone(),
+            context,
+            target,
+            span: ast.text.span,
+        });
+    }
+
+    pub(super) fn hotspot_target(
+        &mut self,
+        context: Option<ContextId>,
+        name: &Name,
+    ) -> Option<HotspotTarget> {
+        if let Some((participant, _)) = self.participants.get(&name.value) {
+            return Some(HotspotTarget::Node(match participant {
+                Participant::Actor(a) => NodeRef::Actor(*a),
+                Participant::External(e) => NodeRef::External(*e),
+            }));
+        }
+        if let Some(id) = self.context_ids.get(&name.value) {
+            return Some(HotspotTarget::Node(NodeRef::Context(*id)));
+        }
+        let in_context = context.or_else(|| {
+            name.value
+                .split_once('.')
+                .and_then(|(c, _)| self.context_ids.get(c).copied())
+        });
+        let Some(in_context) = in_context else {
+            let candidates: Vec<String> = self
+                .participants
+                .keys()
+                .chain(self.context_ids.keys())
+                .cloned()
+                .collect();
+            self.name_finding(
+                Diagnostic::new(
+                    Code::UnresolvedReference,
+                    name.span,
+                    format!("hotspot is on `{}`, which names nothing", name.value),
+                )
+                .label("unknown element")
+                .help(
+                    did_you_mean(&name.value, candidates.iter().map(String::as_str)).unwrap_or_else(
+                        || "outside a context, name an actor, an external system, a context, or `context.Element`".to_owned(),
+                    ),
+                ),
+            );
+            return None;
+        };
+        let (_, element) = self.element_ref(in_context, name, "an element", |_| true)?;
+        Some(HotspotTarget::Node(match element {
+            Element::Type(_) => NodeRef::Context(in_context),
+            Element::Aggregate(id) => NodeRef::Aggregate(id),
+            Element::Command(id) => NodeRef::Command(id),
+            Element::Event(id) => NodeRef::Event(id),
+            Element::Policy(id) => NodeRef::Policy(id),
+            Element::ReadModel(id) => NodeRef::ReadModel(id),
+            Element::Dropped => return None,
+        }))
+    }
+}

@@ -1,0 +1,63 @@
+//! SC030 bad-type-expression: a field type is not a valid type expression.
+//!
+//! Raised where types are resolved (`src/check/resolve/types.rs`); its finding is
+//! built here.
+
+use super::prelude::*;
+
+/// The rule: its code, name, severity, summary and explanation.
+pub const RULE: Rule = Rule {
+    code: "SC030",
+    slug: "bad-type-expression",
+    severity: Severity::Error,
+    summary: "a field type is not a valid type expression",
+    explanation: Explanation {
+        text: r#"A field type is not a valid type expression. Types are a primitive (`string bool i32 i64 u32 u64 f64 decimal uuid timestamp date bytes json`), a type of the context, `T?` (optional), `[T]` (a list) or `map<string, T>`. Map keys are always `string`, as in JSON."#,
+        bad: r#"stormcraft: 1
+system: Shop
+actors:
+  Customer: places orders
+contexts:
+  ordering:
+    aggregates:
+      Order:
+        commands:
+          PlaceOrder:
+            by: Customer
+            emits: [OrderPlaced]
+        events:
+          OrderPlaced:
+            fields:
+              lines: list<string>
+"#,
+        fixed: r#"stormcraft: 1
+system: Shop
+actors:
+  Customer: places orders
+contexts:
+  ordering:
+    aggregates:
+      Order:
+        commands:
+          PlaceOrder:
+            by: Customer
+            emits: [OrderPlaced]
+        events:
+          OrderPlaced:
+            fields:
+              lines: "[string]"
+"#,
+    },
+};
+
+/// The finding for the type expression `text`, which does not parse: `problem` says
+/// why, `span` is the place inside it, `help` the likely fix.
+pub fn diagnostic(text: &str, problem: &str, span: Span, help: String) -> Diagnostic {
+    Diagnostic::new(
+        Code::BadTypeExpression,
+        span,
+        format!("invalid type `{text}`: {problem}"),
+    )
+    .label("here")
+    .help(help)
+}

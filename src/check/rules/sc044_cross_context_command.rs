@@ -1,0 +1,104 @@
+//! SC044 cross-context-command: a policy issues a command of another context, which `generate` does not support yet.
+//!
+//! A check over the resolved model, run after names resolve.
+
+use super::prelude::*;
+
+/// The rule: its code, name, severity, summary and explanation.
+pub const RULE: Rule = Rule {
+    code: "SC044",
+    slug: "cross-context-command",
+    severity: Severity::Error,
+    summary: "a policy issues a command of another context, which `generate` does not support yet",
+    explanation: Explanation {
+        text: r#"A policy issues a command of another context. That makes this context depend on the other one's internals (directed coupling); usually the other context should own the policy and react to a published event of this context instead.
+
+It is an error because `generate` cannot build it yet: each context is a crate, and a crate that sends commands to another would make the crates depend on each other. Until commands travel between contexts through the store, let the receiving context own the policy."#,
+        bad: r#"stormcraft: 1
+system: Shop
+actors:
+  Customer: places orders
+contexts:
+  ordering:
+    aggregates:
+      Order:
+        commands:
+          PlaceOrder:
+            by: Customer
+            emits: [OrderPlaced]
+        events:
+          OrderPlaced: {}
+    policies:
+      ShipWhenPlaced:
+        on: OrderPlaced
+        issue: shipping.ShipParcel
+  shipping:
+    aggregates:
+      Parcel:
+        commands:
+          ShipParcel:
+            emits: [ParcelShipped]
+        events:
+          ParcelShipped: {}
+"#,
+        fixed: r#"stormcraft: 1
+system: Shop
+actors:
+  Customer: places orders
+contexts:
+  ordering:
+    aggregates:
+      Order:
+        commands:
+          PlaceOrder:
+            by: Customer
+            emits: [OrderPlaced]
+        events:
+          OrderPlaced:
+            published: true
+  shipping:
+    aggregates:
+      Parcel:
+        commands:
+          ShipParcel:
+            emits: [ParcelShipped]
+        events:
+          ParcelShipped: {}
+    policies:
+      ShipWhenPlaced:
+        on: ordering.OrderPlaced
+        issue: ShipParcel
+"#,
+    },
+};
+
+/// Reports every policy that issues a command of another context.
+pub fn check(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
+    let model = flow.model;
+    for (index, policy) in model.policies.iter().enumerate() {
+        let Some(command) = policy.issues else {
+            continue;
+        };
+        let target = model.command(command).context;
+        if target == policy.context {
+            continue;
+        }
+        let target_name = &model.context(target).name;
+        out.push(
+            Diagnostic::new(
+                Code::CrossContextCommand,
+                policy.issue_span,
+                format!(
+                    "policy `{}` issues `{}`, a command of context `{target_name}`",
+                    policy.name,
+                    model.qualified_command(command)
+                ),
+            )
+            .label("commands across contexts are not generated yet")
+            .help(format!(
+                "let `{target_name}` own the policy, on an event this context publishes: `generate` builds no crate that sends commands to another"
+            ))
+            .about(NodeRef::Policy(PolicyId(index as u32))),
+        );
+    }
+}

@@ -1,0 +1,99 @@
+//! SC053 scenario-undeclared-error: a scenario expects an error its command does not declare.
+//!
+//! Raised where scenarios and hotspots are lowered (`src/check/resolve/scenarios.rs`);
+//! its finding is built here.
+
+use super::prelude::*;
+
+/// The rule: its code, name, severity, summary and explanation.
+pub const RULE: Rule = Rule {
+    code: "SC053",
+    slug: "scenario-undeclared-error",
+    severity: Severity::Error,
+    summary: "a scenario expects an error its command does not declare",
+    explanation: Explanation {
+        text: r#"A scenario expects a business error that its `when` command does not declare under `errors`. Declared errors become the command's error type in generated code, so an undeclared one cannot be raised."#,
+        bad: r#"stormcraft: 1
+system: Shop
+actors:
+  Customer: places orders
+contexts:
+  ordering:
+    aggregates:
+      Order:
+        commands:
+          PlaceOrder:
+            by: Customer
+            emits: [OrderPlaced]
+            errors: [NoLines]
+          CancelOrder:
+            by: Customer
+            emits: [OrderCancelled]
+        events:
+          OrderPlaced: {}
+          OrderCancelled: {}
+      Cart:
+        commands:
+          EmptyCart:
+            by: Customer
+            emits: [CartEmptied]
+        events:
+          CartEmptied: {}
+    scenarios:
+      - name: place an empty order
+        when: PlaceOrder
+        error: OutOfStock
+"#,
+        fixed: r#"stormcraft: 1
+system: Shop
+actors:
+  Customer: places orders
+contexts:
+  ordering:
+    aggregates:
+      Order:
+        commands:
+          PlaceOrder:
+            by: Customer
+            emits: [OrderPlaced]
+            errors: [NoLines]
+          CancelOrder:
+            by: Customer
+            emits: [OrderCancelled]
+        events:
+          OrderPlaced: {}
+          OrderCancelled: {}
+      Cart:
+        commands:
+          EmptyCart:
+            by: Customer
+            emits: [CartEmptied]
+        events:
+          CartEmptied: {}
+    scenarios:
+      - name: place an empty order
+        when: PlaceOrder
+        error: NoLines
+"#,
+    },
+};
+
+/// The finding for an expected `error` the command does not declare; `help`
+/// suggests a declared one or says where to declare it.
+pub fn diagnostic(
+    scenario: &str,
+    error: &str,
+    command: &str,
+    span: Span,
+    help: String,
+    subject: NodeRef,
+) -> Diagnostic {
+    Diagnostic::new(
+        Code::ScenarioUndeclaredError,
+        span,
+        format!("scenario \"{scenario}\" expects error `{error}`, which `{command}` does not declare"),
+    )
+    .label("undeclared error")
+    .help(help)
+    .about(subject)
+}

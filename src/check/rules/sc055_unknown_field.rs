@@ -1,0 +1,101 @@
+//! SC055 unknown-field: a value is given for a field the message does not have.
+//!
+//! Raised where scenarios and hotspots are lowered (`src/check/resolve/scenarios.rs`);
+//! its finding is built here.
+
+use super::prelude::*;
+
+/// The rule: its code, name, severity, summary and explanation.
+pub const RULE: Rule = Rule {
+    code: "SC055",
+    slug: "unknown-field",
+    severity: Severity::Error,
+    summary: "a value is given for a field the message does not have",
+    explanation: Explanation {
+        text: r#"A scenario step gives a value for a field that its command or event does not have. Usually a typo; the help line suggests the closest field."#,
+        bad: r#"stormcraft: 1
+system: Shop
+actors:
+  Customer: places orders
+contexts:
+  ordering:
+    aggregates:
+      Order:
+        commands:
+          PlaceOrder:
+            by: Customer
+            emits: [OrderPlaced]
+            fields: {total: decimal}
+            errors: [NoLines]
+          CancelOrder:
+            by: Customer
+            emits: [OrderCancelled]
+        events:
+          OrderPlaced: {}
+          OrderCancelled: {}
+      Cart:
+        commands:
+          EmptyCart:
+            by: Customer
+            emits: [CartEmptied]
+        events:
+          CartEmptied: {}
+    scenarios:
+      - name: place an order
+        when: {PlaceOrder: {totl: 10}}
+        then: [OrderPlaced]
+"#,
+        fixed: r#"stormcraft: 1
+system: Shop
+actors:
+  Customer: places orders
+contexts:
+  ordering:
+    aggregates:
+      Order:
+        commands:
+          PlaceOrder:
+            by: Customer
+            emits: [OrderPlaced]
+            fields: {total: decimal}
+            errors: [NoLines]
+          CancelOrder:
+            by: Customer
+            emits: [OrderCancelled]
+        events:
+          OrderPlaced: {}
+          OrderCancelled: {}
+      Cart:
+        commands:
+          EmptyCart:
+            by: Customer
+            emits: [CartEmptied]
+        events:
+          CartEmptied: {}
+    scenarios:
+      - name: place an order
+        when: {PlaceOrder: {total: 10}}
+        then: [OrderPlaced]
+"#,
+    },
+};
+
+/// The finding for a value given for `field`, which the `what` (`event` or
+/// `command`) `message` does not have; `help` lists or suggests its fields.
+pub fn diagnostic(
+    what: &str,
+    message: &str,
+    field: &str,
+    span: Span,
+    help: String,
+    subject: NodeRef,
+) -> Diagnostic {
+    Diagnostic::new(
+        Code::UnknownField,
+        span,
+        format!("{what} `{message}` has no field `{field}`"),
+    )
+    .label("unknown field")
+    .help(help)
+    .about(subject)
+}

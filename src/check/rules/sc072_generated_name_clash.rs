@@ -1,0 +1,148 @@
+//! SC072 generated-name-clash: a name the generator already uses for its own item.
+
+use super::prelude::*;
+
+/// Module names of a context crate (the files under `src/`): an aggregate's module
+/// is its snake_case name and must not be one of them.
+pub const GENERATED_MODULES: &[&str] = &[
+    "adapters",
+    "externals",
+    "lib",
+    "main",
+    "policies",
+    "projections",
+    "rules",
+    "service",
+    "types",
+    "upstream",
+];
+
+/// Items every aggregate module defines or imports, beside one struct per command
+/// and event: a command or event of the same name would clash with them.
+pub const AGGREGATE_ITEMS: &[&str] = &[
+    "Appended",
+    "Command",
+    "Deserialize",
+    "DocOp",
+    "Error",
+    "Event",
+    "ExpectedVersion",
+    "HandleError",
+    "NewEvent",
+    "RecordedEvent",
+    "Rules",
+    "Serialize",
+    "State",
+    "Store",
+];
+
+/// Items the types module (and the copies of other contexts' types) imports.
+pub const TYPE_ITEMS: &[&str] = &["Deserialize", "Serialize"];
+
+/// Items of the projections module, beside one struct per read model.
+pub const READ_MODEL_ITEMS: &[&str] = &[
+    "Deserialize",
+    "ProjectionRules",
+    "ProjectionTx",
+    "RecordedEvent",
+    "Row",
+    "Serialize",
+    "Store",
+];
+
+/// Items of the policies module, which imports every external system's trait.
+pub const EXTERNAL_ITEMS: &[&str] = &[
+    "Appended",
+    "Handle",
+    "HandleError",
+    "PolicyRules",
+    "ProjectionTx",
+    "RecordedEvent",
+    "Store",
+    "Views",
+];
+
+/// The rule: its code, name, severity, summary and explanation.
+pub const RULE: Rule = Rule {
+    code: "SC072",
+    slug: "generated-name-clash",
+    severity: Severity::Error,
+    summary: "an element has the name of an item or module the generator writes beside it",
+    explanation: Explanation {
+    text: r#"An element is named like an item the generator writes next to it. Each aggregate becomes a module holding one struct per command and event beside the generated `Command`, `Event`, `State`, `Error` and `Rules` (and a few imports such as `Store` and `Serialize`); read models sit beside `Row` and `ProjectionRules`; external systems beside `PolicyRules` and `Views`; an aggregate's module sits beside the modules `types`, `service`, `rules`, `policies`, `projections`, `upstream`, `externals` and `adapters`. Two items of one name in one module do not compile.
+
+Rename the element with a word from the business: `OrderState` rather than `State`, `OrderError` rather than `Error`."#,
+    bad: r#"stormcraft: 1
+system: Shop
+actors:
+  Customer: places orders
+contexts:
+  ordering:
+    aggregates:
+      Order:
+        commands:
+          Command:
+            by: Customer
+            emits: [OrderPlaced]
+        events:
+          OrderPlaced: {}
+"#,
+    fixed: r#"stormcraft: 1
+system: Shop
+actors:
+  Customer: places orders
+contexts:
+  ordering:
+    aggregates:
+      Order:
+        commands:
+          PlaceOrder:
+            by: Customer
+            emits: [OrderPlaced]
+        events:
+          OrderPlaced: {}
+"#,
+    },
+};
+
+/// The generated items an element of `kind` (as the resolver names kinds) sits beside.
+pub fn clashes(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "command" | "event" => AGGREGATE_ITEMS,
+        "type" => TYPE_ITEMS,
+        "read model" => READ_MODEL_ITEMS,
+        "external system" => EXTERNAL_ITEMS,
+        _ => &[],
+    }
+}
+
+/// The finding for an element named like a generated item of its module.
+pub fn item(kind: &str, name: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::GeneratedNameClash,
+        span,
+        format!("{kind} `{name}` has the name of an item the generated code defines beside it"),
+    )
+    .label(format!("clashes with the generated `{name}`"))
+    .help(format!(
+        "give it a more specific name from the business; beside a {kind} the generator reserves {}",
+        clashes(kind)
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
+/// The finding for an aggregate whose module is one of the generated modules.
+pub fn module(name: &str, module: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::GeneratedNameClash,
+        span,
+        format!(
+            "aggregate `{name}` would be the module `{module}`, which the generator writes itself"
+        ),
+    )
+    .label(format!("clashes with the generated module `{module}`"))
+    .help(format!("rename the aggregate, e.g. `{name}Record`"))
+}
