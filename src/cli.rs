@@ -4,6 +4,7 @@ use crate::check::{check, Checked};
 use crate::diagnostic::{render_human, to_json, Code, Severity};
 use crate::ir::Model;
 use crate::model::load::{load, Loaded};
+use crate::render::findings::{findings, with_findings, Finding};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -306,25 +307,53 @@ fn load_checked(
     path: &Path,
     terminal: &Terminal,
 ) -> Result<Result<(Loaded, Model), u8>, UsageError> {
+    match load_drawable(path, terminal, false)? {
+        Ok((loaded, model, _)) => Ok(Ok((loaded, model))),
+        Err(code) => Ok(Err(code)),
+    }
+}
+
+/// A loaded model to draw, with the findings to mark on it.
+type Drawable = (Loaded, Model, Vec<Finding>);
+
+/// Loads and checks for `diagram` and `trace`. With `flawed_ok`, a model whose names
+/// resolve is returned even when flow rules found errors, with its findings (errors and
+/// warnings) to mark on the drawing: a team must be able to look at a flawed board.
+/// A model without errors comes with no findings, so its drawings do not change.
+fn load_drawable(
+    path: &Path,
+    terminal: &Terminal,
+    flawed_ok: bool,
+) -> Result<Result<Drawable, u8>, UsageError> {
     let loaded = load(path)?;
     let Checked { model, diagnostics } = check(&loaded);
     let mut stderr = std::io::stderr().lock();
-    for diagnostic in diagnostics.sorted() {
+    let sorted = diagnostics.sorted();
+    for diagnostic in &sorted {
         if diagnostic.severity == Severity::Error {
             let _ = write!(
                 stderr,
                 "{}",
-                render_human(&diagnostic, &loaded.sources, terminal.color, terminal.width)
+                render_human(diagnostic, &loaded.sources, terminal.color, terminal.width)
             );
         }
     }
+    let errors = diagnostics.count(Severity::Error);
     match model {
-        Some(model) if !diagnostics.has_errors() => Ok(Ok((loaded, model))),
+        Some(model) if errors == 0 => Ok(Ok((loaded, model, Vec::new()))),
+        Some(model) if flawed_ok => {
+            let found = findings(&sorted);
+            let _ = writeln!(
+                stderr,
+                "note: the model has {errors} error(s); drawn anyway with {} finding(s) marked as hotspots (`generate` refuses it until the errors are fixed)",
+                found.len()
+            );
+            Ok(Ok((loaded, model, found)))
+        }
         _ => {
             let _ = writeln!(
                 stderr,
-                "error: the model has {} error(s); run `stormcraft check {}` for the full report",
-                diagnostics.count(Severity::Error),
+                "error: the model has {errors} error(s); run `stormcraft check {}` for the full report",
                 path.display()
             );
             Ok(Err(EXIT_MODEL_ERRORS))
@@ -467,9 +496,14 @@ fn run_diagram(
     output: Option<&Path>,
     terminal: &Terminal,
 ) -> Result<u8, UsageError> {
-    let (_, model) = match load_checked(path, terminal)? {
+    let (_, model, found) = match load_drawable(path, terminal, true)? {
         Ok(ok) => ok,
         Err(code) => return Ok(code),
+    };
+    let model = if found.is_empty() {
+        model
+    } else {
+        with_findings(&model, &found)
     };
     let view = crate::render::diagram::View::parse(view, &model).map_err(UsageError)?;
     let bytes: Vec<u8> = match format {
@@ -501,7 +535,7 @@ fn run_diagram(
 }
 
 fn run_trace(path: &Path, command: &str, terminal: &Terminal) -> Result<u8, UsageError> {
-    let (_, model) = match load_checked(path, terminal)? {
+    let (_, model, found) = match load_drawable(path, terminal, true)? {
         Ok(ok) => ok,
         Err(code) => return Ok(code),
     };
@@ -526,7 +560,7 @@ fn run_trace(path: &Path, command: &str, terminal: &Terminal) -> Result<u8, Usag
             ))
         }
     })?;
-    out(&crate::render::trace::trace(&model, id));
+    out(&crate::render::trace::trace_marked(&model, id, &found));
     Ok(0)
 }
 

@@ -393,3 +393,82 @@ fn cli_draws_svg_when_graphviz_is_installed() {
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     assert!(std::fs::read_to_string(&file).unwrap().contains("<svg"));
 }
+
+const FLAWED: &str = "tests/fixtures/diagram/flawed.yaml";
+
+/// The flawed fixture as `diagram` draws it: the resolved model with every error and
+/// warning added as a hotspot on the element it is about.
+fn flawed() -> Model {
+    let loaded = load(&root().join(FLAWED)).expect("the flawed fixture loads");
+    let checked = check(&loaded);
+    assert!(
+        checked.diagnostics.has_errors(),
+        "the flawed fixture must have errors"
+    );
+    let model = checked
+        .model
+        .as_ref()
+        .expect("the flawed fixture's names resolve");
+    let findings = stormcraft::render::findings::findings(&checked.diagnostics.sorted());
+    assert!(
+        findings.iter().all(|f| f.subject.is_some()),
+        "every flow finding names its element: {findings:?}"
+    );
+    stormcraft::render::findings::with_findings(model, &findings)
+}
+
+#[test]
+fn a_flawed_design_is_drawn_with_its_findings_as_hotspots() {
+    let model = flawed();
+    let graphviz = dot_available();
+    assert!(
+        graphviz || !in_ci(),
+        "CI=true but Graphviz `dot` is not installed"
+    );
+    for text in views(&model) {
+        let view = View::parse(&text, &model).unwrap();
+        let dot_source = dot(&model, &view);
+        let mermaid_source = mermaid(&model, &view);
+        assert_nodes_defined_once(&dot_source, &format!("flawed {text}"));
+        insta::assert_snapshot!(snapshot_name("flawed", &text, "dot"), dot_source);
+        insta::assert_snapshot!(snapshot_name("flawed", &text, "mermaid"), mermaid_source);
+        if graphviz {
+            run_dot(&dot_source, "svg")
+                .unwrap_or_else(|e| panic!("flawed {text}: Graphviz rejects the DOT: {e}"));
+        }
+    }
+    let board = dot(&model, &View::Board);
+    for code in ["SC040", "SC041", "SC046", "SC049"] {
+        assert!(board.contains(code), "the board shows {code}:\n{board}");
+    }
+    let context = dot(&model, &View::parse("context:billing", &model).unwrap());
+    assert!(context.contains("SC049") && !context.contains("SC040"));
+}
+
+#[test]
+fn cli_draws_a_flawed_design_and_says_so() {
+    let output = stormcraft(&["diagram", FLAWED, "--view", "board"]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("SC040"), "{stderr}");
+    assert!(
+        stderr.contains("drawn anyway with 4 finding(s) marked as hotspots"),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("SC049 policy-without-action"));
+    let traced = stormcraft(&["trace", FLAWED, "BookAppointment"]);
+    assert_eq!(traced.status.code(), Some(0), "{traced:?}");
+    let text = String::from_utf8_lossy(&traced.stdout);
+    assert!(
+        text.contains("⚠ SC049 policy-without-action: policy `RemindPatient` does nothing"),
+        "{text}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gen");
+    let generated = stormcraft(&["generate", FLAWED, "-o", out.to_str().unwrap()]);
+    assert_eq!(generated.status.code(), Some(1), "{generated:?}");
+    assert!(
+        !out.exists(),
+        "generate writes nothing for a model with errors"
+    );
+}

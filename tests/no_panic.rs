@@ -67,13 +67,36 @@ fn pipeline(text: &str) -> Result<(), TestCaseError> {
         prop_assert!(json.contains(diagnostic.code.as_str()));
     }
     match checked.clean_model() {
-        None => prop_assert!(
-            checked
-                .diagnostics
-                .iter()
-                .any(|d| d.severity == Severity::Error),
-            "check produced no model and no error"
-        ),
+        None => {
+            prop_assert!(
+                checked
+                    .diagnostics
+                    .iter()
+                    .any(|d| d.severity == Severity::Error),
+                "check produced no model and no error"
+            );
+            // A flawed design whose names resolve is still drawn, findings marked.
+            if let Some(model) = &checked.model {
+                let found = stormcraft::render::findings::findings(&checked.diagnostics.sorted());
+                let marked = stormcraft::render::findings::with_findings(model, &found);
+                let mut views = vec!["board".to_owned(), "context-map".to_owned()];
+                if let Some(context) = marked.contexts.first() {
+                    views.push(format!("context:{}", context.name));
+                }
+                for text in views {
+                    let view = View::parse(&text, &marked)
+                        .map_err(|e| TestCaseError::fail(format!("view `{text}`: {e}")))?;
+                    prop_assert!(!dot(&marked, &view).is_empty());
+                    prop_assert!(!mermaid(&marked, &view).is_empty());
+                }
+                if !marked.commands.is_empty() {
+                    let id = stormcraft::ir::CommandId(0);
+                    prop_assert!(
+                        !stormcraft::render::trace::trace_marked(&marked, id, &found).is_empty()
+                    );
+                }
+            }
+        }
         Some(model) => {
             prop_assert!(!checked.diagnostics.has_errors());
             let board = View::parse("board", model)

@@ -86,3 +86,19 @@ fn cli_suggests_a_command_name() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_flawed_design_traces_with_its_findings_marked() {
+    let loaded = load(&root().join("tests/fixtures/diagram/flawed.yaml")).unwrap();
+    let checked = check(&loaded);
+    assert!(checked.diagnostics.has_errors());
+    let model = checked.model.as_ref().expect("the names resolve");
+    let findings = stormcraft::render::findings::findings(&checked.diagnostics.sorted());
+    let id = model.command_by_name("BookAppointment").unwrap();
+    let text = stormcraft::render::trace::trace_marked(model, id, &findings);
+    assert!(
+        text.contains("findings marked (⚠):   1 of 4 in the model"),
+        "{text}"
+    );
+    insta::assert_snapshot!("flawed_book_appointment", text);
+}

@@ -38,7 +38,7 @@ ids!(
 );
 
 /// A checked model.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Model {
     /// The system's name.
     pub system: String,

@@ -2,6 +2,7 @@
 //! and return text; writing files is [`crate::output`]'s job.
 
 pub mod diagram;
+pub mod findings;
 pub mod graphviz;
 pub mod service;
 pub mod trace;

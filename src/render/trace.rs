@@ -5,15 +5,28 @@
 //! external system it calls → … A command, event or policy that is already on the
 //! current path closes a cycle and is marked `↺`; one that was expanded earlier in
 //! the tree says `(see above)`, so shared subtrees are printed once.
+//!
+//! On a flawed design ([`trace_marked`]), each finding of `check` is printed once,
+//! as a `⚠` line under the element it is about.
 
 use crate::ir::{CommandId, ContextId, EdgeKind, EventId, Model, NodeRef, PolicyId};
+use crate::render::findings::Finding;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 /// Renders the trace of `command`, ending with a summary.
 pub fn trace(model: &Model, command: CommandId) -> String {
+    trace_marked(model, command, &[])
+}
+
+/// Renders the trace of `command` with `findings` marked under the elements they are
+/// about, and counted in the summary.
+pub fn trace_marked(model: &Model, command: CommandId, findings: &[Finding]) -> String {
     let mut tracer = Tracer {
         model,
+        findings,
+        marked: 0,
+        seen: BTreeSet::new(),
         out: String::new(),
         path: Vec::new(),
         expanded: BTreeSet::new(),
@@ -36,20 +49,29 @@ pub fn trace(model: &Model, command: CommandId) -> String {
         model.qualified_command(command),
         details.join("; ")
     );
+    tracer.mark(NodeRef::Command(command), "");
     tracer.path.push(NodeRef::Command(command));
     tracer.expanded.insert(NodeRef::Command(command));
     tracer.visit_command(command, "");
     tracer.summary()
 }
 
-/// One line of the tree: its text, and the node to expand under it (if any).
+/// One line of the tree: its text, the element it names (for findings), and the node
+/// to expand under it (if any).
 struct Line {
     text: String,
+    subject: NodeRef,
     node: Option<NodeRef>,
 }
 
 struct Tracer<'m> {
     model: &'m Model,
+    /// Findings to mark; each is printed under the first line naming its subject.
+    findings: &'m [Finding],
+    /// How many findings have been printed.
+    marked: usize,
+    /// Elements whose findings have been printed.
+    seen: BTreeSet<NodeRef>,
     out: String,
     /// Commands, events and policies from the root down to the line being printed.
     path: Vec<NodeRef>,
@@ -106,6 +128,7 @@ impl Tracer<'_> {
                 let published = if e.published { " (published)" } else { "" };
                 Line {
                     text: format!("emits event {}{published}", model.qualified_event(*event)),
+                    subject: NodeRef::Event(*event),
                     node: Some(NodeRef::Event(*event)),
                 }
             })
@@ -132,6 +155,7 @@ impl Tracer<'_> {
                         model.context(r.context).name,
                         r.name
                     ),
+                    subject: target,
                     node: None,
                 });
             }
@@ -145,6 +169,7 @@ impl Tracer<'_> {
                 };
                 lines.push(Line {
                     text: format!("triggers policy {}{cross}", self.qualified_policy(id)),
+                    subject: target,
                     node: Some(target),
                 });
             }
@@ -166,6 +191,7 @@ impl Tracer<'_> {
                     model.qualified_command(command),
                     model.aggregate(c.aggregate).name
                 ),
+                subject: NodeRef::Command(command),
                 node: Some(NodeRef::Command(command)),
             });
         }
@@ -173,6 +199,7 @@ impl Tracer<'_> {
             self.externals.insert(external);
             lines.push(Line {
                 text: format!("calls external {}", model.externals[external.index()].name),
+                subject: NodeRef::External(external),
                 node: None,
             });
         }
@@ -189,6 +216,7 @@ impl Tracer<'_> {
             let deeper = format!("{prefix}{}", if last { "    " } else { "│   " });
             let Some(node) = line.node else {
                 let _ = writeln!(self.out, "{prefix}{branch}{}", line.text);
+                self.mark(line.subject, &deeper);
                 continue;
             };
             if self.path.contains(&node) {
@@ -206,6 +234,7 @@ impl Tracer<'_> {
                 continue;
             }
             let _ = writeln!(self.out, "{prefix}{branch}{}", line.text);
+            self.mark(line.subject, &deeper);
             self.path.push(node);
             match node {
                 NodeRef::Command(id) => self.visit_command(id, &deeper),
@@ -214,6 +243,19 @@ impl Tracer<'_> {
                 _ => {}
             }
             self.path.pop();
+        }
+    }
+
+    /// Prints the findings about `subject` (once: a subject seen again is not marked
+    /// again, because the tree prints an element's subtree once too).
+    fn mark(&mut self, subject: NodeRef, prefix: &str) {
+        if !self.seen.insert(subject) {
+            return;
+        }
+        let findings = self.findings;
+        for finding in findings.iter().filter(|f| f.subject == Some(subject)) {
+            let _ = writeln!(self.out, "{prefix}⚠ {}", finding.text);
+            self.marked += 1;
         }
     }
 
@@ -281,6 +323,14 @@ impl Tracer<'_> {
             )
         );
         let _ = writeln!(out, "  cycles:                {}", self.cycles);
+        if !self.findings.is_empty() {
+            let _ = writeln!(
+                out,
+                "  findings marked (⚠):   {} of {} in the model",
+                self.marked,
+                self.findings.len()
+            );
+        }
         self.out
     }
 }
