@@ -13,8 +13,14 @@
 //!
 //! A second table splits loading into its two halves: parsing YAML into the spanned
 //! tree (serde-saphyr) and everything else (decoding the tree into the syntax tree).
+//!
+//! `cargo bench --bench scale -- cli` instead times the real binary on the 100-context
+//! model (a folder of one file per context): a fresh `generate` (with the rustfmt pass
+//! when rustfmt is installed), the same `generate` with nothing changed, one after a
+//! change to one context, `generate --check`, and `check`; medians of a few runs.
 
 use std::hint::black_box;
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 use stormcraft::check::check;
@@ -193,7 +199,113 @@ fn per_element_ns(duration: Duration, elements: usize) -> f64 {
     duration.as_secs_f64() * 1e9 / elements as f64
 }
 
+/// Median wall time of `runs` runs of the binary with `args` in `dir`, each after
+/// `before` (not timed).
+fn time_binary(dir: &Path, args: &[&str], runs: usize, mut before: impl FnMut()) -> Duration {
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        before();
+        let start = Instant::now();
+        let output = Command::new(env!("CARGO_BIN_EXE_stormcraft"))
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("stormcraft runs");
+        times.push(start.elapsed());
+        assert!(
+            output.status.success(),
+            "stormcraft {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    median(times)
+}
+
+/// The real binary on the 100-context model, as a user runs it.
+fn cli() {
+    let spec = SynthSpec::new(100, 10, 10);
+    let temp = std::env::temp_dir().join(format!("stormcraft-bench-{}", std::process::id()));
+    let model = temp.join("model");
+    std::fs::create_dir_all(&model).unwrap();
+    let files = synth_files(&spec);
+    for (name, text) in &files {
+        std::fs::write(model.join(name), text).unwrap();
+    }
+    // The last context: no other context consumes its events.
+    let (last_name, last_text) = files.last().expect("one file per context").clone();
+    let runs = 3;
+    let out = temp.join("out");
+    let fresh = time_binary(&temp, &["generate", "model", "-o", "out"], runs, || {
+        let _ = std::fs::remove_dir_all(&out);
+    });
+    let unchanged = time_binary(&temp, &["generate", "model", "-o", "out"], runs, || {});
+    // Alternate between two versions of one context's file, so every run sees a change.
+    let mut flip = false;
+    let one_changed = time_binary(&temp, &["generate", "model", "-o", "out"], runs, || {
+        flip = !flip;
+        let text = if flip {
+            last_text.replace("synthetic bounded context", "changed bounded context")
+        } else {
+            last_text.clone()
+        };
+        std::fs::write(model.join(&last_name), text).unwrap();
+    });
+    let check_output = time_binary(
+        &temp,
+        &["generate", "model", "-o", "out", "--check"],
+        runs,
+        || {},
+    );
+    let check = time_binary(&temp, &["check", "model"], runs, || {});
+    let written = walk_size(&out);
+    let _ = std::fs::remove_dir_all(&temp);
+    println!(
+        "100 contexts × 10 aggregates × 10 events, {} files, {:.0} MB written; rustfmt: {}",
+        written.0,
+        written.1 as f64 / 1e6,
+        if stormcraft::render::service::rustfmt::Rustfmt::find().is_some() {
+            "yes"
+        } else {
+            "not installed"
+        }
+    );
+    println!();
+    println!("| run | ms (median of {runs}) |");
+    println!("|---|---:|");
+    for (label, time) in [
+        ("`generate`, fresh", fresh),
+        ("`generate`, nothing changed", unchanged),
+        ("`generate`, one context changed", one_changed),
+        ("`generate --check`", check_output),
+        ("`check`", check),
+    ] {
+        println!("| {label} | {} |", ms(time));
+    }
+}
+
+/// Number of files and bytes under `dir`.
+fn walk_size(dir: &Path) -> (usize, u64) {
+    let mut total = (0, 0);
+    let mut stack = vec![dir.to_owned()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                total.0 += 1;
+                total.1 += entry.metadata().map_or(0, |m| m.len());
+            }
+        }
+    }
+    total
+}
+
 fn main() {
+    if std::env::args().skip(1).any(|a| a == "cli") {
+        cli();
+        return;
+    }
     let rows = rows();
     if let Ok(index) = std::env::var(CHILD_ENV) {
         let index: usize = index.parse().expect("a row index");

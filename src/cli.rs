@@ -134,6 +134,9 @@ nothing.")]
         /// (start from `stormcraft templates export DIR`).
         #[arg(long)]
         templates: Option<PathBuf>,
+        /// Write the generated Rust as rendered, without the rustfmt pass.
+        #[arg(long)]
+        no_format: bool,
     },
     /// Work with the code generator's templates.
     #[command(
@@ -268,7 +271,15 @@ pub fn run(cli: Cli, terminal: &Terminal) -> u8 {
             output,
             check,
             templates,
-        } => run_generate(&model, &output, check, templates.as_deref(), terminal),
+            no_format,
+        } => run_generate(
+            &model,
+            &output,
+            check,
+            templates.as_deref(),
+            !no_format,
+            terminal,
+        ),
         Command::Templates(TemplatesCommand::Export { dir }) => run_templates_export(&dir),
         Command::Templates(TemplatesCommand::List) => {
             let names: Vec<&str> = crate::templates::Templates::builtin_files()
@@ -617,6 +628,7 @@ fn run_generate(
     output: &Path,
     check: bool,
     templates: Option<&Path>,
+    format: bool,
     terminal: &Terminal,
 ) -> Result<u8, UsageError> {
     // Templates first: a broken override is reported before any model work.
@@ -637,7 +649,10 @@ fn run_generate(
         .into_owned();
     let files =
         crate::generate::workspace_files(&model, &model_path, &templates).map_err(UsageError)?;
-    let report = crate::generate::run(output, &files, check).map_err(UsageError)?;
+    let report = crate::generate::run(output, &files, check, format).map_err(UsageError)?;
+    for warning in &report.warnings {
+        eprintln!("{warning}");
+    }
     let mut text = String::new();
     if check {
         if report.is_up_to_date() {

@@ -1,7 +1,10 @@
 //! `stormcraft generate`: model → generated workspace on disk.
 
 use crate::ir::Model;
-use crate::output::{check_tree, write_tree, OutputFile, Ownership, TreeReport};
+use crate::output::{
+    check_tree, write_tree, write_tree_with, FormatJob, OutputFile, Ownership, TreeReport,
+};
+use crate::render::service::rustfmt::Rustfmt;
 use crate::templates::Templates;
 use std::path::Path;
 
@@ -19,6 +22,8 @@ pub fn workspace_files(
             path: format!("runtime/{path}"),
             contents: (*text).to_owned(),
             ownership: Ownership::Generated,
+            // Copied verbatim: it is formatted where it is developed and tested.
+            rustfmt: false,
         });
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -31,11 +36,60 @@ pub fn workspace_files(
     Ok(files)
 }
 
-/// Writes the workspace, or with `check`, only compares it with what is on disk.
-pub fn run(dir: &Path, files: &[OutputFile], check: bool) -> Result<TreeReport, String> {
+/// The message when no `rustfmt` is found.
+const RUSTFMT_MISSING: &str = "warning: `rustfmt` not found (neither `$RUSTFMT` nor on `PATH`); the generated Rust is written unformatted\n  help: install it with `rustup component add rustfmt`, then generate again";
+
+/// Writes the workspace, or with `check`, only compares it with what is on disk (no
+/// rustfmt needed). With `format`, the Rust files about to be written go through one
+/// rustfmt pass first (see [`crate::render::service::rustfmt`]); a missing or failing
+/// rustfmt leaves them unformatted and adds a warning to the report.
+pub fn run(
+    dir: &Path,
+    files: &[OutputFile],
+    check: bool,
+    format: bool,
+) -> Result<TreeReport, String> {
     if check {
-        check_tree(dir, files).map_err(|e| e.to_string())
-    } else {
-        write_tree(dir, files).map_err(|e| e.to_string())
+        return check_tree(dir, files).map_err(|e| e.to_string());
     }
+    if !format {
+        return write_tree(dir, files).map_err(|e| e.to_string());
+    }
+    let config = files
+        .iter()
+        .find(|f| f.path == "rustfmt.toml")
+        .map(|f| f.contents.clone())
+        .unwrap_or_default();
+    let mut warnings = Vec::new();
+    let mut formatter = |jobs: &mut [FormatJob]| {
+        if jobs.is_empty() {
+            return;
+        }
+        let Some(rustfmt) = Rustfmt::find() else {
+            warnings.push(RUSTFMT_MISSING.to_owned());
+            return;
+        };
+        let mut texts: Vec<(String, String)> = jobs
+            .iter_mut()
+            .map(|job| (std::mem::take(&mut job.path), std::mem::take(&mut job.text)))
+            .collect();
+        let outcome = rustfmt.format(&config, &mut texts);
+        for (job, (path, text)) in jobs.iter_mut().zip(texts) {
+            job.path = path;
+            job.text = text;
+            job.formatted = true;
+        }
+        for index in outcome.unformatted {
+            jobs[index].formatted = false;
+        }
+        for error in outcome.errors {
+            warnings.push(format!(
+                "warning: rustfmt could not format generated code, which is a bug of stormcraft's (please report it); those files are written unformatted\n{error}"
+            ));
+        }
+    };
+    let mut report =
+        write_tree_with(dir, files, Some(&mut formatter)).map_err(|e| e.to_string())?;
+    report.warnings = warnings;
+    Ok(report)
 }

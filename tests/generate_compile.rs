@@ -6,6 +6,8 @@
 //! `target/`, so CI compiles the dependencies once. Set `STORMCRAFT_SKIP_COMPILE_TESTS=1`
 //! to skip it locally.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -86,11 +88,181 @@ fn one_context_in_full() {
         Some((name, path)) => (name, path, "ordering/"),
         None => ("mini", models()[0].1.clone(), "ordering/"),
     };
+    // What the user gets: the render through the rustfmt pass.
+    let Some(rustfmt) = support::rustfmt_or_skip() else {
+        return;
+    };
     let files = generate(&path, name);
-    for file in files.iter().filter(|f| f.path.starts_with(context)) {
-        let snapshot = format!("{name}__{}", file.path.replace(['/', '.'], "_"));
-        insta::assert_snapshot!(snapshot, file.contents);
+    let config = &files
+        .iter()
+        .find(|f| f.path == "rustfmt.toml")
+        .unwrap()
+        .contents;
+    let mut texts: Vec<(String, String)> = files
+        .iter()
+        .filter(|f| f.path.starts_with(context))
+        .map(|f| (f.path.clone(), f.contents.clone()))
+        .collect();
+    let rust: Vec<usize> = (0..texts.len())
+        .filter(|&i| texts[i].0.ends_with(".rs"))
+        .collect();
+    let mut rust_texts: Vec<(String, String)> = rust.iter().map(|&i| texts[i].clone()).collect();
+    let report = rustfmt.format(config, &mut rust_texts);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    for (&i, formatted) in rust.iter().zip(rust_texts) {
+        texts[i] = formatted;
     }
+    for (path, text) in &texts {
+        let snapshot = format!("{name}__{}", path.replace(['/', '.'], "_"));
+        insta::assert_snapshot!(snapshot, text);
+    }
+}
+
+/// Text replacements turning a model into a variant of itself: (old, new).
+type Replacements = Vec<(&'static str, &'static str)>;
+
+/// Copies the model at `from` (a file or a folder of `.yaml` files) to `to`, with every
+/// `(old, new)` replacement applied to its text.
+fn rewrite_model(from: &Path, to: &Path, replacements: &[(&str, &str)]) {
+    let sources: Vec<PathBuf> = if from.is_dir() {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(from)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+            .collect();
+        files.sort();
+        files
+    } else {
+        vec![from.to_owned()]
+    };
+    std::fs::create_dir_all(to).unwrap();
+    for source in sources {
+        let mut text = std::fs::read_to_string(&source).unwrap();
+        for (old, new) in replacements {
+            text = text.replace(old, new);
+        }
+        std::fs::write(to.join(source.file_name().unwrap()), text).unwrap();
+    }
+}
+
+/// Check-clean models whose names make lines long: 60-character PascalCase names, long
+/// field names, deep generic types. Each is (name, source model, replacements).
+fn long_name_models() -> Vec<(&'static str, PathBuf, Replacements)> {
+    let fixtures = repo().join("tests/fixtures/generate");
+    vec![
+        (
+            "mini-long-types",
+            fixtures.join("mini.yaml"),
+            vec![
+                ("Order", "OrderOfAnExtraordinarilyLongDescriptiveNameForWidthTesting"),
+                ("Payment", "PaymentRequestedThroughAVeryLongAndWordyExternalGateway"),
+                ("CancelOnFailure", "CancelTheOrderAutomaticallyWheneverThePaymentHasFailed"),
+                ("Money", "MonetaryAmountWithCurrencyAndSomeMoreWordsToMakeItLong"),
+            ],
+        ),
+        (
+            "mini-long-fields",
+            fixtures.join("mini.yaml"),
+            vec![
+                ("total", "total_amount_including_all_taxes_shipping_and_handling_fees"),
+                (
+                    "lines: [string]",
+                    "lines: [string]\n              nested_lookup_of_optional_amounts_by_name: \"map<string, [Money?]>\"\n              deeply_nested_optional_lists: \"[[map<string, Money?>]]?\"",
+                ),
+                ("order_id", "identifier_of_the_order_that_this_is_all_about_today"),
+            ],
+        ),
+        ("edge", fixtures.join("edge.yaml"), vec![]),
+        (
+            "shop-long",
+            repo().join("examples/shop"),
+            vec![
+                ("Order", "CustomerOrderPlacedOnlineThroughTheShopWebsiteFrontend"),
+                ("Payment", "CardPaymentAuthorisedAndCapturedByTheProvider"),
+                ("Shipment", "ParcelShipmentHandedToTheCarrierForDeliveryToday"),
+            ],
+        ),
+    ]
+}
+
+/// Every `.rs` file under `dir`, relative, sorted.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut folders = vec![dir.to_owned()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path.strip_prefix(dir).unwrap().to_owned());
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The generated Rust of every model above is exactly what rustfmt writes: the
+/// generator's rustfmt pass ran, and nothing in the output depends on hand layout.
+#[test]
+fn generated_rust_is_rustfmt_clean_even_with_long_names() {
+    let Some(rustfmt) = support::rustfmt_or_skip() else {
+        return;
+    };
+    let temp = tempfile::tempdir().unwrap();
+    let mut models_run = Vec::new();
+    for (name, source, replacements) in long_name_models() {
+        if !source.exists() {
+            continue;
+        }
+        let model = temp.path().join(format!("{name}-model"));
+        rewrite_model(&source, &model, &replacements);
+        let out = temp.path().join(name);
+        let output = Command::new(env!("CARGO_BIN_EXE_stormcraft"))
+            .arg("generate")
+            .arg(&model)
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "`{name}`: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            output.stderr.is_empty(),
+            "`{name}`: the rustfmt pass warned:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let files = rust_files(&out);
+        assert!(
+            files.len() > 10,
+            "`{name}` generated {} Rust files",
+            files.len()
+        );
+        let check = Command::new(rustfmt.program())
+            .args([
+                "--check",
+                "--edition",
+                "2021",
+                "--config-path",
+                "rustfmt.toml",
+            ])
+            .args(&files)
+            .current_dir(&out)
+            .output()
+            .unwrap();
+        assert!(
+            check.status.success(),
+            "`{name}` is not rustfmt-clean:\n{}{}",
+            String::from_utf8_lossy(&check.stdout),
+            String::from_utf8_lossy(&check.stderr)
+        );
+        models_run.push(name);
+    }
+    assert!(models_run.len() >= 3, "only {models_run:?} were tried");
 }
 
 /// Generates the workspace with the real binary, as a user would.
@@ -134,10 +306,7 @@ fn cargo(dir: &Path, args: &[&str]) {
 
 #[test]
 fn generated_workspaces_compile_lint_and_pass_their_tests() {
-    if std::env::var_os("STORMCRAFT_SKIP_COMPILE_TESTS").is_some_and(|v| v == "1") {
-        eprintln!(
-            "note: STORMCRAFT_SKIP_COMPILE_TESTS=1: the generated workspaces are not compiled"
-        );
+    if support::skip_compile_tests() {
         return;
     }
     let only = std::env::var("STORMCRAFT_COMPILE_ONLY").ok();

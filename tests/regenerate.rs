@@ -257,3 +257,145 @@ fn walk(root: &Path) -> Vec<std::path::PathBuf> {
     }
     found
 }
+
+/// Identity of every file under `root` at this moment: a rewrite (write and rename)
+/// changes the inode on unix and the modification time everywhere.
+fn identities(root: &Path) -> std::collections::BTreeMap<String, String> {
+    walk(root)
+        .into_iter()
+        .map(|p| {
+            let meta = std::fs::metadata(&p).unwrap();
+            #[cfg(unix)]
+            let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+            #[cfg(not(unix))]
+            let inode = 0;
+            let relative = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            (relative, format!("{inode} {:?}", meta.modified().unwrap()))
+        })
+        .collect()
+}
+
+fn changed_files(
+    before: &std::collections::BTreeMap<String, String>,
+    after: &std::collections::BTreeMap<String, String>,
+) -> Vec<String> {
+    after
+        .iter()
+        .filter(|(path, id)| before.get(*path) != Some(id))
+        .map(|(path, _)| path.clone())
+        .collect()
+}
+
+#[test]
+fn regenerating_an_unchanged_model_writes_nothing() {
+    let (temp, _) = workspace();
+    let dir = temp.path();
+    assert_eq!(
+        code(&run_in(dir, &["generate", "model.yaml", "-o", "out"])),
+        0
+    );
+    let before = identities(&dir.join("out"));
+    let again = run_in(dir, &["generate", "model.yaml", "-o", "out"]);
+    assert_eq!(code(&again), 0, "{}", text(&again.stderr));
+    assert!(
+        text(&again.stdout).contains(": 0 file(s) written,"),
+        "{}",
+        text(&again.stdout)
+    );
+    assert_eq!(
+        changed_files(&before, &identities(&dir.join("out"))),
+        Vec::<String>::new(),
+        "not even the manifest is rewritten"
+    );
+}
+
+#[test]
+fn a_change_in_one_context_rewrites_only_that_contexts_files() {
+    let (temp, model) = workspace();
+    let dir = temp.path();
+    assert_eq!(
+        code(&run_in(dir, &["generate", "model.yaml", "-o", "out"])),
+        0
+    );
+    let before = identities(&dir.join("out"));
+    // A new command of `payments` that nothing else refers to.
+    let changed = std::fs::read_to_string(&model).unwrap().replace(
+        "          RequestPayment:\n",
+        "          VoidPayment:\n            emits: [PaymentVoided]\n          RequestPayment:\n",
+    )
+    .replace(
+        "          PaymentFailed:\n",
+        "          PaymentVoided: {}\n          PaymentFailed:\n",
+    );
+    std::fs::write(&model, changed).unwrap();
+    let again = run_in(dir, &["generate", "model.yaml", "-o", "out"]);
+    assert_eq!(code(&again), 0, "{}", text(&again.stderr));
+    let rewritten = changed_files(&before, &identities(&dir.join("out")));
+    assert!(
+        rewritten.contains(&"payments/src/payment.rs".to_owned()),
+        "{rewritten:?}"
+    );
+    // The workspace README lists every context's commands, so it changes too.
+    let outside: Vec<&String> = rewritten
+        .iter()
+        .filter(|p| !p.starts_with("payments/"))
+        .filter(|p| !matches!(p.as_str(), ".stormcraft-manifest" | "README.md"))
+        .collect();
+    assert!(
+        outside.is_empty(),
+        "rewritten outside `payments`: {outside:?}"
+    );
+    let payment = std::fs::read_to_string(dir.join("out/payments/src/payment.rs")).unwrap();
+    assert!(payment.contains("pub struct VoidPayment"), "{payment}");
+    let readme = std::fs::read_to_string(dir.join("out/README.md")).unwrap();
+    assert!(readme.contains("VoidPayment"), "{readme}");
+}
+
+#[test]
+fn check_needs_no_rustfmt_and_a_missing_rustfmt_warns_once() {
+    let (temp, _) = workspace();
+    let dir = temp.path();
+    assert_eq!(
+        code(&run_in(dir, &["generate", "model.yaml", "-o", "out"])),
+        0
+    );
+    let no_rustfmt = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_stormcraft"))
+            .args(args)
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .env("RUSTFMT", "/nonexistent/rustfmt")
+            .output()
+            .unwrap()
+    };
+    let check = no_rustfmt(&["generate", "model.yaml", "-o", "out", "--check"]);
+    assert_eq!(code(&check), 0, "{}", text(&check.stderr));
+    assert_eq!(text(&check.stderr), "");
+
+    // Without rustfmt a fresh tree is written unformatted, with one warning that says
+    // how to get rustfmt...
+    let fresh = no_rustfmt(&["generate", "model.yaml", "-o", "raw"]);
+    assert_eq!(code(&fresh), 0, "{}", text(&fresh.stderr));
+    let warning = text(&fresh.stderr);
+    assert_eq!(warning.matches("warning:").count(), 1, "{warning}");
+    assert!(
+        warning.contains("rustup component add rustfmt"),
+        "{warning}"
+    );
+    let raw = std::fs::read(dir.join("raw/ordering/src/order.rs")).unwrap();
+    let formatted = std::fs::read(dir.join("out/ordering/src/order.rs")).unwrap();
+    if support::rustfmt_or_skip().is_none() {
+        return;
+    }
+    assert_ne!(raw, formatted, "the render is not already formatted");
+    // ...and `--check` still finds it up to date (same render)...
+    let check_raw = run_in(dir, &["generate", "model.yaml", "-o", "raw", "--check"]);
+    assert_eq!(code(&check_raw), 0, "{}", text(&check_raw.stderr));
+    // ...and the next run that has rustfmt formats it.
+    let later = run_in(dir, &["generate", "model.yaml", "-o", "raw"]);
+    assert_eq!(code(&later), 0, "{}", text(&later.stderr));
+    assert_eq!(
+        std::fs::read(dir.join("raw/ordering/src/order.rs")).unwrap(),
+        formatted
+    );
+}

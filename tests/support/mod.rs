@@ -42,6 +42,17 @@ pub fn skip_compile_tests() -> bool {
     false
 }
 
+/// The `rustfmt` the generator would use, or `None` (with a notice) when it is missing
+/// outside CI; under CI a missing rustfmt fails the test.
+pub fn rustfmt_or_skip() -> Option<stormcraft::render::service::rustfmt::Rustfmt> {
+    let found = stormcraft::render::service::rustfmt::Rustfmt::find();
+    if found.is_none() {
+        assert!(!in_ci(), "rustfmt is required under CI");
+        eprintln!("notice: rustfmt is not installed; skipping a formatting test");
+    }
+    found
+}
+
 /// Runs `stormcraft` with arguments; panics with its output when it fails.
 pub fn stormcraft(args: &[&str], dir: &Path) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_stormcraft"))

@@ -6,9 +6,9 @@
 //! (and deciding what to overwrite) is [`crate::output`]'s job; the runtime crate is
 //! added by the caller.
 
-mod layout;
 mod names;
 mod rust_types;
+pub mod rustfmt;
 pub mod view;
 
 use std::fmt;
@@ -108,6 +108,7 @@ impl Renderer<'_, '_> {
             .and_then(|t| t.render(&page))
             .map_err(|e| self.templates.error(&e))?;
         self.files.push(OutputFile {
+            rustfmt: path.ends_with(".rs"),
             path,
             contents,
             ownership,
@@ -141,6 +142,12 @@ pub fn generate(
     r.render(
         "workspace/README.md.jinja",
         "README.md".into(),
+        &workspace_value,
+        Generated,
+    )?;
+    r.render(
+        "workspace/rustfmt.toml.jinja",
+        "rustfmt.toml".into(),
         &workspace_value,
         Generated,
     )?;

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::names::{ident, kebab, pascal, raw_string_literal, snake, string_literal, words};
 use super::rust_types::{collect_named, collect_primitives, convert, has_float, rust_type, Scope};
-use super::{layout, GenerateError};
+use super::GenerateError;
 use crate::ir::{
     AggregateId, CommandId, ContextId, EventId, Field, Model, NamedTypeKind, Outcome, Primitive,
     TypeId, TypeRef,
@@ -78,15 +78,15 @@ pub struct MessageView {
     pub version: u32,
     /// Commands: the expression of the aggregate id as a string, over `self`.
     pub id_string: String,
-    /// The default rule: `Rules` method (decide a command, apply an event), laid out.
+    /// The default rule: `Rules` method (decide a command, apply an event).
     pub rule: String,
-    /// The arm of `decide` (commands) or `evolve` (events), laid out.
+    /// The arm of `decide` (commands) or `evolve` (events).
     pub arm: String,
-    /// Events: the arm of `Event::from_recorded`, laid out.
+    /// Events: the arm of `Event::from_recorded`.
     pub decode_arm: String,
-    /// The variant of the `Command` or `Event` enum, laid out.
+    /// The variant of the `Command` or `Event` enum.
     pub variant: String,
-    /// Arms of the enum's methods, laid out: commands `name` and `aggregate_id`;
+    /// Arms of the enum's methods: commands `name` and `aggregate_id`;
     /// events `type_name`, `schema_version` and `to_payload`.
     pub arms: MessageArms,
 }
@@ -111,9 +111,9 @@ pub struct MessageArms {
 pub struct ErrorView {
     /// PascalCase variant name.
     pub name: String,
-    /// The arm of `Error::name`, laid out.
+    /// The arm of `Error::name`.
     pub name_arm: String,
-    /// The `Display` arm, laid out.
+    /// The `Display` arm.
     pub arm: String,
 }
 
@@ -146,11 +146,11 @@ pub struct AggregateView {
     pub rules: String,
     /// Where the user writes the rules.
     pub rules_file: String,
-    /// The `let rules = ...;` line of `decide` and `evolve`, laid out.
+    /// The `let rules = ...;` line of `decide` and `evolve`.
     pub rules_path: String,
-    /// The `CATEGORY` constant, laid out.
+    /// The `CATEGORY` constant.
     pub category_const: String,
-    /// The `TABLE` constant (state-stored), laid out.
+    /// The `TABLE` constant (state-stored).
     pub table_const: String,
     /// A rule override for the docs of the rules file: lines of the first command's
     /// method (empty without commands).
@@ -184,38 +184,20 @@ pub struct SourceView {
 pub struct IssueView {
     /// The trait method of `PolicyRules`.
     pub method: String,
-    /// The default method, laid out.
+    /// The default method.
     pub rule: String,
-    /// The `if let Some(command) = rules.…(…) {` line(s) of the handler, laid out.
+    /// The `if let Some(command) = rules.…(…) {` line of the handler.
     pub call: String,
 }
 
-/// The handler's `if let` over a policy rule's command, broken as rustfmt breaks it.
+/// The handler's `if let` over a policy rule's command.
 fn issue_call(method: &str, views: bool) -> String {
     let args = if views {
         "&event, recorded, &views"
     } else {
         "&event, recorded"
     };
-    let one_line = format!("        if let Some(command) = rules.{method}({args}) {{");
-    if one_line.len() <= 100 {
-        return one_line;
-    }
-    // rustfmt first moves only the brace to its own line.
-    let head = &one_line[..one_line.len() - 2];
-    if head.len() <= 100 {
-        return format!("{head}\n        {{");
-    }
-    let call = format!("            rules.{method}({args})");
-    if call.len() <= 100 {
-        return format!("        if let Some(command) =\n{call}\n        {{");
-    }
-    let mut lines = vec![format!("        if let Some(command) = rules.{method}(")];
-    for arg in args.split(", ") {
-        lines.push(format!("            {arg},"));
-    }
-    lines.push("        ) {".to_owned());
-    lines.join("\n")
+    format!("if let Some(command) = rules.{method}({args}) {{")
 }
 
 /// One (policy, source event) pair.
@@ -223,9 +205,9 @@ fn issue_call(method: &str, views: bool) -> String {
 pub struct PolicyHandlerView {
     /// The source event.
     pub source: SourceView,
-    /// The `if` line that matches the source event, laid out.
+    /// The `if` line that matches the source event.
     pub condition: String,
-    /// The `let event = ...` line, laid out.
+    /// The `let event = ...` line.
     pub decode: String,
     /// The command issued, if any.
     pub issue: Option<IssueView>,
@@ -238,7 +220,7 @@ pub struct PolicyHandlerView {
 pub struct PolicyView {
     /// PascalCase name.
     pub name: String,
-    /// The worker's handler signature, laid out.
+    /// The worker's handler signature.
     pub signature: String,
     /// Worker function name.
     pub function: String,
@@ -268,11 +250,11 @@ pub struct ExternalRefView {
 pub struct ExternalMethodView {
     /// Method name.
     pub name: String,
-    /// The trait method's signature, laid out (ends with `;`).
+    /// The trait method's signature (ends with `;`).
     pub declaration: String,
-    /// The adapter's method signature, laid out (ends with `{`).
+    /// The adapter's method signature (ends with `{`).
     pub signature: String,
-    /// The adapter's `let call = "...";` line naming the call in its log, laid out.
+    /// The adapter's `let call = "...";` line naming the call in its log.
     pub log: String,
     /// The event's Rust path.
     pub event: String,
@@ -304,15 +286,15 @@ pub struct ProjectionHandlerView {
     pub source: SourceView,
     /// The `ProjectionRules` method.
     pub method: String,
-    /// The default method, laid out.
+    /// The default method.
     pub rule: String,
-    /// The `if` line that matches the source event, laid out.
+    /// The `if` line that matches the source event.
     pub condition: String,
-    /// The `let event = ...` line, laid out.
+    /// The `let event = ...` line.
     pub decode: String,
-    /// The `let key = ...` line, laid out.
+    /// The `let key = ...` line.
     pub key: String,
-    /// The call of the rule, laid out.
+    /// The call of the rule.
     pub apply: String,
 }
 
@@ -321,9 +303,9 @@ pub struct ProjectionHandlerView {
 pub struct ReadModelView {
     /// PascalCase name.
     pub name: String,
-    /// The `TABLE` constant of its `Row` impl, laid out.
+    /// The `TABLE` constant of its `Row` impl.
     pub table_const: String,
-    /// The projection handler's signature, laid out.
+    /// The projection handler's signature.
     pub signature: String,
     /// Worker function.
     pub function: String,
@@ -348,7 +330,7 @@ pub struct ReadModelView {
 pub struct ScenarioView {
     /// The test function.
     pub function: String,
-    /// The body's lines, laid out.
+    /// The body's lines.
     pub body: Vec<String>,
 }
 
@@ -361,14 +343,14 @@ pub struct ScenarioAggregateView {
     pub name: String,
     /// Whether some scenario has given events (so `<module>_event` is used).
     pub has_given: bool,
-    /// Arms building an event from (name, JSON), laid out.
+    /// Arms building an event from (name, JSON).
     pub event_arms: Vec<String>,
-    /// Arms building a command from (name, JSON), laid out.
+    /// Arms building a command from (name, JSON).
     pub command_arms: Vec<String>,
-    /// Arms building an expected event from (name, JSON), laid out; empty when no
+    /// Arms building an expected event from (name, JSON); empty when no
     /// scenario of the aggregate expects events.
     pub expected_arms: Vec<String>,
-    /// The signature of `<module>_outcome`, laid out.
+    /// The signature of `<module>_outcome`.
     pub outcome_signature: String,
     /// The signatures of `<module>_event`, `<module>_command` and `<module>_expected`.
     pub event_signature: String,
@@ -422,15 +404,15 @@ pub struct ContextView {
     pub deps: Vec<String>,
     /// The `use` lines of `service.rs`: exactly what its handlers need, in rustfmt order.
     pub service_imports: Vec<String>,
-    /// The `.route(...)` lines of the router, laid out.
+    /// The `.route(...)` lines of the router.
     pub routes: Vec<String>,
-    /// The methods of `PolicyRules` with their docs, laid out.
+    /// The methods of `PolicyRules` with their docs.
     pub policy_rules: Vec<String>,
-    /// The methods of `ProjectionRules` with their docs, laid out.
+    /// The methods of `ProjectionRules` with their docs.
     pub projection_rules: Vec<String>,
-    /// The `WORKERS` table of `policies.rs`, laid out.
+    /// The `WORKERS` table of `policies.rs`.
     pub policy_workers: String,
-    /// The `WORKERS` table of `projections.rs`, laid out.
+    /// The `WORKERS` table of `projections.rs`.
     pub projection_workers: String,
     /// Any aggregate has commands (the service has command endpoints).
     pub has_commands: bool,
@@ -461,9 +443,9 @@ pub struct WorkspaceView {
     pub app_deps: Vec<String>,
     /// The README's example request: the app path of the first command, if any.
     pub example_command: Option<String>,
-    /// Per context, the app's `let spawned = ...;` line, laid out.
+    /// Per context, the app's `let spawned = ...;` line.
     pub app_spawns: Vec<String>,
-    /// Per context, the app's `.nest(...)` line (the last with `;`), laid out.
+    /// Per context, the app's `.nest(...)` line (the last with `;`).
     pub app_nests: Vec<String>,
 }
 
@@ -534,8 +516,7 @@ pub fn workspace(model: &Model) -> Result<WorkspaceView, GenerateError> {
     let app_spawns = contexts
         .iter()
         .map(|c| {
-            layout::assign_call(
-                4,
+            code::assign_call(
                 "let spawned",
                 &format!("{}::spawn_workers", c.name),
                 &["&store".to_owned(), "&stop".to_owned()],
@@ -546,8 +527,7 @@ pub fn workspace(model: &Model) -> Result<WorkspaceView, GenerateError> {
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            layout::list(
-                8,
+            code::list(
                 ".nest",
                 "(",
                 &[
@@ -770,20 +750,17 @@ fn context(
                 };
                 let params = ["&self".to_owned(), format!("event: &{}", source.rust)];
                 entry.methods.push(ExternalMethodView {
-                    declaration: layout::signature(
-                        4,
+                    declaration: code::signature(
                         &format!("fn {method}"),
                         &params,
                         " -> Result<(), String>;",
                     ),
-                    signature: layout::signature(
-                        4,
+                    signature: code::signature(
                         &format!("fn {method}"),
                         &params,
                         " -> Result<(), String> {",
                     ),
-                    log: layout::let_statement(
-                        8,
+                    log: code::let_statement(
                         "call",
                         &string_literal(&format!(
                             "{}: {} on {}",
@@ -813,8 +790,7 @@ fn context(
         ];
         params.push("_: &mut dyn ProjectionTx".to_owned());
         policies.push(PolicyView {
-            signature: layout::signature(
-                0,
+            signature: code::signature(
                 &format!("fn {policy_snake}"),
                 &params,
                 " -> stormcraft_runtime::Result<()> {",
@@ -905,9 +881,8 @@ fn context(
             handlers.push(ProjectionHandlerView {
                 condition: condition(&source),
                 decode: decode(&source),
-                key: layout::let_statement(8, "key", &key),
-                apply: layout::list(
-                    8,
+                key: code::let_statement("key", &key),
+                apply: code::list(
                     &format!("rules.{method}"),
                     "(",
                     &["&mut row".to_owned(), "&event".to_owned()],
@@ -921,13 +896,11 @@ fn context(
         }
         let derives = derives_for(model, rm.fields.iter().map(|f| &f.ty));
         read_models.push(ReadModelView {
-            table_const: layout::assign(
-                4,
+            table_const: code::assign(
                 "const TABLE: &'static str",
                 &string_literal(&format!("{}.{}", ctx.name, rm.name)),
             ),
-            signature: layout::signature(
-                0,
+            signature: code::signature(
                 &format!("fn {rm_snake}"),
                 &[
                     "_: &Store".to_owned(),
@@ -1027,8 +1000,7 @@ fn context(
     deps.sort();
 
     let service_imports = service_imports(has_commands, !read_models.is_empty());
-    let mut routes = vec![layout::list(
-        8,
+    let mut routes = vec![code::list(
         ".route",
         "(",
         &["\"/health\"".to_owned(), "get(health)".to_owned()],
@@ -1037,8 +1009,7 @@ fn context(
     )];
     for a in &aggregates {
         for m in &a.commands {
-            routes.push(layout::list(
-                8,
+            routes.push(code::list(
                 ".route",
                 "(",
                 &[
@@ -1059,7 +1030,7 @@ fn context(
                 format!("get(row::<{row}>)"),
             ),
         ] {
-            routes.push(layout::list(8, ".route", "(", &[path, handler], ")", ""));
+            routes.push(code::list(".route", "(", &[path, handler], ")", ""));
         }
     }
     let policy_rules = policies
@@ -1170,7 +1141,7 @@ fn use_line(path: &str, names: &[&str]) -> String {
 /// The table of a module's workers: (consumer name, handler function).
 fn workers(entries: impl Iterator<Item = (String, String)>) -> String {
     let items: Vec<Vec<String>> = entries.map(|(c, f)| vec![c, f]).collect();
-    layout::assignment(
+    code::assignment(
         "pub(crate) const WORKERS: &[(&str, crate::Handler)] =",
         "&[",
         &items,
@@ -1180,8 +1151,7 @@ fn workers(entries: impl Iterator<Item = (String, String)>) -> String {
 
 /// The `if` line that picks a source event by type and stream category.
 fn condition(source: &SourceView) -> String {
-    layout::if_both(
-        4,
+    code::if_both(
         &format!(
             "recorded.event_type == {}",
             string_literal(&source.event_type)
@@ -1193,8 +1163,7 @@ fn condition(source: &SourceView) -> String {
 
 /// The line that reads the source event's payload.
 fn decode(source: &SourceView) -> String {
-    layout::let_statement(
-        8,
+    code::let_statement(
         &format!("event: {}", source.rust),
         "crate::decode(recorded)?",
     )
@@ -1205,9 +1174,9 @@ fn rule_method(name: &str, params: &[String], ret: &str, body: Vec<String>) -> S
     let mut all = vec!["&self".to_owned()];
     all.extend_from_slice(params);
     if body.is_empty() {
-        return layout::signature(4, &format!("fn {name}"), &all, &format!("{ret} {{}}"));
+        return code::signature(&format!("fn {name}"), &all, &format!("{ret} {{}}"));
     }
-    let mut out = layout::signature(4, &format!("fn {name}"), &all, &format!("{ret} {{"));
+    let mut out = code::signature(&format!("fn {name}"), &all, &format!("{ret} {{"));
     for line in body {
         out.push('\n');
         out.push_str(&line);
@@ -1318,7 +1287,7 @@ fn issue_view(model: &Model, here: ContextId, e: EventId, c: CommandId, method: 
         if uses_event { "" } else { "_" },
         source_view(model, here, e).rust
     );
-    let literal = layout::struct_literal(8, "Some(", &command_path, &fields, ")");
+    let literal = code::struct_literal("Some(", &command_path, &fields, ")");
     // A context with read models hands its policies read access to them (the point of
     // event-carried state transfer: look data up locally instead of calling its owner).
     let mut params = vec![event_param, source_param];
@@ -1437,30 +1406,22 @@ fn event_view(model: &Model, e: EventId, scope: Scope, state: &[Field]) -> Messa
             "",
             applies,
         ),
-        arm: layout::match_arm(
-            8,
+        arm: code::match_arm(
             &format!("{variant}(event)"),
             &format!("rules.{method}(&mut state, event)"),
         ),
-        decode_arm: layout::match_arm(
-            12,
+        decode_arm: code::match_arm(
             &format!("{}::TYPE", event.name),
             &format!("{variant}(crate::decode(recorded)?)"),
         ),
-        variant: layout::tuple_variant(4, &event.name, &event.name),
+        variant: code::tuple_variant(&event.name, &event.name),
         arms: MessageArms {
-            type_name: layout::match_arm(
-                12,
-                &format!("{variant}(_)"),
-                &format!("{}::TYPE", event.name),
-            ),
-            schema_version: layout::match_arm(
-                12,
+            type_name: code::match_arm(&format!("{variant}(_)"), &format!("{}::TYPE", event.name)),
+            schema_version: code::match_arm(
                 &format!("{variant}(_)"),
                 &format!("{}::SCHEMA_VERSION", event.name),
             ),
-            to_payload: layout::match_arm(
-                12,
+            to_payload: code::match_arm(
                 &format!("{variant}(event)"),
                 "serde_json::to_value(event)",
             ),
@@ -1534,10 +1495,8 @@ fn aggregate_view(model: &Model, a: AggregateId) -> Result<AggregateView, Genera
                     (ident(&target.name), expr)
                 })
                 .collect();
-            // One `let` per event keeps each line's width independent of the others.
             let binding = format!("event_{}", i + 1);
-            body.push(layout::struct_literal(
-                8,
+            body.push(code::struct_literal(
                 &format!("let {binding} = "),
                 &event.name,
                 &fields,
@@ -1545,7 +1504,7 @@ fn aggregate_view(model: &Model, a: AggregateId) -> Result<AggregateView, Genera
             ));
             emitted.push(format!("Event::{}({binding})", event.name));
         }
-        body.push(layout::nested_list(8, "Ok", &emitted, ""));
+        body.push(code::nested_list("Ok", &emitted, ""));
         for error in &command.errors {
             if errors.iter().any(|e| e.name == error.name) {
                 continue;
@@ -1555,17 +1514,12 @@ fn aggregate_view(model: &Model, a: AggregateId) -> Result<AggregateView, Genera
                 .clone()
                 .unwrap_or_else(|| sentence(&words(&error.name)));
             errors.push(ErrorView {
-                name_arm: layout::match_arm(
-                    12,
+                name_arm: code::match_arm(
                     &format!("Error::{}", error.name),
                     &string_literal(&error.name),
                 ),
                 name: error.name.clone(),
-                arm: layout::match_arm(
-                    12,
-                    &format!("Error::{}", error.name),
-                    &string_literal(&message),
-                ),
+                arm: code::match_arm(&format!("Error::{}", error.name), &string_literal(&message)),
             });
         }
         let method = snake(&command.name);
@@ -1589,21 +1543,18 @@ fn aggregate_view(model: &Model, a: AggregateId) -> Result<AggregateView, Genera
                 " -> Result<Vec<Event>, Error>",
                 body,
             ),
-            arm: layout::match_arm(
-                8,
+            arm: code::match_arm(
                 &format!("Command::{}(command)", command.name),
                 &format!("rules.{method}(state, command)"),
             ),
             decode_arm: String::new(),
-            variant: layout::tuple_variant(4, &command.name, &command.name),
+            variant: code::tuple_variant(&command.name, &command.name),
             arms: MessageArms {
-                name: layout::match_arm(
-                    12,
+                name: code::match_arm(
                     &format!("Command::{}(_)", command.name),
                     &string_literal(&command.name),
                 ),
-                aggregate_id: layout::match_arm(
-                    12,
+                aggregate_id: code::match_arm(
                     &format!("Command::{}(command)", command.name),
                     "command.aggregate_id()",
                 ),
@@ -1635,8 +1586,7 @@ fn aggregate_view(model: &Model, a: AggregateId) -> Result<AggregateView, Genera
             .first()
             .map(|c| {
                 let command = model.command(*c);
-                let mut lines: Vec<String> = layout::signature(
-                    0,
+                let mut lines: Vec<String> = code::signature(
                     &format!("fn {}", snake(&command.name)),
                     &[
                         "&self".to_owned(),
@@ -1655,18 +1605,15 @@ fn aggregate_view(model: &Model, a: AggregateId) -> Result<AggregateView, Genera
                 lines
             })
             .unwrap_or_default(),
-        category_const: layout::assign(
-            0,
+        category_const: code::assign(
             "pub const CATEGORY: &str",
             &string_literal(&format!("{}-{}", ctx.name, agg.name)),
         ),
-        table_const: layout::assign(
-            0,
+        table_const: code::assign(
             "pub const TABLE: &str",
             &string_literal(&format!("{}.{}", ctx.name, agg.name)),
         ),
-        rules_path: layout::let_statement(
-            4,
+        rules_path: code::let_statement(
             "rules",
             &format!("crate::rules::{module}::{}Rules", agg.name),
         ),
@@ -1715,8 +1662,7 @@ fn scenario_views(
                     .events
                     .iter()
                     .map(|e| {
-                        layout::match_arm(
-                            8,
+                        code::match_arm(
                             &string_literal(&e.name),
                             &format!("{module}::Event::{}(message(json))", e.name),
                         )
@@ -1726,8 +1672,7 @@ fn scenario_views(
                     .commands
                     .iter()
                     .map(|c| {
-                        layout::match_arm(
-                            8,
+                        code::match_arm(
                             &string_literal(&c.name),
                             &format!("{module}::Command::{}(message(json))", c.name),
                         )
@@ -1764,42 +1709,33 @@ fn scenario_views(
                 values.iter().cloned().collect();
             raw_string_literal(&serde_json::Value::Object(object).to_string())
         };
-        let mut body = vec![layout::let_statement(
-            4,
+        let mut body = vec![code::let_statement(
             "state",
             &format!("{module}::State::default()"),
         )];
         for (i, step) in scenario.given.iter().enumerate() {
             let name = &model.event(step.id).name;
             let binding = format!("given_{}", i + 1);
-            body.push(layout::let_statement(4, &binding, &json(&step.values)));
-            body.push(layout::assign_call(
-                4,
+            body.push(code::let_statement(&binding, &json(&step.values)));
+            body.push(code::assign_call(
                 "let event",
                 &format!("{module}_event"),
                 &[string_literal(name), binding],
             ));
-            body.push(layout::assign_call(
-                4,
+            body.push(code::assign_call(
                 "let state",
                 &format!("{module}::evolve"),
                 &["state".to_owned(), "&event".to_owned()],
             ));
         }
         let command = model.command(scenario.when.id);
-        body.push(layout::let_statement(
-            4,
-            "when",
-            &json(&scenario.when.values),
-        ));
-        body.push(layout::assign_call(
-            4,
+        body.push(code::let_statement("when", &json(&scenario.when.values)));
+        body.push(code::assign_call(
             "let command",
             &format!("{module}_command"),
             &[string_literal(&command.name), "when".to_owned()],
         ));
-        body.push(layout::assign_call(
-            4,
+        body.push(code::assign_call(
             "let outcome",
             &format!("{module}_outcome"),
             &[format!("{module}::decide(&state, &command)")],
@@ -1810,17 +1746,15 @@ fn scenario_views(
                 for (i, step) in steps.iter().enumerate() {
                     let name = &model.event(step.id).name;
                     let binding = format!("then_{}", i + 1);
-                    body.push(layout::let_statement(4, &binding, &json(&step.values)));
-                    body.push(layout::assign_call(
-                        4,
+                    body.push(code::let_statement(&binding, &json(&step.values)));
+                    body.push(code::assign_call(
                         &format!("let {binding}"),
                         &format!("{module}_expected"),
                         &[string_literal(name), binding.clone()],
                     ));
                     expected.push(binding);
                 }
-                body.push(layout::nested_list(
-                    4,
+                body.push(code::nested_list(
                     "let expected = Expected::Events",
                     &expected,
                     ";",
@@ -1828,29 +1762,25 @@ fn scenario_views(
             }
             Outcome::Error(i) => {
                 let name = command.errors.get(*i).map_or("", |e| e.name.as_str());
-                body.push(layout::assign_call(
-                    4,
+                body.push(code::assign_call(
                     "let expected",
                     "Expected::Error",
                     &[string_literal(name)],
                 ));
             }
         }
-        body.push(layout::let_statement(
-            4,
+        body.push(code::let_statement(
             "written",
             &format!(
                 "{module}::Rules::written(&::{}::rules::{module}::{})",
                 ctx.name, view.rules
             ),
         ));
-        body.push(layout::let_statement(
-            4,
+        body.push(code::let_statement(
             "title",
             &string_literal(&scenario.name),
         ));
-        body.push(layout::let_statement(
-            4,
+        body.push(code::let_statement(
             "rules",
             &string_literal(&view.rules_file),
         ));
@@ -1861,22 +1791,14 @@ fn scenario_views(
     (views, helpers)
 }
 
-/// `fn <module>_outcome(decided: Result<Vec<<module>::Event>, <module>::Error>)`, with
-/// the generic arguments broken as rustfmt breaks them when the parameter is too long.
+/// `fn <module>_outcome(decided: Result<Vec<<module>::Event>, <module>::Error>)`.
 fn outcome_signature(module: &str) -> String {
     let param = format!("decided: Result<Vec<{module}::Event>, {module}::Error>");
-    let head = format!("fn {module}_outcome");
-    if format!("    {param},").len() <= 100 {
-        return layout::signature(0, &head, &[param], " -> Outcome {");
-    }
-    format!(
-        "{head}(\n    decided: Result<\n        Vec<{module}::Event>,\n        {module}::Error,\n    >,\n) -> Outcome {{"
-    )
+    code::signature(&format!("fn {module}_outcome"), &[param], " -> Outcome {")
 }
 
 fn helper_signature(module: &str, what: &str, ret: &str) -> String {
-    layout::signature(
-        0,
+    code::signature(
         &format!("fn {module}_{what}"),
         &["name: &str".to_owned(), "json: &str".to_owned()],
         &format!(" -> {ret} {{"),
@@ -1887,8 +1809,7 @@ fn expected_arms(view: &AggregateView) -> Vec<String> {
     view.events
         .iter()
         .map(|e| {
-            layout::match_arm(
-                8,
+            code::match_arm(
                 &string_literal(&e.name),
                 &format!("expect_event::<{}::{}>(name, json)", view.module, e.name),
             )
@@ -1912,5 +1833,78 @@ fn test_name(title: &str) -> String {
         "scenario".to_owned()
     } else {
         format!("scenario_{words}")
+    }
+}
+
+/// Rust constructs whose parts come from the model, written on one line: the
+/// generator's rustfmt pass lays them out (line width, breaking, indentation), so
+/// nothing here knows about columns.
+mod code {
+    /// `{head}({params}){tail}`, e.g. a function signature; `tail` is ` -> T {`, `;`...
+    pub fn signature(head: &str, params: &[String], tail: &str) -> String {
+        format!("{head}({}){tail}", params.join(", "))
+    }
+
+    /// A call, macro or array: `{head}{open}{items}{close}{tail}`.
+    pub fn list(head: &str, open: &str, items: &[String], close: &str, tail: &str) -> String {
+        format!("{head}{open}{}{close}{tail}", items.join(", "))
+    }
+
+    /// `{head}(vec![{items}]){tail}`.
+    pub fn nested_list(head: &str, items: &[String], tail: &str) -> String {
+        list(head, "(vec![", items, "])", tail)
+    }
+
+    /// `{lhs} = {callee}({args});` (a `let` or a `const`).
+    pub fn assign_call(lhs: &str, callee: &str, args: &[String]) -> String {
+        format!("{lhs} = {callee}({});", args.join(", "))
+    }
+
+    /// `{lhs} = {rhs};`.
+    pub fn assign(lhs: &str, rhs: &str) -> String {
+        format!("{lhs} = {rhs};")
+    }
+
+    /// A tuple variant `{name}({ty}),` of an enum.
+    pub fn tuple_variant(name: &str, ty: &str) -> String {
+        format!("{name}({ty}),")
+    }
+
+    /// `{lhs} {open}{items}{close}` where the items are tuples, given as their elements.
+    pub fn assignment(lhs: &str, open: &str, items: &[Vec<String>], close: &str) -> String {
+        let tuples: Vec<String> = items
+            .iter()
+            .map(|t| format!("({})", t.join(", ")))
+            .collect();
+        format!("{lhs} {open}{}{close}", tuples.join(", "))
+    }
+
+    /// A struct literal `{head}{name} { field: expr, ... }{tail}`.
+    pub fn struct_literal(
+        head: &str,
+        name: &str,
+        fields: &[(String, String)],
+        tail: &str,
+    ) -> String {
+        if fields.is_empty() {
+            return format!("{head}{name} {{}}{tail}");
+        }
+        let body: Vec<String> = fields.iter().map(|(f, e)| format!("{f}: {e}")).collect();
+        format!("{head}{name} {{ {} }}{tail}", body.join(", "))
+    }
+
+    /// A match arm `{pattern} => {body},`.
+    pub fn match_arm(pattern: &str, body: &str) -> String {
+        format!("{pattern} => {body},")
+    }
+
+    /// `let {lhs} = {rhs};`.
+    pub fn let_statement(lhs: &str, rhs: &str) -> String {
+        format!("let {lhs} = {rhs};")
+    }
+
+    /// `if {a} && {b}({arg}) {`.
+    pub fn if_both(a: &str, b: &str, arg: &str) -> String {
+        format!("if {a} && {b}({arg}) {{")
     }
 }
