@@ -49,6 +49,44 @@ fn main() {
         }
         writeln!(out, "];").unwrap();
     }
+    writeln!(
+        out,
+        "/// A hash of the generator's own sources (src/, templates/, Cargo.toml, Cargo.lock):\n/// part of a generate run's fingerprint, so a new stormcraft never takes an old tree\n/// for up to date.\npub const GENERATOR_FINGERPRINT: u64 = {:#x};",
+        generator_fingerprint()
+    )
+    .unwrap();
     let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     std::fs::write(Path::new(&out_dir).join("templates.rs"), out).expect("OUT_DIR is writable");
+}
+
+/// FNV-1a over the paths and bytes of every file the generator is built from.
+fn generator_fingerprint() -> u64 {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    println!("cargo:rerun-if-changed=src");
+    println!("cargo:rerun-if-changed=Cargo.toml");
+    println!("cargo:rerun-if-changed=Cargo.lock");
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for byte in bytes {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for top in ["src", "templates", "Cargo.toml", "Cargo.lock"] {
+        let walker = walkdir::WalkDir::new(root.join(top))
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| {
+                let name = e.file_name().to_string_lossy();
+                e.depth() == 0 || !(name.starts_with('.') || name == "target")
+            });
+        for entry in walker.flatten() {
+            if entry.file_type().is_file() {
+                let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
+                eat(relative.to_string_lossy().as_bytes());
+                eat(&std::fs::read(entry.path()).unwrap_or_default());
+            }
+        }
+    }
+    hash
 }

@@ -18,6 +18,8 @@
 //! model (a folder of one file per context): a fresh `generate` (with the rustfmt pass
 //! when rustfmt is installed), the same `generate` with nothing changed, one after a
 //! change to one context, `generate --check`, and `check`; medians of a few runs.
+//! `cargo bench --bench scale -- write-model DIR` writes that model into `DIR`, for
+//! profiling the binary by hand.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -302,7 +304,17 @@ fn walk_size(dir: &Path) -> (usize, u64) {
 }
 
 fn main() {
-    if std::env::args().skip(1).any(|a| a == "cli") {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    // `-- write-model DIR`: the 100-context model as files, to profile the binary on.
+    if let Some(at) = args.iter().position(|a| a == "write-model") {
+        let dir = Path::new(args.get(at + 1).expect("write-model DIR"));
+        std::fs::create_dir_all(dir).unwrap();
+        for (name, text) in synth_files(&SynthSpec::new(100, 10, 10)) {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        return;
+    }
+    if args.iter().any(|a| a == "cli") {
         cli();
         return;
     }

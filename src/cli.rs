@@ -636,10 +636,6 @@ fn run_generate(
         Some(dir) => crate::templates::Templates::with_overrides(dir)?,
         None => crate::templates::Templates::builtin(),
     };
-    let (_, model) = match load_checked(path, terminal)? {
-        Ok(ok) => ok,
-        Err(code) => return Ok(code),
-    };
     // Only the model's own name goes into the headers: the full path depends on the
     // folder the command ran from, and `--check` must not.
     let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
@@ -647,9 +643,27 @@ fn run_generate(
         .file_name()
         .map_or_else(|| absolute.to_string_lossy(), |name| name.to_string_lossy())
         .into_owned();
-    let files =
-        crate::generate::workspace_files(&model, &model_path, &templates).map_err(UsageError)?;
-    let report = crate::generate::run(output, &files, check, format).map_err(UsageError)?;
+    // The same inputs as the last run on an untouched tree: nothing to load or render.
+    let fingerprint = crate::generate::fingerprint(path, &model_path, &templates, format);
+    let unchanged = fingerprint.and_then(|f| crate::generate::nothing_to_do(output, f));
+    let report = match unchanged {
+        Some(report) => report,
+        None => {
+            let (_, model) = match load_checked(path, terminal)? {
+                Ok(ok) => ok,
+                Err(code) => return Ok(code),
+            };
+            let files = crate::generate::workspace_files(&model, &model_path, &templates)
+                .map_err(UsageError)?;
+            let report = crate::generate::run(output, &files, check, format, fingerprint)
+                .map_err(UsageError)?;
+            // The process ends right after: freeing the model and tens of megabytes of
+            // rendered text piece by piece is work nobody needs; the OS takes it back.
+            std::mem::forget(files);
+            std::mem::forget(model);
+            report
+        }
+    };
     for warning in &report.warnings {
         eprintln!("{warning}");
     }

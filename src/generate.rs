@@ -2,7 +2,8 @@
 
 use crate::ir::Model;
 use crate::output::{
-    check_tree, write_tree, write_tree_with, FormatJob, OutputFile, Ownership, TreeReport,
+    check_tree, untouched_since, write_tree_with, Fingerprint, FormatJob, OutputFile, Ownership,
+    TreeReport,
 };
 use crate::render::service::rustfmt::Rustfmt;
 use crate::templates::Templates;
@@ -36,24 +37,64 @@ pub fn workspace_files(
     Ok(files)
 }
 
+/// The fingerprint of a `generate` run (see [`Fingerprint`]): this build of stormcraft
+/// (its sources and embedded runtime), the templates with their overrides, the name that
+/// goes into the headers, whether the output is formatted, and every model file's path
+/// and bytes. `None` when a model file cannot be read: the run then does the full work,
+/// and reports the problem through the loader.
+pub fn fingerprint(
+    model: &Path,
+    model_name: &str,
+    templates: &Templates,
+    format: bool,
+) -> Option<Fingerprint> {
+    let mut fingerprint = Fingerprint::new();
+    fingerprint.add(
+        "generator",
+        &crate::embedded::GENERATOR_FINGERPRINT.to_le_bytes(),
+    );
+    fingerprint.add("version", env!("CARGO_PKG_VERSION").as_bytes());
+    fingerprint.add("model-name", model_name.as_bytes());
+    fingerprint.add("format", &[u8::from(format)]);
+    for (name, text) in templates.texts() {
+        fingerprint.add(name, text.as_bytes());
+    }
+    for file in crate::model::load::model_files(model).ok()? {
+        let relative = file.strip_prefix(model).unwrap_or(&file);
+        let bytes = std::fs::read(&file).ok()?;
+        fingerprint.add(&relative.to_string_lossy(), &bytes);
+    }
+    Some(fingerprint)
+}
+
+/// The report of a run that has nothing to do: the tree at `dir` was generated from
+/// `fingerprint` and nothing in it was touched since (see [`untouched_since`]). Costs a
+/// read of the model files and a `stat` per generated file, instead of a load, a check
+/// and a render.
+pub fn nothing_to_do(dir: &Path, fingerprint: Fingerprint) -> Option<TreeReport> {
+    untouched_since(dir, fingerprint)
+}
+
 /// The message when no `rustfmt` is found.
 const RUSTFMT_MISSING: &str = "warning: `rustfmt` not found (neither `$RUSTFMT` nor on `PATH`); the generated Rust is written unformatted\n  help: install it with `rustup component add rustfmt`, then generate again";
 
 /// Writes the workspace, or with `check`, only compares it with what is on disk (no
 /// rustfmt needed). With `format`, the Rust files about to be written go through one
 /// rustfmt pass first (see [`crate::render::service::rustfmt`]); a missing or failing
-/// rustfmt leaves them unformatted and adds a warning to the report.
+/// rustfmt leaves them unformatted and adds a warning to the report. The manifest
+/// records `fingerprint`, so the next run from the same inputs can skip everything.
 pub fn run(
     dir: &Path,
     files: &[OutputFile],
     check: bool,
     format: bool,
+    fingerprint: Option<Fingerprint>,
 ) -> Result<TreeReport, String> {
     if check {
         return check_tree(dir, files).map_err(|e| e.to_string());
     }
     if !format {
-        return write_tree(dir, files).map_err(|e| e.to_string());
+        return write_tree_with(dir, files, None, fingerprint).map_err(|e| e.to_string());
     }
     let config = files
         .iter()
@@ -88,8 +129,8 @@ pub fn run(
             ));
         }
     };
-    let mut report =
-        write_tree_with(dir, files, Some(&mut formatter)).map_err(|e| e.to_string())?;
+    let mut report = write_tree_with(dir, files, Some(&mut formatter), fingerprint)
+        .map_err(|e| e.to_string())?;
     report.warnings = warnings;
     Ok(report)
 }

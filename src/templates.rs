@@ -113,6 +113,13 @@ impl Templates {
         Ok(templates)
     }
 
+    /// Every template of this set (name, text, overrides applied), sorted by name.
+    pub fn texts(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.sources
+            .iter()
+            .map(|(name, source)| (name.as_str(), source.text.as_str()))
+    }
+
     /// Every built-in template (path, text), sorted by path.
     pub fn builtin_files() -> Vec<(&'static str, &'static str)> {
         let mut files = BUILTIN.to_vec();

@@ -231,6 +231,9 @@ fn generation_is_deterministic() {
     let list = |root: &Path| {
         let mut files: Vec<_> = walk(root)
             .into_iter()
+            // The cache holds this machine's file stamps: machine-local by design, and
+            // listed in the generated `.gitignore`.
+            .filter(|p| !p.ends_with(".stormcraft-cache"))
             .map(|p| {
                 let bytes = std::fs::read(&p).unwrap();
                 (p.strip_prefix(root).unwrap().to_owned(), bytes)
@@ -339,7 +342,12 @@ fn a_change_in_one_context_rewrites_only_that_contexts_files() {
     let outside: Vec<&String> = rewritten
         .iter()
         .filter(|p| !p.starts_with("payments/"))
-        .filter(|p| !matches!(p.as_str(), ".stormcraft-manifest" | "README.md"))
+        .filter(|p| {
+            !matches!(
+                p.as_str(),
+                ".stormcraft-manifest" | ".stormcraft-cache" | "README.md"
+            )
+        })
         .collect();
     assert!(
         outside.is_empty(),
@@ -398,4 +406,40 @@ fn check_needs_no_rustfmt_and_a_missing_rustfmt_warns_once() {
         std::fs::read(dir.join("raw/ordering/src/order.rs")).unwrap(),
         formatted
     );
+}
+
+#[test]
+fn an_unchanged_rerun_still_sees_hand_edits_and_deleted_rule_files() {
+    let (temp, _) = workspace();
+    let dir = temp.path();
+    let generate = |extra: &[&str]| {
+        let mut args = vec!["generate", "model.yaml", "-o", "out"];
+        args.extend_from_slice(extra);
+        run_in(dir, &args)
+    };
+    assert_eq!(code(&generate(&[])), 0);
+    // Same inputs, untouched tree: the fast path, which must report the same.
+    let again = generate(&[]);
+    assert_eq!(code(&again), 0, "{}", text(&again.stderr));
+    assert!(text(&again.stdout).contains(": 0 file(s) written,"));
+    assert!(text(&again.stdout).contains("rule file(s) created, "));
+    // A hand edit to a generated file is still seen by `--check` and undone by a run.
+    let service = dir.join("out/ordering/src/service.rs");
+    let original = std::fs::read_to_string(&service).unwrap();
+    std::fs::write(&service, original.replace("fn ", "fn  ")).unwrap();
+    let check = generate(&["--check"]);
+    assert_eq!(code(&check), 1, "{}", text(&check.stdout));
+    assert!(text(&check.stderr).contains("differs:   ordering/src/service.rs"));
+    assert_eq!(code(&generate(&[])), 0);
+    assert_eq!(std::fs::read_to_string(&service).unwrap(), original);
+    // A deleted rule file comes back, even though the inputs did not change.
+    let rules = dir.join("out/ordering/src/rules/order.rs");
+    std::fs::remove_file(&rules).unwrap();
+    let rerun = generate(&[]);
+    assert!(text(&rerun.stdout).contains("yours to edit: ordering/src/rules/order.rs"));
+    assert!(rules.is_file());
+    // Losing the cache only costs time.
+    std::fs::remove_file(dir.join("out/.stormcraft-cache")).unwrap();
+    let check = generate(&["--check"]);
+    assert_eq!(code(&check), 0, "{}", text(&check.stderr));
 }
