@@ -171,6 +171,7 @@ impl Kind {
         Kind::Hotspot,
     ];
 
+    /// The sticky's fill colour.
     fn colour(self) -> &'static str {
         match self {
             Kind::Actor => "#fff3bf",

@@ -16,6 +16,7 @@ struct Selection<'m> {
 }
 
 impl<'m> Selection<'m> {
+    /// An empty selection.
     fn new(model: &'m Model) -> Self {
         Selection {
             model,
@@ -29,6 +30,7 @@ impl<'m> Selection<'m> {
         *entry = *entry && faded;
     }
 
+    /// Adds a model element; see [`Selection::add`].
     fn node(&mut self, node: NodeRef, faded: bool) {
         self.add(Item::Node(node), faded);
     }
@@ -53,6 +55,7 @@ impl<'m> Selection<'m> {
         }
     }
 
+    /// Whether a model element is in the view.
     fn contains(&self, node: NodeRef) -> bool {
         self.items.contains_key(&Item::Node(node))
     }
