@@ -1,11 +1,14 @@
 //! Decodes the spanned YAML tree of one file into its [`FileAst`], reporting every
 //! unknown key, wrong value type and missing key of the file together.
 
-use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::check::rules::{
+    sc002_unknown_key, sc003_wrong_type, sc004_missing_key, sc005_format_version,
+    sc030_bad_type_expression,
+};
+use crate::diagnostic::Diagnostics;
 use crate::model::ast::*;
 use crate::model::yaml::{Node, SpannedNode};
 use crate::source::Span;
-use crate::suggest::did_you_mean;
 use serde_saphyr::Spanned;
 
 /// The format version this build reads.
@@ -39,32 +42,12 @@ impl Decoder<'_> {
 
     fn wrong_type(&mut self, node: &SpannedNode, what: &str, expected: &str) {
         let span = self.span(node);
-        // The common slips have a known fix; say it.
-        let help = match (expected, &node.value) {
-            ("a mapping", Node::Seq(_)) => {
-                Some("write `Name: ...` entries here, without the leading `- `".to_owned())
-            }
-            ("`true` or `false`", _) => Some(
-                "write `true` or `false`; in YAML 1.2 `yes`, `no`, `on` and `off` are text"
-                    .to_owned(),
-            ),
-            ("an integer", _) => Some("write a whole number, like `1`".to_owned()),
-            ("a name", Node::Seq(_)) => Some("name one element here, not a list".to_owned()),
-            ("a description or a mapping with `description`", _) => Some(
-                "write the description as text after the name, like `Customer: places orders`"
-                    .to_owned(),
-            ),
-            _ => None,
-        };
-        self.diagnostics.push(
-            Diagnostic::new(
-                Code::WrongType,
-                span,
-                format!("{what} must be {expected}, found {}", node.value.kind()),
-            )
-            .label(format!("expected {expected}"))
-            .maybe_help(help),
-        );
+        self.diagnostics.push(sc003_wrong_type::diagnostic(
+            what,
+            expected,
+            &node.value,
+            span,
+        ));
     }
 
     /// The entries of a mapping; `null` counts as an empty mapping.
@@ -93,31 +76,19 @@ impl Decoder<'_> {
         for (key, value) in entries {
             match allowed.iter().position(|k| *k == key.value) {
                 Some(index) => found[index] = Some(value),
-                None => {
-                    let help =
-                        did_you_mean(&key.value, allowed.iter().copied()).unwrap_or_else(|| {
-                            format!("the keys of {what} are: {}", allowed.join(", "))
-                        });
-                    self.diagnostics.push(
-                        Diagnostic::new(
-                            Code::UnknownKey,
-                            self.key_span(key),
-                            format!("unknown key `{}` in {what}", key.value),
-                        )
-                        .label("not part of the format")
-                        .help(help),
-                    );
-                }
+                None => self.diagnostics.push(sc002_unknown_key::diagnostic(
+                    &key.value,
+                    what,
+                    &allowed,
+                    self.key_span(key),
+                )),
             }
         }
         for key in required {
             if let Some(index) = allowed.iter().position(|k| k == key) {
                 if found[index].is_none() {
-                    self.diagnostics.push(
-                        Diagnostic::new(Code::MissingKey, owner, format!("{what} has no `{key}`"))
-                            .label(format!("`{key}` is required here"))
-                            .help(format!("add `{key}:` to {what}")),
-                    );
+                    self.diagnostics
+                        .push(sc004_missing_key::diagnostic(what, key, owner));
                 }
             }
         }
@@ -216,13 +187,8 @@ impl Decoder<'_> {
             len: 0,
         };
         if let Node::Null = root.value {
-            self.diagnostics.push(
-                Diagnostic::new(Code::FormatVersion, root_span, "the file is empty")
-                    .label("no model here")
-                    .help(format!(
-                        "start the file with `stormcraft: {FORMAT_VERSION}`, or run `stormcraft init` for a starter model"
-                    )),
-            );
+            self.diagnostics
+                .push(sc005_format_version::empty_file(root_span));
             return ast;
         }
         let entries = self.mapping(root, "a model file");
@@ -242,33 +208,17 @@ impl Decoder<'_> {
             "a model file",
         );
         match format {
-            None if matches!(root.value, Node::Map(_)) => self.diagnostics.push(
-                Diagnostic::new(
-                    Code::FormatVersion,
-                    root_span,
-                    "the file does not say which format version it is written in",
-                )
-                .label("expected `stormcraft: 1` in this file")
-                .help(format!(
-                    "add `stormcraft: {FORMAT_VERSION}` as the first line of the file"
-                )),
-            ),
+            None if matches!(root.value, Node::Map(_)) => self
+                .diagnostics
+                .push(sc005_format_version::no_version(root_span)),
             None => {}
             Some(node) => {
                 if let Some(version) = self.int(node, "`stormcraft` (the format version)") {
                     if version.value != FORMAT_VERSION {
-                        self.diagnostics.push(
-                            Diagnostic::new(
-                                Code::FormatVersion,
-                                version.span,
-                                format!(
-                                    "format version `{}` is not supported by this stormcraft",
-                                    version.value
-                                ),
-                            )
-                            .label(format!("this build reads format {FORMAT_VERSION}"))
-                            .help(format!("write `stormcraft: {FORMAT_VERSION}`")),
-                        );
+                        self.diagnostics.push(sc005_format_version::unsupported(
+                            version.value,
+                            version.span,
+                        ));
                     }
                     ast.format = Some(version);
                 }
@@ -425,15 +375,8 @@ impl Decoder<'_> {
         let kind = match (fields, variants) {
             (Some(_), Some(variants)) => {
                 let span = self.span(variants);
-                self.diagnostics.push(
-                    Diagnostic::new(
-                        Code::UnknownKey,
-                        span,
-                        format!("{what} has both `fields` and `enum`"),
-                    )
-                    .label("a type is a record or an enum, not both")
-                    .help("keep `fields:` for a record, or `enum:` for a choice of variants"),
-                );
+                self.diagnostics
+                    .push(sc002_unknown_key::record_and_enum(&what, span));
                 return None;
             }
             (Some(fields), None) => TypeKindAst::Record(self.fields(Some(fields), &what)),
@@ -447,15 +390,8 @@ impl Decoder<'_> {
                 TypeKindAst::Enum(names, span)
             }
             (None, None) => {
-                self.diagnostics.push(
-                    Diagnostic::new(
-                        Code::MissingKey,
-                        name.span,
-                        format!("{what} has neither `fields` nor `enum`"),
-                    )
-                    .label("say what this type is")
-                    .help("add `fields:` (a record of named fields) or `enum: [A, B]` (a choice)"),
-                );
+                self.diagnostics
+                    .push(sc004_missing_key::record_or_enum(&what, name.span));
                 return None;
             }
         };
@@ -510,11 +446,8 @@ impl Decoder<'_> {
             }
             Node::Null => {
                 let span = self.span(node);
-                self.diagnostics.push(
-                    Diagnostic::new(Code::BadTypeExpression, span, "a field has no type")
-                        .label("type missing")
-                        .help("write a type such as `string`, `uuid`, `[OrderLine]` or `Money?`"),
-                );
+                self.diagnostics
+                    .push(sc030_bad_type_expression::no_type(span));
                 None
             }
             _ => {
@@ -557,21 +490,12 @@ impl Decoder<'_> {
                     }
                     Node::Str(s) if s == "state-stored" => Sp::new(Persistence::StateStored, span),
                     _ => {
-                        let help = match &node.value {
-                            Node::Str(s) => did_you_mean(s, ["event-sourced", "state-stored"]),
+                        let written = match &node.value {
+                            Node::Str(s) => Some(s.as_str()),
                             _ => None,
                         };
-                        self.diagnostics.push(
-                            Diagnostic::new(
-                                Code::WrongType,
-                                span,
-                                "`persistence` must be `event-sourced` or `state-stored`",
-                            )
-                            .label("unknown persistence")
-                            .help(help.unwrap_or_else(|| {
-                                "write `event-sourced` (the default) or `state-stored`".to_owned()
-                            })),
-                        );
+                        self.diagnostics
+                            .push(sc003_wrong_type::unknown_persistence(written, span));
                         Sp::new(Persistence::EventSourced, span)
                     }
                 }
@@ -688,11 +612,8 @@ impl Decoder<'_> {
         );
         let version = match version.and_then(|v| self.int(v, "`version`")) {
             Some(v) if v.value < 1 => {
-                self.diagnostics.push(
-                    Diagnostic::new(Code::WrongType, v.span, "an event's `version` starts at 1")
-                        .label("must be 1 or more")
-                        .help("write `version: 1` for the first schema of an event"),
-                );
+                self.diagnostics
+                    .push(sc003_wrong_type::version_below_one(v.span));
                 Sp::new(1, v.span)
             }
             Some(v) => v,

@@ -1,7 +1,8 @@
 //! Reads a model from disk: one YAML file, or every `*.yaml`/`*.yml` file of a
 //! folder (walked in sorted order, so the merge is the same on every machine).
 
-use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::check::rules::sc001_yaml_syntax;
+use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::ast::{FileAst, ModelAst};
 use crate::model::decode::decode_file;
 use crate::model::yaml::SpannedNode;
@@ -268,11 +269,7 @@ fn parse_yaml(file: u32, text: &str) -> Result<SpannedNode, Diagnostic> {
             });
         // saphyr appends " at line L column C"; our label shows the place already.
         let message = strip_location_suffix(&message);
-        Diagnostic::new(Code::YamlSyntax, span, format!("invalid YAML: {message}"))
-            .label("here")
-            .help(
-                "fix the YAML syntax; a YAML linter or your editor's YAML mode shows the structure",
-            )
+        sc001_yaml_syntax::diagnostic(&message, span)
     })
 }
 

@@ -46,3 +46,11 @@ contexts:
 "#,
     },
 };
+
+/// The finding for a file the YAML parser rejects: `message` is the parser's reason
+/// without its location, `span` the place it stopped at.
+pub fn diagnostic(message: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(Code::YamlSyntax, span, format!("invalid YAML: {message}"))
+        .label("here")
+        .help("fix the YAML syntax; a YAML linter or your editor's YAML mode shows the structure")
+}

@@ -43,3 +43,40 @@ contexts:
 "#,
     },
 };
+
+/// The finding for `what`, which has no `key`; `owner` is the element that needs it.
+pub fn diagnostic(what: &str, key: &str, owner: Span) -> Diagnostic {
+    Diagnostic::new(Code::MissingKey, owner, format!("{what} has no `{key}`"))
+        .label(format!("`{key}` is required here"))
+        .help(format!("add `{key}:` to {what}"))
+}
+
+/// The finding for `what`, a type (named at `span`) with neither `fields` nor `enum`.
+pub fn record_or_enum(what: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::MissingKey,
+        span,
+        format!("{what} has neither `fields` nor `enum`"),
+    )
+    .label("say what this type is")
+    .help("add `fields:` (a record of named fields) or `enum: [A, B]` (a choice)")
+}
+
+/// The finding for a model none of whose files names its `system`; `span` is the
+/// start of its first file.
+pub fn no_system(span: Span) -> Diagnostic {
+    Diagnostic::new(Code::MissingKey, span, "the model has no `system` name")
+        .label("`system` is required once per model")
+        .help("add `system: YourSystemName` to one file of the model")
+}
+
+/// The finding for policy `policy` (named at `span`), whose `on` lists no event.
+pub fn empty_on(policy: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::MissingKey,
+        span,
+        format!("policy `{policy}` reacts to no event"),
+    )
+    .label("empty `on`")
+    .help("name the event it reacts to: `on: OrderPlaced`")
+}

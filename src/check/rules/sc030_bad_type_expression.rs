@@ -61,3 +61,10 @@ pub fn diagnostic(text: &str, problem: &str, span: Span, help: String) -> Diagno
     .label("here")
     .help(help)
 }
+
+/// The finding for a field (at `span`) written without a type.
+pub fn no_type(span: Span) -> Diagnostic {
+    Diagnostic::new(Code::BadTypeExpression, span, "a field has no type")
+        .label("type missing")
+        .help("write a type such as `string`, `uuid`, `[OrderLine]` or `Money?`")
+}
