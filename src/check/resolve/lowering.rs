@@ -2,7 +2,7 @@
 //! models into the resolved model, tainting elements whose references fail.
 
 use super::*;
-use crate::check::rules::sc033_empty_enum;
+use crate::check::rules::{sc004_missing_key, sc020_unresolved_reference, sc033_empty_enum};
 
 impl Resolver<'_> {
     pub(super) fn resolve_context(&mut self, context: ContextId, ast: &ContextAst) {
@@ -152,15 +152,7 @@ impl Resolver<'_> {
         }
         let issue_start = self.unresolved;
         if ast.on.is_empty() {
-            self.name_finding(
-                Diagnostic::new(
-                    Code::MissingKey,
-                    ast.name.span,
-                    format!("policy `{}` reacts to no event", ast.name.value),
-                )
-                .label("empty `on`")
-                .help("name the event it reacts to: `on: OrderPlaced`"),
-            );
+            self.name_finding(sc004_missing_key::empty_on(&ast.name.value, ast.name.span));
         }
         let issues = ast.issue.as_ref().and_then(|command| {
             let (_, element) = self.element_ref(context, command, "a command", |e| {
@@ -174,23 +166,19 @@ impl Resolver<'_> {
         if self.unresolved > issue_start {
             self.issuers_unresolved = true;
         }
-        let calls = ast.call.as_ref().and_then(|external| {
-            match self.participant(external, "`call`")? {
-                Participant::External(e) => Some(e),
-                Participant::Actor(_) => {
-                    self.name_finding(
-                        Diagnostic::new(
-                            Code::UnresolvedReference,
+        let calls =
+            ast.call
+                .as_ref()
+                .and_then(|external| match self.participant(external, "`call`")? {
+                    Participant::External(e) => Some(e),
+                    Participant::Actor(_) => {
+                        self.name_finding(sc020_unresolved_reference::actor_called(
+                            &external.value,
                             external.span,
-                            format!("`{}` is an actor; a policy can only call an external system", external.value),
-                        )
-                        .label("not an external system")
-                        .help("move it under `externals:`, or have the policy issue a command instead"),
-                    );
-                    None
-                }
-            }
-        });
+                        ));
+                        None
+                    }
+                });
         self.taint_since(policy_start, NodeRef::Policy(id));
         let policy = &mut self.model.policies[id.index()];
         policy.on = on;

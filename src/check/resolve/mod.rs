@@ -17,7 +17,7 @@ use crate::model::load::Loaded;
 use crate::model::yaml::Node;
 use crate::source::SourceMap;
 use crate::source::Span;
-use crate::suggest::{closest, did_you_mean};
+use crate::suggest::did_you_mean;
 use std::collections::{BTreeMap, BTreeSet};
 
 mod lowering;

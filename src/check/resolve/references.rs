@@ -2,32 +2,21 @@
 //! actors and external systems, with did-you-mean help when they do not resolve.
 
 use super::*;
-use crate::check::rules::sc021_unpublished_event;
+use crate::check::rules::{sc020_unresolved_reference, sc021_unpublished_event};
 
 impl Resolver<'_> {
     pub(super) fn participant(&mut self, name: &Name, what: &str) -> Option<Participant> {
         if let Some((participant, _)) = self.participants.get(&name.value) {
             return Some(*participant);
         }
-        let help = did_you_mean(&name.value, self.participants.keys().map(String::as_str))
-            .unwrap_or_else(|| {
-                format!(
-                    "declare `{}` under `actors:` (a person or role) or `externals:` (another system)",
-                    name.value
-                )
-            });
-        self.name_finding(
-            Diagnostic::new(
-                Code::UnresolvedReference,
-                name.span,
-                format!(
-                    "{what} names `{}`, which is not an actor or external system",
-                    name.value
-                ),
-            )
-            .label("unknown actor or external system")
-            .help(help),
+        let participants: Vec<&str> = self.participants.keys().map(String::as_str).collect();
+        let finding = sc020_unresolved_reference::unknown_participant(
+            what,
+            &name.value,
+            name.span,
+            &participants,
         );
+        self.name_finding(finding);
         None
     }
 
@@ -43,15 +32,10 @@ impl Resolver<'_> {
                 .split_once('.')
                 .is_some_and(|(c, e)| c.is_empty() || e.is_empty() || e.contains('.'));
         if malformed {
-            self.name_finding(
-                Diagnostic::new(
-                    Code::UnresolvedReference,
-                    name.span,
-                    format!("`{}` is not a reference", name.value),
-                )
-                .label("malformed reference")
-                .help("write `Name` for an element of this context, or `context.Name` for another context's"),
-            );
+            self.name_finding(sc020_unresolved_reference::malformed_reference(
+                &name.value,
+                name.span,
+            ));
             return None;
         }
         match name.value.split_once('.') {
@@ -59,33 +43,22 @@ impl Resolver<'_> {
             Some((context_name, element)) => match self.context_ids.get(context_name) {
                 Some(id) => Some((*id, element.to_owned())),
                 None => {
-                    let help = closest(context_name, self.context_ids.keys().map(String::as_str))
-                        .map(|s| format!("did you mean `{s}.{element}`?"))
-                        .unwrap_or_else(|| {
-                            format!(
-                                "the contexts are: {}",
-                                self.context_ids
-                                    .keys()
-                                    .map(|c| format!("`{c}`"))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            )
-                        });
                     // Point at the context part only; skip an opening quote.
                     let start = self.expression_base(name);
-                    self.name_finding(
-                        Diagnostic::new(
-                            Code::UnresolvedReference,
-                            Span {
-                                start,
-                                len: context_name.len() as u32,
-                                ..name.span
-                            },
-                            format!("unknown context `{context_name}` in `{}`", name.value),
-                        )
-                        .label("no such context")
-                        .help(help),
+                    let span = Span {
+                        start,
+                        len: context_name.len() as u32,
+                        ..name.span
+                    };
+                    let contexts: Vec<&str> = self.context_ids.keys().map(String::as_str).collect();
+                    let finding = sc020_unresolved_reference::unknown_context(
+                        &name.value,
+                        context_name,
+                        element,
+                        span,
+                        &contexts,
                     );
+                    self.name_finding(finding);
                     None
                 }
             },
@@ -110,16 +83,14 @@ impl Resolver<'_> {
             }
             Some((element, _)) if want(*element) => Some((target, *element)),
             Some((element, _)) => {
-                let element = *element;
-                self.name_finding(
-                    Diagnostic::new(
-                        Code::UnresolvedReference,
-                        name.span,
-                        format!("`{}` is {}, not {kind}", name.value, element.kind()),
-                    )
-                    .label(format!("expected {kind}"))
-                    .help(format!("name {kind} of context `{target_name}` here")),
-                );
+                let found = element.kind();
+                self.name_finding(sc020_unresolved_reference::wrong_kind(
+                    &name.value,
+                    found,
+                    kind,
+                    &target_name,
+                    name.span,
+                ));
                 None
             }
             None => {
@@ -129,52 +100,29 @@ impl Resolver<'_> {
                     .filter(|(_, (e, _))| want(*e))
                     .map(|(n, _)| n.clone())
                     .collect();
-                let mut help = did_you_mean(&bare, candidates.iter().map(String::as_str));
-                if help.is_none() && target == context {
-                    // Maybe it lives in another context and only lacks the prefix.
-                    let elsewhere: Vec<String> = self
-                        .scopes
+                // A bare name may live in another context and only lack the prefix.
+                let elsewhere: Vec<&str> = if target == context {
+                    self.scopes
                         .iter()
                         .enumerate()
                         .filter(|(i, scope)| {
                             *i != target.index()
                                 && scope.names.get(&bare).is_some_and(|(e, _)| want(*e))
                         })
-                        .map(|(i, _)| format!("`{}.{bare}`", self.model.contexts[i].name))
-                        .collect();
-                    if !elsewhere.is_empty() {
-                        help = Some(format!(
-                            "another context has it: write {}",
-                            elsewhere.join(" or ")
-                        ));
-                    }
-                }
-                let noun = kind.trim_start_matches("an ").trim_start_matches("a ");
-                let help = help.unwrap_or_else(|| {
-                    if candidates.is_empty() {
-                        format!("context `{target_name}` has no {noun} yet; declare `{bare}` there")
-                    } else {
-                        format!(
-                            "declare `{bare}` in context `{target_name}`, or name one it has: {}{}",
-                            candidates
-                                .iter()
-                                .take(6)
-                                .map(|c| format!("`{c}`"))
-                                .collect::<Vec<_>>()
-                                .join(", "),
-                            if candidates.len() > 6 { ", …" } else { "" }
-                        )
-                    }
-                });
-                self.name_finding(
-                    Diagnostic::new(
-                        Code::UnresolvedReference,
-                        name.span,
-                        format!("unknown {noun} `{bare}` in context `{target_name}`"),
-                    )
-                    .label(format!("no such {noun}"))
-                    .help(help),
+                        .map(|(i, _)| self.model.contexts[i].name.as_str())
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                let finding = sc020_unresolved_reference::unknown_element(
+                    kind,
+                    &bare,
+                    &target_name,
+                    name.span,
+                    &candidates,
+                    &elsewhere,
                 );
+                self.name_finding(finding);
                 None
             }
         }

@@ -3,8 +3,9 @@
 
 use super::*;
 use crate::check::rules::{
-    sc050_scenario_foreign_given, sc051_scenario_foreign_when, sc052_scenario_unexpected_then,
-    sc053_scenario_undeclared_error, sc054_scenario_shape, sc055_unknown_field, sc060_hotspot,
+    sc020_unresolved_reference, sc050_scenario_foreign_given, sc051_scenario_foreign_when,
+    sc052_scenario_unexpected_then, sc053_scenario_undeclared_error, sc054_scenario_shape,
+    sc055_unknown_field, sc060_hotspot,
 };
 
 impl Resolver<'_> {
@@ -69,20 +70,12 @@ impl Resolver<'_> {
                     Element::Aggregate(id) if target == context => Some(id),
                     _ => {
                         let context_name = self.model.contexts[context.index()].name.clone();
-                        self.name_finding(
-                            Diagnostic::new(
-                                Code::UnresolvedReference,
-                                name.span,
-                                format!(
-                                    "scenario \"{}\" names aggregate `{}` of another context",
-                                    ast.name.value, name.value
-                                ),
-                            )
-                            .label(format!("not an aggregate of `{context_name}`"))
-                            .help(
-                                "a scenario belongs to the context of its aggregate: move it there",
-                            ),
-                        );
+                        self.name_finding(sc020_unresolved_reference::foreign_scenario_aggregate(
+                            &ast.name.value,
+                            &name.value,
+                            &context_name,
+                            name.span,
+                        ));
                         None
                     }
                 }),
@@ -273,19 +266,11 @@ impl Resolver<'_> {
                 .chain(self.context_ids.keys())
                 .cloned()
                 .collect();
-            self.name_finding(
-                Diagnostic::new(
-                    Code::UnresolvedReference,
-                    name.span,
-                    format!("hotspot is on `{}`, which names nothing", name.value),
-                )
-                .label("unknown element")
-                .help(
-                    did_you_mean(&name.value, candidates.iter().map(String::as_str)).unwrap_or_else(
-                        || "outside a context, name an actor, an external system, a context, or `context.Element`".to_owned(),
-                    ),
-                ),
-            );
+            self.name_finding(sc020_unresolved_reference::unknown_hotspot_target(
+                &name.value,
+                name.span,
+                &candidates,
+            ));
             return None;
         };
         let (_, element) = self.element_ref(in_context, name, "an element", |_| true)?;

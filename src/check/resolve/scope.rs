@@ -4,6 +4,7 @@
 //! references can point forwards and across files.
 
 use super::*;
+use crate::check::rules::sc004_missing_key;
 use crate::check::rules::sc010_invalid_name;
 use crate::check::rules::sc011_duplicate_name;
 
@@ -13,19 +14,11 @@ impl Resolver<'_> {
         match systems.as_slice() {
             [] => {
                 if let Some(first) = ast.files.first() {
-                    self.name_finding(
-                        Diagnostic::new(
-                            Code::MissingKey,
-                            Span {
-                                file: first.file,
-                                start: 0,
-                                len: 0,
-                            },
-                            "the model has no `system` name",
-                        )
-                        .label("`system` is required once per model")
-                        .help("add `system: YourSystemName` to one file of the model"),
-                    );
+                    self.name_finding(sc004_missing_key::no_system(Span {
+                        file: first.file,
+                        start: 0,
+                        len: 0,
+                    }));
                 }
             }
             [first, rest @ ..] => {

@@ -3,7 +3,8 @@
 
 use super::*;
 use crate::check::rules::{
-    sc030_bad_type_expression, sc031_recursive_type, sc032_id_field_conflict,
+    sc020_unresolved_reference, sc030_bad_type_expression, sc031_recursive_type,
+    sc032_id_field_conflict,
 };
 
 impl Resolver<'_> {
@@ -113,15 +114,7 @@ impl Resolver<'_> {
                 }
                 let span = self.expression_span(ty, base, *offset, name.len());
                 if let Some((other, _)) = name.split_once('.') {
-                    self.name_finding(
-                        Diagnostic::new(
-                            Code::UnresolvedReference,
-                            span,
-                            format!("type `{name}` names a type of context `{other}`; types are private to their context"),
-                        )
-                        .label("not visible here")
-                        .help("define the value type in this context too: bounded contexts do not share a model, they exchange events"),
-                    );
+                    self.name_finding(sc020_unresolved_reference::foreign_type(name, other, span));
                     return None;
                 }
                 match self.scopes[context.index()].names.get(name.as_str()) {
@@ -131,19 +124,10 @@ impl Resolver<'_> {
                         None
                     }
                     Some((other, _)) => {
-                        let other = *other;
-                        self.name_finding(
-                            Diagnostic::new(
-                                Code::UnresolvedReference,
-                                span,
-                                format!("`{name}` is {}, not a type", other.kind()),
-                            )
-                            .label("not a type")
-                            .help(format!(
-                                "a field's type is a primitive or a type under `types:`; to carry {}'s data, define a record type",
-                                other.kind()
-                            )),
-                        );
+                        let found = other.kind();
+                        self.name_finding(sc020_unresolved_reference::not_a_type(
+                            name, found, span,
+                        ));
                         None
                     }
                     None => {
@@ -153,30 +137,14 @@ impl Resolver<'_> {
                             .filter(|(_, (e, _))| matches!(e, Element::Type(_)))
                             .map(|(n, _)| n.clone())
                             .collect();
-                        let candidates = Primitive::ALL
-                            .iter()
-                            .map(|(n, _)| *n)
-                            .chain(types.iter().map(String::as_str));
-                        let help = did_you_mean(name, candidates).unwrap_or_else(|| {
-                            format!(
-                                "define `{name}` under this context's `types:`, or use a primitive: {}",
-                                Primitive::ALL
-                                    .iter()
-                                    .map(|(n, _)| *n)
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            )
-                        });
                         let context_name = &self.model.contexts[context.index()].name;
-                        self.name_finding(
-                            Diagnostic::new(
-                                Code::UnresolvedReference,
-                                span,
-                                format!("unknown type `{name}` in context `{context_name}`"),
-                            )
-                            .label("no such type")
-                            .help(help),
+                        let finding = sc020_unresolved_reference::unknown_type(
+                            name,
+                            context_name,
+                            span,
+                            &types,
                         );
+                        self.name_finding(finding);
                         None
                     }
                 }
