@@ -4,7 +4,7 @@
 //! [`scenarios`] lowers scenarios and hotspots; the flow rules then run over the
 //! result (`src/check/rules/`).
 
-use super::names::{is_pascal_case, is_rust_keyword, is_snake_case, to_pascal_case, to_snake_case};
+use super::names::{is_pascal_case, is_rust_keyword, is_snake_case, to_snake_case};
 use super::rules::{
     sc070_reserved_word, sc071_reserved_crate_name, sc072_generated_name_clash,
     sc073_case_collision,
@@ -17,7 +17,6 @@ use crate::model::load::Loaded;
 use crate::model::yaml::Node;
 use crate::source::SourceMap;
 use crate::source::Span;
-use crate::suggest::did_you_mean;
 use std::collections::{BTreeMap, BTreeSet};
 
 mod lowering;

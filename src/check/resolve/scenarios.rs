@@ -24,24 +24,13 @@ impl Resolver<'_> {
                 if tainted {
                     continue;
                 }
-                let help = did_you_mean(&field.value, fields.iter().map(|f| f.name.as_str()))
-                    .unwrap_or_else(|| {
-                        format!(
-                            "the fields of `{}` are: {}",
-                            step.name.value,
-                            fields
-                                .iter()
-                                .map(|f| f.name.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )
-                    });
+                let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
                 self.flow.push(sc055_unknown_field::diagnostic(
                     what,
                     &step.name.value,
                     &field.value,
                     field.span,
-                    help,
+                    &names,
                     subject,
                 ));
                 continue;
@@ -178,19 +167,16 @@ impl Resolver<'_> {
                 match errors.iter().position(|e| e.name == error.value) {
                     Some(index) => Outcome::Error(index),
                     None => {
-                        let help =
-                            did_you_mean(&error.value, errors.iter().map(|e| e.name.as_str()))
-                                .unwrap_or_else(|| {
-                                    format!("declare it under the `errors` of `{command_name}`")
-                                });
-                        self.flow.push(sc053_scenario_undeclared_error::diagnostic(
+                        let declared: Vec<&str> = errors.iter().map(|e| e.name.as_str()).collect();
+                        let finding = sc053_scenario_undeclared_error::diagnostic(
                             &ast.name.value,
                             &error.value,
                             &command_name,
                             error.span,
-                            help,
+                            &declared,
                             NodeRef::Command(command),
-                        ));
+                        );
+                        self.flow.push(finding);
                         return;
                     }
                 }
@@ -222,13 +208,8 @@ impl Resolver<'_> {
                 None => return,
             },
         };
-        let about = ast
-            .on
-            .as_ref()
-            .map(|on| format!(" (on `{}`)", on.value))
-            .unwrap_or_default();
         self.name_finding(sc060_hotspot::diagnostic(
-            &about,
+            ast.on.as_ref().map(|on| on.value.as_str()),
             &ast.text.value,
             ast.text.span,
         ));

@@ -34,17 +34,10 @@ impl Resolver<'_> {
 
     pub(super) fn pascal(&mut self, name: &Name, kind: &str) {
         if !is_pascal_case(&name.value) {
-            let fixed = to_pascal_case(&name.value);
-            let help = if fixed.is_empty() || !is_pascal_case(&fixed) {
-                format!("{kind} names start with a capital letter and hold only letters and digits")
-            } else {
-                format!("write `{fixed}`")
-            };
             self.name_finding(sc010_invalid_name::not_pascal_case(
                 kind,
                 &name.value,
                 name.span,
-                help,
             ));
         }
         if sc070_reserved_word::is_not_raw_keyword(&name.value) {
@@ -58,19 +51,10 @@ impl Resolver<'_> {
 
     pub(super) fn snake(&mut self, name: &Name, kind: &str) {
         if !is_snake_case(&name.value) {
-            let fixed = to_snake_case(&name.value);
-            let help = if fixed.is_empty() || !is_snake_case(&fixed) {
-                format!(
-                    "{kind} names are lowercase ASCII words joined by `_`, starting with a letter"
-                )
-            } else {
-                format!("write `{fixed}`")
-            };
             self.name_finding(sc010_invalid_name::not_snake_case(
                 kind,
                 &name.value,
                 name.span,
-                help,
             ));
         }
         // A context's keywords are SC071's: the context is a crate, not an identifier.

@@ -72,19 +72,10 @@ impl Resolver<'_> {
             Ok(syntax) => self.resolve_syntax(context, &syntax, ty, base),
             Err(error) => {
                 let span = self.expression_span(ty, base, error.offset, error.len);
-                let lowered = ty.value.trim().to_ascii_lowercase();
-                let help = match ["list<", "vec<", "array<", "set<"]
-                    .iter()
-                    .find(|prefix| lowered.starts_with(*prefix))
-                {
-                    Some(_) => "a list is written `[T]`, e.g. `[string]`".to_owned(),
-                    None => "types are `string`, `uuid`, …, a type name, `T?`, `[T]` or `map<string, T>`".to_owned(),
-                };
                 self.name_finding(sc030_bad_type_expression::diagnostic(
                     &ty.value,
                     &error.message,
                     span,
-                    help,
                 ));
                 None
             }
@@ -228,9 +219,9 @@ impl Resolver<'_> {
                 }
             }
             let Some(cycle) = cycle else { continue };
-            let chain: Vec<String> = cycle
+            let chain: Vec<(&str, &str)> = cycle
                 .iter()
-                .map(|(ty, field)| format!("`{}.{field}`", self.model.types[ty.index()].name))
+                .map(|(ty, field)| (self.model.types[ty.index()].name.as_str(), field.as_str()))
                 .collect();
             for (ty, _) in &cycle {
                 reported.insert(*ty);

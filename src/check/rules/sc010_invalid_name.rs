@@ -4,6 +4,7 @@
 //! findings are built here.
 
 use super::prelude::*;
+use crate::check::names::{is_pascal_case, is_snake_case, to_pascal_case, to_snake_case};
 
 /// The rule: its code, name, severity, summary and explanation.
 pub const RULE: Rule = Rule {
@@ -46,8 +47,15 @@ contexts:
     },
 };
 
-/// The finding for a `kind` name that is not PascalCase; `help` gives the fix.
-pub fn not_pascal_case(kind: &str, name: &str, span: Span, help: String) -> Diagnostic {
+/// The finding for a `kind` name that is not PascalCase; the help gives its
+/// PascalCase spelling when there is one.
+pub fn not_pascal_case(kind: &str, name: &str, span: Span) -> Diagnostic {
+    let fixed = to_pascal_case(name);
+    let help = if fixed.is_empty() || !is_pascal_case(&fixed) {
+        format!("{kind} names start with a capital letter and hold only letters and digits")
+    } else {
+        format!("write `{fixed}`")
+    };
     Diagnostic::new(
         Code::InvalidName,
         span,
@@ -57,8 +65,15 @@ pub fn not_pascal_case(kind: &str, name: &str, span: Span, help: String) -> Diag
     .help(help)
 }
 
-/// The finding for a `kind` name that is not snake_case; `help` gives the fix.
-pub fn not_snake_case(kind: &str, name: &str, span: Span, help: String) -> Diagnostic {
+/// The finding for a `kind` name that is not snake_case; the help gives its
+/// snake_case spelling when there is one.
+pub fn not_snake_case(kind: &str, name: &str, span: Span) -> Diagnostic {
+    let fixed = to_snake_case(name);
+    let help = if fixed.is_empty() || !is_snake_case(&fixed) {
+        format!("{kind} names are lowercase ASCII words joined by `_`, starting with a letter")
+    } else {
+        format!("write `{fixed}`")
+    };
     Diagnostic::new(
         Code::InvalidName,
         span,

@@ -51,8 +51,17 @@ contexts:
 };
 
 /// The finding for the type expression `text`, which does not parse: `problem` says
-/// why, `span` is the place inside it, `help` the likely fix.
-pub fn diagnostic(text: &str, problem: &str, span: Span, help: String) -> Diagnostic {
+/// why, `span` is the place inside it; the help gives the likely fix.
+pub fn diagnostic(text: &str, problem: &str, span: Span) -> Diagnostic {
+    // Other languages' list types are the common slip.
+    let lowered = text.trim().to_ascii_lowercase();
+    let help = match ["list<", "vec<", "array<", "set<"]
+        .iter()
+        .find(|prefix| lowered.starts_with(*prefix))
+    {
+        Some(_) => "a list is written `[T]`, e.g. `[string]`",
+        None => "types are `string`, `uuid`, …, a type name, `T?`, `[T]` or `map<string, T>`",
+    };
     Diagnostic::new(
         Code::BadTypeExpression,
         span,

@@ -57,8 +57,12 @@ contexts:
 };
 
 /// The finding for record `name` (defined at `span`), which contains itself through
-/// `chain`, the fields of the loop written `` `Type.field` ``.
-pub fn diagnostic(name: &str, chain: &[String], span: Span) -> Diagnostic {
+/// `chain`, the fields of the loop as (type, field) pairs.
+pub fn diagnostic(name: &str, chain: &[(&str, &str)], span: Span) -> Diagnostic {
+    let chain: Vec<String> = chain
+        .iter()
+        .map(|(ty, field)| format!("`{ty}.{field}`"))
+        .collect();
     Diagnostic::new(
         Code::RecursiveType,
         span,

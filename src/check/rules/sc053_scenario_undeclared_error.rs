@@ -4,6 +4,7 @@
 //! its finding is built here.
 
 use super::prelude::*;
+use crate::suggest::did_you_mean;
 
 /// The rule: its code, name, severity, summary and explanation.
 pub const RULE: Rule = Rule {
@@ -78,16 +79,18 @@ contexts:
     },
 };
 
-/// The finding for an expected `error` the command does not declare; `help`
-/// suggests a declared one or says where to declare it.
+/// The finding for an expected `error` that `command` does not declare; the help
+/// suggests one of its `declared` errors or says where to declare it.
 pub fn diagnostic(
     scenario: &str,
     error: &str,
     command: &str,
     span: Span,
-    help: String,
+    declared: &[&str],
     subject: NodeRef,
 ) -> Diagnostic {
+    let help = did_you_mean(error, declared.iter().copied())
+        .unwrap_or_else(|| format!("declare it under the `errors` of `{command}`"));
     Diagnostic::new(
         Code::ScenarioUndeclaredError,
         span,

@@ -4,6 +4,7 @@
 //! its finding is built here.
 
 use super::prelude::*;
+use crate::suggest::did_you_mean;
 
 /// The rule: its code, name, severity, summary and explanation.
 pub const RULE: Rule = Rule {
@@ -81,15 +82,17 @@ contexts:
 };
 
 /// The finding for a value given for `field`, which the `what` (`event` or
-/// `command`) `message` does not have; `help` lists or suggests its fields.
+/// `command`) `message` does not have; the help suggests or lists its `fields`.
 pub fn diagnostic(
     what: &str,
     message: &str,
     field: &str,
     span: Span,
-    help: String,
+    fields: &[&str],
     subject: NodeRef,
 ) -> Diagnostic {
+    let help = did_you_mean(field, fields.iter().copied())
+        .unwrap_or_else(|| format!("the fields of `{message}` are: {}", fields.join(", ")));
     Diagnostic::new(
         Code::UnknownField,
         span,

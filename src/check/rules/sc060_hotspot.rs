@@ -49,7 +49,8 @@ contexts:
     },
 };
 
-/// The note for a hotspot; `about` is ` (on `X`)` when it is on an element, or empty.
-pub fn diagnostic(about: &str, text: &str, span: Span) -> Diagnostic {
+/// The note for a hotspot with `text` (at `span`), `on` an element when it names one.
+pub fn diagnostic(on: Option<&str>, text: &str, span: Span) -> Diagnostic {
+    let about = on.map(|on| format!(" (on `{on}`)")).unwrap_or_default();
     Diagnostic::new(Code::Hotspot, span, format!("hotspot{about}: {text}")).label("open question")
 }
