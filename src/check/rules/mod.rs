@@ -14,6 +14,7 @@
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::ir::{Model, NodeRef};
+use crate::source::Span;
 use std::collections::BTreeSet;
 use std::fmt;
 
@@ -192,6 +193,20 @@ pub struct Flow<'a> {
     pub issuers_unresolved: bool,
     /// Some `on` or `from` did not resolve.
     pub consumers_unresolved: bool,
+}
+
+/// The start of every scenario rule's finding (SC050–SC054): the message names the
+/// scenario in quotes, then says what is wrong with it (`problem`, e.g. "expects
+/// `X`, which `Y` does not emit"); the finding is about `subject`, the aggregate or
+/// command a diagram marks. Each rule adds its own label and help.
+fn scenario_finding(
+    code: Code,
+    scenario: &str,
+    problem: impl fmt::Display,
+    span: Span,
+    subject: NodeRef,
+) -> Diagnostic {
+    Diagnostic::new(code, span, format!("scenario \"{scenario}\" {problem}")).about(subject)
 }
 
 /// Runs every rule that is a check over the resolved model, in code order.

@@ -4,6 +4,7 @@
 //! its finding is built here.
 
 use super::prelude::*;
+use super::scenario_finding;
 
 /// The rule: its code, name, severity, summary and explanation.
 pub const RULE: Rule = Rule {
@@ -88,14 +89,13 @@ pub fn diagnostic(
     span: Span,
     subject: NodeRef,
 ) -> Diagnostic {
-    Diagnostic::new(
+    scenario_finding(
         Code::ScenarioForeignGiven,
+        scenario,
+        format_args!("is about aggregate `{aggregate}`, but `{event}` is not one of its events"),
         span,
-        format!(
-            "scenario \"{scenario}\" is about aggregate `{aggregate}`, but `{event}` is not one of its events"
-        ),
+        subject,
     )
     .label(format!("not an event of `{aggregate}`"))
     .help(format!("`given` lists the past events of one `{aggregate}` stream"))
-    .about(subject)
 }

@@ -4,6 +4,7 @@
 //! its finding is built here.
 
 use super::prelude::*;
+use super::scenario_finding;
 
 /// The rule: its code, name, severity, summary and explanation.
 pub const RULE: Rule = Rule {
@@ -88,14 +89,13 @@ pub fn diagnostic(
     span: Span,
     subject: NodeRef,
 ) -> Diagnostic {
-    Diagnostic::new(
+    scenario_finding(
         Code::ScenarioForeignWhen,
+        scenario,
+        format_args!("is about aggregate `{aggregate}`, but `{command}` is not one of its commands"),
         span,
-        format!(
-            "scenario \"{scenario}\" is about aggregate `{aggregate}`, but `{command}` is not one of its commands"
-        ),
+        subject,
     )
     .label(format!("not a command of `{aggregate}`"))
     .help(format!("`when` names a command that `{aggregate}` handles"))
-    .about(subject)
 }

@@ -4,6 +4,7 @@
 //! its finding is built here.
 
 use super::prelude::*;
+use super::scenario_finding;
 
 /// The rule: its code, name, severity, summary and explanation.
 pub const RULE: Rule = Rule {
@@ -88,14 +89,15 @@ pub fn diagnostic(
     span: Span,
     subject: NodeRef,
 ) -> Diagnostic {
-    Diagnostic::new(
+    scenario_finding(
         Code::ScenarioUnexpectedThen,
+        scenario,
+        format_args!("expects `{event}`, which `{command}` does not emit"),
         span,
-        format!("scenario \"{scenario}\" expects `{event}`, which `{command}` does not emit"),
+        subject,
     )
     .label(format!("not in the `emits` of `{command}`"))
     .help(format!(
         "add `{event}` to the `emits` of `{command}`, or expect one of its events"
     ))
-    .about(subject)
 }

@@ -4,6 +4,7 @@
 //! its finding is built here.
 
 use super::prelude::*;
+use super::scenario_finding;
 use crate::suggest::did_you_mean;
 
 /// The rule: its code, name, severity, summary and explanation.
@@ -91,12 +92,13 @@ pub fn diagnostic(
 ) -> Diagnostic {
     let help = did_you_mean(error, declared.iter().copied())
         .unwrap_or_else(|| format!("declare it under the `errors` of `{command}`"));
-    Diagnostic::new(
+    scenario_finding(
         Code::ScenarioUndeclaredError,
+        scenario,
+        format_args!("expects error `{error}`, which `{command}` does not declare"),
         span,
-        format!("scenario \"{scenario}\" expects error `{error}`, which `{command}` does not declare"),
+        subject,
     )
     .label("undeclared error")
     .help(help)
-    .about(subject)
 }

@@ -4,6 +4,7 @@
 //! its finding is built here.
 
 use super::prelude::*;
+use super::scenario_finding;
 
 /// The rule: its code, name, severity, summary and explanation.
 pub const RULE: Rule = Rule {
@@ -79,10 +80,12 @@ contexts:
 
 /// The finding for a scenario with both `then` and `error` (`both`), or neither.
 pub fn diagnostic(scenario: &str, both: bool, span: Span, subject: NodeRef) -> Diagnostic {
-    Diagnostic::new(
+    scenario_finding(
         Code::ScenarioShape,
+        scenario,
+        "must expect either events (`then`) or an error (`error`)",
         span,
-        format!("scenario \"{scenario}\" must expect either events (`then`) or an error (`error`)"),
+        subject,
     )
     .label(if both {
         "both `then` and `error`"
@@ -90,5 +93,4 @@ pub fn diagnostic(scenario: &str, both: bool, span: Span, subject: NodeRef) -> D
         "neither `then` nor `error`"
     })
     .help("a command either emits events or fails with a business error; keep exactly one of `then:` and `error:`")
-    .about(subject)
 }
