@@ -5,10 +5,6 @@
 //! result (`src/check/rules/`).
 
 use super::names::{is_pascal_case, is_rust_keyword, is_snake_case, to_snake_case};
-use super::rules::{
-    sc070_reserved_word, sc071_reserved_crate_name, sc072_generated_name_clash,
-    sc073_case_collision,
-};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::ir::types::{parse_type, TypeSyntax};
 use crate::ir::*;

@@ -4,9 +4,10 @@
 //! references can point forwards and across files.
 
 use super::*;
-use crate::check::rules::sc004_missing_key;
-use crate::check::rules::sc010_invalid_name;
-use crate::check::rules::sc011_duplicate_name;
+use crate::check::rules::{
+    sc004_missing_key, sc010_invalid_name, sc011_duplicate_name, sc070_reserved_word,
+    sc071_reserved_crate_name, sc072_generated_name_clash, sc073_case_collision,
+};
 
 impl Resolver<'_> {
     pub(super) fn system(&mut self, ast: &ModelAst) {

@@ -3,8 +3,10 @@
 //! A rule file holds the rule's [`Rule`] — code, slug, severity, summary, and the
 //! explanation `stormcraft explain` prints with a bad and a fixed example model — next
 //! to the code that finds it: a `check` over the resolved model for rules about the
-//! flow, or the constructors of its findings for rules raised where names are
-//! resolved. The registry below lists every rule once; [`Code`], [`Code::ALL`],
+//! flow, or the constructors of its findings (message, label and help) for rules
+//! raised while a file is loaded and decoded or names are resolved; the raising
+//! site passes names, spans and candidates, and the rule file's module doc names
+//! it. The registry below lists every rule once; [`Code`], [`Code::ALL`],
 //! `explain --list` and the code table of MODEL.md all come from it.
 //!
 //! To add a rule: write `scNNN_slug.rs` beside the others (copy one of the same kind),
@@ -306,6 +308,75 @@ mod tests {
             assert!(
                 rule.summary.starts_with(|c: char| c.is_lowercase()),
                 "{code}"
+            );
+        }
+    }
+
+    /// Every `.rs` file under `dir`, with its path relative to the crate root.
+    fn sources(root: &std::path::Path, dir: &str, out: &mut Vec<(String, String)>) {
+        let mut entries: Vec<_> = std::fs::read_dir(root.join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let relative = format!("{dir}/{name}");
+            if path.is_dir() {
+                sources(root, &relative, out);
+            } else if name.ends_with(".rs") {
+                out.push((relative, std::fs::read_to_string(&path).unwrap()));
+            }
+        }
+    }
+
+    #[test]
+    fn each_rule_file_names_exactly_the_files_that_raise_it() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        sources(root, "src", &mut files);
+        for code in Code::ALL {
+            let module = code.module();
+            let own = format!("src/check/rules/{module}.rs");
+            let text = &files.iter().find(|(path, _)| *path == own).unwrap().1;
+            let doc: Vec<&str> = text.lines().map_while(|l| l.strip_prefix("//!")).collect();
+            let doc = doc.join(" ");
+            let mut named: Vec<&str> = doc
+                .split('`')
+                .skip(1)
+                .step_by(2)
+                .filter(|s| s.starts_with("src/"))
+                .collect();
+            named.sort();
+            named.dedup();
+            // Another rule file using a helper of this one does not raise it.
+            let use_ = format!("{module}::");
+            let raising: Vec<&str> = files
+                .iter()
+                .filter(|(path, text)| {
+                    (path == "src/check/rules/mod.rs" || !path.starts_with("src/check/rules/"))
+                        && text.contains(&use_)
+                })
+                .map(|(path, _)| path.as_str())
+                .collect();
+            assert_eq!(named, raising, "the files {own}'s module doc names");
+        }
+    }
+
+    #[test]
+    fn findings_are_built_in_rule_files_only() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        sources(root, "src", &mut files);
+        for (path, text) in &files {
+            if path.starts_with("src/check/rules/") || path == "src/diagnostic.rs" {
+                continue;
+            }
+            // Unit tests may make up findings to feed what renders them.
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            assert!(
+                !code.contains("Diagnostic::new("),
+                "{path} builds a finding; add a constructor to its rule file instead"
             );
         }
     }

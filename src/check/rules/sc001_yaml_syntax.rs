@@ -1,6 +1,7 @@
 //! SC001 yaml-syntax: the file is not valid YAML.
 //!
-//! Raised by the loader (`src/model/load.rs`), where the YAML is parsed.
+//! Raised by the loader (`src/model/load.rs`), where the YAML is parsed; its
+//! finding is built here.
 
 use super::prelude::*;
 

@@ -1,6 +1,7 @@
 //! SC002 unknown-key: a key the format does not define.
 //!
-//! Raised by the decoder (`src/model/decode.rs`), where keys are read.
+//! Raised by the decoder (`src/model/decode.rs`), where keys are read; its
+//! findings are built here.
 
 use super::prelude::*;
 use crate::suggest::did_you_mean;

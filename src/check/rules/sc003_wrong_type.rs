@@ -1,6 +1,7 @@
 //! SC003 wrong-type: a value of the wrong kind (e.g. a list where a mapping is expected).
 //!
-//! Raised by the decoder (`src/model/decode.rs`), where values are read.
+//! Raised by the decoder (`src/model/decode.rs`), where values are read; its
+//! findings are built here.
 
 use super::prelude::*;
 use crate::model::yaml::Node;

@@ -1,6 +1,9 @@
 //! SC004 missing-key: a required key is missing.
 //!
-//! Raised by the decoder (`src/model/decode.rs`) and the scope phase (a model without `system`, a policy on nothing).
+//! Raised by the decoder (`src/model/decode.rs`: a required key, a type that is
+//! neither a record nor an enum), the scope step (`src/check/resolve/scope.rs`: a
+//! model without `system`) and lowering (`src/check/resolve/lowering.rs`: a policy
+//! whose `on` is empty); its findings are built here.
 
 use super::prelude::*;
 

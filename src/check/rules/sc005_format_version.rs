@@ -1,6 +1,7 @@
 //! SC005 format-version: the model's format version is missing or not supported.
 //!
-//! Raised by the decoder (`src/model/decode.rs`).
+//! Raised by the decoder (`src/model/decode.rs`), where a file's format version
+//! is read; its findings are built here.
 
 use super::prelude::*;
 use crate::model::decode::FORMAT_VERSION;

@@ -1,7 +1,7 @@
 //! SC010 invalid-name: a name does not follow the naming convention of its kind.
 //!
-//! Raised where names are declared and resolved (`src/check/resolve/`); its
-//! findings are built here.
+//! Raised where names are declared (`src/check/resolve/scope.rs`); its findings
+//! are built here.
 
 use super::prelude::*;
 use crate::check::names::{is_pascal_case, is_snake_case, to_pascal_case, to_snake_case};

@@ -1,7 +1,8 @@
 //! SC011 duplicate-name: a name is defined twice in one namespace.
 //!
-//! Raised where names are declared and resolved (`src/check/resolve/`); its
-//! findings are built here.
+//! Raised where names are declared (`src/check/resolve/scope.rs`); its findings are
+//! built here. Enum variants and command errors are declared where they are lowered,
+//! through the same helper of `scope.rs`.
 
 use super::prelude::*;
 

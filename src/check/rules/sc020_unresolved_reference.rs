@@ -1,9 +1,10 @@
 //! SC020 unresolved-reference: a reference names nothing of the expected kind.
 //!
 //! Raised where references are resolved: `src/check/resolve/references.rs` (actors,
-//! external systems, contexts and elements), `types.rs` (named types), `lowering.rs`
-//! (a policy calling an actor) and `scenarios.rs` (a scenario's aggregate, a
-//! hotspot's element); its findings are built here.
+//! external systems, contexts and elements), `src/check/resolve/types.rs` (named
+//! types), `src/check/resolve/lowering.rs` (a policy calling an actor) and
+//! `src/check/resolve/scenarios.rs` (a scenario's aggregate, a hotspot's element);
+//! its findings are built here.
 
 use super::prelude::*;
 use crate::suggest::{closest, did_you_mean};

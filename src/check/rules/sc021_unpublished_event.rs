@@ -1,7 +1,7 @@
 //! SC021 unpublished-event: another context's event is used but that context does not publish it.
 //!
-//! Raised where names are declared and resolved (`src/check/resolve/`); its
-//! findings are built here.
+//! Raised where event references are resolved
+//! (`src/check/resolve/references.rs`); its finding is built here.
 
 use super::prelude::*;
 

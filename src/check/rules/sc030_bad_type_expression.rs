@@ -1,7 +1,8 @@
 //! SC030 bad-type-expression: a field type is not a valid type expression.
 //!
-//! Raised where types are resolved (`src/check/resolve/types.rs`); its finding is
-//! built here.
+//! Raised by the decoder (`src/model/decode.rs`: a field without a type) and
+//! where types are resolved (`src/check/resolve/types.rs`); its findings are built
+//! here.
 
 use super::prelude::*;
 

@@ -1,7 +1,7 @@
 //! SC033 empty-enum: an enum has no variants.
 //!
-//! Raised where names are declared and resolved (`src/check/resolve/`); its
-//! findings are built here.
+//! Raised where types are lowered (`src/check/resolve/lowering.rs`); its finding
+//! is built here.
 
 use super::prelude::*;
 

@@ -1,6 +1,7 @@
 //! SC041 event-never-emitted: an aggregate's event is emitted by none of its commands.
 //!
-//! A check over the resolved model, run after names resolve.
+//! A check over the resolved model in the flow phase: `check` below, run by
+//! `check_model` (`src/check/rules/mod.rs`) after the name phase.
 
 use super::prelude::*;
 

@@ -1,6 +1,7 @@
 //! SC042 foreign-event-emitted: a command emits an event of another aggregate.
 //!
-//! A check over the resolved model, run after names resolve.
+//! A check over the resolved model in the flow phase: `check` below, run by
+//! `check_model` (`src/check/rules/mod.rs`) after the name phase.
 
 use super::prelude::*;
 

@@ -1,6 +1,7 @@
 //! SC043 command-never-issued: no actor, external system or policy issues a command.
 //!
-//! A check over the resolved model, run after names resolve.
+//! A check over the resolved model in the flow phase: `check` below, run by
+//! `check_model` (`src/check/rules/mod.rs`) after the name phase.
 
 use super::prelude::*;
 use crate::ir::EdgeKind;

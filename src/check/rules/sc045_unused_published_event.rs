@@ -1,6 +1,7 @@
 //! SC045 unused-published-event: a published event that no other context uses.
 //!
-//! A check over the resolved model, run after names resolve.
+//! A check over the resolved model in the flow phase: `check` below, run by
+//! `check_model` (`src/check/rules/mod.rs`) after the name phase.
 
 use super::prelude::*;
 

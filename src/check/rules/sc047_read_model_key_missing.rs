@@ -1,6 +1,7 @@
 //! SC047 read-model-key-missing: a read model's key is not a field of one of its source events.
 //!
-//! A check over the resolved model, run after names resolve.
+//! A check over the resolved model in the flow phase: `check` below, run by
+//! `check_model` (`src/check/rules/mod.rs`) after the name phase.
 
 use super::prelude::*;
 use crate::suggest::did_you_mean;

@@ -1,6 +1,7 @@
 //! SC049 policy-without-action: a policy neither issues a command nor calls an external system.
 //!
-//! A check over the resolved model, run after names resolve.
+//! A check over the resolved model in the flow phase: `check` below, run by
+//! `check_model` (`src/check/rules/mod.rs`) after the name phase.
 
 use super::prelude::*;
 

@@ -1,7 +1,7 @@
 //! SC050 scenario-foreign-given: a scenario's given event is not an event of its aggregate.
 //!
-//! Raised where scenarios and hotspots are lowered (`src/check/resolve/scenarios.rs`);
-//! its finding is built here.
+//! Raised in the flow phase, where scenarios are lowered
+//! (`src/check/resolve/scenarios.rs`); its finding is built here.
 
 use super::prelude::*;
 use super::scenario_finding;

@@ -1,7 +1,7 @@
 //! SC051 scenario-foreign-when: a scenario's `when` is not a command of its aggregate.
 //!
-//! Raised where scenarios and hotspots are lowered (`src/check/resolve/scenarios.rs`);
-//! its finding is built here.
+//! Raised in the flow phase, where scenarios are lowered
+//! (`src/check/resolve/scenarios.rs`); its finding is built here.
 
 use super::prelude::*;
 use super::scenario_finding;

@@ -1,7 +1,7 @@
 //! SC052 scenario-unexpected-then: a scenario expects an event its command does not emit.
 //!
-//! Raised where scenarios and hotspots are lowered (`src/check/resolve/scenarios.rs`);
-//! its finding is built here.
+//! Raised in the flow phase, where scenarios are lowered
+//! (`src/check/resolve/scenarios.rs`); its finding is built here.
 
 use super::prelude::*;
 use super::scenario_finding;

@@ -1,7 +1,7 @@
 //! SC053 scenario-undeclared-error: a scenario expects an error its command does not declare.
 //!
-//! Raised where scenarios and hotspots are lowered (`src/check/resolve/scenarios.rs`);
-//! its finding is built here.
+//! Raised in the flow phase, where scenarios are lowered
+//! (`src/check/resolve/scenarios.rs`); its finding is built here.
 
 use super::prelude::*;
 use super::scenario_finding;

@@ -1,7 +1,7 @@
 //! SC054 scenario-shape: a scenario has both or neither of `then` and `error`.
 //!
-//! Raised where scenarios and hotspots are lowered (`src/check/resolve/scenarios.rs`);
-//! its finding is built here.
+//! Raised in the flow phase, where scenarios are lowered
+//! (`src/check/resolve/scenarios.rs`); its finding is built here.
 
 use super::prelude::*;
 use super::scenario_finding;

@@ -1,7 +1,7 @@
 //! SC055 unknown-field: a value is given for a field the message does not have.
 //!
-//! Raised where scenarios and hotspots are lowered (`src/check/resolve/scenarios.rs`);
-//! its finding is built here.
+//! Raised in the flow phase, where scenarios are lowered
+//! (`src/check/resolve/scenarios.rs`); its finding is built here.
 
 use super::prelude::*;
 use crate::suggest::did_you_mean;

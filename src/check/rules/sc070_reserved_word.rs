@@ -1,4 +1,7 @@
 //! SC070 reserved-word: a name the generated Rust code cannot spell.
+//!
+//! Raised where names are declared (`src/check/resolve/scope.rs`); its findings
+//! are built here.
 
 use super::prelude::*;
 

@@ -1,4 +1,7 @@
 //! SC071 reserved-crate-name: a context whose crate name is taken.
+//!
+//! Raised where contexts are declared (`src/check/resolve/scope.rs`); its finding
+//! is built here.
 
 use super::prelude::*;
 

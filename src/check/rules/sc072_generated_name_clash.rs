@@ -1,4 +1,7 @@
 //! SC072 generated-name-clash: a name the generator already uses for its own item.
+//!
+//! Raised where names are declared (`src/check/resolve/scope.rs`); its findings
+//! are built here.
 
 use super::prelude::*;
 

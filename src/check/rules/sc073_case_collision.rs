@@ -1,4 +1,7 @@
 //! SC073 case-collision: two names that differ only in case or acronym spelling.
+//!
+//! Raised where names are declared (`src/check/resolve/scope.rs`); its findings
+//! are built here.
 
 use super::prelude::*;
 

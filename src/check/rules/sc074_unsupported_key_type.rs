@@ -1,4 +1,7 @@
 //! SC074 unsupported-key-type: a read model keyed by a value that is no row key.
+//!
+//! A check over the resolved model in the flow phase: `check` below, run by
+//! `check_model` (`src/check/rules/mod.rs`) after the name phase.
 
 use super::prelude::*;
 

@@ -1,4 +1,7 @@
 //! SC075 unsupported-id-type: an aggregate identified by a value that is no stream id.
+//!
+//! A check over the resolved model in the flow phase: `check` below, run by
+//! `check_model` (`src/check/rules/mod.rs`) after the name phase.
 
 use super::prelude::*;
 use super::sc074_unsupported_key_type::is_key_type;
