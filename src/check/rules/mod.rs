@@ -9,10 +9,11 @@
 //! it. The registry below lists every rule once; [`Code`], [`Code::ALL`],
 //! `explain --list` and the code table of MODEL.md all come from it.
 //!
-//! To add a rule: write `scNNN_slug.rs` beside the others (copy one of the same kind),
-//! add one line to the registry, raise it from the checker (or call its `check` from
-//! [`check_model`]), and add `tests/fixtures/invalid/SCNNN-slug.yaml` with its
-//! `# expect:` lines; the diagnostics test then writes its snapshot for review.
+//! To add a rule: write `scNNN_slug.rs` beside the others (copy one of the same kind;
+//! its module doc names the files that raise it), add one line to the registry, call
+//! its `check` from [`check_model`] or its constructor where the problem is found,
+//! and add `tests/fixtures/invalid/SCNNN-slug.yaml` with its `# expect:` lines; the
+//! diagnostics test then writes its snapshot for review.
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::ir::{Model, NodeRef};
