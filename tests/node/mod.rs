@@ -43,9 +43,9 @@ pub fn node_ready(packages: &[&str], what: &str) -> bool {
     }
     let problem = if node {
         format!(
-            "the npm packages {} are not installed in {}",
-            missing.join(", "),
-            dir.display()
+            "npm packages missing from {}: {}",
+            dir.display(),
+            missing.join(", ")
         )
     } else {
         "`node` is not installed".to_owned()
