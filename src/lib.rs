@@ -2,12 +2,14 @@
 //!
 //! The pipeline is visible in the module list: [`model`] reads YAML into a syntax
 //! tree, [`check`] resolves and validates it into an [`ir::Model`], and [`render`]
-//! turns that into diagrams and text, which [`output`] writes.
+//! turns that into diagrams and text, which [`output`] writes; [`export`] writes the
+//! model's contracts as AsyncAPI and JSON Schema.
 
 pub mod check;
 pub mod cli;
 pub mod diagnostic;
 pub mod embedded;
+pub mod export;
 pub mod generate;
 pub mod init;
 pub mod ir;

@@ -40,6 +40,15 @@ pub enum DiagramFormat {
     Png,
 }
 
+/// Output format of `export asyncapi`.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// YAML, as AsyncAPI documents are usually written.
+    Yaml,
+    /// JSON.
+    Json,
+}
+
 /// The subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
@@ -85,6 +94,16 @@ Example:
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Export the model's contracts as AsyncAPI or JSON Schema.
+    #[command(
+        subcommand,
+        after_help = "\
+Example:
+  stormcraft export asyncapi examples/shop -o asyncapi.yaml
+  stormcraft export asyncapi examples/shop --context ordering --format json
+  stormcraft export json-schema examples/shop -o schemas"
+    )]
+    Export(ExportCommand),
     /// Print the causal chain that one command sets off.
     #[command(after_help = "\
 Example:
@@ -177,6 +196,54 @@ Example:
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
+    },
+}
+
+/// `stormcraft export …`.
+#[derive(Subcommand, Debug)]
+pub enum ExportCommand {
+    /// Write an AsyncAPI 3.0 document of the generated app: event channels and command endpoints.
+    #[command(after_help = "\
+Example:
+  stormcraft export asyncapi examples/shop -o asyncapi.yaml
+  stormcraft export asyncapi examples/shop --context ordering --format json
+
+One document for the whole system (the generated app), or with --context for one
+context: its published events (send), the other contexts' events it uses (receive)
+and its commands (receive, over HTTP). Event channels are the aggregates' stream
+categories in the event store, `<context>-<Aggregate>`; command channels are the
+endpoints `POST /<context>/commands/<Command>`.")]
+    Asyncapi {
+        /// A model file or folder.
+        model: PathBuf,
+        /// Only this bounded context (and the foreign events it uses).
+        #[arg(long)]
+        context: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Yaml)]
+        format: ExportFormat,
+        /// `info.version` of the document (the model declares no API version).
+        #[arg(long, default_value = "unversioned")]
+        api_version: String,
+        /// Write to this file instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Write one JSON Schema (2020-12) per command, event and read-model row.
+    #[command(after_help = "\
+Example:
+  stormcraft export json-schema examples/shop -o schemas
+
+Writes DIR/<context>/commands/<Command>.schema.json, DIR/<context>/events/<Event>.schema.json
+and DIR/<context>/read-models/<ReadModel>.schema.json, each with the named types it
+uses under `$defs`. Files are replaced; files of elements no longer in the model are
+left alone, so export into a folder of its own.")]
+    JsonSchema {
+        /// A model file or folder.
+        model: PathBuf,
+        /// The folder to write the schemas to.
+        #[arg(short, long)]
+        output: PathBuf,
     },
 }
 

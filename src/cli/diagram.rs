@@ -1,14 +1,15 @@
 //! `stormcraft diagram`: one view of the model as DOT, Mermaid, SVG or PNG.
 
 use super::{load_drawable, CliError, DiagramFormat, Terminal};
-use crate::render::diagram::{dot, mermaid, View};
+use crate::render::diagram::{dot, mermaid_checked, View};
 use crate::render::findings::with_findings;
 use crate::render::graphviz::run_dot;
 use std::io::Write;
 use std::path::Path;
 
 /// Draws a view of the model to `output`, or to standard output. A model with flow
-/// errors is drawn with its findings as hotspots.
+/// errors is drawn with its findings as hotspots. A Mermaid view over Mermaid's default
+/// limits is still written, with a warning on stderr that names smaller views.
 pub(super) fn run_diagram(
     path: &Path,
     view: &str,
@@ -25,7 +26,13 @@ pub(super) fn run_diagram(
     let view = View::parse(view, &model).map_err(CliError::BadView)?;
     let bytes: Vec<u8> = match format {
         DiagramFormat::Dot => dot(&model, &view).into_bytes(),
-        DiagramFormat::Mermaid => mermaid(&model, &view).into_bytes(),
+        DiagramFormat::Mermaid => {
+            let (source, warning) = mermaid_checked(&model, &view);
+            if let Some(warning) = warning {
+                eprintln!("warning: {warning}");
+            }
+            source.into_bytes()
+        }
         DiagramFormat::Svg => run_dot(&dot(&model, &view), "svg").map_err(CliError::Graphviz)?,
         DiagramFormat::Png => run_dot(&dot(&model, &view), "png").map_err(CliError::Graphviz)?,
     };

@@ -27,6 +27,14 @@ pub enum CliError {
     /// says which and suggests the closest name.
     #[error("{0}")]
     BadView(String),
+    /// `export asyncapi --context` names no context of the model.
+    #[error("no context `{name}` in the model; {help}")]
+    UnknownContext {
+        /// The name as given.
+        name: String,
+        /// The closest name, or the list of contexts.
+        help: String,
+    },
     /// `trace` names no command of the model.
     #[error("no command `{name}` in the model; {help}")]
     UnknownCommand {
@@ -127,6 +135,7 @@ impl CliError {
             CliError::ModelHasErrors { .. } | CliError::Stale { .. } => EXIT_MODEL_ERRORS,
             CliError::UnreadableModel(_)
             | CliError::BadView(_)
+            | CliError::UnknownContext { .. }
             | CliError::UnknownCommand { .. }
             | CliError::AmbiguousCommand { .. }
             | CliError::UnknownCode { .. }

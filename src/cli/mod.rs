@@ -2,8 +2,8 @@
 //!
 //! The files: `args.rs` holds the clap derive types (syntax, help, examples);
 //! `error.rs` the [`CliError`] a command stops with; `check.rs`, `diagram.rs`,
-//! `trace.rs`, `generate.rs`, `explain.rs`, `init.rs` and `templates.rs` one command
-//! each. This file holds what they share: loading a model, writing to standard
+//! `trace.rs`, `generate.rs`, `explain.rs`, `export.rs`, `init.rs` and `templates.rs`
+//! one command each. This file holds what they share: loading a model, writing to standard
 //! output, and the one place that turns an error into a message and an exit code.
 //! `schema` and `completions` only print a text, so they are here too.
 
@@ -12,12 +12,15 @@ mod check;
 mod diagram;
 mod error;
 mod explain;
+mod export;
 mod generate;
 mod init;
 mod templates;
 mod trace;
 
-pub use args::{CheckFormat, Cli, Command, DiagramFormat, TemplatesCommand};
+pub use args::{
+    CheckFormat, Cli, Command, DiagramFormat, ExportCommand, ExportFormat, TemplatesCommand,
+};
 pub use check::summary;
 pub use error::CliError;
 
@@ -76,6 +79,23 @@ pub fn run(cli: Cli, terminal: &Terminal) -> u8 {
             format,
             output,
         } => diagram::run_diagram(&model, &view, format, output.as_deref(), terminal),
+        Command::Export(ExportCommand::Asyncapi {
+            model,
+            context,
+            format,
+            api_version,
+            output,
+        }) => export::run_asyncapi(
+            &model,
+            context.as_deref(),
+            format,
+            &api_version,
+            output.as_deref(),
+            terminal,
+        ),
+        Command::Export(ExportCommand::JsonSchema { model, output }) => {
+            export::run_json_schema(&model, &output, terminal)
+        }
         Command::Trace { model, command } => trace::run_trace(&model, &command, terminal),
         Command::Generate {
             model,

@@ -11,11 +11,15 @@
 //!
 //! The files: this one holds the public API ([`View`], [`dot`], [`mermaid`]) and the
 //! view model both writers share; `select.rs` decides which items a view shows and how
-//! they are grouped; `dot.rs` and `mermaid.rs` write a [`Diagram`] in their format.
+//! they are grouped; `dot.rs` and `mermaid.rs` write a [`Diagram`] in their format;
+//! `limits.rs` warns when a Mermaid view is over Mermaid's default size limits.
 
 mod dot;
+mod limits;
 mod mermaid;
 mod select;
+
+pub use limits::{MERMAID_MAX_EDGES, MERMAID_MAX_TEXT_SIZE};
 
 use crate::ir::{CommandId, ContextId, Model, NodeRef};
 use crate::suggest::did_you_mean;
@@ -131,6 +135,15 @@ pub fn dot(model: &Model, view: &View) -> String {
 /// Mermaid source of a view.
 pub fn mermaid(model: &Model, view: &View) -> String {
     mermaid::write_mermaid(&Diagram::build(model, view))
+}
+
+/// Mermaid source of a view, with a warning when it exceeds Mermaid's default limits
+/// ([`MERMAID_MAX_EDGES`], [`MERMAID_MAX_TEXT_SIZE`]) that names smaller views to draw.
+pub fn mermaid_checked(model: &Model, view: &View) -> (String, Option<String>) {
+    let diagram = Diagram::build(model, view);
+    let source = mermaid::write_mermaid(&diagram);
+    let warning = limits::mermaid_limit_warning(model, view, &source, diagram.edges.len());
+    (source, warning)
 }
 
 // ---------------------------------------------------------------------------------
