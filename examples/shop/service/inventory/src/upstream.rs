@@ -14,6 +14,7 @@ pub mod ordering {
         /// ISO 4217 code, e.g. `EUR`
         pub currency: String,
     }
+
     #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
     pub struct OrderLine {
         pub sku: String,
@@ -21,6 +22,7 @@ pub mod ordering {
         pub quantity: u32,
         pub unit_price: Money,
     }
+
     #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
     pub struct Address {
         pub recipient: String,
@@ -30,6 +32,7 @@ pub mod ordering {
         /// ISO 3166-1 alpha-2 code
         pub country: String,
     }
+
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
     pub enum CancellationReason {
         #[default]
@@ -37,6 +40,7 @@ pub mod ordering {
         OutOfStock,
         PaymentDeclined,
     }
+
     /// Version 2 added `shipping_address`, so shipping no longer asks the customer again.
     #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
     pub struct OrderPlaced {
@@ -50,13 +54,10 @@ pub mod ordering {
     }
 
     impl OrderPlaced {
-        /// The event type name in the store.
         pub const TYPE: &'static str = "OrderPlaced";
-        /// The schema version of this shape of the event.
-        pub const SCHEMA_VERSION: u32 = 2;
     }
 
-    /// The event `OrderCancelled` of `ordering`.
+    /// The event `OrderCancelled` of `ordering`, schema version 1.
     #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
     pub struct OrderCancelled {
         pub order_id: uuid::Uuid,
@@ -65,10 +66,7 @@ pub mod ordering {
     }
 
     impl OrderCancelled {
-        /// The event type name in the store.
         pub const TYPE: &'static str = "OrderCancelled";
-        /// The schema version of this shape of the event.
-        pub const SCHEMA_VERSION: u32 = 1;
     }
 }
 
@@ -76,7 +74,7 @@ pub mod ordering {
 pub mod shipping {
     use serde::{Deserialize, Serialize};
 
-    /// The event `ShipmentDispatched` of `shipping`.
+    /// The event `ShipmentDispatched` of `shipping`, schema version 1.
     #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
     pub struct ShipmentDispatched {
         pub shipment_id: uuid::Uuid,
@@ -86,9 +84,6 @@ pub mod shipping {
     }
 
     impl ShipmentDispatched {
-        /// The event type name in the store.
         pub const TYPE: &'static str = "ShipmentDispatched";
-        /// The schema version of this shape of the event.
-        pub const SCHEMA_VERSION: u32 = 1;
     }
 }

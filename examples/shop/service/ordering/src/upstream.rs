@@ -14,6 +14,7 @@ pub mod inventory {
         pub requested: u32,
         pub available: u32,
     }
+
     /// the out-of-stock path; ordering cancels the order
     #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
     pub struct StockReservationFailed {
@@ -22,10 +23,7 @@ pub mod inventory {
     }
 
     impl StockReservationFailed {
-        /// The event type name in the store.
         pub const TYPE: &'static str = "StockReservationFailed";
-        /// The schema version of this shape of the event.
-        pub const SCHEMA_VERSION: u32 = 1;
     }
 }
 
@@ -38,7 +36,8 @@ pub mod payments {
         pub amount: rust_decimal::Decimal,
         pub currency: String,
     }
-    /// The event `PaymentSucceeded` of `payments`.
+
+    /// The event `PaymentSucceeded` of `payments`, schema version 1.
     #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
     pub struct PaymentSucceeded {
         pub payment_id: uuid::Uuid,
@@ -48,10 +47,7 @@ pub mod payments {
     }
 
     impl PaymentSucceeded {
-        /// The event type name in the store.
         pub const TYPE: &'static str = "PaymentSucceeded";
-        /// The schema version of this shape of the event.
-        pub const SCHEMA_VERSION: u32 = 1;
     }
 
     /// Version 2 replaced the free-text `reason` with the provider's `decline_code`.
@@ -63,13 +59,10 @@ pub mod payments {
     }
 
     impl PaymentFailed {
-        /// The event type name in the store.
         pub const TYPE: &'static str = "PaymentFailed";
-        /// The schema version of this shape of the event.
-        pub const SCHEMA_VERSION: u32 = 2;
     }
 
-    /// The event `PaymentRefunded` of `payments`.
+    /// The event `PaymentRefunded` of `payments`, schema version 1.
     #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
     pub struct PaymentRefunded {
         pub payment_id: uuid::Uuid,
@@ -78,10 +71,7 @@ pub mod payments {
     }
 
     impl PaymentRefunded {
-        /// The event type name in the store.
         pub const TYPE: &'static str = "PaymentRefunded";
-        /// The schema version of this shape of the event.
-        pub const SCHEMA_VERSION: u32 = 1;
     }
 }
 
@@ -89,7 +79,7 @@ pub mod payments {
 pub mod shipping {
     use serde::{Deserialize, Serialize};
 
-    /// The event `ShipmentDispatched` of `shipping`.
+    /// The event `ShipmentDispatched` of `shipping`, schema version 1.
     #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
     pub struct ShipmentDispatched {
         pub shipment_id: uuid::Uuid,
@@ -99,13 +89,10 @@ pub mod shipping {
     }
 
     impl ShipmentDispatched {
-        /// The event type name in the store.
         pub const TYPE: &'static str = "ShipmentDispatched";
-        /// The schema version of this shape of the event.
-        pub const SCHEMA_VERSION: u32 = 1;
     }
 
-    /// The event `ShipmentDelivered` of `shipping`.
+    /// The event `ShipmentDelivered` of `shipping`, schema version 1.
     #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
     pub struct ShipmentDelivered {
         pub shipment_id: uuid::Uuid,
@@ -115,9 +102,6 @@ pub mod shipping {
     }
 
     impl ShipmentDelivered {
-        /// The event type name in the store.
         pub const TYPE: &'static str = "ShipmentDelivered";
-        /// The schema version of this shape of the event.
-        pub const SCHEMA_VERSION: u32 = 1;
     }
 }

@@ -12,7 +12,8 @@ pub mod inventory {
         pub sku: String,
         pub quantity: u32,
     }
-    /// The event `StockReserved` of `inventory`.
+
+    /// The event `StockReserved` of `inventory`, schema version 1.
     #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
     pub struct StockReserved {
         pub order_id: uuid::Uuid,
@@ -22,10 +23,7 @@ pub mod inventory {
     }
 
     impl StockReserved {
-        /// The event type name in the store.
         pub const TYPE: &'static str = "StockReserved";
-        /// The schema version of this shape of the event.
-        pub const SCHEMA_VERSION: u32 = 1;
     }
 }
 
@@ -40,6 +38,7 @@ pub mod ordering {
         /// ISO 4217 code, e.g. `EUR`
         pub currency: String,
     }
+
     #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
     pub struct OrderLine {
         pub sku: String,
@@ -47,6 +46,7 @@ pub mod ordering {
         pub quantity: u32,
         pub unit_price: Money,
     }
+
     #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
     pub struct Address {
         pub recipient: String,
@@ -56,6 +56,7 @@ pub mod ordering {
         /// ISO 3166-1 alpha-2 code
         pub country: String,
     }
+
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
     pub enum CancellationReason {
         #[default]
@@ -63,6 +64,7 @@ pub mod ordering {
         OutOfStock,
         PaymentDeclined,
     }
+
     /// Version 2 added `shipping_address`, so shipping no longer asks the customer again.
     #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
     pub struct OrderPlaced {
@@ -76,13 +78,10 @@ pub mod ordering {
     }
 
     impl OrderPlaced {
-        /// The event type name in the store.
         pub const TYPE: &'static str = "OrderPlaced";
-        /// The schema version of this shape of the event.
-        pub const SCHEMA_VERSION: u32 = 2;
     }
 
-    /// The event `OrderCancelled` of `ordering`.
+    /// The event `OrderCancelled` of `ordering`, schema version 1.
     #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
     pub struct OrderCancelled {
         pub order_id: uuid::Uuid,
@@ -91,9 +90,6 @@ pub mod ordering {
     }
 
     impl OrderCancelled {
-        /// The event type name in the store.
         pub const TYPE: &'static str = "OrderCancelled";
-        /// The schema version of this shape of the event.
-        pub const SCHEMA_VERSION: u32 = 1;
     }
 }

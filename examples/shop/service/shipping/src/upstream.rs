@@ -14,6 +14,7 @@ pub mod ordering {
         /// ISO 4217 code, e.g. `EUR`
         pub currency: String,
     }
+
     #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
     pub struct OrderLine {
         pub sku: String,
@@ -21,6 +22,7 @@ pub mod ordering {
         pub quantity: u32,
         pub unit_price: Money,
     }
+
     #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
     pub struct Address {
         pub recipient: String,
@@ -30,6 +32,7 @@ pub mod ordering {
         /// ISO 3166-1 alpha-2 code
         pub country: String,
     }
+
     /// Version 2 added `shipping_address`, so shipping no longer asks the customer again.
     #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
     pub struct OrderPlaced {
@@ -43,10 +46,7 @@ pub mod ordering {
     }
 
     impl OrderPlaced {
-        /// The event type name in the store.
         pub const TYPE: &'static str = "OrderPlaced";
-        /// The schema version of this shape of the event.
-        pub const SCHEMA_VERSION: u32 = 2;
     }
 }
 
@@ -59,7 +59,8 @@ pub mod payments {
         pub amount: rust_decimal::Decimal,
         pub currency: String,
     }
-    /// The event `PaymentSucceeded` of `payments`.
+
+    /// The event `PaymentSucceeded` of `payments`, schema version 1.
     #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
     pub struct PaymentSucceeded {
         pub payment_id: uuid::Uuid,
@@ -69,9 +70,6 @@ pub mod payments {
     }
 
     impl PaymentSucceeded {
-        /// The event type name in the store.
         pub const TYPE: &'static str = "PaymentSucceeded";
-        /// The schema version of this shape of the event.
-        pub const SCHEMA_VERSION: u32 = 1;
     }
 }
