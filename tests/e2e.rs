@@ -201,7 +201,10 @@ fn the_app_runs_the_shop_end_to_end_and_survives_a_restart() {
         return;
     }
     // Only the app binary: the PostgreSQL test builds the others with `postgres` on.
-    cargo(&service_dir(), &["build", "-p", "shop-app", "--bin", "shop-app"]);
+    cargo(
+        &service_dir(),
+        &["build", "-p", "shop-app", "--bin", "shop-app"],
+    );
     let data = tempfile::tempdir().unwrap();
     let store = format!("sqlite:{}", data.path().join("shop.db").display());
     let app = Service::start(
@@ -247,7 +250,14 @@ fn each_context_runs_alone_on_a_shared_postgresql() {
     // Every context's own binary lives in the app package.
     cargo(
         &service_dir(),
-        &["build", "-p", "shop-app", "--bins", "--features", "postgres"],
+        &[
+            "build",
+            "-p",
+            "shop-app",
+            "--bins",
+            "--features",
+            "postgres",
+        ],
     );
     let url = server.url("postgres");
     let contexts = ["inventory", "ordering", "payments", "shipping"];

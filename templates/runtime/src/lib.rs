@@ -944,8 +944,17 @@ mod tests {
             metadata: Metadata::default(),
             recorded_at: UNIX_EPOCH,
         };
-        assert_eq!(merged.upcast(event("OrderPlaced")).unwrap().schema_version, 2);
-        assert_eq!(merged.upcast(event("StockReserved")).unwrap().schema_version, 3);
+        assert_eq!(
+            merged.upcast(event("OrderPlaced")).unwrap().schema_version,
+            2
+        );
+        assert_eq!(
+            merged
+                .upcast(event("StockReserved"))
+                .unwrap()
+                .schema_version,
+            3
+        );
         assert_eq!(merged.upcast(event("Other")).unwrap().schema_version, 1);
     }
 

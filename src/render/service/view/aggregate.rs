@@ -125,7 +125,9 @@ pub fn aggregate_view(model: &Model, a: AggregateId) -> AggregateView {
                     .fields
                     .iter()
                     .map(|target| {
-                        let expr = if let Some(expr) = from_fields(model, &command.fields, target, "command") {
+                        let expr = if let Some(expr) =
+                            from_fields(model, &command.fields, target, "command")
+                        {
                             uses_command = true;
                             expr
                         } else if let Some(expr) = from_fields(model, &agg.state, target, "state") {

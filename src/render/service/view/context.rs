@@ -85,7 +85,8 @@ pub fn context_view(
 ) -> (ContextView, BTreeSet<Primitive>) {
     let ctx = model.context(id);
     let mut used = BTreeSet::new();
-    let mut note = |ty: &crate::ir::TypeRef| collect_primitives(model, ty, &mut used, &mut Vec::new());
+    let mut note =
+        |ty: &crate::ir::TypeRef| collect_primitives(model, ty, &mut used, &mut Vec::new());
     for t in &ctx.types {
         if let NamedTypeKind::Record(fields) = &model.named_type(*t).kind {
             fields.iter().for_each(|f| note(&f.ty));
@@ -131,7 +132,7 @@ pub fn context_view(
     let read_models = read_model_views(model, id);
     let package = format!("{prefix}-{}", ctx.name.replace('_', "-"));
     let krate = package.replace('-', "_");
-    let (scenarios, written, round_trips) = scenario_views(model, id, &krate, &aggregates);
+    let (scenarios, written, round_trips) = scenario_views(model, id, &aggregates);
 
     let has_policy_rules = policies
         .iter()
@@ -212,7 +213,14 @@ pub fn context_view(
         http.extend(["row", "rows"]);
     }
     let service_imports = vec![
-        use_line("axum::routing", if has_commands { &["get", "post"] } else { &["get"] }),
+        use_line(
+            "axum::routing",
+            if has_commands {
+                &["get", "post"]
+            } else {
+                &["get"]
+            },
+        ),
         use_line("stormcraft_runtime::http", &http),
         use_line("stormcraft_runtime", &["Store"]),
     ];
@@ -229,7 +237,10 @@ pub fn context_view(
         for e in &model.aggregate(*a).events {
             let event = model.event(*e);
             if event.version > 1 {
-                versioned_events.push(format!("`{}`: schema version {}", event.name, event.version));
+                versioned_events.push(format!(
+                    "`{}`: schema version {}",
+                    event.name, event.version
+                ));
             }
         }
     }

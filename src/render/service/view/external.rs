@@ -58,10 +58,7 @@ pub fn external_entry<'a>(
     externals: &'a mut Vec<ExternalView>,
 ) -> &'a mut ExternalView {
     let external = &model.externals[x.index()];
-    let index = match externals
-        .iter()
-        .position(|v| v.trait_name == external.name)
-    {
+    let index = match externals.iter().position(|v| v.trait_name == external.name) {
         Some(index) => index,
         None => {
             externals.push(ExternalView {

@@ -135,7 +135,12 @@ fn policy_view(
         name: policy.name.clone(),
         docs: docs(&policy.description),
         consumer: format!("{}.{}", ctx.name, policy.name),
-        store_param: if policy.issues.is_some() { "store" } else { "_" }.to_owned(),
+        store_param: if policy.issues.is_some() {
+            "store"
+        } else {
+            "_"
+        }
+        .to_owned(),
         handlers,
         function,
     }

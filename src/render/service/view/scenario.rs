@@ -9,7 +9,8 @@ use crate::render::service::names::{raw_string_literal, snake, string_literal};
 /// A message of a scenario step: its type and its given values.
 #[derive(Debug, Clone, Serialize)]
 pub struct StepView {
-    /// The Rust path of the message's struct, from the test crate.
+    /// The Rust path of the message's struct, from the test crate (which imports the
+    /// aggregate modules).
     pub message: String,
     /// The given values: a raw string literal holding a JSON object.
     pub json: String,
@@ -60,12 +61,11 @@ pub struct RoundTripView {
     pub last: String,
 }
 
-/// The trials of the context `id`, whose lib crate is `krate`: its scenarios, the
-/// `written()` lists they need, and one round trip per aggregate.
+/// The trials of the context `id`: its scenarios, the `written()` lists they need, and
+/// one round trip per aggregate.
 pub fn scenario_views(
     model: &Model,
     id: ContextId,
-    krate: &str,
     aggregates: &[AggregateView],
 ) -> (Vec<ScenarioView>, Vec<WrittenView>, Vec<RoundTripView>) {
     let ctx = model.context(id);
@@ -82,13 +82,13 @@ pub fn scenario_views(
         let Some(view) = aggregates.iter().find(|a| a.module == module) else {
             continue;
         };
-        let path = |name: &str| format!("{krate}::{module}::{name}");
+        let path = |name: &str| format!("{module}::{name}");
         let binding = format!("{module}_written");
         if !written.iter().any(|w| w.binding == binding) {
             written.push(WrittenView {
                 binding: binding.clone(),
                 rules_trait: path("Rules"),
-                rules: format!("{krate}::rules::{module}::{}", view.rules),
+                rules: format!("rules::{module}::{}", view.rules),
             });
         }
         let command = model.command(scenario.when.id);
@@ -135,7 +135,7 @@ pub fn scenario_views(
     let round_trips = aggregates
         .iter()
         .map(|a| {
-            let path = |name: &str| format!("{krate}::{}::{name}", a.module);
+            let path = |name: &str| format!("{}::{name}", a.module);
             RoundTripView {
                 title: string_literal(&format!("{} messages round trip", a.module)),
                 types: a

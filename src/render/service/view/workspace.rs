@@ -115,11 +115,10 @@ pub fn workspace(model: &Model) -> WorkspaceView {
         let command = c.aggregates.iter().find_map(|a| a.commands.first())?;
         Some(format!("{}/commands/{}", c.name, command.name))
     });
-    let upcasters = contexts
-        .iter()
-        .fold("stormcraft_runtime::Upcasters::new()".to_owned(), |chain, c| {
-            format!("{chain}.merge({}::upcasters())", c.krate)
-        });
+    let upcasters = contexts.iter().fold(
+        "stormcraft_runtime::Upcasters::new()".to_owned(),
+        |chain, c| format!("{chain}.merge({}::upcasters())", c.krate),
+    );
     let workers = match contexts.as_slice() {
         [] => "Vec::new()".to_owned(),
         [one] => format!("{}::workers()", one.krate),
@@ -135,7 +134,12 @@ pub fn workspace(model: &Model) -> WorkspaceView {
         system: model.system.clone(),
         docs: docs(&model.description),
         app: format!("{prefix}-app"),
-        store_param: if contexts.is_empty() { "_store" } else { "store" }.to_owned(),
+        store_param: if contexts.is_empty() {
+            "_store"
+        } else {
+            "store"
+        }
+        .to_owned(),
         contexts,
         members,
         default_members,
@@ -160,7 +164,11 @@ fn dep(name: &str, spec: &str, why: &str) -> DepView {
 pub fn package_prefix(system: &str) -> String {
     let words: Vec<String> = snake(system)
         .split('_')
-        .map(|w| w.chars().filter(char::is_ascii_alphanumeric).collect::<String>())
+        .map(|w| {
+            w.chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>()
+        })
         .filter(|w| !w.is_empty())
         .collect();
     let kebab = words.join("-");

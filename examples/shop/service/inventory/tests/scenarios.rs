@@ -3,67 +3,55 @@
 //! is enforced once its command is listed in its rules' `written()`; until then it is
 //! reported as ignored (pending), since a default rule cannot know the business.
 
-use stormcraft_runtime::testing::{self, round_trip, AggregateScenario, Trial};
+use shop_inventory::{reservation, rules, stock_item};
+use stormcraft_runtime::testing::{round_trip, AggregateScenario, Trial};
 
 fn main() -> std::process::ExitCode {
-    let reservation_written = shop_inventory::reservation::Rules::written(
-        &shop_inventory::rules::reservation::ReservationRules,
-    );
-    let stock_item_written = shop_inventory::stock_item::Rules::written(
-        &shop_inventory::rules::stock_item::StockItemRules,
-    );
-    testing::run(vec![
-        AggregateScenario::<shop_inventory::reservation::Reservation>::new(
+    let reservation_written = reservation::Rules::written(&rules::reservation::ReservationRules);
+    let stock_item_written = stock_item::Rules::written(&rules::stock_item::StockItemRules);
+    // Spelled out: an aggregate module may be called `testing`.
+    stormcraft_runtime::testing::run(vec![
+        AggregateScenario::<reservation::Reservation>::new(
             "stock is reserved when every line is available",
         )
-        .when::<shop_inventory::reservation::ReserveStock>(
-            r#"{"lines":[{"sku":"MUG-01","quantity":2}]}"#,
-        )
-        .then::<shop_inventory::reservation::StockReserved>(r#"{"quantities_by_sku":{"MUG-01":2}}"#)
+        .when::<reservation::ReserveStock>(r#"{"lines":[{"sku":"MUG-01","quantity":2}]}"#)
+        .then::<reservation::StockReserved>(r#"{"quantities_by_sku":{"MUG-01":2}}"#)
         .trial("src/rules/reservation.rs", reservation_written),
-        AggregateScenario::<shop_inventory::reservation::Reservation>::new(
+        AggregateScenario::<reservation::Reservation>::new(
             "a product that is short fails the reservation",
         )
-        .when::<shop_inventory::reservation::ReserveStock>(
-            r#"{"lines":[{"sku":"MUG-01","quantity":50}]}"#,
-        )
-        .then::<shop_inventory::reservation::StockReservationFailed>(
+        .when::<reservation::ReserveStock>(r#"{"lines":[{"sku":"MUG-01","quantity":50}]}"#)
+        .then::<reservation::StockReservationFailed>(
             r#"{"shortages":[{"sku":"MUG-01","requested":50,"available":10}]}"#,
         )
         .trial("src/rules/reservation.rs", reservation_written),
-        AggregateScenario::<shop_inventory::reservation::Reservation>::new(
-            "releasing twice is refused",
-        )
-        .given::<shop_inventory::reservation::StockReserved>(r#"{}"#)
-        .given::<shop_inventory::reservation::StockReleased>(r#"{}"#)
-        .when::<shop_inventory::reservation::ReleaseStock>(r#"{}"#)
-        .then_error("NothingReserved")
-        .trial("src/rules/reservation.rs", reservation_written),
-        AggregateScenario::<shop_inventory::stock_item::StockItem>::new(
-            "an adjustment cannot make stock negative",
-        )
-        .given::<shop_inventory::stock_item::StockReceived>(r#"{"sku":"MUG-01","quantity":3}"#)
-        .when::<shop_inventory::stock_item::AdjustStock>(
-            r#"{"sku":"MUG-01","difference":-5,"reason":"Lost"}"#,
-        )
-        .then_error("NegativeStock")
-        .trial("src/rules/stock_item.rs", stock_item_written),
+        AggregateScenario::<reservation::Reservation>::new("releasing twice is refused")
+            .given::<reservation::StockReserved>(r#"{}"#)
+            .given::<reservation::StockReleased>(r#"{}"#)
+            .when::<reservation::ReleaseStock>(r#"{}"#)
+            .then_error("NothingReserved")
+            .trial("src/rules/reservation.rs", reservation_written),
+        AggregateScenario::<stock_item::StockItem>::new("an adjustment cannot make stock negative")
+            .given::<stock_item::StockReceived>(r#"{"sku":"MUG-01","quantity":3}"#)
+            .when::<stock_item::AdjustStock>(r#"{"sku":"MUG-01","difference":-5,"reason":"Lost"}"#)
+            .then_error("NegativeStock")
+            .trial("src/rules/stock_item.rs", stock_item_written),
         Trial::test("stock_item messages round trip", || {
-            round_trip::<shop_inventory::stock_item::ReceiveStock>()?;
-            round_trip::<shop_inventory::stock_item::AdjustStock>()?;
-            round_trip::<shop_inventory::stock_item::StockReceived>()?;
-            round_trip::<shop_inventory::stock_item::StockAdjusted>()?;
-            Ok(round_trip::<shop_inventory::stock_item::State>()?)
+            round_trip::<stock_item::ReceiveStock>()?;
+            round_trip::<stock_item::AdjustStock>()?;
+            round_trip::<stock_item::StockReceived>()?;
+            round_trip::<stock_item::StockAdjusted>()?;
+            Ok(round_trip::<stock_item::State>()?)
         }),
         Trial::test("reservation messages round trip", || {
-            round_trip::<shop_inventory::reservation::ReserveStock>()?;
-            round_trip::<shop_inventory::reservation::ReleaseStock>()?;
-            round_trip::<shop_inventory::reservation::CommitReservation>()?;
-            round_trip::<shop_inventory::reservation::StockReserved>()?;
-            round_trip::<shop_inventory::reservation::StockReservationFailed>()?;
-            round_trip::<shop_inventory::reservation::StockReleased>()?;
-            round_trip::<shop_inventory::reservation::ReservationCommitted>()?;
-            Ok(round_trip::<shop_inventory::reservation::State>()?)
+            round_trip::<reservation::ReserveStock>()?;
+            round_trip::<reservation::ReleaseStock>()?;
+            round_trip::<reservation::CommitReservation>()?;
+            round_trip::<reservation::StockReserved>()?;
+            round_trip::<reservation::StockReservationFailed>()?;
+            round_trip::<reservation::StockReleased>()?;
+            round_trip::<reservation::ReservationCommitted>()?;
+            Ok(round_trip::<reservation::State>()?)
         }),
     ])
 }

@@ -3,42 +3,43 @@
 //! is enforced once its command is listed in its rules' `written()`; until then it is
 //! reported as ignored (pending), since a default rule cannot know the business.
 
-use stormcraft_runtime::testing::{self, round_trip, AggregateScenario, Trial};
+use shop_ordering::{order, rules};
+use stormcraft_runtime::testing::{round_trip, AggregateScenario, Trial};
 
 fn main() -> std::process::ExitCode {
-    let order_written =
-        shop_ordering::order::Rules::written(&shop_ordering::rules::order::OrderRules);
-    testing::run(vec![
-        AggregateScenario::<shop_ordering::order::Order>::new("a customer places an order")
-            .when::<shop_ordering::order::PlaceOrder>(r#"{"order_id":"5f0c6a4e-8d2b-4c51-9a57-2f1f0e3d9b11","customer_id":"0b7e2c1a-4f33-4a8e-b6a1-93c2d5e8f004","lines":[{"sku":"MUG-01","product_name":"Storm mug","quantity":2,"unit_price":{"amount":"9.50","currency":"EUR"}}],"shipping_address":{"recipient":"Ada Lovelace","street":"12 St James's Square","postal_code":"SW1Y 4JH","city":"London","country":"GB"}}"#)
-            .then::<shop_ordering::order::OrderPlaced>(r#"{"total":{"amount":"19.00","currency":"EUR"}}"#)
+    let order_written = order::Rules::written(&rules::order::OrderRules);
+    // Spelled out: an aggregate module may be called `testing`.
+    stormcraft_runtime::testing::run(vec![
+        AggregateScenario::<order::Order>::new("a customer places an order")
+            .when::<order::PlaceOrder>(r#"{"order_id":"5f0c6a4e-8d2b-4c51-9a57-2f1f0e3d9b11","customer_id":"0b7e2c1a-4f33-4a8e-b6a1-93c2d5e8f004","lines":[{"sku":"MUG-01","product_name":"Storm mug","quantity":2,"unit_price":{"amount":"9.50","currency":"EUR"}}],"shipping_address":{"recipient":"Ada Lovelace","street":"12 St James's Square","postal_code":"SW1Y 4JH","city":"London","country":"GB"}}"#)
+            .then::<order::OrderPlaced>(r#"{"total":{"amount":"19.00","currency":"EUR"}}"#)
             .trial("src/rules/order.rs", order_written),
-        AggregateScenario::<shop_ordering::order::Order>::new("a shipped order cannot be cancelled")
-            .given::<shop_ordering::order::OrderPlaced>(r#"{}"#)
-            .given::<shop_ordering::order::OrderPaid>(r#"{}"#)
-            .given::<shop_ordering::order::OrderShipped>(r#"{}"#)
-            .when::<shop_ordering::order::CancelOrder>(r#"{"reason":"CustomerRequest"}"#)
+        AggregateScenario::<order::Order>::new("a shipped order cannot be cancelled")
+            .given::<order::OrderPlaced>(r#"{}"#)
+            .given::<order::OrderPaid>(r#"{}"#)
+            .given::<order::OrderShipped>(r#"{}"#)
+            .when::<order::CancelOrder>(r#"{"reason":"CustomerRequest"}"#)
             .then_error("OrderAlreadyShipped")
             .trial("src/rules/order.rs", order_written),
-        AggregateScenario::<shop_ordering::order::Order>::new("a declined payment cancels the order")
-            .given::<shop_ordering::order::OrderPlaced>(r#"{}"#)
-            .when::<shop_ordering::order::CancelOrder>(r#"{"reason":"PaymentDeclined"}"#)
-            .then::<shop_ordering::order::OrderCancelled>(r#"{}"#)
+        AggregateScenario::<order::Order>::new("a declined payment cancels the order")
+            .given::<order::OrderPlaced>(r#"{}"#)
+            .when::<order::CancelOrder>(r#"{"reason":"PaymentDeclined"}"#)
+            .then::<order::OrderCancelled>(r#"{}"#)
             .trial("src/rules/order.rs", order_written),
         Trial::test("order messages round trip", || {
-            round_trip::<shop_ordering::order::PlaceOrder>()?;
-            round_trip::<shop_ordering::order::CancelOrder>()?;
-            round_trip::<shop_ordering::order::MarkOrderPaid>()?;
-            round_trip::<shop_ordering::order::MarkOrderShipped>()?;
-            round_trip::<shop_ordering::order::MarkOrderDelivered>()?;
-            round_trip::<shop_ordering::order::MarkOrderRefunded>()?;
-            round_trip::<shop_ordering::order::OrderPlaced>()?;
-            round_trip::<shop_ordering::order::OrderCancelled>()?;
-            round_trip::<shop_ordering::order::OrderPaid>()?;
-            round_trip::<shop_ordering::order::OrderShipped>()?;
-            round_trip::<shop_ordering::order::OrderDelivered>()?;
-            round_trip::<shop_ordering::order::OrderRefunded>()?;
-            Ok(round_trip::<shop_ordering::order::State>()?)
+            round_trip::<order::PlaceOrder>()?;
+            round_trip::<order::CancelOrder>()?;
+            round_trip::<order::MarkOrderPaid>()?;
+            round_trip::<order::MarkOrderShipped>()?;
+            round_trip::<order::MarkOrderDelivered>()?;
+            round_trip::<order::MarkOrderRefunded>()?;
+            round_trip::<order::OrderPlaced>()?;
+            round_trip::<order::OrderCancelled>()?;
+            round_trip::<order::OrderPaid>()?;
+            round_trip::<order::OrderShipped>()?;
+            round_trip::<order::OrderDelivered>()?;
+            round_trip::<order::OrderRefunded>()?;
+            Ok(round_trip::<order::State>()?)
         }),
     ])
 }

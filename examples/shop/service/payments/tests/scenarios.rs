@@ -3,39 +3,40 @@
 //! is enforced once its command is listed in its rules' `written()`; until then it is
 //! reported as ignored (pending), since a default rule cannot know the business.
 
-use stormcraft_runtime::testing::{self, round_trip, AggregateScenario, Trial};
+use shop_payments::{payment, rules};
+use stormcraft_runtime::testing::{round_trip, AggregateScenario, Trial};
 
 fn main() -> std::process::ExitCode {
-    let payment_written =
-        shop_payments::payment::Rules::written(&shop_payments::rules::payment::PaymentRules);
-    testing::run(vec![
-        AggregateScenario::<shop_payments::payment::Payment>::new("the provider confirms a requested payment")
-            .given::<shop_payments::payment::PaymentRequested>(r#"{"order_id":"5f0c6a4e-8d2b-4c51-9a57-2f1f0e3d9b11","amount":{"amount":"19.00","currency":"EUR"}}"#)
-            .when::<shop_payments::payment::ConfirmPayment>(r#"{"provider_reference":"ch_3PkX2a"}"#)
-            .then::<shop_payments::payment::PaymentSucceeded>(r#"{}"#)
+    let payment_written = payment::Rules::written(&rules::payment::PaymentRules);
+    // Spelled out: an aggregate module may be called `testing`.
+    stormcraft_runtime::testing::run(vec![
+        AggregateScenario::<payment::Payment>::new("the provider confirms a requested payment")
+            .given::<payment::PaymentRequested>(r#"{"order_id":"5f0c6a4e-8d2b-4c51-9a57-2f1f0e3d9b11","amount":{"amount":"19.00","currency":"EUR"}}"#)
+            .when::<payment::ConfirmPayment>(r#"{"provider_reference":"ch_3PkX2a"}"#)
+            .then::<payment::PaymentSucceeded>(r#"{}"#)
             .trial("src/rules/payment.rs", payment_written),
-        AggregateScenario::<shop_payments::payment::Payment>::new("a declined payment cannot be confirmed later")
-            .given::<shop_payments::payment::PaymentRequested>(r#"{}"#)
-            .given::<shop_payments::payment::PaymentFailed>(r#"{}"#)
-            .when::<shop_payments::payment::ConfirmPayment>(r#"{}"#)
+        AggregateScenario::<payment::Payment>::new("a declined payment cannot be confirmed later")
+            .given::<payment::PaymentRequested>(r#"{}"#)
+            .given::<payment::PaymentFailed>(r#"{}"#)
+            .when::<payment::ConfirmPayment>(r#"{}"#)
             .then_error("PaymentAlreadySettled")
             .trial("src/rules/payment.rs", payment_written),
-        AggregateScenario::<shop_payments::payment::Payment>::new("a failed payment is not refunded")
-            .given::<shop_payments::payment::PaymentRequested>(r#"{}"#)
-            .given::<shop_payments::payment::PaymentFailed>(r#"{}"#)
-            .when::<shop_payments::payment::RefundPayment>(r#"{}"#)
+        AggregateScenario::<payment::Payment>::new("a failed payment is not refunded")
+            .given::<payment::PaymentRequested>(r#"{}"#)
+            .given::<payment::PaymentFailed>(r#"{}"#)
+            .when::<payment::RefundPayment>(r#"{}"#)
             .then_error("NothingToRefund")
             .trial("src/rules/payment.rs", payment_written),
         Trial::test("payment messages round trip", || {
-            round_trip::<shop_payments::payment::RequestPayment>()?;
-            round_trip::<shop_payments::payment::ConfirmPayment>()?;
-            round_trip::<shop_payments::payment::DeclinePayment>()?;
-            round_trip::<shop_payments::payment::RefundPayment>()?;
-            round_trip::<shop_payments::payment::PaymentRequested>()?;
-            round_trip::<shop_payments::payment::PaymentSucceeded>()?;
-            round_trip::<shop_payments::payment::PaymentFailed>()?;
-            round_trip::<shop_payments::payment::PaymentRefunded>()?;
-            Ok(round_trip::<shop_payments::payment::State>()?)
+            round_trip::<payment::RequestPayment>()?;
+            round_trip::<payment::ConfirmPayment>()?;
+            round_trip::<payment::DeclinePayment>()?;
+            round_trip::<payment::RefundPayment>()?;
+            round_trip::<payment::PaymentRequested>()?;
+            round_trip::<payment::PaymentSucceeded>()?;
+            round_trip::<payment::PaymentFailed>()?;
+            round_trip::<payment::PaymentRefunded>()?;
+            Ok(round_trip::<payment::State>()?)
         }),
     ])
 }

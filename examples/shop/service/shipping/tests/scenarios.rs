@@ -3,38 +3,35 @@
 //! is enforced once its command is listed in its rules' `written()`; until then it is
 //! reported as ignored (pending), since a default rule cannot know the business.
 
-use stormcraft_runtime::testing::{self, round_trip, AggregateScenario, Trial};
+use shop_shipping::{rules, shipment};
+use stormcraft_runtime::testing::{round_trip, AggregateScenario, Trial};
 
 fn main() -> std::process::ExitCode {
-    let shipment_written =
-        shop_shipping::shipment::Rules::written(&shop_shipping::rules::shipment::ShipmentRules);
-    testing::run(vec![
-        AggregateScenario::<shop_shipping::shipment::Shipment>::new(
-            "a created shipment is dispatched",
-        )
-        .given::<shop_shipping::shipment::ShipmentCreated>(r#"{}"#)
-        .when::<shop_shipping::shipment::DispatchShipment>(
-            r#"{"tracking_number":"1Z999AA10123456784","weight_grams":850}"#,
-        )
-        .then::<shop_shipping::shipment::ShipmentDispatched>(
-            r#"{"tracking_number":"1Z999AA10123456784"}"#,
-        )
-        .trial("src/rules/shipment.rs", shipment_written),
-        AggregateScenario::<shop_shipping::shipment::Shipment>::new(
+    let shipment_written = shipment::Rules::written(&rules::shipment::ShipmentRules);
+    // Spelled out: an aggregate module may be called `testing`.
+    stormcraft_runtime::testing::run(vec![
+        AggregateScenario::<shipment::Shipment>::new("a created shipment is dispatched")
+            .given::<shipment::ShipmentCreated>(r#"{}"#)
+            .when::<shipment::DispatchShipment>(
+                r#"{"tracking_number":"1Z999AA10123456784","weight_grams":850}"#,
+            )
+            .then::<shipment::ShipmentDispatched>(r#"{"tracking_number":"1Z999AA10123456784"}"#)
+            .trial("src/rules/shipment.rs", shipment_written),
+        AggregateScenario::<shipment::Shipment>::new(
             "a parcel is not delivered before it is dispatched",
         )
-        .given::<shop_shipping::shipment::ShipmentCreated>(r#"{}"#)
-        .when::<shop_shipping::shipment::ConfirmDelivery>(r#"{}"#)
+        .given::<shipment::ShipmentCreated>(r#"{}"#)
+        .when::<shipment::ConfirmDelivery>(r#"{}"#)
         .then_error("ShipmentNotDispatched")
         .trial("src/rules/shipment.rs", shipment_written),
         Trial::test("shipment messages round trip", || {
-            round_trip::<shop_shipping::shipment::CreateShipment>()?;
-            round_trip::<shop_shipping::shipment::DispatchShipment>()?;
-            round_trip::<shop_shipping::shipment::ConfirmDelivery>()?;
-            round_trip::<shop_shipping::shipment::ShipmentCreated>()?;
-            round_trip::<shop_shipping::shipment::ShipmentDispatched>()?;
-            round_trip::<shop_shipping::shipment::ShipmentDelivered>()?;
-            Ok(round_trip::<shop_shipping::shipment::State>()?)
+            round_trip::<shipment::CreateShipment>()?;
+            round_trip::<shipment::DispatchShipment>()?;
+            round_trip::<shipment::ConfirmDelivery>()?;
+            round_trip::<shipment::ShipmentCreated>()?;
+            round_trip::<shipment::ShipmentDispatched>()?;
+            round_trip::<shipment::ShipmentDelivered>()?;
+            Ok(round_trip::<shipment::State>()?)
         }),
     ])
 }
