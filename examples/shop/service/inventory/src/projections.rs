@@ -53,13 +53,13 @@ fn stock_levels(
 ) -> stormcraft_runtime::Result<()> {
     let rules = crate::rules::projections::Projections;
     match cause.event.event_type.as_str() {
-        crate::stock_item::StockReceived::TYPE => {
+        "StockReceived" => {
             let event: crate::stock_item::StockReceived = aggregate::decode(cause.event)?;
             projection::update_row(tx, &event.sku, |row| {
                 rules.stock_levels_on_stock_received(row, &event)
             })
         }
-        crate::stock_item::StockAdjusted::TYPE => {
+        "StockAdjusted" => {
             let event: crate::stock_item::StockAdjusted = aggregate::decode(cause.event)?;
             projection::update_row(tx, &event.sku, |row| {
                 rules.stock_levels_on_stock_adjusted(row, &event)

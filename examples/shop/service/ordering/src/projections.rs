@@ -102,37 +102,37 @@ fn customer_orders(
 ) -> stormcraft_runtime::Result<()> {
     let rules = crate::rules::projections::Projections;
     match cause.event.event_type.as_str() {
-        crate::order::OrderPlaced::TYPE => {
+        "OrderPlaced" => {
             let event: crate::order::OrderPlaced = aggregate::decode(cause.event)?;
             projection::update_row(tx, &event.order_id.to_string(), |row| {
                 rules.customer_orders_on_order_placed(row, &event)
             })
         }
-        crate::order::OrderPaid::TYPE => {
+        "OrderPaid" => {
             let event: crate::order::OrderPaid = aggregate::decode(cause.event)?;
             projection::update_row(tx, &event.order_id.to_string(), |row| {
                 rules.customer_orders_on_order_paid(row, &event)
             })
         }
-        crate::order::OrderShipped::TYPE => {
+        "OrderShipped" => {
             let event: crate::order::OrderShipped = aggregate::decode(cause.event)?;
             projection::update_row(tx, &event.order_id.to_string(), |row| {
                 rules.customer_orders_on_order_shipped(row, &event)
             })
         }
-        crate::order::OrderDelivered::TYPE => {
+        "OrderDelivered" => {
             let event: crate::order::OrderDelivered = aggregate::decode(cause.event)?;
             projection::update_row(tx, &event.order_id.to_string(), |row| {
                 rules.customer_orders_on_order_delivered(row, &event)
             })
         }
-        crate::order::OrderCancelled::TYPE => {
+        "OrderCancelled" => {
             let event: crate::order::OrderCancelled = aggregate::decode(cause.event)?;
             projection::update_row(tx, &event.order_id.to_string(), |row| {
                 rules.customer_orders_on_order_cancelled(row, &event)
             })
         }
-        crate::order::OrderRefunded::TYPE => {
+        "OrderRefunded" => {
             let event: crate::order::OrderRefunded = aggregate::decode(cause.event)?;
             projection::update_row(tx, &event.order_id.to_string(), |row| {
                 rules.customer_orders_on_order_refunded(row, &event)

@@ -88,31 +88,31 @@ fn order_payments(
 ) -> stormcraft_runtime::Result<()> {
     let rules = crate::rules::projections::Projections;
     match cause.event.event_type.as_str() {
-        crate::upstream::ordering::OrderPlaced::TYPE => {
+        "OrderPlaced" => {
             let event: crate::upstream::ordering::OrderPlaced = aggregate::decode(cause.event)?;
             projection::update_row(tx, &event.order_id.to_string(), |row| {
                 rules.order_payments_on_order_placed(row, &event)
             })
         }
-        crate::payment::PaymentRequested::TYPE => {
+        "PaymentRequested" => {
             let event: crate::payment::PaymentRequested = aggregate::decode(cause.event)?;
             projection::update_row(tx, &event.order_id.to_string(), |row| {
                 rules.order_payments_on_payment_requested(row, &event)
             })
         }
-        crate::payment::PaymentSucceeded::TYPE => {
+        "PaymentSucceeded" => {
             let event: crate::payment::PaymentSucceeded = aggregate::decode(cause.event)?;
             projection::update_row(tx, &event.order_id.to_string(), |row| {
                 rules.order_payments_on_payment_succeeded(row, &event)
             })
         }
-        crate::payment::PaymentFailed::TYPE => {
+        "PaymentFailed" => {
             let event: crate::payment::PaymentFailed = aggregate::decode(cause.event)?;
             projection::update_row(tx, &event.order_id.to_string(), |row| {
                 rules.order_payments_on_payment_failed(row, &event)
             })
         }
-        crate::payment::PaymentRefunded::TYPE => {
+        "PaymentRefunded" => {
             let event: crate::payment::PaymentRefunded = aggregate::decode(cause.event)?;
             projection::update_row(tx, &event.order_id.to_string(), |row| {
                 rules.order_payments_on_payment_refunded(row, &event)

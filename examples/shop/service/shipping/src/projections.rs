@@ -79,25 +79,25 @@ fn shipment_queue(
 ) -> stormcraft_runtime::Result<()> {
     let rules = crate::rules::projections::Projections;
     match cause.event.event_type.as_str() {
-        crate::upstream::ordering::OrderPlaced::TYPE => {
+        "OrderPlaced" => {
             let event: crate::upstream::ordering::OrderPlaced = aggregate::decode(cause.event)?;
             projection::update_row(tx, &event.order_id.to_string(), |row| {
                 rules.shipment_queue_on_order_placed(row, &event)
             })
         }
-        crate::shipment::ShipmentCreated::TYPE => {
+        "ShipmentCreated" => {
             let event: crate::shipment::ShipmentCreated = aggregate::decode(cause.event)?;
             projection::update_row(tx, &event.order_id.to_string(), |row| {
                 rules.shipment_queue_on_shipment_created(row, &event)
             })
         }
-        crate::shipment::ShipmentDispatched::TYPE => {
+        "ShipmentDispatched" => {
             let event: crate::shipment::ShipmentDispatched = aggregate::decode(cause.event)?;
             projection::update_row(tx, &event.order_id.to_string(), |row| {
                 rules.shipment_queue_on_shipment_dispatched(row, &event)
             })
         }
-        crate::shipment::ShipmentDelivered::TYPE => {
+        "ShipmentDelivered" => {
             let event: crate::shipment::ShipmentDelivered = aggregate::decode(cause.event)?;
             projection::update_row(tx, &event.order_id.to_string(), |row| {
                 rules.shipment_queue_on_shipment_delivered(row, &event)
