@@ -72,11 +72,9 @@ fn reserve_stock_for_new_orders(
     _: &mut dyn ProjectionTx,
 ) -> stormcraft_runtime::Result<()> {
     let event: crate::upstream::ordering::OrderPlaced = aggregate::decode(cause.event)?;
-    let command = crate::rules::policies::Policies.reserve_stock_for_new_orders(
-        &event,
-        cause.event,
-        &Views::new(store, cause),
-    );
+    let views = Views::new(store, cause);
+    let rules = crate::rules::policies::Policies;
+    let command = rules.reserve_stock_for_new_orders(&event, cause.event, &views);
     policy::issue::<crate::reservation::Reservation>(store, cause, command)
 }
 
@@ -87,11 +85,9 @@ fn release_stock_of_cancelled_orders(
     _: &mut dyn ProjectionTx,
 ) -> stormcraft_runtime::Result<()> {
     let event: crate::upstream::ordering::OrderCancelled = aggregate::decode(cause.event)?;
-    let command = crate::rules::policies::Policies.release_stock_of_cancelled_orders(
-        &event,
-        cause.event,
-        &Views::new(store, cause),
-    );
+    let views = Views::new(store, cause);
+    let rules = crate::rules::policies::Policies;
+    let command = rules.release_stock_of_cancelled_orders(&event, cause.event, &views);
     policy::issue::<crate::reservation::Reservation>(store, cause, command)
 }
 
@@ -102,10 +98,8 @@ fn commit_stock_when_dispatched(
     _: &mut dyn ProjectionTx,
 ) -> stormcraft_runtime::Result<()> {
     let event: crate::upstream::shipping::ShipmentDispatched = aggregate::decode(cause.event)?;
-    let command = crate::rules::policies::Policies.commit_stock_when_dispatched(
-        &event,
-        cause.event,
-        &Views::new(store, cause),
-    );
+    let views = Views::new(store, cause);
+    let rules = crate::rules::policies::Policies;
+    let command = rules.commit_stock_when_dispatched(&event, cause.event, &views);
     policy::issue::<crate::reservation::Reservation>(store, cause, command)
 }

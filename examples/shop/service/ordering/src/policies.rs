@@ -130,11 +130,9 @@ fn cancel_order_when_payment_fails(
     _: &mut dyn ProjectionTx,
 ) -> stormcraft_runtime::Result<()> {
     let event: crate::upstream::payments::PaymentFailed = aggregate::decode(cause.event)?;
-    let command = crate::rules::policies::Policies.cancel_order_when_payment_fails(
-        &event,
-        cause.event,
-        &Views::new(store, cause),
-    );
+    let views = Views::new(store, cause);
+    let rules = crate::rules::policies::Policies;
+    let command = rules.cancel_order_when_payment_fails(&event, cause.event, &views);
     policy::issue::<crate::order::Order>(store, cause, command)
 }
 
@@ -145,11 +143,9 @@ fn cancel_order_when_out_of_stock(
     _: &mut dyn ProjectionTx,
 ) -> stormcraft_runtime::Result<()> {
     let event: crate::upstream::inventory::StockReservationFailed = aggregate::decode(cause.event)?;
-    let command = crate::rules::policies::Policies.cancel_order_when_out_of_stock(
-        &event,
-        cause.event,
-        &Views::new(store, cause),
-    );
+    let views = Views::new(store, cause);
+    let rules = crate::rules::policies::Policies;
+    let command = rules.cancel_order_when_out_of_stock(&event, cause.event, &views);
     policy::issue::<crate::order::Order>(store, cause, command)
 }
 
@@ -160,11 +156,9 @@ fn mark_paid_when_payment_succeeds(
     _: &mut dyn ProjectionTx,
 ) -> stormcraft_runtime::Result<()> {
     let event: crate::upstream::payments::PaymentSucceeded = aggregate::decode(cause.event)?;
-    let command = crate::rules::policies::Policies.mark_paid_when_payment_succeeds(
-        &event,
-        cause.event,
-        &Views::new(store, cause),
-    );
+    let views = Views::new(store, cause);
+    let rules = crate::rules::policies::Policies;
+    let command = rules.mark_paid_when_payment_succeeds(&event, cause.event, &views);
     policy::issue::<crate::order::Order>(store, cause, command)
 }
 
@@ -175,11 +169,9 @@ fn mark_shipped_when_dispatched(
     _: &mut dyn ProjectionTx,
 ) -> stormcraft_runtime::Result<()> {
     let event: crate::upstream::shipping::ShipmentDispatched = aggregate::decode(cause.event)?;
-    let command = crate::rules::policies::Policies.mark_shipped_when_dispatched(
-        &event,
-        cause.event,
-        &Views::new(store, cause),
-    );
+    let views = Views::new(store, cause);
+    let rules = crate::rules::policies::Policies;
+    let command = rules.mark_shipped_when_dispatched(&event, cause.event, &views);
     policy::issue::<crate::order::Order>(store, cause, command)
 }
 
@@ -190,11 +182,9 @@ fn mark_delivered_when_carrier_delivers(
     _: &mut dyn ProjectionTx,
 ) -> stormcraft_runtime::Result<()> {
     let event: crate::upstream::shipping::ShipmentDelivered = aggregate::decode(cause.event)?;
-    let command = crate::rules::policies::Policies.mark_delivered_when_carrier_delivers(
-        &event,
-        cause.event,
-        &Views::new(store, cause),
-    );
+    let views = Views::new(store, cause);
+    let rules = crate::rules::policies::Policies;
+    let command = rules.mark_delivered_when_carrier_delivers(&event, cause.event, &views);
     policy::issue::<crate::order::Order>(store, cause, command)
 }
 
@@ -205,11 +195,9 @@ fn mark_refunded_when_payment_is_refunded(
     _: &mut dyn ProjectionTx,
 ) -> stormcraft_runtime::Result<()> {
     let event: crate::upstream::payments::PaymentRefunded = aggregate::decode(cause.event)?;
-    let command = crate::rules::policies::Policies.mark_refunded_when_payment_is_refunded(
-        &event,
-        cause.event,
-        &Views::new(store, cause),
-    );
+    let views = Views::new(store, cause);
+    let rules = crate::rules::policies::Policies;
+    let command = rules.mark_refunded_when_payment_is_refunded(&event, cause.event, &views);
     policy::issue::<crate::order::Order>(store, cause, command)
 }
 

@@ -65,11 +65,9 @@ fn request_payment_when_stock_is_reserved(
     _: &mut dyn ProjectionTx,
 ) -> stormcraft_runtime::Result<()> {
     let event: crate::upstream::inventory::StockReserved = aggregate::decode(cause.event)?;
-    let command = crate::rules::policies::Policies.request_payment_when_stock_is_reserved(
-        &event,
-        cause.event,
-        &Views::new(store, cause),
-    );
+    let views = Views::new(store, cause);
+    let rules = crate::rules::policies::Policies;
+    let command = rules.request_payment_when_stock_is_reserved(&event, cause.event, &views);
     policy::issue::<crate::payment::Payment>(store, cause, command)
 }
 
@@ -93,10 +91,8 @@ fn refund_cancelled_orders(
     _: &mut dyn ProjectionTx,
 ) -> stormcraft_runtime::Result<()> {
     let event: crate::upstream::ordering::OrderCancelled = aggregate::decode(cause.event)?;
-    let command = crate::rules::policies::Policies.refund_cancelled_orders(
-        &event,
-        cause.event,
-        &Views::new(store, cause),
-    );
+    let views = Views::new(store, cause);
+    let rules = crate::rules::policies::Policies;
+    let command = rules.refund_cancelled_orders(&event, cause.event, &views);
     policy::issue::<crate::payment::Payment>(store, cause, command)
 }

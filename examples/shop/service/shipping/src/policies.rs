@@ -46,11 +46,9 @@ fn ship_paid_orders(
     _: &mut dyn ProjectionTx,
 ) -> stormcraft_runtime::Result<()> {
     let event: crate::upstream::payments::PaymentSucceeded = aggregate::decode(cause.event)?;
-    let command = crate::rules::policies::Policies.ship_paid_orders(
-        &event,
-        cause.event,
-        &Views::new(store, cause),
-    );
+    let views = Views::new(store, cause);
+    let rules = crate::rules::policies::Policies;
+    let command = rules.ship_paid_orders(&event, cause.event, &views);
     policy::issue::<crate::shipment::Shipment>(store, cause, command)
 }
 
