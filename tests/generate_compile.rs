@@ -285,7 +285,8 @@ fn write_workspace(model: &Path, dir: &Path) {
     std::fs::copy(repo().join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
 }
 
-fn cargo(dir: &Path, args: &[&str]) {
+/// Runs cargo in `dir` and returns what it printed (stdout, then stderr).
+fn cargo(dir: &Path, args: &[&str]) -> String {
     let target = repo().join("target/generated");
     let output = Command::new(env!("CARGO"))
         .args(args)
@@ -302,6 +303,11 @@ fn cargo(dir: &Path, args: &[&str]) {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
 }
 
 #[test]
@@ -327,22 +333,35 @@ fn generated_workspaces_compile_lint_and_pass_their_tests() {
         let dir = dir.as_path();
         write_workspace(&path, dir);
         cargo(dir, &["fmt", "--all", "--check"]);
+        // The whole workspace, the runtime copy and its tests included.
         cargo(
             dir,
             &[
                 "clippy",
                 "--workspace",
-                "--exclude",
-                "stormcraft-runtime",
                 "--all-targets",
                 "--",
                 "-D",
                 "warnings",
             ],
         );
-        cargo(
-            dir,
-            &["test", "--workspace", "--exclude", "stormcraft-runtime"],
+        // Plain `cargo test` at the root, as the README says: every context's scenarios.
+        let tested = cargo(dir, &["test"]);
+        let scenario_runs = tested.matches("Running tests/scenarios.rs").count();
+        let with_aggregates = std::fs::read_dir(dir)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .join("tests/scenarios.rs")
+                    .is_file()
+            })
+            .count();
+        assert_eq!(
+            scenario_runs, with_aggregates,
+            "`cargo test` in `{name}` ran {scenario_runs} scenario suites:\n{tested}"
         );
+        assert!(with_aggregates > 0, "`{name}` has no scenario suite");
     }
 }

@@ -20,21 +20,19 @@ use crate::output::{OutputFile, Ownership};
 use crate::templates::{TemplateError, Templates};
 use view::ContextView;
 
-/// Why a workspace cannot be generated.
+/// Why a workspace cannot be generated. Every model `check` accepts can be expressed
+/// (its precheck rules, SC044 and SC070–SC075, reject the others), so only a template
+/// can fail.
 #[derive(Debug)]
 pub enum GenerateError {
     /// A template failed to parse or render.
     Template(TemplateError),
-    /// The model uses something the generator cannot express (the message says what
-    /// to change).
-    Unsupported(String),
 }
 
 impl fmt::Display for GenerateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             GenerateError::Template(e) => e.fmt(f),
-            GenerateError::Unsupported(m) => f.write_str(m),
         }
     }
 }
@@ -123,7 +121,7 @@ pub fn generate(
     model_path: &str,
     templates: &Templates,
 ) -> Result<Vec<OutputFile>, GenerateError> {
-    let workspace = view::workspace(model)?;
+    let workspace = view::workspace(model);
     let workspace_value = Value::from_serialize(&workspace);
     let mut r = Renderer {
         env: templates.environment()?,
@@ -170,37 +168,46 @@ pub fn generate(
         Generated,
     )?;
     for context in &workspace.contexts {
-        render_context(&mut r, context)?;
+        let value = Value::from_serialize(context);
+        r.render(
+            "app/bin.rs.jinja",
+            format!("app/src/bin/{}.rs", context.name),
+            &value,
+            Generated,
+        )?;
+        render_context(&mut r, context, &value)?;
     }
     let mut files = r.files;
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
 
-fn render_context(r: &mut Renderer<'_, '_>, c: &ContextView) -> Result<(), GenerateError> {
+fn render_context(
+    r: &mut Renderer<'_, '_>,
+    c: &ContextView,
+    value: &Value,
+) -> Result<(), GenerateError> {
     use Ownership::{Generated, UserOwned};
-    let value = Value::from_serialize(c);
     let dir = &c.name;
     let src = |file: &str| format!("{dir}/src/{file}");
     r.render(
         "context/Cargo.toml.jinja",
         format!("{dir}/Cargo.toml"),
-        &value,
+        value,
         Generated,
     )?;
-    r.render("context/lib.rs.jinja", src("lib.rs"), &value, Generated)?;
-    r.render("context/main.rs.jinja", src("main.rs"), &value, Generated)?;
+    r.render("context/lib.rs.jinja", src("lib.rs"), value, Generated)?;
     r.render(
         "context/service.rs.jinja",
         src("service.rs"),
-        &value,
+        value,
         Generated,
     )?;
     if !c.types.is_empty() {
-        r.render("context/types.rs.jinja", src("types.rs"), &value, Generated)?;
+        r.render("context/types.rs.jinja", src("types.rs"), value, Generated)?;
     }
     for aggregate in &c.aggregates {
-        let item = aggregate_page(&value, aggregate);
+        let item = aggregate_page(value, aggregate);
         let module = &aggregate.module;
         r.render(
             "context/aggregate.rs.jinja",
@@ -220,14 +227,20 @@ fn render_context(r: &mut Renderer<'_, '_>, c: &ContextView) -> Result<(), Gener
     r.render(
         "context/rules/mod.rs.jinja",
         src("rules/mod.rs"),
-        &value,
+        value,
         Generated,
+    )?;
+    r.render(
+        "context/rules/upcasters.rs.jinja",
+        src("rules/upcasters.rs"),
+        value,
+        UserOwned,
     )?;
     if !c.upstream.is_empty() {
         r.render(
             "context/upstream.rs.jinja",
             src("upstream.rs"),
-            &value,
+            value,
             Generated,
         )?;
     }
@@ -235,7 +248,7 @@ fn render_context(r: &mut Renderer<'_, '_>, c: &ContextView) -> Result<(), Gener
         r.render(
             "context/policies.rs.jinja",
             src("policies.rs"),
-            &value,
+            value,
             Generated,
         )?;
     }
@@ -243,7 +256,7 @@ fn render_context(r: &mut Renderer<'_, '_>, c: &ContextView) -> Result<(), Gener
         r.render(
             "context/rules/policies.rs.jinja",
             src("rules/policies.rs"),
-            &value,
+            value,
             UserOwned,
         )?;
     }
@@ -251,13 +264,13 @@ fn render_context(r: &mut Renderer<'_, '_>, c: &ContextView) -> Result<(), Gener
         r.render(
             "context/externals.rs.jinja",
             src("externals.rs"),
-            &value,
+            value,
             Generated,
         )?;
         r.render(
             "context/adapters.rs.jinja",
             src("adapters.rs"),
-            &value,
+            value,
             UserOwned,
         )?;
     }
@@ -265,21 +278,21 @@ fn render_context(r: &mut Renderer<'_, '_>, c: &ContextView) -> Result<(), Gener
         r.render(
             "context/projections.rs.jinja",
             src("projections.rs"),
-            &value,
+            value,
             Generated,
         )?;
         r.render(
             "context/rules/projections.rs.jinja",
             src("rules/projections.rs"),
-            &value,
+            value,
             UserOwned,
         )?;
     }
-    if !c.aggregates.is_empty() {
+    if c.has_tests {
         r.render(
             "context/scenarios.rs.jinja",
             format!("{dir}/tests/scenarios.rs"),
-            &value,
+            value,
             Generated,
         )?;
     }
@@ -294,21 +307,6 @@ mod tests {
         let loaded = crate::model::load::load_str("model.yaml", text);
         let checked = crate::check::check(&loaded);
         checked.model.expect("the model checks")
-    }
-
-    #[test]
-    fn a_policy_issuing_another_contexts_command_is_refused() {
-        let model = model(
-            "stormcraft: 1\nsystem: S\nactors: {A: someone}\ncontexts:\n  a:\n    aggregates:\n      X:\n        commands:\n          DoX: {by: A, emits: [XDone]}\n        events:\n          XDone: {published: true}\n  b:\n    aggregates:\n      Y:\n        commands:\n          DoY: {emits: [YDone]}\n        events:\n          YDone: {}\n    policies:\n      Ping:\n        on: a.XDone\n        issue: a.DoX\n",
-        );
-        let error = generate(&model, "model.yaml", &Templates::builtin()).unwrap_err();
-        let GenerateError::Unsupported(message) = error else {
-            panic!("expected an unsupported-model error");
-        };
-        assert!(
-            message.starts_with("policy `b.Ping` issues `a.DoX` of another context"),
-            "{message}"
-        );
     }
 
     #[test]

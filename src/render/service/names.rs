@@ -1,67 +1,29 @@
-//! Identifiers of generated Rust code: case conversion and keyword escaping, in one place.
+//! Identifiers of generated Rust code: case conversion and keyword escaping, in one place
+//! (the keyword list and the snake_case converter are `check`'s, so the names it
+//! reserves are the names generated).
 //!
 //! Model names are already checked (PascalCase elements, snake_case fields and contexts),
 //! so conversion only has to be faithful, not forgiving.
 
-/// Rust's strict and reserved keywords (2021 edition), which need `r#` as identifiers.
-const KEYWORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
-    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
-    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
-    "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type",
-    "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
-];
-
-/// Keywords that cannot be raw identifiers either.
-const NOT_RAW: &[&str] = &["crate", "self", "Self", "super"];
-
-/// Whether `name` is a Rust keyword.
-pub fn is_keyword(name: &str) -> bool {
-    KEYWORDS.contains(&name)
-}
+use crate::check::names::{is_rust_keyword, to_snake_case, NOT_RAW_KEYWORDS};
 
 /// `name` as a Rust identifier: keywords become raw identifiers (`r#type`). serde strips
-/// the `r#` when it derives field names, so the JSON key stays `type`.
+/// the `r#` when it derives field names, so the JSON key stays `type`. The few keywords
+/// that cannot be raw (`self`, `crate`...) get a trailing underscore.
 pub fn ident(name: &str) -> String {
-    if is_keyword(name) && !NOT_RAW.contains(&name) {
-        format!("r#{name}")
-    } else if NOT_RAW.contains(&name) {
+    if NOT_RAW_KEYWORDS.contains(&name) {
         format!("{name}_")
+    } else if is_rust_keyword(name) {
+        format!("r#{name}")
     } else {
         name.to_owned()
     }
 }
 
-/// `PlaceOrder` → `place_order`, `HTTPCall` → `http_call`, `order_id` stays.
+/// `PlaceOrder` → `place_order`, `HTTPCall` → `http_call`, `order_id` stays: the
+/// crate's one snake_case converter, the one `check` uses for the names it reserves.
 pub fn snake(name: &str) -> String {
-    let chars: Vec<char> = name.chars().collect();
-    let mut out = String::with_capacity(name.len() + 4);
-    for (i, &c) in chars.iter().enumerate() {
-        if c == '-' || c == ' ' {
-            if !out.ends_with('_') {
-                out.push('_');
-            }
-            continue;
-        }
-        if c.is_uppercase() {
-            let previous = i.checked_sub(1).map(|p| chars[p]);
-            let next = chars.get(i + 1);
-            // A word starts at an upper-case letter after a lower-case letter or digit,
-            // or at the last capital of an acronym followed by a lower-case letter.
-            let boundary = match previous {
-                Some(p) if p.is_lowercase() || p.is_ascii_digit() => true,
-                Some(p) if p.is_uppercase() => next.is_some_and(|n| n.is_lowercase()),
-                _ => false,
-            };
-            if boundary && !out.ends_with('_') {
-                out.push('_');
-            }
-            out.extend(c.to_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    to_snake_case(name)
 }
 
 /// `place_order` → `PlaceOrder`; an already PascalCase name is returned as is.

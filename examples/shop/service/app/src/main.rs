@@ -3,101 +3,38 @@
 //! SQLite file `app.db`). Each context's API is under `/<context>`, e.g.
 //! `/inventory/health`.
 
-use std::io::Write;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-
-const USAGE: &str = "usage: app [--store URL] [--listen ADDR]
-  --store URL    sqlite:<file>, postgres://... or memory: (env STORE_URL; default sqlite:app.db)
-  --listen ADDR  the address to serve on (env LISTEN; default 127.0.0.1:3000)";
+use axum::routing::get;
+use stormcraft_runtime::http::{self, health, Service};
+use stormcraft_runtime::Store;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    match run().await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    http::main(Service {
+        name: "shop-app",
+        default_store: "sqlite:app.db",
+        upcasters: stormcraft_runtime::Upcasters::new()
+            .merge(shop_inventory::upcasters())
+            .merge(shop_ordering::upcasters())
+            .merge(shop_payments::upcasters())
+            .merge(shop_shipping::upcasters()),
+        workers: [
+            shop_inventory::workers(),
+            shop_ordering::workers(),
+            shop_payments::workers(),
+            shop_shipping::workers(),
+        ]
+        .concat(),
+        router,
+    })
+    .await
 }
 
-async fn run() -> Result<(), String> {
-    let mut store_url = std::env::var("STORE_URL").unwrap_or_else(|_| "sqlite:app.db".to_owned());
-    let mut listen = std::env::var("LISTEN").unwrap_or_else(|_| "127.0.0.1:3000".to_owned());
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--store" => store_url = args.next().ok_or("`--store` needs a URL")?,
-            "--listen" => listen = args.next().ok_or("`--listen` needs an address")?,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return Ok(());
-            }
-            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
-        }
-    }
-    // Opening may block (PostgreSQL's client runs its own small runtime), so it runs
-    // on a blocking thread, like every other store call of the service.
-    let url = store_url.clone();
-    let store = tokio::task::spawn_blocking(move || stormcraft_runtime::open(&url))
-        .await
-        .map_err(|error| format!("cannot open the store `{store_url}`: {error}"))?
-        .map_err(|error| format!("cannot open the store `{store_url}`: {error}"))?;
-    let stop = Arc::new(AtomicBool::new(false));
-    let mut workers = Vec::new();
-    let spawned = inventory::spawn_workers(&store, &stop);
-    workers.extend(spawned);
-    let spawned = ordering::spawn_workers(&store, &stop);
-    workers.extend(spawned);
-    let spawned = payments::spawn_workers(&store, &stop);
-    workers.extend(spawned);
-    let spawned = shipping::spawn_workers(&store, &stop);
-    workers.extend(spawned);
-    let app = axum::Router::new()
-        .route("/health", axum::routing::get(health))
-        .nest("/inventory", inventory::router(store.clone()))
-        .nest("/ordering", ordering::router(store.clone()))
-        .nest("/payments", payments::router(store.clone()))
-        .nest("/shipping", shipping::router(store.clone()));
-    let listener = tokio::net::TcpListener::bind(&listen)
-        .await
-        .map_err(|error| format!("cannot listen on `{listen}`: {error}"))?;
-    let address = listener.local_addr().map_err(|error| error.to_string())?;
-    println!("listening on http://{address}");
-    let _ = std::io::stdout().flush();
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
-        .await;
-    stop.store(true, Ordering::Release);
-    for worker in workers {
-        let _ = worker.join();
-    }
-    served.map_err(|error| format!("the server failed: {error}"))
-}
-
-async fn health() -> axum::Json<serde_json::Value> {
-    axum::Json(serde_json::json!({ "status": "ok" }))
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
-    }
+/// Every context's routes under `/<context>`, beside `GET /health`.
+fn router(store: Store) -> axum::Router {
+    axum::Router::new()
+        .route("/health", get(health))
+        .nest("/inventory", shop_inventory::service::router(store.clone()))
+        .nest("/ordering", shop_ordering::service::router(store.clone()))
+        .nest("/payments", shop_payments::service::router(store.clone()))
+        .nest("/shipping", shop_shipping::service::router(store.clone()))
 }

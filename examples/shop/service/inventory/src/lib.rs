@@ -3,8 +3,8 @@
 //!
 //! keeps stock levels and reserves stock for orders
 //!
-//! The generated modules hold the messages, command handlers, background workers and
-//! HTTP endpoints; the business rules live in `src/rules/`, which is yours to edit.
+//! Types, rules traits with their defaults, and wiring over `stormcraft_runtime`; the
+//! business rules are in `src/rules/`, which is yours.
 
 pub mod policies;
 pub mod projections;
@@ -15,139 +15,12 @@ pub mod stock_item;
 pub mod types;
 pub mod upstream;
 
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
-
-use stormcraft_runtime::{RecordedEvent, Store};
-
-pub use service::router;
-
-/// An event a command appended, as the HTTP API returns it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Appended {
-    /// The event type name.
-    #[serde(rename = "type")]
-    pub event_type: String,
-    /// Its version in its stream.
-    pub version: u64,
-    /// Its position in the global order.
-    pub position: u64,
-    /// The event's fields.
-    pub data: serde_json::Value,
+/// The context's background workers: one per policy and per read model.
+pub fn workers() -> Vec<stormcraft_runtime::worker::Worker> {
+    [policies::WORKERS, projections::WORKERS].concat()
 }
 
-/// Why a command was not carried out.
-#[derive(Debug)]
-pub enum HandleError<E> {
-    /// A business rule refused it.
-    Rejected(E),
-    /// Other writers changed the aggregate at every attempt; the command can be retried.
-    Conflict,
-    /// The store failed.
-    Store(stormcraft_runtime::Error),
-}
-
-impl<E: std::fmt::Display> std::fmt::Display for HandleError<E> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            HandleError::Rejected(error) => write!(f, "rejected: {error}"),
-            HandleError::Conflict => f.write_str(
-                "the aggregate kept changing while the command was decided; retry the command",
-            ),
-            HandleError::Store(error) => error.fmt(f),
-        }
-    }
-}
-
-impl<E: std::fmt::Debug + std::fmt::Display> std::error::Error for HandleError<E> {}
-
-impl<E> From<stormcraft_runtime::Error> for HandleError<E> {
-    fn from(error: stormcraft_runtime::Error) -> Self {
-        HandleError::Store(error)
-    }
-}
-
-/// A business error: its name is the `error` of an HTTP 422 answer.
-pub trait BusinessError: std::fmt::Display {
-    /// The error's name in the model.
-    fn name(&self) -> &'static str;
-}
-
-/// Reads a stored event's payload as `T`.
-pub fn decode<T: serde::de::DeserializeOwned>(
-    recorded: &RecordedEvent,
-) -> stormcraft_runtime::Result<T> {
-    serde_json::from_value(recorded.payload.clone()).map_err(|error| {
-        stormcraft_runtime::Error::InvalidInput(format!(
-            "event `{}` at position {} (schema version {}) does not fit `{}`: {error}; register an upcaster for its schema version",
-            recorded.event_type,
-            recorded.position,
-            recorded.schema_version,
-            std::any::type_name::<T>()
-        ))
-    })
-}
-
-/// A command that an aggregate of this context carries out.
-pub trait Handle: Sized {
-    /// The aggregate's business error.
-    type Error: BusinessError;
-
-    /// Carries out the command; `cause` is the (consumer, event) of a policy.
-    fn handle(
-        self,
-        store: &Store,
-        cause: Option<(&str, &RecordedEvent)>,
-    ) -> Result<Vec<Appended>, HandleError<Self::Error>>;
-}
-
-/// The id of an aggregate a policy addresses when its event does not say: derived
-/// from the source event's id, so handling the event again addresses the same one.
-pub fn derived_id(source: &RecordedEvent) -> uuid::Uuid {
-    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, source.id.as_bytes())
-}
-
-/// A worker's event handler: policies use the store, projections the transaction.
-pub(crate) type Handler = fn(
-    &Store,
-    &RecordedEvent,
-    &mut dyn stormcraft_runtime::ProjectionTx,
-) -> stormcraft_runtime::Result<()>;
-
-/// Starts this context's background workers (policies and projections), one thread
-/// each, until `stop` is set.
-pub fn spawn_workers(store: &Store, stop: &Arc<AtomicBool>) -> Vec<std::thread::JoinHandle<()>> {
-    policies::WORKERS
-        .iter()
-        .chain(projections::WORKERS)
-        .map(|(consumer, handler)| spawn_worker(store, stop, consumer, *handler))
-        .collect()
-}
-
-/// Runs `handler` as the consumer `consumer` on its own thread until `stop` is set. A
-/// failed batch (a store error, an external system that is down) is logged and handled
-/// again after a pause: events are delayed, never lost.
-fn spawn_worker(
-    store: &Store,
-    stop: &Arc<AtomicBool>,
-    consumer: &'static str,
-    handler: Handler,
-) -> std::thread::JoinHandle<()> {
-    let store = store.clone();
-    let stop = Arc::clone(stop);
-    std::thread::spawn(move || {
-        let mut subscription = store.subscribe(consumer, stormcraft_runtime::Filter::All);
-        while !stop.load(std::sync::atomic::Ordering::Acquire) {
-            let result = subscription.run(&stop, |event, tx| handler(&store, event, tx));
-            if let Err(error) = result {
-                eprintln!("worker `{consumer}`: {error}; retrying in 1 s");
-                for _ in 0..10 {
-                    if stop.load(std::sync::atomic::Ordering::Acquire) {
-                        break;
-                    }
-                    std::thread::sleep(std::time::Duration::from_millis(100));
-                }
-            }
-        }
-    })
+/// The upcasters of the events the context reads, from `src/rules/upcasters.rs`.
+pub fn upcasters() -> stormcraft_runtime::Upcasters {
+    rules::upcasters::register(stormcraft_runtime::Upcasters::new())
 }

@@ -510,6 +510,14 @@ impl Upcasters {
         self
     }
 
+    /// These upcasters and `other`'s, for a process that serves several contexts (the
+    /// app): each context registers the upcasters of the events it reads, so two
+    /// contexts reading one published event may both register it; `other`'s wins.
+    pub fn merge(mut self, other: Upcasters) -> Self {
+        self.chain.extend(other.chain);
+        self
+    }
+
     /// Applies the chain until no upcaster matches.
     pub fn upcast(&self, mut event: RecordedEvent) -> Result<RecordedEvent> {
         if self.chain.is_empty() {
@@ -917,6 +925,37 @@ mod tests {
         assert!(in_category("ordering-Order-1", "ordering-Order"));
         assert!(!in_category("ordering-OrderLine-1", "ordering-Order"));
         assert!(!in_category("ordering-Order", "ordering-Order"));
+    }
+
+    #[test]
+    fn merged_upcasters_apply_both_chains() {
+        let bump = |to: u32| move |payload: Value| Ok((to, payload));
+        let merged = Upcasters::new()
+            .register("OrderPlaced", 1, bump(2))
+            .merge(Upcasters::new().register("StockReserved", 1, bump(3)));
+        let event = |event_type: &str| RecordedEvent {
+            position: 1,
+            stream: "s-1".into(),
+            version: 1,
+            id: Uuid::nil(),
+            event_type: event_type.into(),
+            schema_version: 1,
+            payload: Value::Null,
+            metadata: Metadata::default(),
+            recorded_at: UNIX_EPOCH,
+        };
+        assert_eq!(
+            merged.upcast(event("OrderPlaced")).unwrap().schema_version,
+            2
+        );
+        assert_eq!(
+            merged
+                .upcast(event("StockReserved"))
+                .unwrap()
+                .schema_version,
+            3
+        );
+        assert_eq!(merged.upcast(event("Other")).unwrap().schema_version, 1);
     }
 
     #[test]

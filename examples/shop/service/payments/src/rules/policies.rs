@@ -26,7 +26,7 @@ impl PolicyRules for Policies {
     ) -> Option<RequestPayment> {
         let order = lookup(views, event.order_id)?;
         Some(RequestPayment {
-            payment_id: crate::derived_id(source),
+            payment_id: stormcraft_runtime::aggregate::derived_id(source),
             order_id: event.order_id,
             amount: order.total,
             customer_id: uuid::Uuid::nil(),

@@ -1,0 +1,261 @@
+//! Aggregates: their messages, state, errors and the defaults of their `Rules`.
+
+use serde::Serialize;
+
+use super::{derives_for, docs, fields_view, key_string, param, AssignView, FieldView};
+use crate::ir::{AggregateId, EventId, Field, Model, Primitive, TypeRef};
+use crate::model::ast::Persistence;
+use crate::render::service::names::{ident, snake, string_literal, words};
+use crate::render::service::rust_types::{convert, Scope};
+
+/// A command of an aggregate: its struct and its default rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct CommandView {
+    /// PascalCase name (also the HTTP path segment and the JSON `type`).
+    pub name: String,
+    /// Doc comment lines.
+    pub docs: Vec<String>,
+    /// The fields, aggregate id first.
+    pub fields: Vec<FieldView>,
+    /// The derive list.
+    pub derives: String,
+    /// The `Rules` method that decides it.
+    pub method: String,
+    /// The state parameter of the default rule (`_state` when unused).
+    pub state_param: String,
+    /// The command parameter of the default rule (`_command` when unused).
+    pub command_param: String,
+    /// The events the default rule emits, in order.
+    pub emits: Vec<EmitView>,
+    /// The aggregate id as a `String`, over `command`.
+    pub aggregate_id: String,
+}
+
+/// An event a default rule emits: its struct literal.
+#[derive(Debug, Clone, Serialize)]
+pub struct EmitView {
+    /// The event's name.
+    pub name: String,
+    /// Its fields' values.
+    pub fields: Vec<AssignView>,
+}
+
+/// An event: its struct, its schema version and its default `apply` rule (the state
+/// fields it carries, by name). Copies of other contexts' events have no rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventView {
+    /// PascalCase name (also the type name in the store).
+    pub name: String,
+    /// Doc comment lines.
+    pub docs: Vec<String>,
+    /// The fields.
+    pub fields: Vec<FieldView>,
+    /// The derive list.
+    pub derives: String,
+    /// The schema version.
+    pub version: u32,
+    /// The `Rules` method that applies it.
+    pub method: String,
+    /// The state parameter of the default rule (`_state` when unused).
+    pub state_param: String,
+    /// The event parameter of the default rule (`_event` when unused).
+    pub event_param: String,
+    /// The state fields the default rule sets.
+    pub applies: Vec<AssignView>,
+}
+
+/// A business error of an aggregate.
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorView {
+    /// PascalCase variant name.
+    pub name: String,
+    /// The message for people, as a string literal.
+    pub message: String,
+}
+
+/// An aggregate: one module of the context crate.
+#[derive(Debug, Clone, Serialize)]
+pub struct AggregateView {
+    /// PascalCase name (also the aggregate's unit struct).
+    pub name: String,
+    /// The module (snake_case).
+    pub module: String,
+    /// Doc comment lines.
+    pub docs: Vec<String>,
+    /// The stream category, `<context>-<Aggregate>`.
+    pub category: String,
+    /// The state table of a state-stored aggregate, `<context>.<Aggregate>`.
+    pub table: Option<String>,
+    /// State fields.
+    pub state: Vec<FieldView>,
+    /// The derive list of the state.
+    pub state_derives: String,
+    /// Commands.
+    pub commands: Vec<CommandView>,
+    /// Events.
+    pub events: Vec<EventView>,
+    /// Business errors of all its commands, deduplicated by name.
+    pub errors: Vec<ErrorView>,
+    /// The user's rules struct, `<Aggregate>Rules`.
+    pub rules: String,
+    /// Where the user writes the rules.
+    pub rules_file: String,
+    /// The signature of the first command's rule, for the docs of the rules file
+    /// (empty without commands).
+    pub example: String,
+}
+
+/// The view of the aggregate `a`.
+pub fn aggregate_view(model: &Model, a: AggregateId) -> AggregateView {
+    let agg = model.aggregate(a);
+    let ctx = model.context(agg.context);
+    let module = snake(&agg.name);
+    let mut errors: Vec<ErrorView> = Vec::new();
+    let mut commands = Vec::new();
+    for c in &agg.commands {
+        let command = model.command(*c);
+        let mut uses_state = false;
+        let mut uses_command = false;
+        let emits = command
+            .emits
+            .iter()
+            .map(|e| {
+                let event = model.event(*e);
+                let fields = event
+                    .fields
+                    .iter()
+                    .map(|target| {
+                        let expr = if let Some(expr) =
+                            from_fields(model, &command.fields, target, "command")
+                        {
+                            uses_command = true;
+                            expr
+                        } else if let Some(expr) = from_fields(model, &agg.state, target, "state") {
+                            uses_state = true;
+                            expr
+                        } else if target.ty == TypeRef::Primitive(Primitive::Timestamp) {
+                            // An event records when it happened: `placed_at` is now, not 1970.
+                            "chrono::Utc::now()".to_owned()
+                        } else {
+                            "Default::default()".to_owned()
+                        };
+                        AssignView {
+                            field: ident(&target.name),
+                            expr,
+                        }
+                    })
+                    .collect();
+                EmitView {
+                    name: event.name.clone(),
+                    fields,
+                }
+            })
+            .collect();
+        for error in &command.errors {
+            if errors.iter().any(|e| e.name == error.name) {
+                continue;
+            }
+            let message = error
+                .message
+                .clone()
+                .unwrap_or_else(|| sentence(&words(&error.name)));
+            errors.push(ErrorView {
+                name: error.name.clone(),
+                message: string_literal(&message),
+            });
+        }
+        commands.push(CommandView {
+            name: command.name.clone(),
+            docs: docs(&command.description),
+            fields: fields_view(model, &command.fields, Scope::Own),
+            derives: derives_for(model, command.fields.iter().map(|f| &f.ty)),
+            method: snake(&command.name),
+            state_param: param("state", uses_state),
+            command_param: param("command", uses_command),
+            emits,
+            aggregate_id: key_string(&agg.id.ty, &format!("command.{}", ident(&agg.id.name))),
+        });
+    }
+    let events = agg
+        .events
+        .iter()
+        .map(|e| event_view(model, *e, Scope::Own, &agg.state))
+        .collect();
+    let example = agg
+        .commands
+        .first()
+        .map(|c| {
+            let command = model.command(*c);
+            format!(
+                "fn {}(&self, state: &State, command: &{}) -> Result<Vec<Event>, Error> {{",
+                snake(&command.name),
+                command.name
+            )
+        })
+        .unwrap_or_default();
+    AggregateView {
+        name: agg.name.clone(),
+        docs: docs(&agg.description),
+        category: format!("{}-{}", ctx.name, agg.name),
+        table: (agg.persistence == Persistence::StateStored)
+            .then(|| format!("{}.{}", ctx.name, agg.name)),
+        state: fields_view(model, &agg.state, Scope::Own),
+        state_derives: derives_for(model, agg.state.iter().map(|f| &f.ty)),
+        commands,
+        events,
+        errors,
+        rules: format!("{}Rules", agg.name),
+        rules_file: format!("src/rules/{module}.rs"),
+        example,
+        module,
+    }
+}
+
+/// The value of `target` copied from the field of the same name in `fields` (over
+/// `place`), when its type converts.
+fn from_fields(model: &Model, fields: &[Field], target: &Field, place: &str) -> Option<String> {
+    let from = fields.iter().find(|f| f.name == target.name)?;
+    convert(
+        model,
+        &from.ty,
+        &target.ty,
+        &format!("{place}.{}", ident(&from.name)),
+    )
+}
+
+/// The view of the event `e`; with `state`, its default rule sets the state fields it
+/// carries.
+pub fn event_view(model: &Model, e: EventId, scope: Scope, state: &[Field]) -> EventView {
+    let event = model.event(e);
+    let applies: Vec<AssignView> = state
+        .iter()
+        .filter_map(|target| {
+            let expr = from_fields(model, &event.fields, target, "event")?;
+            Some(AssignView {
+                field: ident(&target.name),
+                expr,
+            })
+        })
+        .collect();
+    let used = !applies.is_empty();
+    EventView {
+        name: event.name.clone(),
+        docs: docs(&event.description),
+        fields: fields_view(model, &event.fields, scope),
+        derives: derives_for(model, event.fields.iter().map(|f| &f.ty)),
+        version: event.version,
+        method: format!("apply_{}", snake(&event.name)),
+        state_param: param("state", used),
+        event_param: param("event", used),
+        applies,
+    }
+}
+
+/// `already shipped` → `Already shipped`.
+fn sentence(words: &str) -> String {
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,292 @@
+//! One context crate: everything its templates print, assembled from the item views.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use super::aggregate::{aggregate_view, AggregateView};
+use super::external::ExternalView;
+use super::policy::{policy_views, PolicyView};
+use super::projection::{read_model_views, ReadModelView};
+use super::scenario::{scenario_views, RoundTripView, ScenarioView, WrittenView};
+use super::upstream::{upstream_views, UpstreamView};
+use super::{docs, type_view, TypeView};
+use crate::ir::{ContextId, Model, NamedTypeKind, Primitive};
+use crate::render::service::names::string_literal;
+use crate::render::service::rust_types::{collect_primitives, Scope};
+
+/// A route of the context's router.
+#[derive(Debug, Clone, Serialize)]
+pub struct RouteView {
+    /// The path, as a string literal.
+    pub path: String,
+    /// The method router, e.g. `get(health)`.
+    pub handler: String,
+}
+
+/// Everything the templates of one context crate print.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContextView {
+    /// The context name: its folder, its URL prefix in the app.
+    pub name: String,
+    /// The package name, `<system>-<context>` (kebab case); also its binary's name.
+    pub package: String,
+    /// The lib crate name, `<system>_<context>`.
+    pub krate: String,
+    /// Doc comment lines.
+    pub docs: Vec<String>,
+    /// Value types.
+    pub types: Vec<TypeView>,
+    /// Aggregates.
+    pub aggregates: Vec<AggregateView>,
+    /// Copies of consumed published events, per publisher.
+    pub upstream: Vec<UpstreamView>,
+    /// Policies.
+    pub policies: Vec<PolicyView>,
+    /// External systems called, sorted by name.
+    pub externals: Vec<ExternalView>,
+    /// Read models.
+    pub read_models: Vec<ReadModelView>,
+    /// Scenarios.
+    pub scenarios: Vec<ScenarioView>,
+    /// The `written()` lists the scenarios need.
+    pub written: Vec<WrittenView>,
+    /// One JSON round trip per aggregate.
+    pub round_trips: Vec<RoundTripView>,
+    /// `pub mod` names of lib.rs, sorted as rustfmt sorts them.
+    pub modules: Vec<String>,
+    /// Modules of `src/rules/mod.rs`, sorted.
+    pub rule_modules: Vec<String>,
+    /// Workspace dependencies the crate uses beside the runtime, sorted.
+    pub deps: Vec<String>,
+    /// The `use` lines of `service.rs`: exactly what its routes need.
+    pub service_imports: Vec<String>,
+    /// The routes of the router.
+    pub routes: Vec<RouteView>,
+    /// The body of `workers()`.
+    pub workers: String,
+    /// Some aggregate has commands (the service has command endpoints).
+    pub has_commands: bool,
+    /// Some policy issues a command (`PolicyRules` exists).
+    pub has_policy_rules: bool,
+    /// The crate has `tests/scenarios.rs` (it has aggregates).
+    pub has_tests: bool,
+    /// Lines for the docs of `src/rules/upcasters.rs`: the events the context reads
+    /// whose schema version is above 1.
+    pub versioned_events: Vec<String>,
+}
+
+/// The view of the context `id`, whose crate names start with `prefix` (the system's
+/// name), and the primitives its code uses (they decide the crate's dependencies).
+pub fn context_view(
+    model: &Model,
+    id: ContextId,
+    prefix: &str,
+) -> (ContextView, BTreeSet<Primitive>) {
+    let ctx = model.context(id);
+    let mut used = BTreeSet::new();
+    let mut note =
+        |ty: &crate::ir::TypeRef| collect_primitives(model, ty, &mut used, &mut Vec::new());
+    for t in &ctx.types {
+        if let NamedTypeKind::Record(fields) = &model.named_type(*t).kind {
+            fields.iter().for_each(|f| note(&f.ty));
+        }
+    }
+    for a in &ctx.aggregates {
+        let agg = model.aggregate(*a);
+        note(&agg.id.ty);
+        agg.state.iter().for_each(|f| note(&f.ty));
+        for c in &agg.commands {
+            model.command(*c).fields.iter().for_each(|f| note(&f.ty));
+        }
+        for e in &agg.events {
+            model.event(*e).fields.iter().for_each(|f| note(&f.ty));
+        }
+    }
+    for r in &ctx.read_models {
+        model.read_model(*r).fields.iter().for_each(|f| note(&f.ty));
+        for e in &model.read_model(*r).from {
+            model.event(*e).fields.iter().for_each(|f| note(&f.ty));
+        }
+    }
+    for p in &ctx.policies {
+        for e in &model.policy(*p).on {
+            model.event(*e).fields.iter().for_each(|f| note(&f.ty));
+        }
+    }
+
+    let types: Vec<TypeView> = ctx
+        .types
+        .iter()
+        .map(|t| type_view(model, *t, Scope::Own))
+        .collect();
+    let aggregates: Vec<AggregateView> = ctx
+        .aggregates
+        .iter()
+        .map(|a| aggregate_view(model, *a))
+        .collect();
+    let upstream = upstream_views(model, id);
+    let mut externals = Vec::new();
+    let policies = policy_views(model, id, &mut externals);
+    externals.sort_by(|a, b| a.trait_name.cmp(&b.trait_name));
+    let read_models = read_model_views(model, id);
+    let package = format!("{prefix}-{}", ctx.name.replace('_', "-"));
+    let krate = package.replace('-', "_");
+    let (scenarios, written, round_trips) = scenario_views(model, id, &aggregates);
+
+    let has_policy_rules = policies
+        .iter()
+        .any(|p| p.handlers.iter().any(|h| h.issue.is_some()));
+    let mut modules: Vec<String> = aggregates.iter().map(|a| a.module.clone()).collect();
+    modules.extend(["rules".to_owned(), "service".to_owned()]);
+    let optional = [
+        (!types.is_empty(), "types"),
+        (!upstream.is_empty(), "upstream"),
+        (!policies.is_empty(), "policies"),
+        (!externals.is_empty(), "externals"),
+        (!externals.is_empty(), "adapters"),
+        (!read_models.is_empty(), "projections"),
+    ];
+    modules.extend(
+        optional
+            .iter()
+            .filter(|(present, _)| *present)
+            .map(|(_, m)| (*m).to_owned()),
+    );
+    modules.sort();
+    let mut rule_modules: Vec<String> = aggregates.iter().map(|a| a.module.clone()).collect();
+    if has_policy_rules {
+        rule_modules.push("policies".into());
+    }
+    if !read_models.is_empty() {
+        rule_modules.push("projections".into());
+    }
+    rule_modules.push("upcasters".into());
+    rule_modules.sort();
+
+    let mut deps: Vec<String> = ["axum", "serde", "serde_json", "uuid"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    if used.contains(&Primitive::Decimal) {
+        deps.push("rust_decimal".into());
+    }
+    if used.contains(&Primitive::Timestamp) || used.contains(&Primitive::Date) {
+        deps.push("chrono".into());
+    }
+    deps.sort();
+
+    let has_commands = aggregates.iter().any(|a| !a.commands.is_empty());
+    let mut routes = vec![RouteView {
+        path: string_literal("/health"),
+        handler: "get(health)".into(),
+    }];
+    for a in &aggregates {
+        for c in &a.commands {
+            routes.push(RouteView {
+                path: string_literal(&format!("/commands/{}", c.name)),
+                handler: format!(
+                    "post(command::<crate::{m}::{}, crate::{m}::{}>)",
+                    a.name,
+                    c.name,
+                    m = a.module
+                ),
+            });
+        }
+    }
+    for r in &read_models {
+        let row = format!("crate::projections::{}", r.name);
+        routes.push(RouteView {
+            path: string_literal(&format!("/{}", r.path)),
+            handler: format!("get(rows::<{row}>)"),
+        });
+        routes.push(RouteView {
+            path: string_literal(&format!("/{}/{{key}}", r.path)),
+            handler: format!("get(row::<{row}>)"),
+        });
+    }
+    let mut http = vec!["health"];
+    if has_commands {
+        http.insert(0, "command");
+    }
+    if !read_models.is_empty() {
+        http.extend(["row", "rows"]);
+    }
+    let service_imports = vec![
+        use_line(
+            "axum::routing",
+            if has_commands {
+                &["get", "post"]
+            } else {
+                &["get"]
+            },
+        ),
+        use_line("stormcraft_runtime::http", &http),
+        use_line("stormcraft_runtime", &["Store"]),
+    ];
+    let workers = match (policies.is_empty(), read_models.is_empty()) {
+        (true, true) => "Vec::new()",
+        (false, true) => "policies::WORKERS.to_vec()",
+        (true, false) => "projections::WORKERS.to_vec()",
+        (false, false) => "[policies::WORKERS, projections::WORKERS].concat()",
+    }
+    .to_owned();
+
+    let mut versioned_events = Vec::new();
+    for a in &ctx.aggregates {
+        for e in &model.aggregate(*a).events {
+            let event = model.event(*e);
+            if event.version > 1 {
+                versioned_events.push(format!(
+                    "`{}`: schema version {}",
+                    event.name, event.version
+                ));
+            }
+        }
+    }
+    for u in &upstream {
+        for e in &u.events {
+            if e.version > 1 {
+                versioned_events.push(format!(
+                    "`{}` of `{}`: schema version {}",
+                    e.name, u.module, e.version
+                ));
+            }
+        }
+    }
+
+    let view = ContextView {
+        name: ctx.name.clone(),
+        package,
+        krate,
+        docs: docs(&ctx.description),
+        has_tests: !aggregates.is_empty(),
+        types,
+        aggregates,
+        upstream,
+        policies,
+        externals,
+        read_models,
+        scenarios,
+        written,
+        round_trips,
+        modules,
+        rule_modules,
+        deps,
+        service_imports,
+        routes,
+        workers,
+        has_commands,
+        has_policy_rules,
+        versioned_events,
+    };
+    (view, used)
+}
+
+/// `use path::Name;` or `use path::{A, B};`.
+fn use_line(path: &str, names: &[&str]) -> String {
+    match names {
+        [one] => format!("use {path}::{one};"),
+        many => format!("use {path}::{{{}}};", many.join(", ")),
+    }
+}

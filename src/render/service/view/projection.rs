@@ -1,0 +1,130 @@
+//! Read models: row types, the `ProjectionRules` defaults and one handler per read model.
+
+use serde::Serialize;
+
+use super::policy::{source_view, SourceView};
+use super::{
+    derives_for, docs, event_names_collide, fields_view, key_str, mentions_named, param,
+    AssignView, FieldView,
+};
+use crate::ir::{ContextId, Model, ReadModelId};
+use crate::render::service::names::{ident, kebab, snake};
+use crate::render::service::rust_types::{convert, Scope};
+
+/// One source event of a read model.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectionHandlerView {
+    /// The source event.
+    pub source: SourceView,
+    /// The `ProjectionRules` method.
+    pub method: String,
+    /// The row parameter of the default (`_row` when unused).
+    pub row_param: String,
+    /// The event parameter of the default (`_event` when unused).
+    pub event_param: String,
+    /// The row fields the default copies from the event.
+    pub assigns: Vec<AssignView>,
+    /// The row key as a `&str`, over `event`.
+    pub key: String,
+}
+
+/// A read model: row struct, projection, endpoints.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReadModelView {
+    /// PascalCase name (the row struct).
+    pub name: String,
+    /// Doc comment lines.
+    pub docs: Vec<String>,
+    /// Document table and consumer name, `<context>.<ReadModel>`.
+    pub table: String,
+    /// URL path segment.
+    pub path: String,
+    /// Row fields, the key first.
+    pub fields: Vec<FieldView>,
+    /// The derive list.
+    pub derives: String,
+    /// Key field name.
+    pub key: String,
+    /// The projection's handler function.
+    pub function: String,
+    /// One per source event.
+    pub handlers: Vec<ProjectionHandlerView>,
+}
+
+/// The views of the read models of `here`.
+pub fn read_model_views(model: &Model, here: ContextId) -> Vec<ReadModelView> {
+    model
+        .context(here)
+        .read_models
+        .iter()
+        .map(|r| read_model_view(model, here, *r))
+        .collect()
+}
+
+fn read_model_view(model: &Model, here: ContextId, r: ReadModelId) -> ReadModelView {
+    let ctx = model.context(here);
+    let rm = model.read_model(r);
+    let function = snake(&rm.name);
+    let handlers = rm
+        .from
+        .iter()
+        .map(|e| {
+            let event = model.event(*e);
+            // `check` makes sure every source event carries the key (SC047, SC074).
+            let key = match event.fields.iter().find(|f| f.name == rm.key) {
+                Some(field) => key_str(&field.ty, &format!("event.{}", ident(&field.name))),
+                None => format!("&event.{}.to_string()", ident(&rm.key)),
+            };
+            let assigns: Vec<AssignView> = rm
+                .fields
+                .iter()
+                .filter_map(|target| {
+                    let from = event.fields.iter().find(|f| f.name == target.name)?;
+                    // A foreign event's named types are copies: they never convert to ours.
+                    if event.context != here && mentions_named(&from.ty) {
+                        return None;
+                    }
+                    let expr = convert(
+                        model,
+                        &from.ty,
+                        &target.ty,
+                        &format!("event.{}", ident(&from.name)),
+                    )?;
+                    Some(AssignView {
+                        field: ident(&target.name),
+                        expr,
+                    })
+                })
+                .collect();
+            let method = if event_names_collide(model, &rm.from, *e) {
+                format!(
+                    "{function}_on_{}_{}",
+                    model.context(event.context).name,
+                    snake(&event.name)
+                )
+            } else {
+                format!("{function}_on_{}", snake(&event.name))
+            };
+            let used = !assigns.is_empty();
+            ProjectionHandlerView {
+                source: source_view(model, here, &rm.from, *e),
+                method,
+                row_param: param("row", used),
+                event_param: param("event", used),
+                assigns,
+                key,
+            }
+        })
+        .collect();
+    ReadModelView {
+        name: rm.name.clone(),
+        docs: docs(&rm.description),
+        table: format!("{}.{}", ctx.name, rm.name),
+        path: kebab(&rm.name),
+        fields: fields_view(model, &rm.fields, Scope::Own),
+        derives: derives_for(model, rm.fields.iter().map(|f| &f.ty)),
+        key: rm.key.clone(),
+        function,
+        handlers,
+    }
+}
