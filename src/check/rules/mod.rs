@@ -224,6 +224,7 @@ pub(crate) fn check_model(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
     sc047_read_model_key_missing::check(flow, out);
     sc048_policy_cycle::check(flow, out);
     sc049_policy_without_action::check(flow, out);
+    sc072_generated_name_clash::check(flow.model, out);
     sc074_unsupported_key_type::check(flow.model, out);
     sc075_unsupported_id_type::check(flow.model, out);
 }

@@ -1,7 +1,9 @@
 //! SC072 generated-name-clash: a name the generator already uses for its own item.
 //!
-//! Raised where names are declared (`src/check/resolve/scope.rs`); its findings
-//! are built here.
+//! Raised where names are declared (`src/check/resolve/scope.rs`) for items and
+//! modules, and over the resolved model by `check` below, run by `check_model`
+//! (`src/check/rules/mod.rs`), for the methods of an aggregate's `Rules` trait; its
+//! findings are built here.
 
 use super::prelude::*;
 
@@ -17,26 +19,25 @@ pub const GENERATED_MODULES: &[&str] = &[
     "rules",
     "service",
     "types",
+    // `src/rules/upcasters.rs` sits beside the aggregates' rule files.
+    "upcasters",
     "upstream",
 ];
+
+/// The method of an aggregate's `Rules` trait that lists the written rules.
+pub const WRITTEN_METHOD: &str = "written";
 
 /// Items every aggregate module defines or imports, beside one struct per command
 /// and event: a command or event of the same name would clash with them.
 pub const AGGREGATE_ITEMS: &[&str] = &[
-    "Appended",
     "Command",
     "Deserialize",
-    "DocOp",
     "Error",
     "Event",
-    "ExpectedVersion",
-    "HandleError",
-    "NewEvent",
     "RecordedEvent",
     "Rules",
     "Serialize",
     "State",
-    "Store",
 ];
 
 /// Items the types module (and the copies of other contexts' types) imports.
@@ -47,7 +48,6 @@ pub const READ_MODEL_ITEMS: &[&str] = &[
     "Deserialize",
     "ProjectionRules",
     "ProjectionTx",
-    "RecordedEvent",
     "Row",
     "Serialize",
     "Store",
@@ -55,9 +55,6 @@ pub const READ_MODEL_ITEMS: &[&str] = &[
 
 /// Items of the policies module, which imports every external system's trait.
 pub const EXTERNAL_ITEMS: &[&str] = &[
-    "Appended",
-    "Handle",
-    "HandleError",
     "PolicyRules",
     "ProjectionTx",
     "RecordedEvent",
@@ -148,4 +145,56 @@ pub fn module(name: &str, module: &str, span: Span) -> Diagnostic {
     )
     .label(format!("clashes with the generated module `{module}`"))
     .help(format!("rename the aggregate, e.g. `{name}Record`"))
+}
+
+/// The methods of one aggregate's `Rules` trait: one per command (its snake_case name),
+/// one per event (`apply_` and its snake_case name) and `written`. A command `ApplyX`
+/// beside an event `X`, or a command `Written`, would define one method twice: each
+/// later holder of a method name is a finding.
+pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
+    use crate::check::names::to_snake_case;
+    for aggregate in &model.aggregates {
+        let mut taken: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+        taken.insert(WRITTEN_METHOD.to_owned(), "the generator's (the list of written rules)".to_owned());
+        let commands = aggregate.commands.iter().map(|&id| {
+            let command = &model.commands[id.0 as usize];
+            (
+                to_snake_case(&command.name),
+                format!("command `{}`", command.name),
+                command.span,
+                NodeRef::Command(id),
+            )
+        });
+        let events = aggregate.events.iter().map(|&id| {
+            let event = &model.events[id.0 as usize];
+            (
+                format!("apply_{}", to_snake_case(&event.name)),
+                format!("event `{}`", event.name),
+                event.span,
+                NodeRef::Event(id),
+            )
+        });
+        for (method, holder, span, subject) in commands.chain(events) {
+            match taken.get(&method) {
+                Some(first) => out.push(method_clash(&aggregate.name, &holder, &method, first, span).about(subject)),
+                None => {
+                    taken.insert(method, format!("{holder}'s"));
+                }
+            }
+        }
+    }
+}
+
+/// The finding for an element whose rule method another element (or the generator)
+/// already has.
+pub fn method_clash(aggregate: &str, holder: &str, method: &str, first: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::GeneratedNameClash,
+        span,
+        format!(
+            "{holder} would be the rule method `{method}` of `{aggregate}`, which is already {first}"
+        ),
+    )
+    .label(format!("`{method}` is taken"))
+    .help("rename one of them: commands become methods by their snake_case name, events by `apply_` and theirs")
 }
