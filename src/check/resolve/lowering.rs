@@ -11,7 +11,14 @@ impl Resolver<'_> {
                 continue;
             };
             let kind = match &ty.kind {
-                TypeKindAst::Record(fields) => NamedTypeKind::Record(self.fields(context, fields)),
+                TypeKindAst::Record(fields) => {
+                    let before = self.unresolved;
+                    let fields = self.fields(context, fields);
+                    if self.unresolved > before {
+                        self.tainted_types.insert(id);
+                    }
+                    NamedTypeKind::Record(fields)
+                }
                 TypeKindAst::Enum(variants, span) => {
                     if variants.is_empty() {
                         self.name_finding(sc033_empty_enum::diagnostic(&ty.name.value, *span));

@@ -1,7 +1,8 @@
 //! Phase 2 (names) and phase 3 (flow) of the checker, one file per step:
 //! [`scope`] declares every name, [`types`] resolves type expressions, [`references`]
 //! resolves references, [`lowering`] builds the resolved model of each element, and
-//! [`scenarios`] lowers scenarios and hotspots; the flow rules then run over the
+//! [`scenarios`] lowers scenarios and hotspots, checking their values against the
+//! fields' types ([`values`]); the flow rules then run over the
 //! result (`src/check/rules/`).
 
 use super::names::{is_pascal_case, is_rust_keyword, is_snake_case, to_snake_case};
@@ -20,6 +21,7 @@ mod references;
 mod scenarios;
 mod scope;
 mod types;
+mod values;
 
 /// What resolution produced: a model (complete only when `names` has no errors),
 /// the name-phase findings and the flow-phase findings.
@@ -107,6 +109,9 @@ struct Resolver<'a> {
     /// Elements with a reference or a field type that did not resolve: a flow rule
     /// about them would report the name error's consequence, not a design flaw.
     tainted: BTreeSet<NodeRef>,
+    /// Records that lost a field to a type error: a scenario value of one would
+    /// report the field as unknown or missing.
+    tainted_types: BTreeSet<TypeId>,
     /// Some policy's `issue` or command's `by` did not resolve: any command might be
     /// the one it meant, so SC043 is not reported.
     issuers_unresolved: bool,
@@ -142,6 +147,7 @@ pub(super) fn resolve(loaded: &Loaded) -> Resolved {
         scopes: Vec::new(),
         unresolved: 0,
         tainted: BTreeSet::new(),
+        tainted_types: BTreeSet::new(),
         issuers_unresolved: false,
         consumers_unresolved: false,
     };

@@ -9,8 +9,10 @@ use crate::check::rules::{
 };
 
 impl Resolver<'_> {
+    /// The values of one step of `scenario`, each checked against its field's type.
     pub(super) fn step_values(
         &mut self,
+        scenario: &str,
         step: &StepAst,
         fields: &[Field],
         what: &str,
@@ -19,8 +21,9 @@ impl Resolver<'_> {
         let mut values = Vec::new();
         // A message that lost a field to a type error would report its value as unknown.
         let tainted = self.tainted.contains(&subject);
+        let place = super::values::Place { scenario, subject };
         for (field, value) in &step.values {
-            if !fields.iter().any(|f| f.name == field.value) {
+            let Some(declared) = fields.iter().find(|f| f.name == field.value) else {
                 if tainted {
                     continue;
                 }
@@ -34,7 +37,9 @@ impl Resolver<'_> {
                     subject,
                 ));
                 continue;
-            }
+            };
+            let path = format!("{}.{}", step.name.value, field.value);
+            self.check_field_value(&place, &path, &declared.ty, &value.value, value.span);
             values.push((field.value.clone(), node_to_json(&value.value)));
         }
         values
@@ -103,7 +108,13 @@ impl Resolver<'_> {
                 continue;
             }
             let fields = self.model.events[event.index()].fields.clone();
-            let values = self.step_values(step, &fields, "event", NodeRef::Event(*event));
+            let values = self.step_values(
+                &ast.name.value,
+                step,
+                &fields,
+                "event",
+                NodeRef::Event(*event),
+            );
             given_steps.push(Step { id: *event, values });
         }
         let Some((command, when_step)) = when else {
@@ -121,6 +132,7 @@ impl Resolver<'_> {
         }
         let command_fields = self.model.commands[command.index()].fields.clone();
         let when_values = self.step_values(
+            &ast.name.value,
             when_step,
             &command_fields,
             "command",
@@ -157,7 +169,13 @@ impl Resolver<'_> {
                         continue;
                     }
                     let fields = self.model.events[event.index()].fields.clone();
-                    let values = self.step_values(step, &fields, "event", NodeRef::Event(*event));
+                    let values = self.step_values(
+                        &ast.name.value,
+                        step,
+                        &fields,
+                        "event",
+                        NodeRef::Event(*event),
+                    );
                     steps.push(Step { id: *event, values });
                 }
                 Outcome::Events(steps)

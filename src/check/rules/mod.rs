@@ -119,6 +119,7 @@ registry! {
     ScenarioUndeclaredError => sc053_scenario_undeclared_error,
     ScenarioShape => sc054_scenario_shape,
     UnknownField => sc055_unknown_field,
+    ScenarioValueType => sc056_scenario_value_type,
     Hotspot => sc060_hotspot,
     ReservedWord => sc070_reserved_word,
     ReservedCrateName => sc071_reserved_crate_name,
