@@ -1,13 +1,14 @@
 //! Every fixture under `tests/fixtures/invalid/` is checked here: its rendered
 //! diagnostics are snapshotted, and the code and position of each one is pinned by
 //! the fixture's own `# expect: CODE at LINE:COLUMN` header lines — all of them,
-//! exactly, so a lost or an extra finding fails the test.
+//! exactly, so a lost or an extra finding fails the test. A fixture with the line
+//! `# check: --coverage` is checked as `check --coverage` checks.
 //!
 //! A fixture is one file, or a folder whose files form one model (each file lists
 //! the findings located in it).
 
 use std::path::{Path, PathBuf};
-use stormcraft::check::check;
+use stormcraft::check::{check, check_with, Options};
 use stormcraft::diagnostic::{render_human, to_json, Code, Diagnostic, Severity};
 use stormcraft::model::load::{load, Loaded};
 
@@ -39,9 +40,18 @@ fn name_of(path: &Path) -> String {
         .into_owned()
 }
 
+/// Checks a fixture; one whose file has the line `# check: --coverage` is checked as
+/// `check --coverage` checks (for SC057).
 fn checked(path: &Path) -> (Loaded, Vec<Diagnostic>) {
     let loaded = load(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let diagnostics = check(&loaded).diagnostics.sorted();
+    let coverage = loaded
+        .sources
+        .files()
+        .iter()
+        .any(|file| file.text.lines().any(|line| line == "# check: --coverage"));
+    let diagnostics = check_with(&loaded, &Options { coverage })
+        .diagnostics
+        .sorted();
     (loaded, diagnostics)
 }
 
@@ -370,8 +380,8 @@ contexts:
 fn flow_findings_name_their_subject() {
     let flow_codes = [
         "SC040", "SC041", "SC042", "SC043", "SC044", "SC045", "SC046", "SC047", "SC048", "SC049",
-        "SC050", "SC051", "SC052", "SC053", "SC054", "SC055", "SC056", "SC071", "SC072", "SC073",
-        "SC074", "SC075",
+        "SC050", "SC051", "SC052", "SC053", "SC054", "SC055", "SC056", "SC057", "SC071", "SC072",
+        "SC073", "SC074", "SC075",
     ];
     let mut seen = 0;
     for path in fixtures() {

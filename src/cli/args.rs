@@ -48,15 +48,21 @@ pub enum Command {
 Example:
   stormcraft check examples/shop
   stormcraft check model.yaml --format json --deny-warnings
+  stormcraft check examples/shop --coverage
 
-Prints every diagnostic, a summary line, and which event-driven patterns each
-bounded context uses. Exit code 1 when the model has errors.")]
+Prints every diagnostic, a summary line, which event-driven patterns each bounded
+context uses, and how many events and business errors the scenarios cover (with
+`--coverage`: a table of them, per command). Exit code 1 when the model has errors.")]
     Check {
         /// A model file, or a folder of `*.yaml`/`*.yml` files.
         model: PathBuf,
         /// Fail (exit 1) on warnings too.
         #[arg(long)]
         deny_warnings: bool,
+        /// Print which scenarios cover each command's events and errors, and note
+        /// (SC057) every one that no scenario covers.
+        #[arg(long)]
+        coverage: bool,
         /// Output format.
         #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
         format: CheckFormat,

@@ -123,6 +123,7 @@ impl Resolver<'_> {
                 errors.push(BusinessError {
                     name: error.name.value.clone(),
                     message: text(&error.message),
+                    span: error.name.span,
                 });
             }
             self.taint_since(command_start, NodeRef::Command(command_id));

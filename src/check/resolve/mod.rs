@@ -120,7 +120,7 @@ struct Resolver<'a> {
     consumers_unresolved: bool,
 }
 
-pub(super) fn resolve(loaded: &Loaded) -> Resolved {
+pub(super) fn resolve(loaded: &Loaded, options: &super::Options) -> Resolved {
     let mut resolver = Resolver {
         sources: &loaded.sources,
         names: Diagnostics::default(),
@@ -151,7 +151,7 @@ pub(super) fn resolve(loaded: &Loaded) -> Resolved {
         issuers_unresolved: false,
         consumers_unresolved: false,
     };
-    resolver.run(&loaded.ast);
+    resolver.run(&loaded.ast, options);
     Resolved {
         model: resolver.model,
         names: resolver.names,
@@ -202,7 +202,7 @@ impl Resolver<'_> {
         failed
     }
 
-    fn run(&mut self, ast: &ModelAst) {
+    fn run(&mut self, ast: &ModelAst, options: &super::Options) {
         self.system(ast);
         for file in &ast.files {
             for actor in &file.actors {
@@ -271,12 +271,13 @@ impl Resolver<'_> {
             }
         }
         self.model.graph = FlowGraph::build(&self.model);
-        self.flow_rules();
+        self.flow_rules(options);
     }
 
     /// Runs the flow rules over the resolved model.
-    fn flow_rules(&mut self) {
+    fn flow_rules(&mut self, options: &super::Options) {
         let flow = super::rules::Flow {
+            coverage: options.coverage,
             model: &self.model,
             tainted: &self.tainted,
             issuers_unresolved: self.issuers_unresolved,
