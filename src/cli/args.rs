@@ -38,6 +38,8 @@ pub enum DiagramFormat {
     Svg,
     /// PNG, drawn by Graphviz `dot`.
     Png,
+    /// PDF, drawn by Graphviz `dot`.
+    Pdf,
 }
 
 /// The subcommands.
@@ -76,7 +78,7 @@ Views:
   flow:COMMAND   everything that follows from one command (`Name` or `context.Name`)
 
 Example:
-  stormcraft diagram examples/shop --view context-map --format svg -o map.svg
+  stormcraft diagram examples/shop --view context-map -o map.svg
   stormcraft diagram examples/shop --view flow:PlaceOrder --format mermaid")]
     Diagram {
         /// A model file or folder.
@@ -84,10 +86,13 @@ Example:
         /// Which view to draw.
         #[arg(long, default_value = "board")]
         view: String,
-        /// Output format; svg and png need Graphviz's `dot` on the PATH.
-        #[arg(long, value_enum, default_value_t = DiagramFormat::Dot)]
-        format: DiagramFormat,
-        /// Write to this file instead of standard output.
+        /// Output format; svg, png and pdf need Graphviz's `dot` on the PATH.
+        /// Default: from the extension of `-o` (.dot/.gv, .mmd/.mermaid, .svg, .png,
+        /// .pdf), else dot.
+        #[arg(long, value_enum)]
+        format: Option<DiagramFormat>,
+        /// Write to this file instead of standard output; its extension names the
+        /// format unless `--format` does (they must agree).
         #[arg(short, long)]
         output: Option<PathBuf>,
     },

@@ -27,6 +27,10 @@ pub enum CliError {
     /// says which and suggests the closest name.
     #[error("{0}")]
     BadView(String),
+    /// `diagram`'s `--format` and `-o` file name disagree, or the file name says no
+    /// format; the message says which and what to write instead.
+    #[error("{0}")]
+    DiagramFormat(String),
     /// `trace` names no command of the model.
     #[error("no command `{name}` in the model; {help}")]
     UnknownCommand {
@@ -127,6 +131,7 @@ impl CliError {
             CliError::ModelHasErrors { .. } | CliError::Stale { .. } => EXIT_MODEL_ERRORS,
             CliError::UnreadableModel(_)
             | CliError::BadView(_)
+            | CliError::DiagramFormat(_)
             | CliError::UnknownCommand { .. }
             | CliError::AmbiguousCommand { .. }
             | CliError::UnknownCode { .. }
