@@ -112,6 +112,9 @@ struct Resolver<'a> {
     /// Records that lost a field to a type error: a scenario value of one would
     /// report the field as unknown or missing.
     tainted_types: BTreeSet<TypeId>,
+    /// Aggregates written without `id:` (identified by the default `id`), with the
+    /// places that look for their id as `<aggregate>_id`, and what looks (SC034).
+    implicit_ids: BTreeMap<AggregateId, Vec<(Span, String)>>,
     /// Some policy's `issue` or command's `by` did not resolve: any command might be
     /// the one it meant, so SC043 is not reported.
     issuers_unresolved: bool,
@@ -148,6 +151,7 @@ pub(super) fn resolve(loaded: &Loaded, options: &super::Options) -> Resolved {
         unresolved: 0,
         tainted: BTreeSet::new(),
         tainted_types: BTreeSet::new(),
+        implicit_ids: BTreeMap::new(),
         issuers_unresolved: false,
         consumers_unresolved: false,
     };
@@ -270,6 +274,7 @@ impl Resolver<'_> {
                 self.hotspot(None, hotspot);
             }
         }
+        self.implicit_ids();
         self.model.graph = FlowGraph::build(&self.model);
         self.flow_rules(options);
     }

@@ -27,6 +27,7 @@ impl Resolver<'_> {
                 if tainted {
                     continue;
                 }
+                self.wanted_id(subject, &field.value, field.span, &step.name.value);
                 let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
                 self.flow.push(sc055_unknown_field::diagnostic(
                     what,
@@ -43,6 +44,27 @@ impl Resolver<'_> {
             values.push((field.value.clone(), node_to_json(&value.value)));
         }
         values
+    }
+
+    /// Notes, for SC034, a scenario value for `field`, which the message `subject`
+    /// lacks, when its aggregate was written without `id:` and `field` is named as
+    /// ids are (`order_id` for `Order`): other unknown fields are only typos.
+    fn wanted_id(&mut self, subject: NodeRef, field: &str, span: Span, message: &str) {
+        let aggregate = match subject {
+            NodeRef::Command(c) => self.model.commands[c.index()].aggregate,
+            NodeRef::Event(e) => self.model.events[e.index()].aggregate,
+            _ => return,
+        };
+        let conventional = format!(
+            "{}_id",
+            to_snake_case(&self.model.aggregates[aggregate.index()].name)
+        );
+        if field != conventional {
+            return;
+        }
+        if let Some(wanted) = self.implicit_ids.get_mut(&aggregate) {
+            wanted.push((span, format!("a scenario's `{message}`")));
+        }
     }
 
     pub(super) fn scenario(&mut self, context: ContextId, ast: &ScenarioAst) {

@@ -103,6 +103,7 @@ registry! {
     RecursiveType => sc031_recursive_type,
     IdFieldConflict => sc032_id_field_conflict,
     EmptyEnum => sc033_empty_enum,
+    ImplicitId => sc034_implicit_id,
     CommandEmitsNothing => sc040_command_emits_nothing,
     EventNeverEmitted => sc041_event_never_emitted,
     ForeignEventEmitted => sc042_foreign_event_emitted,
