@@ -2,8 +2,12 @@
 //! the business errors it declares, each with the scenarios that show it (an event in
 //! a scenario's `then`, an error as its `error`). `check --coverage` prints it as a
 //! table; SC057 notes what no scenario covers; plain `check` prints the totals.
+//!
+//! Computed in one pass over the scenarios and one over the commands, so it stays
+//! linear in the model's size (plain `check` computes it for every model).
 
 use crate::ir::{CommandId, ContextId, EventId, Model, Outcome};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The coverage of a whole model, context by context in model order.
 #[derive(Debug, Clone)]
@@ -18,6 +22,8 @@ pub struct Coverage {
     pub errors: usize,
     /// Of those, the ones some scenario expects.
     pub errors_covered: usize,
+    /// Every event some scenario (of any command) shows being recorded.
+    recorded: BTreeSet<EventId>,
 }
 
 /// The coverage of one context's commands.
@@ -45,12 +51,31 @@ pub struct CommandCoverage {
 impl Coverage {
     /// The coverage of `model`'s commands by its scenarios.
     pub fn of(model: &Model) -> Coverage {
+        let mut by_command: BTreeMap<CommandId, Vec<usize>> = BTreeMap::new();
+        let mut recorded = BTreeSet::new();
+        for (index, scenario) in model.scenarios.iter().enumerate() {
+            by_command.entry(scenario.when.id).or_default().push(index);
+            if let Outcome::Events(steps) = &scenario.then {
+                recorded.extend(steps.iter().map(|step| step.id));
+            }
+        }
         let mut contexts = Vec::new();
+        let mut emitted = BTreeSet::new();
+        let (mut errors, mut errors_covered) = (0, 0);
         for (index, context) in model.contexts.iter().enumerate() {
             let mut commands = Vec::new();
             for aggregate in &context.aggregates {
                 for &command in &model.aggregate(*aggregate).commands {
-                    commands.push(command_coverage(model, command));
+                    let scenarios = by_command.get(&command).map_or(&[][..], Vec::as_slice);
+                    let coverage = command_coverage(model, command, scenarios);
+                    emitted.extend(coverage.events.iter().map(|(event, _)| *event));
+                    errors += coverage.errors.len();
+                    errors_covered += coverage
+                        .errors
+                        .iter()
+                        .filter(|(_, s)| !s.is_empty())
+                        .count();
+                    commands.push(coverage);
                 }
             }
             contexts.push(ContextCoverage {
@@ -58,69 +83,45 @@ impl Coverage {
                 commands,
             });
         }
-        let emitted: Vec<EventId> = (0..model.events.len())
-            .map(|i| EventId(i as u32))
-            .filter(|e| model.commands.iter().any(|c| c.emits.contains(e)))
-            .collect();
-        let events_covered = emitted
-            .iter()
-            .filter(|e| !scenarios_recording(model, **e).is_empty())
-            .count();
-        let all_errors = contexts
-            .iter()
-            .flat_map(|c| &c.commands)
-            .flat_map(|c| &c.errors);
         Coverage {
-            events: emitted.len(),
-            events_covered,
-            errors: all_errors.clone().count(),
-            errors_covered: all_errors.filter(|(_, s)| !s.is_empty()).count(),
             contexts,
+            events: emitted.len(),
+            events_covered: emitted.intersection(&recorded).count(),
+            errors,
+            errors_covered,
+            recorded,
         }
+    }
+
+    /// Whether some scenario, of any command, shows `event` being recorded.
+    pub fn is_recorded(&self, event: EventId) -> bool {
+        self.recorded.contains(&event)
     }
 }
 
-/// The scenarios (of any command) whose `then` shows `event` being recorded.
-pub fn scenarios_recording(model: &Model, event: EventId) -> Vec<usize> {
-    model
-        .scenarios
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| matches!(&s.then, Outcome::Events(steps) if steps.iter().any(|t| t.id == event)))
-        .map(|(i, _)| i)
-        .collect()
-}
-
-fn command_coverage(model: &Model, command: CommandId) -> CommandCoverage {
-    let of_command: Vec<(usize, &Outcome)> = model
-        .scenarios
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.when.id == command)
-        .map(|(i, s)| (i, &s.then))
-        .collect();
-    let events = model
-        .command(command)
+/// `command`'s outcomes with the scenarios among `scenarios` (its own) showing each.
+fn command_coverage(model: &Model, command: CommandId, scenarios: &[usize]) -> CommandCoverage {
+    let declared = model.command(command);
+    let expecting = |wanted: &dyn Fn(&Outcome) -> bool| -> Vec<usize> {
+        scenarios
+            .iter()
+            .copied()
+            .filter(|s| wanted(&model.scenarios[*s].then))
+            .collect()
+    };
+    let events = declared
         .emits
         .iter()
         .map(|event| {
-            let covering = of_command
-                .iter()
-                .filter(|(_, then)| {
-                    matches!(then, Outcome::Events(steps) if steps.iter().any(|t| t.id == *event))
-                })
-                .map(|(i, _)| *i)
-                .collect();
+            let covering = expecting(&|then| {
+                matches!(then, Outcome::Events(steps) if steps.iter().any(|t| t.id == *event))
+            });
             (*event, covering)
         })
         .collect();
-    let errors = (0..model.command(command).errors.len())
+    let errors = (0..declared.errors.len())
         .map(|error| {
-            let covering = of_command
-                .iter()
-                .filter(|(_, then)| matches!(then, Outcome::Error(e) if *e == error))
-                .map(|(i, _)| *i)
-                .collect();
+            let covering = expecting(&|then| matches!(then, Outcome::Error(e) if *e == error));
             (error, covering)
         })
         .collect();

@@ -206,25 +206,17 @@ fn coverage_table(model: &Model) -> String {
         .max()
         .unwrap_or(0);
     for context in &coverage.contexts {
-        let mut events = Vec::new();
-        let mut covered_events = Vec::new();
+        let mut events = std::collections::BTreeSet::new();
         let (mut errors, mut covered_errors) = (0, 0);
         for command in &context.commands {
-            for (event, _) in &command.events {
-                if !events.contains(event) {
-                    events.push(*event);
-                    if !crate::check::coverage::scenarios_recording(model, *event).is_empty() {
-                        covered_events.push(*event);
-                    }
-                }
-            }
+            events.extend(command.events.iter().map(|(event, _)| *event));
             errors += command.errors.len();
             covered_errors += command.errors.iter().filter(|(_, s)| !s.is_empty()).count();
         }
         out.push_str(&format!(
             "{}: {} of {}, {} of {}\n",
             model.context(context.context).name,
-            covered_events.len(),
+            events.iter().filter(|e| coverage.is_recorded(**e)).count(),
             plural(events.len(), "event"),
             covered_errors,
             plural(errors, "business error"),

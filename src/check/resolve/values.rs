@@ -492,7 +492,8 @@ impl DecimalText {
             return Ok(());
         }
         let len = self.digits.len() as i64;
-        let whole_len = len + self.exponent;
+        // Saturating: an exponent may be any i64 the text spells.
+        let whole_len = len.saturating_add(self.exponent);
         let max_len = DECIMAL_MAX.len() as i64;
         if whole_len > max_len {
             return Err(Problem::DecimalOutOfRange);
@@ -509,7 +510,7 @@ impl DecimalText {
             return Err(Problem::DecimalOutOfRange);
         }
         let too_long = len > max_len || (len == max_len && self.digits.as_str() > DECIMAL_MAX);
-        if -self.exponent > DECIMAL_MAX_SCALE || too_long {
+        if self.exponent.saturating_neg() > DECIMAL_MAX_SCALE || too_long {
             return Err(Problem::DecimalTooPrecise);
         }
         Ok(())
@@ -677,7 +678,12 @@ mod tests {
         ] {
             assert!(decimal(ok).fits().is_ok(), "{ok}");
         }
-        for out in ["79228162514264337593543950336", "1e30", "8e28"] {
+        for out in [
+            "79228162514264337593543950336",
+            "1e30",
+            "8e28",
+            "1e9223372036854775807",
+        ] {
             assert!(
                 matches!(decimal(out).fits(), Err(Problem::DecimalOutOfRange)),
                 "{out}"
@@ -686,6 +692,7 @@ mod tests {
         for rounded in [
             "0.00000000000000000000000000001",
             "1.00000000000000000000000000001",
+            "1e-9223372036854775808",
         ] {
             assert!(
                 matches!(decimal(rounded).fits(), Err(Problem::DecimalTooPrecise)),

@@ -6,7 +6,7 @@
 //! (`check --coverage`); it reads the coverage that the `coverage` module computes.
 
 use super::prelude::*;
-use crate::check::coverage::{scenarios_recording, Coverage};
+use crate::check::coverage::Coverage;
 
 /// The rule: its code, name, severity, summary and explanation.
 pub const RULE: Rule = Rule {
@@ -70,7 +70,7 @@ contexts:
 pub fn check(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
     let model = flow.model;
     let coverage = Coverage::of(model);
-    let mut noted = Vec::new();
+    let mut noted = std::collections::BTreeSet::new();
     for command in coverage.contexts.iter().flat_map(|c| &c.commands) {
         let command_id = command.command;
         if flow.tainted.contains(&NodeRef::Command(command_id)) {
@@ -80,11 +80,9 @@ pub fn check(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
         for (event, _) in &command.events {
             let tainted = flow.tainted.contains(&NodeRef::Event(*event));
             // An event emitted by two commands is noted once, for the first.
-            if tainted || noted.contains(event) || !scenarios_recording(model, *event).is_empty()
-            {
+            if tainted || coverage.is_recorded(*event) || !noted.insert(*event) {
                 continue;
             }
-            noted.push(*event);
             let event_name = &model.event(*event).name;
             out.push(
                 Diagnostic::new(
