@@ -69,6 +69,49 @@ fn warnings_fail_only_when_denied() {
 }
 
 #[test]
+fn check_coverage_prints_the_table_and_notes_what_no_scenario_covers() {
+    let plain = run(&["check", "examples/shop"]);
+    assert_eq!(code(&plain), 0, "{}", stderr(&plain));
+    // Plain `check` gives the totals in one line, without a note per outcome.
+    assert!(!stderr(&plain).contains("SC057"), "{}", stderr(&plain));
+    assert!(
+        stdout(&plain).contains("\nscenarios cover 6 of 19 events and 6 of 18 business errors (`check --coverage` lists them)\n"),
+        "{}",
+        stdout(&plain)
+    );
+
+    let output = run(&["check", "examples/shop", "--coverage"]);
+    // Notes never fail `check`.
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    insta::assert_snapshot!("check_shop_coverage_stdout", stdout(&output));
+    let notes = stderr(&output).matches("SC057(uncovered-outcome)").count();
+    assert_eq!(notes, (19 - 6) + (18 - 6), "{}", stderr(&output));
+
+    let json = run(&["check", "examples/shop", "--coverage", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    let coverage = &report["coverage"];
+    assert_eq!(
+        [
+            &coverage["events"],
+            &coverage["events_covered"],
+            &coverage["errors"],
+            &coverage["errors_covered"]
+        ],
+        [19, 6, 18, 6]
+    );
+    let ordering = &coverage["contexts"][1];
+    assert_eq!(ordering["context"], "ordering");
+    assert_eq!(
+        ordering["commands"][0]["events"][0],
+        serde_json::json!({"event": "OrderPlaced", "scenarios": ["a customer places an order"]})
+    );
+    // Without the flag, the JSON report has no coverage (and no SC057 notes).
+    let json = run(&["check", "examples/shop", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert!(report.get("coverage").is_none());
+}
+
+#[test]
 fn check_as_json() {
     let output = run(&["check", INVALID, "--format", "json"]);
     assert_eq!(code(&output), 1);

@@ -1,13 +1,14 @@
 //! Every fixture under `tests/fixtures/invalid/` is checked here: its rendered
 //! diagnostics are snapshotted, and the code and position of each one is pinned by
 //! the fixture's own `# expect: CODE at LINE:COLUMN` header lines — all of them,
-//! exactly, so a lost or an extra finding fails the test.
+//! exactly, so a lost or an extra finding fails the test. A fixture with the line
+//! `# check: --coverage` is checked as `check --coverage` checks.
 //!
 //! A fixture is one file, or a folder whose files form one model (each file lists
 //! the findings located in it).
 
 use std::path::{Path, PathBuf};
-use stormcraft::check::check;
+use stormcraft::check::{check, check_with, Options};
 use stormcraft::diagnostic::{render_human, to_json, Code, Diagnostic, Severity};
 use stormcraft::model::load::{load, Loaded};
 
@@ -39,9 +40,18 @@ fn name_of(path: &Path) -> String {
         .into_owned()
 }
 
+/// Checks a fixture; one whose file has the line `# check: --coverage` is checked as
+/// `check --coverage` checks (for SC057).
 fn checked(path: &Path) -> (Loaded, Vec<Diagnostic>) {
     let loaded = load(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let diagnostics = check(&loaded).diagnostics.sorted();
+    let coverage = loaded
+        .sources
+        .files()
+        .iter()
+        .any(|file| file.text.lines().any(|line| line == "# check: --coverage"));
+    let diagnostics = check_with(&loaded, &Options { coverage })
+        .diagnostics
+        .sorted();
     (loaded, diagnostics)
 }
 
@@ -369,9 +379,9 @@ contexts:
 #[test]
 fn flow_findings_name_their_subject() {
     let flow_codes = [
-        "SC040", "SC041", "SC042", "SC043", "SC044", "SC045", "SC046", "SC047", "SC048", "SC049",
-        "SC050", "SC051", "SC052", "SC053", "SC054", "SC055", "SC071", "SC072", "SC073", "SC074",
-        "SC075",
+        "SC034", "SC040", "SC041", "SC042", "SC043", "SC044", "SC045", "SC046", "SC047", "SC048",
+        "SC049", "SC050", "SC051", "SC052", "SC053", "SC054", "SC055", "SC056", "SC057", "SC071",
+        "SC072", "SC073", "SC074", "SC075",
     ];
     let mut seen = 0;
     for path in fixtures() {
@@ -391,4 +401,48 @@ fn flow_findings_name_their_subject() {
         }
     }
     assert!(seen >= flow_codes.len(), "only {seen} flow findings seen");
+}
+
+#[test]
+fn the_shop_without_its_order_id_is_told_so_at_the_aggregate() {
+    // Removing `id: order_id` from the shop's `Order` used to give errors only
+    // elsewhere (read models keyed by `order_id`, a scenario's `order_id`).
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    for entry in std::fs::read_dir("examples/shop").expect("examples/shop") {
+        let path = entry.expect("an entry").path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            let text = std::fs::read_to_string(&path).expect("readable");
+            let text = text.replace("        id: order_id\n", "");
+            std::fs::write(dir.path().join(path.file_name().unwrap()), text).unwrap();
+        }
+    }
+    let loaded = load(dir.path()).expect("the model loads");
+    let diagnostics = check(&loaded).diagnostics.sorted();
+    let at_order: Vec<&Diagnostic> = diagnostics
+        .iter()
+        .filter(|d| d.code == Code::ImplicitId)
+        .collect();
+    assert_eq!(at_order.len(), 1, "{diagnostics:#?}");
+    let finding = at_order[0];
+    let file = loaded.sources.file(finding.span().file);
+    assert!(file.name.ends_with("ordering.yaml"), "{}", file.name);
+    let start = finding.span().start as usize;
+    assert!(file.text[start..].starts_with("Order:"));
+    assert_eq!(
+        finding.message,
+        "aggregate `Order` has no `id:`, so its id is `id: uuid`"
+    );
+    assert!(
+        finding
+            .help
+            .as_deref()
+            .unwrap_or_default()
+            .contains("write `id: order_id`"),
+        "{:?}",
+        finding.help
+    );
+    // The consequences are still reported where they are.
+    assert!(diagnostics
+        .iter()
+        .any(|d| d.code == Code::ReadModelKeyMissing));
 }

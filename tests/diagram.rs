@@ -342,6 +342,60 @@ fn cli_writes_the_diagram_to_a_file() {
 }
 
 #[test]
+fn cli_takes_the_format_from_the_file_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = checked(&root().join(FIXTURE));
+    for (name, expected) in [
+        ("board.mmd", mermaid(&model, &View::Board)),
+        ("board.mermaid", mermaid(&model, &View::Board)),
+        ("board.gv", dot(&model, &View::Board)),
+    ] {
+        let file = dir.path().join(name);
+        let output = stormcraft(&["diagram", FIXTURE, "-o", file.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(0), "{name}: {output:?}");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), expected, "{name}");
+    }
+}
+
+#[test]
+fn cli_never_writes_dot_text_into_an_image_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("board.png");
+    let path = file.to_str().unwrap();
+    // A format that disagrees with the name is refused before anything is drawn.
+    let output = stormcraft(&["diagram", FIXTURE, "--format", "dot", "-o", path]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("`--format dot` writes Graphviz DOT text, but the name")
+            && stderr.contains("says a PNG image; drop `--format`, or name the file"),
+        "{stderr}"
+    );
+    assert!(!file.exists());
+    // Without `--format`, the name asks for the PNG render: Graphviz draws it, or the
+    // command fails saying how to install it, and the file is not written.
+    let output = stormcraft(&["diagram", FIXTURE, "-o", path]);
+    if dot_available() {
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+        assert!(std::fs::read(&file).unwrap().starts_with(b"\x89PNG"));
+    } else {
+        assert_eq!(output.status.code(), Some(2), "{output:?}");
+        assert!(String::from_utf8(output.stderr)
+            .unwrap()
+            .contains("Graphviz"));
+        assert!(!file.exists());
+    }
+    // A name that says no format needs `--format`.
+    let file = dir.path().join("board.txt");
+    let output = stormcraft(&["diagram", FIXTURE, "-o", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert!(String::from_utf8(output.stderr)
+        .unwrap()
+        .contains("cannot tell the diagram format from the name"));
+    assert!(!file.exists());
+}
+
+#[test]
 fn cli_prints_mermaid() {
     let output = stormcraft(&[
         "diagram",

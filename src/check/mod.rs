@@ -6,6 +6,7 @@
 //! 3. flow — rules about the event graph and scenarios, on every element whose own
 //!    references resolved (an element that lost one is skipped, not the model).
 
+pub mod coverage;
 pub mod explain;
 pub mod names;
 mod resolve;
@@ -37,12 +38,26 @@ impl Checked {
     }
 }
 
-/// Checks a loaded model.
+/// What a check reports beyond its rules' findings.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Note every event and business error that no scenario covers (SC057), as
+    /// `check --coverage` does; off by default, because a model being written would
+    /// drown in notes.
+    pub coverage: bool,
+}
+
+/// Checks a loaded model with the default [`Options`].
 ///
 /// Name errors do not stop the flow rules: those run on every element whose
 /// references resolved, so one misspelt name does not hide the findings about the
 /// rest of the board. The model is returned only when the names resolve.
 pub fn check(loaded: &Loaded) -> Checked {
+    check_with(loaded, &Options::default())
+}
+
+/// Checks a loaded model, as [`check`] does, with `options`.
+pub fn check_with(loaded: &Loaded, options: &Options) -> Checked {
     let mut diagnostics = loaded.diagnostics.clone();
     if diagnostics.has_errors() {
         return Checked {
@@ -50,7 +65,7 @@ pub fn check(loaded: &Loaded) -> Checked {
             diagnostics,
         };
     }
-    let resolved = resolve::resolve(loaded);
+    let resolved = resolve::resolve(loaded, options);
     let names_resolve = !resolved.names.has_errors();
     diagnostics.extend(resolved.names);
     diagnostics.extend(resolved.flow);

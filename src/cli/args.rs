@@ -38,6 +38,8 @@ pub enum DiagramFormat {
     Svg,
     /// PNG, drawn by Graphviz `dot`.
     Png,
+    /// PDF, drawn by Graphviz `dot`.
+    Pdf,
 }
 
 /// Output format of `export asyncapi`.
@@ -57,15 +59,21 @@ pub enum Command {
 Example:
   stormcraft check examples/shop
   stormcraft check model.yaml --format json --deny-warnings
+  stormcraft check examples/shop --coverage
 
-Prints every diagnostic, a summary line, and which event-driven patterns each
-bounded context uses. Exit code 1 when the model has errors.")]
+Prints every diagnostic, a summary line, which event-driven patterns each bounded
+context uses, and how many events and business errors the scenarios cover (with
+`--coverage`: a table of them, per command). Exit code 1 when the model has errors.")]
     Check {
         /// A model file, or a folder of `*.yaml`/`*.yml` files.
         model: PathBuf,
         /// Fail (exit 1) on warnings too.
         #[arg(long)]
         deny_warnings: bool,
+        /// Print which scenarios cover each command's events and errors, and note
+        /// (SC057) every one that no scenario covers.
+        #[arg(long)]
+        coverage: bool,
         /// Output format.
         #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
         format: CheckFormat,
@@ -79,7 +87,7 @@ Views:
   flow:COMMAND   everything that follows from one command (`Name` or `context.Name`)
 
 Example:
-  stormcraft diagram examples/shop --view context-map --format svg -o map.svg
+  stormcraft diagram examples/shop --view context-map -o map.svg
   stormcraft diagram examples/shop --view flow:PlaceOrder --format mermaid")]
     Diagram {
         /// A model file or folder.
@@ -87,10 +95,13 @@ Example:
         /// Which view to draw.
         #[arg(long, default_value = "board")]
         view: String,
-        /// Output format; svg and png need Graphviz's `dot` on the PATH.
-        #[arg(long, value_enum, default_value_t = DiagramFormat::Dot)]
-        format: DiagramFormat,
-        /// Write to this file instead of standard output.
+        /// Output format; svg, png and pdf need Graphviz's `dot` on the PATH.
+        /// Default: from the extension of `-o` (.dot/.gv, .mmd/.mermaid, .svg, .png,
+        /// .pdf), else dot.
+        #[arg(long, value_enum)]
+        format: Option<DiagramFormat>,
+        /// Write to this file instead of standard output; its extension names the
+        /// format unless `--format` does (they must agree).
         #[arg(short, long)]
         output: Option<PathBuf>,
     },

@@ -1,7 +1,9 @@
-//! `stormcraft check`: every diagnostic, then a summary and each context's patterns.
+//! `stormcraft check`: every diagnostic, then a summary, each context's patterns and
+//! the scenarios' coverage (with `--coverage`, a table of it).
 
 use super::{out, plural, CheckFormat, CliError, Terminal, EXIT_MODEL_ERRORS};
-use crate::check::check;
+use crate::check::coverage::Coverage;
+use crate::check::{check_with, Options};
 use crate::diagnostic::{render_human, to_json, Severity};
 use crate::ir::Model;
 use crate::model::load::load;
@@ -9,23 +11,26 @@ use std::io::Write;
 use std::path::Path;
 
 /// Checks a model and prints its diagnostics; exit code 1 when it has errors (or
-/// warnings, with `deny_warnings`).
+/// warnings, with `deny_warnings`). With `coverage`, the scenarios' coverage is
+/// printed as a table and every outcome no scenario covers is a note.
 pub(super) fn run_check(
     path: &Path,
     deny_warnings: bool,
+    coverage: bool,
     format: CheckFormat,
     terminal: &Terminal,
 ) -> Result<u8, CliError> {
     let loaded = load(path)?;
-    let checked = check(&loaded);
+    let checked = check_with(&loaded, &Options { coverage });
     let diagnostics = checked.diagnostics.sorted();
     let errors = checked.diagnostics.count(Severity::Error);
     let warnings = checked.diagnostics.count(Severity::Warning);
     let notes = checked.diagnostics.count(Severity::Note);
     let failed = errors > 0 || (deny_warnings && warnings > 0);
+    let model = checked.clean_model();
     match format {
         CheckFormat::Json => {
-            let report = serde_json::json!({
+            let mut report = serde_json::json!({
                 "model": path.to_string_lossy().replace('\\', "/"),
                 "ok": !failed,
                 "errors": errors,
@@ -35,7 +40,7 @@ pub(super) fn run_check(
                     .iter()
                     .map(|d| to_json(d, &loaded.sources))
                     .collect::<Vec<_>>(),
-                "contexts": checked.clean_model().map(|model| {
+                "contexts": model.map(|model| {
                     model
                         .contexts
                         .iter()
@@ -53,6 +58,9 @@ pub(super) fn run_check(
                         .collect::<Vec<_>>()
                 }),
             });
+            if coverage {
+                report["coverage"] = model.map_or(serde_json::Value::Null, coverage_json);
+            }
             let text = serde_json::to_string_pretty(&report)?;
             out(&format!("{text}\n"));
         }
@@ -69,19 +77,19 @@ pub(super) fn run_check(
                 );
             }
             drop(stderr);
-            out(&summary(
-                path,
-                checked.clean_model(),
-                errors,
-                warnings,
-                notes,
-            ));
+            let mut text = summary_text(path, model, [errors, warnings, notes], !coverage);
+            if let (true, Some(model)) = (coverage, model) {
+                text.push('\n');
+                text.push_str(&coverage_table(model));
+            }
+            out(&text);
         }
     }
     Ok(if failed { EXIT_MODEL_ERRORS } else { 0 })
 }
 
-/// The summary line and the per-context pattern list printed after `check`.
+/// The summary line, the per-context pattern list and the scenarios' coverage printed
+/// after `check`.
 pub fn summary(
     path: &Path,
     model: Option<&Model>,
@@ -89,6 +97,12 @@ pub fn summary(
     warnings: usize,
     notes: usize,
 ) -> String {
+    summary_text(path, model, [errors, warnings, notes], true)
+}
+
+/// [`summary`], the coverage line pointing to `--coverage` when `hint` is set.
+fn summary_text(path: &Path, model: Option<&Model>, counts: [usize; 3], hint: bool) -> String {
+    let [errors, warnings, notes] = counts;
     let mut out = String::new();
     let findings = format!(
         "{}, {}, {}",
@@ -122,8 +136,159 @@ pub fn summary(
                 };
                 out.push_str(&format!("  {}: {patterns}\n", context.name));
             }
+            out.push_str(&coverage_line(&Coverage::of(model), hint));
         }
         None => out.push_str(&format!("{}: {findings}\n", path.display())),
     }
     out
+}
+
+/// One line with the coverage totals (none for a model without commands): a plain
+/// `check` shows how far the scenarios reach without a note per outcome.
+fn coverage_line(coverage: &Coverage, hint: bool) -> String {
+    if coverage.events == 0 && coverage.errors == 0 {
+        return String::new();
+    }
+    if coverage.events_covered == coverage.events && coverage.errors_covered == coverage.errors {
+        return if coverage.errors == 0 {
+            "scenarios cover every event\n".to_owned()
+        } else {
+            "scenarios cover every event and business error\n".to_owned()
+        };
+    }
+    let mut parts = Vec::new();
+    for (covered, total, what) in [
+        (coverage.events_covered, coverage.events, "event"),
+        (coverage.errors_covered, coverage.errors, "business error"),
+    ] {
+        if total > 0 {
+            parts.push(format!("{covered} of {}", plural(total, what)));
+        }
+    }
+    format!(
+        "scenarios cover {}{}\n",
+        parts.join(" and "),
+        if hint {
+            " (`check --coverage` lists them)"
+        } else {
+            ""
+        }
+    )
+}
+
+/// What a table row says of the scenarios that cover an outcome.
+fn covered_by(model: &Model, scenarios: &[usize]) -> String {
+    if scenarios.is_empty() {
+        return "no scenario".to_owned();
+    }
+    scenarios
+        .iter()
+        .map(|s| format!("\"{}\"", model.scenarios[*s].name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The table of `check --coverage`: per context, each command with its events and
+/// business errors and the scenarios that show each.
+fn coverage_table(model: &Model) -> String {
+    let coverage = Coverage::of(model);
+    let mut out = String::from("coverage by scenarios:\n");
+    let width = coverage
+        .contexts
+        .iter()
+        .flat_map(|c| &c.commands)
+        .flat_map(|c| {
+            let command = model.command(c.command);
+            let events = c.events.iter().map(|(e, _)| model.event(*e).name.len());
+            let errors = c.errors.iter().map(|(i, _)| command.errors[*i].name.len());
+            events.chain(errors).collect::<Vec<_>>()
+        })
+        .max()
+        .unwrap_or(0);
+    for context in &coverage.contexts {
+        let mut events = std::collections::BTreeSet::new();
+        let (mut errors, mut covered_errors) = (0, 0);
+        for command in &context.commands {
+            events.extend(command.events.iter().map(|(event, _)| *event));
+            errors += command.errors.len();
+            covered_errors += command.errors.iter().filter(|(_, s)| !s.is_empty()).count();
+        }
+        out.push_str(&format!(
+            "{}: {} of {}, {} of {}\n",
+            model.context(context.context).name,
+            events.iter().filter(|e| coverage.is_recorded(**e)).count(),
+            plural(events.len(), "event"),
+            covered_errors,
+            plural(errors, "business error"),
+        ));
+        for command in &context.commands {
+            let declared = model.command(command.command);
+            out.push_str(&format!("  {}\n", declared.name));
+            for (event, scenarios) in &command.events {
+                out.push_str(&format!(
+                    "    event {:width$}  {}\n",
+                    model.event(*event).name,
+                    covered_by(model, scenarios)
+                ));
+            }
+            for (error, scenarios) in &command.errors {
+                out.push_str(&format!(
+                    "    error {:width$}  {}\n",
+                    declared.errors[*error].name,
+                    covered_by(model, scenarios)
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The coverage as `check --format json --coverage` reports it.
+fn coverage_json(model: &Model) -> serde_json::Value {
+    let names = |scenarios: &[usize]| -> Vec<String> {
+        scenarios
+            .iter()
+            .map(|s| model.scenarios[*s].name.clone())
+            .collect()
+    };
+    let coverage = Coverage::of(model);
+    let contexts: Vec<serde_json::Value> = coverage
+        .contexts
+        .iter()
+        .map(|context| {
+            let commands: Vec<serde_json::Value> = context
+                .commands
+                .iter()
+                .map(|command| {
+                    let declared = model.command(command.command);
+                    serde_json::json!({
+                        "command": declared.name,
+                        "events": command.events.iter().map(|(event, scenarios)| {
+                            serde_json::json!({
+                                "event": model.event(*event).name,
+                                "scenarios": names(scenarios),
+                            })
+                        }).collect::<Vec<_>>(),
+                        "errors": command.errors.iter().map(|(error, scenarios)| {
+                            serde_json::json!({
+                                "error": declared.errors[*error].name,
+                                "scenarios": names(scenarios),
+                            })
+                        }).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            serde_json::json!({
+                "context": model.context(context.context).name,
+                "commands": commands,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "events": coverage.events,
+        "events_covered": coverage.events_covered,
+        "errors": coverage.errors,
+        "errors_covered": coverage.errors_covered,
+        "contexts": contexts,
+    })
 }

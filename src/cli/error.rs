@@ -35,6 +35,10 @@ pub enum CliError {
         /// The closest name, or the list of contexts.
         help: String,
     },
+    /// `diagram`'s `--format` and `-o` file name disagree, or the file name says no
+    /// format; the message says which and what to write instead.
+    #[error("{0}")]
+    DiagramFormat(String),
     /// `trace` names no command of the model.
     #[error("no command `{name}` in the model; {help}")]
     UnknownCommand {
@@ -136,6 +140,7 @@ impl CliError {
             CliError::UnreadableModel(_)
             | CliError::BadView(_)
             | CliError::UnknownContext { .. }
+            | CliError::DiagramFormat(_)
             | CliError::UnknownCommand { .. }
             | CliError::AmbiguousCommand { .. }
             | CliError::UnknownCode { .. }

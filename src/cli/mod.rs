@@ -71,8 +71,9 @@ pub fn run(cli: Cli, terminal: &Terminal) -> u8 {
         Command::Check {
             model,
             deny_warnings,
+            coverage,
             format,
-        } => check::run_check(&model, deny_warnings, format, terminal),
+        } => check::run_check(&model, deny_warnings, coverage, format, terminal),
         Command::Diagram {
             model,
             view,

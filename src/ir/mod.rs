@@ -189,6 +189,8 @@ pub struct BusinessError {
     pub name: String,
     /// Message for API clients.
     pub message: Option<String>,
+    /// Where it is declared.
+    pub span: Span,
 }
 
 /// A command.

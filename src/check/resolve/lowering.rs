@@ -2,7 +2,9 @@
 //! models into the resolved model, tainting elements whose references fail.
 
 use super::*;
-use crate::check::rules::{sc004_missing_key, sc020_unresolved_reference, sc033_empty_enum};
+use crate::check::rules::{
+    sc004_missing_key, sc020_unresolved_reference, sc033_empty_enum, sc034_implicit_id,
+};
 
 impl Resolver<'_> {
     pub(super) fn resolve_context(&mut self, context: ContextId, ast: &ContextAst) {
@@ -11,7 +13,14 @@ impl Resolver<'_> {
                 continue;
             };
             let kind = match &ty.kind {
-                TypeKindAst::Record(fields) => NamedTypeKind::Record(self.fields(context, fields)),
+                TypeKindAst::Record(fields) => {
+                    let before = self.unresolved;
+                    let fields = self.fields(context, fields);
+                    if self.unresolved > before {
+                        self.tainted_types.insert(id);
+                    }
+                    NamedTypeKind::Record(fields)
+                }
                 TypeKindAst::Enum(variants, span) => {
                     if variants.is_empty() {
                         self.name_finding(sc033_empty_enum::diagnostic(&ty.name.value, *span));
@@ -59,6 +68,10 @@ impl Resolver<'_> {
 
     pub(super) fn aggregate(&mut self, context: ContextId, id: AggregateId, ast: &AggregateAst) {
         let aggregate_start = self.unresolved;
+        // The decoder gives a defaulted id name the aggregate name's span.
+        if ast.id.name.span == ast.name.span {
+            self.implicit_ids.insert(id, Vec::new());
+        }
         self.snake(&ast.id.name, "id field");
         if let Some(ty) = self.type_ref(context, &ast.id.ty) {
             self.model.aggregates[id.index()].id.ty = ty;
@@ -116,6 +129,7 @@ impl Resolver<'_> {
                 errors.push(BusinessError {
                     name: error.name.value.clone(),
                     message: text(&error.message),
+                    span: error.name.span,
                 });
             }
             self.taint_since(command_start, NodeRef::Command(command_id));
@@ -234,5 +248,57 @@ impl Resolver<'_> {
         read_model.from_spans = from_spans;
         read_model.sources_span = ast.from_span;
         read_model.fields = fields;
+    }
+
+    /// SC034: an aggregate without `id:` whose id the model looks for under the name
+    /// ids have by convention, `<aggregate>_id`: the key of a read model fed by its
+    /// events, which they lack, or a scenario value for a message that lacks it
+    /// (collected by `step_values`).
+    pub(super) fn implicit_ids(&mut self) {
+        // Read models first: their key is the design's name for the id; the scenario
+        // values collected before follow.
+        let mut keys: BTreeMap<AggregateId, Vec<(Span, String)>> = BTreeMap::new();
+        for read_model in &self.model.read_models {
+            if read_model.key.is_empty() {
+                continue;
+            }
+            for event in &read_model.from {
+                let event = &self.model.events[event.index()];
+                let lacks_key = !event.fields.iter().any(|f| f.name == read_model.key);
+                // Another key is a field of its own, perhaps misspelt (SC047 says so).
+                let names_the_id = read_model.key
+                    == format!(
+                        "{}_id",
+                        to_snake_case(&self.model.aggregates[event.aggregate.index()].name)
+                    );
+                if lacks_key && names_the_id && self.implicit_ids.contains_key(&event.aggregate) {
+                    let wanted = keys.entry(event.aggregate).or_default();
+                    if !wanted.iter().any(|(span, _)| *span == read_model.key_span) {
+                        let by = format!("the key of `{}`", read_model.name);
+                        wanted.push((read_model.key_span, by));
+                    }
+                }
+            }
+        }
+        let implicit = std::mem::take(&mut self.implicit_ids);
+        for (id, values) in implicit {
+            let mut wanted = keys.remove(&id).unwrap_or_default();
+            wanted.extend(values);
+            if wanted.is_empty() || self.tainted.contains(&NodeRef::Aggregate(id)) {
+                continue;
+            }
+            let aggregate = &self.model.aggregates[id.index()];
+            let ty = self.model.type_name(&aggregate.id.ty);
+            let conventional = format!("{}_id", to_snake_case(&aggregate.name));
+            self.flow.push(sc034_implicit_id::diagnostic(
+                &aggregate.name,
+                &aggregate.id.name,
+                &ty,
+                aggregate.span,
+                &conventional,
+                &wanted,
+                NodeRef::Aggregate(id),
+            ));
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! Phase 2 (names) and phase 3 (flow) of the checker, one file per step:
 //! [`scope`] declares every name, [`types`] resolves type expressions, [`references`]
 //! resolves references, [`lowering`] builds the resolved model of each element, and
-//! [`scenarios`] lowers scenarios and hotspots; the flow rules then run over the
+//! [`scenarios`] lowers scenarios and hotspots, checking their values against the
+//! fields' types ([`values`]); the flow rules then run over the
 //! result (`src/check/rules/`).
 
 use super::names::{is_pascal_case, is_rust_keyword, is_snake_case, to_snake_case};
@@ -20,6 +21,7 @@ mod references;
 mod scenarios;
 mod scope;
 mod types;
+mod values;
 
 /// What resolution produced: a model (complete only when `names` has no errors),
 /// the name-phase findings and the flow-phase findings.
@@ -107,6 +109,12 @@ struct Resolver<'a> {
     /// Elements with a reference or a field type that did not resolve: a flow rule
     /// about them would report the name error's consequence, not a design flaw.
     tainted: BTreeSet<NodeRef>,
+    /// Records that lost a field to a type error: a scenario value of one would
+    /// report the field as unknown or missing.
+    tainted_types: BTreeSet<TypeId>,
+    /// Aggregates written without `id:` (identified by the default `id`), with the
+    /// places that look for their id as `<aggregate>_id`, and what looks (SC034).
+    implicit_ids: BTreeMap<AggregateId, Vec<(Span, String)>>,
     /// Some policy's `issue` or command's `by` did not resolve: any command might be
     /// the one it meant, so SC043 is not reported.
     issuers_unresolved: bool,
@@ -115,7 +123,7 @@ struct Resolver<'a> {
     consumers_unresolved: bool,
 }
 
-pub(super) fn resolve(loaded: &Loaded) -> Resolved {
+pub(super) fn resolve(loaded: &Loaded, options: &super::Options) -> Resolved {
     let mut resolver = Resolver {
         sources: &loaded.sources,
         names: Diagnostics::default(),
@@ -142,10 +150,12 @@ pub(super) fn resolve(loaded: &Loaded) -> Resolved {
         scopes: Vec::new(),
         unresolved: 0,
         tainted: BTreeSet::new(),
+        tainted_types: BTreeSet::new(),
+        implicit_ids: BTreeMap::new(),
         issuers_unresolved: false,
         consumers_unresolved: false,
     };
-    resolver.run(&loaded.ast);
+    resolver.run(&loaded.ast, options);
     Resolved {
         model: resolver.model,
         names: resolver.names,
@@ -196,7 +206,7 @@ impl Resolver<'_> {
         failed
     }
 
-    fn run(&mut self, ast: &ModelAst) {
+    fn run(&mut self, ast: &ModelAst, options: &super::Options) {
         self.system(ast);
         for file in &ast.files {
             for actor in &file.actors {
@@ -264,13 +274,15 @@ impl Resolver<'_> {
                 self.hotspot(None, hotspot);
             }
         }
+        self.implicit_ids();
         self.model.graph = FlowGraph::build(&self.model);
-        self.flow_rules();
+        self.flow_rules(options);
     }
 
     /// Runs the flow rules over the resolved model.
-    fn flow_rules(&mut self) {
+    fn flow_rules(&mut self, options: &super::Options) {
         let flow = super::rules::Flow {
+            coverage: options.coverage,
             model: &self.model,
             tainted: &self.tainted,
             issuers_unresolved: self.issuers_unresolved,

@@ -9,8 +9,10 @@ use crate::check::rules::{
 };
 
 impl Resolver<'_> {
+    /// The values of one step of `scenario`, each checked against its field's type.
     pub(super) fn step_values(
         &mut self,
+        scenario: &str,
         step: &StepAst,
         fields: &[Field],
         what: &str,
@@ -19,11 +21,13 @@ impl Resolver<'_> {
         let mut values = Vec::new();
         // A message that lost a field to a type error would report its value as unknown.
         let tainted = self.tainted.contains(&subject);
+        let place = super::values::Place { scenario, subject };
         for (field, value) in &step.values {
-            if !fields.iter().any(|f| f.name == field.value) {
+            let Some(declared) = fields.iter().find(|f| f.name == field.value) else {
                 if tainted {
                     continue;
                 }
+                self.wanted_id(subject, &field.value, field.span, &step.name.value);
                 let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
                 self.flow.push(sc055_unknown_field::diagnostic(
                     what,
@@ -34,10 +38,33 @@ impl Resolver<'_> {
                     subject,
                 ));
                 continue;
-            }
+            };
+            let path = format!("{}.{}", step.name.value, field.value);
+            self.check_field_value(&place, &path, &declared.ty, &value.value, value.span);
             values.push((field.value.clone(), node_to_json(&value.value)));
         }
         values
+    }
+
+    /// Notes, for SC034, a scenario value for `field`, which the message `subject`
+    /// lacks, when its aggregate was written without `id:` and `field` is named as
+    /// ids are (`order_id` for `Order`): other unknown fields are only typos.
+    fn wanted_id(&mut self, subject: NodeRef, field: &str, span: Span, message: &str) {
+        let aggregate = match subject {
+            NodeRef::Command(c) => self.model.commands[c.index()].aggregate,
+            NodeRef::Event(e) => self.model.events[e.index()].aggregate,
+            _ => return,
+        };
+        let conventional = format!(
+            "{}_id",
+            to_snake_case(&self.model.aggregates[aggregate.index()].name)
+        );
+        if field != conventional {
+            return;
+        }
+        if let Some(wanted) = self.implicit_ids.get_mut(&aggregate) {
+            wanted.push((span, format!("a scenario's `{message}`")));
+        }
     }
 
     pub(super) fn scenario(&mut self, context: ContextId, ast: &ScenarioAst) {
@@ -103,7 +130,13 @@ impl Resolver<'_> {
                 continue;
             }
             let fields = self.model.events[event.index()].fields.clone();
-            let values = self.step_values(step, &fields, "event", NodeRef::Event(*event));
+            let values = self.step_values(
+                &ast.name.value,
+                step,
+                &fields,
+                "event",
+                NodeRef::Event(*event),
+            );
             given_steps.push(Step { id: *event, values });
         }
         let Some((command, when_step)) = when else {
@@ -121,6 +154,7 @@ impl Resolver<'_> {
         }
         let command_fields = self.model.commands[command.index()].fields.clone();
         let when_values = self.step_values(
+            &ast.name.value,
             when_step,
             &command_fields,
             "command",
@@ -157,7 +191,13 @@ impl Resolver<'_> {
                         continue;
                     }
                     let fields = self.model.events[event.index()].fields.clone();
-                    let values = self.step_values(step, &fields, "event", NodeRef::Event(*event));
+                    let values = self.step_values(
+                        &ast.name.value,
+                        step,
+                        &fields,
+                        "event",
+                        NodeRef::Event(*event),
+                    );
                     steps.push(Step { id: *event, values });
                 }
                 Outcome::Events(steps)

@@ -103,6 +103,7 @@ registry! {
     RecursiveType => sc031_recursive_type,
     IdFieldConflict => sc032_id_field_conflict,
     EmptyEnum => sc033_empty_enum,
+    ImplicitId => sc034_implicit_id,
     CommandEmitsNothing => sc040_command_emits_nothing,
     EventNeverEmitted => sc041_event_never_emitted,
     ForeignEventEmitted => sc042_foreign_event_emitted,
@@ -119,6 +120,8 @@ registry! {
     ScenarioUndeclaredError => sc053_scenario_undeclared_error,
     ScenarioShape => sc054_scenario_shape,
     UnknownField => sc055_unknown_field,
+    ScenarioValueType => sc056_scenario_value_type,
+    UncoveredOutcome => sc057_uncovered_outcome,
     Hotspot => sc060_hotspot,
     ReservedWord => sc070_reserved_word,
     ReservedCrateName => sc071_reserved_crate_name,
@@ -196,6 +199,8 @@ pub struct Flow<'a> {
     pub issuers_unresolved: bool,
     /// Some `on` or `from` did not resolve.
     pub consumers_unresolved: bool,
+    /// Whether to note what no scenario covers (SC057, `check --coverage`).
+    pub coverage: bool,
 }
 
 /// The start of every scenario rule's finding (SC050–SC054): the message names the
@@ -225,6 +230,9 @@ pub(crate) fn check_model(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
     sc048_policy_cycle::check(flow, out);
     sc049_policy_without_action::check(flow, out);
     sc072_generated_name_clash::check(flow.model, out);
+    if flow.coverage {
+        sc057_uncovered_outcome::check(flow, out);
+    }
     sc074_unsupported_key_type::check(flow.model, out);
     sc075_unsupported_id_type::check(flow.model, out);
 }
@@ -232,8 +240,8 @@ pub(crate) fn check_model(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::check;
     use crate::check::explain::{explain, explanation};
+    use crate::check::{check_with, Options};
     use crate::model::load::load_str;
 
     /// The model printed after `title:` in an explanation, without its indentation.
@@ -252,9 +260,10 @@ mod tests {
         model
     }
 
-    fn codes_found(name: &str, model: &str) -> Vec<Code> {
+    /// The codes `check` finds in `model`; with `coverage`, as `check --coverage`.
+    fn codes_found(name: &str, model: &str, coverage: bool) -> Vec<Code> {
         let loaded = load_str(name, model);
-        check(&loaded)
+        check_with(&loaded, &Options { coverage })
             .diagnostics
             .sorted()
             .iter()
@@ -269,12 +278,15 @@ mod tests {
             let bad = example(&text, "Bad");
             let fixed = example(&text, "Fixed");
             assert_eq!(bad.trim_end(), explanation(*code).bad.trim_end(), "{code}");
-            let found = codes_found("bad.yaml", &bad);
+            // Coverage notes (SC057) are only asked for by `check --coverage`; the
+            // fixed model of that rule must be clean with them.
+            let coverage = *code == Code::UncoveredOutcome;
+            let found = codes_found("bad.yaml", &bad, coverage);
             assert!(
                 found.contains(code),
                 "the bad example of {code} gives {found:?}, not {code}:\n{bad}"
             );
-            let found = codes_found("fixed.yaml", &fixed);
+            let found = codes_found("fixed.yaml", &fixed, coverage);
             assert!(
                 found.is_empty(),
                 "the fixed example of {code} is not clean: {found:?}\n{fixed}"

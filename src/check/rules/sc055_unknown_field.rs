@@ -1,7 +1,8 @@
 //! SC055 unknown-field: a value is given for a field the message does not have.
 //!
 //! Raised in the flow phase, where scenarios are lowered
-//! (`src/check/resolve/scenarios.rs`); its finding is built here.
+//! (`src/check/resolve/scenarios.rs`) and the values of nested records are checked
+//! (`src/check/resolve/values.rs`); its finding is built here.
 
 use super::prelude::*;
 use crate::suggest::did_you_mean;
