@@ -49,6 +49,17 @@ pub enum ExportFormat {
     Json,
 }
 
+/// `diff --mode`: which directions of compatibility every message must keep.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum DiffMode {
+    /// Readers of the new shape read old data (stored events, old clients' bodies).
+    Backward,
+    /// Readers of the old shape read new data (consumers not yet redeployed).
+    Forward,
+    /// Both.
+    Full,
+}
+
 /// The subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
@@ -104,6 +115,39 @@ Example:
   stormcraft export json-schema examples/shop -o schemas"
     )]
     Export(ExportCommand),
+    /// Compare two versions of a model: what changed, and what it breaks.
+    #[command(after_help = "\
+Example:
+  stormcraft diff old-model new-model
+  stormcraft diff examples/shop --against origin/main      # in CI, on a pull request
+  stormcraft diff model.yaml --against HEAD~3 --format json
+
+Every change is a named rule (`stormcraft explain --list`, codes D001…): breaking for
+stored events (the new code can no longer read events already in the store), breaking
+for consumers (another context, or a client of the HTTP API), or compatible. Modes as
+in Confluent Schema Registry: backward (new readers read old data), forward (old
+readers read new data), full (both); by default full for published events, backward
+for private events and command bodies, forward for read-model rows.
+
+Exit code 1 when a change breaks something, 0 otherwise, 2 when a model cannot be
+read, has unresolved names, or git cannot show it.")]
+    Diff {
+        /// The old model (file or folder); with `--against`, the model to compare.
+        #[arg(value_name = "OLD")]
+        model: PathBuf,
+        /// The new model (file or folder).
+        #[arg(value_name = "NEW", required_unless_present = "against")]
+        new: Option<PathBuf>,
+        /// Compare the model with itself at this git revision (commit, branch or tag).
+        #[arg(long, value_name = "REV", conflicts_with = "new")]
+        against: Option<String>,
+        /// Which directions every message must keep (default: per message, see above).
+        #[arg(long, value_enum)]
+        mode: Option<DiffMode>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+        format: CheckFormat,
+    },
     /// Print the causal chain that one command sets off.
     #[command(after_help = "\
 Example:
