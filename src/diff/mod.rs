@@ -368,6 +368,9 @@ fn lookup<T: Copy>(map: &BTreeMap<(String, String), T>, context: &str, name: &st
     map.get(&(context.to_owned(), name.to_owned())).copied()
 }
 
+/// Makes the place of a named top-level element.
+type PlaceOf = fn(String) -> TopPlace;
+
 /// What decides a finding's default mode and what it breaks.
 #[derive(Clone, Copy, Debug)]
 enum Subject {
@@ -474,7 +477,6 @@ impl Differ<'_> {
     }
 
     /// A compatible finding about an element, pointing at `new` and `old` places.
-    #[allow(clippy::too_many_arguments)]
     fn note(
         &mut self,
         code: DiffCode,
@@ -582,11 +584,10 @@ impl Differ<'_> {
         old: &[(String, Option<String>)],
         new: &[(String, Option<String>)],
     ) {
-        let (name_place, description_place): (fn(String) -> TopPlace, fn(String) -> TopPlace) =
-            match kind {
-                ElementKind::Actor => (TopPlace::Actor, TopPlace::ActorDescription),
-                _ => (TopPlace::External, TopPlace::ExternalDescription),
-            };
+        let (name_place, description_place): (PlaceOf, PlaceOf) = match kind {
+            ElementKind::Actor => (TopPlace::Actor, TopPlace::ActorDescription),
+            _ => (TopPlace::External, TopPlace::ExternalDescription),
+        };
         for (name, description) in new {
             let element = Element {
                 kind,
@@ -1332,7 +1333,12 @@ impl Differ<'_> {
                 .iter()
                 .map(|e| self.new.qualified_event(*e))
                 .collect();
-            changed_list(&mut flow, "reacts to", &old_on, &new_on);
+            changed_list(
+                &mut flow,
+                ("reacts to", "no longer reacts to"),
+                &old_on,
+                &new_on,
+            );
             let old_issue = old_policy.issues.map(|id| self.old.qualified_command(id));
             let new_issue = new_policy.issues.map(|id| self.new.qualified_command(id));
             changed_one(&mut flow, "issues", old_issue, new_issue);
@@ -1482,7 +1488,12 @@ impl Differ<'_> {
             .map(|e| self.new.qualified_event(*e))
             .collect();
         let mut flow = Vec::new();
-        changed_list(&mut flow, "is fed by", &old_from, &new_from);
+        changed_list(
+            &mut flow,
+            ("is fed by", "is no longer fed by"),
+            &old_from,
+            &new_from,
+        );
         if !flow.is_empty() {
             let message = format!("{}: {}", element.describe(), flow.join("; "));
             let new_span = self.new_span(&at(Member::Sources));
@@ -1521,17 +1532,6 @@ impl Differ<'_> {
                 old: old_span.map(|s| (s, "old key".to_owned())),
             });
         }
-        // With a new key, the key fields are the key change, not a field removed and
-        // another added.
-        let without_key = |fields: &[Field], key: &str| -> Vec<Field> {
-            fields
-                .iter()
-                .filter(|f| !key_changed || f.name != key)
-                .cloned()
-                .collect()
-        };
-        let old_fields = without_key(&old.fields, &old.key);
-        let new_fields = without_key(&new.fields, &new.key);
         let old_owner = Owner {
             context: c.to_owned(),
             kind: ItemKind::ReadModel,
@@ -1547,8 +1547,8 @@ impl Differ<'_> {
         let changes = shape::compare_fields(
             self.old,
             self.new,
-            (&old_fields, &old_owner),
-            (&new_fields, &new_owner),
+            (&old.fields, &old_owner),
+            (&new.fields, &new_owner),
         );
         for change in changes {
             self.shape_finding(
@@ -1826,22 +1826,42 @@ fn command_flow(old_model: &Model, old: &Command, new_model: &Model, new: &Comma
         .iter()
         .map(|e| new_model.qualified_event(*e))
         .collect();
-    changed_list(&mut flow, "emits", &old_emits, &new_emits);
+    changed_list(
+        &mut flow,
+        ("emits", "no longer emits"),
+        &old_emits,
+        &new_emits,
+    );
     let old_errors: Vec<String> = old.errors.iter().map(|e| e.name.clone()).collect();
     let new_errors: Vec<String> = new.errors.iter().map(|e| e.name.clone()).collect();
-    changed_list(&mut flow, "may raise", &old_errors, &new_errors);
+    changed_list(
+        &mut flow,
+        ("may raise", "may no longer raise"),
+        &old_errors,
+        &new_errors,
+    );
     let issuer = |model: &Model, issuer: &Issuer| match issuer {
         Issuer::Actor(a) => model.actors[a.index()].name.clone(),
         Issuer::External(e) => model.externals[e.index()].name.clone(),
     };
     let old_by: Vec<String> = old.issued_by.iter().map(|i| issuer(old_model, i)).collect();
     let new_by: Vec<String> = new.issued_by.iter().map(|i| issuer(new_model, i)).collect();
-    changed_list(&mut flow, "is issued by", &old_by, &new_by);
+    changed_list(
+        &mut flow,
+        ("is issued by", "is no longer issued by"),
+        &old_by,
+        &new_by,
+    );
     flow
 }
 
-/// Adds "`verb` `a`, `b` now (no longer `c`)" when two lists differ as sets.
-fn changed_list(flow: &mut Vec<String>, verb: &str, old: &[String], new: &[String]) {
+/// Adds "`verb` `a`, `b` now and `negated` `c`" when two lists differ as sets.
+fn changed_list(
+    flow: &mut Vec<String>,
+    (verb, negated): (&str, &str),
+    old: &[String],
+    new: &[String],
+) {
     let old_set: BTreeSet<&String> = old.iter().collect();
     let new_set: BTreeSet<&String> = new.iter().collect();
     if old_set == new_set {
@@ -1861,7 +1881,7 @@ fn changed_list(flow: &mut Vec<String>, verb: &str, old: &[String], new: &[Strin
         parts.push(format!("{verb} {} now", quote(added)));
     }
     if !removed.is_empty() {
-        parts.push(format!("no longer {verb} {}", quote(removed)));
+        parts.push(format!("{negated} {}", quote(removed)));
     }
     flow.push(parts.join(" and "));
 }

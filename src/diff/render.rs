@@ -74,12 +74,14 @@ fn summary(report: &Report, sources: &Sources<'_>) -> String {
         line.push_str("no changes");
     } else {
         line.push_str(&changes(report.breaking(), "breaking"));
-        if report.breaking() > 0 {
-            line.push_str(&format!(
-                " ({} for stored events, {} for consumers)",
-                report.breaking_for(Impact::StoredEvents),
-                report.breaking_for(Impact::Consumers)
-            ));
+        let parts: Vec<String> = [Impact::StoredEvents, Impact::Consumers]
+            .iter()
+            .map(|i| (report.breaking_for(*i), i.label()))
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, label)| format!("{n} for {label}"))
+            .collect();
+        if !parts.is_empty() {
+            line.push_str(&format!(" ({})", parts.join(", ")));
         }
         line.push_str(&format!(", {}", changes(report.compatible(), "compatible")));
     }
