@@ -497,7 +497,7 @@ const COMMAND_ADDED: DiffRule = DiffRule {
     slug: "command-added",
     category: Category::Compatible,
     summary: "a new command",
-    explanation: r#"A new command is a new endpoint; no client sends it yet. Compatible."#,
+    explanation: r#"A new command is a new endpoint, `POST /<context>/commands/<Command>`: no client sends it yet, and nothing stored refers to it. Compatible."#,
     example: Example {
         old: "commands:\n  PlaceOrder: {emits: [OrderPlaced]}\n",
         new: "commands:\n  PlaceOrder: {emits: [OrderPlaced]}\n  ArchiveOrder: {emits: [OrderArchived]}\n",
@@ -509,7 +509,7 @@ const READ_MODEL_ADDED: DiffRule = DiffRule {
     slug: "read-model-added",
     category: Category::Compatible,
     summary: "a new read model",
-    explanation: r#"A new projection, built from the events in the store; no client queries it yet. Compatible."#,
+    explanation: r#"A new projection: it is built from the events already in the store when it first runs, and no client queries it yet. Compatible."#,
     example: Example {
         old: "read_models: {}\n",
         new: "read_models:\n  CustomerOrders: {key: order_id, from: [OrderPlaced]}\n",
