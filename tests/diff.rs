@@ -411,3 +411,127 @@ fn against_explains_what_git_cannot_show() {
         stderr(&output)
     );
 }
+
+/// Loads and checks a model in-process; its names must resolve.
+fn checked(loaded: &stormcraft::model::load::Loaded) -> stormcraft::ir::Model {
+    stormcraft::check::check(loaded)
+        .model
+        .expect("the model's names resolve")
+}
+
+fn render_both(
+    old: &stormcraft::model::load::Loaded,
+    new: &stormcraft::model::load::Loaded,
+    report: &stormcraft::diff::Report,
+) -> String {
+    let sources = stormcraft::diff::render::Sources {
+        old: &old.sources,
+        new: &new.sources,
+        old_name: "old",
+        new_name: "new",
+    };
+    let json = stormcraft::diff::render::json(report, &sources);
+    assert_eq!(
+        json["findings"].as_array().map(Vec::len),
+        Some(report.findings.len())
+    );
+    stormcraft::diff::render::human(report, &sources, false, 100)
+}
+
+#[test]
+fn every_model_diffs_against_every_other() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut paths: Vec<PathBuf> = [
+        "examples/shop",
+        "examples/split",
+        "examples/library.yaml",
+        "examples/warnings",
+    ]
+    .iter()
+    .map(|p| root.join(p))
+    .collect();
+    for folder in ["tests/fixtures/valid", "tests/fixtures/generate"] {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(root.join(folder))
+            .expect("a fixtures folder")
+            .map(|e| e.expect("an entry").path())
+            .collect();
+        files.sort();
+        paths.extend(files);
+    }
+    paths.push(root.join(FIXTURES).join("enum-variant-added/new.yaml"));
+    let models: Vec<_> = paths
+        .iter()
+        .map(|path| {
+            let loaded = stormcraft::model::load::load(path).expect("loads");
+            let model = checked(&loaded);
+            (path, loaded, model)
+        })
+        .collect();
+    for (old_path, old_loaded, old_model) in &models {
+        for (new_path, new_loaded, new_model) in &models {
+            let report = stormcraft::diff::diff(
+                stormcraft::diff::Side {
+                    model: old_model,
+                    loaded: old_loaded,
+                },
+                stormcraft::diff::Side {
+                    model: new_model,
+                    loaded: new_loaded,
+                },
+                None,
+            );
+            let text = render_both(old_loaded, new_loaded, &report);
+            if old_path == new_path {
+                assert!(
+                    report.findings.is_empty(),
+                    "{} differs from itself:\n{text}",
+                    old_path.display()
+                );
+            }
+            for finding in &report.findings {
+                assert!(
+                    finding.new.is_some() || finding.old.is_some(),
+                    "{}: every finding points somewhere",
+                    finding.message
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_large_model_diffs_field_by_field() {
+    use stormcraft::synth::{synth_model, SynthSpec};
+    let spec = SynthSpec::new(10, 3, 4);
+    let old = stormcraft::model::load::load_str("old.yaml", &synth_model(&spec));
+    let wider = SynthSpec {
+        extra_fields: 1,
+        ..spec
+    };
+    let new = stormcraft::model::load::load_str("new.yaml", &synth_model(&wider));
+    let (old_model, new_model) = (checked(&old), checked(&new));
+    let report = stormcraft::diff::diff(
+        stormcraft::diff::Side {
+            model: &old_model,
+            loaded: &old,
+        },
+        stormcraft::diff::Side {
+            model: &new_model,
+            loaded: &new,
+        },
+        None,
+    );
+    // One required field more on every command and event: each is a finding, and
+    // each one on an event breaks its stored events.
+    let added = report
+        .findings
+        .iter()
+        .filter(|f| f.code == DiffCode::FieldAddedRequired)
+        .count();
+    assert_eq!(added, 2 * spec.events());
+    assert_eq!(
+        report.breaking_for(stormcraft::diff::Impact::StoredEvents),
+        spec.events()
+    );
+    render_both(&old, &new, &report);
+}

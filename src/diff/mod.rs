@@ -673,19 +673,12 @@ impl Differ<'_> {
         let mut consumers = BTreeSet::new();
         for (index, event) in self.old.events.iter().enumerate() {
             if event.context == id {
-                consumers.extend(event_consumers(self.old, EventId(index as u32), None));
+                consumers.extend(event_consumers(self.old, EventId(index as u32)));
             }
         }
         for (index, command) in self.old.commands.iter().enumerate() {
             if command.context == id {
-                consumers.extend(
-                    command_senders(self.old, CommandId(index as u32))
-                        .into_iter()
-                        .filter(|c| {
-                            c.kind != ElementKind::Policy
-                                || !c.name.starts_with(&format!("{name}."))
-                        }),
-                );
+                consumers.extend(command_senders(self.old, CommandId(index as u32)));
             }
         }
         let element = Element {
@@ -941,7 +934,7 @@ impl Differ<'_> {
                 subject: Subject::Event {
                     published: old_event.published,
                 },
-                consumers: event_consumers(self.old, EventId(index as u32), None),
+                consumers: event_consumers(self.old, EventId(index as u32)),
                 new: new_span.map(|s| (s, format!("no longer has `{}`", old_event.name))),
                 old: span.map(|s| (s, "removed event".to_owned())),
             });
@@ -958,8 +951,8 @@ impl Differ<'_> {
         let old_aggregate = &self.old.aggregate(old.aggregate).name;
         let new_aggregate = &self.new.aggregate(new.aggregate).name;
         let mut consumers: BTreeSet<Consumer> = BTreeSet::new();
-        consumers.extend(event_consumers(self.old, old_id, None));
-        consumers.extend(event_consumers(self.new, new_id, None));
+        consumers.extend(event_consumers(self.old, old_id));
+        consumers.extend(event_consumers(self.new, new_id));
         let consumers: Vec<Consumer> = consumers.into_iter().collect();
         if old_aggregate != new_aggregate {
             let message = format!(
@@ -1009,7 +1002,7 @@ impl Differ<'_> {
                         forward: false,
                     },
                     subject: Subject::Event { published: true },
-                    consumers: event_consumers(self.old, old_id, None),
+                    consumers: event_consumers(self.old, old_id),
                     new: new_span.map(|s| (s, "no longer published".to_owned())),
                     old: old_span.map(|s| (s, "published here".to_owned())),
                 });
@@ -1706,7 +1699,7 @@ fn top_field(path: &str) -> &str {
 }
 
 /// Other contexts' policies and read models that use an event, sorted.
-fn event_consumers(model: &Model, id: EventId, field: Option<&str>) -> Vec<Consumer> {
+fn event_consumers(model: &Model, id: EventId) -> Vec<Consumer> {
     let event: &Event = model.event(id);
     let node = NodeRef::Event(id);
     let mut found = Vec::new();
@@ -1732,7 +1725,7 @@ fn event_consumers(model: &Model, id: EventId, field: Option<&str>) -> Vec<Consu
             found.push(Consumer {
                 kind,
                 name: format!("{}.{name}", model.context(context).name),
-                maps_field: field.map(|_| false),
+                maps_field: None,
             });
         }
     }
