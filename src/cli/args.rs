@@ -105,14 +105,15 @@ Example:
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
-    /// Export the model's contracts as AsyncAPI or JSON Schema.
+    /// Export the model's contracts as AsyncAPI, JSON Schema or EventCatalog content.
     #[command(
         subcommand,
         after_help = "\
 Example:
   stormcraft export asyncapi examples/shop -o asyncapi.yaml
   stormcraft export asyncapi examples/shop --context ordering --format json
-  stormcraft export json-schema examples/shop -o schemas"
+  stormcraft export json-schema examples/shop -o schemas
+  stormcraft export eventcatalog examples/shop -o my-catalog"
     )]
     Export(ExportCommand),
     /// Compare two versions of a model: what changed, and what it breaks.
@@ -286,6 +287,23 @@ left alone, so export into a folder of its own.")]
         /// A model file or folder.
         model: PathBuf,
         /// The folder to write the schemas to.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Write EventCatalog content: a domain per context, its service, its messages.
+    #[command(after_help = "\
+Example:
+  stormcraft export eventcatalog examples/shop -o my-catalog
+
+Writes DIR/domains/<context>/index.mdx, its service at
+DIR/domains/<context>/services/<context>-service/index.mdx, and under that service
+events/, commands/ and queries/ (read models), one folder per message with an
+index.mdx and its JSON Schema as schema.json. Point it at an EventCatalog project's
+root. Files are replaced; files of elements no longer in the model are left alone.")]
+    Eventcatalog {
+        /// A model file or folder.
+        model: PathBuf,
+        /// The catalog folder to write to (an EventCatalog project's root).
         #[arg(short, long)]
         output: PathBuf,
     },

@@ -98,6 +98,9 @@ pub fn run(cli: Cli, terminal: &Terminal) -> u8 {
         Command::Export(ExportCommand::JsonSchema { model, output }) => {
             export::run_json_schema(&model, &output, terminal)
         }
+        Command::Export(ExportCommand::Eventcatalog { model, output }) => {
+            export::run_eventcatalog(&model, &output, terminal)
+        }
         Command::Diff {
             model,
             new,
