@@ -142,7 +142,7 @@ read, has unresolved names, or git cannot show it.")]
         /// Compare the model with itself at this git revision (commit, branch or tag).
         #[arg(long, value_name = "REV", conflicts_with = "new")]
         against: Option<String>,
-        /// Which directions every message must keep (default: per message, see above).
+        /// Which directions every message must keep (default: per message, see below).
         #[arg(long, value_enum)]
         mode: Option<DiffMode>,
         /// Output format.
