@@ -167,9 +167,10 @@ fn explain_list() {
     let output = run(&["explain", "--list"]);
     assert_eq!(code(&output), 0);
     let text = stdout(&output);
+    // The check rules, then the diff rules.
     assert_eq!(
         text.lines().count(),
-        stormcraft::diagnostic::Code::ALL.len()
+        stormcraft::diagnostic::Code::ALL.len() + stormcraft::diff::rules::DiffCode::ALL.len()
     );
     insta::assert_snapshot!("explain_list", text);
 }

@@ -51,6 +51,17 @@ pub enum ExportFormat {
     Json,
 }
 
+/// `diff --mode`: which directions of compatibility every message must keep.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum DiffMode {
+    /// Readers of the new shape read old data (stored events, old clients' bodies).
+    Backward,
+    /// Readers of the old shape read new data (consumers not yet redeployed).
+    Forward,
+    /// Both.
+    Full,
+}
+
 /// The subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
@@ -105,16 +116,50 @@ Example:
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
-    /// Export the model's contracts as AsyncAPI or JSON Schema.
+    /// Export the model's contracts as AsyncAPI, JSON Schema or EventCatalog content.
     #[command(
         subcommand,
         after_help = "\
 Example:
   stormcraft export asyncapi examples/shop -o asyncapi.yaml
   stormcraft export asyncapi examples/shop --context ordering --format json
-  stormcraft export json-schema examples/shop -o schemas"
+  stormcraft export json-schema examples/shop -o schemas
+  stormcraft export eventcatalog examples/shop -o my-catalog"
     )]
     Export(ExportCommand),
+    /// Compare two versions of a model: what changed, and what it breaks.
+    #[command(after_help = "\
+Example:
+  stormcraft diff old-model new-model
+  stormcraft diff examples/shop --against origin/main      # in CI, on a pull request
+  stormcraft diff model.yaml --against HEAD~3 --format json
+
+Every change is a named rule (`stormcraft explain --list`, codes D001…): breaking for
+stored events (the new code can no longer read events already in the store), breaking
+for consumers (another context, or a client of the HTTP API), or compatible. Modes as
+in Confluent Schema Registry: backward (new readers read old data), forward (old
+readers read new data), full (both); by default full for published events, backward
+for private events and command bodies, forward for read-model rows.
+
+Exit code 1 when a change breaks something, 0 otherwise, 2 when a model cannot be
+read, has unresolved names, or git cannot show it.")]
+    Diff {
+        /// The old model (file or folder); with `--against`, the model to compare.
+        #[arg(value_name = "OLD")]
+        model: PathBuf,
+        /// The new model (file or folder).
+        #[arg(value_name = "NEW", required_unless_present = "against")]
+        new: Option<PathBuf>,
+        /// Compare the model with itself at this git revision (commit, branch or tag).
+        #[arg(long, value_name = "REV", conflicts_with = "new")]
+        against: Option<String>,
+        /// Which directions every message must keep (default: per message, see below).
+        #[arg(long, value_enum)]
+        mode: Option<DiffMode>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+        format: CheckFormat,
+    },
     /// Print the causal chain that one command sets off.
     #[command(after_help = "\
 Example:
@@ -253,6 +298,23 @@ left alone, so export into a folder of its own.")]
         /// A model file or folder.
         model: PathBuf,
         /// The folder to write the schemas to.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Write EventCatalog content: a domain per context, its service, its messages.
+    #[command(after_help = "\
+Example:
+  stormcraft export eventcatalog examples/shop -o my-catalog
+
+Writes DIR/domains/<context>/index.mdx, its service at
+DIR/domains/<context>/services/<context>-service/index.mdx, and under that service
+events/, commands/ and queries/ (read models), one folder per message with an
+index.mdx and its JSON Schema as schema.json. Point it at an EventCatalog project's
+root. Files are replaced; files of elements no longer in the model are left alone.")]
+    Eventcatalog {
+        /// A model file or folder.
+        model: PathBuf,
+        /// The catalog folder to write to (an EventCatalog project's root).
         #[arg(short, long)]
         output: PathBuf,
     },

@@ -23,6 +23,22 @@ pub enum CliError {
         /// How many errors `check` found.
         errors: usize,
     },
+    /// A model given to `diff` does not load or its names do not resolve: exit 2, since
+    /// exit 1 means "breaking changes".
+    #[error("the {side} model `{name}` has {errors} error(s); {hint}")]
+    DiffModelHasErrors {
+        /// `old` or `new`.
+        side: &'static str,
+        /// The model as given (a path, or `REV:path`).
+        name: String,
+        /// How many errors `check` found.
+        errors: usize,
+        /// Where to see them: the `check` command to run.
+        hint: String,
+    },
+    /// `diff --against` could not read the model at the revision.
+    #[error(transparent)]
+    Git(#[from] crate::diff::git::GitError),
     /// `diagram --view` names no view, context or command of the model; the message
     /// says which and suggests the closest name.
     #[error("{0}")]
@@ -138,6 +154,8 @@ impl CliError {
         match self {
             CliError::ModelHasErrors { .. } | CliError::Stale { .. } => EXIT_MODEL_ERRORS,
             CliError::UnreadableModel(_)
+            | CliError::DiffModelHasErrors { .. }
+            | CliError::Git(_)
             | CliError::BadView(_)
             | CliError::UnknownContext { .. }
             | CliError::DiagramFormat(_)

@@ -1,7 +1,8 @@
-//! `stormcraft export`: the model's contracts as AsyncAPI or JSON Schema files.
+//! `stormcraft export`: the model's contracts as AsyncAPI, JSON Schema or EventCatalog files.
 
 use super::{load_checked, CliError, ExportFormat, Terminal};
 use crate::export::asyncapi::{asyncapi, AsyncApiOptions};
+use crate::export::eventcatalog::eventcatalog;
 use crate::export::json_schema::json_schemas;
 use crate::export::yaml::to_yaml;
 use crate::ir::{ContextId, Model};
@@ -87,6 +88,38 @@ pub(super) fn run_json_schema(
     eprintln!(
         "wrote {} to {}",
         super::plural(files.len(), "JSON Schema file"),
+        dir.display()
+    );
+    Ok(0)
+}
+
+/// Writes the EventCatalog content of the model under `dir`, and says how many files
+/// on stderr.
+pub(super) fn run_eventcatalog(
+    path: &Path,
+    dir: &Path,
+    terminal: &Terminal,
+) -> Result<u8, CliError> {
+    let (_, model) = load_checked(path, terminal)?;
+    let files = eventcatalog(&model);
+    for file in &files {
+        let target = dir.join(&file.path);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| CliError::CreateDir {
+                path: parent.to_owned(),
+                source,
+            })?;
+        }
+        write_file_atomic(&target, file.contents.as_bytes()).map_err(|source| {
+            CliError::WriteFile {
+                path: target.clone(),
+                source,
+            }
+        })?;
+    }
+    eprintln!(
+        "wrote {} of EventCatalog content to {}",
+        super::plural(files.len(), "file"),
         dir.display()
     );
     Ok(0)

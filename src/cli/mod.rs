@@ -1,7 +1,7 @@
 //! The command line. [`run`] dispatches a parsed [`Cli`] to one module per command.
 //!
 //! The files: `args.rs` holds the clap derive types (syntax, help, examples);
-//! `error.rs` the [`CliError`] a command stops with; `check.rs`, `diagram.rs`,
+//! `error.rs` the [`CliError`] a command stops with; `check.rs`, `diagram.rs`, `diff.rs`,
 //! `trace.rs`, `generate.rs`, `explain.rs`, `export.rs`, `init.rs` and `templates.rs`
 //! one command each. This file holds what they share: loading a model, writing to standard
 //! output, and the one place that turns an error into a message and an exit code.
@@ -10,6 +10,7 @@
 mod args;
 mod check;
 mod diagram;
+mod diff;
 mod error;
 mod explain;
 mod export;
@@ -19,7 +20,8 @@ mod templates;
 mod trace;
 
 pub use args::{
-    CheckFormat, Cli, Command, DiagramFormat, ExportCommand, ExportFormat, TemplatesCommand,
+    CheckFormat, Cli, Command, DiagramFormat, DiffMode, ExportCommand, ExportFormat,
+    TemplatesCommand,
 };
 pub use check::summary;
 pub use error::CliError;
@@ -97,6 +99,23 @@ pub fn run(cli: Cli, terminal: &Terminal) -> u8 {
         Command::Export(ExportCommand::JsonSchema { model, output }) => {
             export::run_json_schema(&model, &output, terminal)
         }
+        Command::Export(ExportCommand::Eventcatalog { model, output }) => {
+            export::run_eventcatalog(&model, &output, terminal)
+        }
+        Command::Diff {
+            model,
+            new,
+            against,
+            mode,
+            format,
+        } => diff::run_diff(
+            &model,
+            new.as_deref(),
+            against.as_deref(),
+            mode,
+            format,
+            terminal,
+        ),
         Command::Trace { model, command } => trace::run_trace(&model, &command, terminal),
         Command::Generate {
             model,
