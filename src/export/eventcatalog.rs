@@ -54,12 +54,9 @@ fn event_version(version: u32) -> String {
 
 /// The URL path segment of each read model's queries, `(context, read model)` →
 /// `customer-orders`, as the generated services route them. Taken from the
-/// generator's own view of the model, so the catalog cannot disagree with the code;
-/// empty when the generator refuses the model (then no query path is written).
+/// generator's own view of the model, so the catalog cannot disagree with the code.
 fn query_paths(model: &Model) -> BTreeMap<(String, String), String> {
-    let Ok(workspace) = crate::render::service::view::workspace(model) else {
-        return BTreeMap::new();
-    };
+    let workspace = crate::render::service::view::workspace(model);
     let mut paths = BTreeMap::new();
     for (context, view) in model.contexts.iter().zip(&workspace.contexts) {
         for read_model in &view.read_models {
