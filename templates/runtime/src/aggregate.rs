@@ -63,6 +63,33 @@
 //! assert!(matches!(again, Err(aggregate::HandleError::Rejected(AlreadyOpen))));
 //! ```
 
+/// The `From` impls that put each message type into its variant of an aggregate's
+/// `Command` or `Event` enum, so a rule writes `OrderPlaced { .. }.into()` and the
+/// handler takes any command: `from_variants!(Command, Box, [PlaceOrder, CancelOrder])`
+/// for boxed variants (commands), `from_variants!(Event, [OrderPlaced])` for plain ones.
+/// Each variant must be named like its type, as the generator names them.
+#[macro_export]
+macro_rules! from_variants {
+    ($enum:ident, Box, [$($variant:ident),* $(,)?]) => {
+        $(
+            impl ::core::convert::From<$variant> for $enum {
+                fn from(message: $variant) -> Self {
+                    $enum::$variant(::std::boxed::Box::new(message))
+                }
+            }
+        )*
+    };
+    ($enum:ident, [$($variant:ident),* $(,)?]) => {
+        $(
+            impl ::core::convert::From<$variant> for $enum {
+                fn from(message: $variant) -> Self {
+                    $enum::$variant(message)
+                }
+            }
+        )*
+    };
+}
+
 use std::fmt;
 
 use serde::de::DeserializeOwned;

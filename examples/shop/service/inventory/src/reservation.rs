@@ -34,23 +34,11 @@ pub enum Command {
     CommitReservation(Box<CommitReservation>),
 }
 
-impl From<ReserveStock> for Command {
-    fn from(command: ReserveStock) -> Self {
-        Command::ReserveStock(Box::new(command))
-    }
-}
-
-impl From<ReleaseStock> for Command {
-    fn from(command: ReleaseStock) -> Self {
-        Command::ReleaseStock(Box::new(command))
-    }
-}
-
-impl From<CommitReservation> for Command {
-    fn from(command: CommitReservation) -> Self {
-        Command::CommitReservation(Box::new(command))
-    }
-}
+stormcraft_runtime::from_variants!(
+    Command,
+    Box,
+    [ReserveStock, ReleaseStock, CommitReservation,]
+);
 
 impl aggregate::Command for Command {
     fn name(&self) -> &'static str {
@@ -129,29 +117,15 @@ pub enum Event {
     ReservationCommitted(ReservationCommitted),
 }
 
-impl From<StockReserved> for Event {
-    fn from(event: StockReserved) -> Self {
-        Event::StockReserved(event)
-    }
-}
-
-impl From<StockReservationFailed> for Event {
-    fn from(event: StockReservationFailed) -> Self {
-        Event::StockReservationFailed(event)
-    }
-}
-
-impl From<StockReleased> for Event {
-    fn from(event: StockReleased) -> Self {
-        Event::StockReleased(event)
-    }
-}
-
-impl From<ReservationCommitted> for Event {
-    fn from(event: ReservationCommitted) -> Self {
-        Event::ReservationCommitted(event)
-    }
-}
+stormcraft_runtime::from_variants!(
+    Event,
+    [
+        StockReserved,
+        StockReservationFailed,
+        StockReleased,
+        ReservationCommitted,
+    ]
+);
 
 impl aggregate::DomainEvent for Event {
     fn type_name(&self) -> &'static str {

@@ -30,17 +30,7 @@ pub enum Command {
     AdjustStock(Box<AdjustStock>),
 }
 
-impl From<ReceiveStock> for Command {
-    fn from(command: ReceiveStock) -> Self {
-        Command::ReceiveStock(Box::new(command))
-    }
-}
-
-impl From<AdjustStock> for Command {
-    fn from(command: AdjustStock) -> Self {
-        Command::AdjustStock(Box::new(command))
-    }
-}
+stormcraft_runtime::from_variants!(Command, Box, [ReceiveStock, AdjustStock,]);
 
 impl aggregate::Command for Command {
     fn name(&self) -> &'static str {
@@ -92,17 +82,7 @@ pub enum Event {
     StockAdjusted(StockAdjusted),
 }
 
-impl From<StockReceived> for Event {
-    fn from(event: StockReceived) -> Self {
-        Event::StockReceived(event)
-    }
-}
-
-impl From<StockAdjusted> for Event {
-    fn from(event: StockAdjusted) -> Self {
-        Event::StockAdjusted(event)
-    }
-}
+stormcraft_runtime::from_variants!(Event, [StockReceived, StockAdjusted,]);
 
 impl aggregate::DomainEvent for Event {
     fn type_name(&self) -> &'static str {

@@ -60,41 +60,18 @@ pub enum Command {
     MarkOrderRefunded(Box<MarkOrderRefunded>),
 }
 
-impl From<PlaceOrder> for Command {
-    fn from(command: PlaceOrder) -> Self {
-        Command::PlaceOrder(Box::new(command))
-    }
-}
-
-impl From<CancelOrder> for Command {
-    fn from(command: CancelOrder) -> Self {
-        Command::CancelOrder(Box::new(command))
-    }
-}
-
-impl From<MarkOrderPaid> for Command {
-    fn from(command: MarkOrderPaid) -> Self {
-        Command::MarkOrderPaid(Box::new(command))
-    }
-}
-
-impl From<MarkOrderShipped> for Command {
-    fn from(command: MarkOrderShipped) -> Self {
-        Command::MarkOrderShipped(Box::new(command))
-    }
-}
-
-impl From<MarkOrderDelivered> for Command {
-    fn from(command: MarkOrderDelivered) -> Self {
-        Command::MarkOrderDelivered(Box::new(command))
-    }
-}
-
-impl From<MarkOrderRefunded> for Command {
-    fn from(command: MarkOrderRefunded) -> Self {
-        Command::MarkOrderRefunded(Box::new(command))
-    }
-}
+stormcraft_runtime::from_variants!(
+    Command,
+    Box,
+    [
+        PlaceOrder,
+        CancelOrder,
+        MarkOrderPaid,
+        MarkOrderShipped,
+        MarkOrderDelivered,
+        MarkOrderRefunded,
+    ]
+);
 
 impl aggregate::Command for Command {
     fn name(&self) -> &'static str {
@@ -208,41 +185,17 @@ pub enum Event {
     OrderRefunded(OrderRefunded),
 }
 
-impl From<OrderPlaced> for Event {
-    fn from(event: OrderPlaced) -> Self {
-        Event::OrderPlaced(event)
-    }
-}
-
-impl From<OrderCancelled> for Event {
-    fn from(event: OrderCancelled) -> Self {
-        Event::OrderCancelled(event)
-    }
-}
-
-impl From<OrderPaid> for Event {
-    fn from(event: OrderPaid) -> Self {
-        Event::OrderPaid(event)
-    }
-}
-
-impl From<OrderShipped> for Event {
-    fn from(event: OrderShipped) -> Self {
-        Event::OrderShipped(event)
-    }
-}
-
-impl From<OrderDelivered> for Event {
-    fn from(event: OrderDelivered) -> Self {
-        Event::OrderDelivered(event)
-    }
-}
-
-impl From<OrderRefunded> for Event {
-    fn from(event: OrderRefunded) -> Self {
-        Event::OrderRefunded(event)
-    }
-}
+stormcraft_runtime::from_variants!(
+    Event,
+    [
+        OrderPlaced,
+        OrderCancelled,
+        OrderPaid,
+        OrderShipped,
+        OrderDelivered,
+        OrderRefunded,
+    ]
+);
 
 impl aggregate::DomainEvent for Event {
     fn type_name(&self) -> &'static str {

@@ -46,29 +46,16 @@ pub enum Command {
     RefundPayment(Box<RefundPayment>),
 }
 
-impl From<RequestPayment> for Command {
-    fn from(command: RequestPayment) -> Self {
-        Command::RequestPayment(Box::new(command))
-    }
-}
-
-impl From<ConfirmPayment> for Command {
-    fn from(command: ConfirmPayment) -> Self {
-        Command::ConfirmPayment(Box::new(command))
-    }
-}
-
-impl From<DeclinePayment> for Command {
-    fn from(command: DeclinePayment) -> Self {
-        Command::DeclinePayment(Box::new(command))
-    }
-}
-
-impl From<RefundPayment> for Command {
-    fn from(command: RefundPayment) -> Self {
-        Command::RefundPayment(Box::new(command))
-    }
-}
+stormcraft_runtime::from_variants!(
+    Command,
+    Box,
+    [
+        RequestPayment,
+        ConfirmPayment,
+        DeclinePayment,
+        RefundPayment,
+    ]
+);
 
 impl aggregate::Command for Command {
     fn name(&self) -> &'static str {
@@ -153,29 +140,15 @@ pub enum Event {
     PaymentRefunded(PaymentRefunded),
 }
 
-impl From<PaymentRequested> for Event {
-    fn from(event: PaymentRequested) -> Self {
-        Event::PaymentRequested(event)
-    }
-}
-
-impl From<PaymentSucceeded> for Event {
-    fn from(event: PaymentSucceeded) -> Self {
-        Event::PaymentSucceeded(event)
-    }
-}
-
-impl From<PaymentFailed> for Event {
-    fn from(event: PaymentFailed) -> Self {
-        Event::PaymentFailed(event)
-    }
-}
-
-impl From<PaymentRefunded> for Event {
-    fn from(event: PaymentRefunded) -> Self {
-        Event::PaymentRefunded(event)
-    }
-}
+stormcraft_runtime::from_variants!(
+    Event,
+    [
+        PaymentRequested,
+        PaymentSucceeded,
+        PaymentFailed,
+        PaymentRefunded,
+    ]
+);
 
 impl aggregate::DomainEvent for Event {
     fn type_name(&self) -> &'static str {

@@ -38,23 +38,11 @@ pub enum Command {
     ConfirmDelivery(Box<ConfirmDelivery>),
 }
 
-impl From<CreateShipment> for Command {
-    fn from(command: CreateShipment) -> Self {
-        Command::CreateShipment(Box::new(command))
-    }
-}
-
-impl From<DispatchShipment> for Command {
-    fn from(command: DispatchShipment) -> Self {
-        Command::DispatchShipment(Box::new(command))
-    }
-}
-
-impl From<ConfirmDelivery> for Command {
-    fn from(command: ConfirmDelivery) -> Self {
-        Command::ConfirmDelivery(Box::new(command))
-    }
-}
+stormcraft_runtime::from_variants!(
+    Command,
+    Box,
+    [CreateShipment, DispatchShipment, ConfirmDelivery,]
+);
 
 impl aggregate::Command for Command {
     fn name(&self) -> &'static str {
@@ -122,23 +110,10 @@ pub enum Event {
     ShipmentDelivered(ShipmentDelivered),
 }
 
-impl From<ShipmentCreated> for Event {
-    fn from(event: ShipmentCreated) -> Self {
-        Event::ShipmentCreated(event)
-    }
-}
-
-impl From<ShipmentDispatched> for Event {
-    fn from(event: ShipmentDispatched) -> Self {
-        Event::ShipmentDispatched(event)
-    }
-}
-
-impl From<ShipmentDelivered> for Event {
-    fn from(event: ShipmentDelivered) -> Self {
-        Event::ShipmentDelivered(event)
-    }
-}
+stormcraft_runtime::from_variants!(
+    Event,
+    [ShipmentCreated, ShipmentDispatched, ShipmentDelivered,]
+);
 
 impl aggregate::DomainEvent for Event {
     fn type_name(&self) -> &'static str {

@@ -32,21 +32,11 @@ pub mod order {
     /// Every command of `Order`.
     #[derive(Debug, Clone, PartialEq)]
     pub enum Command {
-        PlaceOrder(PlaceOrder),
-        CancelOrder(CancelOrder),
+        PlaceOrder(Box<PlaceOrder>),
+        CancelOrder(Box<CancelOrder>),
     }
 
-    impl From<PlaceOrder> for Command {
-        fn from(command: PlaceOrder) -> Self {
-            Command::PlaceOrder(command)
-        }
-    }
-
-    impl From<CancelOrder> for Command {
-        fn from(command: CancelOrder) -> Self {
-            Command::CancelOrder(command)
-        }
-    }
+    stormcraft_runtime::from_variants!(Command, Box, [PlaceOrder, CancelOrder]);
 
     impl aggregate::Command for Command {
         fn name(&self) -> &'static str {
@@ -97,17 +87,7 @@ pub mod order {
         OrderCancelled(OrderCancelled),
     }
 
-    impl From<OrderPlaced> for Event {
-        fn from(event: OrderPlaced) -> Self {
-            Event::OrderPlaced(event)
-        }
-    }
-
-    impl From<OrderCancelled> for Event {
-        fn from(event: OrderCancelled) -> Self {
-            Event::OrderCancelled(event)
-        }
-    }
+    stormcraft_runtime::from_variants!(Event, [OrderPlaced, OrderCancelled]);
 
     impl DomainEvent for Event {
         fn type_name(&self) -> &'static str {
@@ -242,14 +222,10 @@ pub mod stock {
 
     #[derive(Debug, Clone, PartialEq)]
     pub enum Command {
-        ReserveStock(ReserveStock),
+        ReserveStock(Box<ReserveStock>),
     }
 
-    impl From<ReserveStock> for Command {
-        fn from(command: ReserveStock) -> Self {
-            Command::ReserveStock(command)
-        }
-    }
+    stormcraft_runtime::from_variants!(Command, Box, [ReserveStock]);
 
     impl aggregate::Command for Command {
         fn name(&self) -> &'static str {
@@ -283,11 +259,7 @@ pub mod stock {
         StockReserved(StockReserved),
     }
 
-    impl From<StockReserved> for Event {
-        fn from(event: StockReserved) -> Self {
-            Event::StockReserved(event)
-        }
-    }
+    stormcraft_runtime::from_variants!(Event, [StockReserved]);
 
     impl DomainEvent for Event {
         fn type_name(&self) -> &'static str {
