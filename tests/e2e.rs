@@ -182,6 +182,34 @@ fn run_flows(app: &str) {
     );
     assert_eq!(empty.status, 422, "{}", empty.body);
     assert_eq!(empty.json()["error"], "EmptyOrder");
+    // A typo in a body is refused with the field named, not dropped.
+    let typo = http(
+        app,
+        "POST",
+        "/ordering/commands/PlaceOrder",
+        Some(
+            r#"{"order_id":"7e57e57e-0000-4000-8000-000000000002","customer_id":"0b7e2c1a-4f33-4a8e-b6a1-93c2d5e8f004",
+                "lines":[],"shipping_address":{"recipient":"","street":"","postal_code":"","city":"","country":""},
+                "cupon_code":"SAVE10"}"#,
+        ),
+    );
+    assert_eq!(typo.status, 400, "{}", typo.body);
+    let message = typo.json()["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        message.contains("cupon_code") && message.contains("coupon_code"),
+        "{message}"
+    );
+    // Route mistakes answer in JSON too: an unknown command, a GET on a command.
+    let unknown = http(app, "POST", "/ordering/commands/PlaceOrdr", Some("{}"));
+    assert_eq!(unknown.status, 404, "{}", unknown.body);
+    assert_eq!(unknown.json()["error"], "not_found");
+    assert!(unknown.body.contains("PlaceOrdr"), "{}", unknown.body);
+    let get = http(app, "GET", "/ordering/commands/PlaceOrder", None);
+    assert_eq!(get.status, 405, "{}", get.body);
+    assert_eq!(get.json()["error"], "method_not_allowed");
     assert_eq!(http(app, "GET", "/health", None).status, 200);
     assert_eq!(
         http(

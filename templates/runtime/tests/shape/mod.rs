@@ -15,6 +15,7 @@ pub mod order {
 
     /// A customer orders `quantity` of `sku`.
     #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
     pub struct PlaceOrder {
         pub order_id: uuid::Uuid,
         pub customer: String,
@@ -24,6 +25,7 @@ pub mod order {
 
     /// Cancels an order.
     #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
     pub struct CancelOrder {
         pub order_id: uuid::Uuid,
         pub reason: String,
@@ -214,6 +216,7 @@ pub mod stock {
     use stormcraft_runtime::RecordedEvent;
 
     #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
     pub struct ReserveStock {
         pub sku: String,
         pub order_id: uuid::Uuid,

@@ -9,6 +9,8 @@ use stormcraft_runtime::{aggregate, RecordedEvent};
 
 /// Sets stock aside for every line of a new order, or records which products are short (the out-of-stock path).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+// A typo in a request body is refused (400 naming the field), not silently dropped.
+#[serde(deny_unknown_fields)]
 pub struct ReserveStock {
     pub order_id: uuid::Uuid,
     pub lines: Vec<crate::types::ReservedLine>,
@@ -16,12 +18,16 @@ pub struct ReserveStock {
 
 /// gives reserved stock back to the shelf when the order is cancelled
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+// A typo in a request body is refused (400 naming the field), not silently dropped.
+#[serde(deny_unknown_fields)]
 pub struct ReleaseStock {
     pub order_id: uuid::Uuid,
 }
 
 /// the reserved units left the building with the parcel
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+// A typo in a request body is refused (400 naming the field), not silently dropped.
+#[serde(deny_unknown_fields)]
 pub struct CommitReservation {
     pub order_id: uuid::Uuid,
 }

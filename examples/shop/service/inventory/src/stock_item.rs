@@ -9,6 +9,8 @@ use stormcraft_runtime::{aggregate, RecordedEvent};
 
 /// a supplier delivery is counted into the warehouse
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+// A typo in a request body is refused (400 naming the field), not silently dropped.
+#[serde(deny_unknown_fields)]
 pub struct ReceiveStock {
     pub sku: String,
     pub quantity: u32,
@@ -17,6 +19,8 @@ pub struct ReceiveStock {
 
 /// corrects the count after damage, loss or a stocktake
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+// A typo in a request body is refused (400 naming the field), not silently dropped.
+#[serde(deny_unknown_fields)]
 pub struct AdjustStock {
     pub sku: String,
     pub difference: i32,

@@ -9,6 +9,8 @@ use stormcraft_runtime::{aggregate, RecordedEvent};
 
 /// the customer checks out their basket
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+// A typo in a request body is refused (400 naming the field), not silently dropped.
+#[serde(deny_unknown_fields)]
 pub struct PlaceOrder {
     pub order_id: uuid::Uuid,
     pub customer_id: uuid::Uuid,
@@ -19,6 +21,8 @@ pub struct PlaceOrder {
 
 /// Cancels an order that has not shipped yet: on request, when stock is missing, or when the payment is declined.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+// A typo in a request body is refused (400 naming the field), not silently dropped.
+#[serde(deny_unknown_fields)]
 pub struct CancelOrder {
     pub order_id: uuid::Uuid,
     pub reason: crate::types::CancellationReason,
@@ -26,24 +30,32 @@ pub struct CancelOrder {
 
 /// records that the payment for the order went through
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+// A typo in a request body is refused (400 naming the field), not silently dropped.
+#[serde(deny_unknown_fields)]
 pub struct MarkOrderPaid {
     pub order_id: uuid::Uuid,
 }
 
 /// records that the parcel left the warehouse
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+// A typo in a request body is refused (400 naming the field), not silently dropped.
+#[serde(deny_unknown_fields)]
 pub struct MarkOrderShipped {
     pub order_id: uuid::Uuid,
     pub tracking_number: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+// A typo in a request body is refused (400 naming the field), not silently dropped.
+#[serde(deny_unknown_fields)]
 pub struct MarkOrderDelivered {
     pub order_id: uuid::Uuid,
     pub delivered_at: chrono::DateTime<chrono::Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+// A typo in a request body is refused (400 naming the field), not silently dropped.
+#[serde(deny_unknown_fields)]
 pub struct MarkOrderRefunded {
     pub order_id: uuid::Uuid,
     pub amount: crate::types::Money,

@@ -9,6 +9,8 @@ use stormcraft_runtime::{aggregate, RecordedEvent};
 
 /// asks the payment provider to charge the order's total
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+// A typo in a request body is refused (400 naming the field), not silently dropped.
+#[serde(deny_unknown_fields)]
 pub struct RequestPayment {
     pub payment_id: uuid::Uuid,
     pub order_id: uuid::Uuid,
@@ -18,6 +20,8 @@ pub struct RequestPayment {
 
 /// the provider's webhook reports a successful charge
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+// A typo in a request body is refused (400 naming the field), not silently dropped.
+#[serde(deny_unknown_fields)]
 pub struct ConfirmPayment {
     pub payment_id: uuid::Uuid,
     pub provider_reference: String,
@@ -25,6 +29,8 @@ pub struct ConfirmPayment {
 
 /// the provider's webhook reports a declined charge
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+// A typo in a request body is refused (400 naming the field), not silently dropped.
+#[serde(deny_unknown_fields)]
 pub struct DeclinePayment {
     pub payment_id: uuid::Uuid,
     pub decline_code: String,
@@ -32,6 +38,8 @@ pub struct DeclinePayment {
 
 /// gives the money back, on cancellation or at support's discretion
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+// A typo in a request body is refused (400 naming the field), not silently dropped.
+#[serde(deny_unknown_fields)]
 pub struct RefundPayment {
     pub payment_id: uuid::Uuid,
     pub order_id: uuid::Uuid,

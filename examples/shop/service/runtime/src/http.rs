@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
@@ -179,6 +179,48 @@ pub async fn open_store(url: &str, upcasters: Upcasters) -> Result<Store, String
         .map_err(|error| format!("cannot open the store `{url}`: {error}"))
 }
 
+/// `router` with JSON answers for a client's mistakes about routes: an unknown path is a
+/// 404 and a known path with another method a 405, each with a body that says what was
+/// asked and what to do (an HTML or empty body tells a client nothing it can act on).
+pub fn json_errors(router: Router) -> Router {
+    router
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+async fn not_found(method: Method, uri: Uri) -> Response {
+    let path = uri.path();
+    let message = match path.rsplit_once("/commands/") {
+        Some((_, command)) => format!(
+            "no command `{command}` here: commands are posted to `/commands/<Name>` (of their context, under `/<context>` in the app), with the exact name of the model"
+        ),
+        None => format!(
+            "no route `{method} {path}`: commands are `POST /commands/<Name>`, read models `GET /<read-model>` and `GET /<read-model>/<key>`, health `GET /health` (under `/<context>` in the app)"
+        ),
+    };
+    let body = json!({ "error": "not_found", "message": message });
+    (StatusCode::NOT_FOUND, Json(body)).into_response()
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    let path = uri.path();
+    let allowed = if path.contains("/commands/") {
+        "POST"
+    } else {
+        "GET"
+    };
+    let body = json!({
+        "error": "method_not_allowed",
+        "message": format!("`{path}` does not answer {method}; use {allowed}"),
+    });
+    let mut response = (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response();
+    response.headers_mut().insert(
+        axum::http::header::ALLOW,
+        axum::http::HeaderValue::from_static(allowed),
+    );
+    response
+}
+
 /// Serves `router` on `listener` with `workers` running, until `shutdown` resolves; then
 /// stops the workers and waits for them (each finishes its batch).
 pub async fn serve(
@@ -237,7 +279,7 @@ async fn run(service: Service) -> Result<(), String> {
     let address = listener.local_addr().map_err(|error| error.to_string())?;
     println!("listening on http://{address}");
     let _ = std::io::stdout().flush();
-    let router = (service.router)(store.clone());
+    let router = json_errors((service.router)(store.clone()));
     serve(
         &store,
         listener,

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use stormcraft_runtime::{aggregate, RecordedEvent};
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+// A typo in a request body is refused (400 naming the field), not silently dropped.
+#[serde(deny_unknown_fields)]
 pub struct CreateShipment {
     pub shipment_id: uuid::Uuid,
     pub order_id: uuid::Uuid,
@@ -15,6 +17,8 @@ pub struct CreateShipment {
 
 /// the clerk hands the packed parcel to the carrier
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+// A typo in a request body is refused (400 naming the field), not silently dropped.
+#[serde(deny_unknown_fields)]
 pub struct DispatchShipment {
     pub shipment_id: uuid::Uuid,
     pub order_id: uuid::Uuid,
@@ -24,6 +28,8 @@ pub struct DispatchShipment {
 
 /// the carrier's webhook reports the parcel delivered
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+// A typo in a request body is refused (400 naming the field), not silently dropped.
+#[serde(deny_unknown_fields)]
 pub struct ConfirmDelivery {
     pub shipment_id: uuid::Uuid,
     pub order_id: uuid::Uuid,
