@@ -157,6 +157,59 @@ fn run_flows(app: &str) {
     );
     assert_eq!(queued.status, 200, "no shipment queued: {}", queued.body);
 
+    // Shipping's rules: a parcel leaves once, is delivered once and only after it left;
+    // an unknown shipment is refused.
+    let created = poll_until(
+        app,
+        &format!("/shipping/shipment-queue/{paid}"),
+        ORDER_PATIENCE,
+        |r| r.status == 200 && r.json()["shipment_id"].is_string(),
+    );
+    let shipment = created.json()["shipment_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no shipment created: {}", created.body))
+        .to_owned();
+    let shipping = |command: &str, body: String| {
+        http(
+            app,
+            "POST",
+            &format!("/shipping/commands/{command}"),
+            Some(&body),
+        )
+    };
+    let dispatch = |id: &str| {
+        shipping(
+            "DispatchShipment",
+            format!(
+                r#"{{"shipment_id":"{id}","order_id":"{paid}","tracking_number":"1Z999AA10123456784","weight_grams":850}}"#
+            ),
+        )
+    };
+    let deliver = |id: &str| {
+        shipping(
+            "ConfirmDelivery",
+            format!(r#"{{"shipment_id":"{id}","order_id":"{paid}","signed_by":null}}"#),
+        )
+    };
+    let early = deliver(&shipment);
+    assert_eq!(early.status, 422, "{}", early.body);
+    assert_eq!(early.json()["error"], "ShipmentNotDispatched");
+    let first = dispatch(&shipment);
+    assert_eq!(first.status, 200, "{}", first.body);
+    let twice = dispatch(&shipment);
+    assert_eq!(twice.status, 422, "{}", twice.body);
+    assert_eq!(twice.json()["error"], "ShipmentAlreadyDispatched");
+    let unknown = "00000000-0000-4000-8000-00000000dead";
+    let nowhere = deliver(unknown);
+    assert_eq!(nowhere.status, 422, "{}", nowhere.body);
+    assert_eq!(nowhere.json()["error"], "NoSuchShipment");
+    let delivered = deliver(&shipment);
+    assert_eq!(delivered.status, 200, "{}", delivered.body);
+    let again = deliver(&shipment);
+    assert_eq!(again.status, 422, "{}", again.body);
+    assert_eq!(again.json()["error"], "ShipmentAlreadyDelivered");
+    order_status(app, "", paid, "Delivered");
+
     // Out of stock: more than inventory sets aside for one line cancels the order.
     let short = "1c2d3e4f-5a6b-4c7d-8e9f-a0b1c2d3e4f5";
     place_order(app, "", short, 50);
@@ -259,7 +312,7 @@ fn the_app_runs_the_shop_end_to_end_and_survives_a_restart() {
         &app.address,
         "",
         "9d5e2f10-3b7c-4e8a-8f21-6c0d4b3a2e19",
-        "Paid",
+        "Delivered",
     );
     let after = "2b3c4d5e-6f70-4812-9a3b-4c5d6e7f8091";
     place_order(&app.address, "", after, 1);

@@ -152,22 +152,28 @@ impl aggregate::DomainEvent for Event {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct State {
     pub order_id: uuid::Uuid,
-    pub status: crate::types::ShipmentStatus,
+    pub status: Option<crate::types::ShipmentStatus>,
     pub tracking_number: Option<String>,
 }
 
 /// The business errors of `Shipment`'s commands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {
+    ShipmentAlreadyCreated,
+    NoSuchShipment,
     ShipmentAlreadyDispatched,
     ShipmentNotDispatched,
+    ShipmentAlreadyDelivered,
 }
 
 impl aggregate::BusinessError for Error {
     fn name(&self) -> &'static str {
         match self {
+            Error::ShipmentAlreadyCreated => "ShipmentAlreadyCreated",
+            Error::NoSuchShipment => "NoSuchShipment",
             Error::ShipmentAlreadyDispatched => "ShipmentAlreadyDispatched",
             Error::ShipmentNotDispatched => "ShipmentNotDispatched",
+            Error::ShipmentAlreadyDelivered => "ShipmentAlreadyDelivered",
         }
     }
 }
@@ -175,10 +181,13 @@ impl aggregate::BusinessError for Error {
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
+            Error::ShipmentAlreadyCreated => "this shipment exists already",
+            Error::NoSuchShipment => "there is no shipment with this id",
             Error::ShipmentAlreadyDispatched => "this parcel has already left",
             Error::ShipmentNotDispatched => {
                 "a parcel must be dispatched before it can be delivered"
             }
+            Error::ShipmentAlreadyDelivered => "this parcel was delivered already",
         })
     }
 }

@@ -24,6 +24,42 @@ fn main() -> std::process::ExitCode {
         .when::<shipment::ConfirmDelivery>(r#"{}"#)
         .then_error("ShipmentNotDispatched")
         .trial("src/rules/shipment.rs", shipment_written),
+        AggregateScenario::<shipment::Shipment>::new("a parcel leaves once")
+            .given::<shipment::ShipmentCreated>(r#"{}"#)
+            .given::<shipment::ShipmentDispatched>(r#"{}"#)
+            .when::<shipment::DispatchShipment>(
+                r#"{"tracking_number":"1Z999AA10123456784","weight_grams":850}"#,
+            )
+            .then_error("ShipmentAlreadyDispatched")
+            .trial("src/rules/shipment.rs", shipment_written),
+        AggregateScenario::<shipment::Shipment>::new("an unknown shipment cannot be dispatched")
+            .when::<shipment::DispatchShipment>(
+                r#"{"tracking_number":"1Z999AA10123456784","weight_grams":850}"#,
+            )
+            .then_error("NoSuchShipment")
+            .trial("src/rules/shipment.rs", shipment_written),
+        AggregateScenario::<shipment::Shipment>::new("an unknown shipment cannot be delivered")
+            .when::<shipment::ConfirmDelivery>(r#"{}"#)
+            .then_error("NoSuchShipment")
+            .trial("src/rules/shipment.rs", shipment_written),
+        AggregateScenario::<shipment::Shipment>::new("a dispatched parcel is delivered")
+            .given::<shipment::ShipmentCreated>(r#"{}"#)
+            .given::<shipment::ShipmentDispatched>(r#"{}"#)
+            .when::<shipment::ConfirmDelivery>(r#"{"signed_by":"A. Lovelace"}"#)
+            .then::<shipment::ShipmentDelivered>(r#"{"signed_by":"A. Lovelace"}"#)
+            .trial("src/rules/shipment.rs", shipment_written),
+        AggregateScenario::<shipment::Shipment>::new("a parcel is delivered once")
+            .given::<shipment::ShipmentCreated>(r#"{}"#)
+            .given::<shipment::ShipmentDispatched>(r#"{}"#)
+            .given::<shipment::ShipmentDelivered>(r#"{}"#)
+            .when::<shipment::ConfirmDelivery>(r#"{}"#)
+            .then_error("ShipmentAlreadyDelivered")
+            .trial("src/rules/shipment.rs", shipment_written),
+        AggregateScenario::<shipment::Shipment>::new("a shipment is created once")
+            .given::<shipment::ShipmentCreated>(r#"{}"#)
+            .when::<shipment::CreateShipment>(r#"{}"#)
+            .then_error("ShipmentAlreadyCreated")
+            .trial("src/rules/shipment.rs", shipment_written),
         Trial::test("shipment messages round trip", || {
             round_trip::<shipment::CreateShipment>()?;
             round_trip::<shipment::DispatchShipment>()?;

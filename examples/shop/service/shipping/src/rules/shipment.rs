@@ -17,7 +17,84 @@
 
 use crate::shipment::*;
 
-/// The rules of `Shipment`; the defaults of [`Rules`] apply until you override them.
+use crate::types::ShipmentStatus;
+
+/// The rules of `Shipment`: a shipment exists once `ShipmentCreated` is recorded, is
+/// dispatched once, and is delivered once, after it was dispatched.
 pub struct ShipmentRules;
 
-impl Rules for ShipmentRules {}
+impl Rules for ShipmentRules {
+    fn create_shipment(
+        &self,
+        state: &State,
+        command: &CreateShipment,
+    ) -> Result<Vec<Event>, Error> {
+        if state.status.is_some() {
+            return Err(Error::ShipmentAlreadyCreated);
+        }
+        Ok(vec![Event::ShipmentCreated(ShipmentCreated {
+            shipment_id: command.shipment_id,
+            order_id: command.order_id,
+        })])
+    }
+
+    fn dispatch_shipment(
+        &self,
+        state: &State,
+        command: &DispatchShipment,
+    ) -> Result<Vec<Event>, Error> {
+        match state.status {
+            None => Err(Error::NoSuchShipment),
+            Some(ShipmentStatus::Created) => {
+                Ok(vec![Event::ShipmentDispatched(ShipmentDispatched {
+                    shipment_id: command.shipment_id,
+                    // The order the shipment was created for, not what the request says.
+                    order_id: state.order_id,
+                    tracking_number: command.tracking_number.clone(),
+                    dispatched_at: chrono::Utc::now(),
+                })])
+            }
+            Some(ShipmentStatus::Dispatched | ShipmentStatus::Delivered) => {
+                Err(Error::ShipmentAlreadyDispatched)
+            }
+        }
+    }
+
+    fn confirm_delivery(
+        &self,
+        state: &State,
+        command: &ConfirmDelivery,
+    ) -> Result<Vec<Event>, Error> {
+        match state.status {
+            None => Err(Error::NoSuchShipment),
+            Some(ShipmentStatus::Created) => Err(Error::ShipmentNotDispatched),
+            Some(ShipmentStatus::Delivered) => Err(Error::ShipmentAlreadyDelivered),
+            Some(ShipmentStatus::Dispatched) => {
+                Ok(vec![Event::ShipmentDelivered(ShipmentDelivered {
+                    shipment_id: command.shipment_id,
+                    order_id: state.order_id,
+                    delivered_at: chrono::Utc::now(),
+                    signed_by: command.signed_by.clone(),
+                })])
+            }
+        }
+    }
+
+    fn apply_shipment_created(&self, state: &mut State, event: &ShipmentCreated) {
+        state.order_id = event.order_id;
+        state.status = Some(ShipmentStatus::Created);
+    }
+
+    fn apply_shipment_dispatched(&self, state: &mut State, event: &ShipmentDispatched) {
+        state.tracking_number = Some(event.tracking_number.clone());
+        state.status = Some(ShipmentStatus::Dispatched);
+    }
+
+    fn apply_shipment_delivered(&self, state: &mut State, _event: &ShipmentDelivered) {
+        state.status = Some(ShipmentStatus::Delivered);
+    }
+
+    fn written(&self) -> &'static [&'static str] {
+        &["CreateShipment", "DispatchShipment", "ConfirmDelivery"]
+    }
+}
