@@ -501,6 +501,27 @@ impl Differ<'_> {
         });
     }
 
+    /// The compatible finding for an element only the new model has: "… was added", at
+    /// its span there.
+    fn added(
+        &mut self,
+        code: DiffCode,
+        context: Option<&str>,
+        element: Element,
+        span: Option<Span>,
+        label: &str,
+    ) {
+        let message = format!("{} was added", element.describe());
+        self.note(
+            code,
+            context,
+            element,
+            message,
+            span.map(|s| (s, label)),
+            None,
+        );
+    }
+
     fn new_span(&self, place: &Place) -> Option<Span> {
         self.new_spans.find(place)
     }
@@ -610,15 +631,7 @@ impl Differ<'_> {
                 }
                 None => {
                     let span = self.new_spans.find_top(&name_place(name.clone()));
-                    let message = format!("{} was added", element.describe());
-                    self.note(
-                        DiffCode::FlowChanged,
-                        None,
-                        element,
-                        message,
-                        span.map(|s| (s, "new")),
-                        None,
-                    );
+                    self.added(DiffCode::FlowChanged, None, element, span, "new");
                 }
             }
         }
@@ -648,15 +661,13 @@ impl Differ<'_> {
             kind: ElementKind::Context,
             name: name.clone(),
         };
-        let message = format!("{} was added", element.describe());
         let span = self.new_span(&Place::context(&name));
-        self.note(
+        self.added(
             DiffCode::ContextAdded,
             Some(&name),
             element,
-            message,
-            span.map(|s| (s, "new context")),
-            None,
+            span,
+            "new context",
         );
     }
 
@@ -876,21 +887,13 @@ impl Differ<'_> {
                         kind: ElementKind::Event,
                         name: format!("{c}.{}", new_event.name),
                     };
-                    let message = format!("{} was added", element.describe());
                     let span = self.new_span(&Place::item(
                         c,
                         ItemKind::Event,
                         &new_event.name,
                         Member::Name,
                     ));
-                    self.note(
-                        DiffCode::EventAdded,
-                        Some(c),
-                        element,
-                        message,
-                        span.map(|s| (s, "new event")),
-                        None,
-                    );
+                    self.added(DiffCode::EventAdded, Some(c), element, span, "new event");
                 }
             }
         }
@@ -1114,20 +1117,18 @@ impl Differ<'_> {
                         kind: ElementKind::Command,
                         name: format!("{c}.{}", new_command.name),
                     };
-                    let message = format!("{} was added", element.describe());
                     let span = self.new_span(&Place::item(
                         c,
                         ItemKind::Command,
                         &new_command.name,
                         Member::Name,
                     ));
-                    self.note(
+                    self.added(
                         DiffCode::CommandAdded,
                         Some(c),
                         element,
-                        message,
-                        span.map(|s| (s, "new command")),
-                        None,
+                        span,
+                        "new command",
                     );
                 }
             }
@@ -1291,14 +1292,12 @@ impl Differ<'_> {
             let at = |member| Place::item(c, ItemKind::Policy, &new_policy.name, member);
             let new_span = self.new_span(&at(Member::Name));
             let Some(old_index) = lookup(&self.old_names.policies, c, &new_policy.name) else {
-                let message = format!("{} was added", element.describe());
-                self.note(
+                self.added(
                     DiffCode::FlowChanged,
                     Some(c),
                     element,
-                    message,
-                    new_span.map(|s| (s, "new policy")),
-                    None,
+                    new_span,
+                    "new policy",
                 );
                 continue;
             };
@@ -1393,20 +1392,18 @@ impl Differ<'_> {
                     self.read_model(c, element, old_rm, new_rm);
                 }
                 None => {
-                    let message = format!("{} was added", element.describe());
                     let span = self.new_span(&Place::item(
                         c,
                         ItemKind::ReadModel,
                         &new_rm.name,
                         Member::Name,
                     ));
-                    self.note(
+                    self.added(
                         DiffCode::ReadModelAdded,
                         Some(c),
                         element,
-                        message,
-                        span.map(|s| (s, "new read model")),
-                        None,
+                        span,
+                        "new read model",
                     );
                 }
             }
