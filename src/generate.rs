@@ -2,8 +2,7 @@
 
 use crate::ir::Model;
 use crate::output::{
-    check_tree, untouched_since, write_tree_with, Fingerprint, FormatJob, OutputFile, Ownership,
-    TreeReport,
+    check_tree, write_tree_with, Fingerprint, FormatJob, OutputFile, Ownership, TreeReport,
 };
 use crate::render::service::rustfmt::Rustfmt;
 use crate::templates::Templates;
@@ -65,14 +64,6 @@ pub fn fingerprint(
         fingerprint.add(&relative.to_string_lossy(), &bytes);
     }
     Some(fingerprint)
-}
-
-/// The report of a run that has nothing to do: the tree at `dir` was generated from
-/// `fingerprint` and nothing in it was touched since (see [`untouched_since`]). Costs a
-/// read of the model files and a `stat` per generated file, instead of a load, a check
-/// and a render.
-pub fn nothing_to_do(dir: &Path, fingerprint: Fingerprint) -> Option<TreeReport> {
-    untouched_since(dir, fingerprint)
 }
 
 /// The message when no `rustfmt` is found.

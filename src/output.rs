@@ -194,7 +194,7 @@ pub fn untouched_since(dir: &Path, fingerprint: Fingerprint) -> Option<TreeRepor
     if cache.fingerprint != Some(fingerprint) {
         return None;
     }
-    let manifest = read_manifest(dir);
+    let manifest = read_manifest_with(dir, &cache);
     let mut report = TreeReport::default();
     for (path, entry) in &manifest {
         let stamp = entry.as_ref().and(cache.stamps.get(path))?;
@@ -279,12 +279,17 @@ type Manifest = std::collections::BTreeMap<String, Option<Entry>>;
 /// The last run's files, with the stamps the cache has for them. A line of an older
 /// manifest (a path alone) has no hashes.
 fn read_manifest(dir: &Path) -> Manifest {
-    let Ok(text) = std::fs::read_to_string(dir.join(MANIFEST)) else {
-        return Manifest::new();
-    };
     let cache = std::fs::read_to_string(dir.join(CACHE))
         .map(|text| parse_cache(&text))
         .unwrap_or_default();
+    read_manifest_with(dir, &cache)
+}
+
+/// [`read_manifest`] with a cache already read.
+fn read_manifest_with(dir: &Path, cache: &Cache) -> Manifest {
+    let Ok(text) = std::fs::read_to_string(dir.join(MANIFEST)) else {
+        return Manifest::new();
+    };
     text.lines()
         .filter(|l| !l.starts_with('#') && !l.is_empty())
         .map(|line| {

@@ -30,7 +30,7 @@ pub(super) fn run_generate(
         .into_owned();
     // The same inputs as the last run on an untouched tree: nothing to load or render.
     let fingerprint = crate::generate::fingerprint(path, &model_path, &templates, format);
-    let unchanged = fingerprint.and_then(|f| crate::generate::nothing_to_do(output, f));
+    let unchanged = fingerprint.and_then(|f| crate::output::untouched_since(output, f));
     let report = match unchanged {
         Some(report) => report,
         None => {
