@@ -52,6 +52,12 @@ pub enum EdgeKind {
     Feeds,
     /// Policy → external system.
     Calls,
+    /// Policy → the compensating command of an `on_error:` recovery.
+    Compensates,
+    /// Event → deadline policy whose timer it cancels (`unless:`).
+    Cancels,
+    /// Read model → schedule policy that issues a command per row (`for_each:`).
+    Reads,
 }
 
 /// The flow graph of a model. Nodes and edges are added in model order, and every

@@ -214,7 +214,37 @@ pub struct Command {
     pub emit_spans: Vec<Span>,
     /// Business errors.
     pub errors: Vec<BusinessError>,
+    /// Its alternative results, in model order. An `emits:` command has one, named
+    /// [`EMITTED`]; `emits` is the union of their events in first-seen order.
+    pub outcomes: Vec<CommandOutcome>,
     /// Where it is defined.
+    pub span: Span,
+}
+
+/// The outcome name of a command written with `emits:` (one outcome).
+pub const EMITTED: &str = "emitted";
+
+/// One alternative result of a command: the events it records together.
+#[derive(Debug, Clone)]
+pub struct CommandOutcome {
+    /// snake_case name; [`EMITTED`] for an `emits:` command.
+    pub name: String,
+    /// Its events in model order.
+    pub events: Vec<OutcomeEvent>,
+    /// Whether it is a failure (a result other contexts may need to hear of).
+    pub failure: bool,
+    /// Where its key is written (the `emits:` value for the shorthand).
+    pub span: Span,
+}
+
+/// An event of an outcome.
+#[derive(Debug, Clone)]
+pub struct OutcomeEvent {
+    /// The event.
+    pub event: EventId,
+    /// Written `Event?`: the outcome may record it or not.
+    pub optional: bool,
+    /// Where it is written.
     pub span: Span,
 }
 
@@ -258,8 +288,99 @@ pub struct Policy {
     pub issue_span: Span,
     /// External system it calls.
     pub calls: Option<ExternalId>,
+    /// What sets it off: its events, a deadline after them, or a schedule.
+    pub trigger: Trigger,
+    /// `if:` — the condition in words; the policy's rule may then issue nothing.
+    pub condition: Option<String>,
+    /// Where `if:` is written.
+    pub condition_span: Option<Span>,
+    /// `on_error:` — what happens when the issued command is refused, in model order.
+    pub recovery: Vec<Recovery>,
     /// Where it is defined.
     pub span: Span,
+}
+
+/// What sets a policy off.
+#[derive(Debug, Clone, Default)]
+pub enum Trigger {
+    /// Each event of `on`.
+    #[default]
+    Events,
+    /// A timer started by each event of `on`, fired after the delay unless an `unless`
+    /// event with the same correlation value arrives first.
+    Deadline(Deadline),
+    /// A periodic timer.
+    Schedule(Schedule),
+}
+
+/// A delay after an event (`after:`, `unless:`, `correlate:`).
+#[derive(Debug, Clone)]
+pub struct Deadline {
+    /// The delay in seconds.
+    pub delay_secs: u64,
+    /// Events that cancel the timer when they arrive first.
+    pub unless: Vec<EventId>,
+    /// Where each of `unless` is written, in the same order.
+    pub unless_spans: Vec<Span>,
+    /// The field whose value ties the cancelling events to the starting one.
+    pub correlate: String,
+    /// Where `after:` is written.
+    pub span: Span,
+}
+
+/// A periodic trigger (`every:`, `for_each:`).
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    /// When it fires.
+    pub every: Every,
+    /// The read model whose rows it issues a command for, one per row.
+    pub for_each: Option<ReadModelId>,
+    /// Where `every:` is written.
+    pub span: Span,
+}
+
+/// How often a schedule fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Every {
+    /// Every this many seconds.
+    Interval {
+        /// The interval in seconds (at least 1).
+        secs: u64,
+    },
+    /// Once a day at this UTC time.
+    DailyAt {
+        /// 0–23.
+        hour: u8,
+        /// 0–59.
+        minute: u8,
+    },
+}
+
+/// What a policy does when its command is refused with one business error.
+#[derive(Debug, Clone)]
+pub struct Recovery {
+    /// Index into the issued command's errors.
+    pub error: usize,
+    /// What to do.
+    pub action: RecoveryAction,
+    /// Where the error's key under `on_error:` is written.
+    pub span: Span,
+}
+
+/// A recovery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecoveryAction {
+    /// Issue a compensating command (of any context).
+    Issue(CommandId),
+    /// Issue the command again, up to `times` more times, after an optional delay.
+    Retry {
+        /// How many more attempts.
+        times: u32,
+        /// Seconds to wait before each attempt.
+        after_secs: Option<u64>,
+    },
+    /// Leave it in the rejections stream, knowingly.
+    Park,
 }
 
 /// A read model.
@@ -320,6 +441,8 @@ pub struct Scenario {
     pub when: Step<CommandId>,
     /// Expected outcome.
     pub then: Outcome,
+    /// For events: the index of the command's outcome they match.
+    pub outcome: Option<usize>,
 }
 
 /// What a hotspot is attached to.

@@ -132,8 +132,28 @@ impl Resolver<'_> {
                     span: error.name.span,
                 });
             }
+            // The `emits:` shorthand is one outcome holding every event, all required.
+            let outcomes = if emits.is_empty() {
+                Vec::new()
+            } else {
+                vec![CommandOutcome {
+                    name: EMITTED.to_owned(),
+                    events: emits
+                        .iter()
+                        .zip(&emit_spans)
+                        .map(|(event, span)| OutcomeEvent {
+                            event: *event,
+                            optional: false,
+                            span: *span,
+                        })
+                        .collect(),
+                    failure: false,
+                    span: emit_spans[0],
+                }]
+            };
             self.taint_since(command_start, NodeRef::Command(command_id));
             let command = &mut self.model.commands[command_id.index()];
+            command.outcomes = outcomes;
             command.fields = fields;
             command.issued_by = issued_by;
             command.emits = emits;

@@ -236,6 +236,7 @@ impl Resolver<'_> {
                 values: when_values,
             },
             then: outcome,
+            outcome: None,
         });
         self.model.contexts[context.index()].scenarios.push(index);
     }

@@ -314,6 +314,7 @@ impl Resolver<'_> {
                         emits: Vec::new(),
                         emit_spans: Vec::new(),
                         errors: Vec::new(),
+                        outcomes: Vec::new(),
                         span: command.name.span,
                     });
                     self.model.aggregates[id.index()].commands.push(command_id);
@@ -356,6 +357,10 @@ impl Resolver<'_> {
                     issues: None,
                     issue_span: policy.name.span,
                     calls: None,
+                    trigger: Trigger::Events,
+                    condition: None,
+                    condition_span: None,
+                    recovery: Vec::new(),
                     span: policy.name.span,
                 });
                 self.model.contexts[context.index()].policies.push(id);

@@ -132,6 +132,8 @@ fn flow_edges(model: &Model) -> Vec<(NodeRef, NodeRef, Link)> {
             EdgeKind::Triggers => Some((from, to, Link::Triggers)),
             EdgeKind::Feeds => Some((from, to, Link::Feeds)),
             EdgeKind::Calls => Some((from, to, Link::Calls)),
+            // Recovery and time edges are not drawn yet.
+            EdgeKind::Compensates | EdgeKind::Cancels | EdgeKind::Reads => None,
         })
         .collect();
     edges.sort();
