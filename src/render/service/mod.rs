@@ -288,12 +288,49 @@ fn render_context(
             UserOwned,
         )?;
     }
+    if let Some(timers) = &c.timers {
+        render_timers(r, c, timers, value)?;
+    }
     if c.has_tests {
         r.render(
             "context/scenarios.rs.jinja",
             format!("{dir}/tests/scenarios.rs"),
             value,
             Generated,
+        )?;
+    }
+    Ok(())
+}
+
+/// `src/timers.rs` of a context with deadlines or schedules, the rules file of its
+/// schedules, and its tests.
+fn render_timers(
+    r: &mut Renderer<'_, '_>,
+    c: &ContextView,
+    timers: &view::TimersView,
+    value: &Value,
+) -> Result<(), GenerateError> {
+    let dir = &c.name;
+    r.render(
+        "context/timers.rs.jinja",
+        format!("{dir}/src/timers.rs"),
+        value,
+        Ownership::Generated,
+    )?;
+    if !timers.schedules.is_empty() {
+        r.render(
+            "context/rules/schedules.rs.jinja",
+            format!("{dir}/src/rules/schedules.rs"),
+            value,
+            Ownership::UserOwned,
+        )?;
+    }
+    if timers.has_tests {
+        r.render(
+            "context/timers_test.rs.jinja",
+            format!("{dir}/tests/timers.rs"),
+            value,
+            Ownership::Generated,
         )?;
     }
     Ok(())

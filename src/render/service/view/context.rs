@@ -9,6 +9,7 @@ use super::external::ExternalView;
 use super::policy::{policy_views, PolicyView};
 use super::projection::{read_model_views, ReadModelView};
 use super::scenario::{scenario_views, RoundTripView, ScenarioView, WrittenView};
+use super::timer::{timers_view, with_timer_workers, TimersView};
 use super::upstream::{upstream_views, UpstreamView};
 use super::{docs, type_view, TypeView};
 use crate::ir::{ContextId, Model, NamedTypeKind, Primitive};
@@ -49,6 +50,8 @@ pub struct ContextView {
     pub read_models: Vec<ReadModelView>,
     /// Scenarios.
     pub scenarios: Vec<ScenarioView>,
+    /// Deadlines and schedules (`src/timers.rs`), when it has any.
+    pub timers: Option<TimersView>,
     /// The `written()` lists the scenarios need.
     pub written: Vec<WrittenView>,
     /// One JSON round trip per aggregate.
@@ -133,6 +136,7 @@ pub fn context_view(
     let package = format!("{prefix}-{}", ctx.name.replace('_', "-"));
     let krate = package.replace('-', "_");
     let (scenarios, written, round_trips) = scenario_views(model, id, &aggregates);
+    let timers = timers_view(model, id, !aggregates.is_empty());
 
     let has_policy_rules = policies
         .iter()
@@ -146,6 +150,7 @@ pub fn context_view(
         (!externals.is_empty(), "externals"),
         (!externals.is_empty(), "adapters"),
         (!read_models.is_empty(), "projections"),
+        (timers.is_some(), "timers"),
     ];
     modules.extend(
         optional
@@ -160,6 +165,9 @@ pub fn context_view(
     }
     if !read_models.is_empty() {
         rule_modules.push("projections".into());
+    }
+    if timers.as_ref().is_some_and(|t| !t.schedules.is_empty()) {
+        rule_modules.push("schedules".into());
     }
     rule_modules.push("upcasters".into());
     rule_modules.sort();
@@ -231,6 +239,7 @@ pub fn context_view(
         (false, false) => "[policies::WORKERS, projections::WORKERS].concat()",
     }
     .to_owned();
+    let workers = with_timer_workers(workers, timers.is_some());
 
     let mut versioned_events = Vec::new();
     for a in &ctx.aggregates {
@@ -268,6 +277,7 @@ pub fn context_view(
         externals,
         read_models,
         scenarios,
+        timers,
         written,
         round_trips,
         modules,

@@ -18,6 +18,7 @@ mod external;
 mod policy;
 mod projection;
 mod scenario;
+mod timer;
 mod upstream;
 mod workspace;
 
@@ -29,6 +30,7 @@ pub use external::{ExternalMethodView, ExternalView};
 pub use policy::{CallView, IssueView, PolicyHandlerView, PolicyView, SourceView};
 pub use projection::{ProjectionHandlerView, ReadModelView};
 pub use scenario::{RoundTripView, ScenarioView, StepView, WrittenView};
+pub use timer::{DeadlineView, ScheduleView, TimersView};
 pub use upstream::UpstreamView;
 pub use workspace::{workspace, DepView, WorkspaceView};
 
