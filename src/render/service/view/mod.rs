@@ -23,7 +23,9 @@ mod workspace;
 
 use serde::Serialize;
 
-pub use aggregate::{AggregateView, CommandView, EmitView, ErrorView, EventView};
+pub use aggregate::{
+    AggregateView, CommandView, EmitView, ErrorView, EventView, OutcomeEventView, OutcomeView,
+};
 pub use context::{ContextView, RouteView};
 pub use external::{ExternalMethodView, ExternalView};
 pub use policy::{CallView, IssueView, PolicyHandlerView, PolicyView, SourceView};
