@@ -199,7 +199,7 @@ fn common_mistakes_are_rejected_where_they_are() {
         (
             "another format version",
             "stormcraft: 1",
-            "stormcraft: 2",
+            "stormcraft: 3",
             "/stormcraft",
         ),
         (
