@@ -364,6 +364,17 @@ pub fn decode<T: DeserializeOwned>(recorded: &RecordedEvent) -> crate::Result<T>
     })
 }
 
+/// A command as the JSON body it travels in (to another context's inbox, in a
+/// rejection), as its `Serialize` form writes it.
+pub fn body<C: Serialize>(command: &C) -> crate::Result<Value> {
+    serde_json::to_value(command).map_err(|error| {
+        Error::InvalidInput(format!(
+            "command `{}` cannot be written as JSON: {error}",
+            std::any::type_name::<C>()
+        ))
+    })
+}
+
 /// The id of an aggregate a policy addresses when its event does not say: derived from
 /// the source event's id, so handling the event again addresses the same aggregate.
 pub fn derived_id(source: &RecordedEvent) -> Uuid {
