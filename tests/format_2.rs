@@ -45,11 +45,14 @@ fn event_names(model: &Model, events: &[stormcraft::ir::EventId]) -> Vec<String>
         .collect()
 }
 
+/// An outcome as the model writes it: name, (event, optional) pairs, failure.
+type Written<'a> = (&'a str, Vec<(String, bool)>, bool);
+
 #[test]
 fn outcomes_keep_their_names_events_optional_marks_and_failure() {
     let model = model_of(LIBRARY);
     let lend = model.command(command(&model, "LendBookCopyToMember"));
-    let outcomes: Vec<(&str, Vec<(String, bool)>, bool)> = lend
+    let outcomes: Vec<Written> = lend
         .outcomes
         .iter()
         .map(|o| {
