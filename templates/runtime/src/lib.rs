@@ -50,11 +50,13 @@ pub mod aggregate;
 mod checksum;
 #[cfg(feature = "http")]
 pub mod http;
+pub mod inbox;
 mod memory;
 pub mod policy;
 #[cfg(feature = "postgres")]
 mod postgres_store;
 pub mod projection;
+pub mod rejections;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod subscription;
