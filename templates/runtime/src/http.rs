@@ -106,7 +106,11 @@ pub fn rejections(context: &'static str) -> MethodRouter<Store> {
 fn rejection_limit(query: Option<&str>) -> Result<usize, String> {
     let max = rejections::MAX_LIMIT;
     let mut limit = None;
-    for pair in query.unwrap_or("").split('&').filter(|pair| !pair.is_empty()) {
+    for pair in query
+        .unwrap_or("")
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+    {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         if key != "limit" {
             return Err(format!(
@@ -446,9 +450,19 @@ mod tests {
         assert_eq!(rejection_limit(Some("")), Ok(rejections::DEFAULT_LIMIT));
         assert_eq!(rejection_limit(Some("limit=7")), Ok(7));
         assert_eq!(rejection_limit(Some("limit=1000")), Ok(1000));
-        for bad in ["limit=0", "limit=1001", "limit=x", "limit=", "limit", "limit=-1"] {
+        for bad in [
+            "limit=0",
+            "limit=1001",
+            "limit=x",
+            "limit=",
+            "limit",
+            "limit=-1",
+        ] {
             let error = rejection_limit(Some(bad)).unwrap_err();
-            assert!(error.contains("is not a number from 1 to 1000"), "{bad}: {error}");
+            assert!(
+                error.contains("is not a number from 1 to 1000"),
+                "{bad}: {error}"
+            );
         }
         assert_eq!(
             rejection_limit(Some("limit=1&limit=2")).unwrap_err(),

@@ -114,8 +114,7 @@ impl Refusal {
 /// What a context's `dispatch` does with one inbox command: carries it out and answers
 /// `Ok(Ok(()))`, or answers the refusal; an `Err` (a store failure, a conflict) fails
 /// the batch, which the inbox worker handles again after a pause.
-pub type Dispatch =
-    fn(&Store, Cause<'_>, &str, &Value) -> Result<std::result::Result<(), Refusal>>;
+pub type Dispatch = fn(&Store, Cause<'_>, &str, &Value) -> Result<std::result::Result<(), Refusal>>;
 
 /// Where a command issued with `cause` comes from: the issuer context and the policy.
 ///
@@ -365,7 +364,10 @@ mod tests {
         assert_eq!(of("shop.Reserve", &placed), pair("shop", "Reserve"));
         assert_eq!(of("shop.Cancel.timer", &placed), pair("shop", "Cancel"));
         assert_eq!(of("lonely", &placed), pair("lonely", "lonely"));
-        let rejected = event(rejections::EVENT_TYPE, serde_json::json!({"policy": "Reserve"}));
+        let rejected = event(
+            rejections::EVENT_TYPE,
+            serde_json::json!({"policy": "Reserve"}),
+        );
         assert_eq!(of("shop.recovery", &rejected), pair("shop", "Reserve"));
         let sent = event(
             EVENT_TYPE,

@@ -55,7 +55,16 @@ where
             }
             let refusal = Refusal::invalid_body::<A, C>(&error);
             let context = context_of::<A>().to_owned();
-            refused(store, cause, origin, &previous.command, context, body.clone(), refusal, attempt)
+            refused(
+                store,
+                cause,
+                origin,
+                &previous.command,
+                context,
+                body.clone(),
+                refusal,
+                attempt,
+            )
         }
     }
 }

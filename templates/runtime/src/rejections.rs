@@ -144,7 +144,9 @@ pub fn record(
         .into_iter()
         .next()
         .ok_or_else(|| {
-            Error::Backend(format!("the rejection `{stream}` was appended but cannot be read").into())
+            Error::Backend(
+                format!("the rejection `{stream}` was appended but cannot be read").into(),
+            )
         })
 }
 
