@@ -69,14 +69,12 @@ pub fn context_health(context: &'static str) -> MethodRouter<Store> {
     })
 }
 
-/// The timers of `context` waiting to fire.
-///
-/// Always 0 for now: the timer store (`EventStore::pending_timers`) is being added on
-/// another branch; once it is merged this counts the pending timers whose id starts
-/// with `<context>.` (timer ids are `<ctx>.<Policy>/...`).
+/// The timers of `context` waiting to fire: those whose id starts with `<context>.`
+/// (timer ids are `<ctx>.<Policy>/...`), so each context of the app counts its own.
 fn pending_timer_count(store: &Store, context: &str) -> crate::Result<u64> {
-    let _ = (store, context);
-    Ok(0)
+    let prefix = format!("{context}.");
+    let pending = store.pending_timers()?;
+    Ok(pending.iter().filter(|t| t.id.starts_with(&prefix)).count() as u64)
 }
 
 /// `GET /rejections` of the context `context`: its rejected commands as a JSON list,

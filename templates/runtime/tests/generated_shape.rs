@@ -19,7 +19,7 @@ use stormcraft_runtime::aggregate::{self, Cause, HandleError};
 use stormcraft_runtime::projection::Row;
 use stormcraft_runtime::testing::{verdict, AggregateScenario, Completion};
 use stormcraft_runtime::worker::spawn_workers;
-use stormcraft_runtime::{ExpectedVersion, NewEvent, RecordedEvent, Store};
+use stormcraft_runtime::{ExpectedVersion, NewEvent, RecordedEvent, Store, Timer};
 use tower::ServiceExt;
 
 use shape::order::{self, Order};
