@@ -292,7 +292,12 @@ impl Resolver<'_> {
                     }
                 });
         let recovery_start = self.unresolved;
-        let recovery = self.recovery(context, ast, issues);
+        let (recovery, recovery_broken) = self.recovery(context, ast, issues);
+        if recovery_broken {
+            // A misspelt `on_error:` entry meant to say something: SC082 would
+            // report the error it is about as unhandled.
+            self.tainted.insert(NodeRef::Policy(id));
+        }
         if self.unresolved > recovery_start {
             // A compensating command that did not resolve may be the one meant to
             // be issued by nobody else.
@@ -312,16 +317,17 @@ impl Resolver<'_> {
     }
 
     /// A policy's `on_error:`: each key an error of the issued command, each action
-    /// resolved (a compensating command may be of any context).
+    /// resolved (a compensating command may be of any context); with whether an
+    /// entry was dropped to a finding.
     fn recovery(
         &mut self,
         context: ContextId,
         ast: &PolicyAst,
         issues: Option<CommandId>,
-    ) -> Vec<Recovery> {
+    ) -> (Vec<Recovery>, bool) {
         let mut recovery = Vec::new();
         let Some(on_error_key) = ast.on_error_key else {
-            return recovery;
+            return (recovery, false);
         };
         if ast.issue.is_none() {
             self.name_finding(sc083_bad_recovery::without_issue(
@@ -410,7 +416,8 @@ impl Resolver<'_> {
                 });
             }
         }
-        recovery
+        let broken = recovery.len() < ast.on_error.len();
+        (recovery, broken)
     }
 
     /// What sets a policy off: a schedule (`every:`), a deadline (`after:`), or its
@@ -424,10 +431,18 @@ impl Resolver<'_> {
     ) -> Trigger {
         if ast.after.is_none() {
             if let Some(key) = ast.unless_key {
-                self.name_finding(sc085_bad_deadline::needs_after("unless", key));
+                self.name_finding(sc085_bad_deadline::needs_after(
+                    &ast.name.value,
+                    "unless",
+                    key,
+                ));
             }
             if let Some(correlate) = &ast.correlate {
-                self.name_finding(sc085_bad_deadline::needs_after("correlate", correlate.span));
+                self.name_finding(sc085_bad_deadline::needs_after(
+                    &ast.name.value,
+                    "correlate",
+                    correlate.span,
+                ));
             }
         }
         if let Some(every) = &ast.every {

@@ -92,5 +92,5 @@ pub fn needs_format_2(key: &str, what: &str, span: Span) -> Diagnostic {
         format!("`{key}:` of {what} needs `stormcraft: 2`"),
     )
     .label("a format-2 key in a format-1 file")
-    .help("write `stormcraft: 2` at the top of this file (format 1 models mean the same in format 2)")
+    .help("write `stormcraft: 2` at the top of this file")
 }

@@ -96,7 +96,7 @@ pub fn check(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
                 )
                 .label(format!("`{}` may fail with `{}`", command_ref.name, error.name))
                 .help(format!(
-                    "add `on_error: {{ {}: park }}` to keep it in the rejections knowingly, or `retry`, or `{{ issue: SomeCommand }}` to compensate",
+                    "under `on_error:`, add `{0}: park` (keep the refusal in the rejections, knowingly), `{0}: retry`, or `{0}: {{ issue: SomeCommand }}` (compensate)",
                     error.name
                 ))
                 .about(id),

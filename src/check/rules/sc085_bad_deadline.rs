@@ -105,11 +105,11 @@ pub fn needs(policy: &str, key: &str, span: Span) -> Diagnostic {
 }
 
 /// `key` (`unless` or `correlate`) on a policy without `after:`; `span` is where it is written.
-pub fn needs_after(key: &str, span: Span) -> Diagnostic {
+pub fn needs_after(policy: &str, key: &str, span: Span) -> Diagnostic {
     Diagnostic::new(
         Code::BadDeadline,
         span,
-        format!("`{key}:` needs `after:`"),
+        format!("policy `{policy}` has `{key}:` but no `after:`"),
     )
     .label("only a deadline has this")
     .help(format!(

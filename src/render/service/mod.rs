@@ -21,8 +21,8 @@ use crate::templates::{TemplateError, Templates};
 use view::ContextView;
 
 /// Why a workspace cannot be generated. Every model `check` accepts can be expressed
-/// (its precheck rules, SC044 and SC070–SC075, reject the others), so only a template
-/// can fail.
+/// (its precheck rules, SC070–SC075, reject the others; another context's command goes
+/// through that context's inbox), so only a template can fail.
 #[derive(Debug)]
 pub enum GenerateError {
     /// A template failed to parse or render.
@@ -248,6 +248,17 @@ fn render_context(
         r.render(
             "context/policies.rs.jinja",
             src("policies.rs"),
+            value,
+            Generated,
+        )?;
+    }
+    if c.inbox.is_some() {
+        r.render("context/inbox.rs.jinja", src("inbox.rs"), value, Generated)?;
+    }
+    if c.recovery.is_some() {
+        r.render(
+            "context/recovery.rs.jinja",
+            src("recovery.rs"),
             value,
             Generated,
         )?;

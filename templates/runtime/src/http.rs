@@ -11,7 +11,13 @@
 //!   `{"error": "internal", ...}` (logged) when the store fails.
 //! - `GET /<read-model>/{key}`: the row, or 404 `{"error": "not_found"}`;
 //!   `GET /<read-model>`: every row, ordered by key.
-//! - `GET /health`: 200 `{"status": "ok"}`.
+//! - `GET /health`: 200 `{"status": "ok"}` for the app; a context's
+//!   ([`context_health`]) adds `"rejections": n` (see [`crate::rejections`]) and
+//!   `"timers_pending": n`.
+//! - `GET /rejections` (`/<context>/rejections` in the app, [`rejections`]): the
+//!   context's rejected commands, newest first, `?limit=n` (1 to
+//!   [`rejections::MAX_LIMIT`], default [`rejections::DEFAULT_LIMIT`]); 400
+//!   `{"error": "bad_request", ...}` on another limit or parameter.
 //!
 //! The store is synchronous, so every store call runs in `spawn_blocking`.
 
@@ -24,18 +30,104 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, MethodRouter};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use crate::aggregate::{self, Aggregate, Appended, BusinessError, HandleError};
 use crate::projection::Row;
+use crate::rejections;
 use crate::worker::{spawn_workers, Worker};
 use crate::{Store, Upcasters};
 
-/// `GET /health`: 200 `{"status": "ok"}`.
+/// `GET /health` of the app: 200 `{"status": "ok"}`.
 pub async fn health() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))
+}
+
+/// `GET /health` of the context `context`: 200 `{"status": "ok", "rejections": n,
+/// "timers_pending": n}` (its recorded rejections, its pending timers), or 500 when the
+/// store cannot answer. Route it as `.route("/health", context_health("ordering"))`.
+pub fn context_health(context: &'static str) -> MethodRouter<Store> {
+    get(move |State(store): State<Store>| async move {
+        let counted = tokio::task::spawn_blocking(move || -> crate::Result<(u64, u64)> {
+            let rejections = rejections::count(&store, context)?;
+            Ok((rejections, pending_timer_count(&store, context)?))
+        })
+        .await;
+        match counted {
+            Ok(Ok((rejections, timers))) => Json(json!({
+                "status": "ok",
+                "rejections": rejections,
+                "timers_pending": timers,
+            }))
+            .into_response(),
+            Ok(Err(error)) => internal(&error),
+            Err(error) => internal(&error),
+        }
+    })
+}
+
+/// The timers of `context` waiting to fire: those whose id starts with `<context>.`
+/// (timer ids are `<ctx>.<Policy>/...`), so each context of the app counts its own.
+fn pending_timer_count(store: &Store, context: &str) -> crate::Result<u64> {
+    let prefix = format!("{context}.");
+    let pending = store.pending_timers()?;
+    Ok(pending.iter().filter(|t| t.id.starts_with(&prefix)).count() as u64)
+}
+
+/// `GET /rejections` of the context `context`: its rejected commands as a JSON list,
+/// newest first (see [`rejections::list`]), at most `?limit=` of them. A limit that is not
+/// a number from 1 to [`rejections::MAX_LIMIT`], or another parameter, is a 400. Route it
+/// as `.route("/rejections", http::rejections("ordering"))`.
+pub fn rejections(context: &'static str) -> MethodRouter<Store> {
+    get(move |State(store): State<Store>, uri: Uri| async move {
+        let limit = match rejection_limit(uri.query()) {
+            Ok(limit) => limit,
+            Err(message) => {
+                let body = json!({ "error": "bad_request", "message": message });
+                return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+            }
+        };
+        let listed =
+            tokio::task::spawn_blocking(move || rejections::list(&store, context, limit)).await;
+        match listed {
+            Ok(Ok(list)) => Json(list).into_response(),
+            Ok(Err(error)) => internal(&error),
+            Err(error) => internal(&error),
+        }
+    })
+}
+
+/// The `limit` of a `GET /rejections` query string.
+fn rejection_limit(query: Option<&str>) -> Result<usize, String> {
+    let max = rejections::MAX_LIMIT;
+    let mut limit = None;
+    for pair in query
+        .unwrap_or("")
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+    {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if key != "limit" {
+            return Err(format!(
+                "unknown query parameter `{key}`: `GET /rejections` takes only `?limit=` (1 to {max})"
+            ));
+        }
+        if limit.is_some() {
+            return Err("`limit` is given twice; give it once".to_owned());
+        }
+        match value.parse::<usize>() {
+            Ok(n) if (1..=max).contains(&n) => limit = Some(n),
+            _ => {
+                return Err(format!(
+                    "`limit={value}` is not a number from 1 to {max}; e.g. `?limit=20`"
+                ))
+            }
+        }
+    }
+    Ok(limit.unwrap_or(rejections::DEFAULT_LIMIT))
 }
 
 /// `POST /commands/<C>`: decodes the body as `C` and carries it out on the aggregate `A`.
@@ -195,7 +287,7 @@ async fn not_found(method: Method, uri: Uri) -> Response {
             "no command `{command}` here: commands are posted to `/commands/<Name>` (of their context, under `/<context>` in the app), with the exact name of the model"
         ),
         None => format!(
-            "no route `{method} {path}`: commands are `POST /commands/<Name>`, read models `GET /<read-model>` and `GET /<read-model>/<key>`, health `GET /health` (under `/<context>` in the app)"
+            "no route `{method} {path}`: commands are `POST /commands/<Name>`, read models `GET /<read-model>` and `GET /<read-model>/<key>`, health `GET /health`, rejected commands `GET /rejections` (under `/<context>` in the app)"
         ),
     };
     let body = json!({ "error": "not_found", "message": message });
@@ -348,6 +440,35 @@ mod tests {
         };
         assert!(usage.starts_with("usage: svc [--store URL]"), "{usage}");
         assert!(usage.contains("default sqlite:svc.db"), "{usage}");
+    }
+
+    #[test]
+    fn the_rejection_limit_is_checked() {
+        assert_eq!(rejection_limit(None), Ok(rejections::DEFAULT_LIMIT));
+        assert_eq!(rejection_limit(Some("")), Ok(rejections::DEFAULT_LIMIT));
+        assert_eq!(rejection_limit(Some("limit=7")), Ok(7));
+        assert_eq!(rejection_limit(Some("limit=1000")), Ok(1000));
+        for bad in [
+            "limit=0",
+            "limit=1001",
+            "limit=x",
+            "limit=",
+            "limit",
+            "limit=-1",
+        ] {
+            let error = rejection_limit(Some(bad)).unwrap_err();
+            assert!(
+                error.contains("is not a number from 1 to 1000"),
+                "{bad}: {error}"
+            );
+        }
+        assert_eq!(
+            rejection_limit(Some("limit=1&limit=2")).unwrap_err(),
+            "`limit` is given twice; give it once"
+        );
+        assert!(rejection_limit(Some("page=2"))
+            .unwrap_err()
+            .starts_with("unknown query parameter `page`"));
     }
 
     #[test]

@@ -53,11 +53,13 @@ mod checksum;
 pub mod clock;
 #[cfg(feature = "http")]
 pub mod http;
+pub mod inbox;
 mod memory;
 pub mod policy;
 #[cfg(feature = "postgres")]
 mod postgres_store;
 pub mod projection;
+pub mod rejections;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod subscription;

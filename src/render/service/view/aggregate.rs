@@ -25,10 +25,37 @@ pub struct CommandView {
     pub state_param: String,
     /// The command parameter of the default rule (`_command` when unused).
     pub command_param: String,
-    /// The events the default rule emits, in order.
+    /// The events the default rule emits, in order: the required events of its only
+    /// outcome (empty when it has several: the default is pending).
     pub emits: Vec<EmitView>,
+    /// Its declared outcomes, the table `handle` checks decisions against.
+    pub outcomes: Vec<OutcomeView>,
+    /// Several outcomes: a default cannot know which happened, so it decides nothing
+    /// and the command fails naming the rule to write (see `aggregate::Misfit`).
+    pub pending: bool,
+    /// Doc comment lines of the rule: its outcomes, when it has several.
+    pub rule_docs: Vec<String>,
     /// The aggregate id as a `String`, over `command`.
     pub aggregate_id: String,
+}
+
+/// One outcome of a command, as its `aggregate::Outcome` literal prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutcomeView {
+    /// The outcome's name, as a string literal.
+    pub name: String,
+    /// Its events: the event struct (whose `TYPE` is the type name) and whether it is
+    /// optional.
+    pub events: Vec<OutcomeEventView>,
+}
+
+/// An event of an outcome.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutcomeEventView {
+    /// The event struct.
+    pub name: String,
+    /// Written `Event?`.
+    pub optional: bool,
 }
 
 /// An event a default rule emits: its struct literal.
@@ -116,8 +143,20 @@ pub fn aggregate_view(model: &Model, a: AggregateId) -> AggregateView {
         let command = model.command(*c);
         let mut uses_state = false;
         let mut uses_command = false;
-        let emits = command
-            .emits
+        // Defaults never invent: the only outcome's required events, or (several
+        // outcomes) nothing, pending.
+        let pending = command.outcomes.len() > 1;
+        let default_events: Vec<EventId> = match command.outcomes.as_slice() {
+            [only] => only
+                .events
+                .iter()
+                .filter(|e| !e.optional)
+                .map(|e| e.event)
+                .collect(),
+            [] => command.emits.clone(),
+            _ => Vec::new(),
+        };
+        let emits = default_events
             .iter()
             .map(|e| {
                 let event = model.event(*e);
@@ -164,7 +203,56 @@ pub fn aggregate_view(model: &Model, a: AggregateId) -> AggregateView {
                 message: string_literal(&message),
             });
         }
+        let outcomes = command
+            .outcomes
+            .iter()
+            .map(|o| OutcomeView {
+                name: string_literal(&o.name),
+                events: o
+                    .events
+                    .iter()
+                    .map(|e| OutcomeEventView {
+                        name: model.event(e.event).name.clone(),
+                        optional: e.optional,
+                    })
+                    .collect(),
+            })
+            .collect();
+        let rule_docs = if pending {
+            let mut lines = vec![format!(
+                "Decides `{}`: one of its outcomes, or a business error.",
+                command.name
+            )];
+            lines.push(String::new());
+            for o in &command.outcomes {
+                let events: Vec<String> = o
+                    .events
+                    .iter()
+                    .map(|e| {
+                        let mark = if e.optional { "?" } else { "" };
+                        format!("`{}{mark}`", model.event(e.event).name)
+                    })
+                    .collect();
+                let failure = if o.failure { " (a failure)" } else { "" };
+                lines.push(format!("- `{}`{failure}: {}", o.name, events.join(", ")));
+            }
+            lines.push(String::new());
+            lines.push(
+                "Pending: a default cannot know which outcome happened, so it decides nothing"
+                    .to_owned(),
+            );
+            lines.push(
+                "and the command fails (HTTP 500) naming this rule until you write it."
+                    .to_owned(),
+            );
+            lines
+        } else {
+            Vec::new()
+        };
         commands.push(CommandView {
+            outcomes,
+            pending,
+            rule_docs,
             name: command.name.clone(),
             docs: docs(&command.description),
             fields: fields_view(model, &command.fields, Scope::Own),

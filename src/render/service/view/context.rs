@@ -8,9 +8,10 @@ use super::aggregate::{aggregate_view, AggregateView};
 use super::external::ExternalView;
 use super::policy::{policy_views, PolicyView};
 use super::projection::{read_model_views, ReadModelView};
+use super::recovery::{inbox_view, recovery_view, InboxView, RecoveryView};
 use super::scenario::{scenario_views, RoundTripView, ScenarioView, WrittenView};
-use super::timer::{timers_view, with_timer_workers, TimersView};
-use super::upstream::{upstream_views, UpstreamView};
+use super::timer::{timers_view, TimersView};
+use super::upstream::{foreign_commands, upstream_views, UpstreamView};
 use super::{docs, type_view, TypeView};
 use crate::ir::{ContextId, Model, NamedTypeKind, Primitive};
 use crate::render::service::names::string_literal;
@@ -68,6 +69,12 @@ pub struct ContextView {
     pub routes: Vec<RouteView>,
     /// The body of `workers()`.
     pub workers: String,
+    /// The inbox: the commands other contexts send this one through the store.
+    pub inbox: Option<InboxView>,
+    /// The recovery worker: what the policies do when their commands are refused.
+    pub recovery: Option<RecoveryView>,
+    /// The `use` lines of `policies.rs`: exactly what it needs.
+    pub policies_imports: Vec<String>,
     /// Some aggregate has commands (the service has command endpoints).
     pub has_commands: bool,
     /// Some policy issues a command (`PolicyRules` exists).
@@ -117,6 +124,9 @@ pub fn context_view(
             model.event(*e).fields.iter().for_each(|f| note(&f.ty));
         }
     }
+    for c in foreign_commands(model, id) {
+        model.command(c).fields.iter().for_each(|f| note(&f.ty));
+    }
 
     let types: Vec<TypeView> = ctx
         .types
@@ -138,9 +148,12 @@ pub fn context_view(
     let (scenarios, written, round_trips) = scenario_views(model, id, &aggregates);
     let timers = timers_view(model, id, !aggregates.is_empty());
 
-    let has_policy_rules = policies
-        .iter()
-        .any(|p| p.handlers.iter().any(|h| h.issue.is_some()));
+    let has_policy_rules = policies.iter().any(|p| {
+        p.handlers.iter().any(|h| h.issue.is_some()) || !p.compensations.is_empty()
+    });
+    let inbox = inbox_view(model, id);
+    let recovery = recovery_view(model, id);
+    let policies_imports = policies_imports(&policies, has_policy_rules);
     let mut modules: Vec<String> = aggregates.iter().map(|a| a.module.clone()).collect();
     modules.extend(["rules".to_owned(), "service".to_owned()]);
     let optional = [
@@ -150,6 +163,8 @@ pub fn context_view(
         (!externals.is_empty(), "externals"),
         (!externals.is_empty(), "adapters"),
         (!read_models.is_empty(), "projections"),
+        (inbox.is_some(), "inbox"),
+        (recovery.is_some(), "recovery"),
         (timers.is_some(), "timers"),
     ];
     modules.extend(
@@ -232,14 +247,27 @@ pub fn context_view(
         use_line("stormcraft_runtime::http", &http),
         use_line("stormcraft_runtime", &["Store"]),
     ];
-    let workers = match (policies.is_empty(), read_models.is_empty()) {
-        (true, true) => "Vec::new()",
-        (false, true) => "policies::WORKERS.to_vec()",
-        (true, false) => "projections::WORKERS.to_vec()",
-        (false, false) => "[policies::WORKERS, projections::WORKERS].concat()",
+    let mut tables = Vec::new();
+    if policies.iter().any(|p| p.worker) {
+        tables.push("policies::WORKERS");
     }
-    .to_owned();
-    let workers = with_timer_workers(workers, timers.is_some());
+    if !read_models.is_empty() {
+        tables.push("projections::WORKERS");
+    }
+    if inbox.is_some() {
+        tables.push("inbox::WORKERS");
+    }
+    if recovery.is_some() {
+        tables.push("recovery::WORKERS");
+    }
+    if timers.is_some() {
+        tables.push("timers::WORKERS");
+    }
+    let workers = match tables.as_slice() {
+        [] => "Vec::new()".to_owned(),
+        [one] => format!("{one}.to_vec()"),
+        many => format!("[{}].concat()", many.join(", ")),
+    };
 
     let mut versioned_events = Vec::new();
     for a in &ctx.aggregates {
@@ -286,11 +314,52 @@ pub fn context_view(
         service_imports,
         routes,
         workers,
+        inbox,
+        recovery,
+        policies_imports,
         has_commands,
         has_policy_rules,
         versioned_events,
     };
     (view, used)
+}
+
+/// The `use` lines of `policies.rs`: the runtime modules its handlers, `issue_`
+/// functions and rules name, and the re-exports a rule's signature needs.
+fn policies_imports(policies: &[PolicyView], has_policy_rules: bool) -> Vec<String> {
+    let workers = policies.iter().any(|p| p.worker);
+    let targets = || policies.iter().filter_map(|p| p.issue_fn.as_ref());
+    let local = targets().any(|f| f.target.aggregate.is_some());
+    let foreign = targets().any(|f| f.target.inbox.is_some());
+    let calls = policies
+        .iter()
+        .any(|p| p.worker && p.handlers.iter().any(|h| h.call.is_some()));
+    let mut runtime = vec!["aggregate"];
+    if foreign {
+        runtime.push("inbox");
+    }
+    if local || calls {
+        runtime.push("policy");
+    }
+    runtime.push("worker");
+    if workers {
+        runtime.push("ProjectionTx");
+    }
+    runtime.push("Store");
+    let mut lines = vec![use_line("stormcraft_runtime", &runtime)];
+    if has_policy_rules {
+        let mut names = vec!["policy::Views"];
+        if policies.iter().any(|p| !p.compensations.is_empty()) {
+            names.push("rejections::Rejection");
+        }
+        names.push("RecordedEvent");
+        lines.push(
+            "// Public, so the rules file's `use crate::policies::*` has what a rule's signature names."
+                .to_owned(),
+        );
+        lines.push(format!("pub {}", use_line("stormcraft_runtime", &names)));
+    }
+    lines
 }
 
 /// `use path::Name;` or `use path::{A, B};`.

@@ -17,6 +17,7 @@ mod context;
 mod external;
 mod policy;
 mod projection;
+mod recovery;
 mod scenario;
 mod timer;
 mod upstream;
@@ -24,14 +25,22 @@ mod workspace;
 
 use serde::Serialize;
 
-pub use aggregate::{AggregateView, CommandView, EmitView, ErrorView, EventView};
+pub use aggregate::{
+    AggregateView, CommandView, EmitView, ErrorView, EventView, OutcomeEventView, OutcomeView,
+};
 pub use context::{ContextView, RouteView};
 pub use external::{ExternalMethodView, ExternalView};
-pub use policy::{CallView, IssueView, PolicyHandlerView, PolicyView, SourceView};
+pub use policy::{
+    CallView, CompensateView, IssueFnView, IssueView, PolicyHandlerView, PolicyView, SourceView,
+    TargetView,
+};
+pub use recovery::{
+    CompensateArmView, InboxCommandView, InboxView, RecoveryArmView, RecoveryView, RetryArmView,
+};
 pub use projection::{ProjectionHandlerView, ReadModelView};
 pub use scenario::{RoundTripView, ScenarioView, StepView, WrittenView};
 pub use timer::{DeadlineView, ScheduleView, TimersView};
-pub use upstream::UpstreamView;
+pub use upstream::{UpstreamCommandView, UpstreamView};
 pub use workspace::{workspace, DepView, WorkspaceView};
 
 use super::names::{ident, pascal, string_literal};

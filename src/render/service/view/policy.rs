@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::external::{external_entry, ExternalView};
 use super::{docs, event_names_collide, mentions_named, param, AssignView};
-use crate::ir::{CommandId, ContextId, EventId, Model, PolicyId, Primitive, TypeRef};
+use crate::ir::{CommandId, ContextId, EventId, Model, PolicyId, Primitive, Trigger, TypeRef};
 use crate::render::service::names::{ident, snake, string_literal};
 use crate::render::service::rust_types::convert;
 
@@ -27,9 +27,9 @@ pub struct SourceView {
 pub struct IssueView {
     /// The `PolicyRules` method.
     pub method: String,
-    /// The Rust path of the aggregate that carries the command out.
-    pub aggregate: String,
-    /// The Rust path of the command struct.
+    /// Doc comment lines of the method: the policy's condition, when it has one.
+    pub docs: Vec<String>,
+    /// The Rust path of the command struct (an upstream copy for another context's).
     pub command: String,
     /// The event parameter of the default (`_event` when unused).
     pub event_param: String,
@@ -59,6 +59,47 @@ pub struct PolicyHandlerView {
     pub call: Option<CallView>,
 }
 
+/// How a command is carried out: by a local aggregate, or through another context's
+/// inbox in the store.
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetView {
+    /// The command's name in the model.
+    pub name: String,
+    /// The Rust path of the command struct (an upstream copy for another context's).
+    pub command: String,
+    /// The Rust path of the aggregate that handles it, when it is this context's.
+    pub aggregate: Option<String>,
+    /// The context whose inbox receives it, when it is another context's.
+    pub inbox: Option<String>,
+}
+
+/// `issue_<policy>`: carries out the command a policy decided on (contract: every
+/// policy with `issue:`, whatever sets it off).
+#[derive(Debug, Clone, Serialize)]
+pub struct IssueFnView {
+    /// The function's name.
+    pub name: String,
+    /// The command and how it is carried out.
+    pub target: TargetView,
+}
+
+/// A `PolicyRules` method that builds the compensating command for a rejection.
+#[derive(Debug, Clone, Serialize)]
+pub struct CompensateView {
+    /// The method.
+    pub method: String,
+    /// Doc comment lines.
+    pub docs: Vec<String>,
+    /// The Rust path of the rejected command (decoded from the rejection's body).
+    pub rejected: String,
+    /// The rejected-command parameter (`_rejected` when unused).
+    pub rejected_param: String,
+    /// The compensating command and how it is carried out.
+    pub target: TargetView,
+    /// Its fields in the default.
+    pub fields: Vec<AssignView>,
+}
+
 /// A policy: one worker.
 #[derive(Debug, Clone, Serialize)]
 pub struct PolicyView {
@@ -74,6 +115,13 @@ pub struct PolicyView {
     pub store_param: String,
     /// One handler per source event; several are matched by event type.
     pub handlers: Vec<PolicyHandlerView>,
+    /// Set off by its events: it has a handler function and an entry in `WORKERS`
+    /// (deadline and schedule policies are run by `timers.rs`).
+    pub worker: bool,
+    /// `issue_<policy>`, when it issues a command.
+    pub issue_fn: Option<IssueFnView>,
+    /// The compensations of its `on_error:`, in model order.
+    pub compensations: Vec<CompensateView>,
 }
 
 /// The views of the policies of `here`; external systems they call are added to
@@ -114,9 +162,18 @@ fn policy_view(
             format!("{function}_on_{}", snake(&event.name))
         };
         let source = source_view(model, here, &policy.on, *e);
-        let issue = policy
-            .issues
-            .map(|c| issue_view(model, here, *e, c, &method));
+        let issue = policy.issues.map(|c| {
+            let mut view = issue_view(model, here, *e, c, &method);
+            if let Some(condition) = &policy.condition {
+                view.docs = vec![
+                    format!("Issues only if {}.", condition.trim_end_matches('.')),
+                    String::new(),
+                    "The default always issues: return `None` when the condition does not hold."
+                        .to_owned(),
+                ];
+            }
+            view
+        });
         let call = policy.calls.map(|x| {
             let entry = external_entry(model, x, externals);
             entry.add_method(&method, &source.rust, &policy.name, &event.name);
@@ -131,7 +188,16 @@ fn policy_view(
             call,
         });
     }
+    let worker = matches!(policy.trigger, Trigger::Events);
+    let issue_fn = policy.issues.map(|c| IssueFnView {
+        name: format!("issue_{function}"),
+        target: target_view(model, here, c),
+    });
+    let compensations = compensation_views(model, here, p);
     PolicyView {
+        worker,
+        issue_fn,
+        compensations,
         name: policy.name.clone(),
         docs: docs(&policy.description),
         consumer: format!("{}.{}", ctx.name, policy.name),
@@ -185,7 +251,10 @@ fn issue_view(model: &Model, here: ContextId, e: EventId, c: CommandId, method: 
         .map(|target| {
             let from = event.fields.iter().find(|f| f.name == target.name);
             let converted = from.and_then(|f| {
-                if event.context != here && mentions_named(&f.ty) {
+                // Copies of named types in different modules never convert.
+                if event.context != command.context
+                    && (mentions_named(&f.ty) || mentions_named(&target.ty))
+                {
                     None
                 } else {
                     convert(
@@ -220,13 +289,111 @@ fn issue_view(model: &Model, here: ContextId, e: EventId, c: CommandId, method: 
             }
         })
         .collect();
-    let module = snake(&agg.name);
     IssueView {
         method: method.to_owned(),
-        aggregate: format!("crate::{module}::{}", agg.name),
-        command: format!("crate::{module}::{}", command.name),
+        docs: Vec::new(),
+        command: target_view(model, here, c).command,
         event_param: param("event", uses_event),
         source_param: param("source", uses_source),
         fields,
     }
+}
+
+/// The command `c` as `here` carries it out: its own aggregate's, or through the
+/// inbox of the context that owns it (the struct is then an upstream copy).
+pub fn target_view(model: &Model, here: ContextId, c: CommandId) -> TargetView {
+    let command = model.command(c);
+    if command.context == here {
+        let agg = model.aggregate(command.aggregate);
+        let module = snake(&agg.name);
+        TargetView {
+            name: command.name.clone(),
+            command: format!("crate::{module}::{}", command.name),
+            aggregate: Some(format!("crate::{module}::{}", agg.name)),
+            inbox: None,
+        }
+    } else {
+        let target = &model.context(command.context).name;
+        TargetView {
+            name: command.name.clone(),
+            command: format!("crate::upstream::{target}::{}", command.name),
+            aggregate: None,
+            inbox: Some(target.clone()),
+        }
+    }
+}
+
+/// The `PolicyRules` method name of the compensation of policy `policy` for `error`.
+pub fn compensate_method(policy: &str, error: &str) -> String {
+    format!("compensate_{}_on_{}", snake(policy), snake(error))
+}
+
+/// The compensations of the policy `p`: one rule each, whose default copies the
+/// rejected command's fields by name into the compensating command.
+fn compensation_views(model: &Model, here: ContextId, p: PolicyId) -> Vec<CompensateView> {
+    let policy = model.policy(p);
+    let Some(issued) = policy.issues else {
+        return Vec::new();
+    };
+    let rejected_command = model.command(issued);
+    policy
+        .recovery
+        .iter()
+        .filter_map(|r| {
+            let crate::ir::RecoveryAction::Issue(c) = r.action else {
+                return None;
+            };
+            let error = rejected_command.errors.get(r.error)?;
+            let compensating = model.command(c);
+            let mut used = false;
+            let fields = compensating
+                .fields
+                .iter()
+                .map(|target| {
+                    let from = rejected_command
+                        .fields
+                        .iter()
+                        .find(|f| f.name == target.name);
+                    let expr = from
+                        .and_then(|f| {
+                            if rejected_command.context != compensating.context
+                                && (mentions_named(&f.ty) || mentions_named(&target.ty))
+                            {
+                                return None;
+                            }
+                            convert(
+                                model,
+                                &f.ty,
+                                &target.ty,
+                                &format!("rejected.{}", ident(&f.name)),
+                            )
+                        })
+                        .inspect(|_| used = true)
+                        .unwrap_or_else(|| "Default::default()".to_owned());
+                    AssignView {
+                        field: ident(&target.name),
+                        expr,
+                    }
+                })
+                .collect();
+            Some(CompensateView {
+                method: compensate_method(&policy.name, &error.name),
+                docs: vec![
+                    format!(
+                        "The compensation when `{}` (issued by `{}`) is refused with `{}`: `{}`.",
+                        rejected_command.name,
+                        policy.name,
+                        error.name,
+                        model.qualified_command(c)
+                    ),
+                    "The default copies the refused command's fields by name; `None` issues nothing."
+                        .to_owned(),
+                ],
+                rejected: target_view(model, here, issued).command,
+                rejected_param: param("rejected", used),
+                target: target_view(model, here, c),
+                fields,
+            })
+        })
+        .collect()
 }

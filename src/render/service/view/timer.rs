@@ -543,22 +543,3 @@ fn row_fields(
         .collect()
 }
 
-/// The body of a context's `workers()` with the timers' workers added when it has any.
-pub fn with_timer_workers(workers: String, has_timers: bool) -> String {
-    if !has_timers {
-        return workers;
-    }
-    if workers == "Vec::new()" {
-        return "timers::WORKERS.to_vec()".to_owned();
-    }
-    if let Some(tables) = workers
-        .strip_prefix('[')
-        .and_then(|w| w.strip_suffix("].concat()"))
-    {
-        return format!("[{tables}, timers::WORKERS].concat()");
-    }
-    match workers.strip_suffix(".to_vec()") {
-        Some(table) => format!("[{table}, timers::WORKERS].concat()"),
-        None => format!("[{workers}, timers::WORKERS.to_vec()].concat()"),
-    }
-}

@@ -1,12 +1,13 @@
-//! Copies of other contexts' published events that a context consumes.
+//! Copies of other contexts' published events that a context consumes, and of the
+//! commands of other contexts it issues (sent through their inboxes).
 
 use std::collections::BTreeSet;
 
 use serde::Serialize;
 
 use super::aggregate::{event_view, EventView};
-use super::{type_view, TypeView};
-use crate::ir::{ContextId, EventId, Model};
+use super::{derives_for, docs, fields_view, type_view, FieldView, TypeView};
+use crate::ir::{CommandId, ContextId, EventId, Model, RecoveryAction};
 use crate::render::service::rust_types::{collect_named, Scope};
 
 /// Copies of the published events of one other context, with the value types they use.
@@ -18,6 +19,39 @@ pub struct UpstreamView {
     pub types: Vec<TypeView>,
     /// The events.
     pub events: Vec<EventView>,
+    /// The commands this context issues to it.
+    pub commands: Vec<UpstreamCommandView>,
+}
+
+/// A copy of another context's command: what this context's policies build and send to
+/// that context's inbox as JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct UpstreamCommandView {
+    /// PascalCase name.
+    pub name: String,
+    /// Doc comment lines.
+    pub docs: Vec<String>,
+    /// The fields, the aggregate id first.
+    pub fields: Vec<FieldView>,
+    /// The derive list.
+    pub derives: String,
+}
+
+/// The commands of other contexts that the policies of `id` issue, or issue to
+/// compensate, in model order.
+pub fn foreign_commands(model: &Model, id: ContextId) -> BTreeSet<CommandId> {
+    let mut commands = BTreeSet::new();
+    for p in &model.context(id).policies {
+        let policy = model.policy(*p);
+        commands.extend(policy.issues);
+        for r in &policy.recovery {
+            if let RecoveryAction::Issue(c) = r.action {
+                commands.insert(c);
+            }
+        }
+    }
+    commands.retain(|c| model.command(*c).context != id);
+    commands
 }
 
 /// The published events of other contexts that the policies and read models of `id`
@@ -38,19 +72,31 @@ pub fn upstream_views(model: &Model, id: ContextId) -> Vec<UpstreamView> {
     for r in &ctx.read_models {
         consumed.extend(foreign(&model.read_model(*r).from));
     }
+    let issued = foreign_commands(model, id);
     let mut upstream = Vec::new();
     for (index, publisher) in model.contexts.iter().enumerate() {
+        let of_publisher = ContextId(index as u32);
         let events: Vec<EventId> = consumed
             .iter()
             .copied()
-            .filter(|e| model.event(*e).context == ContextId(index as u32))
+            .filter(|e| model.event(*e).context == of_publisher)
             .collect();
-        if events.is_empty() {
+        let commands: Vec<CommandId> = issued
+            .iter()
+            .copied()
+            .filter(|c| model.command(*c).context == of_publisher)
+            .collect();
+        if events.is_empty() && commands.is_empty() {
             continue;
         }
         let mut named = Vec::new();
         for e in &events {
             for f in &model.event(*e).fields {
+                collect_named(model, &f.ty, &mut named);
+            }
+        }
+        for c in &commands {
+            for f in &model.command(*c).fields {
                 collect_named(model, &f.ty, &mut named);
             }
         }
@@ -65,6 +111,18 @@ pub fn upstream_views(model: &Model, id: ContextId) -> Vec<UpstreamView> {
             events: events
                 .iter()
                 .map(|e| event_view(model, *e, Scope::Local, &[]))
+                .collect(),
+            commands: commands
+                .iter()
+                .map(|c| {
+                    let command = model.command(*c);
+                    UpstreamCommandView {
+                        name: command.name.clone(),
+                        docs: docs(&command.description),
+                        fields: fields_view(model, &command.fields, Scope::Local),
+                        derives: derives_for(model, command.fields.iter().map(|f| &f.ty)),
+                    }
+                })
                 .collect(),
         });
     }

@@ -1,0 +1,239 @@
+//! Commands across contexts and recovery: a context's inbox (the commands others send
+//! it through the store) and its recovery worker (each policy's `on_error:` applied to
+//! the rejections of the commands it issued).
+
+use serde::Serialize;
+
+use super::policy::{compensate_method, target_view, TargetView};
+use crate::ir::{CommandId, ContextId, Model, RecoveryAction};
+use crate::render::service::names::string_literal;
+
+/// A command the inbox carries out.
+#[derive(Debug, Clone, Serialize)]
+pub struct InboxCommandView {
+    /// Its name (what the sender writes in `CommandSent.command`).
+    pub name: String,
+    /// The Rust path of its aggregate.
+    pub aggregate: String,
+    /// The Rust path of its struct.
+    pub command: String,
+}
+
+/// The context's inbox worker and its `dispatch`.
+#[derive(Debug, Clone, Serialize)]
+pub struct InboxView {
+    /// The consumer name, `<context>.inbox`.
+    pub consumer: String,
+    /// The inbox's stream category, `<context>-Inbox`.
+    pub category: String,
+    /// The commands it takes, in model order.
+    pub commands: Vec<InboxCommandView>,
+}
+
+/// What the recovery worker does with one (policy, command, error).
+#[derive(Debug, Clone, Serialize)]
+pub struct RecoveryArmView {
+    /// The policy's name, as a string literal.
+    pub policy: String,
+    /// The issued command's name, as a string literal.
+    pub command: String,
+    /// The business error's name, as a string literal.
+    pub error: String,
+    /// Compensate: the rule building the command, and where it goes.
+    pub compensate: Option<CompensateArmView>,
+    /// Retry: how often, after how long, and as which consumer.
+    pub retry: Option<RetryArmView>,
+}
+
+/// A compensation in the recovery worker.
+#[derive(Debug, Clone, Serialize)]
+pub struct CompensateArmView {
+    /// The `PolicyRules` method.
+    pub method: String,
+    /// The Rust path of the refused command, decoded from the rejection's body.
+    pub rejected: String,
+    /// The compensating command and how it is carried out.
+    pub target: TargetView,
+}
+
+/// A retry in the recovery worker.
+#[derive(Debug, Clone, Serialize)]
+pub struct RetryArmView {
+    /// How many more attempts.
+    pub times: u32,
+    /// Seconds to wait before each, when the model says.
+    pub after_secs: Option<u64>,
+    /// The issuing policy's consumer name, as a string literal: the retry is sent as
+    /// that policy, so its rejection comes back to this recovery with the next attempt.
+    pub consumer: String,
+    /// The context whose inbox receives the retry (this one for its own commands).
+    pub target: String,
+}
+
+/// The context's recovery worker.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecoveryView {
+    /// The consumer name, `<context>.recovery`.
+    pub consumer: String,
+    /// The rejections' stream category, `<context>-Rejection`.
+    pub category: String,
+    /// Compensations and retries, in model order.
+    pub arms: Vec<RecoveryArmView>,
+    /// Doc lines: the rejections it knowingly leaves (park, and errors `on_error:` does
+    /// not name).
+    pub parked: Vec<String>,
+    /// Some arm retries at once (the `retry` helper is generated).
+    pub has_retry: bool,
+    /// Some arm retries after a delay (the `retry_after` helper is generated).
+    pub has_delayed_retry: bool,
+    /// Some arm compensates (the `rejected` helper is generated).
+    pub has_compensate: bool,
+    /// The `use stormcraft_runtime::{..};` line: exactly what the arms need.
+    pub runtime_import: String,
+}
+
+/// The commands of `id` that its inbox takes: those policies of other contexts issue or
+/// compensate with, and its own commands its policies retry (a retry goes through the
+/// inbox of the command's context), in model order.
+fn inbox_commands(model: &Model, id: ContextId) -> Vec<CommandId> {
+    let mut commands = Vec::new();
+    for policy in &model.policies {
+        let mut sent: Vec<CommandId> = Vec::new();
+        if let Some(issued) = policy.issues {
+            let retried = policy
+                .recovery
+                .iter()
+                .any(|r| matches!(r.action, RecoveryAction::Retry { .. }));
+            if policy.context != model.command(issued).context || retried {
+                sent.push(issued);
+            }
+        }
+        for r in &policy.recovery {
+            if let RecoveryAction::Issue(c) = r.action {
+                if model.command(c).context != policy.context {
+                    sent.push(c);
+                }
+            }
+        }
+        for c in sent {
+            if model.command(c).context == id && !commands.contains(&c) {
+                commands.push(c);
+            }
+        }
+    }
+    commands.sort();
+    commands
+}
+
+/// The inbox of `id`, when some command is sent to it.
+pub fn inbox_view(model: &Model, id: ContextId) -> Option<InboxView> {
+    let commands = inbox_commands(model, id);
+    if commands.is_empty() {
+        return None;
+    }
+    let name = &model.context(id).name;
+    Some(InboxView {
+        consumer: format!("{name}.inbox"),
+        category: format!("{name}-Inbox"),
+        commands: commands
+            .iter()
+            .map(|c| {
+                let target = target_view(model, id, *c);
+                InboxCommandView {
+                    name: target.name,
+                    aggregate: target.aggregate.unwrap_or_default(),
+                    command: target.command,
+                }
+            })
+            .collect(),
+    })
+}
+
+/// The recovery worker of `id`, when some policy of it compensates or retries.
+pub fn recovery_view(model: &Model, id: ContextId) -> Option<RecoveryView> {
+    let ctx = model.context(id);
+    let mut arms = Vec::new();
+    let mut parked = Vec::new();
+    for p in &ctx.policies {
+        let policy = model.policy(*p);
+        let Some(issued) = policy.issues else {
+            continue;
+        };
+        let command = model.command(issued);
+        for (index, error) in command.errors.iter().enumerate() {
+            let recovery = policy.recovery.iter().find(|r| r.error == index);
+            let action = recovery.map(|r| &r.action);
+            let mut arm = RecoveryArmView {
+                policy: string_literal(&policy.name),
+                command: string_literal(&command.name),
+                error: string_literal(&error.name),
+                compensate: None,
+                retry: None,
+            };
+            match action {
+                Some(RecoveryAction::Issue(c)) => {
+                    arm.compensate = Some(CompensateArmView {
+                        method: compensate_method(&policy.name, &error.name),
+                        rejected: target_view(model, id, issued).command,
+                        target: target_view(model, id, *c),
+                    });
+                }
+                Some(RecoveryAction::Retry { times, after_secs }) => {
+                    arm.retry = Some(RetryArmView {
+                        times: *times,
+                        after_secs: *after_secs,
+                        consumer: string_literal(&format!("{}.{}", ctx.name, policy.name)),
+                        target: string_literal(&model.context(command.context).name),
+                    });
+                }
+                Some(RecoveryAction::Park) => {
+                    parked.push(format!(
+                        "`{}`: `{}` refused with `{}` (park)",
+                        policy.name, command.name, error.name
+                    ));
+                    continue;
+                }
+                None => {
+                    parked.push(format!(
+                        "`{}`: `{}` refused with `{}` (`on_error:` says nothing)",
+                        policy.name, command.name, error.name
+                    ));
+                    continue;
+                }
+            }
+            arms.push(arm);
+        }
+    }
+    if arms.is_empty() {
+        return None;
+    }
+    let retry = |delayed: bool| {
+        arms.iter()
+            .any(|a| a.retry.as_ref().is_some_and(|r| r.after_secs.is_some() == delayed))
+    };
+    let compensates = |local: bool| {
+        arms.iter().any(|a| {
+            a.compensate
+                .as_ref()
+                .is_some_and(|c| c.target.aggregate.is_some() == local)
+        })
+    };
+    let mut names = vec!["aggregate"];
+    if retry(false) || retry(true) || compensates(false) {
+        names.push("inbox");
+    }
+    if compensates(true) {
+        names.push("policy");
+    }
+    names.extend(["rejections", "worker", "ProjectionTx", "Store"]);
+    Some(RecoveryView {
+        runtime_import: format!("use stormcraft_runtime::{{{}}};", names.join(", ")),
+        consumer: format!("{}.recovery", ctx.name),
+        category: format!("{}-Rejection", ctx.name),
+        has_retry: retry(false),
+        has_delayed_retry: retry(true),
+        has_compensate: arms.iter().any(|a| a.compensate.is_some()),
+        arms,
+        parked,
+    })
+}
