@@ -10,7 +10,7 @@
 
 use serde::Serialize;
 
-use super::policy::{source_view, SourceView};
+use super::policy::{source_view, target_view, SourceView};
 use super::{docs, event_names_collide, mentions_named, param, AssignView};
 use crate::ir::{
     CommandId, ContextId, EventId, Every, Model, PolicyId, Primitive, ReadModelId, Trigger, TypeRef,
@@ -421,7 +421,7 @@ fn schedule_view(model: &Model, here: ContextId, p: PolicyId, command: CommandId
     };
     let function = snake(&policy.name);
     let cmd = model.command(command);
-    let command_rust = command_path(model, here, command);
+    let command_rust = target_view(model, here, command).command;
     let (every, period_secs) = match schedule.every {
         Every::Interval { secs } => (format!("Every::Interval({secs})"), secs),
         Every::DailyAt { hour, minute } => (
@@ -487,26 +487,6 @@ fn schedule_view(model: &Model, here: ContextId, p: PolicyId, command: CommandId
         fields,
         issue: format!("crate::policies::issue_{function}"),
         function,
-    }
-}
-
-/// The Rust path of the command struct a policy of `here` issues: the aggregate's module
-/// for its own, the upstream copy for another context's (it travels through the
-/// target's inbox).
-fn command_path(model: &Model, here: ContextId, command: CommandId) -> String {
-    let cmd = model.command(command);
-    if cmd.context == here {
-        format!(
-            "crate::{}::{}",
-            snake(&model.aggregate(cmd.aggregate).name),
-            cmd.name
-        )
-    } else {
-        format!(
-            "crate::upstream::{}::{}",
-            model.context(cmd.context).name,
-            cmd.name
-        )
     }
 }
 
