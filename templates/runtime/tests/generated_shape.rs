@@ -182,11 +182,20 @@ async fn end_to_end(store: Store) {
         cancelled[1].payload["reason"],
         "out of stock: not enough stock left for this order"
     );
+    // A pending timer of shop counts; another context's does not.
+    for id in ["shop.CancelUnpaidOrder/1", "billing.Remind/1"] {
+        store
+            .schedule_timer(Timer {
+                id: id.into(),
+                due_at: std::time::SystemTime::now() + Duration::from_secs(3600),
+                stream: "shop-Deadline-1".into(),
+                event: NewEvent::new("DeadlinePassed", 1, json!({})),
+            })
+            .unwrap();
+    }
     let (status, body) = call(&store, "GET", "/health", "").await;
-    assert_eq!(
-        (status, body["rejections"].clone()),
-        (StatusCode::OK, json!(1))
-    );
+    let healthy = json!({"status": "ok", "rejections": 1, "timers_pending": 1});
+    assert_eq!((status, body), (StatusCode::OK, healthy));
     let (status, body) = call(&store, "GET", "/rejections?limit=many", "").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"], "bad_request");

@@ -200,10 +200,16 @@ pub fn context_view(
     deps.sort();
 
     let has_commands = aggregates.iter().any(|a| !a.commands.is_empty());
-    let mut routes = vec![RouteView {
-        path: string_literal("/health"),
-        handler: "get(health)".into(),
-    }];
+    let mut routes = vec![
+        RouteView {
+            path: string_literal("/health"),
+            handler: format!("context_health({})", string_literal(&ctx.name)),
+        },
+        RouteView {
+            path: string_literal("/rejections"),
+            handler: format!("rejections({})", string_literal(&ctx.name)),
+        },
+    ];
     for a in &aggregates {
         for c in &a.commands {
             routes.push(RouteView {
@@ -228,25 +234,26 @@ pub fn context_view(
             handler: format!("get(row::<{row}>)"),
         });
     }
-    let mut http = vec!["health"];
+    let mut http = vec!["context_health", "rejections"];
     if has_commands {
         http.insert(0, "command");
     }
     if !read_models.is_empty() {
         http.extend(["row", "rows"]);
     }
-    let service_imports = vec![
-        use_line(
-            "axum::routing",
-            if has_commands {
-                &["get", "post"]
-            } else {
-                &["get"]
-            },
-        ),
-        use_line("stormcraft_runtime::http", &http),
-        use_line("stormcraft_runtime", &["Store"]),
-    ];
+    let mut routing = Vec::new();
+    if !read_models.is_empty() {
+        routing.push("get");
+    }
+    if has_commands {
+        routing.push("post");
+    }
+    let mut service_imports = Vec::new();
+    if !routing.is_empty() {
+        service_imports.push(use_line("axum::routing", &routing));
+    }
+    service_imports.push(use_line("stormcraft_runtime::http", &http));
+    service_imports.push(use_line("stormcraft_runtime", &["Store"]));
     let mut tables = Vec::new();
     if policies.iter().any(|p| p.worker) {
         tables.push("policies::WORKERS");

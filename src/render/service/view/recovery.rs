@@ -63,11 +63,12 @@ pub struct RetryArmView {
     pub times: u32,
     /// Seconds to wait before each, when the model says.
     pub after_secs: Option<u64>,
-    /// The issuing policy's consumer name, as a string literal: the retry is sent as
-    /// that policy, so its rejection comes back to this recovery with the next attempt.
-    pub consumer: String,
-    /// The context whose inbox receives the retry (this one for its own commands).
-    pub target: String,
+    /// The refused command and how it is carried out again: this context's at once
+    /// (`policy::reissue`), another's through its inbox; after a delay, through the
+    /// inbox of the command's context (the timer's event is the inbox's `CommandSent`).
+    pub target: TargetView,
+    /// The context whose inbox receives a delayed retry.
+    pub inbox: String,
 }
 
 /// The context's recovery worker.
@@ -82,8 +83,6 @@ pub struct RecoveryView {
     /// Doc lines: the rejections it knowingly leaves (park, and errors `on_error:` does
     /// not name).
     pub parked: Vec<String>,
-    /// Some arm retries at once (the `retry` helper is generated).
-    pub has_retry: bool,
     /// Some arm retries after a delay (the `retry_after` helper is generated).
     pub has_delayed_retry: bool,
     /// Some arm compensates (the `rejected` helper is generated).
@@ -93,17 +92,22 @@ pub struct RecoveryView {
 }
 
 /// The commands of `id` that its inbox takes: those policies of other contexts issue or
-/// compensate with, and its own commands its policies retry (a retry goes through the
-/// inbox of the command's context), in model order.
+/// compensate with, and its own commands its policies retry after a delay (the timer's
+/// event is a `CommandSent` to the command's context), in model order.
 fn inbox_commands(model: &Model, id: ContextId) -> Vec<CommandId> {
     let mut commands = Vec::new();
     for policy in &model.policies {
         let mut sent: Vec<CommandId> = Vec::new();
         if let Some(issued) = policy.issues {
-            let retried = policy
-                .recovery
-                .iter()
-                .any(|r| matches!(r.action, RecoveryAction::Retry { .. }));
+            let retried = policy.recovery.iter().any(|r| {
+                matches!(
+                    r.action,
+                    RecoveryAction::Retry {
+                        after_secs: Some(_),
+                        ..
+                    }
+                )
+            });
             if policy.context != model.command(issued).context || retried {
                 sent.push(issued);
             }
@@ -182,8 +186,8 @@ pub fn recovery_view(model: &Model, id: ContextId) -> Option<RecoveryView> {
                     arm.retry = Some(RetryArmView {
                         times: *times,
                         after_secs: *after_secs,
-                        consumer: string_literal(&format!("{}.{}", ctx.name, policy.name)),
-                        target: string_literal(&model.context(command.context).name),
+                        target: target_view(model, id, issued),
+                        inbox: model.context(command.context).name.clone(),
                     });
                 }
                 Some(RecoveryAction::Park) => {
@@ -218,11 +222,18 @@ pub fn recovery_view(model: &Model, id: ContextId) -> Option<RecoveryView> {
                 .is_some_and(|c| c.target.aggregate.is_some() == local)
         })
     };
+    let retries = |local: bool| {
+        arms.iter().any(|a| {
+            a.retry
+                .as_ref()
+                .is_some_and(|r| r.after_secs.is_none() && r.target.aggregate.is_some() == local)
+        })
+    };
     let mut names = vec!["aggregate"];
-    if retry(false) || retry(true) || compensates(false) {
+    if retry(true) || retries(false) || compensates(false) {
         names.push("inbox");
     }
-    if compensates(true) {
+    if compensates(true) || retries(true) {
         names.push("policy");
     }
     names.extend(["rejections", "worker", "ProjectionTx", "Store"]);
@@ -230,7 +241,6 @@ pub fn recovery_view(model: &Model, id: ContextId) -> Option<RecoveryView> {
         runtime_import: format!("use stormcraft_runtime::{{{}}};", names.join(", ")),
         consumer: format!("{}.recovery", ctx.name),
         category: format!("{}-Rejection", ctx.name),
-        has_retry: retry(false),
         has_delayed_retry: retry(true),
         has_compensate: arms.iter().any(|a| a.compensate.is_some()),
         arms,
