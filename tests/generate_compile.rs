@@ -26,6 +26,9 @@ fn models() -> Vec<(&'static str, PathBuf)> {
         // Keywords as field names, every field type, long names, string and integer
         // ids, state-stored aggregates, an aggregate without state, a bare context.
         ("edge", fixtures.join("edge.yaml")),
+        // Format 2 time: a deadline with unless and correlate, schedules daily and every
+        // 15 minutes over read models (one with a pending default).
+        ("time", fixtures.join("time.yaml")),
     ];
     for (name, path) in [
         ("shop", "examples/shop"),
@@ -84,15 +87,38 @@ fn generation_is_deterministic() {
 /// until the shop example exists).
 #[test]
 fn one_context_in_full() {
-    let (name, path, context) = match models().into_iter().find(|(n, _)| *n == "shop") {
-        Some((name, path)) => (name, path, "ordering/"),
-        None => ("mini", models()[0].1.clone(), "ordering/"),
+    let (name, path) = match models().into_iter().find(|(n, _)| *n == "shop") {
+        Some((name, path)) => (name, path),
+        None => ("mini", models()[0].1.clone()),
     };
-    // What the user gets: the render through the rustfmt pass.
+    snapshot_in_full(name, &path, |file| file.starts_with("ordering/"));
+}
+
+/// The full text of what deadlines and schedules add: `src/timers.rs`, its tests, the
+/// schedules' rules file, and the binaries that start the schedules.
+#[test]
+fn timers_in_full() {
+    let path = repo().join("tests/fixtures/generate/time.yaml");
+    snapshot_in_full("time", &path, |file| {
+        [
+            "lending/src/timers.rs",
+            "lending/src/rules/schedules.rs",
+            "lending/src/lib.rs",
+            "lending/tests/timers.rs",
+            "app/src/main.rs",
+            "app/src/bin/lending.rs",
+        ]
+        .contains(&file)
+    });
+}
+
+/// Snapshots the generated files of `path` that `wanted` picks, as the user gets them
+/// (through the rustfmt pass).
+fn snapshot_in_full(name: &str, path: &Path, wanted: impl Fn(&str) -> bool) {
     let Some(rustfmt) = support::rustfmt_or_skip() else {
         return;
     };
-    let files = generate(&path, name);
+    let files = generate(path, name);
     let config = &files
         .iter()
         .find(|f| f.path == "rustfmt.toml")
@@ -100,9 +126,10 @@ fn one_context_in_full() {
         .contents;
     let mut texts: Vec<(String, String)> = files
         .iter()
-        .filter(|f| f.path.starts_with(context))
+        .filter(|f| wanted(&f.path))
         .map(|f| (f.path.clone(), f.contents.clone()))
         .collect();
+    assert!(!texts.is_empty(), "no file of `{name}` was picked");
     let rust: Vec<usize> = (0..texts.len())
         .filter(|&i| texts[i].0.ends_with(".rs"))
         .collect();

@@ -213,6 +213,10 @@ pub struct Service {
     pub upcasters: Upcasters,
     /// The background workers (policies and projections) of every context served.
     pub workers: Vec<Worker>,
+    /// What the service does once the store is open, before it serves: a context with
+    /// schedules makes sure each schedule's next tick is pending
+    /// (`timers::ensure_schedules`); `|_| Ok(())` when there is nothing to do.
+    pub start: fn(&Store) -> crate::Result<()>,
     /// The routes, over the opened store.
     pub router: fn(Store) -> Router,
 }
@@ -313,8 +317,9 @@ async fn method_not_allowed(method: Method, uri: Uri) -> Response {
     response
 }
 
-/// Serves `router` on `listener` with `workers` running, until `shutdown` resolves; then
-/// stops the workers and waits for them (each finishes its batch).
+/// Serves `router` on `listener` with `workers` and the timer loop running (durable
+/// timers: deadlines, schedules, delayed retries), until `shutdown` resolves; then stops
+/// them and waits for them (each finishes its batch).
 pub async fn serve(
     store: &Store,
     listener: tokio::net::TcpListener,
@@ -323,7 +328,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), String> {
     let stop = Arc::new(AtomicBool::new(false));
-    let threads = spawn_workers(store, &stop, workers);
+    let mut threads = spawn_workers(store, &stop, workers);
+    threads.push(crate::timer::spawn_timer_loop(store, &stop));
     let served = axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await;
@@ -365,6 +371,12 @@ async fn run(service: Service) -> Result<(), String> {
         Invocation::Run { store, listen } => (store, listen),
     };
     let store = open_store(&url, service.upcasters).await?;
+    let start = service.start;
+    let starting = store.clone();
+    tokio::task::spawn_blocking(move || start(&starting))
+        .await
+        .map_err(|error| format!("the service did not start: {error}"))?
+        .map_err(|error| format!("the service did not start: {error}"))?;
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
         .map_err(|error| format!("cannot listen on `{listen}`: {error}"))?;

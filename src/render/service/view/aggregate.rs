@@ -242,8 +242,7 @@ pub fn aggregate_view(model: &Model, a: AggregateId) -> AggregateView {
                     .to_owned(),
             );
             lines.push(
-                "and the command fails (HTTP 500) naming this rule until you write it."
-                    .to_owned(),
+                "and the command fails (HTTP 500) naming this rule until you write it.".to_owned(),
             );
             lines
         } else {

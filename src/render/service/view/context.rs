@@ -148,9 +148,9 @@ pub fn context_view(
     let (scenarios, written, round_trips) = scenario_views(model, id, &aggregates);
     let timers = timers_view(model, id, !aggregates.is_empty());
 
-    let has_policy_rules = policies.iter().any(|p| {
-        p.handlers.iter().any(|h| h.issue.is_some()) || !p.compensations.is_empty()
-    });
+    let has_policy_rules = policies
+        .iter()
+        .any(|p| p.handlers.iter().any(|h| h.issue.is_some()) || !p.compensations.is_empty());
     let inbox = inbox_view(model, id);
     let recovery = recovery_view(model, id);
     let policies_imports = policies_imports(&policies, has_policy_rules);

@@ -522,4 +522,3 @@ fn row_fields(
         })
         .collect()
 }
-
