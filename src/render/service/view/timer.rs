@@ -522,3 +522,58 @@ fn row_fields(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(text: &str) -> Model {
+        let loaded = crate::model::load::load_str("model.yaml", text);
+        let checked = crate::check::check(&loaded);
+        checked
+            .model
+            .unwrap_or_else(|| panic!("the model checks: {:?}", checked.diagnostics))
+    }
+
+    const DEADLINE_ON: &str = "stormcraft: 2\nsystem: S\nactors: {A: someone}\ncontexts:\n  a:\n    aggregates:\n      X:\n        id: x_id\n        commands:\n          Open: {by: A, emits: [Opened], fields: {day: date}}\n          Close: {by: A, emits: [Closed], fields: {day: date}}\n          Lapse: {emits: [Lapsed]}\n        events:\n          Opened: {fields: {day: date}}\n          Closed: {fields: {day: date}}\n          Lapsed: {}\n    policies:\n      LapseUnclosed:\n        on: Opened\n        after: 1h30m\n        unless: [Closed]\n        correlate: CORRELATE\n        issue: Lapse\n";
+
+    fn deadline(correlate: &str) -> DeadlineView {
+        let model = model(&DEADLINE_ON.replace("CORRELATE", correlate));
+        let timers = timers_view(&model, ContextId(0), true).expect("a deadline has timers");
+        timers.deadlines.into_iter().next().expect("one deadline")
+    }
+
+    #[test]
+    fn a_deadline_is_one_worker_on_its_start_cancel_and_passed_events() {
+        let d = deadline("x_id");
+        assert_eq!(d.consumer, "a.LapseUnclosed");
+        assert_eq!(d.table, "a.LapseUnclosed.deadlines");
+        assert_eq!((d.delay_secs, d.delay.as_str()), (5_400, "1h30m"));
+        assert_eq!(d.starts[0].method, "lapse_unclosed");
+        assert_eq!(d.cancel_arms, vec!["\"Closed\"".to_owned()]);
+        assert_eq!(d.issue, "crate::policies::issue_lapse_unclosed");
+        // The aggregate id is a uuid: the test names it symbolically, as scenarios do.
+        assert_eq!(d.test.pending, None);
+        assert_eq!(d.test.start.json, r##"r#"{"x_id":"lapse_unclosed-1"}"#"##);
+    }
+
+    #[test]
+    fn a_deadline_on_a_field_without_a_test_value_has_a_pending_test() {
+        let d = deadline("day");
+        let reason = d.test.pending.expect("no test value for a date");
+        assert!(
+            reason.contains("pending: the model gives no test value"),
+            "{reason}"
+        );
+        assert!(reason.contains("`day` (a `date`)"), "{reason}");
+    }
+
+    #[test]
+    fn a_context_without_time_policies_has_no_timers() {
+        let text = DEADLINE_ON.replace("CORRELATE", "x_id").replace(
+            "        after: 1h30m\n        unless: [Closed]\n        correlate: x_id\n",
+            "",
+        );
+        assert!(timers_view(&model(&text), ContextId(0), true).is_none());
+    }
+}

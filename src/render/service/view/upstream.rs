@@ -68,6 +68,10 @@ pub fn upstream_views(model: &Model, id: ContextId) -> Vec<UpstreamView> {
     let mut consumed: BTreeSet<EventId> = BTreeSet::new();
     for p in &ctx.policies {
         consumed.extend(foreign(&model.policy(*p).on));
+        // A deadline's cancelling events are consumed too (its tests build them).
+        if let crate::ir::Trigger::Deadline(deadline) = &model.policy(*p).trigger {
+            consumed.extend(foreign(&deadline.unless));
+        }
     }
     for r in &ctx.read_models {
         consumed.extend(foreign(&model.read_model(*r).from));
