@@ -26,6 +26,9 @@ fn models() -> Vec<(&'static str, PathBuf)> {
         // Keywords as field names, every field type, long names, string and integer
         // ids, state-stored aggregates, an aggregate without state, a bare context.
         ("edge", fixtures.join("edge.yaml")),
+        // Format 2: outcomes, a condition, on_error (compensate, retry at once and after
+        // a delay, park) and commands across contexts through the target's inbox.
+        ("flows", fixtures.join("flows.yaml")),
     ];
     for (name, path) in [
         ("shop", "examples/shop"),
@@ -88,11 +91,25 @@ fn one_context_in_full() {
         Some((name, path)) => (name, path, "ordering/"),
         None => ("mini", models()[0].1.clone(), "ordering/"),
     };
-    // What the user gets: the render through the rustfmt pass.
+    in_full(name, &path, &[context]);
+}
+
+/// The full text of both contexts of the flows fixture: outcome tables and a pending
+/// multi-outcome rule, `issue_` functions (local and through an inbox), a condition in
+/// a rule's docs, compensation rules, the inboxes and the recovery workers.
+#[test]
+fn flows_in_full() {
+    let path = repo().join("tests/fixtures/generate/flows.yaml");
+    in_full("flows", &path, &["booking/", "billing/"]);
+}
+
+/// Snapshots every file under the `contexts` folders of the generated `name`, as the
+/// user gets them (through the rustfmt pass).
+fn in_full(name: &str, path: &Path, contexts: &[&str]) {
     let Some(rustfmt) = support::rustfmt_or_skip() else {
         return;
     };
-    let files = generate(&path, name);
+    let files = generate(path, name);
     let config = &files
         .iter()
         .find(|f| f.path == "rustfmt.toml")
@@ -100,7 +117,7 @@ fn one_context_in_full() {
         .contents;
     let mut texts: Vec<(String, String)> = files
         .iter()
-        .filter(|f| f.path.starts_with(context))
+        .filter(|f| contexts.iter().any(|c| f.path.starts_with(c)))
         .map(|f| (f.path.clone(), f.contents.clone()))
         .collect();
     let rust: Vec<usize> = (0..texts.len())

@@ -144,9 +144,9 @@ pub fn context_view(
     let krate = package.replace('-', "_");
     let (scenarios, written, round_trips) = scenario_views(model, id, &aggregates);
 
-    let has_policy_rules = policies.iter().any(|p| {
-        p.handlers.iter().any(|h| h.issue.is_some()) || !p.compensations.is_empty()
-    });
+    let has_policy_rules = policies
+        .iter()
+        .any(|p| p.handlers.iter().any(|h| h.issue.is_some()) || !p.compensations.is_empty());
     let inbox = inbox_view(model, id);
     let recovery = recovery_view(model, id);
     let policies_imports = policies_imports(&policies, has_policy_rules);

@@ -33,10 +33,10 @@ pub use policy::{
     CallView, CompensateView, IssueFnView, IssueView, PolicyHandlerView, PolicyView, SourceView,
     TargetView,
 };
+pub use projection::{ProjectionHandlerView, ReadModelView};
 pub use recovery::{
     CompensateArmView, InboxCommandView, InboxView, RecoveryArmView, RecoveryView, RetryArmView,
 };
-pub use projection::{ProjectionHandlerView, ReadModelView};
 pub use scenario::{RoundTripView, ScenarioView, StepView, WrittenView};
 pub use upstream::{UpstreamCommandView, UpstreamView};
 pub use workspace::{workspace, DepView, WorkspaceView};

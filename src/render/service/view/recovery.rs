@@ -212,8 +212,11 @@ pub fn recovery_view(model: &Model, id: ContextId) -> Option<RecoveryView> {
         return None;
     }
     let retry = |delayed: bool| {
-        arms.iter()
-            .any(|a| a.retry.as_ref().is_some_and(|r| r.after_secs.is_some() == delayed))
+        arms.iter().any(|a| {
+            a.retry
+                .as_ref()
+                .is_some_and(|r| r.after_secs.is_some() == delayed)
+        })
     };
     let compensates = |local: bool| {
         arms.iter().any(|a| {
