@@ -453,6 +453,41 @@ fn the_precheck_rejects_what_the_generator_cannot_build() {
     }
 }
 
+/// A policy issuing another context's command is a coupling warning (SC044), no longer
+/// a refusal: the command goes through the target's inbox, so the model generates, with
+/// an `issue_` function sending it and the target's inbox dispatching it.
+#[test]
+fn a_command_of_another_context_generates_through_its_inbox() {
+    let path = "tests/fixtures/invalid/SC044-cross-context-command.yaml";
+    let loaded = load(Path::new(path)).expect("the fixture loads");
+    let checked = check(&loaded);
+    assert!(checked
+        .diagnostics
+        .iter()
+        .any(|d| d.code.as_str() == "SC044"
+            && d.severity == stormcraft::diagnostic::Severity::Warning));
+    let model = checked
+        .clean_model()
+        .expect("a warning does not stop generate");
+    let files = workspace_files(model, "model", &Templates::builtin()).expect("it generates");
+    let text = |path: &str| {
+        files
+            .iter()
+            .find(|f| f.path == path)
+            .map(|f| f.contents.as_str())
+            .unwrap_or_else(|| panic!("no {path}"))
+    };
+    let policies = text("ordering/src/policies.rs");
+    assert!(
+        policies.contains("fn issue_ship_when_placed("),
+        "{policies}"
+    );
+    assert!(policies.contains(r#""shipping","#), "{policies}");
+    let inbox = text("shipping/src/inbox.rs");
+    assert!(inbox.contains(r#""ShipParcel" =>"#), "{inbox}");
+    assert!(text("ordering/src/upstream.rs").contains("pub struct ShipParcel"));
+}
+
 /// The names property must reach the generator with corner names in the model, or
 /// it would only test the ordinary-names shape: count the cases of a fixed sample
 /// that check accepts although they hold at least one corner name.

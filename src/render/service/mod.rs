@@ -358,6 +358,38 @@ mod tests {
     }
 
     #[test]
+    fn a_command_of_several_outcomes_gets_their_table_and_a_pending_default() {
+        let model = model(
+            "stormcraft: 2\nsystem: S\nactors: {A: someone}\ncontexts:\n  a:\n    aggregates:\n      P:\n        commands:\n          Pay:\n            by: A\n            outcomes:\n              paid: [Paid, Receipted?]\n              failed: {events: [Failed], failure: true}\n        events:\n          Paid: {}\n          Receipted: {}\n          Failed: {}\n    policies:\n      Retry:\n        on: Failed\n        issue: Pay\n",
+        );
+        let files = generate(&model, "model.yaml", &Templates::builtin()).unwrap();
+        let p = &files
+            .iter()
+            .find(|f| f.path == "a/src/p.rs")
+            .unwrap()
+            .contents;
+        assert!(p.contains("aggregate::Outcome { name: \"paid\", events: &[(Paid::TYPE, false), (Receipted::TYPE, true), ] }"), "{p}");
+        assert!(
+            p.contains(
+                "aggregate::Outcome { name: \"failed\", events: &[(Failed::TYPE, false), ] }"
+            ),
+            "{p}"
+        );
+        assert!(p.contains("\"Pay\" => Pay::OUTCOMES,"), "{p}");
+        // Pending: nothing decided (handle then names the rule), never all events together.
+        let rule = p.split("fn pay(").nth(1).unwrap();
+        let body = &rule[..rule.find("\n    }").unwrap()];
+        assert!(body.contains("Ok(Vec::new())"), "{body}");
+        assert!(!body.contains("Event::Paid"), "{body}");
+        let policies = &files
+            .iter()
+            .find(|f| f.path == "a/src/policies.rs")
+            .unwrap()
+            .contents;
+        assert!(policies.contains("pub(crate) fn issue_retry(store: &Store, cause: aggregate::Cause<'_>, command: Option<crate::p::Pay>)"), "{policies}");
+    }
+
+    #[test]
     fn generated_files_carry_the_header_and_user_files_the_ownership_line() {
         let model = model(
             "stormcraft: 1\nsystem: S\nactors: {A: someone}\ncontexts:\n  a:\n    aggregates:\n      X:\n        state: {type: string}\n        commands:\n          DoX: {by: A, emits: [XDone], fields: {type: string}}\n        events:\n          XDone: {fields: {type: string}}\n",

@@ -143,16 +143,18 @@ pub fn aggregate_view(model: &Model, a: AggregateId) -> AggregateView {
         let command = model.command(*c);
         let mut uses_state = false;
         let mut uses_command = false;
-        // Defaults never invent: the only outcome's required events, or (several
-        // outcomes) nothing, pending.
+        // Defaults never invent: the only outcome's required events (all of them when
+        // none is required, as a format-1 `emits:` reads), or (several outcomes)
+        // nothing, pending.
         let pending = command.outcomes.len() > 1;
         let default_events: Vec<EventId> = match command.outcomes.as_slice() {
-            [only] => only
+            [only] if only.events.iter().any(|e| !e.optional) => only
                 .events
                 .iter()
                 .filter(|e| !e.optional)
                 .map(|e| e.event)
                 .collect(),
+            [only] => only.events.iter().map(|e| e.event).collect(),
             [] => command.emits.clone(),
             _ => Vec::new(),
         };

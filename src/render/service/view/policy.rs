@@ -380,14 +380,15 @@ fn compensation_views(model: &Model, here: ContextId, p: PolicyId) -> Vec<Compen
                 method: compensate_method(&policy.name, &error.name),
                 docs: vec![
                     format!(
-                        "The compensation when `{}` (issued by `{}`) is refused with `{}`: `{}`.",
-                        rejected_command.name,
-                        policy.name,
+                        "The compensation of `{}` when `{}` is refused",
+                        policy.name, rejected_command.name
+                    ),
+                    format!(
+                        "with `{}`: `{}`. The default copies the refused command's",
                         error.name,
                         model.qualified_command(c)
                     ),
-                    "The default copies the refused command's fields by name; `None` issues nothing."
-                        .to_owned(),
+                    "fields by name; `None` issues nothing.".to_owned(),
                 ],
                 rejected: target_view(model, here, issued).command,
                 rejected_param: param("rejected", used),
