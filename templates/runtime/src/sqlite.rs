@@ -1119,3 +1119,94 @@ fn clone_error(what: &str, e: &rusqlite::Error) -> rusqlite::Error {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Store, Uuid};
+
+    /// A store written by a runtime from before timers (format 1: no `timers` table) is
+    /// migrated on open, keeping its events, and then schedules and fires timers.
+    #[test]
+    fn a_format_1_store_gains_the_timers_table() {
+        let dir = std::env::temp_dir().join(format!(
+            "stormcraft-rt-migrate-{}-{}",
+            std::process::id(),
+            Uuid::new_v4()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("events.db");
+        {
+            // Exactly what format 1 created.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(&format!("{SCHEMA} PRAGMA user_version = 1;"))
+                .unwrap();
+        }
+        {
+            let store = Store::new(SqliteStore::open(&path).unwrap());
+            store
+                .append(
+                    "old-1",
+                    ExpectedVersion::NoStream,
+                    vec![NewEvent::new("Old", 1, serde_json::json!({}))],
+                )
+                .unwrap();
+        }
+        let conn = Connection::open(&path).unwrap();
+        let format: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(format, FORMAT);
+        drop(conn);
+        let store = Store::new(SqliteStore::open(&path).unwrap());
+        let due = std::time::UNIX_EPOCH + Duration::from_secs(5);
+        store
+            .schedule_timer(Timer {
+                id: "t".into(),
+                due_at: due,
+                stream: "old-1".into(),
+                event: NewEvent::new("Later", 1, serde_json::json!({})),
+            })
+            .unwrap();
+        assert_eq!(store.next_due().unwrap(), Some(due));
+        assert_eq!(store.fire_due().unwrap(), 1);
+        let events = store.read_stream("old-1", 1, 10).unwrap();
+        assert_eq!(events.len(), 2);
+        assert_eq!(
+            (events[1].event_type.as_str(), events[1].position),
+            ("Later", 2)
+        );
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A timer row changed behind the store's back is reported, never fired.
+    #[test]
+    fn a_damaged_timer_row_is_detected() {
+        let dir = std::env::temp_dir().join(format!(
+            "stormcraft-rt-timer-sum-{}-{}",
+            std::process::id(),
+            Uuid::new_v4()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("events.db");
+        let store = Store::new(SqliteStore::open(&path).unwrap());
+        store
+            .schedule_timer(Timer {
+                id: "t".into(),
+                due_at: std::time::UNIX_EPOCH,
+                stream: "s-1".into(),
+                event: NewEvent::new("Later", 1, serde_json::json!({"amount": 1})),
+            })
+            .unwrap();
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch(r#"UPDATE timers SET payload = '{"amount":1000}'"#)
+            .unwrap();
+        assert!(matches!(store.pending_timers(), Err(Error::Corruption(_))));
+        assert!(matches!(store.fire_due(), Err(Error::Corruption(_))));
+        assert_eq!(store.head_position().unwrap(), 0);
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
