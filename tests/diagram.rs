@@ -211,8 +211,8 @@ fn the_context_map_labels_relations_with_their_patterns() {
     assert!(source.contains(
         "\"context:ordering\" -> \"context:shipping\" [penwidth=1.6, label=\"event notification: OrderCancelled,\\nOrderPaid\\nevent-carried state transfer:\\nOrderPlaced, OrderPaid\"];"
     ));
-    // A policy issuing another context's command is an error of `check` (SC044: not
-    // generated yet), so the board has none; the resolved model of one still draws.
+    // A policy issuing another context's command: the command travels through the
+    // target's inbox, and the coupling says so.
     let loaded = stormcraft::model::load::load_str(
         "coupled.yaml",
         "stormcraft: 1\nsystem: Coupled\nactors:\n  Clerk: a person\ncontexts:\n  ordering:\n    aggregates:\n      Order:\n        commands:\n          PayOrder:\n            by: Clerk\n            emits: [OrderPaid]\n        events:\n          OrderPaid: {}\n    policies:\n      ShipWhenPaid:\n        on: OrderPaid\n        issue: shipping.CreateShipment\n  shipping:\n    aggregates:\n      Shipment:\n        commands:\n          CreateShipment:\n            emits: [ShipmentCreated]\n        events:\n          ShipmentCreated: {}\n",
@@ -221,7 +221,7 @@ fn the_context_map_labels_relations_with_their_patterns() {
     let model = coupled
         .model
         .expect("the names of the coupled model resolve");
-    assert!(dot(&model, &View::ContextMap).contains("label=\"issues CreateShipment\""));
+    assert!(dot(&model, &View::ContextMap).contains("label=\"issues CreateShipment\\nvia inbox\""));
 }
 
 #[test]

@@ -1,0 +1,205 @@
+//! The flow constructs of format 2 as a view draws them: which commands fork into
+//! named outcomes, the edges of recovery and time that the flow graph's causal edges
+//! do not hold (compensations, `unless:` cancels, `for_each:` reads), and the text on
+//! timers and edges (delays, periods, conditions, recoveries, the target's inbox).
+//!
+//! Everything here is read from the IR's own fields (`Command::outcomes`,
+//! `Policy::{trigger, condition, recovery}`), so a view draws the same whether or not
+//! the flow graph also carries these edges.
+
+use super::select::wrap;
+use super::{duration_text, every_text, Link};
+use crate::ir::{
+    CommandId, EdgeKind, EventId, Model, NodeRef, PolicyId, RecoveryAction, Trigger, EMITTED,
+};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Width at which edge labels (conditions, recoveries) are wrapped.
+const LABEL_WIDTH: usize = 32;
+
+/// Whether a command is drawn as a fork into its named outcomes: when it has more
+/// than one, or its only one is a failure. A command with one ordinary outcome
+/// (`emits:`, or one named outcome) records its events directly, as before.
+pub(crate) fn branched(model: &Model, command: CommandId) -> bool {
+    let outcomes = &model.command(command).outcomes;
+    outcomes.len() > 1 || outcomes.iter().any(|o| o.failure)
+}
+
+/// Whether `event` is optional (`Event?`) in the only outcome of an unbranched command.
+pub(super) fn optional_in_only_outcome(model: &Model, command: CommandId, event: EventId) -> bool {
+    match model.command(command).outcomes.as_slice() {
+        [only] => only.events.iter().any(|e| e.event == event && e.optional),
+        _ => false,
+    }
+}
+
+/// The causal edges of the model, as a view draws them before routing them through
+/// outcomes and timers: the flow graph's edges, plus compensations, cancels and reads
+/// from the IR. Sorted and without duplicates.
+pub(super) fn semantic_edges(model: &Model) -> Vec<(NodeRef, NodeRef, Link)> {
+    let mut edges: Vec<(NodeRef, NodeRef, Link)> = model
+        .graph
+        .edges()
+        .into_iter()
+        .filter_map(|(from, to, kind)| match kind {
+            // Containment is drawn as clusters and aggregate bands, not edges.
+            EdgeKind::Contains | EdgeKind::Handles => None,
+            EdgeKind::Issues => Some((from, to, Link::Issues)),
+            EdgeKind::Emits => Some((from, to, Link::Emits)),
+            EdgeKind::Triggers => Some((from, to, Link::Triggers)),
+            EdgeKind::Feeds => Some((from, to, Link::Feeds)),
+            EdgeKind::Calls => Some((from, to, Link::Calls)),
+            EdgeKind::Compensates => Some((from, to, Link::Compensates)),
+            EdgeKind::Cancels => Some((from, to, Link::Cancels)),
+            EdgeKind::Reads => Some((from, to, Link::Reads)),
+        })
+        .collect();
+    for (index, policy) in model.policies.iter().enumerate() {
+        let node = NodeRef::Policy(PolicyId(index as u32));
+        for recovery in &policy.recovery {
+            if let RecoveryAction::Issue(command) = recovery.action {
+                edges.push((node, NodeRef::Command(command), Link::Compensates));
+            }
+        }
+        match &policy.trigger {
+            Trigger::Events => {}
+            Trigger::Deadline(deadline) => {
+                for event in &deadline.unless {
+                    edges.push((NodeRef::Event(*event), node, Link::Cancels));
+                }
+            }
+            Trigger::Schedule(schedule) => {
+                if let Some(read_model) = schedule.for_each {
+                    edges.push((NodeRef::ReadModel(read_model), node, Link::Reads));
+                }
+            }
+        }
+    }
+    edges.sort();
+    edges.dedup();
+    edges
+}
+
+/// Everything that follows from `start` along `edges`: what is issued, emitted,
+/// triggered, fed, called, compensated, and the schedules over a read model reached.
+/// A cancel is not followed (a cancelled timer sets nothing off); see
+/// [`cancelled_by`].
+pub(super) fn flow_reach(edges: &[(NodeRef, NodeRef, Link)], start: NodeRef) -> BTreeSet<NodeRef> {
+    let mut next: BTreeMap<NodeRef, Vec<NodeRef>> = BTreeMap::new();
+    for (from, to, link) in edges {
+        if *link != Link::Cancels {
+            next.entry(*from).or_default().push(*to);
+        }
+    }
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![start];
+    while let Some(node) = stack.pop() {
+        if seen.insert(node) {
+            stack.extend(next.get(&node).into_iter().flatten().copied());
+        }
+    }
+    seen
+}
+
+/// The deadline policies whose timers an event among `events` cancels.
+pub(super) fn cancelled_by(
+    edges: &[(NodeRef, NodeRef, Link)],
+    events: &BTreeSet<NodeRef>,
+) -> Vec<NodeRef> {
+    edges
+        .iter()
+        .filter(|(from, _, link)| *link == Link::Cancels && events.contains(from))
+        .map(|(_, to, _)| *to)
+        .collect()
+}
+
+/// Whether a policy is set off by a timer (a deadline) or a clock (a schedule).
+pub(super) fn timed(model: &Model, policy: PolicyId) -> bool {
+    !matches!(model.policy(policy).trigger, Trigger::Events)
+}
+
+/// The text of a policy's timer or clock: `after 20m` / `per hold_id`, or the period.
+pub(super) fn timer_lines(model: &Model, policy: PolicyId) -> Vec<String> {
+    match &model.policy(policy).trigger {
+        Trigger::Events => Vec::new(),
+        Trigger::Deadline(deadline) => {
+            let mut lines = vec![format!("after {}", duration_text(deadline.delay_secs))];
+            if !deadline.correlate.is_empty() {
+                lines.push(format!("per {}", deadline.correlate));
+            }
+            lines
+        }
+        Trigger::Schedule(schedule) => wrap(&every_text(schedule.every), 14),
+    }
+}
+
+/// The label of a policy's `issue:` edge: its condition, the recoveries that issue
+/// no other command (retry, park), and the target's inbox when it is another context's.
+pub(super) fn issue_label(model: &Model, policy: PolicyId, command: CommandId) -> Vec<String> {
+    let p = model.policy(policy);
+    let mut lines = Vec::new();
+    if let Some(condition) = &p.condition {
+        lines.extend(wrap(&format!("if {condition}"), LABEL_WIDTH));
+    }
+    let errors = &model.command(command).errors;
+    for recovery in &p.recovery {
+        let Some(error) = errors.get(recovery.error) else {
+            continue;
+        };
+        let action = match recovery.action {
+            RecoveryAction::Issue(_) => continue,
+            RecoveryAction::Retry { times, after_secs } => match after_secs {
+                Some(after) => format!("retry {times}× after {}", duration_text(after)),
+                None => format!("retry {times}×"),
+            },
+            RecoveryAction::Park => "park".to_owned(),
+        };
+        lines.extend(wrap(&format!("on {}: {action}", error.name), LABEL_WIDTH));
+    }
+    lines.extend(inbox_line(model, p.context, command));
+    lines
+}
+
+/// The label of a compensation edge: the errors it answers, and the target's inbox.
+pub(super) fn compensation_label(
+    model: &Model,
+    policy: PolicyId,
+    compensation: CommandId,
+) -> Vec<String> {
+    let p = model.policy(policy);
+    let errors = p
+        .issues
+        .map(|c| model.command(c).errors.as_slice())
+        .unwrap_or_default();
+    let names: Vec<&str> = p
+        .recovery
+        .iter()
+        .filter(|r| r.action == RecoveryAction::Issue(compensation))
+        .filter_map(|r| errors.get(r.error).map(|e| e.name.as_str()))
+        .collect();
+    let mut lines = if names.is_empty() {
+        vec!["on error".to_owned()]
+    } else {
+        wrap(&format!("on {}", names.join(", ")), LABEL_WIDTH)
+    };
+    lines.extend(inbox_line(model, p.context, compensation));
+    lines
+}
+
+/// `via payments inbox` when `command` is not of the issuing `context`.
+fn inbox_line(model: &Model, context: crate::ir::ContextId, command: CommandId) -> Option<String> {
+    let target = model.command(command).context;
+    (target != context).then(|| format!("via {} inbox", model.context(target).name))
+}
+
+/// The name of an outcome as its fork shows it.
+pub(super) fn outcome_lines(model: &Model, command: CommandId, index: usize) -> Vec<String> {
+    let Some(outcome) = model.command(command).outcomes.get(index) else {
+        return vec![EMITTED.to_owned()];
+    };
+    let mut lines = vec![outcome.name.clone()];
+    if outcome.failure {
+        lines.push("(failure)".to_owned());
+    }
+    lines
+}
