@@ -154,7 +154,8 @@ pub(super) fn issue_label(model: &Model, policy: PolicyId, command: CommandId) -
             },
             RecoveryAction::Park => "park".to_owned(),
         };
-        lines.extend(wrap(&format!("on {}: {action}", error.name), LABEL_WIDTH));
+        // One line per recovery, unwrapped: it is short, and a break would split it.
+        lines.push(format!("on {}: {action}", error.name));
     }
     lines.extend(inbox_line(model, p.context, command));
     lines

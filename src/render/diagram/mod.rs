@@ -21,6 +21,7 @@ mod mermaid;
 mod select;
 mod time;
 
+pub(crate) use flows::branched;
 pub use limits::{MERMAID_MAX_EDGES, MERMAID_MAX_TEXT_SIZE};
 pub(crate) use time::{duration_text, every_text};
 
