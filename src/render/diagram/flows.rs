@@ -204,3 +204,146 @@ pub(super) fn outcome_lines(model: &Model, command: CommandId, index: usize) -> 
     }
     lines
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{CommandOutcome, Deadline, OutcomeEvent, Recovery};
+
+    /// A format-1 model with the flow constructs set on its IR by hand: the rendering
+    /// does not depend on how format 2 is decoded.
+    fn model() -> Model {
+        let loaded = crate::model::load::load_str(
+            "m.yaml",
+            "stormcraft: 1\nsystem: M\nactors:\n  Guest: a guest\ncontexts:\n  booking:\n    aggregates:\n      Hold:\n        commands:\n          PlaceHold:\n            by: Guest\n            emits: [HoldPlaced, HoldRefused]\n          ConfirmHold:\n            emits: [HoldConfirmed]\n            errors: {HoldExpired: too late, HoldNotFound: not yet}\n        events:\n          HoldPlaced: {}\n          HoldRefused: {}\n          HoldConfirmed: {}\n    policies:\n      Confirm:\n        on: payments.Paid\n        issue: ConfirmHold\n  payments:\n    aggregates:\n      Payment:\n        commands:\n          Pay:\n            by: Guest\n            emits: [Paid]\n          Refund:\n            by: Guest\n            emits: [Refunded]\n        events:\n          Paid: {published: true, fields: {hold_id: uuid}}\n          Refunded: {}\n",
+        );
+        let mut model = crate::check::check(&loaded)
+            .model
+            .expect("the names resolve");
+        let event = |m: &Model, name: &str| {
+            EventId(m.events.iter().position(|e| e.name == name).unwrap() as u32)
+        };
+        let outcome = |m: &Model, name: &str, event_name: &str, optional: bool, failure: bool| {
+            CommandOutcome {
+                name: name.to_owned(),
+                events: vec![OutcomeEvent {
+                    event: event(m, event_name),
+                    optional,
+                    span: Default::default(),
+                }],
+                failure,
+                span: Default::default(),
+            }
+        };
+        let place = model.command_by_name("PlaceHold").unwrap();
+        model.commands[place.index()].outcomes = vec![
+            outcome(&model, "placed", "HoldPlaced", false, false),
+            outcome(&model, "refused", "HoldRefused", false, true),
+        ];
+        let pay = model.command_by_name("Pay").unwrap();
+        model.commands[pay.index()].outcomes = vec![outcome(&model, "paid", "Paid", true, false)];
+        let refund = model.command_by_name("Refund").unwrap();
+        let policy = &mut model.policies[0];
+        policy.condition = Some("the hold has not expired".to_owned());
+        policy.recovery = vec![
+            Recovery {
+                error: 0,
+                action: RecoveryAction::Issue(refund),
+                span: Default::default(),
+            },
+            Recovery {
+                error: 1,
+                action: RecoveryAction::Retry {
+                    times: 3,
+                    after_secs: Some(10),
+                },
+                span: Default::default(),
+            },
+        ];
+        model
+    }
+
+    #[test]
+    fn forks_only_commands_with_alternatives_or_a_failure() {
+        let model = model();
+        let id = |name: &str| model.command_by_name(name).unwrap();
+        assert!(branched(&model, id("PlaceHold")));
+        assert!(!branched(&model, id("Pay")), "one ordinary outcome");
+        assert!(!branched(&model, id("ConfirmHold")), "the emits shorthand");
+        let paid = EventId(model.events.iter().position(|e| e.name == "Paid").unwrap() as u32);
+        assert!(optional_in_only_outcome(&model, id("Pay"), paid));
+        assert_eq!(
+            outcome_lines(&model, id("PlaceHold"), 1),
+            ["refused", "(failure)"]
+        );
+    }
+
+    #[test]
+    fn issue_and_compensation_edges_say_when_and_how() {
+        let model = model();
+        let policy = PolicyId(0);
+        let confirm = model.command_by_name("ConfirmHold").unwrap();
+        let refund = model.command_by_name("Refund").unwrap();
+        assert_eq!(
+            issue_label(&model, policy, confirm),
+            [
+                "if the hold has not expired",
+                "on HoldNotFound: retry 3× after 10s"
+            ]
+        );
+        assert_eq!(
+            compensation_label(&model, policy, refund),
+            ["on HoldExpired", "via payments inbox"]
+        );
+        let edges = semantic_edges(&model);
+        assert!(edges.contains(&(
+            NodeRef::Policy(policy),
+            NodeRef::Command(refund),
+            Link::Compensates
+        )));
+        // The compensation is part of the flow of what set the policy off.
+        let pay = NodeRef::Command(model.command_by_name("Pay").unwrap());
+        assert!(flow_reach(&edges, pay).contains(&NodeRef::Command(refund)));
+    }
+
+    #[test]
+    fn a_deadline_is_a_timer_that_unless_events_cancel_without_following_it() {
+        let mut model = model();
+        let refunded = EventId(
+            model
+                .events
+                .iter()
+                .position(|e| e.name == "Refunded")
+                .unwrap() as u32,
+        );
+        model.policies[0].trigger = Trigger::Deadline(Deadline {
+            delay_secs: 1_200,
+            unless: vec![refunded],
+            unless_spans: vec![Default::default()],
+            correlate: "hold_id".to_owned(),
+            span: Default::default(),
+        });
+        assert!(timed(&model, PolicyId(0)));
+        assert_eq!(
+            timer_lines(&model, PolicyId(0)),
+            ["after 20m", "per hold_id"]
+        );
+        let edges = semantic_edges(&model);
+        let cancel = (
+            NodeRef::Event(refunded),
+            NodeRef::Policy(PolicyId(0)),
+            Link::Cancels,
+        );
+        assert!(edges.contains(&cancel));
+        let refund = NodeRef::Command(model.command_by_name("Refund").unwrap());
+        let reached = flow_reach(&edges, refund);
+        assert!(
+            !reached.contains(&NodeRef::Policy(PolicyId(0))),
+            "a cancel is not followed"
+        );
+        assert_eq!(
+            cancelled_by(&edges, &reached),
+            [NodeRef::Policy(PolicyId(0))]
+        );
+    }
+}
