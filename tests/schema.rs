@@ -88,6 +88,147 @@ fn every_example_file_is_valid() {
 }
 
 #[test]
+fn every_valid_fixture_file_is_valid() {
+    // The format-2 fixtures use every key format 2 adds; a folder fixture mixes formats.
+    let validator = validator();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid");
+    let mut files: Vec<PathBuf> = walk(&root)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 5, "{files:?}");
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("fixture is readable");
+        let errors = errors(&validator, &yaml_to_json(&text));
+        assert!(
+            errors.is_empty(),
+            "{} does not match the schema:\n{}",
+            file.display(),
+            errors.join("\n")
+        );
+    }
+}
+
+/// A format-2 model valid for both the schema and `check`; each bad case below
+/// changes one line of it.
+const GOOD_2: &str = r#"stormcraft: 2
+system: Cafe
+actors:
+  Barista: makes coffee
+contexts:
+  counter:
+    aggregates:
+      Order:
+        id: order_id
+        commands:
+          TakeOrder:
+            by: Barista
+            outcomes:
+              taken: [OrderTaken, LoyaltyStampGiven?]
+              refused: { events: [OrderRefused], failure: true }
+          AbandonOrder:
+            emits: [OrderAbandoned]
+            errors:
+              OrderAlreadyServed: the order was served
+          ServeOrder:
+            by: Barista
+            emits: [OrderServed]
+        events:
+          OrderTaken: {}
+          LoyaltyStampGiven: {}
+          OrderRefused: {}
+          OrderAbandoned: {}
+          OrderServed: {}
+    read_models:
+      OpenOrders:
+        key: order_id
+        from: [OrderTaken, OrderRefused, OrderServed]
+    policies:
+      AbandonUnservedOrder:
+        on: OrderTaken
+        after: 1h30m
+        unless: [OrderServed]
+        correlate: order_id
+        issue: AbandonOrder
+        if: the order was not paid for
+        on_error:
+          OrderAlreadyServed: park
+      SweepOpenOrders:
+        every: day at 03:00
+        for_each: OpenOrders
+        issue: AbandonOrder
+        on_error:
+          OrderAlreadyServed: { retry: { times: 2, after: 10s } }
+    scenarios:
+      - name: an order is taken
+        when: TakeOrder
+        then: [OrderTaken]
+        outcome: taken
+"#;
+
+#[test]
+fn format_2_mistakes_are_rejected_by_both() {
+    let validator = validator();
+    let good = yaml_to_json(GOOD_2);
+    let errors_of_good = errors(&validator, &good);
+    assert!(errors_of_good.is_empty(), "{}", errors_of_good.join("\n"));
+    assert_eq!(check_exit_code(GOOD_2), 0);
+    // (what is wrong, text replaced, replacement)
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "emits and outcomes",
+            "            outcomes:\n",
+            "            emits: [OrderTaken]\n            outcomes:\n",
+        ),
+        ("a PascalCase outcome", "taken: [", "Taken: ["),
+        (
+            "an empty outcome",
+            "refused: { events: [OrderRefused], failure: true }",
+            "refused: []",
+        ),
+        ("failure as text", "failure: true", "failure: \"yes\""),
+        ("a bad delay", "after: 1h30m", "after: 90 minutes"),
+        ("units out of order", "after: 1h30m", "after: 30m1h"),
+        ("a bad schedule", "every: day at 03:00", "every: nightly"),
+        (
+            "a schedule on an event",
+            "        every: day at 03:00",
+            "        on: OrderTaken\n        every: day at 03:00",
+        ),
+        ("unless without after", "        after: 1h30m\n", ""),
+        (
+            "for_each without every",
+            "        every: day at 03:00\n",
+            "        on: OrderTaken\n",
+        ),
+        (
+            "an unknown recovery",
+            "OrderAlreadyServed: park",
+            "OrderAlreadyServed: ignore",
+        ),
+        ("too many retries", "times: 2", "times: 101"),
+        (
+            "an outcome with an error",
+            "        then: [OrderTaken]\n        outcome: taken",
+            "        error: OrderAlreadyServed\n        outcome: taken",
+        ),
+    ];
+    for (what, from, to) in cases {
+        assert!(
+            GOOD_2.contains(from),
+            "{what}: `{from}` is not in the model"
+        );
+        let bad = GOOD_2.replacen(from, to, 1);
+        assert!(
+            !validator.is_valid(&yaml_to_json(&bad)),
+            "{what}: the schema accepts it"
+        );
+        assert_eq!(check_exit_code(&bad), 1, "{what}: `check` accepts it");
+    }
+}
+
+#[test]
 fn the_starter_model_is_valid() {
     let validator = validator();
     let errors = errors(
@@ -199,7 +340,7 @@ fn common_mistakes_are_rejected_where_they_are() {
         (
             "another format version",
             "stormcraft: 1",
-            "stormcraft: 2",
+            "stormcraft: 3",
             "/stormcraft",
         ),
         (

@@ -7,7 +7,7 @@
 
 use super::{
     ActorId, AggregateId, CommandId, ContextId, EventId, ExternalId, Issuer, Model, PolicyId,
-    ReadModelId,
+    ReadModelId, RecoveryAction, Trigger,
 };
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
@@ -119,6 +119,24 @@ impl FlowGraph {
             }
             if let Some(external) = policy.calls {
                 graph.add_edge(id, NodeRef::External(external), EdgeKind::Calls);
+            }
+            for recovery in &policy.recovery {
+                if let RecoveryAction::Issue(command) = recovery.action {
+                    graph.add_edge(id, NodeRef::Command(command), EdgeKind::Compensates);
+                }
+            }
+            match &policy.trigger {
+                Trigger::Events => {}
+                Trigger::Deadline(deadline) => {
+                    for event in &deadline.unless {
+                        graph.add_edge(NodeRef::Event(*event), id, EdgeKind::Cancels);
+                    }
+                }
+                Trigger::Schedule(schedule) => {
+                    if let Some(read_model) = schedule.for_each {
+                        graph.add_edge(NodeRef::ReadModel(read_model), id, EdgeKind::Reads);
+                    }
+                }
             }
         }
         for (index, read_model) in model.read_models.iter().enumerate() {

@@ -5,6 +5,7 @@
 //! graph for the questions that are about flow rather than structure.
 
 pub mod graph;
+pub mod time;
 pub mod types;
 
 pub use graph::{EdgeKind, FlowGraph, NodeRef};
@@ -215,7 +216,9 @@ pub struct Command {
     /// Business errors.
     pub errors: Vec<BusinessError>,
     /// Its alternative results, in model order. An `emits:` command has one, named
-    /// [`EMITTED`]; `emits` is the union of their events in first-seen order.
+    /// [`EMITTED`] (its events required in a format-2 file; optional in a format-1
+    /// file, whose commands record some of their `emits`); `emits` is the union of
+    /// their events in first-seen order.
     pub outcomes: Vec<CommandOutcome>,
     /// Where it is defined.
     pub span: Span,

@@ -171,10 +171,36 @@ pub struct CommandAst {
     pub by: Vec<Name>,
     /// Fields.
     pub fields: Vec<FieldAst>,
-    /// Events it emits.
+    /// Events it emits (`emits:`).
     pub emits: Vec<Name>,
+    /// Where the `emits:` key is written, when it is.
+    pub emits_key: Option<Span>,
+    /// Format 2 `outcomes:`, in file order.
+    pub outcomes: Vec<OutcomeAst>,
+    /// Where the `outcomes:` key is written, when it is.
+    pub outcomes_key: Option<Span>,
     /// Business errors it may raise.
     pub errors: Vec<ErrorAst>,
+}
+
+/// One alternative result of a command under `outcomes:`.
+#[derive(Clone, Debug)]
+pub struct OutcomeAst {
+    /// snake_case name (the key).
+    pub name: Name,
+    /// Its events, `Event?` marking an optional one.
+    pub events: Vec<OutcomeEventAst>,
+    /// `failure:`, when written as a boolean.
+    pub failure: Option<Sp<bool>>,
+}
+
+/// An event of an outcome as written.
+#[derive(Clone, Debug)]
+pub struct OutcomeEventAst {
+    /// The event reference, without the `?` marker.
+    pub name: Name,
+    /// Written `Event?`.
+    pub optional: bool,
 }
 
 /// A business error a command may raise.
@@ -210,10 +236,59 @@ pub struct PolicyAst {
     pub description: Option<Sp<String>>,
     /// The events it reacts to.
     pub on: Vec<Name>,
+    /// Where the `on:` key is written, when it is.
+    pub on_key: Option<Span>,
     /// The command it issues.
     pub issue: Option<Name>,
     /// The external system it calls.
     pub call: Option<Name>,
+    /// Format 2 `if:` — the condition in words.
+    pub condition: Option<Sp<String>>,
+    /// Format 2 `on_error:`, in file order.
+    pub on_error: Vec<RecoveryAst>,
+    /// Where the `on_error:` key is written, when it is.
+    pub on_error_key: Option<Span>,
+    /// Format 2 `after:` — the delay of a deadline, as written.
+    pub after: Option<Sp<String>>,
+    /// Format 2 `unless:` — events that cancel the deadline.
+    pub unless: Vec<Name>,
+    /// Where the `unless:` key is written, when it is.
+    pub unless_key: Option<Span>,
+    /// Format 2 `correlate:` — the field tying `unless` events to the `on` event.
+    pub correlate: Option<Name>,
+    /// Format 2 `every:` — a schedule, as written.
+    pub every: Option<Sp<String>>,
+    /// Format 2 `for_each:` — the read model a schedule issues a command per row of.
+    pub for_each: Option<Name>,
+}
+
+/// One entry of a policy's `on_error:`.
+#[derive(Clone, Debug)]
+pub struct RecoveryAst {
+    /// The business error (the key).
+    pub error: Name,
+    /// What to do.
+    pub action: RecoveryActionAst,
+}
+
+/// A recovery action as written.
+#[derive(Clone, Debug)]
+pub enum RecoveryActionAst {
+    /// `{ issue: Command }` — a compensating command.
+    Issue(Name),
+    /// `retry` (`times` absent) or `{ retry: { times: N, after: 10s } }`.
+    Retry {
+        /// `times:`, when written.
+        times: Option<Sp<i64>>,
+        /// `after:`, when written.
+        after: Option<Sp<String>>,
+        /// Where the action is written.
+        span: Span,
+    },
+    /// `park`.
+    Park,
+    /// Something else; the text is what was written, when it was a word.
+    Unknown(Option<String>, Span),
 }
 
 /// A read model (projection).
@@ -259,6 +334,8 @@ pub struct ScenarioAst {
     pub then: Option<Vec<StepAst>>,
     /// Expected business error.
     pub error: Option<Name>,
+    /// Format 2 `outcome:` — the command outcome `then` is expected to fit.
+    pub outcome: Option<Name>,
 }
 
 /// An open question.

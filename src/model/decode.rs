@@ -3,7 +3,7 @@
 
 use crate::check::rules::{
     sc002_unknown_key, sc003_wrong_type, sc004_missing_key, sc005_format_version,
-    sc030_bad_type_expression,
+    sc030_bad_type_expression, sc080_outcome_shape,
 };
 use crate::diagnostic::Diagnostics;
 use crate::model::ast::*;
@@ -11,19 +11,29 @@ use crate::model::yaml::{Node, SpannedNode};
 use crate::source::Span;
 use serde_saphyr::Spanned;
 
-/// The format version this build reads.
-pub const FORMAT_VERSION: i64 = 1;
+/// The highest format version this build reads (it reads every version from 1).
+pub const FORMAT_VERSION: i64 = 2;
+
+/// The format versions this build reads.
+pub const SUPPORTED_VERSIONS: [i64; 2] = [1, 2];
 
 type Entries = [(Spanned<String>, SpannedNode)];
 
 struct Decoder<'d> {
     file: u32,
+    /// The file's format version; a missing or unsupported one counts as the
+    /// newest, so its keys are not reported twice (SC005 already says so).
+    version: i64,
     diagnostics: &'d mut Diagnostics,
 }
 
 /// Decodes one parsed file. Problems go to `diagnostics`; what could be read is returned.
 pub fn decode_file(file: u32, root: &SpannedNode, diagnostics: &mut Diagnostics) -> FileAst {
-    let mut decoder = Decoder { file, diagnostics };
+    let mut decoder = Decoder {
+        file,
+        version: FORMAT_VERSION,
+        diagnostics,
+    };
     decoder.file_ast(root)
 }
 
@@ -93,6 +103,31 @@ impl Decoder<'_> {
             }
         }
         found
+    }
+
+    /// Reports each of `keys` written in `entries` of a format-1 file: they need
+    /// format 2, and a format-1 file must mean what it meant before.
+    fn format_2_keys(&mut self, entries: &Entries, keys: &[&str], what: &str) {
+        if self.version >= 2 {
+            return;
+        }
+        for (key, _) in entries {
+            if keys.contains(&key.value.as_str()) {
+                self.diagnostics.push(sc005_format_version::needs_format_2(
+                    &key.value,
+                    what,
+                    self.key_span(key),
+                ));
+            }
+        }
+    }
+
+    /// Where `key` is written in `entries`, if it is.
+    fn key_of(&self, entries: &Entries, key: &str) -> Option<Span> {
+        entries
+            .iter()
+            .find(|(k, _)| k.value == key)
+            .map(|(k, _)| self.key_span(k))
     }
 
     fn string(&mut self, node: &SpannedNode, what: &str) -> Option<Sp<String>> {
@@ -214,7 +249,9 @@ impl Decoder<'_> {
             None => {}
             Some(node) => {
                 if let Some(version) = self.int(node, "`stormcraft` (the format version)") {
-                    if version.value != FORMAT_VERSION {
+                    if SUPPORTED_VERSIONS.contains(&version.value) {
+                        self.version = version.value;
+                    } else {
                         self.diagnostics.push(sc005_format_version::unsupported(
                             version.value,
                             version.span,
@@ -557,21 +594,77 @@ impl Decoder<'_> {
         let name = self.key_name(key);
         let what = format!("command `{}`", key.value);
         let entries = self.mapping(node, &what);
-        let [description, by, fields, emits, errors] = self.keys(
+        let [description, by, fields, emits, outcomes, errors] = self.keys(
             entries,
-            ["description", "by", "fields", "emits", "errors"],
+            ["description", "by", "fields", "emits", "outcomes", "errors"],
             &[],
             name.span,
             &what,
         );
+        self.format_2_keys(entries, &["outcomes"], &what);
         CommandAst {
             description: self.opt_string(description, "`description`"),
             by: self.names(by, "`by`"),
             fields: self.fields(fields, &what),
             emits: self.names(emits, "`emits`"),
+            emits_key: self.key_of(entries, "emits"),
+            outcomes: self.outcomes(outcomes),
+            outcomes_key: self.key_of(entries, "outcomes"),
             errors: self.errors(errors),
             name,
         }
+    }
+
+    /// `outcomes:`: a mapping of outcome name to its events, written as a list
+    /// (`[A, B?]`) or as `{ events: [...], failure: true }`.
+    fn outcomes(&mut self, node: Option<&SpannedNode>) -> Vec<OutcomeAst> {
+        let Some(node) = node else { return Vec::new() };
+        let mut outcomes = Vec::new();
+        for (key, value) in self.mapping(node, "`outcomes`") {
+            let name = self.key_name(key);
+            let what = format!("outcome `{}`", key.value);
+            let (events, failure) = match &value.value {
+                Node::Map(entries) => {
+                    let [events, failure] = self.keys(
+                        entries,
+                        ["events", "failure"],
+                        &["events"],
+                        name.span,
+                        &what,
+                    );
+                    let failure = failure.and_then(|f| match f.value {
+                        Node::Bool(b) => Some(Sp::new(b, self.span(f))),
+                        _ => {
+                            let span = self.span(f);
+                            self.diagnostics
+                                .push(sc080_outcome_shape::failure_not_bool(&key.value, span));
+                            None
+                        }
+                    });
+                    (self.names(events, "the events of an outcome"), failure)
+                }
+                _ => (self.names(Some(value), "the events of an outcome"), None),
+            };
+            let events = events
+                .into_iter()
+                .map(|event| match event.value.strip_suffix('?') {
+                    Some(bare) => OutcomeEventAst {
+                        name: Sp::new(bare.to_owned(), event.span),
+                        optional: true,
+                    },
+                    None => OutcomeEventAst {
+                        name: event,
+                        optional: false,
+                    },
+                })
+                .collect();
+            outcomes.push(OutcomeAst {
+                name,
+                events,
+                failure,
+            });
+        }
+        outcomes
     }
 
     /// `errors:` as a list of names or a mapping of name to message.
@@ -634,20 +727,113 @@ impl Decoder<'_> {
         let name = self.key_name(key);
         let what = format!("policy `{}`", key.value);
         let entries = self.mapping(node, &what);
-        let [description, on, issue, call] = self.keys(
+        let [description, on, issue, call, condition, on_error, after, unless, correlate, every, for_each] =
+            self.keys(
+                entries,
+                [
+                    "description",
+                    "on",
+                    "issue",
+                    "call",
+                    "if",
+                    "on_error",
+                    "after",
+                    "unless",
+                    "correlate",
+                    "every",
+                    "for_each",
+                ],
+                &[],
+                name.span,
+                &what,
+            );
+        // A schedule (`every:`) is the one policy without `on:`; a deadline without
+        // one is SC085's to explain.
+        if on.is_none() && every.is_none() && after.is_none() {
+            self.diagnostics
+                .push(sc004_missing_key::diagnostic(&what, "on", name.span));
+        }
+        self.format_2_keys(
             entries,
-            ["description", "on", "issue", "call"],
-            &["on"],
-            name.span,
+            &[
+                "if",
+                "on_error",
+                "after",
+                "unless",
+                "correlate",
+                "every",
+                "for_each",
+            ],
             &what,
         );
         PolicyAst {
             description: self.opt_string(description, "`description`"),
             on: self.names(on, "`on`"),
+            on_key: self.key_of(entries, "on"),
             issue: issue.and_then(|n| self.name(n, "`issue`")),
             call: call.and_then(|n| self.name(n, "`call`")),
+            condition: self.opt_string(condition, "`if` (a condition in words)"),
+            on_error: self.on_error(on_error),
+            on_error_key: self.key_of(entries, "on_error"),
+            after: self.opt_string(after, "`after` (a duration such as `30m`)"),
+            unless: self.names(unless, "`unless`"),
+            unless_key: self.key_of(entries, "unless"),
+            correlate: correlate.and_then(|n| self.name(n, "`correlate`")),
+            every: self.opt_string(every, "`every` (a duration or `day at HH:MM`)"),
+            for_each: for_each.and_then(|n| self.name(n, "`for_each`")),
             name,
         }
+    }
+
+    /// `on_error:`: a mapping of business error to `park`, `retry`,
+    /// `{ retry: { times, after } }` or `{ issue: Command }`.
+    fn on_error(&mut self, node: Option<&SpannedNode>) -> Vec<RecoveryAst> {
+        let Some(node) = node else { return Vec::new() };
+        let mut recoveries = Vec::new();
+        for (key, value) in self.mapping(node, "`on_error`") {
+            let span = self.span(value);
+            let action = match &value.value {
+                Node::Str(word) if word == "park" => RecoveryActionAst::Park,
+                Node::Str(word) if word == "retry" => RecoveryActionAst::Retry {
+                    times: None,
+                    after: None,
+                    span,
+                },
+                Node::Str(word) => RecoveryActionAst::Unknown(Some(word.clone()), span),
+                Node::Map(entries) if entries.len() == 1 && entries[0].0.value == "issue" => {
+                    match self.name(&entries[0].1, "the compensating command of `issue`") {
+                        Some(command) => RecoveryActionAst::Issue(command),
+                        None => continue,
+                    }
+                }
+                Node::Map(entries) if entries.len() == 1 && entries[0].0.value == "retry" => {
+                    let retry = &entries[0].1;
+                    let retry_span = self.span(retry);
+                    let retry_entries = self.mapping(retry, "`retry`");
+                    let [times, after] = self.keys(
+                        retry_entries,
+                        ["times", "after"],
+                        &[],
+                        retry_span,
+                        "`retry`",
+                    );
+                    RecoveryActionAst::Retry {
+                        times: times.and_then(|t| self.int(t, "`times`")),
+                        after: self.opt_string(after, "`after` (a duration such as `10s`)"),
+                        span,
+                    }
+                }
+                Node::Map(entries) if entries.len() == 1 => {
+                    RecoveryActionAst::Unknown(Some(entries[0].0.value.clone()), span)
+                }
+                _ => RecoveryActionAst::Unknown(None, span),
+            };
+            recoveries.push(RecoveryAst {
+                error: self.key_name(key),
+                action,
+            });
+        }
+        recoveries
     }
 
     fn read_model(&mut self, key: &Spanned<String>, node: &SpannedNode) -> ReadModelAst {
@@ -677,13 +863,22 @@ impl Decoder<'_> {
         if entries.is_empty() && !matches!(node.value, Node::Map(_)) {
             return None;
         }
-        let [name, aggregate, given, when, then, error] = self.keys(
+        let [name, aggregate, given, when, then, error, outcome] = self.keys(
             entries,
-            ["name", "aggregate", "given", "when", "then", "error"],
+            [
+                "name",
+                "aggregate",
+                "given",
+                "when",
+                "then",
+                "error",
+                "outcome",
+            ],
             &["name", "when"],
             span,
             "a scenario",
         );
+        self.format_2_keys(entries, &["outcome"], "a scenario");
         let name = name.and_then(|n| self.string(n, "a scenario's `name`"))?;
         let given = self
             .list(given, "`given`")
@@ -704,6 +899,7 @@ impl Decoder<'_> {
             when: when.and_then(|w| self.step(w)),
             then,
             error: error.and_then(|e| self.name(e, "`error`")),
+            outcome: outcome.and_then(|o| self.name(o, "`outcome`")),
         })
     }
 

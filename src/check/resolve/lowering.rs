@@ -4,7 +4,9 @@
 use super::*;
 use crate::check::rules::{
     sc004_missing_key, sc020_unresolved_reference, sc033_empty_enum, sc034_implicit_id,
+    sc080_outcome_shape, sc083_bad_recovery, sc085_bad_deadline, sc086_bad_schedule,
 };
+use crate::ir::time::{parse_duration, parse_every};
 
 impl Resolver<'_> {
     pub(super) fn resolve_context(&mut self, context: ContextId, ast: &ContextAst) {
@@ -101,17 +103,7 @@ impl Resolver<'_> {
             if self.unresolved > by_start {
                 self.issuers_unresolved = true;
             }
-            let mut emits = Vec::new();
-            let mut emit_spans = Vec::new();
-            for event in &command.emits {
-                let Some(event_id) = self.event_ref(context, event, false) else {
-                    continue;
-                };
-                if !emits.contains(&event_id) {
-                    emits.push(event_id);
-                    emit_spans.push(event.span);
-                }
-            }
+            let (outcomes, emits, emit_spans) = self.outcomes(context, command);
             let mut errors: Vec<BusinessError> = Vec::new();
             let mut error_spans: BTreeMap<String, Span> = BTreeMap::new();
             for error in &command.errors {
@@ -132,25 +124,6 @@ impl Resolver<'_> {
                     span: error.name.span,
                 });
             }
-            // The `emits:` shorthand is one outcome holding every event, all required.
-            let outcomes = if emits.is_empty() {
-                Vec::new()
-            } else {
-                vec![CommandOutcome {
-                    name: EMITTED.to_owned(),
-                    events: emits
-                        .iter()
-                        .zip(&emit_spans)
-                        .map(|(event, span)| OutcomeEvent {
-                            event: *event,
-                            optional: false,
-                            span: *span,
-                        })
-                        .collect(),
-                    failure: false,
-                    span: emit_spans[0],
-                }]
-            };
             self.taint_since(command_start, NodeRef::Command(command_id));
             let command = &mut self.model.commands[command_id.index()];
             command.outcomes = outcomes;
@@ -171,13 +144,117 @@ impl Resolver<'_> {
         }
     }
 
+    /// A command's outcomes, and the union of their events (first-seen order) with
+    /// where each is first written: `emits:` is one outcome, [`EMITTED`], holding
+    /// every event — required in a format-2 file, optional in a format-1 file;
+    /// `outcomes:` (format 2) names each alternative.
+    fn outcomes(
+        &mut self,
+        context: ContextId,
+        command: &CommandAst,
+    ) -> (Vec<CommandOutcome>, Vec<EventId>, Vec<Span>) {
+        let mut emits = Vec::new();
+        let mut emit_spans = Vec::new();
+        let mut outcomes = Vec::new();
+        let Some(outcomes_key) = command.outcomes_key else {
+            for event in &command.emits {
+                let Some(event_id) = self.event_ref(context, event, false) else {
+                    continue;
+                };
+                if !emits.contains(&event_id) {
+                    emits.push(event_id);
+                    emit_spans.push(event.span);
+                }
+            }
+            // Format 2 reads `emits: [A, B]` as "records A and B together". Format 1
+            // never said so: its commands record some of their events (a reservation
+            // that either succeeds or fails), and its models keep meaning that.
+            let optional = !self.format_2_files.contains(&command.name.span.file);
+            if let Some(first) = emit_spans.first() {
+                outcomes.push(CommandOutcome {
+                    name: EMITTED.to_owned(),
+                    events: emits
+                        .iter()
+                        .zip(&emit_spans)
+                        .map(|(event, span)| OutcomeEvent {
+                            event: *event,
+                            optional,
+                            span: *span,
+                        })
+                        .collect(),
+                    failure: false,
+                    span: *first,
+                });
+            }
+            return (outcomes, emits, emit_spans);
+        };
+        if let Some(emits_key) = command.emits_key {
+            self.name_finding(sc080_outcome_shape::emits_and_outcomes(
+                &command.name.value,
+                outcomes_key,
+                emits_key,
+            ));
+        }
+        if command.outcomes.is_empty() {
+            self.name_finding(sc080_outcome_shape::no_outcome(
+                &command.name.value,
+                outcomes_key,
+            ));
+        }
+        // Duplicate outcome names cannot reach here: the YAML loader refuses
+        // duplicate keys (SC001).
+        for outcome in &command.outcomes {
+            if !is_snake_case(&outcome.name.value) {
+                self.name_finding(sc080_outcome_shape::not_snake_case(
+                    &command.name.value,
+                    &outcome.name.value,
+                    outcome.name.span,
+                ));
+            }
+            if outcome.events.is_empty() {
+                self.name_finding(sc080_outcome_shape::empty_outcome(
+                    &command.name.value,
+                    &outcome.name.value,
+                    outcome.name.span,
+                ));
+            }
+            let mut events: Vec<OutcomeEvent> = Vec::new();
+            for event in &outcome.events {
+                let Some(event_id) = self.event_ref(context, &event.name, false) else {
+                    continue;
+                };
+                if events.iter().any(|e| e.event == event_id) {
+                    continue;
+                }
+                events.push(OutcomeEvent {
+                    event: event_id,
+                    optional: event.optional,
+                    span: event.name.span,
+                });
+                if !emits.contains(&event_id) {
+                    emits.push(event_id);
+                    emit_spans.push(event.name.span);
+                }
+            }
+            outcomes.push(CommandOutcome {
+                name: outcome.name.value.clone(),
+                events,
+                failure: outcome.failure.as_ref().is_some_and(|f| f.value),
+                span: outcome.name.span,
+            });
+        }
+        (outcomes, emits, emit_spans)
+    }
+
     pub(super) fn policy(&mut self, context: ContextId, id: PolicyId, ast: &PolicyAst) {
         let policy_start = self.unresolved;
         let mut on = Vec::new();
+        let mut on_spans = Vec::new();
         for event in &ast.on {
             if let Some(event_id) = self.event_ref(context, event, true) {
                 if !on.contains(&event_id) {
                     on.push(event_id);
+                    on_spans.push(event.span);
                 }
             }
         }
@@ -185,7 +262,8 @@ impl Resolver<'_> {
             self.consumers_unresolved = true;
         }
         let issue_start = self.unresolved;
-        if ast.on.is_empty() {
+        // A schedule has no `on:`; a deadline without events is SC085's.
+        if ast.on.is_empty() && ast.every.is_none() && ast.after.is_none() {
             self.name_finding(sc004_missing_key::empty_on(&ast.name.value, ast.name.span));
         }
         let issues = ast.issue.as_ref().and_then(|command| {
@@ -213,12 +291,321 @@ impl Resolver<'_> {
                         None
                     }
                 });
+        let recovery_start = self.unresolved;
+        let (recovery, recovery_broken) = self.recovery(context, ast, issues);
+        if recovery_broken {
+            // A misspelt `on_error:` entry meant to say something: SC082 would
+            // report the error it is about as unhandled.
+            self.tainted.insert(NodeRef::Policy(id));
+        }
+        if self.unresolved > recovery_start {
+            // A compensating command that did not resolve may be the one meant to
+            // be issued by nobody else.
+            self.issuers_unresolved = true;
+        }
+        let trigger = self.trigger(context, ast, &on, &on_spans);
         self.taint_since(policy_start, NodeRef::Policy(id));
         let policy = &mut self.model.policies[id.index()];
         policy.on = on;
         policy.issues = issues;
         policy.issue_span = ast.issue.as_ref().map_or(ast.name.span, |i| i.span);
         policy.calls = calls;
+        policy.condition = text(&ast.condition);
+        policy.condition_span = ast.condition.as_ref().map(|c| c.span);
+        policy.recovery = recovery;
+        policy.trigger = trigger;
+    }
+
+    /// A policy's `on_error:`: each key an error of the issued command, each action
+    /// resolved (a compensating command may be of any context); with whether an
+    /// entry was dropped to a finding.
+    fn recovery(
+        &mut self,
+        context: ContextId,
+        ast: &PolicyAst,
+        issues: Option<CommandId>,
+    ) -> (Vec<Recovery>, bool) {
+        let mut recovery = Vec::new();
+        let Some(on_error_key) = ast.on_error_key else {
+            return (recovery, false);
+        };
+        if ast.issue.is_none() {
+            self.name_finding(sc083_bad_recovery::without_issue(
+                &ast.name.value,
+                on_error_key,
+            ));
+        }
+        for entry in &ast.on_error {
+            let action = match &entry.action {
+                RecoveryActionAst::Park => Some(RecoveryAction::Park),
+                RecoveryActionAst::Issue(command) => self
+                    .element_ref(context, command, "a command", |e| {
+                        matches!(e, Element::Command(_))
+                    })
+                    .and_then(|(_, element)| match element {
+                        Element::Command(command) => Some(RecoveryAction::Issue(command)),
+                        _ => None,
+                    }),
+                RecoveryActionAst::Retry { times, after, span } => {
+                    let count = times.as_ref().map_or(Some(3), |t| {
+                        u32::try_from(t.value)
+                            .ok()
+                            .filter(|n| (1..=100).contains(n))
+                    });
+                    if count.is_none() {
+                        let (written, at) =
+                            times.as_ref().map_or((0, *span), |t| (t.value, t.span));
+                        self.name_finding(sc083_bad_recovery::retry_times(
+                            &entry.error.value,
+                            written,
+                            at,
+                        ));
+                    }
+                    let after_secs = match after {
+                        None => Some(None),
+                        Some(after) => match parse_duration(&after.value) {
+                            Some(secs) => Some(Some(secs)),
+                            None => {
+                                self.name_finding(sc083_bad_recovery::retry_delay(
+                                    &after.value,
+                                    after.span,
+                                ));
+                                None
+                            }
+                        },
+                    };
+                    match (count, after_secs) {
+                        (Some(times), Some(after_secs)) => {
+                            Some(RecoveryAction::Retry { times, after_secs })
+                        }
+                        _ => None,
+                    }
+                }
+                RecoveryActionAst::Unknown(written, span) => {
+                    self.name_finding(sc083_bad_recovery::unknown_action(
+                        &entry.error.value,
+                        written.as_deref(),
+                        *span,
+                    ));
+                    None
+                }
+            };
+            // A command that did not resolve has no errors to look in: SC020 says so.
+            let Some(command) = issues else { continue };
+            let command = &self.model.commands[command.index()];
+            let Some(error) = command
+                .errors
+                .iter()
+                .position(|e| e.name == entry.error.value)
+            else {
+                let declared: Vec<String> = command.errors.iter().map(|e| e.name.clone()).collect();
+                let command_name = command.name.clone();
+                self.name_finding(sc083_bad_recovery::unknown_error(
+                    &entry.error.value,
+                    &command_name,
+                    entry.error.span,
+                    &declared,
+                ));
+                continue;
+            };
+            if let Some(action) = action {
+                recovery.push(Recovery {
+                    error,
+                    action,
+                    span: entry.error.span,
+                });
+            }
+        }
+        let broken = recovery.len() < ast.on_error.len();
+        (recovery, broken)
+    }
+
+    /// What sets a policy off: a schedule (`every:`), a deadline (`after:`), or its
+    /// events; keys that belong to another kind of trigger are reported.
+    fn trigger(
+        &mut self,
+        context: ContextId,
+        ast: &PolicyAst,
+        on: &[EventId],
+        on_spans: &[Span],
+    ) -> Trigger {
+        if ast.after.is_none() {
+            if let Some(key) = ast.unless_key {
+                self.name_finding(sc085_bad_deadline::needs_after(
+                    &ast.name.value,
+                    "unless",
+                    key,
+                ));
+            }
+            if let Some(correlate) = &ast.correlate {
+                self.name_finding(sc085_bad_deadline::needs_after(
+                    &ast.name.value,
+                    "correlate",
+                    correlate.span,
+                ));
+            }
+        }
+        if let Some(every) = &ast.every {
+            return self.schedule(context, ast, every);
+        }
+        if let Some(for_each) = &ast.for_each {
+            self.name_finding(sc086_bad_schedule::for_each_without_every(
+                &ast.name.value,
+                for_each.span,
+            ));
+        }
+        match &ast.after {
+            Some(after) => self.deadline(context, ast, after, on, on_spans),
+            None => Trigger::Events,
+        }
+    }
+
+    fn schedule(&mut self, context: ContextId, ast: &PolicyAst, every: &Sp<String>) -> Trigger {
+        if let Some(on_key) = ast.on_key {
+            self.name_finding(sc086_bad_schedule::every_with(
+                &ast.name.value,
+                "on",
+                on_key,
+                every.span,
+            ));
+        }
+        if let Some(after) = &ast.after {
+            self.name_finding(sc086_bad_schedule::every_with(
+                &ast.name.value,
+                "after",
+                after.span,
+                every.span,
+            ));
+        }
+        let parsed = parse_every(&every.value);
+        if parsed.is_none() {
+            self.name_finding(sc086_bad_schedule::bad_every(&every.value, every.span));
+        }
+        let mut for_each = None;
+        if let Some(name) = &ast.for_each {
+            if ast.issue.is_none() {
+                self.name_finding(sc086_bad_schedule::for_each_without_issue(
+                    &ast.name.value,
+                    name.span,
+                ));
+            }
+            let found = self.element_ref(context, name, "a read model", |e| {
+                matches!(e, Element::ReadModel(_))
+            });
+            match found {
+                Some((target, Element::ReadModel(read_model))) if target == context => {
+                    for_each = Some(read_model);
+                }
+                Some((target, _)) => {
+                    let context_name = self.model.contexts[context.index()].name.clone();
+                    let target_name = self.model.contexts[target.index()].name.clone();
+                    self.name_finding(sc086_bad_schedule::foreign_for_each(
+                        &name.value,
+                        &context_name,
+                        &target_name,
+                        name.span,
+                    ));
+                }
+                None => {}
+            }
+        }
+        match parsed {
+            Some(every_value) => Trigger::Schedule(Schedule {
+                every: every_value,
+                for_each,
+                span: every.span,
+            }),
+            None => Trigger::Events,
+        }
+    }
+
+    fn deadline(
+        &mut self,
+        context: ContextId,
+        ast: &PolicyAst,
+        after: &Sp<String>,
+        on: &[EventId],
+        on_spans: &[Span],
+    ) -> Trigger {
+        if ast.on.is_empty() {
+            self.name_finding(sc085_bad_deadline::needs(&ast.name.value, "on", after.span));
+        }
+        if ast.issue.is_none() {
+            self.name_finding(sc085_bad_deadline::needs(
+                &ast.name.value,
+                "issue",
+                after.span,
+            ));
+        }
+        let delay = parse_duration(&after.value);
+        if delay.is_none() {
+            self.name_finding(sc085_bad_deadline::bad_duration(&after.value, after.span));
+        }
+        let unless_start = self.unresolved;
+        let mut unless = Vec::new();
+        let mut unless_spans = Vec::new();
+        for event in &ast.unless {
+            if let Some(event_id) = self.event_ref(context, event, true) {
+                if !unless.contains(&event_id) {
+                    unless.push(event_id);
+                    unless_spans.push(event.span);
+                }
+            }
+        }
+        if self.unresolved > unless_start {
+            self.consumers_unresolved = true;
+        }
+        // Without `correlate:` the timer is tied to the starting event's stream:
+        // its aggregate's id field.
+        let correlate = match &ast.correlate {
+            Some(field) => field.value.clone(),
+            None => on
+                .first()
+                .map(|e| {
+                    let aggregate = self.model.events[e.index()].aggregate;
+                    self.model.aggregates[aggregate.index()].id.name.clone()
+                })
+                .unwrap_or_default(),
+        };
+        // Every `on` and `unless` event must carry the field; an event that lost a
+        // field to a type error is not judged.
+        let written = ast.correlate.is_some();
+        let starts = on.iter().zip(on_spans).map(|(e, s)| (*e, *s, "on"));
+        let cancels = unless
+            .iter()
+            .zip(&unless_spans)
+            .map(|(e, s)| (*e, *s, "unless"));
+        let checks: Vec<(EventId, Span, &str)> = starts.chain(cancels).collect();
+        for (event_id, span, role) in checks {
+            if self.tainted.contains(&NodeRef::Event(event_id)) {
+                continue;
+            }
+            let event = &self.model.events[event_id.index()];
+            if correlate.is_empty() || event.fields.iter().any(|f| f.name == correlate) {
+                continue;
+            }
+            let fields: Vec<&str> = event.fields.iter().map(|f| f.name.as_str()).collect();
+            let finding = sc085_bad_deadline::correlate_missing(
+                &ast.name.value,
+                &correlate,
+                written,
+                &event.name,
+                role,
+                span,
+                &fields,
+            );
+            self.flow.push(finding);
+        }
+        match delay {
+            Some(delay_secs) => Trigger::Deadline(Deadline {
+                delay_secs,
+                unless,
+                unless_spans,
+                correlate,
+                span: after.span,
+            }),
+            None => Trigger::Events,
+        }
     }
 
     pub(super) fn read_model(&mut self, context: ContextId, id: ReadModelId, ast: &ReadModelAst) {

@@ -121,6 +121,8 @@ struct Resolver<'a> {
     /// Some policy's `on` or read model's `from` did not resolve: any published
     /// event might be the one it meant, so SC045 is not reported.
     consumers_unresolved: bool,
+    /// The files written in format 2 (by source map index).
+    format_2_files: BTreeSet<u32>,
 }
 
 pub(super) fn resolve(loaded: &Loaded, options: &super::Options) -> Resolved {
@@ -154,6 +156,13 @@ pub(super) fn resolve(loaded: &Loaded, options: &super::Options) -> Resolved {
         implicit_ids: BTreeMap::new(),
         issuers_unresolved: false,
         consumers_unresolved: false,
+        format_2_files: loaded
+            .ast
+            .files
+            .iter()
+            .filter(|f| f.format.as_ref().is_some_and(|v| v.value >= 2))
+            .map(|f| f.file)
+            .collect(),
     };
     resolver.run(&loaded.ast, options);
     Resolved {
@@ -287,6 +296,7 @@ impl Resolver<'_> {
             tainted: &self.tainted,
             issuers_unresolved: self.issuers_unresolved,
             consumers_unresolved: self.consumers_unresolved,
+            format_2_files: &self.format_2_files,
         };
         let mut found = Vec::new();
         super::rules::check_model(&flow, &mut found);

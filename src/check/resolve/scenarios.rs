@@ -5,7 +5,7 @@ use super::*;
 use crate::check::rules::{
     sc020_unresolved_reference, sc050_scenario_foreign_given, sc051_scenario_foreign_when,
     sc052_scenario_unexpected_then, sc053_scenario_undeclared_error, sc054_scenario_shape,
-    sc055_unknown_field, sc060_hotspot,
+    sc055_unknown_field, sc060_hotspot, sc084_scenario_outcome,
 };
 
 impl Resolver<'_> {
@@ -225,6 +225,25 @@ impl Resolver<'_> {
         if !ok {
             return;
         }
+        let outcome_index = match &outcome {
+            Outcome::Events(steps) => {
+                match self.scenario_outcome(&ast.name.value, ast, command, steps) {
+                    Ok(index) => index,
+                    Err(()) => return,
+                }
+            }
+            Outcome::Error(_) => {
+                if let Some(written) = &ast.outcome {
+                    self.flow.push(sc084_scenario_outcome::with_error(
+                        &ast.name.value,
+                        written.span,
+                        NodeRef::Command(command),
+                    ));
+                    return;
+                }
+                None
+            }
+        };
         let index = self.model.scenarios.len();
         self.model.scenarios.push(Scenario {
             name: ast.name.value.clone(),
@@ -236,9 +255,128 @@ impl Resolver<'_> {
                 values: when_values,
             },
             then: outcome,
-            outcome: None,
+            outcome: outcome_index,
         });
         self.model.contexts[context.index()].scenarios.push(index);
+    }
+
+    /// The outcome of `command` a scenario's `then` fits: its required events all
+    /// there, nothing that is not one of its events. `outcome:` picks one when
+    /// several fit; `Err` when the scenario is reported (SC084). A command that lost
+    /// an event reference is not judged (`Ok(None)`).
+    fn scenario_outcome(
+        &mut self,
+        scenario: &str,
+        ast: &ScenarioAst,
+        command: CommandId,
+        steps: &[Step<EventId>],
+    ) -> Result<Option<usize>, ()> {
+        if self.tainted.contains(&NodeRef::Command(command)) {
+            return Ok(None);
+        }
+        let subject = NodeRef::Command(command);
+        let then: Vec<EventId> = steps.iter().map(|s| s.id).collect();
+        let the_command = &self.model.commands[command.index()];
+        let fits = |outcome: &CommandOutcome| {
+            then.iter()
+                .all(|e| outcome.events.iter().any(|o| o.event == *e))
+                && outcome
+                    .events
+                    .iter()
+                    .all(|o| o.optional || then.contains(&o.event))
+        };
+        let fitting: Vec<usize> = the_command
+            .outcomes
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| fits(o))
+            .map(|(i, _)| i)
+            .collect();
+        let names: Vec<String> = the_command
+            .outcomes
+            .iter()
+            .map(|o| o.name.clone())
+            .collect();
+        let command_name = the_command.name.clone();
+        let then_span = ast
+            .then
+            .as_ref()
+            .and_then(|t| t.first())
+            .map_or(ast.span, |s| s.name.span);
+        let finding = match &ast.outcome {
+            Some(written) => match names.iter().position(|n| *n == written.value) {
+                None => sc084_scenario_outcome::unknown(
+                    scenario,
+                    &written.value,
+                    &command_name,
+                    written.span,
+                    &names,
+                    subject,
+                ),
+                Some(index) if fitting.contains(&index) => return Ok(Some(index)),
+                Some(index) => {
+                    let fitting_names: Vec<&str> =
+                        fitting.iter().map(|i| names[*i].as_str()).collect();
+                    let outcome = &self.model.commands[command.index()].outcomes[index];
+                    let expected = self.outcome_text(outcome);
+                    sc084_scenario_outcome::does_not_fit(
+                        scenario,
+                        &written.value,
+                        &expected,
+                        written.span,
+                        &fitting_names,
+                        subject,
+                    )
+                }
+            },
+            None => match fitting.as_slice() {
+                [one] => return Ok(Some(*one)),
+                [] => {
+                    let outcomes: Vec<String> = self.model.commands[command.index()]
+                        .outcomes
+                        .iter()
+                        .map(|o| format!("{}: {}", o.name, self.outcome_text(o)))
+                        .collect();
+                    sc084_scenario_outcome::fits_none(
+                        scenario,
+                        &command_name,
+                        then_span,
+                        &outcomes,
+                        subject,
+                    )
+                }
+                several => {
+                    let fitting_names: Vec<&str> =
+                        several.iter().map(|i| names[*i].as_str()).collect();
+                    sc084_scenario_outcome::ambiguous(
+                        scenario,
+                        &command_name,
+                        then_span,
+                        &fitting_names,
+                        subject,
+                    )
+                }
+            },
+        };
+        self.flow.push(finding);
+        Err(())
+    }
+
+    /// An outcome's events as the model writes them: `[A, B?]`.
+    fn outcome_text(&self, outcome: &CommandOutcome) -> String {
+        let events: Vec<String> = outcome
+            .events
+            .iter()
+            .map(|o| {
+                let name = &self.model.events[o.event.index()].name;
+                if o.optional {
+                    format!("{name}?")
+                } else {
+                    name.clone()
+                }
+            })
+            .collect();
+        format!("[{}]", events.join(", "))
     }
 
     pub(super) fn hotspot(&mut self, context: Option<ContextId>, ast: &HotspotAst) {

@@ -27,7 +27,8 @@ mod prelude {
     pub use crate::check::names::{is_rust_keyword, NOT_RAW_KEYWORDS};
     pub use crate::diagnostic::{Code, Diagnostic, Severity};
     pub use crate::ir::{
-        AggregateId, CommandId, EventId, Model, NodeRef, PolicyId, Primitive, ReadModelId, TypeRef,
+        AggregateId, CommandId, EdgeKind, EventId, Model, NodeRef, PolicyId, Primitive,
+        ReadModelId, TypeRef,
     };
     pub use crate::source::Span;
 }
@@ -129,6 +130,14 @@ registry! {
     CaseCollision => sc073_case_collision,
     UnsupportedKeyType => sc074_unsupported_key_type,
     UnsupportedIdType => sc075_unsupported_id_type,
+    OutcomeShape => sc080_outcome_shape,
+    UnheardFailure => sc081_unheard_failure,
+    UnhandledRejection => sc082_unhandled_rejection,
+    BadRecovery => sc083_bad_recovery,
+    ScenarioOutcome => sc084_scenario_outcome,
+    BadDeadline => sc085_bad_deadline,
+    BadSchedule => sc086_bad_schedule,
+    StateChangeUnrecorded => sc087_state_change_unrecorded,
 }
 
 impl Code {
@@ -201,6 +210,9 @@ pub struct Flow<'a> {
     pub consumers_unresolved: bool,
     /// Whether to note what no scenario covers (SC057, `check --coverage`).
     pub coverage: bool,
+    /// The files (source map indexes) written in format 2: rules about keys only
+    /// format 2 can write (SC082's `on_error:`) judge only their elements.
+    pub format_2_files: &'a BTreeSet<u32>,
 }
 
 /// The start of every scenario rule's finding (SC050–SC054): the message names the
@@ -235,6 +247,9 @@ pub(crate) fn check_model(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
     }
     sc074_unsupported_key_type::check(flow.model, out);
     sc075_unsupported_id_type::check(flow.model, out);
+    sc081_unheard_failure::check(flow, out);
+    sc082_unhandled_rejection::check(flow, out);
+    sc087_state_change_unrecorded::check(flow, out);
 }
 
 #[cfg(test)]

@@ -13,8 +13,10 @@ pub const RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "the model's format version is missing or not supported",
     explanation: Explanation {
-        text: r#"Every model file starts with `stormcraft: 1`, the version of the model format it is written in. A file without it, an empty file, or a version this build does not read is rejected, so that a future format change can never be misread silently."#,
-        bad: r#"stormcraft: 2
+        text: r#"Every model file starts with `stormcraft: 1` or `stormcraft: 2`, the version of the model format it is written in. A file without it, an empty file, or a version this build does not read is rejected, so that a future format change can never be misread silently.
+
+Format 2 adds keys (outcomes, conditions, recovery, deadlines, schedules); a format-1 file keeps meaning what it meant, so one of those keys in it is reported here too. The files of one model may mix versions: each file is read by its own."#,
+        bad: r#"stormcraft: 3
 system: Shop
 actors:
   Customer: places orders
@@ -63,7 +65,7 @@ pub fn no_version(span: Span) -> Diagnostic {
         span,
         "the file does not say which format version it is written in",
     )
-    .label("expected `stormcraft: 1` in this file")
+    .label(format!("expected `stormcraft: {FORMAT_VERSION}` in this file"))
     .help(format!(
         "add `stormcraft: {FORMAT_VERSION}` as the first line of the file"
     ))
@@ -77,6 +79,18 @@ pub fn unsupported(version: i64, span: Span) -> Diagnostic {
         span,
         format!("format version `{version}` is not supported by this stormcraft"),
     )
-    .label(format!("this build reads format {FORMAT_VERSION}"))
+    .label(format!("this build reads formats 1 to {FORMAT_VERSION}"))
     .help(format!("write `stormcraft: {FORMAT_VERSION}`"))
+}
+
+/// The finding for `key` (of `what`, e.g. "command `PayOrder`"), a format-2 key,
+/// in a format-1 file; `span` is the key.
+pub fn needs_format_2(key: &str, what: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::FormatVersion,
+        span,
+        format!("`{key}:` of {what} needs `stormcraft: 2`"),
+    )
+    .label("a format-2 key in a format-1 file")
+    .help("write `stormcraft: 2` at the top of this file")
 }

@@ -59,7 +59,10 @@ pub fn check(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
         if tainted.contains(&id) {
             continue;
         }
-        if model.graph.predecessors(id, EdgeKind::Issues).is_empty() {
+        // A compensating command (`on_error:`) is issued by its policy too.
+        if model.graph.predecessors(id, EdgeKind::Issues).is_empty()
+            && model.graph.predecessors(id, EdgeKind::Compensates).is_empty()
+        {
             out.push(
                 Diagnostic::new(
                     Code::CommandNeverIssued,

@@ -1,4 +1,4 @@
-//! SC044 cross-context-command: a policy issues a command of another context, which `generate` does not support yet.
+//! SC044 cross-context-command: a policy issues a command of another context (directed coupling).
 //!
 //! A check over the resolved model in the flow phase: `check` below, run by
 //! `check_model` (`src/check/rules/mod.rs`) after the name phase.
@@ -9,12 +9,12 @@ use super::prelude::*;
 pub const RULE: Rule = Rule {
     code: "SC044",
     slug: "cross-context-command",
-    severity: Severity::Error,
-    summary: "a policy issues a command of another context, which `generate` does not support yet",
+    severity: Severity::Warning,
+    summary: "a policy issues a command of another context (directed coupling)",
     explanation: Explanation {
         text: r#"A policy issues a command of another context. That makes this context depend on the other one's internals (directed coupling); usually the other context should own the policy and react to a published event of this context instead.
 
-It is an error because `generate` cannot build it yet: each context is a crate, and a crate that sends commands to another would make the crates depend on each other. Until commands travel between contexts through the store, let the receiving context own the policy."#,
+It is a warning, not an error: `generate` builds it, sending the command through the store to the other context's inbox, and a refusal comes back to this context's rejections. Sometimes that is the design (a compensation such as a refund, under `on_error:`, must name the other context's command); when it is not, let the receiving context own the policy."#,
         bad: r#"stormcraft: 1
 system: Shop
 actors:
@@ -95,9 +95,9 @@ pub fn check(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
                     model.qualified_command(command)
                 ),
             )
-            .label("commands across contexts are not generated yet")
+            .label(format!("this context now depends on `{target_name}`"))
             .help(format!(
-                "let `{target_name}` own the policy, on an event this context publishes: `generate` builds no crate that sends commands to another"
+                "if `{target_name}` should decide when this happens, let it own the policy, on an event this context publishes; otherwise this is fine (the command goes through `{target_name}`'s inbox)"
             ))
             .about(NodeRef::Policy(PolicyId(index as u32))),
         );

@@ -54,10 +54,15 @@ pub fn check(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
     // Which events are used outside their own context, in one pass over the
     // consumers (scanning them per event is quadratic on large models).
     let mut used_elsewhere_set = vec![false; model.events.len()];
+    // A deadline's `unless` events are used as much as its `on` ones.
     let consumers = model
         .policies
         .iter()
         .map(|p| (p.context, &p.on))
+        .chain(model.policies.iter().filter_map(|p| match &p.trigger {
+            crate::ir::Trigger::Deadline(d) => Some((p.context, &d.unless)),
+            _ => None,
+        }))
         .chain(model.read_models.iter().map(|r| (r.context, &r.from)));
     for (context, events) in consumers {
         for event in events {
