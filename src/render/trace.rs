@@ -23,7 +23,7 @@ use crate::ir::{
     CommandId, ContextId, EdgeKind, EventId, Model, NodeRef, PolicyId, ReadModelId, RecoveryAction,
     Trigger,
 };
-use crate::render::diagram::{branched, duration_text, every_text};
+use crate::render::diagram::{branched, duration_text, every_text, optional_in_only_outcome};
 use crate::render::findings::Finding;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -227,15 +227,11 @@ impl<'m> Tracer<'m> {
                 })
                 .collect()
         } else {
-            let optional = |event: &EventId| {
-                c.outcomes
-                    .iter()
-                    .flat_map(|o| &o.events)
-                    .any(|e| e.event == *event && e.optional)
-            };
             c.emits
                 .iter()
-                .map(|event| self.emits_line(*event, optional(event)))
+                .map(|event| {
+                    self.emits_line(*event, optional_in_only_outcome(model, command, *event))
+                })
                 .collect()
         };
         self.children(lines, prefix);

@@ -8,9 +8,9 @@
 //! the flow graph also carries these edges.
 
 use super::select::wrap;
-use super::{duration_text, every_text, Link};
+use super::{duration_text, Link};
 use crate::ir::{
-    CommandId, EdgeKind, EventId, Model, NodeRef, PolicyId, RecoveryAction, Trigger, EMITTED,
+    CommandId, EdgeKind, EventId, Every, Model, NodeRef, PolicyId, RecoveryAction, Trigger, EMITTED,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -25,10 +25,16 @@ pub(crate) fn branched(model: &Model, command: CommandId) -> bool {
     outcomes.len() > 1 || outcomes.iter().any(|o| o.failure)
 }
 
-/// Whether `event` is optional (`Event?`) in the only outcome of an unbranched command.
-pub(super) fn optional_in_only_outcome(model: &Model, command: CommandId, event: EventId) -> bool {
+/// Whether `event` is marked optional (`Event?`) in the only outcome of an unbranched
+/// command. Only a named outcome (written under `outcomes:`) marks it: the `emits:`
+/// shorthand of a format-1 file lowers to optional events too, but there that is the
+/// old "some of these" reading of `emits`, not a design choice worth a `?` on every
+/// edge (and in a format-2 file its events are required).
+pub(crate) fn optional_in_only_outcome(model: &Model, command: CommandId, event: EventId) -> bool {
     match model.command(command).outcomes.as_slice() {
-        [only] => only.events.iter().any(|e| e.event == event && e.optional),
+        [only] if only.name != EMITTED => {
+            only.events.iter().any(|e| e.event == event && e.optional)
+        }
         _ => false,
     }
 }
@@ -111,6 +117,15 @@ pub(super) fn cancelled_by(
         .filter(|(from, _, link)| *link == Link::Cancels && events.contains(from))
         .map(|(_, to, _)| *to)
         .collect()
+}
+
+/// A schedule's period as a timer shows it: `every 15m`, `every day at 03:00 UTC`
+/// (the model's `day at` is UTC; the diagram says so).
+pub(crate) fn every_text(every: Every) -> String {
+    match every {
+        Every::Interval { .. } => format!("every {}", every.label()),
+        Every::DailyAt { .. } => format!("every {} UTC", every.label()),
+    }
 }
 
 /// Whether a policy is set off by a timer (a deadline) or a clock (a schedule).
@@ -261,6 +276,15 @@ mod tests {
             },
         ];
         model
+    }
+
+    #[test]
+    fn periods_read_as_written() {
+        assert_eq!(every_text(Every::Interval { secs: 5_400 }), "every 1h30m");
+        assert_eq!(
+            every_text(Every::DailyAt { hour: 3, minute: 5 }),
+            "every day at 03:05 UTC"
+        );
     }
 
     #[test]

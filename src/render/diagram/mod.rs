@@ -19,11 +19,11 @@ mod flows;
 mod limits;
 mod mermaid;
 mod select;
-mod time;
 
-pub(crate) use flows::branched;
+pub(crate) use crate::ir::time::format_duration as duration_text;
+pub(crate) use flows::every_text;
+pub(crate) use flows::{branched, optional_in_only_outcome};
 pub use limits::{MERMAID_MAX_EDGES, MERMAID_MAX_TEXT_SIZE};
-pub(crate) use time::{duration_text, every_text};
 
 use crate::ir::{CommandId, ContextId, Model, NodeRef, PolicyId};
 use crate::suggest::did_you_mean;
