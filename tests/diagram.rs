@@ -1,4 +1,4 @@
-//! Diagram tests: every view of every example (and of the rich fixture board) in DOT
+//! Diagram tests: every view of every example (and of the rich fixture boards) in DOT
 //! and Mermaid is snapshotted, rendered twice to prove determinism, and — under CI,
 //! or whenever Graphviz is installed — fed to the real `dot`.
 
@@ -11,6 +11,9 @@ use stormcraft::render::diagram::{dot, mermaid, View};
 use stormcraft::render::graphviz::{dot_available, run_dot};
 
 const FIXTURE: &str = "tests/fixtures/diagram/board.yaml";
+/// A format 2 board with every flow construct: outcomes, a condition, recoveries, a
+/// deadline, a schedule over a read model, commands across contexts.
+const FLOWS: &str = "tests/fixtures/diagram/hotel.yaml";
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -32,7 +35,10 @@ fn checked(path: &Path) -> Model {
 /// The models to draw, with a stable name each: the fixture, then every model under
 /// `examples/` (a folder of YAML files, or a YAML file directly in `examples/`).
 fn models() -> Vec<(String, PathBuf)> {
-    let mut models = vec![("fixture_board".to_owned(), root().join(FIXTURE))];
+    let mut models = vec![
+        ("fixture_board".to_owned(), root().join(FIXTURE)),
+        ("fixture_hotel".to_owned(), root().join(FLOWS)),
+    ];
     let examples = root().join("examples");
     let mut found = Vec::new();
     if let Ok(entries) = std::fs::read_dir(&examples) {
@@ -211,8 +217,8 @@ fn the_context_map_labels_relations_with_their_patterns() {
     assert!(source.contains(
         "\"context:ordering\" -> \"context:shipping\" [penwidth=1.6, label=\"event notification: OrderCancelled,\\nOrderPaid\\nevent-carried state transfer:\\nOrderPlaced, OrderPaid\"];"
     ));
-    // A policy issuing another context's command is an error of `check` (SC044: not
-    // generated yet), so the board has none; the resolved model of one still draws.
+    // A policy issuing another context's command: the command travels through the
+    // target's inbox, and the coupling says so.
     let loaded = stormcraft::model::load::load_str(
         "coupled.yaml",
         "stormcraft: 1\nsystem: Coupled\nactors:\n  Clerk: a person\ncontexts:\n  ordering:\n    aggregates:\n      Order:\n        commands:\n          PayOrder:\n            by: Clerk\n            emits: [OrderPaid]\n        events:\n          OrderPaid: {}\n    policies:\n      ShipWhenPaid:\n        on: OrderPaid\n        issue: shipping.CreateShipment\n  shipping:\n    aggregates:\n      Shipment:\n        commands:\n          CreateShipment:\n            emits: [ShipmentCreated]\n        events:\n          ShipmentCreated: {}\n",
@@ -221,7 +227,7 @@ fn the_context_map_labels_relations_with_their_patterns() {
     let model = coupled
         .model
         .expect("the names of the coupled model resolve");
-    assert!(dot(&model, &View::ContextMap).contains("label=\"issues CreateShipment\""));
+    assert!(dot(&model, &View::ContextMap).contains("label=\"issues CreateShipment\\nvia inbox\""));
 }
 
 #[test]
@@ -524,5 +530,122 @@ fn cli_draws_a_flawed_design_and_says_so() {
     assert!(
         !out.exists(),
         "generate writes nothing for a model with errors"
+    );
+}
+
+/// The line of the DOT source that starts with `start`.
+fn line_of<'s>(source: &'s str, start: &str) -> &'s str {
+    source
+        .lines()
+        .find(|l| l.trim_start().starts_with(start))
+        .unwrap_or_else(|| panic!("no line `{start}` in:\n{source}"))
+}
+
+#[test]
+fn outcomes_fork_and_each_leads_to_its_own_events() {
+    let model = checked(&root().join(FLOWS));
+    let source = dot(&model, &View::Board);
+    // The command forks into its outcomes; no edge goes from it to an event.
+    assert!(source.contains(
+        "\"command:payments.ChargeCard\" -> \"outcome:payments.ChargeCard/succeeded\" [arrowhead=none];"
+    ));
+    assert!(!source.contains("\"command:payments.ChargeCard\" -> \"event:"));
+    assert!(source
+        .contains("\"outcome:payments.ChargeCard/failed\" -> \"event:payments.PaymentFailed\";"));
+    // The failure outcome is red; an optional event is a dashed `?` edge.
+    let failed = line_of(&source, "\"outcome:payments.ChargeCard/failed\" [");
+    assert!(
+        failed.contains("failed\\n(failure)") && failed.contains("#c92a2a"),
+        "{failed}"
+    );
+    assert!(source.contains(
+        "\"outcome:payments.ChargeCard/succeeded\" -> \"event:payments.ReceiptIssued\" [style=dashed, label=\"?\"];"
+    ));
+    // `emits:` in a format 2 file draws as before: straight to the event.
+    assert!(source.contains("\"command:booking.ReleaseHold\" -> \"event:booking.HoldReleased\";"));
+    assert!(
+        source.contains("fork: a command's alternative outcomes"),
+        "legend"
+    );
+}
+
+#[test]
+fn recovery_time_and_inboxes_are_on_the_edges() {
+    let model = checked(&root().join(FLOWS));
+    let source = dot(&model, &View::Board);
+    // The condition and the retry on the issue edge; the compensation its own edge.
+    let issue = line_of(
+        &source,
+        "\"policy:booking.ConfirmWhenPaid\" -> \"command:booking.ConfirmHold\"",
+    );
+    assert!(
+        issue.contains(
+            "label=\"if the hold has not expired\\non HoldNotFound: retry 3× after 10s\""
+        ),
+        "{issue}"
+    );
+    let compensation = line_of(
+        &source,
+        "\"policy:booking.ConfirmWhenPaid\" -> \"command:payments.RefundPayment\"",
+    );
+    assert!(
+        compensation.contains("#e8590c")
+            && compensation.contains("label=\"on HoldExpired\\nvia payments inbox\""),
+        "{compensation}"
+    );
+    assert!(line_of(
+        &source,
+        "\"policy:booking.ChargeForHold\" -> \"command:payments.ChargeCard\""
+    )
+    .contains("label=\"via payments inbox\""));
+    // The deadline: started by its event, cancelled by the `unless` ones, firing the policy.
+    let timer = line_of(&source, "\"timer:booking.ExpireUnpaidHold\" [");
+    assert!(
+        timer.contains("after 20m\\nper hold_id") && timer.contains("shape=hexagon"),
+        "{timer}"
+    );
+    assert!(source.contains("\"event:booking.HoldPlaced\" -> \"timer:booking.ExpireUnpaidHold\";"));
+    assert!(!source.contains("\"event:booking.HoldPlaced\" -> \"policy:booking.ExpireUnpaidHold\""));
+    assert!(source
+        .contains("\"timer:booking.ExpireUnpaidHold\" -> \"policy:booking.ExpireUnpaidHold\";"));
+    for event in ["payments.PaymentSucceeded", "booking.HoldReleased"] {
+        let cancel = line_of(
+            &source,
+            &format!("\"event:{event}\" -> \"timer:booking.ExpireUnpaidHold\""),
+        );
+        assert!(
+            cancel.contains("arrowhead=tee") && cancel.contains("label=\"unless\""),
+            "{cancel}"
+        );
+    }
+    // The schedule: a clock on its policy, fed the rows of its read model.
+    assert!(
+        line_of(&source, "\"timer:booking.MarkNoShows\" [").contains("every day at\\n03:00 UTC")
+    );
+    assert!(line_of(
+        &source,
+        "\"readmodel:booking.ArrivalsDue\" -> \"policy:booking.MarkNoShows\""
+    )
+    .contains("label=\"for each row\""));
+}
+
+#[test]
+fn a_flow_follows_compensations_and_schedules_but_not_cancelled_timers() {
+    let model = checked(&root().join(FLOWS));
+    let view = View::parse("flow:payments.ChargeCard", &model).unwrap();
+    let source = dot(&model, &view);
+    // What follows from the charge: the refund of a late payment, the nightly no-show run.
+    assert!(source.contains("\"command:payments.RefundPayment\" ["));
+    assert!(source.contains("\"command:booking.MarkNoShow\" ["));
+    // The paid hold's timer is drawn being cancelled, but what it would issue is not.
+    assert!(source
+        .contains("\"event:payments.PaymentSucceeded\" -> \"timer:booking.ExpireUnpaidHold\""));
+    assert!(source.contains("\"policy:booking.ExpireUnpaidHold\" ["));
+    assert!(!source.contains("\"command:booking.ExpireHold\" ["));
+    // The context map counts the compensation among the couplings.
+    let map = dot(&model, &View::ContextMap);
+    assert!(
+        map.contains("label=\"issues ChargeCard\\ncompensates with RefundPayment\\nvia inbox\""),
+        "{map}"
     );
 }

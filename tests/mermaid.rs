@@ -19,7 +19,8 @@ fn root() -> PathBuf {
 }
 
 /// The examples (a YAML file or a folder of them under `examples/`) and the diagram
-/// fixtures (a rich board, and a flawed design drawn with its findings).
+/// fixtures (a rich board, a flawed design drawn with its findings, and a format 2
+/// board with outcomes, recovery, deadlines and schedules).
 fn models() -> Vec<(String, PathBuf)> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir(root().join("examples"))
@@ -38,7 +39,7 @@ fn models() -> Vec<(String, PathBuf)> {
     }
     found.sort();
     assert!(found.len() >= 3, "the examples are missing");
-    for fixture in ["board", "flawed"] {
+    for fixture in ["board", "flawed", "hotel"] {
         found.push((
             format!("fixture_{fixture}"),
             root().join(format!("tests/fixtures/diagram/{fixture}.yaml")),

@@ -1,5 +1,6 @@
 //! Trace tests: the causal tree of commands of the fixture board (one of them runs
-//! into the payment-retry cycle), through the library and through the binary.
+//! into the payment-retry cycle), through the library and through the binary; and of
+//! the format 2 hotel board, whose outcomes, recoveries and timers are traced.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -101,4 +102,75 @@ fn a_flawed_design_traces_with_its_findings_marked() {
         "{text}"
     );
     insta::assert_snapshot!("flawed_book_appointment", text);
+}
+
+const FLOWS: &str = "tests/fixtures/diagram/hotel.yaml";
+
+fn hotel() -> Model {
+    let loaded = load(&root().join(FLOWS)).expect("the hotel loads");
+    let checked = check(&loaded);
+    assert!(
+        !checked.diagnostics.has_errors(),
+        "the hotel passes check: {:?}",
+        checked.diagnostics
+    );
+    checked.model.expect("the hotel resolves")
+}
+
+#[test]
+fn each_outcome_is_its_own_branch() {
+    let model = hotel();
+    let text = trace_of(&model, "PlaceHold");
+    assert_eq!(text, trace_of(&model, "PlaceHold"), "not deterministic");
+    // Success and failure never happen together: one branch each.
+    assert!(
+        text.contains("├── outcome placed\n│   ├── emits event booking.HoldPlaced\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("│   └── emits event booking.LastFreeHoldUsed?\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("└── outcome refused (failure)\n    └── emits event booking.HoldRefused\n"),
+        "{text}"
+    );
+    assert!(text.contains("outcome failed (failure)"), "{text}");
+    // Recovery, conditions, time and inboxes, where they happen.
+    for line in [
+        "issues command payments.ChargeCard (aggregate Payment)  [cross-context, via payments inbox]",
+        "issues command booking.ConfirmHold (aggregate Hold) if \"the hold has not expired\"",
+        "on error HoldExpired: issues command payments.RefundPayment (aggregate Payment)  [cross-context, via payments inbox]",
+        "on error HoldNotFound: retries the command up to 3 more times, 10s apart",
+        "on error HoldAlreadyConfirmed: parked in the booking rejections",
+        "starts the timer of deadline policy booking.ExpireUnpaidHold (after 20m per hold_id, unless payments.PaymentSucceeded or booking.HoldReleased)",
+        "cancels the timer of deadline policy booking.ExpireUnpaidHold with the same hold_id  [cross-context]",
+        "read by schedule policy booking.MarkNoShows (every day at 03:00 UTC, one command per row)",
+        "failure outcomes:      2 (payments.ChargeCard failed, booking.PlaceHold refused)",
+        "timers:                2 (booking.ExpireUnpaidHold after 20m, booking.MarkNoShows every day at 03:00 UTC)",
+    ] {
+        assert!(text.contains(line), "no `{line}` in:\n{text}");
+    }
+    insta::assert_snapshot!("hotel_place_hold", text);
+}
+
+#[test]
+fn commands_issued_by_timers_and_recoveries_say_who_issues_them() {
+    let model = hotel();
+    let no_show = trace_of(&model, "MarkNoShow");
+    assert!(
+        no_show.starts_with("command booking.MarkNoShow (aggregate Hold; issued by schedule policy booking.MarkNoShows)\n"),
+        "{no_show}"
+    );
+    let refund = trace_of(&model, "RefundPayment");
+    assert!(
+        refund.starts_with("command payments.RefundPayment (aggregate Payment; issued by policy booking.ConfirmWhenPaid on error HoldExpired)\n"),
+        "{refund}"
+    );
+    let expire = trace_of(&model, "ExpireHold");
+    assert!(
+        expire.contains("issued by deadline policy booking.ExpireUnpaidHold"),
+        "{expire}"
+    );
+    insta::assert_snapshot!("hotel_charge_card", trace_of(&model, "ChargeCard"));
 }

@@ -6,10 +6,24 @@
 //! current path closes a cycle and is marked `↺`; one that was expanded earlier in
 //! the tree says `(see above)`, so shared subtrees are printed once.
 //!
+//! The flow constructs of format 2 are traced where they happen. A command with
+//! alternative outcomes branches into one `outcome NAME` line per outcome (a failure
+//! one says so), each holding its own events, so success and failure are never shown
+//! happening together; an optional event is written `Event?`. A policy's condition
+//! is on its `issues` line, its `on_error:` recoveries are lines beside it (a
+//! compensating command is followed like any other). An event that starts a deadline
+//! says so with the delay, one that cancels a timer says which; a read model a
+//! schedule goes over leads to that schedule. A command for another context says it
+//! goes through that context's inbox.
+//!
 //! On a flawed design ([`trace_marked`]), each finding of `check` is printed once,
 //! as a `⚠` line under the element it is about.
 
-use crate::ir::{CommandId, ContextId, EdgeKind, EventId, Model, NodeRef, PolicyId};
+use crate::ir::{
+    CommandId, ContextId, EdgeKind, EventId, Model, NodeRef, PolicyId, ReadModelId, RecoveryAction,
+    Trigger,
+};
+use crate::render::diagram::{branched, duration_text, every_text, optional_in_only_outcome};
 use crate::render::findings::Finding;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -35,6 +49,9 @@ pub fn trace_marked(model: &Model, command: CommandId, findings: &[Finding]) -> 
         read_models: BTreeSet::new(),
         externals: BTreeSet::new(),
         commands: BTreeSet::new(),
+        timers: BTreeSet::new(),
+        failures: Vec::new(),
+        compensations: 0,
         cycles: 0,
     };
     let root = model.command(command);
@@ -49,19 +66,29 @@ pub fn trace_marked(model: &Model, command: CommandId, findings: &[Finding]) -> 
         model.qualified_command(command),
         details.join("; ")
     );
-    tracer.mark(NodeRef::Command(command), "");
+    tracer.mark(Some(NodeRef::Command(command)), "");
     tracer.path.push(NodeRef::Command(command));
     tracer.expanded.insert(NodeRef::Command(command));
     tracer.visit_command(command, "");
     tracer.summary()
 }
 
-/// One line of the tree: its text, the element it names (for findings), and the node
-/// to expand under it (if any).
+/// One line of the tree: its text, the element it names (for findings), and what to
+/// expand under it.
 struct Line {
     text: String,
-    subject: NodeRef,
-    node: Option<NodeRef>,
+    subject: Option<NodeRef>,
+    expand: Expand,
+}
+
+/// What a line of the tree leads to.
+enum Expand {
+    /// Nothing: a leaf.
+    Leaf,
+    /// An element, expanded once (a cycle or a repeat is marked instead).
+    Node(NodeRef),
+    /// One outcome of a command (index into its outcomes), expanded under its command.
+    Outcome(CommandId, usize),
 }
 
 struct Tracer<'m> {
@@ -82,12 +109,18 @@ struct Tracer<'m> {
     read_models: BTreeSet<crate::ir::ReadModelId>,
     externals: BTreeSet<crate::ir::ExternalId>,
     commands: BTreeSet<CommandId>,
+    /// Deadline and schedule policies reached.
+    timers: BTreeSet<PolicyId>,
+    /// `context.Command outcome` of each failure outcome reached, in tree order.
+    failures: Vec<String>,
+    /// Compensating commands issued by recoveries, counted per line.
+    compensations: usize,
     cycles: usize,
 }
 
 const CROSS: &str = "  [cross-context]";
 
-impl Tracer<'_> {
+impl<'m> Tracer<'m> {
     /// Who issues a command: actors, externals (webhooks) and policies.
     fn issuers(&self, command: CommandId) -> String {
         let model = self.model;
@@ -100,10 +133,33 @@ impl Tracer<'_> {
                 NodeRef::External(id) => {
                     Some(format!("external {}", model.externals[id.index()].name))
                 }
-                NodeRef::Policy(id) => Some(format!("policy {}", self.qualified_policy(id))),
+                NodeRef::Policy(id) => {
+                    let kind = match model.policy(id).trigger {
+                        Trigger::Events => "policy",
+                        Trigger::Deadline(_) => "deadline policy",
+                        Trigger::Schedule(_) => "schedule policy",
+                    };
+                    Some(format!("{kind} {}", self.qualified_policy(id)))
+                }
                 _ => None,
             })
             .collect();
+        // Policies that issue it to compensate for a rejection of their own command.
+        for (index, policy) in model.policies.iter().enumerate() {
+            let errors: Vec<&str> = policy
+                .recovery
+                .iter()
+                .filter(|r| r.action == RecoveryAction::Issue(command))
+                .filter_map(|r| self.error_name(policy.issues, r.error))
+                .collect();
+            if !errors.is_empty() {
+                who.push(format!(
+                    "policy {} on error {}",
+                    self.qualified_policy(PolicyId(index as u32)),
+                    errors.join(", ")
+                ));
+            }
+        }
         if who.is_empty() {
             who.push("nobody".to_owned());
         }
@@ -115,23 +171,88 @@ impl Tracer<'_> {
         format!("{}.{}", self.model.context(p.context).name, p.name)
     }
 
+    /// The name of error `index` of the command a policy issues.
+    fn error_name(&self, issued: Option<CommandId>, index: usize) -> Option<&'m str> {
+        let model: &'m Model = self.model;
+        let command = model.command(issued?);
+        command.errors.get(index).map(|e| e.name.as_str())
+    }
+
+    /// `  [cross-context, via payments inbox]` when `command` is not of `context`.
+    fn inbox_marker(&self, context: ContextId, command: CommandId) -> String {
+        let target = self.model.command(command).context;
+        if target == context {
+            String::new()
+        } else {
+            format!(
+                "  [cross-context, via {} inbox]",
+                self.model.context(target).name
+            )
+        }
+    }
+
+    /// The line of an event a command (or one of its outcomes) records.
+    fn emits_line(&self, event: EventId, optional: bool) -> Line {
+        let e = self.model.event(event);
+        let published = if e.published { " (published)" } else { "" };
+        let optional = if optional { "?" } else { "" };
+        Line {
+            text: format!(
+                "emits event {}{optional}{published}",
+                self.model.qualified_event(event)
+            ),
+            subject: Some(NodeRef::Event(event)),
+            expand: Expand::Node(NodeRef::Event(event)),
+        }
+    }
+
     fn visit_command(&mut self, command: CommandId, prefix: &str) {
         let model = self.model;
         let c = model.command(command);
         self.commands.insert(command);
         self.contexts.insert(c.context);
-        let lines = c
-            .emits
+        let lines = if branched(model, command) {
+            // One branch per alternative outcome: never all events together.
+            c.outcomes
+                .iter()
+                .enumerate()
+                .map(|(index, outcome)| Line {
+                    text: if outcome.failure {
+                        format!("outcome {} (failure)", outcome.name)
+                    } else {
+                        format!("outcome {}", outcome.name)
+                    },
+                    subject: None,
+                    expand: Expand::Outcome(command, index),
+                })
+                .collect()
+        } else {
+            c.emits
+                .iter()
+                .map(|event| {
+                    self.emits_line(*event, optional_in_only_outcome(model, command, *event))
+                })
+                .collect()
+        };
+        self.children(lines, prefix);
+    }
+
+    fn visit_outcome(&mut self, command: CommandId, index: usize, prefix: &str) {
+        let model = self.model;
+        let Some(outcome) = model.command(command).outcomes.get(index) else {
+            return;
+        };
+        if outcome.failure {
+            self.failures.push(format!(
+                "{} {}",
+                model.qualified_command(command),
+                outcome.name
+            ));
+        }
+        let lines = outcome
+            .events
             .iter()
-            .map(|event| {
-                let e = model.event(*event);
-                let published = if e.published { " (published)" } else { "" };
-                Line {
-                    text: format!("emits event {}{published}", model.qualified_event(*event)),
-                    subject: NodeRef::Event(*event),
-                    node: Some(NodeRef::Event(*event)),
-                }
-            })
+            .map(|e| self.emits_line(e.event, e.optional))
             .collect();
         self.children(lines, prefix);
     }
@@ -149,31 +270,117 @@ impl Tracer<'_> {
                 self.read_models.insert(id);
                 self.contexts.insert(r.context);
                 let cross = if r.context != e.context { CROSS } else { "" };
+                // A read model a schedule goes over leads on to that schedule.
+                let expand = if self.schedules_over(id).next().is_some() {
+                    Expand::Node(target)
+                } else {
+                    Expand::Leaf
+                };
                 lines.push(Line {
                     text: format!(
                         "updates read model {}.{}{cross}",
                         model.context(r.context).name,
                         r.name
                     ),
-                    subject: target,
-                    node: None,
+                    subject: Some(target),
+                    expand,
                 });
             }
         }
         for target in model.graph.successors(node, EdgeKind::Triggers) {
             if let NodeRef::Policy(id) = target {
-                let cross = if model.policy(id).context != e.context {
-                    CROSS
-                } else {
-                    ""
+                let p = model.policy(id);
+                let cross = if p.context != e.context { CROSS } else { "" };
+                let text = match &p.trigger {
+                    Trigger::Deadline(deadline) => {
+                        let mut timer = format!("after {}", duration_text(deadline.delay_secs));
+                        if !deadline.correlate.is_empty() {
+                            timer.push_str(&format!(" per {}", deadline.correlate));
+                        }
+                        if !deadline.unless.is_empty() {
+                            let unless: Vec<String> = deadline
+                                .unless
+                                .iter()
+                                .map(|u| model.qualified_event(*u))
+                                .collect();
+                            timer.push_str(&format!(", unless {}", unless.join(" or ")));
+                        }
+                        format!(
+                            "starts the timer of deadline policy {} ({timer}){cross}",
+                            self.qualified_policy(id)
+                        )
+                    }
+                    _ => format!("triggers policy {}{cross}", self.qualified_policy(id)),
                 };
                 lines.push(Line {
-                    text: format!("triggers policy {}{cross}", self.qualified_policy(id)),
-                    subject: target,
-                    node: Some(target),
+                    text,
+                    subject: Some(target),
+                    expand: Expand::Node(target),
                 });
             }
         }
+        // The deadlines this event stops: a leaf, since a cancelled timer sets nothing off.
+        for (index, policy) in model.policies.iter().enumerate() {
+            let Trigger::Deadline(deadline) = &policy.trigger else {
+                continue;
+            };
+            if !deadline.unless.contains(&event) {
+                continue;
+            }
+            let id = PolicyId(index as u32);
+            let cross = if policy.context != e.context {
+                CROSS
+            } else {
+                ""
+            };
+            let same = if deadline.correlate.is_empty() {
+                String::new()
+            } else {
+                format!(" with the same {}", deadline.correlate)
+            };
+            lines.push(Line {
+                text: format!(
+                    "cancels the timer of deadline policy {}{same}{cross}",
+                    self.qualified_policy(id)
+                ),
+                subject: Some(NodeRef::Policy(id)),
+                expand: Expand::Leaf,
+            });
+        }
+        self.children(lines, prefix);
+    }
+
+    /// The schedule policies that issue a command per row of `read_model`.
+    fn schedules_over(&self, read_model: ReadModelId) -> impl Iterator<Item = PolicyId> + '_ {
+        self.model
+            .policies
+            .iter()
+            .enumerate()
+            .filter(move |(_, p)| {
+                matches!(&p.trigger, Trigger::Schedule(s) if s.for_each == Some(read_model))
+            })
+            .map(|(index, _)| PolicyId(index as u32))
+    }
+
+    fn visit_read_model(&mut self, read_model: ReadModelId, prefix: &str) {
+        let model = self.model;
+        let lines = self
+            .schedules_over(read_model)
+            .map(|id| {
+                let every = match &model.policy(id).trigger {
+                    Trigger::Schedule(schedule) => every_text(schedule.every),
+                    _ => String::new(),
+                };
+                Line {
+                    text: format!(
+                        "read by schedule policy {} ({every}, one command per row)",
+                        self.qualified_policy(id)
+                    ),
+                    subject: Some(NodeRef::Policy(id)),
+                    expand: Expand::Node(NodeRef::Policy(id)),
+                }
+            })
+            .collect();
         self.children(lines, prefix);
     }
 
@@ -181,26 +388,76 @@ impl Tracer<'_> {
         let model = self.model;
         let p = model.policy(policy);
         self.contexts.insert(p.context);
+        if !matches!(p.trigger, Trigger::Events) {
+            self.timers.insert(policy);
+        }
         let mut lines = Vec::new();
         if let Some(command) = p.issues {
             let c = model.command(command);
-            let cross = if c.context != p.context { CROSS } else { "" };
+            let condition = match &p.condition {
+                Some(condition) => format!(" if \"{condition}\""),
+                None => String::new(),
+            };
             lines.push(Line {
                 text: format!(
-                    "issues command {} (aggregate {}){cross}",
+                    "issues command {} (aggregate {}){condition}{}",
                     model.qualified_command(command),
-                    model.aggregate(c.aggregate).name
+                    model.aggregate(c.aggregate).name,
+                    self.inbox_marker(p.context, command)
                 ),
-                subject: NodeRef::Command(command),
-                node: Some(NodeRef::Command(command)),
+                subject: Some(NodeRef::Command(command)),
+                expand: Expand::Node(NodeRef::Command(command)),
             });
+        }
+        for recovery in &p.recovery {
+            let Some(error) = self.error_name(p.issues, recovery.error) else {
+                continue;
+            };
+            let line = match recovery.action {
+                RecoveryAction::Issue(command) => {
+                    self.compensations += 1;
+                    Line {
+                        text: format!(
+                            "on error {error}: issues command {} (aggregate {}){}",
+                            model.qualified_command(command),
+                            model.aggregate(model.command(command).aggregate).name,
+                            self.inbox_marker(p.context, command)
+                        ),
+                        subject: Some(NodeRef::Command(command)),
+                        expand: Expand::Node(NodeRef::Command(command)),
+                    }
+                }
+                RecoveryAction::Retry { times, after_secs } => {
+                    let after = match after_secs {
+                        Some(secs) => format!(", {} apart", duration_text(secs)),
+                        None => String::new(),
+                    };
+                    let attempts = if times == 1 { "time" } else { "times" };
+                    Line {
+                        text: format!(
+                            "on error {error}: retries the command up to {times} more {attempts}{after}"
+                        ),
+                        subject: None,
+                        expand: Expand::Leaf,
+                    }
+                }
+                RecoveryAction::Park => Line {
+                    text: format!(
+                        "on error {error}: parked in the {} rejections",
+                        model.context(p.context).name
+                    ),
+                    subject: None,
+                    expand: Expand::Leaf,
+                },
+            };
+            lines.push(line);
         }
         if let Some(external) = p.calls {
             self.externals.insert(external);
             lines.push(Line {
                 text: format!("calls external {}", model.externals[external.index()].name),
-                subject: NodeRef::External(external),
-                node: None,
+                subject: Some(NodeRef::External(external)),
+                expand: Expand::Leaf,
             });
         }
         self.children(lines, prefix);
@@ -214,10 +471,20 @@ impl Tracer<'_> {
             let last = index + 1 == count;
             let branch = if last { "└── " } else { "├── " };
             let deeper = format!("{prefix}{}", if last { "    " } else { "│   " });
-            let Some(node) = line.node else {
-                let _ = writeln!(self.out, "{prefix}{branch}{}", line.text);
-                self.mark(line.subject, &deeper);
-                continue;
+            let node = match line.expand {
+                Expand::Leaf => {
+                    let _ = writeln!(self.out, "{prefix}{branch}{}", line.text);
+                    self.mark(line.subject, &deeper);
+                    continue;
+                }
+                Expand::Outcome(command, index) => {
+                    // An outcome belongs to its command, which is expanded once: no
+                    // cycle or repeat can reach it twice.
+                    let _ = writeln!(self.out, "{prefix}{branch}{}", line.text);
+                    self.visit_outcome(command, index, &deeper);
+                    continue;
+                }
+                Expand::Node(node) => node,
             };
             if self.path.contains(&node) {
                 self.cycles += 1;
@@ -240,6 +507,7 @@ impl Tracer<'_> {
                 NodeRef::Command(id) => self.visit_command(id, &deeper),
                 NodeRef::Event(id) => self.visit_event(id, &deeper),
                 NodeRef::Policy(id) => self.visit_policy(id, &deeper),
+                NodeRef::ReadModel(id) => self.visit_read_model(id, &deeper),
                 _ => {}
             }
             self.path.pop();
@@ -248,7 +516,10 @@ impl Tracer<'_> {
 
     /// Prints the findings about `subject` (once: a subject seen again is not marked
     /// again, because the tree prints an element's subtree once too).
-    fn mark(&mut self, subject: NodeRef, prefix: &str) {
+    fn mark(&mut self, subject: Option<NodeRef>, prefix: &str) {
+        let Some(subject) = subject else {
+            return;
+        };
         if !self.seen.insert(subject) {
             return;
         }
@@ -264,6 +535,14 @@ impl Tracer<'_> {
             NodeRef::Command(id) => format!("command {}", self.model.qualified_command(id)),
             NodeRef::Event(id) => format!("event {}", self.model.qualified_event(id)),
             NodeRef::Policy(id) => format!("policy {}", self.qualified_policy(id)),
+            NodeRef::ReadModel(id) => {
+                let r = self.model.read_model(id);
+                format!(
+                    "read model {}.{}",
+                    self.model.context(r.context).name,
+                    r.name
+                )
+            }
             _ => String::new(),
         }
     }
@@ -322,6 +601,40 @@ impl Tracer<'_> {
                     .collect::<Vec<_>>()
             )
         );
+        // The lines of the flow constructs appear only when the trace reached them, so
+        // the summary of a model without them is as before.
+        if !self.failures.is_empty() {
+            let _ = writeln!(
+                out,
+                "  failure outcomes:      {} ({})",
+                self.failures.len(),
+                self.failures.join(", ")
+            );
+        }
+        if !self.timers.is_empty() {
+            let timers: Vec<String> = self
+                .timers
+                .iter()
+                .map(|id| {
+                    let p = model.policy(*id);
+                    let when = match &p.trigger {
+                        Trigger::Deadline(d) => format!("after {}", duration_text(d.delay_secs)),
+                        Trigger::Schedule(s) => every_text(s.every),
+                        Trigger::Events => String::new(),
+                    };
+                    format!("{}.{} {when}", model.context(p.context).name, p.name)
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "  timers:                {} ({})",
+                timers.len(),
+                timers.join(", ")
+            );
+        }
+        if self.compensations > 0 {
+            let _ = writeln!(out, "  compensations:         {}", self.compensations);
+        }
         let _ = writeln!(out, "  cycles:                {}", self.cycles);
         if !self.findings.is_empty() {
             let _ = writeln!(

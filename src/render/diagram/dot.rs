@@ -1,6 +1,6 @@
 //! Graphviz DOT: escaping, node and cluster attributes, and the legend.
 
-use super::{Diagram, Kind, Link, Node, EDGE_LEGEND, FADED_INK, INK};
+use super::{Diagram, Kind, Legend, Link, Node, FADED_INK, INK};
 use std::fmt::Write as _;
 
 /// Escapes text for a double-quoted DOT string; `\n` is a centred line break there.
@@ -46,8 +46,8 @@ pub(super) fn write_dot(diagram: &Diagram) -> String {
         out,
         "  edge [fontname=\"Helvetica\", fontsize=9, color=\"{INK}\", arrowsize=0.7];"
     );
-    if diagram.legend {
-        write_dot_legend(&mut out);
+    if let Some(legend) = &diagram.legend {
+        write_dot_legend(&mut out, legend);
     }
     for item in &diagram.loose {
         write_dot_node(&mut out, &diagram.nodes[item], "  ");
@@ -117,25 +117,48 @@ pub(super) fn write_dot(diagram: &Diagram) -> String {
             to = &diagram.nodes[&band.items[0]];
         }
         let (mut style, mut colour, arrowhead) = match edge.link {
-            Link::Issues | Link::Emits | Link::Triggers | Link::Publishes => (None, None, None),
+            Link::Issues
+            | Link::Emits
+            | Link::Triggers
+            | Link::Publishes
+            | Link::Starts
+            | Link::Fires => (None, None, None),
             Link::Feeds => (Some("dashed"), Some("#2b8a3e"), None),
             Link::Calls => (None, Some("#c2255c"), None),
             Link::Hotspot => (Some("dashed"), Some("#e03131"), Some("none")),
             Link::Couples => (Some("dashed"), Some("#1971c2"), None),
+            // The fork: one line from the command splitting into its outcomes.
+            Link::Outcome => (None, None, Some("none")),
+            Link::MayEmit => (Some("dashed"), None, None),
+            Link::Cancels => (Some("dashed"), Some(CANCEL), Some("tee")),
+            Link::Compensates => (Some("dashed"), Some(COMPENSATE), None),
+            Link::Reads => (Some("dotted"), Some("#2b8a3e"), None),
         };
         if edge.faded {
             colour = Some(FADED_INK);
             style = style.or(Some("dashed"));
         }
         let heavy = edge.link == Link::Publishes
-            || (edge.cross && matches!(edge.link, Link::Issues | Link::Triggers | Link::Feeds));
+            || (edge.cross
+                && matches!(
+                    edge.link,
+                    Link::Issues
+                        | Link::Triggers
+                        | Link::Feeds
+                        | Link::Starts
+                        | Link::Cancels
+                        | Link::Compensates
+                ));
         let mut attrs: Vec<String> = lhead.into_iter().collect();
         if let Some(style) = style {
             attrs.push(format!("style={style}"));
         }
         if let Some(colour) = colour {
             attrs.push(format!("color=\"{colour}\""));
-            if edge.link == Link::Couples {
+            if matches!(
+                edge.link,
+                Link::Couples | Link::Cancels | Link::Compensates | Link::Reads
+            ) {
                 attrs.push(format!("fontcolor=\"{colour}\""));
             }
         }
@@ -163,6 +186,13 @@ pub(super) fn write_dot(diagram: &Diagram) -> String {
     out.push_str("}\n");
     out
 }
+
+/// Colour of an `unless:` edge that cancels a timer.
+const CANCEL: &str = "#868e96";
+/// Colour of a compensation edge (and of its label).
+const COMPENSATE: &str = "#e8590c";
+/// Outline and text of a failure outcome.
+const FAILURE: &str = "#c92a2a";
 
 /// Escapes text for a Graphviz HTML-like label.
 fn html_escape(text: &str) -> String {
@@ -204,6 +234,23 @@ fn write_dot_node(out: &mut String, node: &Node, indent: &str) {
             attrs.push("fontsize=13".into());
             attrs.push("margin=\"0.25,0.12\"".into());
         }
+        Kind::Outcome => {
+            // A small oval on the line from the command: a fork, not a sticky.
+            attrs.push("shape=ellipse".into());
+            attrs.push("style=filled".into());
+            attrs.push("fontsize=9".into());
+            attrs.push("margin=\"0.04,0.02\"".into());
+            attrs.push("height=0.3".into());
+            if node.failure {
+                attrs.push(format!("color=\"{FAILURE}\""));
+                attrs.push(format!("fontcolor=\"{FAILURE}\""));
+            }
+        }
+        Kind::Timer => {
+            attrs.push("shape=hexagon".into());
+            attrs.push("style=filled".into());
+            attrs.push("fontsize=10".into());
+        }
         _ => {}
     }
     if node.faded {
@@ -211,7 +258,7 @@ fn write_dot_node(out: &mut String, node: &Node, indent: &str) {
         attrs.push(format!("fillcolor=\"{colour}66\""));
         attrs.push(format!("color=\"{FADED_INK}\""));
         attrs.push("fontcolor=\"#868e96\"".into());
-        let style = if node.kind == Kind::Hotspot {
+        let style = if matches!(node.kind, Kind::Hotspot | Kind::Outcome | Kind::Timer) {
             "filled,dashed"
         } else {
             "filled,rounded,dashed"
@@ -235,17 +282,18 @@ fn write_dot_node(out: &mut String, node: &Node, indent: &str) {
 }
 
 /// Writes the legend: one sticky per kind and the meaning of lines and bands.
-fn write_dot_legend(out: &mut String) {
+fn write_dot_legend(out: &mut String, legend: &Legend) {
     out.push_str("  subgraph \"cluster_legend\" {\n");
     out.push_str(
         "    graph [label=\"Legend\", style=\"rounded\", color=\"#ced4da\", fontcolor=\"#495057\", fontsize=12, labeljust=l];\n",
     );
     out.push_str("    node [fontsize=9, margin=\"0.08,0.04\"];\n");
-    for kind in Kind::STICKIES {
-        let shape = if kind == Kind::Hotspot {
-            ", shape=note, style=filled"
-        } else {
-            ""
+    for kind in legend.kinds.iter().copied() {
+        let shape = match kind {
+            Kind::Hotspot => ", shape=note, style=filled",
+            Kind::Outcome => ", shape=ellipse, style=filled",
+            Kind::Timer => ", shape=hexagon, style=filled",
+            _ => "",
         };
         let _ = writeln!(
             out,
@@ -255,14 +303,15 @@ fn write_dot_legend(out: &mut String) {
             kind.colour()
         );
     }
-    let lines: Vec<String> = EDGE_LEGEND.iter().map(|l| dot_escape(l)).collect();
+    let lines: Vec<String> = legend.lines.iter().map(|l| dot_escape(l)).collect();
     let _ = writeln!(
         out,
         "    \"legend:edges\" [shape=plaintext, style=\"\", label=\"{}\\l\"];",
         lines.join("\\l")
     );
     // An invisible chain keeps the legend a tidy row of stickies in kind order.
-    let chain: Vec<String> = Kind::STICKIES
+    let chain: Vec<String> = legend
+        .kinds
         .iter()
         .map(|k| format!("\"legend:{}\"", k.id_prefix()))
         .chain(std::iter::once("\"legend:edges\"".to_owned()))

@@ -1,6 +1,6 @@
 //! Mermaid: node and cluster ids, label escaping, and the classes that colour nodes.
 
-use super::{Diagram, Kind, Link, Node, EDGE_LEGEND, FADED_INK, INK};
+use super::{Diagram, Kind, Link, Node, FADED_INK, INK};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -77,6 +77,11 @@ fn mermaid_class(node: &Node) -> (String, String) {
                 kind.colour()
             ),
         )
+    } else if node.failure {
+        (
+            format!("{}Failure", kind.id_prefix()),
+            format!("fill:{},stroke:#c92a2a,color:#c92a2a", kind.colour()),
+        )
     } else if node.published {
         (
             format!("{}Published", kind.id_prefix()),
@@ -93,16 +98,23 @@ fn mermaid_class(node: &Node) -> (String, String) {
     }
 }
 
+/// The opening and closing brackets of a node of `kind`: stickies are rounded boxes,
+/// hotspots slanted, contexts and outcomes stadiums, timers hexagons.
+fn node_shape(kind: Kind) -> (&'static str, &'static str) {
+    match kind {
+        Kind::Hotspot => ("[/", "/]"),
+        Kind::Context | Kind::Outcome => ("([", "])"),
+        Kind::Timer => ("{{", "}}"),
+        _ => ("(", ")"),
+    }
+}
+
 /// The Mermaid source of a diagram.
 pub(super) fn write_mermaid(diagram: &Diagram) -> String {
     let mut out = String::from("flowchart LR\n");
     let _ = writeln!(out, "  %% {}", diagram.title.replace('\n', " "));
     let write_node = |out: &mut String, node: &Node, indent: &str| {
-        let (open, close) = match node.kind {
-            Kind::Hotspot => ("[/", "/]"),
-            Kind::Context => ("([", "])"),
-            _ => ("(", ")"),
-        };
+        let (open, close) = node_shape(node.kind);
         let _ = writeln!(
             out,
             "{indent}{}{open}\"{}\"{close}:::{}",
@@ -146,18 +158,22 @@ pub(super) fn write_mermaid(diagram: &Diagram) -> String {
         }
         out.push_str("  end\n");
     }
-    if diagram.legend {
+    if let Some(legend) = &diagram.legend {
         out.push_str("  subgraph legend[\"Legend\"]\n");
-        for kind in Kind::STICKIES {
+        for kind in legend.kinds.iter().copied() {
+            let (open, close) = match kind {
+                Kind::Outcome | Kind::Timer => node_shape(kind),
+                _ => ("(", ")"),
+            };
             let _ = writeln!(
                 out,
-                "    legend_{}(\"{}\"):::{}",
+                "    legend_{}{open}\"{}\"{close}:::{}",
                 kind.id_prefix(),
                 kind.label(),
                 kind.id_prefix()
             );
         }
-        let lines: Vec<String> = EDGE_LEGEND.iter().map(|l| mermaid_escape(l)).collect();
+        let lines: Vec<String> = legend.lines.iter().map(|l| mermaid_escape(l)).collect();
         let _ = writeln!(out, "    legend_edges[\"{}\"]", lines.join("<br/>"));
         out.push_str("  end\n");
         out.push_str("  style legend fill:#ffffff,stroke:#ced4da,color:#495057\n");
@@ -166,13 +182,26 @@ pub(super) fn write_mermaid(diagram: &Diagram) -> String {
     for (index, edge) in diagram.edges.iter().enumerate() {
         let from = mermaid_id(&diagram.nodes[&edge.from]);
         let to = mermaid_id(&diagram.nodes[&edge.to]);
-        let dotted = edge.faded || matches!(edge.link, Link::Feeds | Link::Hotspot | Link::Couples);
-        let headless = edge.link == Link::Hotspot;
+        let dotted = edge.faded
+            || matches!(
+                edge.link,
+                Link::Feeds
+                    | Link::Hotspot
+                    | Link::Couples
+                    | Link::MayEmit
+                    | Link::Cancels
+                    | Link::Compensates
+                    | Link::Reads
+            );
+        let headless = matches!(edge.link, Link::Hotspot | Link::Outcome);
         let arrow = match (dotted, headless, edge.cross && !edge.faded) {
+            // A cancel ends in a cross: the timer it reaches is stopped.
+            _ if edge.link == Link::Cancels => "-.-x",
             (true, true, _) => "-.-",
             (true, false, _) => "-.->",
-            (false, _, true) => "==>",
-            (false, _, false) => "-->",
+            (false, true, _) => "---",
+            (false, false, true) => "==>",
+            (false, false, false) => "-->",
         };
         let label = if edge.label.is_empty() {
             String::new()
@@ -188,6 +217,9 @@ pub(super) fn write_mermaid(diagram: &Diagram) -> String {
                 Link::Calls => Some("stroke:#c2255c"),
                 Link::Hotspot => Some("stroke:#e03131"),
                 Link::Couples => Some("stroke:#1971c2"),
+                Link::Cancels => Some("stroke:#868e96"),
+                Link::Compensates => Some("stroke:#e8590c"),
+                Link::Reads => Some("stroke:#2b8a3e"),
                 _ => None,
             }
         };
@@ -206,8 +238,8 @@ pub(super) fn write_mermaid(diagram: &Diagram) -> String {
         .filter(|(item, _)| !bands.contains_key(item))
         .map(|(_, n)| mermaid_class(n))
         .collect();
-    if diagram.legend {
-        classes.extend(Kind::STICKIES.iter().map(|k| {
+    if let Some(legend) = &diagram.legend {
+        classes.extend(legend.kinds.iter().map(|k| {
             (
                 k.id_prefix().to_owned(),
                 format!("fill:{},stroke:{INK},color:#212529", k.colour()),
@@ -256,6 +288,7 @@ mod tests {
             faded: false,
             emphasised: false,
             published: false,
+            failure: false,
         };
         let a = mermaid_id(&node("command:a_b.C"));
         let b = mermaid_id(&node("command:a.b_C"));

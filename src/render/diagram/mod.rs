@@ -15,13 +15,17 @@
 //! `limits.rs` warns when a Mermaid view is over Mermaid's default size limits.
 
 mod dot;
+mod flows;
 mod limits;
 mod mermaid;
 mod select;
 
+pub(crate) use crate::ir::time::format_duration as duration_text;
+pub(crate) use flows::every_text;
+pub(crate) use flows::{branched, optional_in_only_outcome};
 pub use limits::{MERMAID_MAX_EDGES, MERMAID_MAX_TEXT_SIZE};
 
-use crate::ir::{CommandId, ContextId, Model, NodeRef};
+use crate::ir::{CommandId, ContextId, Model, NodeRef, PolicyId};
 use crate::suggest::did_you_mean;
 use std::collections::BTreeMap;
 
@@ -150,11 +154,22 @@ pub fn mermaid_checked(model: &Model, view: &View) -> (String, Option<String>) {
 // The view model.
 
 /// Something drawn as a node.
+///
+/// The variants after `Hotspot` are drawn only for the flow constructs of format 2;
+/// they come last so that the order of everything else (and so the output for a model
+/// without them) does not change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Item {
     Node(NodeRef),
     /// Index into [`Model::hotspots`].
     Hotspot(usize),
+    /// One named outcome of a command with alternative outcomes: index into
+    /// [`crate::ir::Command::outcomes`]. Drawn as the fork between the command and
+    /// the events that outcome records.
+    Outcome(CommandId, usize),
+    /// The timer of a deadline policy, or the clock of a schedule policy: what sets
+    /// the policy off, with the delay or the period on it.
+    Timer(PolicyId),
 }
 
 /// The kind of sticky note, which decides colour and shape.
@@ -169,6 +184,10 @@ enum Kind {
     External,
     Hotspot,
     Context,
+    /// A named outcome of a command (a fork, not a sticky).
+    Outcome,
+    /// A deadline's timer or a schedule's clock.
+    Timer,
 }
 
 impl Kind {
@@ -196,6 +215,8 @@ impl Kind {
             Kind::External => "#f783ac",
             Kind::Hotspot => "#ff6b6b",
             Kind::Context => "#f1f3f5",
+            Kind::Outcome => "#ffffff",
+            Kind::Timer => "#dee2e6",
         }
     }
 
@@ -211,6 +232,8 @@ impl Kind {
             Kind::External => "external system",
             Kind::Hotspot => "hotspot",
             Kind::Context => "bounded context",
+            Kind::Outcome => "outcome",
+            Kind::Timer => "timer / clock",
         }
     }
 
@@ -226,6 +249,8 @@ impl Kind {
             Kind::External => "external",
             Kind::Hotspot => "hotspot",
             Kind::Context => "context",
+            Kind::Outcome => "outcome",
+            Kind::Timer => "timer",
         }
     }
 }
@@ -243,6 +268,29 @@ enum Link {
     Publishes,
     /// Context map: a policy issues a command of another context.
     Couples,
+    /// Command → one of its named outcomes (the fork).
+    Outcome,
+    /// Command or outcome → an event it may record or not (`Event?`).
+    MayEmit,
+    /// Event → the timer it starts (a deadline's `on:`).
+    Starts,
+    /// Timer or clock → the policy it sets off.
+    Fires,
+    /// Event → the timer it cancels (`unless:`).
+    Cancels,
+    /// Policy → the compensating command of an `on_error:` recovery.
+    Compensates,
+    /// Read model → the schedule policy that issues a command per row (`for_each:`).
+    Reads,
+}
+
+impl Link {
+    /// An edge inside one drawn construct (a command and its outcomes, a timer and its
+    /// policy): drawn whenever both ends are, even between two faded neighbours, since
+    /// either end alone would be a fragment.
+    fn internal(self) -> bool {
+        matches!(self, Link::Outcome | Link::Fires)
+    }
 }
 
 /// A sticky note as drawn: its kind, id and text, and how it stands out.
@@ -258,6 +306,8 @@ struct Node {
     emphasised: bool,
     /// A published event: part of its context's contract with the others.
     published: bool,
+    /// A failure outcome: drawn in red.
+    failure: bool,
 }
 
 /// An arrow between two drawn items.
@@ -271,6 +321,8 @@ struct Edge {
     cross: bool,
     /// Touches a faded node.
     faded: bool,
+    /// A command sent to another context: it travels through that context's inbox.
+    via_inbox: bool,
 }
 
 /// A bounded context drawn as a box around its items.
@@ -301,7 +353,51 @@ struct Diagram {
     loose: Vec<Item>,
     clusters: Vec<Cluster>,
     edges: Vec<Edge>,
-    legend: bool,
+    /// The legend, on the board only.
+    legend: Option<Legend>,
+}
+
+/// What the legend explains: the stickies and line styles of the board. The flow
+/// constructs of format 2 are explained only on a board that has them, so a board
+/// without them keeps its legend.
+#[derive(Debug, Clone)]
+struct Legend {
+    kinds: Vec<Kind>,
+    lines: Vec<&'static str>,
+}
+
+impl Legend {
+    /// The legend of a board drawn with `edges` and `nodes`.
+    fn of(nodes: &BTreeMap<Item, Node>, edges: &[Edge]) -> Legend {
+        let mut kinds = Kind::STICKIES.to_vec();
+        let mut lines = EDGE_LEGEND.to_vec();
+        let has_kind = |kind: Kind| nodes.values().any(|n| n.kind == kind);
+        let has_link = |link: Link| edges.iter().any(|e| e.link == link);
+        if has_kind(Kind::Outcome) {
+            kinds.push(Kind::Outcome);
+            lines.push("fork: a command's alternative outcomes (red: a failure)");
+        }
+        if has_link(Link::MayEmit) {
+            lines.push("dashed ?: an event the outcome may record or not");
+        }
+        if has_kind(Kind::Timer) {
+            kinds.push(Kind::Timer);
+            lines.push("grey hexagon: a deadline's timer or a schedule's clock");
+        }
+        if has_link(Link::Cancels) {
+            lines.push("grey dashed unless (flat head): an event that cancels the timer");
+        }
+        if has_link(Link::Reads) {
+            lines.push("green dotted for each row: a schedule over a read model");
+        }
+        if has_link(Link::Compensates) {
+            lines.push("orange dashed on ERROR: the compensating command");
+        }
+        if edges.iter().any(|e| e.via_inbox) {
+            lines.push("via inbox: a command sent to another context through the store");
+        }
+        Legend { kinds, lines }
+    }
 }
 
 impl Diagram {

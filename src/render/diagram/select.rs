@@ -2,7 +2,8 @@
 //! the edges between them, and their grouping into context clusters and aggregate
 //! bands. The result is a [`Diagram`], which the format writers only lay out.
 
-use super::{Band, Cluster, Diagram, Edge, Item, Kind, Link, Node, View};
+use super::flows::{self, semantic_edges};
+use super::{Band, Cluster, Diagram, Edge, Item, Kind, Legend, Link, Node, View};
 use crate::ir::{
     AggregateId, CommandId, ContextId, EdgeKind, HotspotTarget, Issuer, Model, NodeRef, Pattern,
 };
@@ -55,9 +56,36 @@ impl<'m> Selection<'m> {
         }
     }
 
+    /// Adds what the flow constructs draw beside the elements: the outcome forks of
+    /// every included command that branches (not of a faded neighbour's: its events
+    /// are not this view's), and the timer or clock of every included timed policy.
+    fn flow_constructs(&mut self) {
+        let mut derived = Vec::new();
+        for (item, faded) in &self.items {
+            match item {
+                Item::Node(NodeRef::Command(id)) if !faded && flows::branched(self.model, *id) => {
+                    let outcomes = self.model.command(*id).outcomes.len();
+                    derived.extend((0..outcomes).map(|i| (Item::Outcome(*id, i), false)));
+                }
+                Item::Node(NodeRef::Policy(id)) if flows::timed(self.model, *id) => {
+                    derived.push((Item::Timer(*id), *faded));
+                }
+                _ => {}
+            }
+        }
+        for (item, faded) in derived {
+            self.add(item, faded);
+        }
+    }
+
     /// Whether a model element is in the view.
     fn contains(&self, node: NodeRef) -> bool {
         self.items.contains_key(&Item::Node(node))
+    }
+
+    /// Whether an item is in the view, and faded.
+    fn faded(&self, item: Item) -> Option<bool> {
+        self.items.get(&item).copied()
     }
 
     /// Every hotspot about an included element, or written in one of `contexts`
@@ -115,34 +143,13 @@ fn item_context(model: &Model, item: Item) -> Option<ContextId> {
     match item {
         Item::Node(node) => context_of(model, node),
         Item::Hotspot(index) => hotspot_context(model, index),
+        Item::Outcome(command, _) => Some(model.command(command).context),
+        Item::Timer(policy) => Some(model.policy(policy).context),
     }
 }
 
-/// The causal edges of the graph, as drawn.
-fn flow_edges(model: &Model) -> Vec<(NodeRef, NodeRef, Link)> {
-    let mut edges: Vec<(NodeRef, NodeRef, Link)> = model
-        .graph
-        .edges()
-        .into_iter()
-        .filter_map(|(from, to, kind)| match kind {
-            // Containment is drawn as clusters and aggregate bands, not edges.
-            EdgeKind::Contains | EdgeKind::Handles => None,
-            EdgeKind::Issues => Some((from, to, Link::Issues)),
-            EdgeKind::Emits => Some((from, to, Link::Emits)),
-            EdgeKind::Triggers => Some((from, to, Link::Triggers)),
-            EdgeKind::Feeds => Some((from, to, Link::Feeds)),
-            EdgeKind::Calls => Some((from, to, Link::Calls)),
-            // Recovery and time edges are not drawn yet.
-            EdgeKind::Compensates | EdgeKind::Cancels | EdgeKind::Reads => None,
-        })
-        .collect();
-    edges.sort();
-    edges.dedup();
-    edges
-}
-
 /// Wraps text into lines of at most `width` characters, at spaces.
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(super) fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     for paragraph in text.lines() {
         let mut line = String::new();
@@ -177,9 +184,10 @@ impl Diagram {
     /// The board, one context, or one command's flow: stickies and causal edges.
     fn flow_view(model: &Model, view: &View) -> Diagram {
         let mut selection = Selection::new(model);
-        let all_edges = flow_edges(model);
+        let all_edges = semantic_edges(model);
         let mut shown_contexts = BTreeSet::new();
         let mut emphasised = None;
+        let mut reach = None;
         match view {
             // The context map is drawn by `context_map`; should it get here, the
             // whole board is the honest answer.
@@ -190,56 +198,81 @@ impl Diagram {
                 shown_contexts.extend((0..model.contexts.len()).map(|i| ContextId(i as u32)));
             }
             View::Context(id) => {
-                select_context(model, *id, &mut selection);
+                select_context(model, *id, &all_edges, &mut selection);
                 shown_contexts.insert(*id);
             }
             View::Flow(command) => {
                 let start = NodeRef::Command(*command);
                 emphasised = Some(Item::Node(start));
-                for node in model.graph.reachable(start) {
-                    selection.node(node, false);
+                let reached = flows::flow_reach(&all_edges, start);
+                for node in &reached {
+                    selection.node(*node, false);
+                }
+                // A timer an event of the flow cancels is drawn (that is what the
+                // event does), but what the timer would set off is not followed.
+                for policy in flows::cancelled_by(&all_edges, &reached) {
+                    selection.node(policy, false);
                 }
                 for issuer in &model.command(*command).issued_by {
                     selection.node(issuer_node(*issuer), false);
                 }
+                reach = Some(reached);
             }
         }
         selection.aggregates();
+        selection.flow_constructs();
         selection.hotspots(&shown_contexts, *view == View::Board);
 
-        let reachable = match view {
-            View::Flow(command) => Some(model.graph.reachable(NodeRef::Command(*command))),
-            _ => None,
-        };
-        let mut edges = Vec::new();
-        for (from, to, link) in all_edges {
-            if !selection.contains(from) || !selection.contains(to) {
-                continue;
-            }
-            let from_faded = selection.items[&Item::Node(from)];
-            let to_faded = selection.items[&Item::Node(to)];
-            if from_faded && to_faded {
-                // Two neighbours of the drawn context: not this view's business.
-                continue;
-            }
-            if let (Some(reachable), View::Flow(start)) = (&reachable, view) {
+        let mut drawn: BTreeMap<(Item, Item, Link), Edge> = BTreeMap::new();
+        for (from, to, link) in &all_edges {
+            if let (Some(reach), View::Flow(start)) = (&reach, view) {
                 // In a flow, draw what follows from the start, plus who issues the start
                 // command.
-                let causal = reachable.contains(&from);
-                let issues_start = link == Link::Issues && to == NodeRef::Command(*start);
+                let causal = reach.contains(from);
+                let issues_start = *link == Link::Issues && *to == NodeRef::Command(*start);
                 if !causal && !issues_start {
                     continue;
                 }
             }
-            edges.push(Edge {
-                from: Item::Node(from),
-                to: Item::Node(to),
-                link,
-                label: Vec::new(),
-                cross: is_cross(model, from, to),
-                faded: from_faded || to_faded,
-            });
+            for (a, b, link, label) in route(model, *from, *to, *link) {
+                let via_inbox =
+                    matches!(link, Link::Issues | Link::Compensates) && is_cross(model, *from, *to);
+                add_edge(&mut drawn, &selection, model, a, b, link, label, via_inbox);
+            }
         }
+        // The fork of each drawn outcome, and the timer setting off each timed policy.
+        for item in selection.items.keys() {
+            match *item {
+                Item::Outcome(command, _) => {
+                    let from = Item::Node(NodeRef::Command(command));
+                    add_edge(
+                        &mut drawn,
+                        &selection,
+                        model,
+                        from,
+                        *item,
+                        Link::Outcome,
+                        Vec::new(),
+                        false,
+                    );
+                }
+                Item::Timer(policy) => {
+                    let to = Item::Node(NodeRef::Policy(policy));
+                    add_edge(
+                        &mut drawn,
+                        &selection,
+                        model,
+                        *item,
+                        to,
+                        Link::Fires,
+                        Vec::new(),
+                        false,
+                    );
+                }
+                _ => {}
+            }
+        }
+        let mut edges: Vec<Edge> = drawn.into_values().collect();
         for item in selection.items.keys() {
             if let Item::Hotspot(index) = item {
                 if let HotspotTarget::Node(target) = model.hotspots[*index].target {
@@ -251,6 +284,7 @@ impl Diagram {
                             label: Vec::new(),
                             cross: false,
                             faded: selection.items[item],
+                            via_inbox: false,
                         });
                     }
                 }
@@ -264,13 +298,14 @@ impl Diagram {
             nodes.insert(*item, node);
         }
         let (loose, clusters) = group(model, &selection.items, view);
+        let legend = (*view == View::Board).then(|| Legend::of(&nodes, &edges));
         Diagram {
             title: view.title(model),
             nodes,
             loose,
             clusters,
             edges,
-            legend: *view == View::Board,
+            legend,
         }
     }
 
@@ -293,15 +328,24 @@ impl Diagram {
                     faded: false,
                     emphasised: false,
                     published: false,
+                    failure: false,
                 },
             );
             loose.push(item);
         }
         let mut edges = Vec::new();
-        for relation in model.context_relations() {
-            let from = Item::Node(NodeRef::Context(relation.upstream));
-            let to = Item::Node(NodeRef::Context(relation.downstream));
-            if !relation.events.is_empty() {
+        let mut couplings = couplings(model);
+        let mut pairs: BTreeSet<(ContextId, ContextId)> = couplings.keys().copied().collect();
+        let relations: BTreeMap<(ContextId, ContextId), _> = model
+            .context_relations()
+            .into_iter()
+            .map(|r| ((r.upstream, r.downstream), r))
+            .collect();
+        pairs.extend(relations.keys().copied());
+        for pair in pairs {
+            let from = Item::Node(NodeRef::Context(pair.0));
+            let to = Item::Node(NodeRef::Context(pair.1));
+            if let Some(relation) = relations.get(&pair).filter(|r| !r.events.is_empty()) {
                 let mut by_pattern: BTreeMap<Pattern, Vec<String>> = BTreeMap::new();
                 for (event, pattern) in &relation.events {
                     by_pattern
@@ -322,21 +366,36 @@ impl Diagram {
                     label,
                     cross: true,
                     faded: false,
+                    via_inbox: false,
                 });
             }
-            if !relation.commands.is_empty() {
-                let names: Vec<&str> = relation
-                    .commands
-                    .iter()
-                    .map(|c| model.command(*c).name.as_str())
-                    .collect();
+            if let Some(coupling) = couplings.remove(&pair) {
+                let names = |commands: &[CommandId]| {
+                    commands
+                        .iter()
+                        .map(|c| model.command(*c).name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let mut label = Vec::new();
+                if !coupling.issues.is_empty() {
+                    label.extend(wrap(&format!("issues {}", names(&coupling.issues)), 40));
+                }
+                if !coupling.compensates.is_empty() {
+                    label.extend(wrap(
+                        &format!("compensates with {}", names(&coupling.compensates)),
+                        40,
+                    ));
+                }
+                label.push("via inbox".to_owned());
                 edges.push(Edge {
                     from,
                     to,
                     link: Link::Couples,
-                    label: wrap(&format!("issues {}", names.join(", ")), 40),
+                    label,
                     cross: true,
                     faded: false,
+                    via_inbox: true,
                 });
             }
         }
@@ -359,6 +418,7 @@ impl Diagram {
                 label: Vec::new(),
                 cross: false,
                 faded: false,
+                via_inbox: false,
             });
         }
         Diagram {
@@ -367,13 +427,155 @@ impl Diagram {
             loose,
             clusters: Vec::new(),
             edges,
-            legend: false,
+            legend: None,
         }
     }
 }
 
+/// The commands one context's policies send to another: issued, and compensating.
+#[derive(Default)]
+struct Coupling {
+    issues: Vec<CommandId>,
+    compensates: Vec<CommandId>,
+}
+
+/// The command couplings of the context map, by (issuing context, target context).
+/// The IR's relations hold the issued commands; the compensating ones of `on_error:`
+/// couple the two contexts just as much.
+fn couplings(model: &Model) -> BTreeMap<(ContextId, ContextId), Coupling> {
+    let mut couplings: BTreeMap<(ContextId, ContextId), Coupling> = BTreeMap::new();
+    let mut add = |from: ContextId, command: CommandId, compensates: bool| {
+        let to = model.command(command).context;
+        if from == to {
+            return;
+        }
+        let coupling = couplings.entry((from, to)).or_default();
+        let list = if compensates {
+            &mut coupling.compensates
+        } else {
+            &mut coupling.issues
+        };
+        if !list.contains(&command) {
+            list.push(command);
+        }
+    };
+    for policy in &model.policies {
+        if let Some(command) = policy.issues {
+            add(policy.context, command, false);
+        }
+        for recovery in &policy.recovery {
+            if let crate::ir::RecoveryAction::Issue(command) = recovery.action {
+                add(policy.context, command, true);
+            }
+        }
+    }
+    couplings
+}
+
+/// The drawn edges of one causal edge: an event a branching command records comes
+/// out of the outcome(s) holding it; an event that starts or cancels a deadline
+/// points at its timer; the rest is drawn as it is, with its label.
+fn route(
+    model: &Model,
+    from: NodeRef,
+    to: NodeRef,
+    link: Link,
+) -> Vec<(Item, Item, Link, Vec<String>)> {
+    let plain =
+        |link: Link, label: Vec<String>| vec![(Item::Node(from), Item::Node(to), link, label)];
+    match (from, to, link) {
+        (NodeRef::Command(command), NodeRef::Event(event), Link::Emits) => {
+            if flows::branched(model, command) {
+                let outcomes = &model.command(command).outcomes;
+                outcomes
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(index, outcome)| {
+                        let found = outcome.events.iter().find(|e| e.event == event)?;
+                        let (link, label) = if found.optional {
+                            (Link::MayEmit, vec!["?".to_owned()])
+                        } else {
+                            (Link::Emits, Vec::new())
+                        };
+                        Some((Item::Outcome(command, index), Item::Node(to), link, label))
+                    })
+                    .collect()
+            } else if flows::optional_in_only_outcome(model, command, event) {
+                plain(Link::MayEmit, vec!["?".to_owned()])
+            } else {
+                plain(Link::Emits, Vec::new())
+            }
+        }
+        (NodeRef::Event(_), NodeRef::Policy(policy), Link::Triggers)
+            if flows::timed(model, policy) =>
+        {
+            vec![(
+                Item::Node(from),
+                Item::Timer(policy),
+                Link::Starts,
+                Vec::new(),
+            )]
+        }
+        (NodeRef::Event(_), NodeRef::Policy(policy), Link::Cancels) => vec![(
+            Item::Node(from),
+            Item::Timer(policy),
+            Link::Cancels,
+            vec!["unless".to_owned()],
+        )],
+        (NodeRef::Policy(policy), NodeRef::Command(command), Link::Issues) => {
+            plain(Link::Issues, flows::issue_label(model, policy, command))
+        }
+        (NodeRef::Policy(policy), NodeRef::Command(command), Link::Compensates) => plain(
+            Link::Compensates,
+            flows::compensation_label(model, policy, command),
+        ),
+        (_, _, Link::Reads) => plain(Link::Reads, vec!["for each row".to_owned()]),
+        _ => plain(link, Vec::new()),
+    }
+}
+
+/// Adds a drawn edge when both its ends are in the view and at least one is not a
+/// faded neighbour (edges inside one construct are drawn whenever both ends are).
+#[allow(clippy::too_many_arguments)]
+fn add_edge(
+    drawn: &mut BTreeMap<(Item, Item, Link), Edge>,
+    selection: &Selection,
+    model: &Model,
+    from: Item,
+    to: Item,
+    link: Link,
+    label: Vec<String>,
+    via_inbox: bool,
+) {
+    let (Some(from_faded), Some(to_faded)) = (selection.faded(from), selection.faded(to)) else {
+        return;
+    };
+    if from_faded && to_faded && !link.internal() {
+        // Two neighbours of the drawn context: not this view's business.
+        return;
+    }
+    let cross = match (item_context(model, from), item_context(model, to)) {
+        (Some(a), Some(b)) => a != b,
+        _ => false,
+    };
+    drawn.entry((from, to, link)).or_insert(Edge {
+        from,
+        to,
+        link,
+        label,
+        cross,
+        faded: from_faded || to_faded,
+        via_inbox,
+    });
+}
+
 /// One context and its direct neighbours (faded).
-fn select_context(model: &Model, id: ContextId, selection: &mut Selection) {
+fn select_context(
+    model: &Model,
+    id: ContextId,
+    edges: &[(NodeRef, NodeRef, Link)],
+    selection: &mut Selection,
+) {
     let context = model.context(id);
     let foreign = |node: NodeRef| context_of(model, node).is_some_and(|c| c != id);
     for aggregate in &context.aggregates {
@@ -425,6 +627,25 @@ fn select_context(model: &Model, id: ContextId, selection: &mut Selection) {
             selection.node(event, foreign(event));
         }
     }
+    // Recovery and time: the compensating commands of this context's policies, the
+    // events cancelling its deadlines and the read models its schedules go over (each
+    // faded when foreign), and the foreign policies compensating with this context's
+    // commands or timing out on its events.
+    let mine = |node: NodeRef| context_of(model, node) == Some(id);
+    for (from, to, link) in edges {
+        if !matches!(link, Link::Compensates | Link::Cancels | Link::Reads) {
+            continue;
+        }
+        let (policy, other) = match link {
+            Link::Compensates => (*from, *to),
+            _ => (*to, *from),
+        };
+        if mine(policy) {
+            selection.node(other, foreign(other));
+        } else if mine(other) {
+            selection.node(policy, true);
+        }
+    }
 }
 
 /// Every element of the board, in model order.
@@ -469,7 +690,9 @@ fn group(model: &Model, items: &BTreeMap<Item, bool>, view: &View) -> (Vec<Item>
     }
     for item in items.keys() {
         let aggregate = match item {
-            Item::Node(NodeRef::Command(id)) => Some(model.command(*id).aggregate),
+            Item::Node(NodeRef::Command(id)) | Item::Outcome(id, _) => {
+                Some(model.command(*id).aggregate)
+            }
             Item::Node(NodeRef::Event(id)) => Some(model.event(*id).aggregate),
             _ => None,
         };
@@ -514,6 +737,27 @@ fn group(model: &Model, items: &BTreeMap<Item, bool>, view: &View) -> (Vec<Item>
 /// The sticky note of an item: kind, stable key and text.
 fn make_node(model: &Model, item: Item, faded: bool) -> Node {
     let (kind, key, lines) = match item {
+        Item::Outcome(command, index) => {
+            let c = model.command(command);
+            let name = c.outcomes.get(index).map_or("", |o| o.name.as_str());
+            (
+                Kind::Outcome,
+                format!(
+                    "outcome:{}.{}/{name}",
+                    model.context(c.context).name,
+                    c.name
+                ),
+                flows::outcome_lines(model, command, index),
+            )
+        }
+        Item::Timer(policy) => {
+            let p = model.policy(policy);
+            (
+                Kind::Timer,
+                format!("timer:{}.{}", model.context(p.context).name, p.name),
+                flows::timer_lines(model, policy),
+            )
+        }
         Item::Hotspot(index) => (
             Kind::Hotspot,
             format!("hotspot:{index}"),
@@ -588,6 +832,8 @@ fn make_node(model: &Model, item: Item, faded: bool) -> Node {
         }
     };
     let published = matches!(item, Item::Node(NodeRef::Event(id)) if model.event(id).published);
+    let failure = matches!(item, Item::Outcome(command, index)
+        if model.command(command).outcomes.get(index).is_some_and(|o| o.failure));
     Node {
         kind,
         key,
@@ -595,6 +841,7 @@ fn make_node(model: &Model, item: Item, faded: bool) -> Node {
         faded,
         emphasised: false,
         published,
+        failure,
     }
 }
 
