@@ -19,6 +19,10 @@
 //!   [`rejections::MAX_LIMIT`], default [`rejections::DEFAULT_LIMIT`]); 400
 //!   `{"error": "bad_request", ...}` on another limit or parameter.
 //!
+//! - With `--manual-clock` only (tests and demos, never production): `GET /clock` and
+//!   `POST /clock/advance` with `{"seconds": n}` read and move the store's clock, so a
+//!   test over HTTP can let a 30-minute deadline pass without waiting 30 minutes.
+//!
 //! The store is synchronous, so every store call runs in `spawn_blocking`.
 
 use std::future::Future;
@@ -233,12 +237,14 @@ pub enum Invocation {
         store: String,
         /// The address to listen on.
         listen: String,
+        /// `--manual-clock`: the store's clock stands still until `POST /clock/advance`.
+        manual_clock: bool,
     },
     /// Print this usage text and exit successfully.
     Help(String),
 }
 
-/// Parses `--store URL`, `--listen ADDR` and `--help`; `store` and `listen` are the
+/// Parses `--store URL`, `--listen ADDR`, `--manual-clock` and `--help`; `store` and `listen` are the
 /// defaults (the environment's `STORE_URL` and `LISTEN`, or the service's defaults).
 pub fn parse_args(
     name: &str,
@@ -248,20 +254,74 @@ pub fn parse_args(
     args: impl IntoIterator<Item = String>,
 ) -> Result<Invocation, String> {
     let usage = format!(
-        "usage: {name} [--store URL] [--listen ADDR]
-  --store URL    sqlite:<file>, postgres://... or memory: (env STORE_URL; default {default_store})
-  --listen ADDR  the address to serve on (env LISTEN; default {DEFAULT_LISTEN})"
+        "usage: {name} [--store URL] [--listen ADDR] [--manual-clock]
+  --store URL     sqlite:<file>, postgres://... or memory: (env STORE_URL; default {default_store})
+  --listen ADDR   the address to serve on (env LISTEN; default {DEFAULT_LISTEN})
+  --manual-clock  for tests: timers see a clock that moves only on POST /clock/advance"
     );
+    let mut manual_clock = false;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--store" => store = args.next().ok_or("`--store` needs a URL")?,
             "--listen" => listen = args.next().ok_or("`--listen` needs an address")?,
+            "--manual-clock" => manual_clock = true,
             "-h" | "--help" => return Ok(Invocation::Help(usage)),
             other => return Err(format!("unknown argument `{other}`\n{usage}")),
         }
     }
-    Ok(Invocation::Run { store, listen })
+    Ok(Invocation::Run {
+        store,
+        listen,
+        manual_clock,
+    })
+}
+
+/// The routes of `--manual-clock`: `GET /clock` and `POST /clock/advance`.
+fn clock_routes(clock: crate::clock::ManualClock) -> Router {
+    let read = clock.clone();
+    Router::new()
+        .route(
+            "/clock",
+            get(move || async move { Json(clock_json(&read)) }),
+        )
+        .route(
+            "/clock/advance",
+            axum::routing::post(move |body: axum::body::Bytes| async move {
+                match clock_advance(&body) {
+                    Ok(by) => {
+                        clock.advance(by);
+                        Json(clock_json(&clock)).into_response()
+                    }
+                    Err(message) => {
+                        let body = json!({ "error": "bad_request", "message": message });
+                        (StatusCode::BAD_REQUEST, Json(body)).into_response()
+                    }
+                }
+            }),
+        )
+}
+
+/// The clock's reading: milliseconds since the Unix epoch.
+fn clock_json(clock: &crate::clock::ManualClock) -> serde_json::Value {
+    use crate::clock::Clock;
+    let now = clock
+        .now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    json!({ "manual": true, "now_unix_ms": now.as_millis() as u64 })
+}
+
+/// The duration of a `POST /clock/advance` body, `{"seconds": n}` (n a whole number).
+fn clock_advance(body: &[u8]) -> Result<std::time::Duration, String> {
+    let usage = "send {\"seconds\": n} with n a whole number of seconds";
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|error| format!("not JSON ({error}); {usage}"))?;
+    value
+        .get("seconds")
+        .and_then(serde_json::Value::as_u64)
+        .map(std::time::Duration::from_secs)
+        .ok_or_else(|| usage.to_owned())
 }
 
 /// Opens the store on a blocking thread (PostgreSQL's client runs its own small runtime)
@@ -362,15 +422,26 @@ async fn run(service: Service) -> Result<(), String> {
     let store = std::env::var("STORE_URL").unwrap_or_else(|_| service.default_store.to_owned());
     let listen = std::env::var("LISTEN").unwrap_or_else(|_| DEFAULT_LISTEN.to_owned());
     let args = std::env::args().skip(1);
-    let (url, listen) = match parse_args(service.name, store, listen, service.default_store, args)?
-    {
-        Invocation::Help(usage) => {
-            println!("{usage}");
-            return Ok(());
-        }
-        Invocation::Run { store, listen } => (store, listen),
-    };
-    let store = open_store(&url, service.upcasters).await?;
+    let (url, listen, manual_clock) =
+        match parse_args(service.name, store, listen, service.default_store, args)? {
+            Invocation::Help(usage) => {
+                println!("{usage}");
+                return Ok(());
+            }
+            Invocation::Run {
+                store,
+                listen,
+                manual_clock,
+            } => (store, listen, manual_clock),
+        };
+    let mut store = open_store(&url, service.upcasters).await?;
+    // A manual clock starts at the wall clock's time, so timers scheduled from events
+    // (due at their `recorded_at` plus a delay) become due after the same advance.
+    let manual_clock = manual_clock.then(|| {
+        let clock = crate::clock::ManualClock::new(std::time::SystemTime::now());
+        store = store.clone().with_clock(Arc::new(clock.clone()));
+        clock
+    });
     let start = service.start;
     let starting = store.clone();
     tokio::task::spawn_blocking(move || start(&starting))
@@ -383,7 +454,11 @@ async fn run(service: Service) -> Result<(), String> {
     let address = listener.local_addr().map_err(|error| error.to_string())?;
     println!("listening on http://{address}");
     let _ = std::io::stdout().flush();
-    let router = json_errors((service.router)(store.clone()));
+    let mut router = (service.router)(store.clone());
+    if let Some(clock) = manual_clock {
+        router = router.merge(clock_routes(clock));
+    }
+    let router = json_errors(router);
     serve(
         &store,
         listener,
@@ -437,21 +512,47 @@ mod tests {
             parse(&[]).unwrap(),
             Invocation::Run {
                 store: "sqlite:svc.db".into(),
-                listen: DEFAULT_LISTEN.into()
+                listen: DEFAULT_LISTEN.into(),
+                manual_clock: false,
             }
         );
         assert_eq!(
             parse(&["--listen", "0.0.0.0:8080", "--store", "memory:"]).unwrap(),
             Invocation::Run {
                 store: "memory:".into(),
-                listen: "0.0.0.0:8080".into()
+                listen: "0.0.0.0:8080".into(),
+                manual_clock: false,
             }
         );
+        assert!(matches!(
+            parse(&["--manual-clock"]).unwrap(),
+            Invocation::Run {
+                manual_clock: true,
+                ..
+            }
+        ));
         let Invocation::Help(usage) = parse(&["--help"]).unwrap() else {
             panic!("--help is help");
         };
         assert!(usage.starts_with("usage: svc [--store URL]"), "{usage}");
         assert!(usage.contains("default sqlite:svc.db"), "{usage}");
+    }
+
+    #[test]
+    fn a_clock_advance_says_how_far() {
+        assert_eq!(
+            clock_advance(br#"{"seconds": 1800}"#),
+            Ok(std::time::Duration::from_secs(1800))
+        );
+        for bad in [
+            &b"{}"[..],
+            b"{\"seconds\": -1}",
+            b"{\"seconds\": 1.5}",
+            b"soon",
+        ] {
+            let error = clock_advance(bad).unwrap_err();
+            assert!(error.contains("whole number of seconds"), "{error}");
+        }
     }
 
     #[test]
