@@ -181,10 +181,11 @@ pub fn decode(event: &RecordedEvent) -> Result<Rejection> {
 /// Reads the whole category (rejections are few next to the events they react to).
 pub fn list(store: &Store, context: &str, limit: usize) -> Result<Vec<Value>> {
     check_context(context)?;
-    let mut newest = VecDeque::with_capacity(limit.min(MAX_LIMIT));
     if limit == 0 {
         return Ok(Vec::new());
     }
+    // Only the newest `limit` are kept while the category is read oldest first.
+    let mut newest = VecDeque::with_capacity(limit.min(MAX_LIMIT));
     scan(store, context, |event| {
         if newest.len() == limit {
             newest.pop_front();
