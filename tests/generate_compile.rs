@@ -327,11 +327,11 @@ fn cargo(dir: &Path, args: &[&str]) -> String {
     )
 }
 
-/// Drives the generated flows across contexts (tests/fixtures/generate/flows-behaviour):
+/// Drives the generated flows across contexts (tests/support/flows-behaviour):
 /// a few rules written as a user would (their rules files are theirs to edit) and a
 /// test of the app crate, which depends on every context, on a memory store.
 fn add_flows_behaviour(dir: &Path) {
-    let behaviour = repo().join("tests/fixtures/generate/flows-behaviour");
+    let behaviour = repo().join("tests/support/flows-behaviour");
     for (from, to) in [
         ("payment.rs", "billing/src/rules/payment.rs"),
         ("reservation.rs", "booking/src/rules/reservation.rs"),
