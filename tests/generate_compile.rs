@@ -352,6 +352,28 @@ fn cargo(dir: &Path, args: &[&str]) -> String {
     )
 }
 
+/// Drives the generated flows across contexts (tests/support/flows-behaviour):
+/// a few rules written as a user would (their rules files are theirs to edit) and a
+/// test of the app crate, which depends on every context, on a memory store.
+fn add_flows_behaviour(dir: &Path) {
+    let behaviour = repo().join("tests/support/flows-behaviour");
+    for (from, to) in [
+        ("payment.rs", "billing/src/rules/payment.rs"),
+        ("reservation.rs", "booking/src/rules/reservation.rs"),
+        ("flows.rs", "app/tests/flows.rs"),
+    ] {
+        let to = dir.join(to);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(behaviour.join(from), to).unwrap();
+    }
+    let manifest = dir.join("app/Cargo.toml");
+    let mut text = std::fs::read_to_string(&manifest).unwrap();
+    text.push_str(
+        "\n[dev-dependencies]\nstormcraft-runtime = { workspace = true, features = [\"testing\"] }\nuuid.workspace = true\n",
+    );
+    std::fs::write(manifest, text).unwrap();
+}
+
 #[test]
 fn generated_workspaces_compile_lint_and_pass_their_tests() {
     if support::skip_compile_tests() {
@@ -375,6 +397,9 @@ fn generated_workspaces_compile_lint_and_pass_their_tests() {
         let dir = dir.as_path();
         write_workspace(&path, dir);
         cargo(dir, &["fmt", "--all", "--check"]);
+        if name == "flows" {
+            add_flows_behaviour(dir);
+        }
         // The whole workspace, the runtime copy and its tests included.
         cargo(
             dir,
@@ -389,6 +414,13 @@ fn generated_workspaces_compile_lint_and_pass_their_tests() {
         );
         // Plain `cargo test` at the root, as the README says: every context's scenarios.
         let tested = cargo(dir, &["test"]);
+        if name == "flows" {
+            assert!(
+                tested.contains("test result: ok. 4 passed")
+                    && tested.contains("Running tests/flows.rs"),
+                "the flows behaviour did not run:\n{tested}"
+            );
+        }
         let scenario_runs = tested.matches("Running tests/scenarios.rs").count();
         let with_aggregates = std::fs::read_dir(dir)
             .unwrap()

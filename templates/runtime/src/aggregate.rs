@@ -672,6 +672,18 @@ mod tests {
     }
 
     #[test]
+    fn a_misfit_is_not_reported_as_a_database_error() {
+        let Err(error) = confirm("1", &["PaymentFailed", "PaymentSucceeded"]) else {
+            panic!("a misfit is refused");
+        };
+        let message = error.to_string();
+        assert!(
+            message.starts_with("the rule of `ConfirmPayment`"),
+            "{message}"
+        );
+    }
+
+    #[test]
     fn a_missing_required_event_or_nothing_for_several_outcomes_is_refused() {
         let only_optional = misfit(confirm("1", &["ReceiptIssued"]));
         assert_eq!(only_optional.decided, ["ReceiptIssued"]);

@@ -372,6 +372,8 @@ impl fmt::Display for Error {
                 "unsupported store URL `{u}`; use `memory:`, `sqlite:<path>` or `postgres://...` (PostgreSQL needs the `postgres` feature)"
             ),
             Error::Closed => f.write_str("the event store is closed"),
+            // A rule that decided events none of its command's outcomes is not the database.
+            Error::Backend(e) if e.is::<aggregate::Misfit>() => e.fmt(f),
             Error::Backend(e) => write!(f, "database error: {e}"),
         }
     }
