@@ -276,6 +276,176 @@ fn run_flows(app: &str) {
     );
 }
 
+/// The rejections a context lists (`GET /<context>/rejections`) of `command` refused with
+/// `error` whose body is about `order_id`.
+fn rejections_of(app: &str, context: &str, command: &str, error: &str, order_id: &str) -> usize {
+    let listed = http(
+        app,
+        "GET",
+        &format!("/{context}/rejections?limit=1000"),
+        None,
+    );
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    listed
+        .json()
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {}", listed.body))
+        .iter()
+        .filter(|r| {
+            r["command"] == command && r["error"] == error && r["body"]["order_id"] == order_id
+        })
+        .count()
+}
+
+/// Moves the app's manual clock (`--manual-clock`) forward.
+fn advance_clock(app: &str, seconds: u64) {
+    let moved = http(
+        app,
+        "POST",
+        "/clock/advance",
+        Some(&format!(r#"{{"seconds":{seconds}}}"#)),
+    );
+    assert_eq!(moved.status, 200, "{}", moved.body);
+}
+
+/// Posts a command to the app, expecting it accepted.
+fn post(app: &str, path: &str, body: &str) {
+    let response = http(app, "POST", path, Some(body));
+    assert_eq!(response.status, 200, "{path}: {}", response.body);
+}
+
+/// An order cancelled while its payment was pending, then paid: ordering refuses to mark
+/// it paid, its recovery sends payments' `RefundPayment` to the payments inbox, the money
+/// goes back, and shipping (which ships orders ordering accepted as paid) ships nothing.
+const CANCELLED_THEN_PAID: &str = "4a5b6c7d-8e9f-4a0b-9c1d-2e3f4a5b6c7d";
+/// An order nobody pays: its 30-minute deadline cancels it.
+const UNPAID: &str = "6b7c8d9e-0f1a-4b2c-8d3e-4f5a6b7c8d9e";
+
+/// Recovery and time on the app (started with `--manual-clock`).
+fn run_recovery_and_deadline_flows(app: &str) {
+    let order = CANCELLED_THEN_PAID;
+    place_order(app, "", order, 1);
+    let payment = requested_payment(app, "", order);
+    post(
+        app,
+        "/ordering/commands/CancelOrder",
+        &format!(r#"{{"order_id":"{order}","reason":"CustomerRequest"}}"#),
+    );
+    order_status(app, "", order, "Cancelled");
+    post(
+        app,
+        "/payments/commands/ConfirmPayment",
+        &format!(r#"{{"payment_id":"{payment}","provider_reference":"ch_late"}}"#),
+    );
+    let refunded = poll_until(
+        app,
+        &format!("/payments/order-payments/{order}"),
+        ORDER_PATIENCE,
+        |r| r.status == 200 && r.json()["status"] == "Refunded",
+    );
+    assert_eq!(refunded.json()["status"], "Refunded", "{}", refunded.body);
+    // The refusal that set the refund off is listed, once, in ordering's rejections.
+    assert_eq!(
+        rejections_of(
+            app,
+            "ordering",
+            "MarkOrderPaid",
+            "OrderAlreadyCancelled",
+            order
+        ),
+        1
+    );
+    // Ordering then records the refund on the cancelled order; never a payment.
+    let row = order_status(app, "", order, "Refunded");
+    assert!(row["refunded"].is_object(), "{row}");
+    let queued = http(
+        app,
+        "GET",
+        &format!("/shipping/shipment-queue/{order}"),
+        None,
+    );
+    assert_eq!(queued.status, 200, "{}", queued.body);
+    assert!(
+        queued.json()["shipment_id"].is_null(),
+        "a cancelled order was shipped: {}",
+        queued.body
+    );
+
+    // The deadline: an order nobody pays is cancelled 30 minutes after it was placed.
+    let unpaid = UNPAID;
+    place_order(app, "", unpaid, 1);
+    requested_payment(app, "", unpaid);
+    let health = http(app, "GET", "/ordering/health", None).json();
+    assert!(
+        health["timers_pending"].as_u64().unwrap_or(0) >= 1,
+        "no deadline pending: {health}"
+    );
+    // Not a minute early (the timer is due at the event's time plus 30 minutes).
+    advance_clock(app, 29 * 60);
+    std::thread::sleep(Duration::from_secs(1));
+    order_status(app, "", unpaid, "Placed");
+    advance_clock(app, 2 * 60);
+    order_status(app, "", unpaid, "Cancelled");
+    // Every other order's deadline was cancelled by its payment or its cancellation:
+    // none fired (it would be refused, as those orders are cancelled or shipped).
+    for other in [CANCELLED_THEN_PAID, "5f0c6a4e-8d2b-4c51-9a57-2f1f0e3d9b11"] {
+        assert_eq!(
+            rejections_of(
+                app,
+                "ordering",
+                "CancelOrder",
+                "OrderAlreadyCancelled",
+                other
+            ),
+            0,
+            "a cancelled deadline fired for {other}"
+        );
+    }
+}
+
+/// After a restart or a crash: every flow's outcome is there once; firing and handling
+/// nothing twice shows as no new refusal (a deadline firing again, or a refund handled
+/// again, would be refused and listed).
+fn assert_recovery_and_deadline_held(app: &str) {
+    order_status(app, "", CANCELLED_THEN_PAID, "Refunded");
+    order_status(app, "", UNPAID, "Cancelled");
+    // Far past every deadline: nothing that fired fires again.
+    advance_clock(app, 2 * 60 * 60);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        rejections_of(
+            app,
+            "ordering",
+            "CancelOrder",
+            "OrderAlreadyCancelled",
+            UNPAID
+        ),
+        0,
+        "the deadline fired twice"
+    );
+    assert_eq!(
+        rejections_of(
+            app,
+            "ordering",
+            "MarkOrderPaid",
+            "OrderAlreadyCancelled",
+            CANCELLED_THEN_PAID
+        ),
+        1
+    );
+    assert_eq!(
+        rejections_of(
+            app,
+            "ordering",
+            "RefundPayment",
+            "NothingToRefund",
+            CANCELLED_THEN_PAID
+        ),
+        0,
+        "the refund was handled twice"
+    );
+}
+
 #[test]
 fn the_app_runs_the_shop_end_to_end_and_survives_a_restart() {
     if support::skip_compile_tests() {
@@ -288,20 +458,21 @@ fn the_app_runs_the_shop_end_to_end_and_survives_a_restart() {
     );
     let data = tempfile::tempdir().unwrap();
     let store = format!("sqlite:{}", data.path().join("shop.db").display());
-    let app = Service::start(
-        &binary("shop-app"),
-        &["--store", &store, "--listen", "127.0.0.1:0"],
-        &[],
-    );
+    let args = [
+        "--store",
+        &store,
+        "--listen",
+        "127.0.0.1:0",
+        "--manual-clock",
+    ];
+    let app = Service::start(&binary("shop-app"), &args, &[]);
     run_flows(&app.address);
+    run_recovery_and_deadline_flows(&app.address);
     app.stop();
 
     // Started again on the same file, everything is still there, and it works on.
-    let app = Service::start(
-        &binary("shop-app"),
-        &["--store", &store, "--listen", "127.0.0.1:0"],
-        &[],
-    );
+    let app = Service::start(&binary("shop-app"), &args, &[]);
+    assert_recovery_and_deadline_held(&app.address);
     order_status(
         &app.address,
         "",
@@ -317,6 +488,28 @@ fn the_app_runs_the_shop_end_to_end_and_survives_a_restart() {
     let after = "2b3c4d5e-6f70-4812-9a3b-4c5d6e7f8091";
     place_order(&app.address, "", after, 1);
     requested_payment(&app.address, "", after);
+
+    // Killed (SIGKILL) right as a deadline falls due: on restart it fires, once.
+    advance_clock(&app.address, 31 * 60);
+    app.kill();
+    let app = Service::start(&binary("shop-app"), &args, &[]);
+    // The new process's manual clock starts at the wall clock again.
+    advance_clock(&app.address, 31 * 60);
+    order_status(&app.address, "", after, "Cancelled");
+    advance_clock(&app.address, 60 * 60);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        rejections_of(
+            &app.address,
+            "ordering",
+            "CancelOrder",
+            "OrderAlreadyCancelled",
+            after
+        ),
+        0,
+        "the deadline fired twice across the crash"
+    );
+    assert_recovery_and_deadline_held(&app.address);
     app.stop();
 }
 
@@ -347,7 +540,7 @@ fn each_context_runs_alone_on_a_shared_postgresql() {
         .map(|name| {
             let service = Service::start(
                 &binary(&format!("shop-{name}")),
-                &["--store", &url, "--listen", "127.0.0.1:0"],
+                &["--store", &url, "--listen", "127.0.0.1:0", "--manual-clock"],
                 &[],
             );
             (*name, service)
@@ -390,6 +583,77 @@ fn each_context_runs_alone_on_a_shared_postgresql() {
     let cancelled = poll_until(
         &at("ordering"),
         &format!("/customer-orders/{order}"),
+        ORDER_PATIENCE,
+        |r| r.status == 200 && r.json()["status"] == "Cancelled",
+    );
+    assert_eq!(
+        cancelled.json()["status"],
+        "Cancelled",
+        "{}",
+        cancelled.body
+    );
+
+    // Recovery across processes: cancelled while pending, then paid → ordering refuses,
+    // its recovery sends RefundPayment through the payments inbox (in the store) to the
+    // payments process, which refunds.
+    let order = "7c8d9e0f-1a2b-4c3d-9e4f-5a6b7c8d9e0f";
+    let placed = http(
+        &at("ordering"),
+        "POST",
+        "/commands/PlaceOrder",
+        Some(&body.replace("3e4f5a6b-7c8d-4e9f-a0b1-c2d3e4f5a6b7", order)),
+    );
+    assert_eq!(placed.status, 200, "{}", placed.body);
+    let row = poll_until(
+        &at("payments"),
+        &format!("/order-payments/{order}"),
+        ORDER_PATIENCE,
+        |r| r.status == 200 && r.json()["status"] == "Requested",
+    );
+    let payment = row.json()["payment_id"].as_str().unwrap().to_owned();
+    post(
+        &at("ordering"),
+        "/commands/CancelOrder",
+        &format!(r#"{{"order_id":"{order}","reason":"CustomerRequest"}}"#),
+    );
+    poll_until(
+        &at("ordering"),
+        &format!("/customer-orders/{order}"),
+        ORDER_PATIENCE,
+        |r| r.status == 200 && r.json()["status"] == "Cancelled",
+    );
+    post(
+        &at("payments"),
+        "/commands/ConfirmPayment",
+        &format!(r#"{{"payment_id":"{payment}","provider_reference":"ch_late"}}"#),
+    );
+    let refunded = poll_until(
+        &at("payments"),
+        &format!("/order-payments/{order}"),
+        ORDER_PATIENCE,
+        |r| r.status == 200 && r.json()["status"] == "Refunded",
+    );
+    assert_eq!(refunded.json()["status"], "Refunded", "{}", refunded.body);
+
+    // The deadline, fired by the ordering process once its clock passes 30 minutes.
+    let unpaid = "8d9e0f1a-2b3c-4d4e-8f5a-6b7c8d9e0f1a";
+    let placed = http(
+        &at("ordering"),
+        "POST",
+        "/commands/PlaceOrder",
+        Some(&body.replace("3e4f5a6b-7c8d-4e9f-a0b1-c2d3e4f5a6b7", unpaid)),
+    );
+    assert_eq!(placed.status, 200, "{}", placed.body);
+    poll_until(
+        &at("payments"),
+        &format!("/order-payments/{unpaid}"),
+        ORDER_PATIENCE,
+        |r| r.status == 200 && r.json()["status"] == "Requested",
+    );
+    advance_clock(&at("ordering"), 31 * 60);
+    let cancelled = poll_until(
+        &at("ordering"),
+        &format!("/customer-orders/{unpaid}"),
         ORDER_PATIENCE,
         |r| r.status == 200 && r.json()["status"] == "Cancelled",
     );

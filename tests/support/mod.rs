@@ -183,6 +183,15 @@ impl Service {
     }
 }
 
+impl Service {
+    /// Kills the service with SIGKILL, as a crash would, and waits for it: no graceful
+    /// shutdown, whatever was in flight is cut off.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for Service {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -24,6 +24,7 @@ async fn main() -> std::process::ExitCode {
             shop_shipping::workers(),
         ]
         .concat(),
+        start: |_| Ok(()),
         router,
     })
     .await

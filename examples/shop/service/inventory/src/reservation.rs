@@ -16,6 +16,20 @@ pub struct ReserveStock {
     pub lines: Vec<crate::types::ReservedLine>,
 }
 
+impl ReserveStock {
+    /// Its declared outcomes: `aggregate::handle` refuses a decision that is none of them.
+    pub const OUTCOMES: &'static [aggregate::Outcome] = &[
+        aggregate::Outcome {
+            name: "reserved",
+            events: &[(StockReserved::TYPE, false)],
+        },
+        aggregate::Outcome {
+            name: "out_of_stock",
+            events: &[(StockReservationFailed::TYPE, false)],
+        },
+    ];
+}
+
 /// gives reserved stock back to the shelf when the order is cancelled
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 // A typo in a request body is refused (400 naming the field), not silently dropped.
@@ -24,12 +38,28 @@ pub struct ReleaseStock {
     pub order_id: uuid::Uuid,
 }
 
+impl ReleaseStock {
+    /// Its declared outcomes: `aggregate::handle` refuses a decision that is none of them.
+    pub const OUTCOMES: &'static [aggregate::Outcome] = &[aggregate::Outcome {
+        name: "emitted",
+        events: &[(StockReleased::TYPE, false)],
+    }];
+}
+
 /// the reserved units left the building with the parcel
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 // A typo in a request body is refused (400 naming the field), not silently dropped.
 #[serde(deny_unknown_fields)]
 pub struct CommitReservation {
     pub order_id: uuid::Uuid,
+}
+
+impl CommitReservation {
+    /// Its declared outcomes: `aggregate::handle` refuses a decision that is none of them.
+    pub const OUTCOMES: &'static [aggregate::Outcome] = &[aggregate::Outcome {
+        name: "emitted",
+        events: &[(ReservationCommitted::TYPE, false)],
+    }];
 }
 
 /// Every command of `Reservation` (boxed: the enum stays small however large a command is).
@@ -199,22 +229,20 @@ impl std::fmt::Display for Error {
 
 /// The business rules of `Reservation`: one method decides each command (its events, or
 /// why it is refused), one applies each event to the state. Every method has a default,
-/// so the service works before any rule is written: a command emits its declared events
-/// with fields copied by name from the command, else from the state; an event sets the
-/// state fields it carries. Override a method in `src/rules/reservation.rs` to write the rule.
+/// so the service works before any rule is written: a command of one outcome emits its
+/// required events with fields copied by name from the command, else from the state (a
+/// command of several outcomes is pending: see its method); an event sets the state
+/// fields it carries. Override a method in `src/rules/reservation.rs` to write the rule.
 pub trait Rules {
-    fn reserve_stock(&self, _state: &State, command: &ReserveStock) -> Result<Vec<Event>, Error> {
-        Ok(vec![
-            Event::StockReserved(StockReserved {
-                order_id: command.order_id,
-                lines: command.lines.clone(),
-                quantities_by_sku: Default::default(),
-            }),
-            Event::StockReservationFailed(StockReservationFailed {
-                order_id: command.order_id,
-                shortages: Default::default(),
-            }),
-        ])
+    /// Decides `ReserveStock`: one of its outcomes, or a business error.
+    ///
+    /// - `reserved`: `StockReserved`
+    /// - `out_of_stock` (a failure): `StockReservationFailed`
+    ///
+    /// Pending: a default cannot know which outcome happened, so it decides nothing
+    /// and the command fails (HTTP 500) naming this rule until you write it.
+    fn reserve_stock(&self, _state: &State, _command: &ReserveStock) -> Result<Vec<Event>, Error> {
+        Ok(Vec::new())
     }
 
     fn release_stock(&self, state: &State, command: &ReleaseStock) -> Result<Vec<Event>, Error> {
@@ -286,5 +314,14 @@ impl aggregate::Aggregate for Reservation {
             }
         }
         state
+    }
+
+    fn outcomes(command: &str) -> &'static [aggregate::Outcome] {
+        match command {
+            "ReserveStock" => ReserveStock::OUTCOMES,
+            "ReleaseStock" => ReleaseStock::OUTCOMES,
+            "CommitReservation" => CommitReservation::OUTCOMES,
+            _ => &[],
+        }
     }
 }

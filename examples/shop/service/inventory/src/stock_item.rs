@@ -17,6 +17,14 @@ pub struct ReceiveStock {
     pub delivery_note: Option<String>,
 }
 
+impl ReceiveStock {
+    /// Its declared outcomes: `aggregate::handle` refuses a decision that is none of them.
+    pub const OUTCOMES: &'static [aggregate::Outcome] = &[aggregate::Outcome {
+        name: "emitted",
+        events: &[(StockReceived::TYPE, false)],
+    }];
+}
+
 /// corrects the count after damage, loss or a stocktake
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 // A typo in a request body is refused (400 naming the field), not silently dropped.
@@ -25,6 +33,14 @@ pub struct AdjustStock {
     pub sku: String,
     pub difference: i32,
     pub reason: crate::types::AdjustmentReason,
+}
+
+impl AdjustStock {
+    /// Its declared outcomes: `aggregate::handle` refuses a decision that is none of them.
+    pub const OUTCOMES: &'static [aggregate::Outcome] = &[aggregate::Outcome {
+        name: "emitted",
+        events: &[(StockAdjusted::TYPE, false)],
+    }];
 }
 
 /// Every command of `StockItem` (boxed: the enum stays small however large a command is).
@@ -146,9 +162,10 @@ impl std::fmt::Display for Error {
 
 /// The business rules of `StockItem`: one method decides each command (its events, or
 /// why it is refused), one applies each event to the state. Every method has a default,
-/// so the service works before any rule is written: a command emits its declared events
-/// with fields copied by name from the command, else from the state; an event sets the
-/// state fields it carries. Override a method in `src/rules/stock_item.rs` to write the rule.
+/// so the service works before any rule is written: a command of one outcome emits its
+/// required events with fields copied by name from the command, else from the state (a
+/// command of several outcomes is pending: see its method); an event sets the state
+/// fields it carries. Override a method in `src/rules/stock_item.rs` to write the rule.
 pub trait Rules {
     fn receive_stock(&self, _state: &State, command: &ReceiveStock) -> Result<Vec<Event>, Error> {
         Ok(vec![Event::StockReceived(StockReceived {
@@ -205,5 +222,13 @@ impl aggregate::Aggregate for StockItem {
             Event::StockAdjusted(event) => rules.apply_stock_adjusted(&mut state, event),
         }
         state
+    }
+
+    fn outcomes(command: &str) -> &'static [aggregate::Outcome] {
+        match command {
+            "ReceiveStock" => ReceiveStock::OUTCOMES,
+            "AdjustStock" => AdjustStock::OUTCOMES,
+            _ => &[],
+        }
     }
 }

@@ -11,14 +11,22 @@ pub mod externals;
 pub mod order;
 pub mod policies;
 pub mod projections;
+pub mod recovery;
 pub mod rules;
 pub mod service;
+pub mod timers;
 pub mod types;
 pub mod upstream;
 
-/// The context's background workers: one per policy and per read model.
+/// The context's background workers: its policies, projections, inbox and recovery.
 pub fn workers() -> Vec<stormcraft_runtime::worker::Worker> {
-    [policies::WORKERS, projections::WORKERS].concat()
+    [
+        policies::WORKERS,
+        projections::WORKERS,
+        recovery::WORKERS,
+        timers::WORKERS,
+    ]
+    .concat()
 }
 
 /// The upcasters of the events the context reads, from `src/rules/upcasters.rs`.

@@ -19,6 +19,14 @@ pub struct PlaceOrder {
     pub coupon_code: Option<String>,
 }
 
+impl PlaceOrder {
+    /// Its declared outcomes: `aggregate::handle` refuses a decision that is none of them.
+    pub const OUTCOMES: &'static [aggregate::Outcome] = &[aggregate::Outcome {
+        name: "emitted",
+        events: &[(OrderPlaced::TYPE, false)],
+    }];
+}
+
 /// Cancels an order that has not shipped yet: on request, when stock is missing, or when the payment is declined.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 // A typo in a request body is refused (400 naming the field), not silently dropped.
@@ -28,12 +36,28 @@ pub struct CancelOrder {
     pub reason: crate::types::CancellationReason,
 }
 
+impl CancelOrder {
+    /// Its declared outcomes: `aggregate::handle` refuses a decision that is none of them.
+    pub const OUTCOMES: &'static [aggregate::Outcome] = &[aggregate::Outcome {
+        name: "emitted",
+        events: &[(OrderCancelled::TYPE, false)],
+    }];
+}
+
 /// records that the payment for the order went through
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 // A typo in a request body is refused (400 naming the field), not silently dropped.
 #[serde(deny_unknown_fields)]
 pub struct MarkOrderPaid {
     pub order_id: uuid::Uuid,
+}
+
+impl MarkOrderPaid {
+    /// Its declared outcomes: `aggregate::handle` refuses a decision that is none of them.
+    pub const OUTCOMES: &'static [aggregate::Outcome] = &[aggregate::Outcome {
+        name: "emitted",
+        events: &[(OrderPaid::TYPE, false)],
+    }];
 }
 
 /// records that the parcel left the warehouse
@@ -45,6 +69,14 @@ pub struct MarkOrderShipped {
     pub tracking_number: String,
 }
 
+impl MarkOrderShipped {
+    /// Its declared outcomes: `aggregate::handle` refuses a decision that is none of them.
+    pub const OUTCOMES: &'static [aggregate::Outcome] = &[aggregate::Outcome {
+        name: "emitted",
+        events: &[(OrderShipped::TYPE, false)],
+    }];
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 // A typo in a request body is refused (400 naming the field), not silently dropped.
 #[serde(deny_unknown_fields)]
@@ -53,12 +85,28 @@ pub struct MarkOrderDelivered {
     pub delivered_at: chrono::DateTime<chrono::Utc>,
 }
 
+impl MarkOrderDelivered {
+    /// Its declared outcomes: `aggregate::handle` refuses a decision that is none of them.
+    pub const OUTCOMES: &'static [aggregate::Outcome] = &[aggregate::Outcome {
+        name: "emitted",
+        events: &[(OrderDelivered::TYPE, false)],
+    }];
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 // A typo in a request body is refused (400 naming the field), not silently dropped.
 #[serde(deny_unknown_fields)]
 pub struct MarkOrderRefunded {
     pub order_id: uuid::Uuid,
     pub amount: crate::types::Money,
+}
+
+impl MarkOrderRefunded {
+    /// Its declared outcomes: `aggregate::handle` refuses a decision that is none of them.
+    pub const OUTCOMES: &'static [aggregate::Outcome] = &[aggregate::Outcome {
+        name: "emitted",
+        events: &[(OrderRefunded::TYPE, false)],
+    }];
 }
 
 /// Every command of `Order` (boxed: the enum stays small however large a command is).
@@ -138,6 +186,7 @@ impl OrderCancelled {
     pub const SCHEMA_VERSION: u32 = 1;
 }
 
+/// Published: shipping ships an order once ordering accepts its payment, so a payment that arrives after a cancellation ships nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct OrderPaid {
     pub order_id: uuid::Uuid,
@@ -288,9 +337,10 @@ impl std::fmt::Display for Error {
 
 /// The business rules of `Order`: one method decides each command (its events, or
 /// why it is refused), one applies each event to the state. Every method has a default,
-/// so the service works before any rule is written: a command emits its declared events
-/// with fields copied by name from the command, else from the state; an event sets the
-/// state fields it carries. Override a method in `src/rules/order.rs` to write the rule.
+/// so the service works before any rule is written: a command of one outcome emits its
+/// required events with fields copied by name from the command, else from the state (a
+/// command of several outcomes is pending: see its method); an event sets the state
+/// fields it carries. Override a method in `src/rules/order.rs` to write the rule.
 pub trait Rules {
     fn place_order(&self, state: &State, command: &PlaceOrder) -> Result<Vec<Event>, Error> {
         Ok(vec![Event::OrderPlaced(OrderPlaced {
@@ -412,5 +462,17 @@ impl aggregate::Aggregate for Order {
             Event::OrderRefunded(event) => rules.apply_order_refunded(&mut state, event),
         }
         state
+    }
+
+    fn outcomes(command: &str) -> &'static [aggregate::Outcome] {
+        match command {
+            "PlaceOrder" => PlaceOrder::OUTCOMES,
+            "CancelOrder" => CancelOrder::OUTCOMES,
+            "MarkOrderPaid" => MarkOrderPaid::OUTCOMES,
+            "MarkOrderShipped" => MarkOrderShipped::OUTCOMES,
+            "MarkOrderDelivered" => MarkOrderDelivered::OUTCOMES,
+            "MarkOrderRefunded" => MarkOrderRefunded::OUTCOMES,
+            _ => &[],
+        }
     }
 }

@@ -46,4 +46,5 @@ pub enum CancellationReason {
     CustomerRequest,
     OutOfStock,
     PaymentDeclined,
+    PaymentTimeout,
 }

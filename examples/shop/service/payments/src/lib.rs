@@ -8,6 +8,7 @@
 
 pub mod adapters;
 pub mod externals;
+pub mod inbox;
 pub mod payment;
 pub mod policies;
 pub mod projections;
@@ -16,9 +17,9 @@ pub mod service;
 pub mod types;
 pub mod upstream;
 
-/// The context's background workers: one per policy and per read model.
+/// The context's background workers: its policies, projections, inbox and recovery.
 pub fn workers() -> Vec<stormcraft_runtime::worker::Worker> {
-    [policies::WORKERS, projections::WORKERS].concat()
+    [policies::WORKERS, projections::WORKERS, inbox::WORKERS].concat()
 }
 
 /// The upcasters of the events the context reads, from `src/rules/upcasters.rs`.

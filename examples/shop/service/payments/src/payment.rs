@@ -18,6 +18,14 @@ pub struct RequestPayment {
     pub customer_id: uuid::Uuid,
 }
 
+impl RequestPayment {
+    /// Its declared outcomes: `aggregate::handle` refuses a decision that is none of them.
+    pub const OUTCOMES: &'static [aggregate::Outcome] = &[aggregate::Outcome {
+        name: "emitted",
+        events: &[(PaymentRequested::TYPE, false)],
+    }];
+}
+
 /// the provider's webhook reports a successful charge
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 // A typo in a request body is refused (400 naming the field), not silently dropped.
@@ -25,6 +33,14 @@ pub struct RequestPayment {
 pub struct ConfirmPayment {
     pub payment_id: uuid::Uuid,
     pub provider_reference: String,
+}
+
+impl ConfirmPayment {
+    /// Its declared outcomes: `aggregate::handle` refuses a decision that is none of them.
+    pub const OUTCOMES: &'static [aggregate::Outcome] = &[aggregate::Outcome {
+        name: "emitted",
+        events: &[(PaymentSucceeded::TYPE, false)],
+    }];
 }
 
 /// the provider's webhook reports a declined charge
@@ -36,6 +52,14 @@ pub struct DeclinePayment {
     pub decline_code: String,
 }
 
+impl DeclinePayment {
+    /// Its declared outcomes: `aggregate::handle` refuses a decision that is none of them.
+    pub const OUTCOMES: &'static [aggregate::Outcome] = &[aggregate::Outcome {
+        name: "emitted",
+        events: &[(PaymentFailed::TYPE, false)],
+    }];
+}
+
 /// gives the money back, on cancellation or at support's discretion
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 // A typo in a request body is refused (400 naming the field), not silently dropped.
@@ -43,6 +67,14 @@ pub struct DeclinePayment {
 pub struct RefundPayment {
     pub payment_id: uuid::Uuid,
     pub order_id: uuid::Uuid,
+}
+
+impl RefundPayment {
+    /// Its declared outcomes: `aggregate::handle` refuses a decision that is none of them.
+    pub const OUTCOMES: &'static [aggregate::Outcome] = &[aggregate::Outcome {
+        name: "emitted",
+        events: &[(PaymentRefunded::TYPE, false)],
+    }];
 }
 
 /// Every command of `Payment` (boxed: the enum stays small however large a command is).
@@ -229,9 +261,10 @@ impl std::fmt::Display for Error {
 
 /// The business rules of `Payment`: one method decides each command (its events, or
 /// why it is refused), one applies each event to the state. Every method has a default,
-/// so the service works before any rule is written: a command emits its declared events
-/// with fields copied by name from the command, else from the state; an event sets the
-/// state fields it carries. Override a method in `src/rules/payment.rs` to write the rule.
+/// so the service works before any rule is written: a command of one outcome emits its
+/// required events with fields copied by name from the command, else from the state (a
+/// command of several outcomes is pending: see its method); an event sets the state
+/// fields it carries. Override a method in `src/rules/payment.rs` to write the rule.
 pub trait Rules {
     fn request_payment(
         &self,
@@ -334,5 +367,15 @@ impl aggregate::Aggregate for Payment {
             Event::PaymentRefunded(event) => rules.apply_payment_refunded(&mut state, event),
         }
         state
+    }
+
+    fn outcomes(command: &str) -> &'static [aggregate::Outcome] {
+        match command {
+            "RequestPayment" => RequestPayment::OUTCOMES,
+            "ConfirmPayment" => ConfirmPayment::OUTCOMES,
+            "DeclinePayment" => DeclinePayment::OUTCOMES,
+            "RefundPayment" => RefundPayment::OUTCOMES,
+            _ => &[],
+        }
     }
 }

@@ -3,13 +3,14 @@
 //! documents the API: paths, status codes, bodies).
 
 use axum::routing::{get, post};
-use stormcraft_runtime::http::{command, health, row, rows};
+use stormcraft_runtime::http::{command, context_health, rejections, row, rows};
 use stormcraft_runtime::Store;
 
 /// The context's routes, over `store`.
 pub fn router(store: Store) -> axum::Router {
     axum::Router::new()
-        .route("/health", get(health))
+        .route("/health", context_health("payments"))
+        .route("/rejections", rejections("payments"))
         .route(
             "/commands/RequestPayment",
             post(command::<crate::payment::Payment, crate::payment::RequestPayment>),

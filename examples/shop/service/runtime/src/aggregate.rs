@@ -181,6 +181,111 @@ pub trait Aggregate {
     ) -> Result<Vec<Self::Event>, Self::Error>;
     /// Applies an event to the state.
     fn evolve(state: Self::State, event: &Self::Event) -> Self::State;
+
+    /// The declared outcomes of the command named `command` (its alternative results),
+    /// which [`handle`] checks every decision against. Empty (the default): unchecked.
+    fn outcomes(command: &str) -> &'static [Outcome] {
+        let _ = command;
+        &[]
+    }
+}
+
+/// One alternative result of a command, as the model declares it: the events it
+/// records together, each `(event type, optional)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    /// The outcome's name in the model, e.g. `succeeded`.
+    pub name: &'static str,
+    /// Its events: `(type name, optional)`; a required one must be decided, an optional
+    /// one may be, and no other event may.
+    pub events: &'static [(&'static str, bool)],
+}
+
+impl Outcome {
+    /// Whether `decided` (event type names) is this outcome: every required event is
+    /// there and every decided event is one of its events.
+    pub fn fits(&self, decided: &[&str]) -> bool {
+        let required = self
+            .events
+            .iter()
+            .filter(|(_, optional)| !optional)
+            .all(|(name, _)| decided.contains(name));
+        let declared = decided
+            .iter()
+            .all(|d| self.events.iter().any(|(name, _)| name == d));
+        required && declared
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} [", self.name)?;
+        for (index, (name, optional)) in self.events.iter().enumerate() {
+            let separator = if index == 0 { "" } else { ", " };
+            let mark = if *optional { "?" } else { "" };
+            write!(f, "{separator}{name}{mark}")?;
+        }
+        f.write_str("]")
+    }
+}
+
+/// A rule decided events that are none of its command's declared outcomes. The rule is
+/// wrong, not the request: [`handle`] appends nothing and fails with this (as
+/// [`Error::Backend`], so the HTTP API answers 500 and a policy retries the event after
+/// a pause, until the rule is fixed), never a business error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Misfit {
+    /// The aggregate's stream category.
+    pub category: &'static str,
+    /// The command's name.
+    pub command: &'static str,
+    /// The event types the rule decided, in order.
+    pub decided: Vec<String>,
+    /// The command's declared outcomes.
+    pub outcomes: &'static [Outcome],
+}
+
+impl fmt::Display for Misfit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let outcomes: Vec<String> = self.outcomes.iter().map(ToString::to_string).collect();
+        let outcomes = outcomes.join(", ");
+        if self.decided.is_empty() {
+            write!(
+                f,
+                "the rule of `{}` ({}) decided no events, but the command has several outcomes and must record one of them: {outcomes}; write its rule (a default cannot know which happened)",
+                self.command, self.category
+            )
+        } else {
+            write!(
+                f,
+                "the rule of `{}` ({}) decided [{}], which is none of its outcomes: {outcomes}; the rule is wrong, not the request: fix it (nothing was appended)",
+                self.command,
+                self.category,
+                self.decided.join(", ")
+            )
+        }
+    }
+}
+
+impl std::error::Error for Misfit {}
+
+/// Checks a decision of `command` against `A`'s declared outcomes of it. Nothing decided
+/// fits a command with one outcome (nothing happened, e.g. a repeated command), or an
+/// outcome of only optional events; a command with several outcomes must say which.
+pub fn check_outcome<A: Aggregate>(command: &'static str, decided: &[&str]) -> Result<(), Misfit> {
+    let outcomes = A::outcomes(command);
+    let fits = outcomes.is_empty()
+        || (decided.is_empty() && outcomes.len() == 1)
+        || outcomes.iter().any(|outcome| outcome.fits(decided));
+    if fits {
+        return Ok(());
+    }
+    Err(Misfit {
+        category: A::CATEGORY,
+        command,
+        decided: decided.iter().map(|d| (*d).to_owned()).collect(),
+        outcomes,
+    })
 }
 
 /// The stream of the aggregate `id` of `A`.
@@ -259,6 +364,17 @@ pub fn decode<T: DeserializeOwned>(recorded: &RecordedEvent) -> crate::Result<T>
     })
 }
 
+/// A command as the JSON body it travels in (to another context's inbox, in a
+/// rejection), as its `Serialize` form writes it.
+pub fn body<C: Serialize>(command: &C) -> crate::Result<Value> {
+    serde_json::to_value(command).map_err(|error| {
+        Error::InvalidInput(format!(
+            "command `{}` cannot be written as JSON: {error}",
+            std::any::type_name::<C>()
+        ))
+    })
+}
+
 /// The id of an aggregate a policy addresses when its event does not say: derived from
 /// the source event's id, so handling the event again addresses the same aggregate.
 pub fn derived_id(source: &RecordedEvent) -> Uuid {
@@ -272,6 +388,11 @@ pub fn derived_id(source: &RecordedEvent) -> Uuid {
 ///
 /// A command that decides no events appends nothing (a state-stored aggregate still
 /// writes its state, which `evolve` cannot have changed, so it is skipped too).
+///
+/// Every decision is checked against the command's declared outcomes
+/// ([`Aggregate::outcomes`], see [`check_outcome`]): events that are none of them are
+/// not appended, and the command fails with a [`Misfit`] (a store error: the rule is
+/// wrong, not the request).
 pub fn handle<A: Aggregate>(
     store: &Store,
     command: A::Command,
@@ -283,6 +404,9 @@ pub fn handle<A: Aggregate>(
     loop {
         let (state, version) = load::<A>(store, &id)?;
         let events = A::decide(&state, &command).map_err(HandleError::Rejected)?;
+        let decided: Vec<&str> = events.iter().map(DomainEvent::type_name).collect();
+        check_outcome::<A>(command.name(), &decided)
+            .map_err(|misfit| HandleError::Store(Error::Backend(Box::new(misfit))))?;
         if events.is_empty() {
             return Ok(Vec::new());
         }
@@ -411,4 +535,205 @@ fn to_json<T: Serialize>(state: &T, stream: &str) -> crate::Result<Value> {
             "the state of `{stream}` cannot be written as JSON: {error}"
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    /// What the test rule decides: the event types to record.
+    #[derive(Debug, Clone)]
+    struct Confirm {
+        id: String,
+        decide: Vec<&'static str>,
+    }
+
+    impl Command for Confirm {
+        fn name(&self) -> &'static str {
+            "ConfirmPayment"
+        }
+        fn aggregate_id(&self) -> String {
+            self.id.clone()
+        }
+    }
+
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    struct Happened {
+        #[serde(skip)]
+        kind: &'static str,
+    }
+
+    impl DomainEvent for Happened {
+        fn type_name(&self) -> &'static str {
+            self.kind
+        }
+        fn schema_version(&self) -> u32 {
+            1
+        }
+        fn from_recorded(_: &RecordedEvent) -> crate::Result<Option<Self>> {
+            Ok(None)
+        }
+    }
+
+    #[derive(Debug)]
+    struct Never;
+    impl fmt::Display for Never {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("never")
+        }
+    }
+    impl BusinessError for Never {
+        fn name(&self) -> &'static str {
+            "Never"
+        }
+    }
+
+    const OUTCOMES: &[Outcome] = &[
+        Outcome {
+            name: "succeeded",
+            events: &[("PaymentSucceeded", false), ("ReceiptIssued", true)],
+        },
+        Outcome {
+            name: "failed",
+            events: &[("PaymentFailed", false)],
+        },
+    ];
+
+    struct Payment;
+    impl Aggregate for Payment {
+        const CATEGORY: &'static str = "payments-Payment";
+        type State = ();
+        type Command = Confirm;
+        type Event = Happened;
+        type Error = Never;
+        fn decide(_: &(), command: &Confirm) -> Result<Vec<Happened>, Never> {
+            Ok(command
+                .decide
+                .iter()
+                .map(|kind| Happened { kind })
+                .collect())
+        }
+        fn evolve(state: (), _: &Happened) {
+            state
+        }
+        fn outcomes(command: &str) -> &'static [Outcome] {
+            match command {
+                "ConfirmPayment" => OUTCOMES,
+                _ => &[],
+            }
+        }
+    }
+
+    fn confirm(id: &str, decide: &[&'static str]) -> Result<Vec<Appended>, HandleError<Never>> {
+        let store = crate::open("memory:").unwrap();
+        let command = Confirm {
+            id: id.to_owned(),
+            decide: decide.to_vec(),
+        };
+        handle::<Payment>(&store, command, None)
+    }
+
+    fn misfit(result: Result<Vec<Appended>, HandleError<Never>>) -> Misfit {
+        match result {
+            Err(HandleError::Store(Error::Backend(error))) => error
+                .downcast_ref::<Misfit>()
+                .expect("the store error is the misfit")
+                .clone(),
+            other => panic!("expected a misfit, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_decision_that_is_one_outcome_is_appended() {
+        let done = confirm("1", &["PaymentSucceeded", "ReceiptIssued"]).unwrap();
+        assert_eq!(done.len(), 2);
+        // The optional event may be left out.
+        assert_eq!(confirm("2", &["PaymentSucceeded"]).unwrap().len(), 1);
+        assert_eq!(confirm("3", &["PaymentFailed"]).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn events_of_two_outcomes_together_are_refused_naming_the_outcomes() {
+        let result = confirm("1", &["PaymentSucceeded", "PaymentFailed"]);
+        let misfit = misfit(result);
+        assert_eq!(misfit.command, "ConfirmPayment");
+        assert_eq!(misfit.decided, ["PaymentSucceeded", "PaymentFailed"]);
+        let message = misfit.to_string();
+        assert!(
+            message
+                .contains("succeeded [PaymentSucceeded, ReceiptIssued?], failed [PaymentFailed]"),
+            "{message}"
+        );
+        assert!(
+            message.contains("the rule is wrong, not the request"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_misfit_is_not_reported_as_a_database_error() {
+        let Err(error) = confirm("1", &["PaymentFailed", "PaymentSucceeded"]) else {
+            panic!("a misfit is refused");
+        };
+        let message = error.to_string();
+        assert!(
+            message.starts_with("the rule of `ConfirmPayment`"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_missing_required_event_or_nothing_for_several_outcomes_is_refused() {
+        let only_optional = misfit(confirm("1", &["ReceiptIssued"]));
+        assert_eq!(only_optional.decided, ["ReceiptIssued"]);
+        // A pending default rule decides nothing: the command must say which outcome.
+        let nothing = misfit(confirm("2", &[]));
+        assert!(nothing.to_string().contains("write its rule"), "{nothing}");
+    }
+
+    #[test]
+    fn a_refused_decision_appends_nothing() {
+        let store = crate::open("memory:").unwrap();
+        let command = Confirm {
+            id: "1".to_owned(),
+            decide: vec!["PaymentSucceeded", "PaymentFailed"],
+        };
+        assert!(handle::<Payment>(&store, command, None).is_err());
+        let stream = stream_of::<Payment>("1");
+        assert!(store.read_stream(&stream, 1, 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn nothing_fits_one_outcome_and_an_outcome_of_optional_events() {
+        const ONE: &[Outcome] = &[Outcome {
+            name: "emitted",
+            events: &[("Shipped", false)],
+        }];
+        const OPTIONAL: Outcome = Outcome {
+            name: "maybe",
+            events: &[("Noted", true)],
+        };
+        struct One;
+        impl Aggregate for One {
+            const CATEGORY: &'static str = "x-One";
+            type State = ();
+            type Command = Confirm;
+            type Event = Happened;
+            type Error = Never;
+            fn decide(_: &(), _: &Confirm) -> Result<Vec<Happened>, Never> {
+                Ok(Vec::new())
+            }
+            fn evolve(state: (), _: &Happened) {
+                state
+            }
+            fn outcomes(_: &str) -> &'static [Outcome] {
+                ONE
+            }
+        }
+        assert_eq!(check_outcome::<One>("ConfirmPayment", &[]), Ok(()));
+        assert!(check_outcome::<One>("ConfirmPayment", &["Other"]).is_err());
+        assert!(OPTIONAL.fits(&[]));
+        assert!(!OPTIONAL.fits(&["Other"]));
+    }
 }

@@ -11,7 +11,17 @@
 //!   `{"error": "internal", ...}` (logged) when the store fails.
 //! - `GET /<read-model>/{key}`: the row, or 404 `{"error": "not_found"}`;
 //!   `GET /<read-model>`: every row, ordered by key.
-//! - `GET /health`: 200 `{"status": "ok"}`.
+//! - `GET /health`: 200 `{"status": "ok"}` for the app; a context's
+//!   ([`context_health`]) adds `"rejections": n` (see [`crate::rejections`]) and
+//!   `"timers_pending": n`.
+//! - `GET /rejections` (`/<context>/rejections` in the app, [`rejections`]): the
+//!   context's rejected commands, newest first, `?limit=n` (1 to
+//!   [`rejections::MAX_LIMIT`], default [`rejections::DEFAULT_LIMIT`]); 400
+//!   `{"error": "bad_request", ...}` on another limit or parameter.
+//!
+//! - With `--manual-clock` only (tests and demos, never production): `GET /clock` and
+//!   `POST /clock/advance` with `{"seconds": n}` read and move the store's clock, so a
+//!   test over HTTP can let a 30-minute deadline pass without waiting 30 minutes.
 //!
 //! The store is synchronous, so every store call runs in `spawn_blocking`.
 
@@ -24,18 +34,104 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, MethodRouter};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use crate::aggregate::{self, Aggregate, Appended, BusinessError, HandleError};
 use crate::projection::Row;
+use crate::rejections;
 use crate::worker::{spawn_workers, Worker};
 use crate::{Store, Upcasters};
 
-/// `GET /health`: 200 `{"status": "ok"}`.
+/// `GET /health` of the app: 200 `{"status": "ok"}`.
 pub async fn health() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))
+}
+
+/// `GET /health` of the context `context`: 200 `{"status": "ok", "rejections": n,
+/// "timers_pending": n}` (its recorded rejections, its pending timers), or 500 when the
+/// store cannot answer. Route it as `.route("/health", context_health("ordering"))`.
+pub fn context_health(context: &'static str) -> MethodRouter<Store> {
+    get(move |State(store): State<Store>| async move {
+        let counted = tokio::task::spawn_blocking(move || -> crate::Result<(u64, u64)> {
+            let rejections = rejections::count(&store, context)?;
+            Ok((rejections, pending_timer_count(&store, context)?))
+        })
+        .await;
+        match counted {
+            Ok(Ok((rejections, timers))) => Json(json!({
+                "status": "ok",
+                "rejections": rejections,
+                "timers_pending": timers,
+            }))
+            .into_response(),
+            Ok(Err(error)) => internal(&error),
+            Err(error) => internal(&error),
+        }
+    })
+}
+
+/// The timers of `context` waiting to fire: those whose id starts with `<context>.`
+/// (timer ids are `<ctx>.<Policy>/...`), so each context of the app counts its own.
+fn pending_timer_count(store: &Store, context: &str) -> crate::Result<u64> {
+    let prefix = format!("{context}.");
+    let pending = store.pending_timers()?;
+    Ok(pending.iter().filter(|t| t.id.starts_with(&prefix)).count() as u64)
+}
+
+/// `GET /rejections` of the context `context`: its rejected commands as a JSON list,
+/// newest first (see [`rejections::list`]), at most `?limit=` of them. A limit that is not
+/// a number from 1 to [`rejections::MAX_LIMIT`], or another parameter, is a 400. Route it
+/// as `.route("/rejections", http::rejections("ordering"))`.
+pub fn rejections(context: &'static str) -> MethodRouter<Store> {
+    get(move |State(store): State<Store>, uri: Uri| async move {
+        let limit = match rejection_limit(uri.query()) {
+            Ok(limit) => limit,
+            Err(message) => {
+                let body = json!({ "error": "bad_request", "message": message });
+                return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+            }
+        };
+        let listed =
+            tokio::task::spawn_blocking(move || rejections::list(&store, context, limit)).await;
+        match listed {
+            Ok(Ok(list)) => Json(list).into_response(),
+            Ok(Err(error)) => internal(&error),
+            Err(error) => internal(&error),
+        }
+    })
+}
+
+/// The `limit` of a `GET /rejections` query string.
+fn rejection_limit(query: Option<&str>) -> Result<usize, String> {
+    let max = rejections::MAX_LIMIT;
+    let mut limit = None;
+    for pair in query
+        .unwrap_or("")
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+    {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if key != "limit" {
+            return Err(format!(
+                "unknown query parameter `{key}`: `GET /rejections` takes only `?limit=` (1 to {max})"
+            ));
+        }
+        if limit.is_some() {
+            return Err("`limit` is given twice; give it once".to_owned());
+        }
+        match value.parse::<usize>() {
+            Ok(n) if (1..=max).contains(&n) => limit = Some(n),
+            _ => {
+                return Err(format!(
+                    "`limit={value}` is not a number from 1 to {max}; e.g. `?limit=20`"
+                ))
+            }
+        }
+    }
+    Ok(limit.unwrap_or(rejections::DEFAULT_LIMIT))
 }
 
 /// `POST /commands/<C>`: decodes the body as `C` and carries it out on the aggregate `A`.
@@ -121,6 +217,10 @@ pub struct Service {
     pub upcasters: Upcasters,
     /// The background workers (policies and projections) of every context served.
     pub workers: Vec<Worker>,
+    /// What the service does once the store is open, before it serves: a context with
+    /// schedules makes sure each schedule's next tick is pending
+    /// (`timers::ensure_schedules`); `|_| Ok(())` when there is nothing to do.
+    pub start: fn(&Store) -> crate::Result<()>,
     /// The routes, over the opened store.
     pub router: fn(Store) -> Router,
 }
@@ -137,12 +237,14 @@ pub enum Invocation {
         store: String,
         /// The address to listen on.
         listen: String,
+        /// `--manual-clock`: the store's clock stands still until `POST /clock/advance`.
+        manual_clock: bool,
     },
     /// Print this usage text and exit successfully.
     Help(String),
 }
 
-/// Parses `--store URL`, `--listen ADDR` and `--help`; `store` and `listen` are the
+/// Parses `--store URL`, `--listen ADDR`, `--manual-clock` and `--help`; `store` and `listen` are the
 /// defaults (the environment's `STORE_URL` and `LISTEN`, or the service's defaults).
 pub fn parse_args(
     name: &str,
@@ -152,20 +254,74 @@ pub fn parse_args(
     args: impl IntoIterator<Item = String>,
 ) -> Result<Invocation, String> {
     let usage = format!(
-        "usage: {name} [--store URL] [--listen ADDR]
-  --store URL    sqlite:<file>, postgres://... or memory: (env STORE_URL; default {default_store})
-  --listen ADDR  the address to serve on (env LISTEN; default {DEFAULT_LISTEN})"
+        "usage: {name} [--store URL] [--listen ADDR] [--manual-clock]
+  --store URL     sqlite:<file>, postgres://... or memory: (env STORE_URL; default {default_store})
+  --listen ADDR   the address to serve on (env LISTEN; default {DEFAULT_LISTEN})
+  --manual-clock  for tests: timers see a clock that moves only on POST /clock/advance"
     );
+    let mut manual_clock = false;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--store" => store = args.next().ok_or("`--store` needs a URL")?,
             "--listen" => listen = args.next().ok_or("`--listen` needs an address")?,
+            "--manual-clock" => manual_clock = true,
             "-h" | "--help" => return Ok(Invocation::Help(usage)),
             other => return Err(format!("unknown argument `{other}`\n{usage}")),
         }
     }
-    Ok(Invocation::Run { store, listen })
+    Ok(Invocation::Run {
+        store,
+        listen,
+        manual_clock,
+    })
+}
+
+/// The routes of `--manual-clock`: `GET /clock` and `POST /clock/advance`.
+fn clock_routes(clock: crate::clock::ManualClock) -> Router {
+    let read = clock.clone();
+    Router::new()
+        .route(
+            "/clock",
+            get(move || async move { Json(clock_json(&read)) }),
+        )
+        .route(
+            "/clock/advance",
+            axum::routing::post(move |body: axum::body::Bytes| async move {
+                match clock_advance(&body) {
+                    Ok(by) => {
+                        clock.advance(by);
+                        Json(clock_json(&clock)).into_response()
+                    }
+                    Err(message) => {
+                        let body = json!({ "error": "bad_request", "message": message });
+                        (StatusCode::BAD_REQUEST, Json(body)).into_response()
+                    }
+                }
+            }),
+        )
+}
+
+/// The clock's reading: milliseconds since the Unix epoch.
+fn clock_json(clock: &crate::clock::ManualClock) -> serde_json::Value {
+    use crate::clock::Clock;
+    let now = clock
+        .now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    json!({ "manual": true, "now_unix_ms": now.as_millis() as u64 })
+}
+
+/// The duration of a `POST /clock/advance` body, `{"seconds": n}` (n a whole number).
+fn clock_advance(body: &[u8]) -> Result<std::time::Duration, String> {
+    let usage = "send {\"seconds\": n} with n a whole number of seconds";
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|error| format!("not JSON ({error}); {usage}"))?;
+    value
+        .get("seconds")
+        .and_then(serde_json::Value::as_u64)
+        .map(std::time::Duration::from_secs)
+        .ok_or_else(|| usage.to_owned())
 }
 
 /// Opens the store on a blocking thread (PostgreSQL's client runs its own small runtime)
@@ -195,7 +351,7 @@ async fn not_found(method: Method, uri: Uri) -> Response {
             "no command `{command}` here: commands are posted to `/commands/<Name>` (of their context, under `/<context>` in the app), with the exact name of the model"
         ),
         None => format!(
-            "no route `{method} {path}`: commands are `POST /commands/<Name>`, read models `GET /<read-model>` and `GET /<read-model>/<key>`, health `GET /health` (under `/<context>` in the app)"
+            "no route `{method} {path}`: commands are `POST /commands/<Name>`, read models `GET /<read-model>` and `GET /<read-model>/<key>`, health `GET /health`, rejected commands `GET /rejections` (under `/<context>` in the app)"
         ),
     };
     let body = json!({ "error": "not_found", "message": message });
@@ -221,8 +377,9 @@ async fn method_not_allowed(method: Method, uri: Uri) -> Response {
     response
 }
 
-/// Serves `router` on `listener` with `workers` running, until `shutdown` resolves; then
-/// stops the workers and waits for them (each finishes its batch).
+/// Serves `router` on `listener` with `workers` and the timer loop running (durable
+/// timers: deadlines, schedules, delayed retries), until `shutdown` resolves; then stops
+/// them and waits for them (each finishes its batch).
 pub async fn serve(
     store: &Store,
     listener: tokio::net::TcpListener,
@@ -231,7 +388,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), String> {
     let stop = Arc::new(AtomicBool::new(false));
-    let threads = spawn_workers(store, &stop, workers);
+    let mut threads = spawn_workers(store, &stop, workers);
+    threads.push(crate::timer::spawn_timer_loop(store, &stop));
     let served = axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await;
@@ -264,22 +422,43 @@ async fn run(service: Service) -> Result<(), String> {
     let store = std::env::var("STORE_URL").unwrap_or_else(|_| service.default_store.to_owned());
     let listen = std::env::var("LISTEN").unwrap_or_else(|_| DEFAULT_LISTEN.to_owned());
     let args = std::env::args().skip(1);
-    let (url, listen) = match parse_args(service.name, store, listen, service.default_store, args)?
-    {
-        Invocation::Help(usage) => {
-            println!("{usage}");
-            return Ok(());
-        }
-        Invocation::Run { store, listen } => (store, listen),
-    };
-    let store = open_store(&url, service.upcasters).await?;
+    let (url, listen, manual_clock) =
+        match parse_args(service.name, store, listen, service.default_store, args)? {
+            Invocation::Help(usage) => {
+                println!("{usage}");
+                return Ok(());
+            }
+            Invocation::Run {
+                store,
+                listen,
+                manual_clock,
+            } => (store, listen, manual_clock),
+        };
+    let mut store = open_store(&url, service.upcasters).await?;
+    // A manual clock starts at the wall clock's time, so timers scheduled from events
+    // (due at their `recorded_at` plus a delay) become due after the same advance.
+    let manual_clock = manual_clock.then(|| {
+        let clock = crate::clock::ManualClock::new(std::time::SystemTime::now());
+        store = store.clone().with_clock(Arc::new(clock.clone()));
+        clock
+    });
+    let start = service.start;
+    let starting = store.clone();
+    tokio::task::spawn_blocking(move || start(&starting))
+        .await
+        .map_err(|error| format!("the service did not start: {error}"))?
+        .map_err(|error| format!("the service did not start: {error}"))?;
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
         .map_err(|error| format!("cannot listen on `{listen}`: {error}"))?;
     let address = listener.local_addr().map_err(|error| error.to_string())?;
     println!("listening on http://{address}");
     let _ = std::io::stdout().flush();
-    let router = json_errors((service.router)(store.clone()));
+    let mut router = (service.router)(store.clone());
+    if let Some(clock) = manual_clock {
+        router = router.merge(clock_routes(clock));
+    }
+    let router = json_errors(router);
     serve(
         &store,
         listener,
@@ -333,21 +512,76 @@ mod tests {
             parse(&[]).unwrap(),
             Invocation::Run {
                 store: "sqlite:svc.db".into(),
-                listen: DEFAULT_LISTEN.into()
+                listen: DEFAULT_LISTEN.into(),
+                manual_clock: false,
             }
         );
         assert_eq!(
             parse(&["--listen", "0.0.0.0:8080", "--store", "memory:"]).unwrap(),
             Invocation::Run {
                 store: "memory:".into(),
-                listen: "0.0.0.0:8080".into()
+                listen: "0.0.0.0:8080".into(),
+                manual_clock: false,
             }
         );
+        assert!(matches!(
+            parse(&["--manual-clock"]).unwrap(),
+            Invocation::Run {
+                manual_clock: true,
+                ..
+            }
+        ));
         let Invocation::Help(usage) = parse(&["--help"]).unwrap() else {
             panic!("--help is help");
         };
         assert!(usage.starts_with("usage: svc [--store URL]"), "{usage}");
         assert!(usage.contains("default sqlite:svc.db"), "{usage}");
+    }
+
+    #[test]
+    fn a_clock_advance_says_how_far() {
+        assert_eq!(
+            clock_advance(br#"{"seconds": 1800}"#),
+            Ok(std::time::Duration::from_secs(1800))
+        );
+        for bad in [
+            &b"{}"[..],
+            b"{\"seconds\": -1}",
+            b"{\"seconds\": 1.5}",
+            b"soon",
+        ] {
+            let error = clock_advance(bad).unwrap_err();
+            assert!(error.contains("whole number of seconds"), "{error}");
+        }
+    }
+
+    #[test]
+    fn the_rejection_limit_is_checked() {
+        assert_eq!(rejection_limit(None), Ok(rejections::DEFAULT_LIMIT));
+        assert_eq!(rejection_limit(Some("")), Ok(rejections::DEFAULT_LIMIT));
+        assert_eq!(rejection_limit(Some("limit=7")), Ok(7));
+        assert_eq!(rejection_limit(Some("limit=1000")), Ok(1000));
+        for bad in [
+            "limit=0",
+            "limit=1001",
+            "limit=x",
+            "limit=",
+            "limit",
+            "limit=-1",
+        ] {
+            let error = rejection_limit(Some(bad)).unwrap_err();
+            assert!(
+                error.contains("is not a number from 1 to 1000"),
+                "{bad}: {error}"
+            );
+        }
+        assert_eq!(
+            rejection_limit(Some("limit=1&limit=2")).unwrap_err(),
+            "`limit` is given twice; give it once"
+        );
+        assert!(rejection_limit(Some("page=2"))
+            .unwrap_err()
+            .starts_with("unknown query parameter `page`"));
     }
 
     #[test]

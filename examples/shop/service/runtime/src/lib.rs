@@ -39,6 +39,8 @@
 //!   their own threads;
 //! * [`policy`] and [`projection`] — issuing commands, external calls, read-model views,
 //!   rows;
+//! * [`clock`] and [`timer`] — the store's injectable clock and durable timers, which
+//!   append an event once their due time has passed;
 //! * `http` (feature `http`) — the axum handlers and a service binary's `main`;
 //! * `testing` (feature `testing`) — given/when/then for aggregates and policies, and a
 //!   scenario runner that reports pending scenarios as ignored.
@@ -48,18 +50,22 @@
 pub mod aggregate;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod checksum;
+pub mod clock;
 #[cfg(feature = "http")]
 pub mod http;
+pub mod inbox;
 mod memory;
 pub mod policy;
 #[cfg(feature = "postgres")]
 mod postgres_store;
 pub mod projection;
+pub mod rejections;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod subscription;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod timer;
 pub mod worker;
 
 use std::collections::BTreeMap;
@@ -74,7 +80,10 @@ pub use serde_json::Value;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 pub use subscription::{EventSelector, Filter, ProjectionTx, Subscription};
+pub use timer::Timer;
 pub use uuid::Uuid;
+
+use clock::{Clock, SystemClock};
 
 /// The result type of every store operation.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -232,14 +241,13 @@ pub enum DocOp {
         /// The document key.
         key: String,
     },
-}
-
-impl DocOp {
-    fn table_key(&self) -> (&str, &str) {
-        match self {
-            DocOp::Put { table, key, .. } | DocOp::Delete { table, key } => (table, key),
-        }
-    }
+    /// Store a durable timer, replacing a pending one with the same id.
+    ScheduleTimer(Timer),
+    /// Remove a pending timer (no error when there is none: it fired or never existed).
+    CancelTimer {
+        /// The timer's id.
+        id: String,
+    },
 }
 
 /// The writes of one consumer batch, committed atomically with its new checkpoint.
@@ -364,6 +372,8 @@ impl fmt::Display for Error {
                 "unsupported store URL `{u}`; use `memory:`, `sqlite:<path>` or `postgres://...` (PostgreSQL needs the `postgres` feature)"
             ),
             Error::Closed => f.write_str("the event store is closed"),
+            // A rule that decided events none of its command's outcomes is not the database.
+            Error::Backend(e) if e.is::<aggregate::Misfit>() => e.fmt(f),
             Error::Backend(e) => write!(f, "database error: {e}"),
         }
     }
@@ -473,6 +483,28 @@ pub trait EventStore: Send + Sync {
         std::thread::sleep(timeout.min(Duration::from_millis(10)));
         Ok(())
     }
+
+    /// Applies `ops` in one transaction outside any consumer: typically
+    /// [`DocOp::ScheduleTimer`] and [`DocOp::CancelTimer`], document ops are allowed too.
+    fn schedule_timers(&self, ops: Vec<DocOp>) -> Result<()>;
+
+    /// Fires the timers due at `now` (`due_at <= now`), at most `limit`, in (due time,
+    /// id) order, in ONE transaction: each timer's event is appended to its stream with
+    /// [`ExpectedVersion::Any`] exactly as [`EventStore::append`] would (gapless
+    /// positions, subscribers woken), and the timer is deleted. Returns the fired events,
+    /// one per timer, in firing order; when a timer's event id was already stored in its
+    /// stream (a retried firing), the stored event stands for it and nothing is appended.
+    ///
+    /// Fails as a whole, firing nothing, when one of the appends fails (e.g. the event id
+    /// is stored in another stream). PostgreSQL locks the timer rows it fires and skips
+    /// rows locked by another firing, so concurrent firings never fire a timer twice.
+    fn fire_due_timers(&self, now: SystemTime, limit: usize) -> Result<Vec<RecordedEvent>>;
+
+    /// The due time of the earliest pending timer.
+    fn next_due(&self) -> Result<Option<SystemTime>>;
+
+    /// Every pending timer, in (due time, id) order.
+    fn pending_timers(&self) -> Result<Vec<Timer>>;
 }
 
 /// A function that upgrades one payload: returns the new schema version (greater than the
@@ -556,12 +588,14 @@ impl Upcasters {
 pub struct Store {
     backend: Arc<dyn EventStore>,
     upcasters: Arc<Upcasters>,
+    clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for Store {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Store")
             .field("upcasters", &self.upcasters)
+            .field("clock", &self.clock)
             .finish_non_exhaustive()
     }
 }
@@ -577,6 +611,57 @@ impl Store {
         Store {
             backend,
             upcasters: Arc::new(Upcasters::new()),
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// Reads the time from `clock` (timers fire by it); the default is
+    /// [`SystemClock`]. Tests pass a [`ManualClock`](clock::ManualClock) and advance it.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The current time by this handle's clock.
+    pub fn now(&self) -> SystemTime {
+        self.clock.now()
+    }
+
+    /// Stores a durable timer, replacing a pending one with the same id. From a consumer,
+    /// use [`ProjectionTx::schedule_timer`] instead: it commits with the checkpoint.
+    pub fn schedule_timer(&self, timer: Timer) -> Result<()> {
+        self.backend
+            .schedule_timers(vec![DocOp::ScheduleTimer(timer)])
+    }
+
+    /// Removes a pending timer; nothing happens when there is none.
+    pub fn cancel_timer(&self, id: &str) -> Result<()> {
+        self.backend
+            .schedule_timers(vec![DocOp::CancelTimer { id: id.to_owned() }])
+    }
+
+    /// Every pending timer, in (due time, id) order.
+    pub fn pending_timers(&self) -> Result<Vec<Timer>> {
+        self.backend.pending_timers()
+    }
+
+    /// The due time of the earliest pending timer.
+    pub fn next_due(&self) -> Result<Option<SystemTime>> {
+        self.backend.next_due()
+    }
+
+    /// Fires every timer due at [`Store::now`] (in transactions of at most
+    /// [`timer::FIRE_BATCH`] timers; see [`EventStore::fire_due_timers`]) and returns how
+    /// many fired. The events are appended, not read, so no upcaster runs.
+    pub fn fire_due(&self) -> Result<usize> {
+        let now = self.now();
+        let mut fired = 0;
+        loop {
+            let n = self.backend.fire_due_timers(now, timer::FIRE_BATCH)?.len();
+            fired += n;
+            if n < timer::FIRE_BATCH {
+                return Ok(fired);
+            }
         }
     }
 
@@ -825,9 +910,14 @@ pub(crate) fn validate_append(stream: &str, events: &[NewEvent], docs: &[DocOp])
 
 pub(crate) fn validate_docs(docs: &[DocOp]) -> Result<()> {
     for d in docs {
-        let (table, key) = d.table_key();
-        validate_name("document table", table)?;
-        validate_name("document key", key)?;
+        match d {
+            DocOp::Put { table, key, .. } | DocOp::Delete { table, key } => {
+                validate_name("document table", table)?;
+                validate_name("document key", key)?;
+            }
+            DocOp::ScheduleTimer(timer) => timer::validate_timer(timer)?,
+            DocOp::CancelTimer { id } => validate_name("timer id", id)?,
+        }
     }
     Ok(())
 }

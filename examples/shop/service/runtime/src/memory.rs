@@ -1,13 +1,15 @@
 //! The in-memory backend: one mutex over plain collections. For tests and demos; nothing
 //! survives the process.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Condvar, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
+use crate::timer::{micros, Timer};
 use crate::{
-    resolve_retry, validate_append, validate_docs, validate_name, AppendResult, ConsumerCommit,
-    DocOp, Error, EventStore, ExpectedVersion, NewEvent, RecordedEvent, Result, Snapshot, Value,
+    resolve_retry, time_from_micros, validate_append, validate_docs, validate_name, AppendResult,
+    ConsumerCommit, DocOp, Error, EventStore, ExpectedVersion, NewEvent, RecordedEvent, Result,
+    Snapshot, Value,
 };
 
 #[derive(Default)]
@@ -21,6 +23,10 @@ struct Inner {
     docs: BTreeMap<(String, String), Value>,
     checkpoints: HashMap<String, u64>,
     snapshots: HashMap<(String, u32), Snapshot>,
+    /// Pending timers by id, their `due_at` cut to microseconds as the databases store it.
+    timers: BTreeMap<String, Timer>,
+    /// (due time in microseconds, id) of every pending timer: the firing order.
+    due: BTreeSet<(i64, String)>,
 }
 
 /// The in-memory backend.
@@ -43,29 +49,61 @@ impl MemoryStore {
     }
 }
 
-fn apply_docs(docs: &mut BTreeMap<(String, String), Value>, ops: Vec<DocOp>) {
-    for op in ops {
-        match op {
-            DocOp::Put { table, key, value } => {
-                docs.insert((table, key), value);
-            }
-            DocOp::Delete { table, key } => {
-                docs.remove(&(table, key));
+impl Inner {
+    /// Applies validated ops; cannot fail (every check ran before the lock was taken).
+    fn apply_docs(&mut self, ops: Vec<DocOp>) {
+        for op in ops {
+            match op {
+                DocOp::Put { table, key, value } => {
+                    self.docs.insert((table, key), value);
+                }
+                DocOp::Delete { table, key } => {
+                    self.docs.remove(&(table, key));
+                }
+                DocOp::ScheduleTimer(mut timer) => {
+                    // Validated: the due time converts.
+                    let due = micros(timer.due_at).unwrap_or(i64::MAX);
+                    timer.due_at = time_from_micros(due);
+                    self.remove_timer(&timer.id);
+                    self.due.insert((due, timer.id.clone()));
+                    self.timers.insert(timer.id.clone(), timer);
+                }
+                DocOp::CancelTimer { id } => self.remove_timer(&id),
             }
         }
     }
-}
 
-impl EventStore for MemoryStore {
-    fn append_with_docs(
-        &self,
+    fn remove_timer(&mut self, id: &str) {
+        if let Some(old) = self.timers.remove(id) {
+            let due = micros(old.due_at).unwrap_or(i64::MAX);
+            self.due.remove(&(due, old.id));
+        }
+    }
+
+    /// Undoes the appends after the first `len` events (a firing that failed part-way).
+    fn truncate(&mut self, len: usize) {
+        while self.events.len() > len {
+            let Some(e) = self.events.pop() else { break };
+            self.ids.remove(&e.id);
+            if let Some(indexes) = self.streams.get_mut(&e.stream) {
+                indexes.pop();
+                if indexes.is_empty() {
+                    self.streams.remove(&e.stream);
+                }
+            }
+        }
+    }
+
+    /// The append of [`EventStore::append_with_docs`] on the locked collections, for the
+    /// firing of timers too. Fails only before it changes anything.
+    fn append(
+        &mut self,
         stream: &str,
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
         docs: Vec<DocOp>,
     ) -> Result<AppendResult> {
-        validate_append(stream, &events, &docs)?;
-        let mut inner = self.lock();
+        let inner = self;
         let found: Vec<_> = events
             .iter()
             .map(|e| {
@@ -80,7 +118,7 @@ impl EventStore for MemoryStore {
         }
         let current = inner.streams.get(stream).map_or(0, |v| v.len() as u64);
         expected.check(stream, current)?;
-        let now = crate::time_from_micros(crate::now_micros());
+        let now = time_from_micros(crate::now_micros());
         let mut positions = Vec::with_capacity(events.len());
         for (i, e) in events.into_iter().enumerate() {
             let index = inner.events.len();
@@ -104,14 +142,27 @@ impl EventStore for MemoryStore {
                 recorded_at: now,
             });
         }
-        apply_docs(&mut inner.docs, docs);
+        inner.apply_docs(docs);
         let stream_version = inner.streams.get(stream).map_or(0, |v| v.len() as u64);
-        drop(inner);
-        self.appended.notify_all();
         Ok(AppendResult {
             stream_version,
             positions,
         })
+    }
+}
+
+impl EventStore for MemoryStore {
+    fn append_with_docs(
+        &self,
+        stream: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+        docs: Vec<DocOp>,
+    ) -> Result<AppendResult> {
+        validate_append(stream, &events, &docs)?;
+        let done = self.lock().append(stream, expected, events, docs)?;
+        self.appended.notify_all();
+        Ok(done)
     }
 
     fn read_stream(
@@ -265,7 +316,7 @@ impl EventStore for MemoryStore {
                 actual,
             });
         }
-        apply_docs(&mut inner.docs, commit.ops);
+        inner.apply_docs(commit.ops);
         inner
             .checkpoints
             .insert(commit.consumer, commit.new_checkpoint);
@@ -279,5 +330,73 @@ impl EventStore for MemoryStore {
             .wait_timeout_while(inner, timeout, |i| i.events.len() as u64 <= after_position)
             .unwrap_or_else(|p| p.into_inner());
         Ok(())
+    }
+
+    fn schedule_timers(&self, ops: Vec<DocOp>) -> Result<()> {
+        validate_docs(&ops)?;
+        self.lock().apply_docs(ops);
+        Ok(())
+    }
+
+    fn fire_due_timers(&self, now: SystemTime, limit: usize) -> Result<Vec<RecordedEvent>> {
+        let now = crate::timer::due_cutoff(now);
+        let mut inner = self.lock();
+        let due: Vec<String> = inner
+            .due
+            .iter()
+            .take_while(|(at, _)| *at <= now)
+            .take(limit)
+            .map(|(_, id)| id.clone())
+            .collect();
+        if due.is_empty() {
+            return Ok(Vec::new());
+        }
+        let len_before = inner.events.len();
+        let mut fired = Vec::with_capacity(due.len());
+        for id in &due {
+            let Some(timer) = inner.timers.get(id).cloned() else {
+                continue;
+            };
+            match inner.append(
+                &timer.stream,
+                ExpectedVersion::Any,
+                vec![timer.event],
+                Vec::new(),
+            ) {
+                Ok(done) => {
+                    // One event, so one position (from 1); the event is stored there.
+                    let stored = done
+                        .positions
+                        .first()
+                        .and_then(|p| usize::try_from(p.checked_sub(1)?).ok())
+                        .and_then(|i| inner.events.get(i).cloned());
+                    fired.extend(stored);
+                }
+                Err(e) => {
+                    // One transaction: the appends of the timers before this one go too.
+                    inner.truncate(len_before);
+                    return Err(crate::timer::firing_failed(id, e));
+                }
+            }
+        }
+        for id in &due {
+            inner.remove_timer(id);
+        }
+        drop(inner);
+        self.appended.notify_all();
+        Ok(fired)
+    }
+
+    fn next_due(&self) -> Result<Option<SystemTime>> {
+        Ok(self.lock().due.first().map(|(at, _)| time_from_micros(*at)))
+    }
+
+    fn pending_timers(&self) -> Result<Vec<Timer>> {
+        let inner = self.lock();
+        Ok(inner
+            .due
+            .iter()
+            .filter_map(|(_, id)| inner.timers.get(id).cloned())
+            .collect())
     }
 }

@@ -33,11 +33,13 @@
 //! Only transaction-scoped locks are used, so a crashed client never leaves one behind.
 
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::SystemTime;
 
 use postgres::error::SqlState;
 use postgres::{Client, NoTls, Row, Statement, Transaction};
 
 use crate::checksum::{doc_checksum, EventRow};
+use crate::timer::{due_cutoff, firing_failed, payload_json, Timer, TimerRow};
 use crate::{
     from_i64, resolve_retry, to_i64, validate_append, validate_docs, validate_name, AppendResult,
     ConsumerCommit, DocOp, Error, EventStore, ExpectedVersion, NewEvent, RecordedEvent, Result,
@@ -95,7 +97,24 @@ CREATE TABLE IF NOT EXISTS stormcraft_snapshots (
     checksum       BIGINT NOT NULL,
     PRIMARY KEY (stream, schema_version)
 );
+CREATE TABLE IF NOT EXISTS stormcraft_timers (
+    id             TEXT   PRIMARY KEY,
+    due_at         BIGINT NOT NULL,
+    stream         TEXT   NOT NULL,
+    event_id       BYTEA  NOT NULL,
+    event_type     TEXT   NOT NULL,
+    schema_version BIGINT NOT NULL,
+    payload        TEXT   NOT NULL,
+    correlation_id BYTEA,
+    causation_id   BYTEA,
+    checksum       BIGINT NOT NULL
+);
+-- COLLATE \"C\": timers due at the same time fire in byte order of their ids, as on
+-- every backend.
+CREATE INDEX IF NOT EXISTS stormcraft_timers_due ON stormcraft_timers (due_at, id COLLATE \"C\");
 ";
+
+const TIMER_COLS: &str = "id, due_at, stream, event_id, event_type, schema_version, payload, correlation_id, causation_id, checksum";
 
 const COLS: &str = "position, stream, version, id, event_type, schema_version, payload, correlation_id, causation_id, recorded_at, checksum";
 
@@ -135,6 +154,10 @@ struct Stmts {
     insert: Statement,
     put_doc: Statement,
     delete_doc: Statement,
+    put_timer: Statement,
+    delete_timer: Statement,
+    lock_due_timers: Statement,
+    read_position: Statement,
     read_stream: Statement,
     read_all: Statement,
     read_category: Statement,
@@ -217,6 +240,22 @@ impl PgStore {
                  ON CONFLICT (tbl, key) DO UPDATE SET value = excluded.value, checksum = excluded.checksum",
             )?,
             delete_doc: p("DELETE FROM stormcraft_docs WHERE tbl = $1 AND key = $2")?,
+            put_timer: p(&format!(
+                "INSERT INTO stormcraft_timers ({TIMER_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                 ON CONFLICT (id) DO UPDATE SET due_at = excluded.due_at, stream = excluded.stream,
+                 event_id = excluded.event_id, event_type = excluded.event_type,
+                 schema_version = excluded.schema_version, payload = excluded.payload,
+                 correlation_id = excluded.correlation_id, causation_id = excluded.causation_id,
+                 checksum = excluded.checksum"
+            ))?,
+            delete_timer: p("DELETE FROM stormcraft_timers WHERE id = $1")?,
+            // A timer another firing has locked is skipped, not waited for: it is being
+            // fired, and waiting would only find it deleted.
+            lock_due_timers: p(&format!(
+                "SELECT {TIMER_COLS} FROM stormcraft_timers WHERE due_at <= $1
+                 ORDER BY due_at, id COLLATE \"C\" LIMIT $2 FOR UPDATE SKIP LOCKED"
+            ))?,
+            read_position: p(&format!("SELECT {COLS} FROM stormcraft_events WHERE position = $1"))?,
             read_stream: p(&format!(
                 "SELECT {COLS} FROM stormcraft_events WHERE stream = $1 AND version >= $2 ORDER BY version LIMIT $3"
             ))?,
@@ -287,95 +326,213 @@ impl PgStore {
         // Commit without waiting for the WAL flush, so the position lock is not held
         // through an fsync; durability is waited for after the lock is released.
         tx.execute(&s.async_commit, &[])?;
-        tx.execute(&s.ensure_stream, &[&stream])?;
-        let current: i64 = tx.query_one(&s.lock_stream, &[&stream])?.get(0);
-        // Checked under the stream lock: a concurrent retry of the same batch has either
-        // committed (and is found) or not started its insert.
-        let mut found = Vec::with_capacity(events.len());
-        for e in events {
-            let at = tx.query_opt(&s.find_id, &[&&e.id.as_bytes()[..]])?;
-            found.push(match at {
-                Some(r) => Some((
-                    r.get::<_, String>(0),
-                    from_i64(r.get(1), "version")?,
-                    from_i64(r.get(2), "position")?,
-                )),
-                None => None,
-            });
-        }
-        if let Some(done) = resolve_retry(stream, events, &found)? {
-            return Ok(done);
-        }
-        let current = from_i64(current, "version")?;
-        expected.check(stream, current)?;
-        let new_version = current + events.len() as u64;
-        // Documents before the position lock: their row locks may wait on other
-        // transactions, which must never happen while holding the global lock.
-        apply_docs(&mut tx, s, docs)?;
-        tx.execute(&s.set_stream, &[&stream, &to_i64(new_version, "version")?])?;
+        let current = match stream_work(&mut tx, s, stream, expected, events, docs)? {
+            StreamWork::Retry(done) => return Ok(done),
+            StreamWork::New { current } => current,
+        };
         let mut positions = Vec::with_capacity(events.len());
         if !events.is_empty() {
             self.run_hook(PgHookPoint::BeforePositionLock);
             tx.execute(&s.lock_positions, &[&POSITION_LOCK])?;
-            let head: i64 = tx.query_one(&s.max_position, &[])?.get(0);
-            let recorded_at = crate::now_micros();
-            for (i, e) in events.iter().enumerate() {
-                let payload = serde_json::to_string(&e.payload).map_err(|err| {
-                    Error::InvalidInput(format!("payload is not serialisable: {err}"))
-                })?;
-                let row = EventRow {
-                    position: head + 1 + i as i64,
-                    stream,
-                    version: to_i64(current + 1 + i as u64, "version")?,
-                    id: e.id.as_bytes(),
-                    event_type: &e.event_type,
-                    schema_version: i64::from(e.schema_version),
-                    payload: &payload,
-                    correlation_id: e
-                        .metadata
-                        .correlation_id
-                        .as_ref()
-                        .map(|u| &u.as_bytes()[..]),
-                    causation_id: e.metadata.causation_id.as_ref().map(|u| &u.as_bytes()[..]),
-                    recorded_at,
-                };
-                let sum = row.checksum();
-                let inserted = tx.execute(
-                    &s.insert,
-                    &[
-                        &row.position,
-                        &row.stream,
-                        &row.version,
-                        &row.id,
-                        &row.event_type,
-                        &row.schema_version,
-                        &row.payload,
-                        &row.correlation_id,
-                        &row.causation_id,
-                        &row.recorded_at,
-                        &sum,
-                    ],
-                );
-                if let Err(err) = inserted {
-                    if err.code() == Some(&SqlState::UNIQUE_VIOLATION) {
-                        // The id is stored in another stream, committed after our check.
-                        return Err(Error::IdempotencyConflict {
-                            event_id: e.id,
-                            detail: "it was stored concurrently by another append".into(),
-                        });
-                    }
-                    return Err(err.into());
-                }
-                positions.push(from_i64(row.position, "position")?);
-            }
+            let mut head: i64 = tx.query_one(&s.max_position, &[])?.get(0);
+            positions = insert_events(&mut tx, s, stream, current, events, &mut head)?;
             self.run_hook(PgHookPoint::BeforeCommit);
         }
         tx.commit()?;
         Ok(AppendResult {
-            stream_version: new_version,
+            stream_version: current + events.len() as u64,
             positions,
         })
     }
+
+    /// Fires due timers in one transaction, with the append's two phases: first the
+    /// stream work of every timer (stream rows locked in name order, so two firings
+    /// never wait on each other in a cycle), then, under the position lock, the inserts;
+    /// no row lock is ever waited for while the position lock is held.
+    fn fire_tx(&self, conn: &mut Conn, now: i64, limit: i64) -> Result<Vec<RecordedEvent>> {
+        let s = &conn.s;
+        let mut tx = conn.client.transaction()?;
+        tx.execute(&s.async_commit, &[])?;
+        let due: Vec<Timer> = tx
+            .query(&s.lock_due_timers, &[&now, &limit])?
+            .iter()
+            .map(row_to_timer)
+            .collect::<Result<_>>()?;
+        if due.is_empty() {
+            return Ok(Vec::new());
+        }
+        let streams: std::collections::BTreeSet<&str> =
+            due.iter().map(|t| t.stream.as_str()).collect();
+        for stream in streams {
+            tx.execute(&s.ensure_stream, &[&stream])?;
+            tx.query_one(&s.lock_stream, &[&stream])?;
+        }
+        // Phase 1: versions and retries, in firing order (a stream's version moves with
+        // each of its timers).
+        let mut plans = Vec::with_capacity(due.len());
+        for timer in &due {
+            let events = std::slice::from_ref(&timer.event);
+            let work = stream_work(&mut tx, s, &timer.stream, ExpectedVersion::Any, events, &[])
+                .map_err(|e| firing_failed(&timer.id, e))?;
+            plans.push(work);
+        }
+        // Phase 2: positions. An event id twice among these timers would be a unique
+        // violation, reported as an idempotency conflict naming the timer.
+        let mut positions = Vec::with_capacity(due.len());
+        if plans.iter().any(|p| matches!(p, StreamWork::New { .. })) {
+            self.run_hook(PgHookPoint::BeforePositionLock);
+            tx.execute(&s.lock_positions, &[&POSITION_LOCK])?;
+            let mut head: i64 = tx.query_one(&s.max_position, &[])?.get(0);
+            for (timer, plan) in due.iter().zip(&plans) {
+                let position = match plan {
+                    StreamWork::Retry(done) => done.positions.first().copied().unwrap_or(0),
+                    StreamWork::New { current } => {
+                        let events = std::slice::from_ref(&timer.event);
+                        insert_events(&mut tx, s, &timer.stream, *current, events, &mut head)
+                            .map_err(|e| firing_failed(&timer.id, e))?
+                            .first()
+                            .copied()
+                            .unwrap_or(0)
+                    }
+                };
+                positions.push(position);
+            }
+            self.run_hook(PgHookPoint::BeforeCommit);
+        } else {
+            for plan in &plans {
+                if let StreamWork::Retry(done) = plan {
+                    positions.push(done.positions.first().copied().unwrap_or(0));
+                }
+            }
+        }
+        let mut fired = Vec::with_capacity(due.len());
+        for (timer, position) in due.iter().zip(positions) {
+            let row = tx
+                .query_opt(&s.read_position, &[&to_i64(position, "position")?])?
+                .ok_or_else(|| {
+                    Error::Corruption(format!(
+                        "the event of timer `{}` is not at position {position}",
+                        timer.id
+                    ))
+                })?;
+            fired.push(row_to_event(&row)?);
+            tx.execute(&s.delete_timer, &[&timer.id])?;
+        }
+        tx.commit()?;
+        Ok(fired)
+    }
+}
+
+/// What the stream part of an append found.
+enum StreamWork {
+    /// Every event id is stored as exactly this batch: the original result.
+    Retry(AppendResult),
+    /// A new append to a stream at version `current` (its row updated, still locked).
+    New { current: u64 },
+}
+
+/// The per-stream part of an append, which runs concurrently with other streams' appends:
+/// lock the stream's row, recognise a retry, check the expected version, write the
+/// documents and the stream's new version.
+fn stream_work(
+    tx: &mut Transaction<'_>,
+    s: &Stmts,
+    stream: &str,
+    expected: ExpectedVersion,
+    events: &[NewEvent],
+    docs: &[DocOp],
+) -> Result<StreamWork> {
+    tx.execute(&s.ensure_stream, &[&stream])?;
+    let current: i64 = tx.query_one(&s.lock_stream, &[&stream])?.get(0);
+    // Checked under the stream lock: a concurrent retry of the same batch has either
+    // committed (and is found) or not started its insert.
+    let mut found = Vec::with_capacity(events.len());
+    for e in events {
+        let at = tx.query_opt(&s.find_id, &[&&e.id.as_bytes()[..]])?;
+        found.push(match at {
+            Some(r) => Some((
+                r.get::<_, String>(0),
+                from_i64(r.get(1), "version")?,
+                from_i64(r.get(2), "position")?,
+            )),
+            None => None,
+        });
+    }
+    if let Some(done) = resolve_retry(stream, events, &found)? {
+        return Ok(StreamWork::Retry(done));
+    }
+    let current = from_i64(current, "version")?;
+    expected.check(stream, current)?;
+    let new_version = current + events.len() as u64;
+    // Documents before the position lock: their row locks may wait on other
+    // transactions, which must never happen while holding the global lock.
+    apply_docs(tx, s, docs)?;
+    tx.execute(&s.set_stream, &[&stream, &to_i64(new_version, "version")?])?;
+    Ok(StreamWork::New { current })
+}
+
+/// Inserts `events` of `stream` (at version `current` before them) after position
+/// `head`, which the caller holds the position lock for; moves `head` past them.
+fn insert_events(
+    tx: &mut Transaction<'_>,
+    s: &Stmts,
+    stream: &str,
+    current: u64,
+    events: &[NewEvent],
+    head: &mut i64,
+) -> Result<Vec<u64>> {
+    let recorded_at = crate::now_micros();
+    let mut positions = Vec::with_capacity(events.len());
+    for (i, e) in events.iter().enumerate() {
+        let payload = serde_json::to_string(&e.payload)
+            .map_err(|err| Error::InvalidInput(format!("payload is not serialisable: {err}")))?;
+        let row = EventRow {
+            position: *head + 1,
+            stream,
+            version: to_i64(current + 1 + i as u64, "version")?,
+            id: e.id.as_bytes(),
+            event_type: &e.event_type,
+            schema_version: i64::from(e.schema_version),
+            payload: &payload,
+            correlation_id: e
+                .metadata
+                .correlation_id
+                .as_ref()
+                .map(|u| &u.as_bytes()[..]),
+            causation_id: e.metadata.causation_id.as_ref().map(|u| &u.as_bytes()[..]),
+            recorded_at,
+        };
+        let sum = row.checksum();
+        let inserted = tx.execute(
+            &s.insert,
+            &[
+                &row.position,
+                &row.stream,
+                &row.version,
+                &row.id,
+                &row.event_type,
+                &row.schema_version,
+                &row.payload,
+                &row.correlation_id,
+                &row.causation_id,
+                &row.recorded_at,
+                &sum,
+            ],
+        );
+        if let Err(err) = inserted {
+            if err.code() == Some(&SqlState::UNIQUE_VIOLATION) {
+                // The id is stored in another stream, committed after our check.
+                return Err(Error::IdempotencyConflict {
+                    event_id: e.id,
+                    detail: "it was stored concurrently by another append".into(),
+                });
+            }
+            return Err(err.into());
+        }
+        *head = row.position;
+        positions.push(from_i64(row.position, "position")?);
+    }
+    Ok(positions)
 }
 
 fn apply_docs(tx: &mut Transaction<'_>, s: &Stmts, docs: &[DocOp]) -> Result<()> {
@@ -391,9 +548,46 @@ fn apply_docs(tx: &mut Transaction<'_>, s: &Stmts, docs: &[DocOp]) -> Result<()>
             DocOp::Delete { table, key } => {
                 tx.execute(&s.delete_doc, &[table, key])?;
             }
+            DocOp::ScheduleTimer(timer) => {
+                let payload = payload_json(timer)?;
+                let row = TimerRow::of(timer, &payload)?;
+                tx.execute(
+                    &s.put_timer,
+                    &[
+                        &row.id,
+                        &row.due_at,
+                        &row.stream,
+                        &row.event_id,
+                        &row.event_type,
+                        &row.schema_version,
+                        &row.payload,
+                        &row.correlation_id,
+                        &row.causation_id,
+                        &row.checksum(),
+                    ],
+                )?;
+            }
+            DocOp::CancelTimer { id } => {
+                tx.execute(&s.delete_timer, &[id])?;
+            }
         }
     }
     Ok(())
+}
+
+fn row_to_timer(row: &Row) -> Result<Timer> {
+    TimerRow {
+        id: row.try_get(0)?,
+        due_at: row.try_get(1)?,
+        stream: row.try_get(2)?,
+        event_id: row.try_get(3)?,
+        event_type: row.try_get(4)?,
+        schema_version: row.try_get(5)?,
+        payload: row.try_get(6)?,
+        correlation_id: row.try_get(7)?,
+        causation_id: row.try_get(8)?,
+    }
+    .verify(row.try_get(9)?)
 }
 
 fn row_to_event(row: &Row) -> Result<RecordedEvent> {
@@ -646,6 +840,56 @@ impl EventStore for PgStore {
             )?;
             tx.commit()?;
             Ok(())
+        })
+    }
+
+    fn schedule_timers(&self, ops: Vec<DocOp>) -> Result<()> {
+        validate_docs(&ops)?;
+        if ops.is_empty() {
+            return Ok(());
+        }
+        self.with(|c| {
+            let mut tx = c.client.transaction()?;
+            apply_docs(&mut tx, &c.s, &ops)?;
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    fn fire_due_timers(&self, now: SystemTime, limit: usize) -> Result<Vec<RecordedEvent>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let now = due_cutoff(now);
+        self.with(|c| {
+            let fired = self.fire_tx(c, now, limit_param(limit))?;
+            if !fired.is_empty() {
+                // Durable before acknowledged, as for an append (see `append_with_docs`).
+                c.client.execute(&c.s.flush, &[])?;
+            }
+            Ok(fired)
+        })
+    }
+
+    fn next_due(&self) -> Result<Option<SystemTime>> {
+        self.with(|c| {
+            let due: Option<i64> = c
+                .client
+                .query_one("SELECT MIN(due_at) FROM stormcraft_timers", &[])?
+                .try_get(0)?;
+            Ok(due.map(crate::time_from_micros))
+        })
+    }
+
+    fn pending_timers(&self) -> Result<Vec<Timer>> {
+        self.with(|c| {
+            let rows = c.client.query(
+                &format!(
+                    "SELECT {TIMER_COLS} FROM stormcraft_timers ORDER BY due_at, id COLLATE \"C\""
+                ),
+                &[],
+            )?;
+            rows.iter().map(row_to_timer).collect()
         })
     }
 }

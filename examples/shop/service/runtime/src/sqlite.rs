@@ -16,11 +16,12 @@ use std::collections::HashMap;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, Row};
 
 use crate::checksum::{doc_checksum, EventRow};
+use crate::timer::{due_cutoff, firing_failed, payload_json, Timer, TimerRow};
 use crate::{
     from_i64, resolve_retry, to_i64, validate_append, validate_docs, validate_name, AppendResult,
     ConsumerCommit, DocOp, Error, EventStore, ExpectedVersion, NewEvent, RecordedEvent, Result,
@@ -31,8 +32,9 @@ use crate::{
 const MAX_BATCH: usize = 1024;
 /// Idle reader connections kept for reuse.
 const MAX_IDLE_READERS: usize = 64;
-/// The schema this code writes (`PRAGMA user_version`).
-const FORMAT: i64 = 1;
+/// The schema this code writes (`PRAGMA user_version`). Format 1 had no timers; it is
+/// migrated on open by adding the table ([`TIMERS_SCHEMA`]).
+const FORMAT: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS events (
@@ -70,6 +72,25 @@ CREATE TABLE IF NOT EXISTS snapshots (
 ) WITHOUT ROWID;
 ";
 
+/// Format 2: durable timers, fired in (due_at, id) order.
+const TIMERS_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS timers (
+    id             TEXT    PRIMARY KEY,
+    due_at         INTEGER NOT NULL,
+    stream         TEXT    NOT NULL,
+    event_id       BLOB    NOT NULL,
+    event_type     TEXT    NOT NULL,
+    schema_version INTEGER NOT NULL,
+    payload        TEXT    NOT NULL,
+    correlation_id BLOB,
+    causation_id   BLOB,
+    checksum       INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS timers_due ON timers (due_at, id);
+";
+
+const TIMER_COLUMNS: &str = "id, due_at, stream, event_id, event_type, schema_version, payload, correlation_id, causation_id, checksum";
+
 const EVENT_COLUMNS: &str = "position, stream, version, id, event_type, schema_version, payload, correlation_id, causation_id, recorded_at, checksum";
 
 impl From<rusqlite::Error> for Error {
@@ -106,10 +127,23 @@ enum WriteOp {
     },
     Consumer(ConsumerCommit),
     Snapshot(Snapshot),
+    /// Timer (and document) ops outside a consumer.
+    Timers(Vec<DocOp>),
+    /// Fire the timers due at `now` (microseconds), at most `limit`.
+    Fire {
+        now: i64,
+        limit: i64,
+    },
 }
 
-/// `Some` for appends, `None` for the other writes.
-type WriteOutcome = Result<Option<AppendResult>>;
+/// What a committed write did.
+enum Done {
+    Appended(AppendResult),
+    Fired(Vec<RecordedEvent>),
+    Nothing,
+}
+
+type WriteOutcome = Result<Done>;
 
 /// The state shared by the writing threads (leader/follower group commit).
 struct WriteState {
@@ -218,7 +252,14 @@ impl SqliteStore {
         match format {
             0 => {
                 conn.execute_batch(&format!(
-                    "BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {FORMAT}; COMMIT;"
+                    "BEGIN IMMEDIATE; {SCHEMA} {TIMERS_SCHEMA} PRAGMA user_version = {FORMAT}; COMMIT;"
+                ))?;
+            }
+            // A store written before timers existed: add their table, keep everything else.
+            // `IF NOT EXISTS` and the transaction make two processes opening it at once safe.
+            1 => {
+                conn.execute_batch(&format!(
+                    "BEGIN IMMEDIATE; {TIMERS_SCHEMA} PRAGMA user_version = {FORMAT}; COMMIT;"
                 ))?;
             }
             FORMAT => {}
@@ -437,8 +478,12 @@ impl EventStore for SqliteStore {
             events,
             docs,
         };
-        self.write(op)?
-            .ok_or_else(|| Error::Backend("the writer answered an append without a result".into()))
+        match self.write(op)? {
+            Done::Appended(done) => Ok(done),
+            _ => Err(Error::Backend(
+                "the writer answered an append without a result".into(),
+            )),
+        }
     }
 
     fn read_stream(
@@ -636,6 +681,70 @@ impl EventStore for SqliteStore {
             .unwrap_or_else(|p| p.into_inner());
         Ok(())
     }
+
+    fn schedule_timers(&self, ops: Vec<DocOp>) -> Result<()> {
+        validate_docs(&ops)?;
+        if ops.is_empty() {
+            return Ok(());
+        }
+        self.write(WriteOp::Timers(ops)).map(|_| ())
+    }
+
+    fn fire_due_timers(&self, now: SystemTime, limit: usize) -> Result<Vec<RecordedEvent>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let op = WriteOp::Fire {
+            now: due_cutoff(now),
+            limit: limit_param(limit),
+        };
+        match self.write(op)? {
+            Done::Fired(events) => Ok(events),
+            _ => Err(Error::Backend(
+                "the writer answered a firing without its events".into(),
+            )),
+        }
+    }
+
+    fn next_due(&self) -> Result<Option<SystemTime>> {
+        self.read(|conn| {
+            let due: Option<i64> = conn
+                .prepare_cached("SELECT MIN(due_at) FROM timers")?
+                .query_row([], |r| r.get(0))?;
+            Ok(due.map(crate::time_from_micros))
+        })
+    }
+
+    fn pending_timers(&self) -> Result<Vec<Timer>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {TIMER_COLUMNS} FROM timers ORDER BY due_at, id"
+            ))?;
+            let mut rows = stmt.query([])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.push(row_to_timer(row)?);
+            }
+            Ok(out)
+        })
+    }
+}
+
+fn row_to_timer(row: &Row<'_>) -> Result<Timer> {
+    let bytes = |i: usize| -> Result<Option<&[u8]>> { Ok(row.get_ref(i)?.as_blob_or_null()?) };
+    let text = |i: usize| -> Result<&str> { Ok(row.get_ref(i)?.as_str()?) };
+    TimerRow {
+        id: text(0)?,
+        due_at: row.get(1)?,
+        stream: text(2)?,
+        event_id: row.get_ref(3)?.as_blob()?,
+        event_type: text(4)?,
+        schema_version: row.get(5)?,
+        payload: text(6)?,
+        correlation_id: bytes(7)?,
+        causation_id: bytes(8)?,
+    }
+    .verify(row.get(9)?)
 }
 
 /// The only write connection and the next position; held by one leader at a time.
@@ -725,10 +834,64 @@ impl Writer {
                 expected,
                 events,
                 docs,
-            } => self.append(stream, *expected, events, docs).map(Some),
-            WriteOp::Consumer(c) => self.consumer(c).map(|()| None),
-            WriteOp::Snapshot(s) => self.snapshot(s).map(|()| None),
+            } => self
+                .append(stream, *expected, events, docs)
+                .map(Done::Appended),
+            WriteOp::Consumer(c) => self.consumer(c).map(|()| Done::Nothing),
+            WriteOp::Snapshot(s) => self.snapshot(s).map(|()| Done::Nothing),
+            WriteOp::Timers(ops) => self.docs(ops).map(|()| Done::Nothing),
+            WriteOp::Fire { now, limit } => self.fire(*now, *limit).map(Done::Fired),
         }
+    }
+
+    /// Fires due timers inside the batch's transaction: each event goes through
+    /// [`Writer::append`] (the code path of every append, so positions stay gapless and
+    /// the head is published after the commit), then the timer is deleted. An error rolls
+    /// the whole firing back (the request's savepoint, or the transaction).
+    fn fire(&mut self, now: i64, limit: i64) -> Result<Vec<RecordedEvent>> {
+        let due: Vec<Timer> = {
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {TIMER_COLUMNS} FROM timers WHERE due_at <= ?1 ORDER BY due_at, id LIMIT ?2"
+            ))?;
+            let mut rows = stmt.query(params![now, limit])?;
+            let mut due = Vec::new();
+            while let Some(row) = rows.next()? {
+                due.push(row_to_timer(row)?);
+            }
+            due
+        };
+        let mut fired = Vec::with_capacity(due.len());
+        for timer in due {
+            let done = self
+                .append(
+                    &timer.stream,
+                    ExpectedVersion::Any,
+                    std::slice::from_ref(&timer.event),
+                    &[],
+                )
+                .map_err(|e| firing_failed(&timer.id, e))?;
+            // A retried firing finds its event stored: that event stands for the timer.
+            let position = done.positions.first().copied().unwrap_or(0);
+            let event = self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT {EVENT_COLUMNS} FROM events WHERE position = ?1"
+                ))?
+                .query_row([to_i64(position, "position")?], |row| Ok(row_to_event(row)))
+                .optional()?
+                .transpose()?
+                .ok_or_else(|| {
+                    Error::Corruption(format!(
+                        "the event of timer `{}` is not at position {position}",
+                        timer.id
+                    ))
+                })?;
+            fired.push(event);
+            self.conn
+                .prepare_cached("DELETE FROM timers WHERE id = ?1")?
+                .execute([&timer.id])?;
+        }
+        Ok(fired)
     }
 
     fn append(
@@ -863,6 +1026,31 @@ impl Writer {
                         .prepare_cached("DELETE FROM docs WHERE tbl = ?1 AND key = ?2")?
                         .execute([table, key])?;
                 }
+                DocOp::ScheduleTimer(timer) => {
+                    let payload = payload_json(timer)?;
+                    let row = TimerRow::of(timer, &payload)?;
+                    self.conn
+                        .prepare_cached(&format!(
+                            "INSERT OR REPLACE INTO timers ({TIMER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                        ))?
+                        .execute(params![
+                            row.id,
+                            row.due_at,
+                            row.stream,
+                            row.event_id,
+                            row.event_type,
+                            row.schema_version,
+                            row.payload,
+                            row.correlation_id,
+                            row.causation_id,
+                            row.checksum(),
+                        ])?;
+                }
+                DocOp::CancelTimer { id } => {
+                    self.conn
+                        .prepare_cached("DELETE FROM timers WHERE id = ?1")?
+                        .execute([id])?;
+                }
             }
         }
         Ok(())
@@ -929,5 +1117,96 @@ fn clone_error(what: &str, e: &rusqlite::Error) -> rusqlite::Error {
             rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
             Some(format!("{what} failed: {other}")),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Store, Uuid};
+
+    /// A store written by a runtime from before timers (format 1: no `timers` table) is
+    /// migrated on open, keeping its events, and then schedules and fires timers.
+    #[test]
+    fn a_format_1_store_gains_the_timers_table() {
+        let dir = std::env::temp_dir().join(format!(
+            "stormcraft-rt-migrate-{}-{}",
+            std::process::id(),
+            Uuid::new_v4()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("events.db");
+        {
+            // Exactly what format 1 created.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(&format!("{SCHEMA} PRAGMA user_version = 1;"))
+                .unwrap();
+        }
+        {
+            let store = Store::new(SqliteStore::open(&path).unwrap());
+            store
+                .append(
+                    "old-1",
+                    ExpectedVersion::NoStream,
+                    vec![NewEvent::new("Old", 1, serde_json::json!({}))],
+                )
+                .unwrap();
+        }
+        let conn = Connection::open(&path).unwrap();
+        let format: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(format, FORMAT);
+        drop(conn);
+        let store = Store::new(SqliteStore::open(&path).unwrap());
+        let due = std::time::UNIX_EPOCH + Duration::from_secs(5);
+        store
+            .schedule_timer(Timer {
+                id: "t".into(),
+                due_at: due,
+                stream: "old-1".into(),
+                event: NewEvent::new("Later", 1, serde_json::json!({})),
+            })
+            .unwrap();
+        assert_eq!(store.next_due().unwrap(), Some(due));
+        assert_eq!(store.fire_due().unwrap(), 1);
+        let events = store.read_stream("old-1", 1, 10).unwrap();
+        assert_eq!(events.len(), 2);
+        assert_eq!(
+            (events[1].event_type.as_str(), events[1].position),
+            ("Later", 2)
+        );
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A timer row changed behind the store's back is reported, never fired.
+    #[test]
+    fn a_damaged_timer_row_is_detected() {
+        let dir = std::env::temp_dir().join(format!(
+            "stormcraft-rt-timer-sum-{}-{}",
+            std::process::id(),
+            Uuid::new_v4()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("events.db");
+        let store = Store::new(SqliteStore::open(&path).unwrap());
+        store
+            .schedule_timer(Timer {
+                id: "t".into(),
+                due_at: std::time::UNIX_EPOCH,
+                stream: "s-1".into(),
+                event: NewEvent::new("Later", 1, serde_json::json!({"amount": 1})),
+            })
+            .unwrap();
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch(r#"UPDATE timers SET payload = '{"amount":1000}'"#)
+            .unwrap();
+        assert!(matches!(store.pending_timers(), Err(Error::Corruption(_))));
+        assert!(matches!(store.fire_due(), Err(Error::Corruption(_))));
+        assert_eq!(store.head_position().unwrap(), 0);
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -4,13 +4,14 @@
 //! [`ProjectionTx`]: reads see the committed documents plus the batch's own writes; the
 //! writes are buffered and committed with the new checkpoint in one backend transaction
 //! ([`EventStore::commit_consumer`](crate::EventStore::commit_consumer)). A crash before the
-//! commit loses both, so the batch is handled again and applied exactly once.
+//! commit loses both, so the batch is handled again and applied exactly once. Timers
+//! scheduled or cancelled through the transaction commit with it the same way.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::{validate_name, ConsumerCommit, DocOp, RecordedEvent, Result, Store, Value};
+use crate::{validate_name, ConsumerCommit, DocOp, RecordedEvent, Result, Store, Timer, Value};
 
 /// Which events a subscription receives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,23 +66,33 @@ pub trait ProjectionTx {
     fn delete(&mut self, table: &str, key: &str) -> Result<()>;
     /// Every document of `table` as this transaction sees it, ordered by key.
     fn list(&self, table: &str) -> Result<Vec<(String, Value)>>;
+    /// Schedules a durable timer when the batch commits, replacing a pending timer (or
+    /// one scheduled earlier in this batch) with the same id.
+    fn schedule_timer(&mut self, timer: Timer) -> Result<()>;
+    /// Cancels a pending timer (or one scheduled earlier in this batch) when the batch
+    /// commits; no error when there is none.
+    fn cancel_timer(&mut self, id: &str) -> Result<()>;
 }
 
-/// Buffers a batch's writes; `None` marks a delete.
+/// Buffers a batch's writes; `None` marks a delete (of a document) or a cancel (of a
+/// timer). Only the last write per document and per timer id matters.
 struct BufferedTx<'a> {
     store: &'a Store,
     pending: BTreeMap<(String, String), Option<Value>>,
+    timers: BTreeMap<String, Option<Timer>>,
 }
 
 impl BufferedTx<'_> {
     fn into_ops(self) -> Vec<DocOp> {
-        self.pending
-            .into_iter()
-            .map(|((table, key), v)| match v {
-                Some(value) => DocOp::Put { table, key, value },
-                None => DocOp::Delete { table, key },
-            })
-            .collect()
+        let docs = self.pending.into_iter().map(|((table, key), v)| match v {
+            Some(value) => DocOp::Put { table, key, value },
+            None => DocOp::Delete { table, key },
+        });
+        let timers = self.timers.into_iter().map(|(id, t)| match t {
+            Some(timer) => DocOp::ScheduleTimer(timer),
+            None => DocOp::CancelTimer { id },
+        });
+        docs.chain(timers).collect()
     }
 }
 
@@ -123,6 +134,19 @@ impl ProjectionTx for BufferedTx<'_> {
             };
         }
         Ok(docs.into_iter().collect())
+    }
+
+    fn schedule_timer(&mut self, timer: Timer) -> Result<()> {
+        // Refused here rather than at commit, so the handler sees which event caused it.
+        crate::timer::validate_timer(&timer)?;
+        self.timers.insert(timer.id.clone(), Some(timer));
+        Ok(())
+    }
+
+    fn cancel_timer(&mut self, id: &str) -> Result<()> {
+        validate_name("timer id", id)?;
+        self.timers.insert(id.to_owned(), None);
+        Ok(())
     }
 }
 
@@ -244,6 +268,7 @@ impl Subscription {
         let mut tx = BufferedTx {
             store: &self.store,
             pending: BTreeMap::new(),
+            timers: BTreeMap::new(),
         };
         for event in &events {
             handler(event, &mut tx)?;

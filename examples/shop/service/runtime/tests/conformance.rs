@@ -1025,6 +1025,440 @@ mod suite {
     }
 }
 
+/// Durable timers and the clock (contract section "3. Runtime API — Time"): a due timer
+/// fires exactly once, in (due time, id) order, through the append path; a cancelled one
+/// never fires; rescheduling replaces; consumer-scheduled timers commit with the
+/// checkpoint. The kill -9 guarantee is in `tests/timers_crash.rs`.
+mod timers {
+    use super::*;
+    use stormcraft_runtime::clock::ManualClock;
+    use stormcraft_runtime::{ProjectionTx, RecordedEvent, Timer};
+
+    /// A point in time with whole microseconds, as every backend stores due times.
+    pub fn t0() -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+    }
+
+    pub fn secs(n: u64) -> Duration {
+        Duration::from_secs(n)
+    }
+
+    /// The event id of timer `id` scheduled for `due` (deterministic, as callers must).
+    pub fn event_id(id: &str, due: SystemTime) -> Uuid {
+        // Before the epoch too (a valid due time): the signed distance to it.
+        let us = match due.duration_since(SystemTime::UNIX_EPOCH) {
+            Ok(d) => d.as_micros() as i128,
+            Err(e) => -(e.duration().as_micros() as i128),
+        };
+        Uuid::new_v5(&Uuid::NAMESPACE_OID, format!("{id}@{us}").as_bytes())
+    }
+
+    pub fn timer(id: &str, due: SystemTime, stream: &str, n: i64) -> Timer {
+        let cause = Uuid::new_v5(&Uuid::NAMESPACE_OID, b"cause");
+        Timer {
+            id: id.into(),
+            due_at: due,
+            stream: stream.into(),
+            event: NewEvent {
+                id: event_id(id, due),
+                event_type: "DeadlinePassed".into(),
+                schema_version: 2,
+                payload: json!({ "timer": id, "n": n }),
+                metadata: Metadata {
+                    correlation_id: Some(cause),
+                    causation_id: Some(cause),
+                },
+            },
+        }
+    }
+
+    fn timers_of(events: &[RecordedEvent]) -> Vec<String> {
+        events
+            .iter()
+            .map(|e| e.payload["timer"].as_str().unwrap_or("?").to_owned())
+            .collect()
+    }
+
+    fn pending_ids(s: &Store) -> Vec<String> {
+        s.pending_timers()
+            .unwrap()
+            .into_iter()
+            .map(|t| t.id)
+            .collect()
+    }
+
+    pub fn fire_in_due_order_once(f: &Fixture) {
+        let s = &f.store;
+        s.append("other-1", ExpectedVersion::Any, vec![ev("E", 0)])
+            .unwrap();
+        let a = timer("a", t0() + secs(30), "shop-Deadline-1", 1);
+        s.schedule_timer(a.clone()).unwrap();
+        s.schedule_timer(timer("c", t0() + secs(10), "shop-Deadline-2", 3))
+            .unwrap();
+        s.schedule_timer(timer("b", t0() + secs(10), "shop-Deadline-1", 2))
+            .unwrap();
+        s.schedule_timer(timer("d", t0() + secs(60), "shop-Deadline-3", 4))
+            .unwrap();
+        // Pending timers come back exactly as scheduled, in (due, id) order.
+        let pending = s.pending_timers().unwrap();
+        assert_eq!(pending_ids(s), ["b", "c", "a", "d"]);
+        assert_eq!(pending[2], a);
+        assert_eq!(s.next_due().unwrap(), Some(t0() + secs(10)));
+
+        let b = s.backend();
+        assert!(b.fire_due_timers(t0() + secs(9), 100).unwrap().is_empty());
+        // `limit` bounds one firing; the rest stays pending.
+        let first = b.fire_due_timers(t0() + secs(10), 1).unwrap();
+        assert_eq!(timers_of(&first), ["b"]);
+        let second = b.fire_due_timers(t0() + secs(10), 100).unwrap();
+        assert_eq!(timers_of(&second), ["c"]);
+        assert!(b.fire_due_timers(t0() + secs(29), 100).unwrap().is_empty());
+        let third = b.fire_due_timers(t0() + secs(3600), 100).unwrap();
+        assert_eq!(timers_of(&third), ["a", "d"]);
+        assert!(b
+            .fire_due_timers(t0() + secs(7200), 100)
+            .unwrap()
+            .is_empty());
+        assert!(s.pending_timers().unwrap().is_empty());
+        assert_eq!(s.next_due().unwrap(), None);
+
+        // Appended like any event: consecutive positions after the head, versions per
+        // stream, the scheduled id, type, schema, payload and metadata.
+        let fired: Vec<RecordedEvent> = [first, second, third].concat();
+        assert_eq!(
+            fired.iter().map(|e| e.position).collect::<Vec<_>>(),
+            vec![2, 3, 4, 5]
+        );
+        let all = s.read_all(0, 100).unwrap();
+        assert_eq!(all.len(), 5);
+        assert_eq!(&all[1..], &fired[..]);
+        let on_1 = s.read_stream("shop-Deadline-1", 1, 10).unwrap();
+        assert_eq!(timers_of(&on_1), ["b", "a"]);
+        assert_eq!((on_1[0].version, on_1[1].version), (1, 2));
+        let got_a = &on_1[1];
+        assert_eq!(got_a.id, a.event.id);
+        assert_eq!(got_a.event_type, "DeadlinePassed");
+        assert_eq!(got_a.schema_version, 2);
+        assert_eq!(got_a.payload, a.event.payload);
+        assert_eq!(got_a.metadata, a.event.metadata);
+    }
+
+    pub fn store_fires_by_its_clock(f: &Fixture) {
+        let clock = ManualClock::new(t0());
+        let s = f.store.clone().with_clock(Arc::new(clock.clone()));
+        assert_eq!(s.now(), t0());
+        // The default clock of another handle on the same backend is the system's.
+        assert!(f.store.now() > t0());
+        for i in 0..300u64 {
+            let id = format!("t{i:03}");
+            s.schedule_timer(timer(&id, t0() + secs(60 + i % 7), "shop-Deadline-1", 0))
+                .unwrap();
+        }
+        assert_eq!(s.fire_due().unwrap(), 0);
+        clock.advance(secs(30 * 60));
+        // More than one firing batch: `fire_due` repeats until nothing is due.
+        assert_eq!(s.fire_due().unwrap(), 300);
+        assert_eq!(s.fire_due().unwrap(), 0);
+        let events = s.read_stream("shop-Deadline-1", 1, 1000).unwrap();
+        assert_eq!(events.len(), 300);
+        let mut order: Vec<(u64, String)> = (0..300u64)
+            .map(|i| (60 + i % 7, format!("t{i:03}")))
+            .collect();
+        order.sort();
+        let want: Vec<String> = order.into_iter().map(|(_, id)| id).collect();
+        assert_eq!(timers_of(&events), want);
+    }
+
+    pub fn cancelled_never_fires(f: &Fixture) {
+        let s = &f.store;
+        s.schedule_timer(timer("x", t0(), "shop-Deadline-1", 1))
+            .unwrap();
+        s.schedule_timer(timer("y", t0(), "shop-Deadline-1", 2))
+            .unwrap();
+        s.cancel_timer("x").unwrap();
+        // Cancelling what is not pending is no error.
+        s.cancel_timer("never-scheduled").unwrap();
+        s.cancel_timer("x").unwrap();
+        assert_eq!(pending_ids(s), ["y"]);
+        let fired = s
+            .backend()
+            .fire_due_timers(t0() + secs(1_000_000), 100)
+            .unwrap();
+        assert_eq!(timers_of(&fired), ["y"]);
+        // After it fired, cancelling it changes nothing.
+        s.cancel_timer("y").unwrap();
+        assert_eq!(timers_of(&s.read_all(0, 10).unwrap()), ["y"]);
+    }
+
+    pub fn rescheduling_replaces(f: &Fixture) {
+        let s = &f.store;
+        s.schedule_timer(timer("x", t0() + secs(10), "shop-Deadline-1", 1))
+            .unwrap();
+        let later = timer("x", t0() + secs(100), "shop-Deadline-2", 2);
+        s.schedule_timer(later.clone()).unwrap();
+        assert_eq!(s.pending_timers().unwrap(), vec![later.clone()]);
+        let b = s.backend();
+        assert!(b.fire_due_timers(t0() + secs(50), 10).unwrap().is_empty());
+        let fired = b.fire_due_timers(t0() + secs(100), 10).unwrap();
+        assert_eq!(fired.len(), 1);
+        assert_eq!(fired[0].stream, "shop-Deadline-2");
+        assert_eq!(fired[0].payload["n"], 2);
+        assert_eq!(fired[0].id, later.event.id);
+        assert_eq!(s.head_position().unwrap(), 1);
+        // Ops of one `schedule_timers` call apply in order: the last one wins.
+        b.schedule_timers(vec![
+            DocOp::ScheduleTimer(timer("z", t0(), "shop-Deadline-1", 3)),
+            DocOp::CancelTimer { id: "z".into() },
+            DocOp::ScheduleTimer(timer("w", t0(), "shop-Deadline-1", 4)),
+        ])
+        .unwrap();
+        assert_eq!(pending_ids(s), ["w"]);
+    }
+
+    pub fn retried_firing_appends_once(f: &Fixture) {
+        let s = &f.store;
+        let t = timer("x", t0(), "shop-Deadline-1", 1);
+        // The event is already stored in its stream (a firing committed, then the timer
+        // was scheduled again with the same event): it stands for the timer.
+        let stored = s
+            .append(
+                "shop-Deadline-1",
+                ExpectedVersion::Any,
+                vec![t.event.clone()],
+            )
+            .unwrap();
+        s.schedule_timer(t.clone()).unwrap();
+        let fired = s.backend().fire_due_timers(t0(), 10).unwrap();
+        assert_eq!(fired.len(), 1);
+        assert_eq!(fired[0].position, stored.positions[0]);
+        assert_eq!(s.head_position().unwrap(), 1);
+        assert!(s.pending_timers().unwrap().is_empty());
+
+        // An event id stored in ANOTHER stream cannot be appended: the firing fails as a
+        // whole (the other due timer stays pending too) and names the timer.
+        s.append(
+            "elsewhere-1",
+            ExpectedVersion::Any,
+            vec![timer("bad", t0(), "x-1", 0).event],
+        )
+        .unwrap();
+        s.schedule_timer(timer("bad", t0(), "shop-Deadline-9", 0))
+            .unwrap();
+        s.schedule_timer(timer("a-good", t0(), "shop-Deadline-8", 0))
+            .unwrap();
+        let head = s.head_position().unwrap();
+        match s.backend().fire_due_timers(t0(), 10) {
+            Err(Error::IdempotencyConflict { detail, .. }) => {
+                assert!(detail.contains("timer `bad`"), "{detail}")
+            }
+            other => panic!("expected an idempotency conflict, got {other:?}"),
+        }
+        assert_eq!(s.head_position().unwrap(), head);
+        assert_eq!(pending_ids(s), ["a-good", "bad"]);
+        assert!(s.read_stream("shop-Deadline-8", 1, 10).unwrap().is_empty());
+        // Once the bad timer is cancelled the rest fires.
+        s.cancel_timer("bad").unwrap();
+        assert_eq!(s.backend().fire_due_timers(t0(), 10).unwrap().len(), 1);
+        let all = s.read_all(0, 100).unwrap();
+        assert!(all
+            .iter()
+            .enumerate()
+            .all(|(i, e)| e.position == i as u64 + 1));
+    }
+
+    pub fn rejects_bad_timers(f: &Fixture) {
+        let s = &f.store;
+        let mut no_stream = timer("x", t0(), "", 0);
+        assert!(matches!(
+            s.schedule_timer(no_stream.clone()),
+            Err(Error::InvalidInput(_))
+        ));
+        no_stream.stream = "s-1".into();
+        no_stream.event.event_type.clear();
+        assert!(matches!(
+            s.schedule_timer(no_stream),
+            Err(Error::InvalidInput(_))
+        ));
+        assert!(matches!(
+            s.schedule_timer(timer("nul\0id", t0(), "s-1", 0)),
+            Err(Error::InvalidInput(_))
+        ));
+        let far = timer("far", SystemTime::UNIX_EPOCH + secs(u64::MAX / 4), "s-1", 0);
+        assert!(matches!(s.schedule_timer(far), Err(Error::InvalidInput(_))));
+        assert!(s.pending_timers().unwrap().is_empty());
+        // A time before the epoch is a valid due time (and fires at any later time).
+        let old = timer("old", SystemTime::UNIX_EPOCH - secs(5), "s-1", 0);
+        s.schedule_timer(old.clone()).unwrap();
+        assert_eq!(s.pending_timers().unwrap(), vec![old]);
+        assert_eq!(s.backend().fire_due_timers(t0(), 0).unwrap().len(), 0);
+        assert_eq!(s.fire_due().unwrap(), 1);
+    }
+
+    /// A consumer that schedules a timer per `OrderPlaced` and cancels it on `OrderPaid`.
+    fn deadlines(event: &RecordedEvent, tx: &mut dyn ProjectionTx) -> Result<(), Error> {
+        let id = format!("shop.CancelUnpaid/{}", event.stream);
+        match event.event_type.as_str() {
+            "OrderPlaced" => tx.schedule_timer(timer(&id, t0() + secs(1800), "shop-Deadline-1", 0)),
+            "OrderPaid" => tx.cancel_timer(&id),
+            "Boom" => {
+                // Scheduled, then the handler fails: nothing of the batch commits.
+                tx.schedule_timer(timer("boom", t0(), "shop-Deadline-1", 0))?;
+                Err(Error::InvalidInput("boom".into()))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub fn scheduled_with_the_checkpoint(f: &Fixture) {
+        let s = &f.store;
+        s.append(
+            "shop-Order-1",
+            ExpectedVersion::Any,
+            vec![ev("OrderPlaced", 0)],
+        )
+        .unwrap();
+        s.append(
+            "shop-Order-2",
+            ExpectedVersion::Any,
+            vec![ev("OrderPlaced", 0)],
+        )
+        .unwrap();
+        s.append(
+            "shop-Order-1",
+            ExpectedVersion::Any,
+            vec![ev("OrderPaid", 0)],
+        )
+        .unwrap();
+        let mut sub = s.subscribe("deadlines", Filter::Category("shop-Order".into()));
+        assert_eq!(sub.catch_up(deadlines).unwrap(), 3);
+        // Order 1 was paid in the same batch that scheduled its timer: only order 2's.
+        assert_eq!(pending_ids(s), ["shop.CancelUnpaid/shop-Order-2"]);
+
+        s.append("shop-Order-3", ExpectedVersion::Any, vec![ev("Boom", 0)])
+            .unwrap();
+        assert!(sub.catch_up(deadlines).is_err());
+        assert_eq!(pending_ids(s), ["shop.CancelUnpaid/shop-Order-2"]);
+        assert_eq!(s.checkpoint("deadlines").unwrap(), 3);
+
+        // A commit that loses the checkpoint race schedules nothing.
+        let stale = s.backend().commit_consumer(ConsumerCommit {
+            consumer: "deadlines".into(),
+            expected_checkpoint: 0,
+            new_checkpoint: 9,
+            ops: vec![DocOp::ScheduleTimer(timer("stale", t0(), "s-1", 0))],
+        });
+        assert!(matches!(stale, Err(Error::CheckpointConflict { .. })));
+        s.backend()
+            .commit_consumer(ConsumerCommit {
+                consumer: "deadlines".into(),
+                expected_checkpoint: 3,
+                new_checkpoint: 4,
+                ops: vec![
+                    DocOp::CancelTimer {
+                        id: "shop.CancelUnpaid/shop-Order-2".into(),
+                    },
+                    DocOp::ScheduleTimer(timer("fresh", t0(), "s-1", 0)),
+                ],
+            })
+            .unwrap();
+        assert_eq!(pending_ids(s), ["fresh"]);
+    }
+
+    pub fn fired_events_reach_subscribers(f: &Fixture) {
+        let s = f.store.clone();
+        let stop = Arc::new(AtomicBool::new(false));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let live = {
+            let (s, stop, seen) = (s.clone(), stop.clone(), seen.clone());
+            std::thread::spawn(move || {
+                let mut sub = s
+                    .subscribe("watch", Filter::Category("shop-Deadline".into()))
+                    .idle_wait(Duration::from_millis(20));
+                sub.run(&stop, |e, _| {
+                    seen.lock().unwrap().push(e.id);
+                    Ok(())
+                })
+                .unwrap();
+            })
+        };
+        std::thread::sleep(Duration::from_millis(50));
+        let t = timer("x", t0(), "shop-Deadline-1", 0);
+        s.schedule_timer(t.clone()).unwrap();
+        assert_eq!(s.fire_due().unwrap(), 1);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while seen.lock().unwrap().is_empty() {
+            assert!(
+                Instant::now() < deadline,
+                "the subscriber never saw the fired event"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        stop.store(true, Ordering::Release);
+        live.join().unwrap();
+        assert_eq!(*seen.lock().unwrap(), vec![t.event.id]);
+    }
+
+    /// `testing::drive`: given OrderPlaced, 30 minutes pass, then the deadline's command
+    /// was handled.
+    #[cfg(feature = "testing")]
+    pub fn drive_runs_workers_and_timers(f: &Fixture) {
+        use stormcraft_runtime::aggregate::Cause;
+        use stormcraft_runtime::worker::Worker;
+
+        fn start(s: &Store, cause: Cause<'_>, tx: &mut dyn ProjectionTx) -> Result<(), Error> {
+            let id = format!("shop.CancelUnpaid/{}", cause.event.stream);
+            let mut t = timer(&id, s.now() + secs(1800), "shop-Deadline-1", 0);
+            t.event.payload = json!({ "order": cause.event.stream });
+            tx.schedule_timer(t)
+        }
+        fn cancel(s: &Store, cause: Cause<'_>, _: &mut dyn ProjectionTx) -> Result<(), Error> {
+            let order = cause.event.payload["order"].as_str().unwrap_or("?");
+            let event = NewEvent::new("OrderCancelled", 1, json!({}))
+                .with_id(stormcraft_runtime::derived_event_id(
+                    cause.consumer,
+                    cause.event,
+                    0,
+                ))
+                .caused_by(cause.event);
+            s.append(order, ExpectedVersion::Any, vec![event])
+                .map(|_| ())
+        }
+        const WORKERS: &[Worker] = &[
+            Worker::new(
+                "shop.CancelUnpaid.timer",
+                &[("shop-Order", "OrderPlaced")],
+                start,
+            ),
+            Worker::new(
+                "shop.CancelUnpaid",
+                &[("shop-Deadline", "DeadlinePassed")],
+                cancel,
+            ),
+        ];
+
+        let clock = ManualClock::new(t0());
+        let s = f.store.clone().with_clock(Arc::new(clock.clone()));
+        s.append(
+            "shop-Order-1",
+            ExpectedVersion::Any,
+            vec![ev("OrderPlaced", 0)],
+        )
+        .unwrap();
+        assert_eq!(stormcraft_runtime::testing::drive(&s, WORKERS).unwrap(), 1);
+        assert_eq!(s.stream_version("shop-Order-1").unwrap(), 1);
+        clock.advance(secs(29 * 60));
+        assert_eq!(stormcraft_runtime::testing::drive(&s, WORKERS).unwrap(), 0);
+        clock.advance(secs(60));
+        // The timer fires, the firing worker handles its event and cancels the order.
+        assert_eq!(stormcraft_runtime::testing::drive(&s, WORKERS).unwrap(), 1);
+        let order = s.read_stream("shop-Order-1", 1, 10).unwrap();
+        assert_eq!(order.len(), 2);
+        assert_eq!(order[1].event_type, "OrderCancelled");
+        assert!(s.pending_timers().unwrap().is_empty());
+        assert_eq!(stormcraft_runtime::testing::drive(&s, WORKERS).unwrap(), 0);
+    }
+}
+
 macro_rules! conformance {
     ($backend:ident, $factory:path, $cases:expr) => {
         mod $backend {
@@ -1035,12 +1469,28 @@ macro_rules! conformance {
                 filtered_subscription,
                 handler_error_commits_nothing, checkpoint_conflict, append_with_state,
                 live_subscription, racing_exact_writers, many_writers_with_subscriber);
+            conformance!(@timers $factory;
+                fire_in_due_order_once, store_fires_by_its_clock, cancelled_never_fires,
+                rescheduling_replaces, retried_firing_appends_once, rejects_bad_timers,
+                scheduled_with_the_checkpoint, fired_events_reach_subscribers);
+            #[cfg(feature = "testing")]
+            conformance!(@timers $factory; drive_runs_workers_and_timers);
 
             #[test]
             fn matches_model() {
                 suite::matches_model($factory, $cases);
             }
         }
+    };
+    (@timers $factory:path; $($test:ident),*) => {
+        $(
+            #[test]
+            fn $test() {
+                if let Some(f) = $factory() {
+                    timers::$test(&f);
+                }
+            }
+        )*
     };
     (@tests $factory:path; $($test:ident),*) => {
         $(
@@ -1182,5 +1632,80 @@ mod postgres_ordering {
         assert_eq!(b.join().unwrap(), 1);
         g.go.send(()).unwrap();
         assert_eq!(a.join().unwrap(), 2);
+    }
+}
+
+/// Two processes' stores on one PostgreSQL database firing at once: `FOR UPDATE SKIP
+/// LOCKED` on the timer rows means each timer is fired by exactly one of them. Each
+/// firing returns one event per timer it fired (a retried firing would return the stored
+/// event again), so a timer fired twice would show up twice in the returned lists even
+/// though its event id makes the second append a no-op.
+#[cfg(feature = "postgres")]
+mod postgres_timers {
+    use super::timers::{t0, timer};
+    use super::*;
+    use stormcraft_runtime::PgStore;
+
+    #[test]
+    fn two_stores_firing_concurrently_fire_each_timer_once() {
+        let Some(server) = common::pg_server() else {
+            return;
+        };
+        let url = server.fresh_database();
+        let stores: Vec<Store> = (0..2)
+            .map(|_| Store::new(PgStore::connect(&url).unwrap()))
+            .collect();
+        const TIMERS: usize = 400;
+        let ops = (0..TIMERS)
+            .map(|i| {
+                // Few streams, so firings also contend for the same stream rows.
+                let stream = format!("shop-Deadline-{}", i % 5);
+                let due = t0() + Duration::from_micros(i as u64 % 13);
+                DocOp::ScheduleTimer(timer(&format!("t{i:04}"), due, &stream, i as i64))
+            })
+            .collect();
+        stores[0].backend().schedule_timers(ops).unwrap();
+        let barrier = Arc::new(Barrier::new(4));
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let store = stores[t % 2].clone();
+                let barrier = barrier.clone();
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    let mut fired = Vec::new();
+                    loop {
+                        let batch = store
+                            .backend()
+                            .fire_due_timers(t0() + Duration::from_secs(1), 7)
+                            .unwrap();
+                        if batch.is_empty() && store.pending_timers().unwrap().is_empty() {
+                            return fired;
+                        }
+                        fired.extend(batch.into_iter().map(|e| e.id));
+                    }
+                })
+            })
+            .collect();
+        let mut counts: BTreeMap<Uuid, usize> = BTreeMap::new();
+        let mut per_thread = Vec::new();
+        for t in threads {
+            let fired = t.join().unwrap();
+            per_thread.push(fired.len());
+            for id in fired {
+                *counts.entry(id).or_default() += 1;
+            }
+        }
+        assert_eq!(counts.len(), TIMERS, "fired per thread: {per_thread:?}");
+        assert!(
+            counts.values().all(|&n| n == 1),
+            "a timer fired more than once"
+        );
+        let all = stores[1].read_all(0, usize::MAX).unwrap();
+        assert_eq!(all.len(), TIMERS);
+        assert!(all
+            .iter()
+            .enumerate()
+            .all(|(i, e)| e.position == i as u64 + 1));
+        eprintln!("fired per thread: {per_thread:?}");
     }
 }

@@ -1,7 +1,9 @@
 //! Drives the `shop` shape context (tests/shape/mod.rs, written as the generator emits
 //! it) end to end on the memory and SQLite stores: HTTP command → events → policy →
 //! command on a state-stored aggregate → projection row, an external call, upcasting,
-//! snapshots, idempotent policy retries, conflicts, and the scenario runner's verdicts.
+//! snapshots, idempotent policy retries, conflicts, and the scenario runner's verdicts;
+//! a refused policy command recorded and compensated by the recovery worker, and a
+//! command sent to another context's inbox (tests/rejections_inbox.rs has the rest).
 
 mod common;
 mod shape;
@@ -17,7 +19,7 @@ use stormcraft_runtime::aggregate::{self, Cause, HandleError};
 use stormcraft_runtime::projection::Row;
 use stormcraft_runtime::testing::{verdict, AggregateScenario, Completion};
 use stormcraft_runtime::worker::spawn_workers;
-use stormcraft_runtime::{ExpectedVersion, NewEvent, Store};
+use stormcraft_runtime::{ExpectedVersion, NewEvent, RecordedEvent, Store, Timer};
 use tower::ServiceExt;
 
 use shape::order::{self, Order};
@@ -76,7 +78,8 @@ async fn end_to_end(store: Store) {
     let id = uuid::Uuid::new_v4();
 
     let (status, body) = call(&store, "GET", "/health", "").await;
-    assert_eq!((status, body), (StatusCode::OK, json!({"status": "ok"})));
+    let healthy = json!({"status": "ok", "rejections": 0, "timers_pending": 0});
+    assert_eq!((status, body), (StatusCode::OK, healthy));
 
     let place = json!({"order_id": id, "customer": "ada", "sku": "MUG", "quantity": 2});
     let (status, body) = call(&store, "POST", "/commands/PlaceOrder", &place.to_string()).await;
@@ -112,6 +115,15 @@ async fn end_to_end(store: Store) {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 
+    // The policy on `OrderCancelled` sent billing's `RefundOrder` to billing's inbox.
+    let sent = eventually_in(&store, "billing-Inbox", 1).await;
+    assert_eq!(sent[0].event_type, "CommandSent");
+    assert_eq!(sent[0].payload["command"], "RefundOrder");
+    assert_eq!(sent[0].payload["issuer"], "shop");
+    assert_eq!(sent[0].payload["policy"], "RefundWhenOrderCancelled");
+    assert_eq!(sent[0].payload["body"]["order_id"], json!(id));
+    assert_eq!(sent[0].payload["attempt"], 1);
+
     let (status, body) = call(&store, "POST", "/commands/CancelOrder", &cancel).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
@@ -134,9 +146,83 @@ async fn end_to_end(store: Store) {
         .iter()
         .any(|row| row["order_id"] == json!(id)));
 
+    // More than the stock: the policy's `ReserveStock` is refused, the refusal is
+    // recorded in shop's rejections, and the recovery worker compensates (`on_error:
+    // OutOfStock: { issue: CancelOrder }`).
+    let big = uuid::Uuid::new_v4();
+    let place = json!({"order_id": big, "customer": "bob", "sku": "MUG", "quantity": 11});
+    let (status, _) = call(&store, "POST", "/commands/PlaceOrder", &place.to_string()).await;
+    assert_eq!(status, StatusCode::OK);
+    let path = format!("/order-summaries/{big}");
+    let row = eventually(&store, &path, |row| row["cancelled"] == true).await;
+    assert_eq!(row["reserved"], false);
+    let listed = eventually(&store, "/rejections", |list| {
+        list.as_array().unwrap().len() == 1
+    })
+    .await;
+    let rejection = &listed[0];
+    assert_eq!(rejection["policy"], "ReserveStockWhenOrderPlaced");
+    assert_eq!(rejection["command"], "ReserveStock");
+    assert_eq!(rejection["context"], "shop");
+    assert_eq!(rejection["target"], "shop-Stock-MUG");
+    assert_eq!(rejection["error"], "OutOfStock");
+    assert_eq!(rejection["message"], "not enough stock left for this order");
+    assert_eq!(
+        rejection["body"],
+        json!({"sku": "MUG", "order_id": big, "quantity": 11})
+    );
+    assert_eq!(rejection["cause"]["event_type"], "OrderPlaced");
+    assert_eq!(rejection["attempt"], 1);
+    assert!(rejection["recorded_at"].as_str().unwrap().ends_with('Z'));
+    let cancelled = store
+        .read_stream(&format!("shop-Order-{big}"), 1, 10)
+        .unwrap();
+    assert_eq!(cancelled[1].event_type, "OrderCancelled");
+    assert_eq!(
+        cancelled[1].payload["reason"],
+        "out of stock: not enough stock left for this order"
+    );
+    // A pending timer of shop counts; another context's does not.
+    for id in ["shop.CancelUnpaidOrder/1", "billing.Remind/1"] {
+        store
+            .schedule_timer(Timer {
+                id: id.into(),
+                due_at: std::time::SystemTime::now() + Duration::from_secs(3600),
+                stream: "shop-Deadline-1".into(),
+                event: NewEvent::new("DeadlinePassed", 1, json!({})),
+            })
+            .unwrap();
+    }
+    let (status, body) = call(&store, "GET", "/health", "").await;
+    let healthy = json!({"status": "ok", "rejections": 1, "timers_pending": 1});
+    assert_eq!((status, body), (StatusCode::OK, healthy));
+    let (status, body) = call(&store, "GET", "/rejections?limit=many", "").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"], "bad_request");
+    assert_eq!(
+        body["message"],
+        "`limit=many` is not a number from 1 to 1000; e.g. `?limit=20`"
+    );
+
     stop.store(true, Ordering::Release);
     for worker in workers {
         worker.join().unwrap();
+    }
+}
+
+/// Waits (bounded) until `category` holds `n` events; returns them.
+async fn eventually_in(store: &Store, category: &str, n: usize) -> Vec<RecordedEvent> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let events = store.read_category(category, 0, 100).unwrap();
+        if events.len() >= n {
+            return events;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "`{category}` never got {n} events"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 
@@ -313,7 +399,13 @@ async fn serves_on_a_real_socket_and_stops_cleanly() {
     let mut answer = String::new();
     socket.read_to_string(&mut answer).await.unwrap();
     assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
-    assert!(answer.ends_with(r#"{"status":"ok"}"#), "{answer}");
+    let (_, body) = answer.split_once("\r\n\r\n").unwrap();
+    let body: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(
+        body,
+        json!({"status": "ok", "rejections": 0, "timers_pending": 0}),
+        "{answer}"
+    );
     stop.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(10), served)
         .await

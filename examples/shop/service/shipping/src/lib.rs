@@ -16,7 +16,7 @@ pub mod shipment;
 pub mod types;
 pub mod upstream;
 
-/// The context's background workers: one per policy and per read model.
+/// The context's background workers: its policies, projections, inbox and recovery.
 pub fn workers() -> Vec<stormcraft_runtime::worker::Worker> {
     [policies::WORKERS, projections::WORKERS].concat()
 }

@@ -15,6 +15,14 @@ pub struct CreateShipment {
     pub order_id: uuid::Uuid,
 }
 
+impl CreateShipment {
+    /// Its declared outcomes: `aggregate::handle` refuses a decision that is none of them.
+    pub const OUTCOMES: &'static [aggregate::Outcome] = &[aggregate::Outcome {
+        name: "emitted",
+        events: &[(ShipmentCreated::TYPE, false)],
+    }];
+}
+
 /// the clerk hands the packed parcel to the carrier
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 // A typo in a request body is refused (400 naming the field), not silently dropped.
@@ -26,6 +34,14 @@ pub struct DispatchShipment {
     pub weight_grams: u32,
 }
 
+impl DispatchShipment {
+    /// Its declared outcomes: `aggregate::handle` refuses a decision that is none of them.
+    pub const OUTCOMES: &'static [aggregate::Outcome] = &[aggregate::Outcome {
+        name: "emitted",
+        events: &[(ShipmentDispatched::TYPE, false)],
+    }];
+}
+
 /// the carrier's webhook reports the parcel delivered
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 // A typo in a request body is refused (400 naming the field), not silently dropped.
@@ -34,6 +50,14 @@ pub struct ConfirmDelivery {
     pub shipment_id: uuid::Uuid,
     pub order_id: uuid::Uuid,
     pub signed_by: Option<String>,
+}
+
+impl ConfirmDelivery {
+    /// Its declared outcomes: `aggregate::handle` refuses a decision that is none of them.
+    pub const OUTCOMES: &'static [aggregate::Outcome] = &[aggregate::Outcome {
+        name: "emitted",
+        events: &[(ShipmentDelivered::TYPE, false)],
+    }];
 }
 
 /// Every command of `Shipment` (boxed: the enum stays small however large a command is).
@@ -194,9 +218,10 @@ impl std::fmt::Display for Error {
 
 /// The business rules of `Shipment`: one method decides each command (its events, or
 /// why it is refused), one applies each event to the state. Every method has a default,
-/// so the service works before any rule is written: a command emits its declared events
-/// with fields copied by name from the command, else from the state; an event sets the
-/// state fields it carries. Override a method in `src/rules/shipment.rs` to write the rule.
+/// so the service works before any rule is written: a command of one outcome emits its
+/// required events with fields copied by name from the command, else from the state (a
+/// command of several outcomes is pending: see its method); an event sets the state
+/// fields it carries. Override a method in `src/rules/shipment.rs` to write the rule.
 pub trait Rules {
     fn create_shipment(
         &self,
@@ -282,5 +307,14 @@ impl aggregate::Aggregate for Shipment {
             Event::ShipmentDelivered(event) => rules.apply_shipment_delivered(&mut state, event),
         }
         state
+    }
+
+    fn outcomes(command: &str) -> &'static [aggregate::Outcome] {
+        match command {
+            "CreateShipment" => CreateShipment::OUTCOMES,
+            "DispatchShipment" => DispatchShipment::OUTCOMES,
+            "ConfirmDelivery" => ConfirmDelivery::OUTCOMES,
+            _ => &[],
+        }
     }
 }

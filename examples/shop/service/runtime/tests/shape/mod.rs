@@ -371,14 +371,31 @@ pub mod externals {
     }
 }
 
-/// `src/policies.rs`: the `PolicyRules` trait with its defaults, one thin handler per
-/// policy, and the worker table.
+/// `src/upstream.rs`: copies of what the context uses from others — here the command
+/// `billing.RefundOrder` a policy issues through billing's inbox.
+pub mod upstream {
+    pub mod billing {
+        use serde::{Deserialize, Serialize};
+
+        /// The command `RefundOrder` of `billing`.
+        #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+        pub struct RefundOrder {
+            pub order_id: uuid::Uuid,
+            pub reason: String,
+        }
+    }
+}
+
+/// `src/policies.rs`: the `PolicyRules` trait with its defaults, one `issue_<policy>`
+/// per policy that issues a command (what deadline and schedule workers call too), one
+/// thin handler per event-triggered policy, and the worker table.
 pub mod policies {
     use stormcraft_runtime::aggregate::{decode, Cause};
     use stormcraft_runtime::policy::{self, Views};
-    use stormcraft_runtime::{ProjectionTx, RecordedEvent, Store};
+    use stormcraft_runtime::{inbox, ProjectionTx, RecordedEvent, Store};
 
     use crate::shape::externals::EmailService;
+    use crate::shape::upstream::billing;
     use crate::shape::{order, stock};
 
     pub trait PolicyRules {
@@ -396,6 +413,20 @@ pub mod policies {
             })
         }
 
+        /// `RefundWhenOrderCancelled`: the command of `billing` to issue on
+        /// `OrderCancelled`.
+        fn refund_when_order_cancelled(
+            &self,
+            event: &order::OrderCancelled,
+            _source: &RecordedEvent,
+            _views: &Views<'_>,
+        ) -> Option<billing::RefundOrder> {
+            Some(billing::RefundOrder {
+                order_id: event.order_id,
+                reason: event.reason.clone(),
+            })
+        }
+
         fn written(&self) -> &'static [&'static str] {
             &[]
         }
@@ -408,11 +439,44 @@ pub mod policies {
             reserve_stock_when_order_placed,
         ),
         stormcraft_runtime::worker::Worker::new(
+            "shop.RefundWhenOrderCancelled",
+            &[("shop-Order", "OrderCancelled")],
+            refund_when_order_cancelled,
+        ),
+        stormcraft_runtime::worker::Worker::new(
             "shop.NotifyCustomerWhenCancelled",
             &[("shop-Order", "OrderCancelled")],
             notify_customer_when_cancelled,
         ),
     ];
+
+    /// Carries out `ReserveStockWhenOrderPlaced`'s command (a refusal is recorded in
+    /// `shop-Rejection`).
+    pub(crate) fn issue_reserve_stock_when_order_placed(
+        store: &Store,
+        cause: Cause<'_>,
+        command: Option<stock::ReserveStock>,
+    ) -> stormcraft_runtime::Result<()> {
+        policy::issue::<stock::Stock>(store, cause, command)
+    }
+
+    /// Sends `RefundWhenOrderCancelled`'s command to billing's inbox (billing records a
+    /// refusal in `shop-Rejection`).
+    pub(crate) fn issue_refund_when_order_cancelled(
+        store: &Store,
+        cause: Cause<'_>,
+        command: Option<billing::RefundOrder>,
+    ) -> stormcraft_runtime::Result<()> {
+        let Some(command) = command else {
+            return Ok(());
+        };
+        let body = serde_json::to_value(&command).map_err(|error| {
+            stormcraft_runtime::Error::InvalidInput(format!(
+                "`RefundOrder` cannot be written as JSON: {error}"
+            ))
+        })?;
+        inbox::send(store, cause, "billing", "RefundOrder", body, 1).map(drop)
+    }
 
     fn reserve_stock_when_order_placed(
         store: &Store,
@@ -423,7 +487,19 @@ pub mod policies {
         let views = Views::new(store, cause);
         let rules = crate::shape::rules::policies::Policies;
         let command = rules.reserve_stock_when_order_placed(&event, cause.event, &views);
-        policy::issue::<stock::Stock>(store, cause, command)
+        issue_reserve_stock_when_order_placed(store, cause, command)
+    }
+
+    fn refund_when_order_cancelled(
+        store: &Store,
+        cause: Cause<'_>,
+        _: &mut dyn ProjectionTx,
+    ) -> stormcraft_runtime::Result<()> {
+        let event = decode(cause.event)?;
+        let views = Views::new(store, cause);
+        let rules = crate::shape::rules::policies::Policies;
+        let command = rules.refund_when_order_cancelled(&event, cause.event, &views);
+        issue_refund_when_order_cancelled(store, cause, command)
     }
 
     fn notify_customer_when_cancelled(
@@ -436,6 +512,138 @@ pub mod policies {
             cause,
             crate::shape::adapters::email_service().order_cancelled(&event),
         )
+    }
+}
+
+/// `src/inbox.rs`: the commands other contexts may send to `shop`, and its inbox worker.
+pub mod inbox {
+    use stormcraft_runtime::aggregate::Cause;
+    use stormcraft_runtime::inbox::{self, Refusal};
+    use stormcraft_runtime::{ProjectionTx, Store, Value};
+
+    use crate::shape::{order, stock};
+
+    /// Carries out one command of the inbox; an unknown one is refused.
+    pub fn dispatch(
+        store: &Store,
+        cause: Cause<'_>,
+        command: &str,
+        body: &Value,
+    ) -> stormcraft_runtime::Result<Result<(), Refusal>> {
+        match command {
+            "PlaceOrder" => inbox::carry_out::<order::Order, order::PlaceOrder>(store, cause, body),
+            "CancelOrder" => {
+                inbox::carry_out::<order::Order, order::CancelOrder>(store, cause, body)
+            }
+            "ReserveStock" => {
+                inbox::carry_out::<stock::Stock, stock::ReserveStock>(store, cause, body)
+            }
+            other => Ok(Err(Refusal::unknown_command("shop", other))),
+        }
+    }
+
+    pub const WORKERS: &[stormcraft_runtime::worker::Worker] =
+        &[stormcraft_runtime::worker::Worker::new(
+            "shop.inbox",
+            &[("shop-Inbox", "CommandSent")],
+            inbox_worker,
+        )];
+
+    fn inbox_worker(
+        store: &Store,
+        cause: Cause<'_>,
+        _: &mut dyn ProjectionTx,
+    ) -> stormcraft_runtime::Result<()> {
+        inbox::handle(store, cause, "shop", dispatch)
+    }
+}
+
+/// `src/recovery.rs`: what the model's `on_error` says to do with each rejection of a
+/// command `shop` issued, the `RecoveryRules` trait (one method per compensation, the
+/// compensating command built from the rejected one), and the recovery worker.
+///
+/// ```yaml
+/// ReserveStockWhenOrderPlaced:
+///   on: OrderPlaced
+///   issue: ReserveStock
+///   on_error:
+///     OutOfStock: { issue: CancelOrder }                         # compensate
+/// RefundWhenOrderCancelled:
+///   on: OrderCancelled
+///   issue: billing.RefundOrder
+///   on_error:
+///     PaymentProviderDown: { retry: { times: 3 } }               # retry
+///     AlreadyRefunded: park                                      # keep it listed
+/// ```
+pub mod recovery {
+    use stormcraft_runtime::aggregate::Cause;
+    use stormcraft_runtime::rejections::{self, Rejection};
+    use stormcraft_runtime::{inbox, policy, ProjectionTx, Store};
+
+    use crate::shape::{order, stock};
+
+    pub trait RecoveryRules {
+        /// `ReserveStockWhenOrderPlaced`, on `OutOfStock`: the compensating `CancelOrder`
+        /// (default: the fields of the same name copied from the rejected command).
+        fn reserve_stock_when_order_placed_out_of_stock(
+            &self,
+            _rejection: &Rejection,
+            command: &stock::ReserveStock,
+        ) -> Option<order::CancelOrder> {
+            Some(order::CancelOrder {
+                order_id: command.order_id,
+                reason: Default::default(),
+            })
+        }
+    }
+
+    /// How many times `RefundWhenOrderCancelled` retries on `PaymentProviderDown`.
+    const REFUND_WHEN_ORDER_CANCELLED_PAYMENT_PROVIDER_DOWN_TIMES: u32 = 3;
+
+    pub const WORKERS: &[stormcraft_runtime::worker::Worker] =
+        &[stormcraft_runtime::worker::Worker::new(
+            "shop.recovery",
+            &[("shop-Rejection", "CommandRejected")],
+            recovery,
+        )];
+
+    /// Applies the `on_error` of (policy, command, error); anything else is parked: it
+    /// stays in `GET /rejections`. The rejection event is the cause, so handling it
+    /// again issues nothing twice.
+    fn recovery(
+        store: &Store,
+        cause: Cause<'_>,
+        _: &mut dyn ProjectionTx,
+    ) -> stormcraft_runtime::Result<()> {
+        let rejection = rejections::decode(cause.event)?;
+        let rules = crate::shape::rules::recovery::Recovery;
+        match (
+            rejection.policy.as_str(),
+            rejection.command.as_str(),
+            rejection.error.as_str(),
+        ) {
+            ("ReserveStockWhenOrderPlaced", "ReserveStock", "OutOfStock") => {
+                let command = rejection.body_as::<stock::ReserveStock>()?;
+                let compensation =
+                    rules.reserve_stock_when_order_placed_out_of_stock(&rejection, &command);
+                policy::issue::<order::Order>(store, cause, compensation)
+            }
+            ("RefundWhenOrderCancelled", "RefundOrder", "PaymentProviderDown")
+                if rejection.attempt <= REFUND_WHEN_ORDER_CANCELLED_PAYMENT_PROVIDER_DOWN_TIMES =>
+            {
+                let attempt = rejection.attempt + 1;
+                inbox::send(
+                    store,
+                    cause,
+                    "billing",
+                    "RefundOrder",
+                    rejection.body,
+                    attempt,
+                )
+                .map(drop)
+            }
+            _ => Ok(()),
+        }
     }
 }
 
@@ -532,14 +740,15 @@ pub mod projections {
 /// `src/service.rs`: the routes.
 pub mod service {
     use axum::routing::{get, post};
-    use stormcraft_runtime::http::{command, health, row, rows};
+    use stormcraft_runtime::http::{command, context_health, rejections, row, rows};
     use stormcraft_runtime::Store;
 
     use crate::shape::{order, projections, stock};
 
     pub fn router(store: Store) -> axum::Router {
         axum::Router::new()
-            .route("/health", get(health))
+            .route("/health", context_health("shop"))
+            .route("/rejections", rejections("shop"))
             .route(
                 "/commands/PlaceOrder",
                 post(command::<order::Order, order::PlaceOrder>),
@@ -563,7 +772,13 @@ pub mod service {
 
 /// `src/lib.rs`: the context's workers and upcasters, for `main.rs` and the app.
 pub fn workers() -> Vec<stormcraft_runtime::worker::Worker> {
-    [policies::WORKERS, projections::WORKERS].concat()
+    [
+        policies::WORKERS,
+        projections::WORKERS,
+        inbox::WORKERS,
+        recovery::WORKERS,
+    ]
+    .concat()
 }
 
 /// The upcasters of the context's events: generated from `src/rules/upcasters.rs`, the
@@ -579,6 +794,7 @@ pub async fn main() -> std::process::ExitCode {
         default_store: "sqlite:shop.db",
         upcasters: upcasters(),
         workers: workers(),
+        start: |_| Ok(()),
         router: service::router,
     })
     .await
@@ -677,6 +893,26 @@ pub mod rules {
         impl crate::shape::policies::PolicyRules for Policies {
             fn written(&self) -> &'static [&'static str] {
                 &["ReserveStockWhenOrderPlaced"]
+            }
+        }
+    }
+
+    pub mod recovery {
+        use crate::shape::{order, stock};
+        use stormcraft_runtime::rejections::Rejection;
+
+        pub struct Recovery;
+
+        impl crate::shape::recovery::RecoveryRules for Recovery {
+            fn reserve_stock_when_order_placed_out_of_stock(
+                &self,
+                rejection: &Rejection,
+                command: &stock::ReserveStock,
+            ) -> Option<order::CancelOrder> {
+                Some(order::CancelOrder {
+                    order_id: command.order_id,
+                    reason: format!("out of stock: {}", rejection.message),
+                })
             }
         }
     }
