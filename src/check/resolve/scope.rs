@@ -94,6 +94,12 @@ impl Resolver<'_> {
             self.name_finding(
                 sc072_generated_name_clash::module(&name.value, &snake, name.span).about(subject),
             );
+        } else if kind == "aggregate"
+            && sc072_generated_name_clash::RUNTIME_CATEGORIES.contains(&name.value.as_str())
+        {
+            self.name_finding(
+                sc072_generated_name_clash::category(&name.value, name.span).about(subject),
+            );
         }
     }
 

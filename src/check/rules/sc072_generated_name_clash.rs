@@ -12,17 +12,30 @@ use super::prelude::*;
 pub const GENERATED_MODULES: &[&str] = &[
     "adapters",
     "externals",
+    // `src/inbox.rs`: the commands other contexts send to this one.
+    "inbox",
     "lib",
     "main",
     "policies",
     "projections",
+    // `src/recovery.rs`: the `on_error:` of the context's policies.
+    "recovery",
     "rules",
+    // `src/rules/schedules.rs` sits beside the aggregates' rule files.
+    "schedules",
     "service",
+    // `src/timers.rs`: deadlines and schedules.
+    "timers",
     "types",
     // `src/rules/upcasters.rs` sits beside the aggregates' rule files.
     "upcasters",
     "upstream",
 ];
+
+/// Stream categories the runtime writes in every context (`<context>-<Name>-<id>`): an
+/// aggregate of one of these names would share its streams with the runtime's
+/// rejections, command inbox, deadlines or schedule ticks.
+pub const RUNTIME_CATEGORIES: &[&str] = &["Deadline", "Inbox", "Rejection", "Schedule"];
 
 /// The method of an aggregate's `Rules` trait that lists the written rules.
 pub const WRITTEN_METHOD: &str = "written";
@@ -69,7 +82,7 @@ pub const RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "an element has the name of an item or module the generator writes beside it",
     explanation: Explanation {
-    text: r#"An element is named like an item the generator writes next to it. Each aggregate becomes a module holding one struct per command and event beside the generated `Command`, `Event`, `State`, `Error` and `Rules` (and a few imports such as `Store` and `Serialize`); read models sit beside `Row` and `ProjectionRules`; external systems beside `PolicyRules` and `Views`; an aggregate's module sits beside the modules `types`, `service`, `rules`, `policies`, `projections`, `upstream`, `externals` and `adapters`. Two items of one name in one module do not compile.
+    text: r#"An element is named like an item the generator writes next to it. Each aggregate becomes a module holding one struct per command and event beside the generated `Command`, `Event`, `State`, `Error` and `Rules` (and a few imports such as `Store` and `Serialize`); read models sit beside `Row` and `ProjectionRules`; external systems beside `PolicyRules` and `Views`; an aggregate's module sits beside the modules `types`, `service`, `rules`, `policies`, `projections`, `upstream`, `externals`, `adapters`, `inbox`, `recovery` and `timers` (and its rules file beside `rules/schedules.rs`), and its streams beside the runtime's categories `Rejection`, `Inbox`, `Deadline` and `Schedule` of its context. Two items of one name in one module do not compile.
 
 Rename the element with a word from the business: `OrderState` rather than `State`, `OrderError` rather than `Error`."#,
     bad: r#"stormcraft: 1
@@ -129,6 +142,26 @@ pub fn item(kind: &str, name: &str, span: Span) -> Diagnostic {
         clashes(kind)
             .iter()
             .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
+/// The finding for an aggregate named like a stream category of the runtime.
+pub fn category(name: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::GeneratedNameClash,
+        span,
+        format!(
+            "aggregate `{name}` would write the streams `<context>-{name}-<id>`, which the runtime uses itself"
+        ),
+    )
+    .label(format!("clashes with the runtime's `<context>-{name}` streams"))
+    .help(format!(
+        "rename the aggregate, e.g. `{name}Record`; the runtime keeps each context's rejections, command inbox, deadlines and schedule ticks in the stream categories {}",
+        RUNTIME_CATEGORIES
+            .iter()
+            .map(|n| format!("`<context>-{n}`"))
             .collect::<Vec<_>>()
             .join(", ")
     ))
