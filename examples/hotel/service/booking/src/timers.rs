@@ -79,6 +79,8 @@ pub const SCHEDULE_TICKED: &str = "ScheduleTicked";
 pub const SCHEDULE_CATEGORY: &str = "booking-Schedule";
 
 /// When a schedule ticks.
+// A context whose schedules are all daily (or all intervals) builds one variant only.
+#[allow(dead_code)]
 #[derive(Debug, Clone, Copy)]
 enum Every {
     /// Every this many seconds, counted from the Unix epoch (`15m` ticks at :00, :15, :30

@@ -1,15 +1,30 @@
 // Written once by stormcraft; yours to edit. stormcraft never overwrites this file.
 //! What the schedules of the `booking` context issue at each tick.
 //!
-//! Each schedule has a default in the generated `src/timers.rs` (trait `ScheduleRules`):
-//! it builds its command by copying fields by name from the row, or issues nothing when
-//! a row does not carry every field (its doc comment then says it is pending). Override
-//! a method here to decide per row (`None`: nothing for this row), e.g. only the rows
-//! whose date has passed at `at`, the time of the tick.
+//! The night audit (`MarkNoShows`, every day at 03:00 UTC) goes through the front
+//! desk's stays and marks as a no-show each confirmed stay whose check-in date is
+//! before the audit's day: the guest had the whole check-in day and never came.
 
+use crate::projections::ConfirmedStays;
+use crate::room_hold::MarkNoShow;
 use crate::timers::*;
+use crate::types::HoldStatus;
 
-/// The schedule rules; the defaults of [`ScheduleRules`] apply until you override them.
+/// The schedule rules of `booking`.
 pub struct Schedules;
 
-impl ScheduleRules for Schedules {}
+impl ScheduleRules for Schedules {
+    /// A confirmed stay (not checked in, not cancelled, not marked yet) whose check-in
+    /// day ended before the tick's day.
+    fn mark_no_shows(
+        &self,
+        row: &ConfirmedStays,
+        at: SystemTime,
+        _views: &Views<'_>,
+    ) -> Option<MarkNoShow> {
+        let today = chrono::DateTime::<chrono::Utc>::from(at).date_naive();
+        (row.status == HoldStatus::Confirmed && row.check_in < today).then_some(MarkNoShow {
+            hold_id: row.hold_id,
+        })
+    }
+}
