@@ -46,7 +46,7 @@ const WARNINGS: &str = "warnings";
 #[test]
 fn the_examples_are_all_there() {
     let names = examples();
-    for expected in ["library.yaml", "shop", "split", WARNINGS] {
+    for expected in ["hotel", "library.yaml", "shop", "split", WARNINGS] {
         assert!(
             names.iter().any(|n| n == expected),
             "examples/{expected} is missing; found {names:?}"

@@ -1,0 +1,19 @@
+// Written once by stormcraft; yours to edit. stormcraft never overwrites this file.
+//! Adapters of the external systems the `payments` context calls. The defaults
+//! only log each call; replace them with real calls (HTTP clients, SDKs). An `Err`
+//! makes the policy retry the same event after a pause.
+
+/// The `CardProcessor` the policies use; built for each event they handle.
+pub fn card_processor() -> impl crate::externals::CardProcessor {
+    LoggingCardProcessor
+}
+
+/// Logs each call instead of calling `CardProcessor`.
+pub struct LoggingCardProcessor;
+
+impl crate::externals::CardProcessor for LoggingCardProcessor {
+    fn charge_card(&self, event: &crate::payment::PaymentRequested) -> Result<(), String> {
+        eprintln!("CardProcessor: ChargeCard on PaymentRequested: {event:?}");
+        Ok(())
+    }
+}

@@ -1,0 +1,85 @@
+// Written once by stormcraft; yours to edit. stormcraft never overwrites this file.
+//! The business rules of the `Payment` aggregate.
+//!
+//! A charge is requested once and for more than nothing; the card processor settles
+//! it once, captured (an authorization code) or declined (a decline code); only a
+//! captured charge is refunded, once.
+
+use crate::payment::*;
+use crate::types::PaymentStatus;
+
+/// The rules of `Payment`.
+pub struct PaymentRules;
+
+impl Rules for PaymentRules {
+    fn request_payment(
+        &self,
+        state: &State,
+        command: &RequestPayment,
+    ) -> Result<Vec<Event>, Error> {
+        if state.status.is_some() {
+            return Err(Error::PaymentAlreadyRequested);
+        }
+        Ok(vec![Event::PaymentRequested(PaymentRequested {
+            payment_id: command.payment_id,
+            hold_id: command.hold_id,
+            amount: command.amount.clone(),
+        })])
+    }
+
+    fn settle_charge(&self, state: &State, command: &SettleCharge) -> Result<Vec<Event>, Error> {
+        match state.status {
+            None => return Err(Error::UnknownPayment),
+            Some(PaymentStatus::Requested) => {}
+            Some(_) => return Err(Error::PaymentAlreadySettled),
+        }
+        match (&command.authorization, &command.decline_code) {
+            (Some(authorization), None) => Ok(vec![Event::PaymentCaptured(PaymentCaptured {
+                payment_id: command.payment_id,
+                hold_id: state.hold_id,
+                amount: state.amount.clone(),
+                authorization: authorization.clone(),
+            })]),
+            (None, Some(decline_code)) => Ok(vec![Event::PaymentDeclined(PaymentDeclined {
+                payment_id: command.payment_id,
+                hold_id: state.hold_id,
+                decline_code: decline_code.clone(),
+            })]),
+            _ => Err(Error::UnclearSettlement),
+        }
+    }
+
+    fn refund_payment(&self, state: &State, command: &RefundPayment) -> Result<Vec<Event>, Error> {
+        if state.status != Some(PaymentStatus::Captured) {
+            return Err(Error::NothingToRefund);
+        }
+        Ok(vec![Event::PaymentRefunded(PaymentRefunded {
+            payment_id: command.payment_id,
+            hold_id: state.hold_id,
+            amount: state.amount.clone(),
+            reason: command.reason.clone(),
+        })])
+    }
+
+    fn apply_payment_requested(&self, state: &mut State, event: &PaymentRequested) {
+        state.status = Some(PaymentStatus::Requested);
+        state.hold_id = event.hold_id;
+        state.amount = event.amount.clone();
+    }
+
+    fn apply_payment_captured(&self, state: &mut State, _event: &PaymentCaptured) {
+        state.status = Some(PaymentStatus::Captured);
+    }
+
+    fn apply_payment_declined(&self, state: &mut State, _event: &PaymentDeclined) {
+        state.status = Some(PaymentStatus::Declined);
+    }
+
+    fn apply_payment_refunded(&self, state: &mut State, _event: &PaymentRefunded) {
+        state.status = Some(PaymentStatus::Refunded);
+    }
+
+    fn written(&self) -> &'static [&'static str] {
+        &["RequestPayment", "SettleCharge", "RefundPayment"]
+    }
+}

@@ -1,0 +1,350 @@
+//! Append and read throughput of the stores, against baselines measured in the same run.
+//!
+//! ```text
+//! CARGO_TARGET_DIR=/work/target-runtime cargo bench -p stormcraft-runtime --all-features --bench store
+//! ```
+//!
+//! Workload: `STREAMS` streams × `EVENTS` events of ~256 bytes, one event per append, with
+//! 1, 4, 16 and 64 concurrent writers (writer `w` owns streams `s % W == w` and appends
+//! round-robin with `Exact` versions). Then `read_all` from zero and reading every stream.
+//! Baselines: the disk's fsync limit (4 KiB append + fdatasync in a loop) and plain
+//! rusqlite, one transaction per append, WAL + `synchronous=FULL`, UNIQUE(stream, version).
+//! Set `BENCH_STREAMS` to scale the workload down.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use stormcraft_runtime::{ExpectedVersion, NewEvent, Store};
+
+#[cfg(feature = "postgres")]
+#[path = "../tests/common/pg.rs"]
+mod pg;
+
+const EVENTS: u64 = 10;
+const WRITERS: [usize; 4] = [1, 4, 16, 64];
+
+struct Stats {
+    events_per_sec: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+fn stats(total: usize, elapsed: Duration, mut latencies: Vec<Duration>) -> Stats {
+    latencies.sort();
+    let pick = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 - 1.0) * q) as usize)
+            .copied()
+            .unwrap_or_default()
+    };
+    Stats {
+        events_per_sec: total as f64 / elapsed.as_secs_f64(),
+        p50: pick(0.50),
+        p99: pick(0.99),
+    }
+}
+
+fn payload(stream: usize, seq: u64) -> serde_json::Value {
+    // ~256 bytes of JSON.
+    json!({ "stream": stream, "seq": seq, "data": "x".repeat(210) })
+}
+
+/// Latencies and elapsed time of one configuration, summed over the rounds.
+#[derive(Default)]
+struct Sample {
+    latencies: Vec<Duration>,
+    elapsed: Duration,
+}
+
+impl Sample {
+    fn stats(self) -> Stats {
+        stats(self.latencies.len(), self.elapsed, self.latencies)
+    }
+}
+
+type AppendFn = Arc<dyn Fn(usize, &str, u64) + Send + Sync>;
+
+/// Appends `EVENTS` events to each stream of `range` with `writers` threads calling
+/// `append(stream_index, stream, seq)`; writer `w` owns the streams `s % writers == w`.
+fn run_writers(
+    range: std::ops::Range<usize>,
+    writers: usize,
+    append: &AppendFn,
+    into: &mut Sample,
+) {
+    let start = Instant::now();
+    let threads: Vec<_> = (0..writers)
+        .map(|w| {
+            let append = Arc::clone(append);
+            let range = range.clone();
+            std::thread::spawn(move || {
+                let mine: Vec<(usize, String)> = range
+                    .filter(|s| s % writers == w)
+                    .map(|s| (s, format!("bench-Stream-{s}")))
+                    .collect();
+                let mut latencies = Vec::with_capacity(mine.len() * EVENTS as usize);
+                for seq in 0..EVENTS {
+                    for (s, name) in &mine {
+                        let t = Instant::now();
+                        append(*s, name, seq);
+                        latencies.push(t.elapsed());
+                    }
+                }
+                latencies
+            })
+        })
+        .collect();
+    for t in threads {
+        into.latencies.extend(t.join().unwrap());
+    }
+    into.elapsed += start.elapsed();
+}
+
+fn store_append(store: Store) -> AppendFn {
+    Arc::new(move |s, stream, seq| {
+        store
+            .append(
+                stream,
+                ExpectedVersion::Exact(seq),
+                vec![NewEvent::new("Benchmarked", 1, payload(s, seq))],
+            )
+            .unwrap();
+    })
+}
+
+/// `n` appends of 4 KiB, each followed by fdatasync: the disk's durable-write limit.
+fn disk_limit(dir: &Path, n: usize, into: &mut Sample) {
+    let path = dir.join("fsync-probe");
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .unwrap();
+    let block = vec![0xA5u8; 4096];
+    let start = Instant::now();
+    for _ in 0..n {
+        let t = Instant::now();
+        f.write_all(&block).unwrap();
+        f.sync_data().unwrap();
+        into.latencies.push(t.elapsed());
+    }
+    into.elapsed += start.elapsed();
+}
+
+/// Plain rusqlite: one connection, one transaction per append, WAL + synchronous=FULL.
+fn plain_rusqlite(path: &Path) -> AppendFn {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;
+         CREATE TABLE events (position INTEGER PRIMARY KEY, stream TEXT NOT NULL, version INTEGER NOT NULL,
+                              id BLOB NOT NULL UNIQUE, payload TEXT NOT NULL, UNIQUE (stream, version));",
+    )
+    .unwrap();
+    let conn = std::sync::Mutex::new(conn);
+    Arc::new(move |s, stream, seq| {
+        let conn = conn.lock().unwrap();
+        conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+        conn.prepare_cached(
+            "INSERT INTO events (stream, version, id, payload) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .unwrap()
+        .execute(rusqlite::params![
+            stream,
+            seq as i64 + 1,
+            &uuid::Uuid::new_v4().as_bytes()[..],
+            payload(s, seq).to_string()
+        ])
+        .unwrap();
+        conn.execute_batch("COMMIT").unwrap();
+    })
+}
+
+/// This thread's CPU time (user + system) from /proc, so read throughput can also be given
+/// per CPU-second, which does not depend on what else the machine is running. Clock ticks
+/// are 10 ms on Linux, so the measured span must be long (seconds).
+fn thread_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split(' ').collect();
+    // Fields 14 and 15 of stat(5); `rest` starts at field 3.
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
+struct ReadStats {
+    read_all: f64,
+    read_all_cpu: Option<f64>,
+    per_stream: f64,
+}
+
+fn reads(store: &Store, streams: usize) -> ReadStats {
+    let total = store.head_position().unwrap();
+    let rounds = std::env::var("BENCH_READ_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30);
+    let cpu = thread_cpu();
+    let start = Instant::now();
+    for _ in 0..rounds {
+        let mut after = 0;
+        loop {
+            let page = store.read_all(after, 1000).unwrap();
+            let Some(last) = page.last() else { break };
+            after = last.position;
+        }
+        assert_eq!(after, total);
+    }
+    let events = (total * rounds) as f64;
+    let read_all = events / start.elapsed().as_secs_f64();
+    let read_all_cpu = match (cpu, thread_cpu()) {
+        (Some(a), Some(b)) if b > a => Some(events / (b - a).as_secs_f64()),
+        _ => None,
+    };
+    let start = Instant::now();
+    let mut n = 0;
+    for s in 0..streams {
+        n += store
+            .read_stream(&format!("bench-Stream-{s}"), 1, 1000)
+            .unwrap()
+            .len();
+    }
+    assert_eq!(n as u64, total);
+    let per_stream = n as f64 / start.elapsed().as_secs_f64();
+    ReadStats {
+        read_all,
+        read_all_cpu,
+        per_stream,
+    }
+}
+
+fn row(name: &str, writers: &str, s: &Stats) {
+    println!(
+        "| {name} | {writers} | {:>9.0} | {:>8.3} | {:>8.3} |",
+        s.events_per_sec,
+        s.p50.as_secs_f64() * 1e3,
+        s.p99.as_secs_f64() * 1e3
+    );
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; anything else (e.g. a test filter) is ignored.
+    let streams: usize = std::env::var("BENCH_STREAMS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let dir: PathBuf =
+        std::env::temp_dir().join(format!("stormcraft-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    if std::env::var_os("BENCH_READS_ONLY").is_some() {
+        // For profiling the read path: fill with one 10-event append per stream.
+        let store = stormcraft_runtime::open(&format!("sqlite:{}", dir.join("reads.db").display()))
+            .unwrap();
+        for s in 0..streams {
+            let events = (0..EVENTS)
+                .map(|seq| NewEvent::new("Benchmarked", 1, payload(s, seq)))
+                .collect();
+            store
+                .append(
+                    &format!("bench-Stream-{s}"),
+                    ExpectedVersion::NoStream,
+                    events,
+                )
+                .unwrap();
+        }
+        let r = reads(&store, streams);
+        println!(
+            "read_all {:.0} events/s ({:.0} per CPU-second), read every stream {:.0} events/s",
+            r.read_all,
+            r.read_all_cpu.unwrap_or(0.0),
+            r.per_stream
+        );
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
+    // The disk's speed drifts over minutes on shared machines, so every configuration runs
+    // a slice of its workload in every round: all of them see the same conditions.
+    let rounds = 5.min(streams.max(1));
+    println!(
+        "workload: {streams} streams x {EVENTS} events of ~256 bytes, one event per append; \
+         configurations interleaved in {rounds} rounds\n"
+    );
+    struct Config {
+        name: &'static str,
+        writers: usize,
+        append: AppendFn,
+        store: Option<Store>,
+        sample: Sample,
+    }
+    let mut configs = vec![Config {
+        name: "plain rusqlite, 1 tx per append (WAL, FULL)",
+        writers: 1,
+        append: plain_rusqlite(&dir.join("plain.db")),
+        store: None,
+        sample: Sample::default(),
+    }];
+    for w in WRITERS {
+        let path = dir.join(format!("store-{w}.db"));
+        let store = stormcraft_runtime::open(&format!("sqlite:{}", path.display())).unwrap();
+        configs.push(Config {
+            name: "stormcraft SQLite (group commit)",
+            writers: w,
+            append: store_append(store.clone()),
+            store: Some(store),
+            sample: Sample::default(),
+        });
+    }
+    #[cfg(feature = "postgres")]
+    let server = pg::PgServer::start(true);
+    #[cfg(feature = "postgres")]
+    if let Some(server) = &server {
+        for w in WRITERS {
+            let store =
+                Store::new(stormcraft_runtime::PgStore::connect(&server.fresh_database()).unwrap());
+            configs.push(Config {
+                name: "stormcraft PostgreSQL (fsync on)",
+                writers: w,
+                append: store_append(store.clone()),
+                store: Some(store),
+                sample: Sample::default(),
+            });
+        }
+    }
+    let mut disk = Sample::default();
+    for round in 0..rounds {
+        let range = streams * round / rounds..streams * (round + 1) / rounds;
+        disk_limit(&dir, 300, &mut disk);
+        for c in &mut configs {
+            run_writers(range.clone(), c.writers, &c.append, &mut c.sample);
+        }
+    }
+    println!("| store | writers | events/s | p50 ms | p99 ms |");
+    println!("|---|---:|---:|---:|---:|");
+    row("disk limit: 4 KiB write + fdatasync", "1", &disk.stats());
+    let mut read_rows = Vec::new();
+    for c in configs {
+        if let (Some(store), true) = (&c.store, c.writers == *WRITERS.last().unwrap()) {
+            read_rows.push((
+                c.name.split(' ').take(2).collect::<Vec<_>>().join(" "),
+                reads(store, streams),
+            ));
+        }
+        row(c.name, &c.writers.to_string(), &c.sample.stats());
+    }
+    println!("\n| store | read_all events/s (wall) | read_all events per CPU-second | read every stream, events/s |");
+    println!("|---|---:|---:|---:|");
+    for (name, r) in read_rows {
+        let cpu = r
+            .read_all_cpu
+            .map_or("n/a".to_string(), |c| format!("{c:.0}"));
+        println!(
+            "| {name} | {:.0} | {cpu} | {:.0} |",
+            r.read_all, r.per_stream
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,739 @@
+//! Aggregates in the decide/evolve style, and the one command handler they all share.
+//!
+//! A generated aggregate supplies its types (state, commands, events, business errors)
+//! and two functions, [`Aggregate::decide`] and [`Aggregate::evolve`], which call the
+//! user's rules. Everything else is [`handle`]: load the state (folding the stream, from
+//! a snapshot when the aggregate keeps them, or reading the state row of a state-stored
+//! aggregate), decide, append with the version it loaded, and decide again when another
+//! writer got there first.
+//!
+//! ```
+//! use serde::{Deserialize, Serialize};
+//! use stormcraft_runtime::aggregate::{self, Aggregate, BusinessError, Command, DomainEvent};
+//! use stormcraft_runtime::{RecordedEvent, Result};
+//!
+//! #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+//! struct Open { id: String }
+//! impl Command for Open {
+//!     fn name(&self) -> &'static str { "Open" }
+//!     fn aggregate_id(&self) -> String { self.id.clone() }
+//! }
+//!
+//! #[derive(Debug, Clone, Serialize, Deserialize)]
+//! struct Opened { id: String }
+//! impl DomainEvent for Opened {
+//!     fn type_name(&self) -> &'static str { "Opened" }
+//!     fn schema_version(&self) -> u32 { 1 }
+//!     fn from_recorded(recorded: &RecordedEvent) -> Result<Option<Self>> {
+//!         Ok(match recorded.event_type.as_str() {
+//!             "Opened" => Some(aggregate::decode(recorded)?),
+//!             _ => None,
+//!         })
+//!     }
+//! }
+//!
+//! #[derive(Debug)]
+//! struct AlreadyOpen;
+//! impl std::fmt::Display for AlreadyOpen {
+//!     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+//!         f.write_str("the account is already open")
+//!     }
+//! }
+//! impl BusinessError for AlreadyOpen {
+//!     fn name(&self) -> &'static str { "AlreadyOpen" }
+//! }
+//!
+//! struct Account;
+//! impl Aggregate for Account {
+//!     const CATEGORY: &'static str = "bank-Account";
+//!     type State = bool;
+//!     type Command = Open;
+//!     type Event = Opened;
+//!     type Error = AlreadyOpen;
+//!     fn decide(open: &bool, c: &Open) -> Result<Vec<Opened>, AlreadyOpen> {
+//!         if *open { Err(AlreadyOpen) } else { Ok(vec![Opened { id: c.id.clone() }]) }
+//!     }
+//!     fn evolve(_: bool, _: &Opened) -> bool { true }
+//! }
+//!
+//! let store = stormcraft_runtime::open("memory:").unwrap();
+//! let done = aggregate::handle::<Account>(&store, Open { id: "1".into() }, None).unwrap();
+//! assert_eq!(done[0].event_type, "Opened");
+//! let again = aggregate::handle::<Account>(&store, Open { id: "1".into() }, None);
+//! assert!(matches!(again, Err(aggregate::HandleError::Rejected(AlreadyOpen))));
+//! ```
+
+/// The `From` impls that put each message type into its variant of an aggregate's
+/// `Command` or `Event` enum, so a rule writes `OrderPlaced { .. }.into()` and the
+/// handler takes any command: `from_variants!(Command, Box, [PlaceOrder, CancelOrder])`
+/// for boxed variants (commands), `from_variants!(Event, [OrderPlaced])` for plain ones.
+/// Each variant must be named like its type, as the generator names them.
+#[macro_export]
+macro_rules! from_variants {
+    ($enum:ident, Box, [$($variant:ident),* $(,)?]) => {
+        $(
+            impl ::core::convert::From<$variant> for $enum {
+                fn from(message: $variant) -> Self {
+                    $enum::$variant(::std::boxed::Box::new(message))
+                }
+            }
+        )*
+    };
+    ($enum:ident, [$($variant:ident),* $(,)?]) => {
+        $(
+            impl ::core::convert::From<$variant> for $enum {
+                fn from(message: $variant) -> Self {
+                    $enum::$variant(message)
+                }
+            }
+        )*
+    };
+}
+
+use std::fmt;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::{DocOp, Error, ExpectedVersion, NewEvent, RecordedEvent, Store, Uuid, Value};
+
+/// How many times [`handle`] decides a command again when another writer changed the
+/// aggregate between its load and its append.
+pub const ATTEMPTS: u32 = 5;
+
+/// A command: what an aggregate is asked to do.
+pub trait Command {
+    /// The command's name in the model, e.g. `PlaceOrder`.
+    fn name(&self) -> &'static str;
+    /// The id of the aggregate it is for, as in the stream name `<category>-<id>`.
+    fn aggregate_id(&self) -> String;
+}
+
+/// A domain event of one aggregate (usually the enum of its events).
+///
+/// Its `Serialize` form is the stored payload: generated event enums are
+/// `#[serde(untagged)]`, so the JSON is the variant's own fields.
+pub trait DomainEvent: Serialize + Sized {
+    /// The event type name in the store, e.g. `OrderPlaced`.
+    fn type_name(&self) -> &'static str;
+    /// The schema version this shape of the event is written with.
+    fn schema_version(&self) -> u32;
+    /// The event's fields as JSON (the stored payload).
+    fn to_payload(&self) -> crate::Result<Value> {
+        serde_json::to_value(self).map_err(|error| {
+            Error::InvalidInput(format!(
+                "event `{}` cannot be written as JSON: {error}",
+                self.type_name()
+            ))
+        })
+    }
+    /// The event of a stored record (after upcasting); `None` for a type this aggregate
+    /// does not know, which loading skips.
+    fn from_recorded(recorded: &RecordedEvent) -> crate::Result<Option<Self>>;
+}
+
+/// A business error: a rule refused the command. Its name is the `error` of an HTTP 422
+/// answer and what a scenario expects; its `Display` is the message for people.
+pub trait BusinessError: fmt::Display {
+    /// The error's name in the model, e.g. `OrderAlreadyShipped`.
+    fn name(&self) -> &'static str;
+}
+
+/// Where an aggregate's state lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Persistence {
+    /// The state is the fold of the aggregate's events (optionally from a snapshot).
+    EventSourced,
+    /// The state is a row of `table` (key: the aggregate id, value:
+    /// `{"version": n, "state": ...}`), written in the same transaction as the events,
+    /// which the stream keeps as the outbox other consumers read.
+    StateStored {
+        /// The document table of the state rows.
+        table: &'static str,
+    },
+}
+
+/// An aggregate: its types, and the rules that decide commands and apply events.
+pub trait Aggregate {
+    /// The stream category: the events of the aggregate `x` are in `<CATEGORY>-x`.
+    const CATEGORY: &'static str;
+    /// Where the state lives; event-sourced unless the model says `state-stored`.
+    const PERSISTENCE: Persistence = Persistence::EventSourced;
+    /// Save a snapshot of an event-sourced aggregate every this many events (0: never).
+    /// Loading starts from the newest snapshot of [`Aggregate::STATE_VERSION`].
+    const SNAPSHOT_EVERY: u64 = 0;
+    /// The version of the state's shape and of `evolve`: bump it when either changes, so
+    /// older snapshots are ignored and the state is folded again from the events.
+    const STATE_VERSION: u32 = 1;
+    /// The state: the fold of the events (new aggregates start from the default).
+    type State: Default + Serialize + DeserializeOwned;
+    /// The aggregate's commands (usually an enum of them).
+    type Command: Command;
+    /// The aggregate's events (usually an enum of them).
+    type Event: DomainEvent;
+    /// The aggregate's business errors.
+    type Error: BusinessError;
+
+    /// Decides a command against the state: the events it causes, or why it is refused.
+    fn decide(
+        state: &Self::State,
+        command: &Self::Command,
+    ) -> Result<Vec<Self::Event>, Self::Error>;
+    /// Applies an event to the state.
+    fn evolve(state: Self::State, event: &Self::Event) -> Self::State;
+
+    /// The declared outcomes of the command named `command` (its alternative results),
+    /// which [`handle`] checks every decision against. Empty (the default): unchecked.
+    fn outcomes(command: &str) -> &'static [Outcome] {
+        let _ = command;
+        &[]
+    }
+}
+
+/// One alternative result of a command, as the model declares it: the events it
+/// records together, each `(event type, optional)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    /// The outcome's name in the model, e.g. `succeeded`.
+    pub name: &'static str,
+    /// Its events: `(type name, optional)`; a required one must be decided, an optional
+    /// one may be, and no other event may.
+    pub events: &'static [(&'static str, bool)],
+}
+
+impl Outcome {
+    /// Whether `decided` (event type names) is this outcome: every required event is
+    /// there and every decided event is one of its events.
+    pub fn fits(&self, decided: &[&str]) -> bool {
+        let required = self
+            .events
+            .iter()
+            .filter(|(_, optional)| !optional)
+            .all(|(name, _)| decided.contains(name));
+        let declared = decided
+            .iter()
+            .all(|d| self.events.iter().any(|(name, _)| name == d));
+        required && declared
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} [", self.name)?;
+        for (index, (name, optional)) in self.events.iter().enumerate() {
+            let separator = if index == 0 { "" } else { ", " };
+            let mark = if *optional { "?" } else { "" };
+            write!(f, "{separator}{name}{mark}")?;
+        }
+        f.write_str("]")
+    }
+}
+
+/// A rule decided events that are none of its command's declared outcomes. The rule is
+/// wrong, not the request: [`handle`] appends nothing and fails with this (as
+/// [`Error::Backend`], so the HTTP API answers 500 and a policy retries the event after
+/// a pause, until the rule is fixed), never a business error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Misfit {
+    /// The aggregate's stream category.
+    pub category: &'static str,
+    /// The command's name.
+    pub command: &'static str,
+    /// The event types the rule decided, in order.
+    pub decided: Vec<String>,
+    /// The command's declared outcomes.
+    pub outcomes: &'static [Outcome],
+}
+
+impl fmt::Display for Misfit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let outcomes: Vec<String> = self.outcomes.iter().map(ToString::to_string).collect();
+        let outcomes = outcomes.join(", ");
+        if self.decided.is_empty() {
+            write!(
+                f,
+                "the rule of `{}` ({}) decided no events, but the command has several outcomes and must record one of them: {outcomes}; write its rule (a default cannot know which happened)",
+                self.command, self.category
+            )
+        } else {
+            write!(
+                f,
+                "the rule of `{}` ({}) decided [{}], which is none of its outcomes: {outcomes}; the rule is wrong, not the request: fix it (nothing was appended)",
+                self.command,
+                self.category,
+                self.decided.join(", ")
+            )
+        }
+    }
+}
+
+impl std::error::Error for Misfit {}
+
+/// Checks a decision of `command` against `A`'s declared outcomes of it. Nothing decided
+/// fits a command with one outcome (nothing happened, e.g. a repeated command), or an
+/// outcome of only optional events; a command with several outcomes must say which.
+pub fn check_outcome<A: Aggregate>(command: &'static str, decided: &[&str]) -> Result<(), Misfit> {
+    let outcomes = A::outcomes(command);
+    let fits = outcomes.is_empty()
+        || (decided.is_empty() && outcomes.len() == 1)
+        || outcomes.iter().any(|outcome| outcome.fits(decided));
+    if fits {
+        return Ok(());
+    }
+    Err(Misfit {
+        category: A::CATEGORY,
+        command,
+        decided: decided.iter().map(|d| (*d).to_owned()).collect(),
+        outcomes,
+    })
+}
+
+/// The stream of the aggregate `id` of `A`.
+pub fn stream_of<A: Aggregate>(id: &str) -> String {
+    format!("{}-{id}", A::CATEGORY)
+}
+
+/// An event a command appended, as the HTTP API returns it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Appended {
+    /// The event type name.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// Its version in its stream.
+    pub version: u64,
+    /// Its position in the global order.
+    pub position: u64,
+    /// The event's fields.
+    pub data: Value,
+}
+
+/// The consumer (policy) a command is issued by, and the event it reacts to.
+///
+/// The events the command appends record the cause (causation and correlation ids) and
+/// get ids derived from it, so a policy that handles the same event twice — after a
+/// crash between its append and its checkpoint — appends once.
+#[derive(Debug, Clone, Copy)]
+pub struct Cause<'a> {
+    /// The consumer's name.
+    pub consumer: &'a str,
+    /// The event it reacts to.
+    pub event: &'a RecordedEvent,
+}
+
+/// Why a command was not carried out.
+#[derive(Debug)]
+pub enum HandleError<E> {
+    /// A business rule refused it.
+    Rejected(E),
+    /// Other writers changed the aggregate at every attempt; the command can be retried.
+    Conflict,
+    /// The store failed.
+    Store(Error),
+}
+
+impl<E: fmt::Display> fmt::Display for HandleError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HandleError::Rejected(error) => write!(f, "rejected: {error}"),
+            HandleError::Conflict => f.write_str(
+                "the aggregate kept changing while the command was decided; retry the command",
+            ),
+            HandleError::Store(error) => error.fmt(f),
+        }
+    }
+}
+
+impl<E: fmt::Debug + fmt::Display> std::error::Error for HandleError<E> {}
+
+impl<E> From<Error> for HandleError<E> {
+    fn from(error: Error) -> Self {
+        HandleError::Store(error)
+    }
+}
+
+/// Reads a stored event's payload (or a document) as `T`.
+pub fn decode<T: DeserializeOwned>(recorded: &RecordedEvent) -> crate::Result<T> {
+    serde_json::from_value(recorded.payload.clone()).map_err(|error| {
+        Error::InvalidInput(format!(
+            "event `{}` at position {} (schema version {}) does not fit `{}`: {error}; register an upcaster for its schema version",
+            recorded.event_type,
+            recorded.position,
+            recorded.schema_version,
+            std::any::type_name::<T>()
+        ))
+    })
+}
+
+/// A command as the JSON body it travels in (to another context's inbox, in a
+/// rejection), as its `Serialize` form writes it.
+pub fn body<C: Serialize>(command: &C) -> crate::Result<Value> {
+    serde_json::to_value(command).map_err(|error| {
+        Error::InvalidInput(format!(
+            "command `{}` cannot be written as JSON: {error}",
+            std::any::type_name::<C>()
+        ))
+    })
+}
+
+/// The id of an aggregate a policy addresses when its event does not say: derived from
+/// the source event's id, so handling the event again addresses the same aggregate.
+pub fn derived_id(source: &RecordedEvent) -> Uuid {
+    Uuid::new_v5(&Uuid::NAMESPACE_OID, source.id.as_bytes())
+}
+
+/// Carries out `command`: loads the aggregate, decides, and appends the events with the
+/// version it loaded, deciding again (up to [`ATTEMPTS`] times) when another writer got
+/// there first. A state-stored aggregate writes its state row and its events in one
+/// transaction. With a `cause`, the events record it and get ids derived from it.
+///
+/// A command that decides no events appends nothing (a state-stored aggregate still
+/// writes its state, which `evolve` cannot have changed, so it is skipped too).
+///
+/// Every decision is checked against the command's declared outcomes
+/// ([`Aggregate::outcomes`], see [`check_outcome`]): events that are none of them are
+/// not appended, and the command fails with a [`Misfit`] (a store error: the rule is
+/// wrong, not the request).
+pub fn handle<A: Aggregate>(
+    store: &Store,
+    command: A::Command,
+    cause: Option<Cause<'_>>,
+) -> Result<Vec<Appended>, HandleError<A::Error>> {
+    let id = command.aggregate_id();
+    let stream = stream_of::<A>(&id);
+    let mut attempt = 1;
+    loop {
+        let (state, version) = load::<A>(store, &id)?;
+        let events = A::decide(&state, &command).map_err(HandleError::Rejected)?;
+        let decided: Vec<&str> = events.iter().map(DomainEvent::type_name).collect();
+        check_outcome::<A>(command.name(), &decided)
+            .map_err(|misfit| HandleError::Store(Error::Backend(Box::new(misfit))))?;
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut new_events = Vec::with_capacity(events.len());
+        let mut payloads = Vec::with_capacity(events.len());
+        for (index, event) in (0u32..).zip(&events) {
+            let payload = event.to_payload()?;
+            let mut new_event =
+                NewEvent::new(event.type_name(), event.schema_version(), payload.clone());
+            if let Some(cause) = cause {
+                let id = crate::derived_event_id(cause.consumer, cause.event, index);
+                new_event = new_event.caused_by(cause.event).with_id(id);
+            }
+            new_events.push(new_event);
+            payloads.push(payload);
+        }
+        let count = events.len() as u64;
+        let expected = ExpectedVersion::Exact(version);
+        let every = A::SNAPSHOT_EVERY;
+        let snapshot_due = A::PERSISTENCE == Persistence::EventSourced
+            && every > 0
+            && version / every != (version + count) / every;
+        let result = match A::PERSISTENCE {
+            Persistence::EventSourced if !snapshot_due => {
+                store.append(&stream, expected, new_events)
+            }
+            Persistence::EventSourced => {
+                let state = events.iter().fold(state, A::evolve);
+                let done = store.append(&stream, expected, new_events);
+                // Not after an idempotent retry: the stored batch may sit at another version.
+                if matches!(&done, Ok(d) if d.stream_version == version + count) {
+                    save_snapshot::<A>(store, &stream, version + count, &state);
+                }
+                done
+            }
+            Persistence::StateStored { table } => {
+                let state = events.iter().fold(state, A::evolve);
+                let value = serde_json::json!({
+                    "version": version + count,
+                    "state": to_json(&state, &stream)?,
+                });
+                let ops = vec![DocOp::Put {
+                    table: table.to_owned(),
+                    key: id.clone(),
+                    value,
+                }];
+                store.append_with_state(&stream, expected, new_events, ops)
+            }
+        };
+        match result {
+            Ok(done) => {
+                let first = done.stream_version + 1 - count;
+                return Ok(events
+                    .iter()
+                    .zip(payloads)
+                    .zip(done.positions)
+                    .zip(first..)
+                    .map(|(((event, data), position), version)| Appended {
+                        event_type: event.type_name().to_owned(),
+                        version,
+                        position,
+                        data,
+                    })
+                    .collect());
+            }
+            Err(Error::WrongExpectedVersion { .. }) if attempt < ATTEMPTS => attempt += 1,
+            Err(Error::WrongExpectedVersion { .. }) => return Err(HandleError::Conflict),
+            Err(error) => return Err(HandleError::Store(error)),
+        }
+    }
+}
+
+/// The state of the aggregate `id` and its version (0 and the default state when new).
+pub fn load<A: Aggregate>(store: &Store, id: &str) -> crate::Result<(A::State, u64)> {
+    let stream = stream_of::<A>(id);
+    if let Persistence::StateStored { table } = A::PERSISTENCE {
+        let Some(doc) = store.load_doc(table, id)? else {
+            return Ok((A::State::default(), 0));
+        };
+        let version = doc["version"].as_u64().unwrap_or(0);
+        let state = serde_json::from_value(doc["state"].clone()).map_err(|error| {
+            Error::InvalidInput(format!(
+                "the stored state of `{stream}` does not fit `{}`: {error}",
+                std::any::type_name::<A::State>()
+            ))
+        })?;
+        return Ok((state, version));
+    }
+    let (mut state, mut version) = (A::State::default(), 0);
+    if A::SNAPSHOT_EVERY > 0 {
+        if let Some(snapshot) = store.load_snapshot(&stream, A::STATE_VERSION)? {
+            // A snapshot that no longer fits the state is only a cache: fold from the start.
+            if let Ok(cached) = serde_json::from_value(snapshot.state) {
+                state = cached;
+                version = snapshot.version;
+            }
+        }
+    }
+    loop {
+        let batch = store.read_stream(&stream, version + 1, 512)?;
+        if batch.is_empty() {
+            return Ok((state, version));
+        }
+        for recorded in &batch {
+            if let Some(event) = A::Event::from_recorded(recorded)? {
+                state = A::evolve(state, &event);
+            }
+            version = recorded.version;
+        }
+    }
+}
+
+/// Saves the state as a snapshot. The command has succeeded already, so a failure here
+/// is only logged: a snapshot is a cache and the next load folds a few more events.
+fn save_snapshot<A: Aggregate>(store: &Store, stream: &str, version: u64, state: &A::State) {
+    let saved = to_json(state, stream)
+        .and_then(|json| store.save_snapshot(stream, version, A::STATE_VERSION, json));
+    if let Err(error) = saved {
+        eprintln!("snapshot of `{stream}`: {error}; the next load folds from the last one");
+    }
+}
+
+fn to_json<T: Serialize>(state: &T, stream: &str) -> crate::Result<Value> {
+    serde_json::to_value(state).map_err(|error| {
+        Error::InvalidInput(format!(
+            "the state of `{stream}` cannot be written as JSON: {error}"
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    /// What the test rule decides: the event types to record.
+    #[derive(Debug, Clone)]
+    struct Confirm {
+        id: String,
+        decide: Vec<&'static str>,
+    }
+
+    impl Command for Confirm {
+        fn name(&self) -> &'static str {
+            "ConfirmPayment"
+        }
+        fn aggregate_id(&self) -> String {
+            self.id.clone()
+        }
+    }
+
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    struct Happened {
+        #[serde(skip)]
+        kind: &'static str,
+    }
+
+    impl DomainEvent for Happened {
+        fn type_name(&self) -> &'static str {
+            self.kind
+        }
+        fn schema_version(&self) -> u32 {
+            1
+        }
+        fn from_recorded(_: &RecordedEvent) -> crate::Result<Option<Self>> {
+            Ok(None)
+        }
+    }
+
+    #[derive(Debug)]
+    struct Never;
+    impl fmt::Display for Never {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("never")
+        }
+    }
+    impl BusinessError for Never {
+        fn name(&self) -> &'static str {
+            "Never"
+        }
+    }
+
+    const OUTCOMES: &[Outcome] = &[
+        Outcome {
+            name: "succeeded",
+            events: &[("PaymentSucceeded", false), ("ReceiptIssued", true)],
+        },
+        Outcome {
+            name: "failed",
+            events: &[("PaymentFailed", false)],
+        },
+    ];
+
+    struct Payment;
+    impl Aggregate for Payment {
+        const CATEGORY: &'static str = "payments-Payment";
+        type State = ();
+        type Command = Confirm;
+        type Event = Happened;
+        type Error = Never;
+        fn decide(_: &(), command: &Confirm) -> Result<Vec<Happened>, Never> {
+            Ok(command
+                .decide
+                .iter()
+                .map(|kind| Happened { kind })
+                .collect())
+        }
+        fn evolve(state: (), _: &Happened) {
+            state
+        }
+        fn outcomes(command: &str) -> &'static [Outcome] {
+            match command {
+                "ConfirmPayment" => OUTCOMES,
+                _ => &[],
+            }
+        }
+    }
+
+    fn confirm(id: &str, decide: &[&'static str]) -> Result<Vec<Appended>, HandleError<Never>> {
+        let store = crate::open("memory:").unwrap();
+        let command = Confirm {
+            id: id.to_owned(),
+            decide: decide.to_vec(),
+        };
+        handle::<Payment>(&store, command, None)
+    }
+
+    fn misfit(result: Result<Vec<Appended>, HandleError<Never>>) -> Misfit {
+        match result {
+            Err(HandleError::Store(Error::Backend(error))) => error
+                .downcast_ref::<Misfit>()
+                .expect("the store error is the misfit")
+                .clone(),
+            other => panic!("expected a misfit, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_decision_that_is_one_outcome_is_appended() {
+        let done = confirm("1", &["PaymentSucceeded", "ReceiptIssued"]).unwrap();
+        assert_eq!(done.len(), 2);
+        // The optional event may be left out.
+        assert_eq!(confirm("2", &["PaymentSucceeded"]).unwrap().len(), 1);
+        assert_eq!(confirm("3", &["PaymentFailed"]).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn events_of_two_outcomes_together_are_refused_naming_the_outcomes() {
+        let result = confirm("1", &["PaymentSucceeded", "PaymentFailed"]);
+        let misfit = misfit(result);
+        assert_eq!(misfit.command, "ConfirmPayment");
+        assert_eq!(misfit.decided, ["PaymentSucceeded", "PaymentFailed"]);
+        let message = misfit.to_string();
+        assert!(
+            message
+                .contains("succeeded [PaymentSucceeded, ReceiptIssued?], failed [PaymentFailed]"),
+            "{message}"
+        );
+        assert!(
+            message.contains("the rule is wrong, not the request"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_misfit_is_not_reported_as_a_database_error() {
+        let Err(error) = confirm("1", &["PaymentFailed", "PaymentSucceeded"]) else {
+            panic!("a misfit is refused");
+        };
+        let message = error.to_string();
+        assert!(
+            message.starts_with("the rule of `ConfirmPayment`"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_missing_required_event_or_nothing_for_several_outcomes_is_refused() {
+        let only_optional = misfit(confirm("1", &["ReceiptIssued"]));
+        assert_eq!(only_optional.decided, ["ReceiptIssued"]);
+        // A pending default rule decides nothing: the command must say which outcome.
+        let nothing = misfit(confirm("2", &[]));
+        assert!(nothing.to_string().contains("write its rule"), "{nothing}");
+    }
+
+    #[test]
+    fn a_refused_decision_appends_nothing() {
+        let store = crate::open("memory:").unwrap();
+        let command = Confirm {
+            id: "1".to_owned(),
+            decide: vec!["PaymentSucceeded", "PaymentFailed"],
+        };
+        assert!(handle::<Payment>(&store, command, None).is_err());
+        let stream = stream_of::<Payment>("1");
+        assert!(store.read_stream(&stream, 1, 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn nothing_fits_one_outcome_and_an_outcome_of_optional_events() {
+        const ONE: &[Outcome] = &[Outcome {
+            name: "emitted",
+            events: &[("Shipped", false)],
+        }];
+        const OPTIONAL: Outcome = Outcome {
+            name: "maybe",
+            events: &[("Noted", true)],
+        };
+        struct One;
+        impl Aggregate for One {
+            const CATEGORY: &'static str = "x-One";
+            type State = ();
+            type Command = Confirm;
+            type Event = Happened;
+            type Error = Never;
+            fn decide(_: &(), _: &Confirm) -> Result<Vec<Happened>, Never> {
+                Ok(Vec::new())
+            }
+            fn evolve(state: (), _: &Happened) {
+                state
+            }
+            fn outcomes(_: &str) -> &'static [Outcome] {
+                ONE
+            }
+        }
+        assert_eq!(check_outcome::<One>("ConfirmPayment", &[]), Ok(()));
+        assert!(check_outcome::<One>("ConfirmPayment", &["Other"]).is_err());
+        assert!(OPTIONAL.fits(&[]));
+        assert!(!OPTIONAL.fits(&["Other"]));
+    }
+}

@@ -1,0 +1,208 @@
+//! What policies share: issuing a command for an event, calling an external system, and
+//! reading the context's read models as of the event being handled.
+
+use std::time::{Duration, Instant};
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::aggregate::{Aggregate, Cause, Command as _};
+use crate::inbox::{self, Origin, Refusal};
+use crate::projection::Row;
+use crate::rejections::{self, EventRef, Rejection};
+use crate::worker::selectors;
+use crate::{Error, Result, Store, Value};
+
+/// Carries out the command a policy decided on (`None`: the rule decided nothing) as
+/// caused by `cause`.
+///
+/// A command a business rule refuses is the policy's outcome, not a failure: it is
+/// recorded as a rejection in the issuer's context (the part of `cause.consumer` before
+/// the first `.`), with the command's JSON as its body, and the policy moves on. Handling
+/// the same event again records it once, and does not carry out a command that was
+/// refused the first time. A conflict or a store error fails the batch, which the worker
+/// handles again after a pause.
+pub fn issue<A: Aggregate>(
+    store: &Store,
+    cause: Cause<'_>,
+    command: Option<impl Into<A::Command> + Serialize>,
+) -> Result<()> {
+    let Some(command) = command else {
+        return Ok(());
+    };
+    let body = body_of(&command)?;
+    carry::<A>(store, cause, command.into(), body, 1)
+}
+
+/// Issues a rejected command again (a recovery's `retry`): `cause` is the
+/// `CommandRejected` event (see [`rejections::decode`]), `body` the command to issue,
+/// read as `C` (the command type of the aggregate `A`; usually the rejection's own
+/// body). A new refusal is recorded as attempt `attempt + 1` of the same policy; a body
+/// that does not fit `C` is recorded as refused with error `InvalidCommand`.
+pub fn reissue<A, C>(store: &Store, cause: Cause<'_>, body: &Value) -> Result<()>
+where
+    A: Aggregate,
+    C: DeserializeOwned + Into<A::Command>,
+{
+    let previous = rejections::decode(cause.event)?;
+    let attempt = previous.attempt.saturating_add(1);
+    match serde_json::from_value::<C>(body.clone()) {
+        Ok(command) => carry::<A>(store, cause, command.into(), body.clone(), attempt),
+        Err(error) => {
+            let origin = Origin::of(cause);
+            if rejections::recorded(store, cause, &origin.issuer, &previous.command)? {
+                return Ok(());
+            }
+            let refusal = Refusal::invalid_body::<A, C>(&error);
+            let context = context_of::<A>().to_owned();
+            refused(
+                store,
+                cause,
+                origin,
+                &previous.command,
+                context,
+                body.clone(),
+                refusal,
+                attempt,
+            )
+        }
+    }
+}
+
+/// Carries out `command` and records its refusal.
+fn carry<A: Aggregate>(
+    store: &Store,
+    cause: Cause<'_>,
+    command: A::Command,
+    body: Value,
+    attempt: u32,
+) -> Result<()> {
+    let origin = Origin::of(cause);
+    let name = command.name();
+    // Refused by an earlier handling of this very event: settled, not to be done now.
+    if rejections::recorded(store, cause, &origin.issuer, name)? {
+        return Ok(());
+    }
+    match inbox::carry_out_command::<A>(store, cause, command)? {
+        Ok(()) => Ok(()),
+        Err(refusal) => {
+            let context = context_of::<A>().to_owned();
+            refused(store, cause, origin, name, context, body, refusal, attempt)
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn refused(
+    store: &Store,
+    cause: Cause<'_>,
+    origin: Origin,
+    command: &str,
+    context: String,
+    body: Value,
+    refusal: Refusal,
+    attempt: u32,
+) -> Result<()> {
+    eprintln!(
+        "policy `{}`: `{command}` was refused ({}): {}; recorded in `{}`",
+        cause.consumer,
+        refusal.error,
+        refusal.message,
+        rejections::category(&origin.issuer)
+    );
+    let rejection = Rejection {
+        policy: origin.policy,
+        command: command.to_owned(),
+        context,
+        target: refusal.target,
+        body,
+        error: refusal.error,
+        message: refusal.message,
+        cause: EventRef::of(cause.event),
+        attempt,
+    };
+    rejections::record(store, cause, &origin.issuer, &rejection).map(drop)
+}
+
+/// The command as JSON, the body of its rejection.
+fn body_of(command: &impl Serialize) -> Result<Value> {
+    serde_json::to_value(command).map_err(|error| {
+        Error::InvalidInput(format!(
+            "a command cannot be written as JSON for its rejection record: {error}"
+        ))
+    })
+}
+
+/// The context of `A`: its category is `<ctx>-<Aggregate>`.
+fn context_of<A: Aggregate>() -> &'static str {
+    A::CATEGORY
+        .split_once('-')
+        .map_or(A::CATEGORY, |(context, _)| context)
+}
+
+/// The outcome of a call to an external system: its failure fails the batch, which the
+/// worker handles again after a pause (the external call must be idempotent).
+pub fn external(cause: Cause<'_>, result: Result<(), String>) -> Result<()> {
+    result.map_err(|error| Error::Backend(format!("policy `{}`: {error}", cause.consumer).into()))
+}
+
+/// How long [`Views::get`] waits for a read model to reach the event being handled.
+pub const VIEW_WAIT: Duration = Duration::from_secs(10);
+
+/// Read access to the context's read models for policy rules. A read waits until the
+/// read model's projection has handled every event it handles up to the one the policy
+/// reacts to, so a rule never sees a row older than that event, even though the
+/// projection and the policy are separate subscriptions.
+#[derive(Debug, Clone, Copy)]
+pub struct Views<'a> {
+    store: &'a Store,
+    position: u64,
+}
+
+impl<'a> Views<'a> {
+    /// The views as of the event `cause` reacts to.
+    pub fn new(store: &'a Store, cause: Cause<'_>) -> Self {
+        Views {
+            store,
+            position: cause.event.position,
+        }
+    }
+
+    /// The row `key` of the read model `R`, as of the event being handled. Fails (and
+    /// the policy retries the event) when the projection is more than [`VIEW_WAIT`]
+    /// behind.
+    pub fn get<R: Row>(&self, key: &str) -> Result<Option<R>> {
+        let deadline = Instant::now() + VIEW_WAIT;
+        while !self.current::<R>()? {
+            if Instant::now() >= deadline {
+                return Err(Error::Backend(
+                    format!(
+                        "read model `{}` has not reached position {} yet; will retry",
+                        R::TABLE,
+                        self.position
+                    )
+                    .into(),
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        match self.store.load_doc(R::TABLE, key)? {
+            None => Ok(None),
+            Some(doc) => crate::projection::row_from(doc, key).map(Some),
+        }
+    }
+
+    /// Whether `R`'s projection has handled every event of its filter up to the
+    /// position: its checkpoint is there, or nothing it handles lies in between (a
+    /// filtered projection does not store its checkpoint for every event it skips).
+    fn current<R: Row>(&self) -> Result<bool> {
+        let checkpoint = self.store.checkpoint(R::TABLE)?;
+        if checkpoint >= self.position {
+            return Ok(true);
+        }
+        let pending =
+            self.store
+                .read_selected(&selectors(R::EVENTS), checkpoint, self.position, 1)?;
+        Ok(pending.is_empty())
+    }
+}

@@ -1,0 +1,136 @@
+//! Background workers: one checkpointed, filtered subscription per policy and per
+//! projection, each on its own thread.
+//!
+//! A generated context lists its workers as a `const` table and hands it to
+//! [`spawn_workers`]:
+//!
+//! ```
+//! use std::sync::atomic::{AtomicBool, Ordering};
+//! use std::sync::Arc;
+//! use stormcraft_runtime::worker::{spawn_workers, Worker};
+//! use stormcraft_runtime::{aggregate::Cause, ProjectionTx, Store};
+//!
+//! fn count(_: &Store, cause: Cause<'_>, tx: &mut dyn ProjectionTx) -> stormcraft_runtime::Result<()> {
+//!     tx.put("counts", &cause.event.stream, serde_json::json!(cause.event.version))
+//! }
+//! const WORKERS: &[Worker] = &[Worker::new("counts", &[("shop-Cart", "ItemAdded")], count)];
+//!
+//! let store = stormcraft_runtime::open("memory:").unwrap();
+//! let stop = Arc::new(AtomicBool::new(false));
+//! let threads = spawn_workers(&store, &stop, WORKERS);
+//! stop.store(true, Ordering::Release);
+//! for thread in threads {
+//!     thread.join().unwrap();
+//! }
+//! ```
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::aggregate::Cause;
+use crate::{EventSelector, Filter, ProjectionTx, Result, Store};
+
+/// A worker's event handler. Policies use the store (to issue commands and read views)
+/// and ignore the transaction; projections write their rows through the transaction,
+/// which commits with the checkpoint.
+pub type Handler = fn(&Store, Cause<'_>, &mut dyn ProjectionTx) -> Result<()>;
+
+/// One background consumer: its name (the checkpoint's key), the events it handles, and
+/// its handler. `const`-constructible, so a context's workers are a static table.
+#[derive(Debug, Clone, Copy)]
+pub struct Worker {
+    /// The consumer name, e.g. `ordering.CancelOrderWhenPaymentFails`; a projection's is
+    /// its row table.
+    pub consumer: &'static str,
+    /// The (stream category, event type) pairs it handles; the subscription reads only
+    /// these (see [`Filter::Events`]).
+    pub events: &'static [(&'static str, &'static str)],
+    /// Called for each of those events, in global order.
+    pub handler: Handler,
+}
+
+impl Worker {
+    /// A worker of `consumer` for `events`.
+    pub const fn new(
+        consumer: &'static str,
+        events: &'static [(&'static str, &'static str)],
+        handler: Handler,
+    ) -> Self {
+        Worker {
+            consumer,
+            events,
+            handler,
+        }
+    }
+
+    /// The projection of the read model `R`: its consumer is `R::TABLE`, its events
+    /// `R::EVENTS`.
+    pub const fn projection<R: crate::projection::Row>(handler: Handler) -> Self {
+        Worker::new(R::TABLE, R::EVENTS, handler)
+    }
+
+    /// The subscription filter of [`Worker::events`].
+    pub fn filter(&self) -> Filter {
+        Filter::Events(selectors(self.events))
+    }
+}
+
+/// Selectors from (category, event type) pairs.
+pub fn selectors(events: &[(&str, &str)]) -> Vec<EventSelector> {
+    events
+        .iter()
+        .map(|(category, event_type)| EventSelector::new(*category, *event_type))
+        .collect()
+}
+
+/// How long a worker waits after a failed batch before it handles the batch again.
+pub const RETRY_PAUSE: Duration = Duration::from_secs(1);
+
+/// Starts every worker on its own thread, until `stop` is set; join the handles to wait
+/// for a clean stop (each finishes its batch and returns within about 100 ms).
+pub fn spawn_workers(
+    store: &Store,
+    stop: &Arc<AtomicBool>,
+    workers: &[Worker],
+) -> Vec<std::thread::JoinHandle<()>> {
+    workers
+        .iter()
+        .map(|worker| spawn_worker(store, stop, *worker))
+        .collect()
+}
+
+/// Runs one worker until `stop` is set. A failed batch (a store error, an external
+/// system that is down, a conflict) is logged and handled again after [`RETRY_PAUSE`]:
+/// events are delayed, never lost or skipped.
+fn spawn_worker(
+    store: &Store,
+    stop: &Arc<AtomicBool>,
+    worker: Worker,
+) -> std::thread::JoinHandle<()> {
+    let store = store.clone();
+    let stop = Arc::clone(stop);
+    std::thread::spawn(move || {
+        let consumer = worker.consumer;
+        let mut subscription = store.subscribe(consumer, worker.filter());
+        while !stop.load(Ordering::Acquire) {
+            let result = subscription.run(&stop, |event, tx| {
+                (worker.handler)(&store, Cause { consumer, event }, tx)
+            });
+            if let Err(error) = result {
+                eprintln!("worker `{consumer}`: {error}; retrying in 1 s");
+                pause(&stop, RETRY_PAUSE);
+            }
+        }
+    })
+}
+
+/// Sleeps for `total`, in slices, returning early once `stop` is set.
+fn pause(stop: &AtomicBool, total: Duration) {
+    let slice = Duration::from_millis(100);
+    let mut waited = Duration::ZERO;
+    while waited < total && !stop.load(Ordering::Acquire) {
+        std::thread::sleep(slice);
+        waited += slice;
+    }
+}
