@@ -751,6 +751,11 @@ pub fn apply(text: &str, mutation: &Mutation) -> String {
 pub fn bases() -> Vec<String> {
     vec![
         SEED.to_owned(),
+        // Format 2: outcomes, conditions, every recovery, a command sent to another
+        // context, deadlines and schedules, so mutations of them are held to
+        // "what check accepts, generate builds" too.
+        include_str!("../fixtures/generate/flows.yaml").to_owned(),
+        include_str!("../fixtures/generate/time.yaml").to_owned(),
         synth_model(&SynthSpec::new(1, 1, 2)),
         synth_model(&SynthSpec::new(2, 2, 2)),
         synth_model(&SynthSpec::new(3, 1, 3)),
