@@ -355,23 +355,33 @@ fn passed(
 }
 
 /// Makes sure every schedule of `booking` has its next tick pending; a service
-/// calls it once when it starts. A tick that is overdue (the service was down) is left
-/// to fire now; any other is scheduled again at the schedule's next time (the same one,
-/// unless `every:` changed).
+/// calls it once when it starts. A pending tick that is overdue (the service was down)
+/// is left to fire now, and one at a time of the schedule's `every:` is kept as it is:
+/// rescheduling it from the clock's reading could move it back to a tick that already
+/// fired (a clock set back across a restart), whose event id is taken, which would end
+/// the chain of ticks. A tick at another time (`every:` changed) or none at all is
+/// scheduled at the schedule's next time.
 pub fn ensure_schedules(store: &Store) -> Result<()> {
     let now = store.now();
     let pending = store.pending_timers()?;
     for schedule in SCHEDULES {
         let id = tick_id(schedule);
-        if pending
-            .iter()
-            .any(|timer| timer.id == id && timer.due_at <= now)
-        {
+        let keep = pending.iter().any(|timer| {
+            timer.id == id && (timer.due_at <= now || on_schedule(schedule.every, timer.due_at))
+        });
+        if keep {
             continue;
         }
         store.schedule_timer(tick(schedule, next_tick(schedule.every, now)?)?)?;
     }
     Ok(())
+}
+
+/// Whether `due` is one of the times `every` ticks at.
+fn on_schedule(every: Every, due: SystemTime) -> bool {
+    due.checked_sub(Duration::from_secs(1))
+        .and_then(|before| next_tick(every, before).ok())
+        == Some(due)
 }
 
 /// The id of `schedule`'s tick timer.

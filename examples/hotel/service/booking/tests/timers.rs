@@ -280,5 +280,19 @@ fn mark_no_shows_ticks_and_schedules_its_next_tick() -> TestResult {
         first + Duration::from_secs(86400),
         "the next tick is not day at 03:00 later"
     );
+    // A restart with the clock set back (before the tick that fired) keeps the next tick:
+    // moving it back onto the fired one would end the chain of ticks.
+    clock.set(first - Duration::from_secs(1));
+    hotel_booking::timers::ensure_schedules(&store)?;
+    let kept: Vec<_> = store
+        .pending_timers()?
+        .into_iter()
+        .filter(|t| t.id == "booking.MarkNoShows/tick")
+        .collect();
+    assert_eq!(kept.len(), 1, "no tick is pending after a restart");
+    assert_eq!(
+        kept[0].due_at, next[0].due_at,
+        "a restart with the clock set back moved the next tick"
+    );
     Ok(())
 }
