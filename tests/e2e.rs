@@ -513,6 +513,29 @@ fn the_app_runs_the_shop_end_to_end_and_survives_a_restart() {
     app.stop();
 }
 
+/// Waits until a payments process's `OrderPayments` row of `order` has `status`.
+fn payment_row(payments: &str, order: &str, status: &str) -> serde_json::Value {
+    let row = poll_until(
+        payments,
+        &format!("/order-payments/{order}"),
+        ORDER_PATIENCE,
+        |r| r.status == 200 && r.json()["status"] == status,
+    );
+    assert_eq!(row.json()["status"], status, "{}", row.body);
+    row.json()
+}
+
+/// Waits until an ordering process's `CustomerOrders` row of `order` has `status`.
+fn context_order_status(ordering: &str, order: &str, status: &str) {
+    let row = poll_until(
+        ordering,
+        &format!("/customer-orders/{order}"),
+        ORDER_PATIENCE,
+        |r| r.status == 200 && r.json()["status"] == status,
+    );
+    assert_eq!(row.json()["status"], status, "{}", row.body);
+}
+
 #[test]
 fn each_context_runs_alone_on_a_shared_postgresql() {
     if support::skip_compile_tests() {
@@ -553,116 +576,52 @@ fn each_context_runs_alone_on_a_shared_postgresql() {
             .map(|(_, s)| s.address.clone())
             .expect("a started context")
     };
-    // The same declined-payment flow, each request to the context that owns it.
+    // Each request goes to the context that owns it.
+    let place_and_await_payment = |order: &str| -> String {
+        let body = format!(
+            r#"{{"order_id":"{order}","customer_id":"0b7e2c1a-4f33-4a8e-b6a1-93c2d5e8f004",
+                "lines":[{{"sku":"MUG-01","product_name":"Storm mug","quantity":3,
+                           "unit_price":{{"amount":"9.50","currency":"EUR"}}}}],
+                "shipping_address":{{"recipient":"Ada","street":"1 Way","postal_code":"1","city":"L","country":"GB"}}}}"#
+        );
+        post(&at("ordering"), "/commands/PlaceOrder", &body);
+        let row = payment_row(&at("payments"), order, "Requested");
+        row["payment_id"].as_str().unwrap().to_owned()
+    };
+
+    // The declined-payment flow.
     let order = "3e4f5a6b-7c8d-4e9f-a0b1-c2d3e4f5a6b7";
-    let body = format!(
-        r#"{{"order_id":"{order}","customer_id":"0b7e2c1a-4f33-4a8e-b6a1-93c2d5e8f004",
-            "lines":[{{"sku":"MUG-01","product_name":"Storm mug","quantity":3,
-                       "unit_price":{{"amount":"9.50","currency":"EUR"}}}}],
-            "shipping_address":{{"recipient":"Ada","street":"1 Way","postal_code":"1","city":"L","country":"GB"}}}}"#
-    );
-    let placed = http(&at("ordering"), "POST", "/commands/PlaceOrder", Some(&body));
-    assert_eq!(placed.status, 200, "{}", placed.body);
-    let row = poll_until(
+    let payment = place_and_await_payment(order);
+    post(
         &at("payments"),
-        &format!("/order-payments/{order}"),
-        ORDER_PATIENCE,
-        |r| r.status == 200 && r.json()["status"] == "Requested",
-    );
-    assert_eq!(row.status, 200, "{}", row.body);
-    let payment = row.json()["payment_id"].as_str().unwrap().to_owned();
-    let declined = http(
-        &at("payments"),
-        "POST",
         "/commands/DeclinePayment",
-        Some(&format!(
-            r#"{{"payment_id":"{payment}","decline_code":"expired_card"}}"#
-        )),
+        &format!(r#"{{"payment_id":"{payment}","decline_code":"expired_card"}}"#),
     );
-    assert_eq!(declined.status, 200, "{}", declined.body);
-    let cancelled = poll_until(
-        &at("ordering"),
-        &format!("/customer-orders/{order}"),
-        ORDER_PATIENCE,
-        |r| r.status == 200 && r.json()["status"] == "Cancelled",
-    );
-    assert_eq!(
-        cancelled.json()["status"],
-        "Cancelled",
-        "{}",
-        cancelled.body
-    );
+    context_order_status(&at("ordering"), order, "Cancelled");
 
     // Recovery across processes: cancelled while pending, then paid → ordering refuses,
     // its recovery sends RefundPayment through the payments inbox (in the store) to the
     // payments process, which refunds.
     let order = "7c8d9e0f-1a2b-4c3d-9e4f-5a6b7c8d9e0f";
-    let placed = http(
-        &at("ordering"),
-        "POST",
-        "/commands/PlaceOrder",
-        Some(&body.replace("3e4f5a6b-7c8d-4e9f-a0b1-c2d3e4f5a6b7", order)),
-    );
-    assert_eq!(placed.status, 200, "{}", placed.body);
-    let row = poll_until(
-        &at("payments"),
-        &format!("/order-payments/{order}"),
-        ORDER_PATIENCE,
-        |r| r.status == 200 && r.json()["status"] == "Requested",
-    );
-    let payment = row.json()["payment_id"].as_str().unwrap().to_owned();
+    let payment = place_and_await_payment(order);
     post(
         &at("ordering"),
         "/commands/CancelOrder",
         &format!(r#"{{"order_id":"{order}","reason":"CustomerRequest"}}"#),
     );
-    poll_until(
-        &at("ordering"),
-        &format!("/customer-orders/{order}"),
-        ORDER_PATIENCE,
-        |r| r.status == 200 && r.json()["status"] == "Cancelled",
-    );
+    context_order_status(&at("ordering"), order, "Cancelled");
     post(
         &at("payments"),
         "/commands/ConfirmPayment",
         &format!(r#"{{"payment_id":"{payment}","provider_reference":"ch_late"}}"#),
     );
-    let refunded = poll_until(
-        &at("payments"),
-        &format!("/order-payments/{order}"),
-        ORDER_PATIENCE,
-        |r| r.status == 200 && r.json()["status"] == "Refunded",
-    );
-    assert_eq!(refunded.json()["status"], "Refunded", "{}", refunded.body);
+    payment_row(&at("payments"), order, "Refunded");
 
     // The deadline, fired by the ordering process once its clock passes 30 minutes.
     let unpaid = "8d9e0f1a-2b3c-4d4e-8f5a-6b7c8d9e0f1a";
-    let placed = http(
-        &at("ordering"),
-        "POST",
-        "/commands/PlaceOrder",
-        Some(&body.replace("3e4f5a6b-7c8d-4e9f-a0b1-c2d3e4f5a6b7", unpaid)),
-    );
-    assert_eq!(placed.status, 200, "{}", placed.body);
-    poll_until(
-        &at("payments"),
-        &format!("/order-payments/{unpaid}"),
-        ORDER_PATIENCE,
-        |r| r.status == 200 && r.json()["status"] == "Requested",
-    );
+    place_and_await_payment(unpaid);
     advance_clock(&at("ordering"), 31 * 60);
-    let cancelled = poll_until(
-        &at("ordering"),
-        &format!("/customer-orders/{unpaid}"),
-        ORDER_PATIENCE,
-        |r| r.status == 200 && r.json()["status"] == "Cancelled",
-    );
-    assert_eq!(
-        cancelled.json()["status"],
-        "Cancelled",
-        "{}",
-        cancelled.body
-    );
+    context_order_status(&at("ordering"), unpaid, "Cancelled");
     for (_, service) in services {
         service.stop();
     }
