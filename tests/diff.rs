@@ -150,6 +150,36 @@ fn the_mode_decides_what_breaks() {
 }
 
 #[test]
+fn a_raised_version_with_its_old_shape_kept_reads_stored_events_through_the_upcaster() {
+    let (old, _) = pair("previous-version-not-kept");
+    let kept = format!("{FIXTURES}/previous-version-not-kept/kept.yaml");
+    let output = run(&["diff", &old, &kept, "--format", "json"]);
+    assert_eq!(code(&output), 0, "{}", stdout(&output));
+    let report = json(&output);
+    assert_eq!(codes(&report), ["D028", "D005"]);
+    let added = &report["findings"][1];
+    assert_eq!(added["breaks"], serde_json::json!([]));
+    assert!(
+        added["message"]
+            .as_str()
+            .is_some_and(|m| m.ends_with("(stored events of version 1 are upcast)")),
+        "{added}"
+    );
+    // The same change without the version raised asks for it, with the block to paste.
+    let (old, new) = pair("version-not-raised");
+    let report = json(&run(&["diff", &old, &new, "--format", "json"]));
+    assert_eq!(codes(&report), ["D005", "D018"]);
+    let help = report["findings"][1]["help"].as_str().unwrap_or_default();
+    assert!(
+        help.contains("raise `version` to 2")
+            && help.contains(
+                "previous:\n      1:\n        fields:\n          cancelled_at: timestamp"
+            ),
+        "{help}"
+    );
+}
+
+#[test]
 fn a_model_compared_with_itself_has_no_changes() {
     let output = run(&["diff", "examples/shop", "examples/shop"]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
@@ -522,16 +552,23 @@ fn a_large_model_diffs_field_by_field() {
         None,
     );
     // One required field more on every command and event: each is a finding, and
-    // each one on an event breaks its stored events.
+    // each one on an event breaks its stored events — and asks for the event's version
+    // to be raised (D018), which breaks them too.
     let added = report
         .findings
         .iter()
         .filter(|f| f.code == DiffCode::FieldAddedRequired)
         .count();
     assert_eq!(added, 2 * spec.events());
+    let not_raised = report
+        .findings
+        .iter()
+        .filter(|f| f.code == DiffCode::VersionNotRaised)
+        .count();
+    assert_eq!(not_raised, spec.events());
     assert_eq!(
         report.breaking_for(stormcraft::diff::Impact::StoredEvents),
-        spec.events()
+        2 * spec.events()
     );
     render_both(&old, &new, &report);
 }

@@ -33,6 +33,10 @@ fn models() -> Vec<(&'static str, PathBuf)> {
         // another context's events), schedules daily and every 15 minutes over read models
         // (one with a pending default).
         ("time", fixtures.join("time.yaml")),
+        // Format 2 `previous:`: a chain of two upcasting steps the defaults fill, a
+        // pending step, and another context reading the versioned event through the
+        // owner's step files.
+        ("versions", fixtures.join("versions.yaml")),
     ];
     for (name, path) in [
         ("shop", "examples/shop"),
@@ -124,6 +128,25 @@ fn timers_in_full() {
             "fines/tests/timers.rs",
             "app/src/main.rs",
             "app/src/bin/lending.rs",
+        ],
+    );
+}
+
+/// The full text of what previous versions add: `src/versions.rs` of the owner and of
+/// the reader, the step files (a filled one and a pending one), the chain test.
+#[test]
+fn versions_in_full() {
+    let path = repo().join("tests/fixtures/generate/versions.yaml");
+    in_full(
+        "versions",
+        &path,
+        &[
+            "claims_intake_and_settlement/src/versions.rs",
+            "claims_intake_and_settlement/src/rules/upcast/",
+            "claims_intake_and_settlement/src/lib.rs",
+            "claims_intake_and_settlement/Cargo.toml",
+            "claims_intake_and_settlement/tests/upcasters.rs",
+            "fraud_screening/src/versions.rs",
         ],
     );
 }
@@ -414,6 +437,14 @@ fn generated_workspaces_compile_lint_and_pass_their_tests() {
         );
         // Plain `cargo test` at the root, as the README says: every context's scenarios.
         let tested = cargo(dir, &["test"]);
+        if name == "versions" {
+            assert!(
+                tested.contains("upcast: VehicleDamageClaimFiled from version 1 to 3 ... ok")
+                    && tested.contains("upcast: ClaimSettled from version 1 to 2")
+                    && tested.contains("ignored (pending: write `upcast` in claims_intake_and_settlement/src/rules/upcast/claim_settled_v1.rs"),
+                "the upcasting chains did not run as expected:\n{tested}"
+            );
+        }
         if name == "flows" {
             assert!(
                 tested.contains("test result: ok. 4 passed")

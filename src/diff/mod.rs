@@ -269,6 +269,23 @@ impl Report {
     }
 }
 
+/// The `previous:` block that keeps `event`'s shape (of `model`) as an older version.
+fn previous_snippet(model: &Model, event: &crate::ir::Event) -> String {
+    let mut out = format!("    previous:\n      {}:\n        fields:", event.version);
+    let fields: Vec<_> = event.fields.iter().filter(|f| !f.implicit).collect();
+    if fields.is_empty() {
+        out.push_str(" {}");
+    }
+    for f in fields {
+        out.push_str(&format!(
+            "\n          {}: {}",
+            f.name,
+            model.type_expression(&f.ty)
+        ));
+    }
+    out
+}
+
 /// One version of the model: the checked model with the files it came from.
 #[derive(Clone, Copy)]
 pub struct Side<'a> {
@@ -945,6 +962,135 @@ impl Differ<'_> {
     }
 
     fn event(&mut self, c: &str, old_id: EventId, new_id: EventId) {
+        let first = self.findings.len();
+        self.event_changes(c, old_id, new_id);
+        self.event_version(c, old_id, new_id, first);
+    }
+
+    /// What the findings since `first` about an event mean for its `version`: a change
+    /// that stored events cannot be read through needs the version raised (D018) and the
+    /// old shape kept under `previous:` (D019); with both, those changes are read
+    /// through the upcaster, so they no longer break stored events.
+    fn event_version(&mut self, c: &str, old_id: EventId, new_id: EventId, first: usize) {
+        let (old, new) = (self.old.event(old_id), self.new.event(new_id));
+        let element = Element {
+            kind: ElementKind::Event,
+            name: format!("{c}.{}", new.name),
+        };
+        let unreadable: Vec<usize> = (first..self.findings.len())
+            .filter(|i| {
+                let f = &self.findings[*i];
+                // Shape changes (they have a field path) are what an upcaster can read
+                // through; an event moved to another aggregate is not.
+                f.element == element && f.path.is_some() && !f.compat.backward && f.mode.is_some()
+            })
+            .collect();
+        let at = |member| Place::item(c, ItemKind::Event, &new.name, member);
+        let subject = Subject::Event {
+            published: old.published && new.published,
+        };
+        let kept = new.previous.iter().find(|p| p.version == old.version);
+        let kept_same = kept.is_some_and(|p| {
+            let owner = |event: &crate::ir::Event| Owner {
+                context: c.to_owned(),
+                kind: ItemKind::Event,
+                name: event.name.clone(),
+                implicit: None,
+            };
+            shape::compare_fields(
+                self.old,
+                self.new,
+                (&old.fields, &owner(old)),
+                (&p.fields, &owner(new)),
+            )
+            .is_empty()
+        });
+        let snippet = previous_snippet(self.old, old);
+        if new.version == old.version {
+            if unreadable.is_empty() {
+                return;
+            }
+            let message = format!(
+                "{} changed so that stored events no longer read, and its version stays {}",
+                element.describe(),
+                new.version
+            );
+            let new_span = self
+                .new_span(&at(Member::Version))
+                .or_else(|| self.new_span(&at(Member::Name)));
+            self.emit(Draft {
+                code: DiffCode::VersionNotRaised,
+                context: Some(c.to_owned()),
+                element,
+                path: None,
+                message,
+                help: Some(format!(
+                    "raise `version` to {} and keep the old shape:\n{snippet}",
+                    new.version + 1
+                )),
+                compat: Compat {
+                    backward: false,
+                    forward: true,
+                },
+                subject,
+                consumers: Vec::new(),
+                new: new_span.map(|s| (s, "still this version".to_owned())),
+                old: None,
+            });
+        } else if new.version > old.version && !kept_same && !unreadable.is_empty() {
+            let message = match kept {
+                Some(_) => format!(
+                    "{} keeps version {} under `previous:` with other fields than it had",
+                    element.describe(),
+                    old.version
+                ),
+                None => format!(
+                    "{} went from version {} to {} without keeping version {} under `previous:`",
+                    element.describe(),
+                    old.version,
+                    new.version,
+                    old.version
+                ),
+            };
+            let new_span = self.new_span(&at(Member::Version));
+            let old_span = self.old_span(&at(Member::Version));
+            self.emit(Draft {
+                code: DiffCode::PreviousVersionNotKept,
+                context: Some(c.to_owned()),
+                element,
+                path: None,
+                message,
+                help: Some(format!(
+                    "stored events of version {} need their shape to be upcast; keep it:\n{snippet}",
+                    old.version
+                )),
+                compat: Compat {
+                    backward: false,
+                    forward: true,
+                },
+                subject,
+                consumers: Vec::new(),
+                new: new_span.map(|s| (s, "new version".to_owned())),
+                old: old_span.map(|s| (s, "the version stored events have".to_owned())),
+            });
+        } else if new.version > old.version && kept_same {
+            // The old shape is kept: stored payloads of it are upcast on read.
+            for i in unreadable {
+                let finding = &mut self.findings[i];
+                finding.compat.backward = true;
+                finding.breaks.retain(|b| *b != Impact::StoredEvents);
+                if finding.breaks.is_empty() {
+                    finding.help = None;
+                }
+                finding.message = format!(
+                    "{} (stored events of version {} are upcast)",
+                    finding.message, old.version
+                );
+            }
+        }
+    }
+
+    fn event_changes(&mut self, c: &str, old_id: EventId, new_id: EventId) {
         let (old, new) = (self.old.event(old_id), self.new.event(new_id));
         let element = Element {
             kind: ElementKind::Event,

@@ -102,6 +102,8 @@ diff_registry! {
     ReadModelKeyChanged => READ_MODEL_KEY_CHANGED,
     ContextRemoved => CONTEXT_REMOVED,
     PersistenceChanged => PERSISTENCE_CHANGED,
+    VersionNotRaised => VERSION_NOT_RAISED,
+    PreviousVersionNotKept => PREVIOUS_VERSION_NOT_KEPT,
     FieldAddedOptional => FIELD_ADDED_OPTIONAL,
     EventAdded => EVENT_ADDED,
     EventPublished => EVENT_PUBLISHED,
@@ -551,6 +553,34 @@ Compatible for stored events and message shapes. It changes behaviour, so review
     example: Example {
         old: "ShipPaidOrders:\n  on: payments.PaymentSucceeded\n  issue: CreateShipment\n",
         new: "ShipPaidOrders:\n  on: [payments.PaymentSucceeded, ordering.OrderPaid]\n  issue: CreateShipment\n",
+    },
+};
+
+const VERSION_NOT_RAISED: DiffRule = DiffRule {
+    code: "D018",
+    slug: "version-not-raised",
+    category: Category::StoredEvents,
+    summary: "an event changed so stored events no longer read, and its version stayed",
+    explanation: r#"The store keeps every event as it was written. When an event changes so that a payload stored under the old shape no longer reads as the new one (a field removed that is still required, a new required field, a narrower type), the event's `version` must go up, and the old shape stays in the model under `previous:` — then `generate` writes the upcaster from the old version to the new one and a test that reads an old payload through it.
+
+Raise `version` and copy the old fields under `previous:`; `diff`'s help prints the block to paste."#,
+    example: Example {
+        old: "OrderPlaced:\n  version: 1\n  fields:\n    delivery_address: Address\n",
+        new: "OrderPlaced:\n  version: 1\n  fields:\n    shipping_address: Address\n",
+    },
+};
+
+const PREVIOUS_VERSION_NOT_KEPT: DiffRule = DiffRule {
+    code: "D019",
+    slug: "previous-version-not-kept",
+    category: Category::StoredEvents,
+    summary: "an event's version went up but the old shape is not kept under `previous:`",
+    explanation: r#"The event's `version` went up, so payloads stored at the old version will be upcast — but the new model does not keep the old shape under `previous:` (or keeps a different one), so no upcaster can be generated for it and stored events of that version no longer read.
+
+Copy the old fields under `previous:` with the old version as the key; `diff`'s help prints the block to paste. When the old version's shape is kept, the changes that would break stored events are read through the upcaster instead, and `diff` reports them as compatible for stored events."#,
+    example: Example {
+        old: "OrderPlaced:\n  version: 1\n  fields:\n    delivery_address: Address\n",
+        new: "OrderPlaced:\n  version: 2\n  fields:\n    shipping_address: Address\n",
     },
 };
 

@@ -270,8 +270,54 @@ pub struct Event {
     pub published_span: Span,
     /// Fields, the aggregate id first.
     pub fields: Vec<Field>,
+    /// Format 2 `previous:` — older schema versions still in the store, in file order.
+    pub previous: Vec<PreviousVersion>,
     /// Where it is defined.
     pub span: Span,
+}
+
+/// An older schema version of an event: stored payloads of that version are upcast,
+/// one version at a time, to the current shape.
+#[derive(Debug, Clone)]
+pub struct PreviousVersion {
+    /// The version number.
+    pub version: u32,
+    /// Its fields, the aggregate id first.
+    pub fields: Vec<Field>,
+    /// Where its key under `previous:` is written.
+    pub span: Span,
+}
+
+impl Event {
+    /// The shape of schema version `version`: the current fields, or a previous
+    /// version's.
+    pub fn shape(&self, version: u32) -> Option<&[Field]> {
+        if version == self.version {
+            return Some(&self.fields);
+        }
+        self.previous
+            .iter()
+            .find(|p| p.version == version)
+            .map(|p| p.fields.as_slice())
+    }
+
+    /// The upcasting steps `(from, to)` the model declares, oldest first: one per
+    /// previous version, each to the next version (the last to the current one).
+    /// Empty when the versions under `previous:` are not a gapless run below the
+    /// current version (SC088 reports that).
+    pub fn upcast_steps(&self) -> Vec<(u32, u32)> {
+        let mut versions: Vec<u32> = self.previous.iter().map(|p| p.version).collect();
+        versions.sort_unstable();
+        versions.dedup();
+        let gapless = versions.len() == self.previous.len()
+            && versions.iter().enumerate().all(|(i, v)| {
+                u64::from(*v) + (versions.len() - i) as u64 == u64::from(self.version)
+            });
+        if !gapless {
+            return Vec::new();
+        }
+        versions.iter().map(|v| (*v, v + 1)).collect()
+    }
 }
 
 /// A policy.
@@ -523,6 +569,17 @@ impl Model {
     /// A named type.
     pub fn named_type(&self, id: TypeId) -> &NamedType {
         &self.types[id.index()]
+    }
+
+    /// `ty` as a type expression of the model format (`[OrderLine]`, `Money?`).
+    pub fn type_expression(&self, ty: &TypeRef) -> String {
+        match ty {
+            TypeRef::Primitive(p) => p.name().to_owned(),
+            TypeRef::Named(id) => self.named_type(*id).name.clone(),
+            TypeRef::List(inner) => format!("[{}]", self.type_expression(inner)),
+            TypeRef::Optional(inner) => format!("{}?", self.type_expression(inner)),
+            TypeRef::Map(inner) => format!("map<string, {}>", self.type_expression(inner)),
+        }
     }
 
     /// Looks up a context by name.

@@ -225,6 +225,17 @@ pub struct EventAst {
     pub published: Sp<bool>,
     /// Fields.
     pub fields: Vec<FieldAst>,
+    /// Format 2 `previous:` — the shapes of older schema versions still in the store.
+    pub previous: Vec<PreviousAst>,
+}
+
+/// An older schema version of an event under `previous:`: its number and its fields.
+#[derive(Clone, Debug)]
+pub struct PreviousAst {
+    /// The version number (the key).
+    pub version: Sp<i64>,
+    /// The fields that version had.
+    pub fields: Vec<FieldAst>,
 }
 
 /// A policy: on an event, issue a command and/or call an external system.

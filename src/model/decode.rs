@@ -696,13 +696,17 @@ impl Decoder<'_> {
         let name = self.key_name(key);
         let what = format!("event `{}`", key.value);
         let entries = self.mapping(node, &what);
-        let [description, version, published, fields] = self.keys(
+        let [description, version, published, fields, previous] = self.keys(
             entries,
-            ["description", "version", "published", "fields"],
+            ["description", "version", "published", "fields", "previous"],
             &[],
             name.span,
             &what,
         );
+        self.format_2_keys(entries, &["previous"], &what);
+        let previous = previous
+            .map(|node| self.previous_versions(node, &what))
+            .unwrap_or_default();
         let version = match version.and_then(|v| self.int(v, "`version`")) {
             Some(v) if v.value < 1 => {
                 self.diagnostics
@@ -719,8 +723,34 @@ impl Decoder<'_> {
                 .and_then(|p| self.boolean(p, "`published`"))
                 .unwrap_or(Sp::new(false, name.span)),
             fields: self.fields(fields, &what),
+            previous,
             name,
         }
+    }
+
+    /// `previous:` — a mapping from an older version number to `{ fields: … }`.
+    fn previous_versions(&mut self, node: &SpannedNode, owner: &str) -> Vec<PreviousAst> {
+        let what = format!("the previous versions of {owner}");
+        let mut versions = Vec::new();
+        for (key, value) in self.mapping(node, &what) {
+            let span = self.key_span(key);
+            let Ok(version) = key.value.trim().parse::<i64>() else {
+                self.diagnostics
+                    .push(sc003_wrong_type::previous_version_key(&key.value, span));
+                continue;
+            };
+            let version_what = format!("version {version} of {owner}");
+            let entries = self.mapping(value, &version_what);
+            let [description, fields] =
+                self.keys(entries, ["description", "fields"], &[], span, &version_what);
+            // A description of the old shape is for readers of the YAML only.
+            let _ = self.opt_string(description, "`description`");
+            versions.push(PreviousAst {
+                version: Sp::new(version, span),
+                fields: self.fields(fields, &version_what),
+            });
+        }
+        versions
     }
 
     fn policy(&mut self, key: &Spanned<String>, node: &SpannedNode) -> PolicyAst {

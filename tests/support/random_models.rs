@@ -756,6 +756,9 @@ pub fn bases() -> Vec<String> {
         // "what check accepts, generate builds" too.
         include_str!("../fixtures/generate/flows.yaml").to_owned(),
         include_str!("../fixtures/generate/time.yaml").to_owned(),
+        // Previous versions of events: a chain, a pending step, a reader of another
+        // context's versioned event.
+        include_str!("../fixtures/generate/versions.yaml").to_owned(),
         synth_model(&SynthSpec::new(1, 1, 2)),
         synth_model(&SynthSpec::new(2, 2, 2)),
         synth_model(&SynthSpec::new(3, 1, 3)),

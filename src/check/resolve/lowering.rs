@@ -139,8 +139,19 @@ impl Resolver<'_> {
             };
             let event_start = self.unresolved;
             let fields = self.message_fields(context, id, &ast.id, &event.name, &event.fields);
+            let previous = event
+                .previous
+                .iter()
+                .map(|p| PreviousVersion {
+                    version: u32::try_from(p.version.value).unwrap_or(0),
+                    fields: self.message_fields(context, id, &ast.id, &event.name, &p.fields),
+                    span: p.version.span,
+                })
+                .collect();
             self.taint_since(event_start, NodeRef::Event(event_id));
-            self.model.events[event_id.index()].fields = fields;
+            let event = &mut self.model.events[event_id.index()];
+            event.fields = fields;
+            event.previous = previous;
         }
     }
 

@@ -342,6 +342,7 @@ impl Resolver<'_> {
                         published: event.published.value,
                         published_span: event.published.span,
                         fields: Vec::new(),
+                        previous: Vec::new(),
                         span: event.name.span,
                     });
                     self.model.aggregates[id.index()].events.push(event_id);

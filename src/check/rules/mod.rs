@@ -138,6 +138,7 @@ registry! {
     BadDeadline => sc085_bad_deadline,
     BadSchedule => sc086_bad_schedule,
     StateChangeUnrecorded => sc087_state_change_unrecorded,
+    BadPreviousVersion => sc088_bad_previous_version,
 }
 
 impl Code {
@@ -250,6 +251,7 @@ pub(crate) fn check_model(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
     sc081_unheard_failure::check(flow, out);
     sc082_unhandled_rejection::check(flow, out);
     sc087_state_change_unrecorded::check(flow, out);
+    sc088_bad_previous_version::check(flow, out);
 }
 
 #[cfg(test)]

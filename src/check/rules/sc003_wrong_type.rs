@@ -97,3 +97,14 @@ pub fn version_below_one(span: Span) -> Diagnostic {
         .label("must be 1 or more")
         .help("write `version: 1` for the first schema of an event")
 }
+
+/// A key under an event's `previous:` that is not a version number.
+pub fn previous_version_key(key: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::WrongType,
+        span,
+        format!("`{key}` under `previous` is not a version number"),
+    )
+    .label("expected an integer, the older schema version")
+    .help("key each older shape by its version, e.g. `previous: { 1: { fields: { … } } }`")
+}

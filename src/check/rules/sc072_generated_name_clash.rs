@@ -30,6 +30,8 @@ pub const GENERATED_MODULES: &[&str] = &[
     // `src/rules/upcasters.rs` sits beside the aggregates' rule files.
     "upcasters",
     "upstream",
+    // `src/versions.rs`: the older shapes of versioned events and their upcasters.
+    "versions",
 ];
 
 /// Stream categories the runtime writes in every context (`<context>-<Name>-<id>`): an

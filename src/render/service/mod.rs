@@ -310,6 +310,51 @@ fn render_context(
             Generated,
         )?;
     }
+    if let Some(versions) = &c.versions {
+        render_versions(r, c, versions, value)?;
+    }
+    Ok(())
+}
+
+/// `src/versions.rs` of a context that reads versioned events, the upcasting steps of
+/// its own events (each created once, then the user's), and the test of each chain.
+fn render_versions(
+    r: &mut Renderer<'_, '_>,
+    c: &ContextView,
+    versions: &view::VersionsView,
+    value: &Value,
+) -> Result<(), GenerateError> {
+    let dir = &c.name;
+    r.render(
+        "context/versions.rs.jinja",
+        format!("{dir}/src/versions.rs"),
+        value,
+        Ownership::Generated,
+    )?;
+    let mut tested = false;
+    for event in versions.events.iter().filter(|e| e.publisher.is_none()) {
+        for step in &event.steps {
+            let item = minijinja::context! {
+                event => Value::from_serialize(event),
+                step => Value::from_serialize(step),
+            };
+            r.render(
+                "context/rules/upcast.rs.jinja",
+                format!("{dir}/{}", step.file),
+                &item,
+                Ownership::UserOwned,
+            )?;
+        }
+        tested |= event.test.is_some();
+    }
+    if tested {
+        r.render(
+            "context/upcasters_test.rs.jinja",
+            format!("{dir}/tests/upcasters.rs"),
+            value,
+            Ownership::Generated,
+        )?;
+    }
     Ok(())
 }
 

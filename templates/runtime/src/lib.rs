@@ -542,6 +542,39 @@ impl Upcasters {
         self
     }
 
+    /// Registers a typed step of `event_type` from schema version `from` to `to`: the
+    /// stored payload is decoded as `Old`, `step` makes it a `New`, which is encoded
+    /// again. A payload that does not fit `Old`, or a pending step, fails the read
+    /// with [`Error::Upcast`] — an old event is never read with invented values.
+    pub fn step<Old, New>(
+        self,
+        event_type: &str,
+        from: u32,
+        to: u32,
+        step: fn(Old) -> Upcast<New>,
+    ) -> Self
+    where
+        Old: serde::de::DeserializeOwned + 'static,
+        New: serde::Serialize + 'static,
+    {
+        self.register(event_type, from, move |payload| {
+            let old: Old = serde_json::from_value(payload)
+                .map_err(|e| format!("the stored payload does not fit version {from}: {e}"))?;
+            match step(old) {
+                Upcast::Done(new) => serde_json::to_value(new)
+                    .map(|payload| (to, payload))
+                    .map_err(|e| format!("version {to} could not be encoded: {e}")),
+                Upcast::Pending(what) => Err(format!("{PENDING_UPCAST}{what}")),
+            }
+        })
+    }
+
+    /// Whether an upcaster is registered for `event_type` at `schema_version`.
+    pub fn has(&self, event_type: &str, schema_version: u32) -> bool {
+        self.chain
+            .contains_key(&(event_type.to_owned(), schema_version))
+    }
+
     /// These upcasters and `other`'s, for a process that serves several contexts (the
     /// app): each context registers the upcasters of the events it reads, so two
     /// contexts reading one published event may both register it; `other`'s wins.
@@ -581,6 +614,19 @@ impl Upcasters {
         Ok(event)
     }
 }
+
+/// What a typed upcaster step (see [`Upcasters::step`]) made of an old payload.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Upcast<T> {
+    /// The payload as the next version.
+    Done(T),
+    /// The step is not written yet; the text says what to write and where. Reading a
+    /// payload of that version fails with it.
+    Pending(&'static str),
+}
+
+/// How the message of a pending step's [`Error::Upcast`] starts.
+pub const PENDING_UPCAST: &str = "pending: ";
 
 /// The handle services use: a shared backend plus the upcasters applied on every read.
 /// Cheap to clone; clones share the backend.
@@ -1046,6 +1092,69 @@ mod tests {
             3
         );
         assert_eq!(merged.upcast(event("Other")).unwrap().schema_version, 1);
+    }
+
+    #[test]
+    fn typed_steps_chain_and_a_pending_one_fails_the_read() {
+        #[derive(serde::Deserialize)]
+        struct V1 {
+            reason: String,
+        }
+        #[derive(serde::Serialize, serde::Deserialize)]
+        struct V2 {
+            decline_code: String,
+        }
+        #[derive(serde::Serialize)]
+        struct V3 {
+            decline_code: String,
+            retryable: Option<bool>,
+        }
+        let upcasters = Upcasters::new()
+            .step::<V1, V2>("PaymentFailed", 1, 2, |old| {
+                Upcast::Done(V2 {
+                    decline_code: old.reason,
+                })
+            })
+            .step::<V2, V3>("PaymentFailed", 2, 3, |old| {
+                Upcast::Done(V3 {
+                    decline_code: old.decline_code,
+                    retryable: None,
+                })
+            });
+        assert!(upcasters.has("PaymentFailed", 2));
+        let stored = |payload: Value| RecordedEvent {
+            position: 1,
+            stream: "payments-Payment-1".into(),
+            version: 1,
+            id: Uuid::nil(),
+            event_type: "PaymentFailed".into(),
+            schema_version: 1,
+            payload,
+            metadata: Metadata::default(),
+            recorded_at: UNIX_EPOCH,
+        };
+        let read = upcasters
+            .upcast(stored(serde_json::json!({"reason": "card expired"})))
+            .unwrap();
+        assert_eq!(read.schema_version, 3);
+        assert_eq!(
+            read.payload,
+            serde_json::json!({"decline_code": "card expired", "retryable": null})
+        );
+        // A payload that is not version 1 is refused, not half read.
+        let misfit = upcasters.upcast(stored(serde_json::json!({"code": 5})));
+        assert!(
+            matches!(&misfit, Err(Error::Upcast { message, .. }) if message.contains("does not fit version 1")),
+            "{misfit:?}"
+        );
+        let pending = Upcasters::new().step::<V1, V2>("PaymentFailed", 1, 2, |_| {
+            Upcast::Pending("write `upcast` in src/rules/upcast/payment_failed_v1.rs")
+        });
+        let refused = pending.upcast(stored(serde_json::json!({"reason": "x"})));
+        assert!(
+            matches!(&refused, Err(Error::Upcast { message, .. }) if message.starts_with(PENDING_UPCAST)),
+            "{refused:?}"
+        );
     }
 
     #[test]

@@ -11,7 +11,8 @@ use super::projection::{read_model_views, ReadModelView};
 use super::recovery::{inbox_view, recovery_view, InboxView, RecoveryView};
 use super::scenario::{scenario_views, RoundTripView, ScenarioView, WrittenView};
 use super::timer::{timers_view, TimersView};
-use super::upstream::{foreign_commands, upstream_views, UpstreamView};
+use super::upstream::{consumed_events, foreign_commands, upstream_views, UpstreamView};
+use super::versions::{versions_view, VersionsView};
 use super::{docs, type_view, TypeView};
 use crate::ir::{ContextId, Model, NamedTypeKind, Primitive};
 use crate::render::service::names::string_literal;
@@ -84,6 +85,8 @@ pub struct ContextView {
     /// Lines for the docs of `src/rules/upcasters.rs`: the events the context reads
     /// whose schema version is above 1.
     pub versioned_events: Vec<String>,
+    /// The older shapes and upcasting steps of the events it reads (`src/versions.rs`).
+    pub versions: Option<VersionsView>,
 }
 
 /// The view of the context `id`, whose crate names start with `prefix` (the system's
@@ -110,7 +113,11 @@ pub fn context_view(
             model.command(*c).fields.iter().for_each(|f| note(&f.ty));
         }
         for e in &agg.events {
-            model.event(*e).fields.iter().for_each(|f| note(&f.ty));
+            let event = model.event(*e);
+            event.fields.iter().for_each(|f| note(&f.ty));
+            for p in &event.previous {
+                p.fields.iter().for_each(|f| note(&f.ty));
+            }
         }
     }
     for r in &ctx.read_models {
@@ -127,6 +134,13 @@ pub fn context_view(
     for c in foreign_commands(model, id) {
         model.command(c).fields.iter().for_each(|f| note(&f.ty));
     }
+    let consumed = consumed_events(model, id);
+    for e in &consumed {
+        for p in &model.event(*e).previous {
+            p.fields.iter().for_each(|f| note(&f.ty));
+        }
+    }
+    let versions = versions_view(model, id, consumed.iter().copied());
 
     let types: Vec<TypeView> = ctx
         .types
@@ -166,6 +180,7 @@ pub fn context_view(
         (inbox.is_some(), "inbox"),
         (recovery.is_some(), "recovery"),
         (timers.is_some(), "timers"),
+        (versions.is_some(), "versions"),
     ];
     modules.extend(
         optional
@@ -327,6 +342,7 @@ pub fn context_view(
         has_commands,
         has_policy_rules,
         versioned_events,
+        versions,
     };
     (view, used)
 }

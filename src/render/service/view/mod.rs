@@ -21,6 +21,7 @@ mod recovery;
 mod scenario;
 mod timer;
 mod upstream;
+mod versions;
 mod workspace;
 
 use serde::Serialize;
@@ -41,6 +42,10 @@ pub use recovery::{
 pub use scenario::{RoundTripView, ScenarioView, StepView, WrittenView};
 pub use timer::{DeadlineView, ScheduleView, TimersView};
 pub use upstream::{UpstreamCommandView, UpstreamView};
+pub use versions::{
+    ChainTestView, OldShapeView, StepAssignView, StepView as UpcastStepView, VersionedEventView,
+    VersionsView,
+};
 pub use workspace::{workspace, DepView, WorkspaceView};
 
 use super::names::{ident, pascal, string_literal};

@@ -55,8 +55,8 @@ pub fn foreign_commands(model: &Model, id: ContextId) -> BTreeSet<CommandId> {
 }
 
 /// The published events of other contexts that the policies and read models of `id`
-/// consume, grouped by publisher, in model order.
-pub fn upstream_views(model: &Model, id: ContextId) -> Vec<UpstreamView> {
+/// consume.
+pub fn consumed_events(model: &Model, id: ContextId) -> BTreeSet<EventId> {
     let ctx = model.context(id);
     let foreign = |events: &[EventId]| -> Vec<EventId> {
         events
@@ -76,6 +76,13 @@ pub fn upstream_views(model: &Model, id: ContextId) -> Vec<UpstreamView> {
     for r in &ctx.read_models {
         consumed.extend(foreign(&model.read_model(*r).from));
     }
+    consumed
+}
+
+/// The published events of other contexts that the policies and read models of `id`
+/// consume, grouped by publisher, in model order.
+pub fn upstream_views(model: &Model, id: ContextId) -> Vec<UpstreamView> {
+    let consumed = consumed_events(model, id);
     let issued = foreign_commands(model, id);
     let mut upstream = Vec::new();
     for (index, publisher) in model.contexts.iter().enumerate() {
@@ -95,7 +102,10 @@ pub fn upstream_views(model: &Model, id: ContextId) -> Vec<UpstreamView> {
         }
         let mut named = Vec::new();
         for e in &events {
-            for f in &model.event(*e).fields {
+            let event = model.event(*e);
+            // The older shapes too: `versions.rs` names their value types here.
+            let previous = event.previous.iter().flat_map(|p| p.fields.iter());
+            for f in event.fields.iter().chain(previous) {
                 collect_named(model, &f.ty, &mut named);
             }
         }

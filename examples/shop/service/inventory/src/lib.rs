@@ -14,13 +14,15 @@ pub mod service;
 pub mod stock_item;
 pub mod types;
 pub mod upstream;
+pub mod versions;
 
 /// The context's background workers: its policies, projections, inbox and recovery.
 pub fn workers() -> Vec<stormcraft_runtime::worker::Worker> {
     [policies::WORKERS, projections::WORKERS].concat()
 }
 
-/// The upcasters of the events the context reads, from `src/rules/upcasters.rs`.
+/// The upcasters of the events the context reads: the steps of `src/versions.rs`, then
+/// any registered by hand in `src/rules/upcasters.rs` (which win).
 pub fn upcasters() -> stormcraft_runtime::Upcasters {
-    rules::upcasters::register(stormcraft_runtime::Upcasters::new())
+    rules::upcasters::register(versions::register(stormcraft_runtime::Upcasters::new()))
 }

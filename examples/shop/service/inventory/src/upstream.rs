@@ -44,7 +44,7 @@ pub mod ordering {
         PaymentTimeout,
     }
 
-    /// Version 2 added `shipping_address`, so shipping no longer asks the customer again.
+    /// Version 2 renamed `delivery_address` to `shipping_address` (the name shipping uses) and added the optional `coupon_code`.
     #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
     pub struct OrderPlaced {
         pub order_id: uuid::Uuid,

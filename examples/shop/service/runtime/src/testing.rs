@@ -511,3 +511,52 @@ pub fn drive(store: &crate::Store, workers: &[crate::worker::Worker]) -> crate::
         "the workers and timers did not settle after {DRIVE_ROUNDS} rounds; a handler or timer keeps producing work"
     )))
 }
+
+/// A test that reads a stored payload of `event_type` at schema version `stored` (the
+/// oldest one the model keeps) through `upcasters` into `Current`, the event's type at
+/// version `current`. Reported ignored, with the step's text, while a step of the chain
+/// is pending.
+pub fn upcast_trial<Current: DeserializeOwned>(
+    event_type: &'static str,
+    stored: u32,
+    current: u32,
+    payload: Value,
+    upcasters: crate::Upcasters,
+) -> Trial {
+    let title = format!("upcast: {event_type} from version {stored} to {current}");
+    let event = RecordedEvent {
+        position: 1,
+        stream: "Upcast-1".to_owned(),
+        version: 1,
+        id: Uuid::nil(),
+        event_type: event_type.to_owned(),
+        schema_version: stored,
+        payload,
+        metadata: Metadata::default(),
+        recorded_at: std::time::UNIX_EPOCH,
+    };
+    let outcome = upcasters.upcast(event);
+    if let Err(crate::Error::Upcast { message, .. }) = &outcome {
+        if message.starts_with(crate::PENDING_UPCAST) {
+            let reason = message.clone();
+            return Trial::ignorable_test(title, move || Ok(Completion::ignored_with(reason)));
+        }
+    }
+    Trial::test(title, move || {
+        let event = outcome.map_err(|e| format!("{e}"))?;
+        if event.schema_version != current {
+            return Err(format!(
+                "the chain stopped at version {} instead of {current}: a step is not registered",
+                event.schema_version
+            )
+            .into());
+        }
+        serde_json::from_value::<Current>(event.payload.clone()).map_err(|e| {
+            format!(
+                "the upcast payload does not fit version {current}: {e}\n{}",
+                event.payload
+            )
+        })?;
+        Ok(())
+    })
+}
