@@ -180,6 +180,47 @@ fn a_raised_version_with_its_old_shape_kept_reads_stored_events_through_the_upca
 }
 
 #[test]
+fn transitive_compares_with_every_kept_version() {
+    let old = "tests/fixtures/diff-transitive/old.yaml";
+    let new = "tests/fixtures/diff-transitive/new.yaml";
+    // Against the old model (version 2) only the widened `quantity` breaks its readers.
+    let latest = json(&run(&["diff", old, new, "--format", "json"]));
+    assert_eq!(codes(&latest), ["D028", "D009"]);
+    // Against version 1 too: `legacy_zone`, which version 1 had, is gone, and
+    // `quantity` widened since then as well. Stored events of version 1 are upcast, so
+    // only readers still on version 1 break.
+    let output = run(&["diff", old, new, "--transitive", "--format", "json"]);
+    assert_eq!(code(&output), 1);
+    let report = json(&output);
+    assert_eq!(codes(&report), ["D028", "D009", "D004", "D009"]);
+    for finding in &report["findings"].as_array().unwrap()[2..] {
+        assert!(
+            finding["message"]
+                .as_str()
+                .is_some_and(|m| m.ends_with("(against version 1)")),
+            "{finding}"
+        );
+        assert_eq!(
+            finding["breaks"],
+            serde_json::json!(["consumers"]),
+            "{finding}"
+        );
+    }
+    // Without older versions kept, `--transitive` adds nothing.
+    let (old, new) = pair("field-removed");
+    let plain = json(&run(&["diff", &old, &new, "--format", "json"]));
+    let transitive = json(&run(&[
+        "diff",
+        &old,
+        &new,
+        "--transitive",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(codes(&plain), codes(&transitive));
+}
+
+#[test]
 fn a_model_compared_with_itself_has_no_changes() {
     let output = run(&["diff", "examples/shop", "examples/shop"]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));

@@ -156,6 +156,9 @@ read, has unresolved names, or git cannot show it.")]
         /// Which directions every message must keep (default: per message, see below).
         #[arg(long, value_enum)]
         mode: Option<DiffMode>,
+        /// Also compare each event with every older version it keeps under `previous:`.
+        #[arg(long)]
+        transitive: bool,
         /// Output format.
         #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
         format: CheckFormat,

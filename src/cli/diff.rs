@@ -17,6 +17,7 @@ pub(super) fn run_diff(
     new: Option<&Path>,
     against: Option<&str>,
     mode: Option<DiffMode>,
+    transitive: bool,
     format: CheckFormat,
     terminal: &Terminal,
 ) -> Result<u8, CliError> {
@@ -54,7 +55,7 @@ pub(super) fn run_diff(
         DiffMode::Forward => Mode::Forward,
         DiffMode::Full => Mode::Full,
     });
-    let report = diff::diff(
+    let report = diff::diff_with(
         Side {
             model: &old_model,
             loaded: &old_loaded,
@@ -64,6 +65,7 @@ pub(super) fn run_diff(
             loaded: &new_loaded,
         },
         mode,
+        transitive,
     );
     let sources = Sources {
         old: &old_loaded.sources,

@@ -297,6 +297,15 @@ pub struct Side<'a> {
 
 /// Compares two versions of a model. `mode` replaces every message's default mode.
 pub fn diff(old: Side<'_>, new: Side<'_>, mode: Option<Mode>) -> Report {
+    diff_with(old, new, mode, false)
+}
+
+/// [`diff`], and with `transitive`, every event of `new` is also compared with each
+/// older version it keeps under `previous:` (as Confluent's transitive modes compare a
+/// schema with every earlier one): a consumer still reading one of those versions must
+/// read the new shape too. Stored events of those versions are upcast, so only the
+/// forward direction can break there.
+pub fn diff_with(old: Side<'_>, new: Side<'_>, mode: Option<Mode>, transitive: bool) -> Report {
     let mut differ = Differ {
         old: old.model,
         new: new.model,
@@ -306,6 +315,8 @@ pub fn diff(old: Side<'_>, new: Side<'_>, mode: Option<Mode>) -> Report {
         new_spans: SpanIndex::build(new.loaded),
         mode,
         findings: Vec::new(),
+        transitive,
+        against: None,
     };
     differ.top_level();
     for (index, context) in new.model.contexts.iter().enumerate() {
@@ -444,10 +455,21 @@ struct Differ<'a> {
     new_spans: SpanIndex,
     mode: Option<Mode>,
     findings: Vec<Finding>,
+    /// Compare every event also with each older version it keeps (`--transitive`).
+    transitive: bool,
+    /// While comparing with an older version `previous:` keeps: that version.
+    against: Option<u32>,
 }
 
 impl Differ<'_> {
-    fn emit(&mut self, draft: Draft) {
+    fn emit(&mut self, mut draft: Draft) {
+        if let Some(version) = self.against {
+            // Stored events of a kept version are upcast on read; what is left to
+            // judge is whether readers still on that version read the new shape.
+            draft.compat.backward = true;
+            draft.old = None;
+            draft.message = format!("{} (against version {version})", draft.message);
+        }
         let (mode, mode_reason) = match self.mode {
             Some(mode) => (mode, "--mode"),
             None => draft.subject.default_mode(),
@@ -965,6 +987,60 @@ impl Differ<'_> {
         let first = self.findings.len();
         self.event_changes(c, old_id, new_id);
         self.event_version(c, old_id, new_id, first);
+        if self.transitive {
+            self.event_against_previous(c, old_id, new_id);
+        }
+    }
+
+    /// `--transitive`: the current shape of an event against each older version it
+    /// keeps under `previous:`, but the one the old model has (compared already).
+    fn event_against_previous(&mut self, c: &str, old_id: EventId, new_id: EventId) {
+        let (old, new) = (self.old.event(old_id), self.new.event(new_id));
+        let element = Element {
+            kind: ElementKind::Event,
+            name: format!("{c}.{}", new.name),
+        };
+        let owner = Owner {
+            context: c.to_owned(),
+            kind: ItemKind::Event,
+            name: new.name.clone(),
+            implicit: Some(Place::item(
+                c,
+                ItemKind::Aggregate,
+                &self.new.aggregate(new.aggregate).name,
+                Member::Id,
+            )),
+        };
+        let subject = Subject::Event {
+            published: new.published,
+        };
+        let consumers = event_consumers(self.new, new_id);
+        let mut previous: Vec<_> = new
+            .previous
+            .iter()
+            .filter(|p| p.version != old.version && p.version < new.version)
+            .collect();
+        previous.sort_by_key(|p| p.version);
+        for p in previous {
+            let changes = shape::compare_fields(
+                self.new,
+                self.new,
+                (&p.fields, &owner),
+                (&new.fields, &owner),
+            );
+            self.against = Some(p.version);
+            for change in changes {
+                self.shape_finding(
+                    c,
+                    &element,
+                    subject,
+                    change,
+                    consumers.clone(),
+                    Reader::Event,
+                );
+            }
+            self.against = None;
+        }
     }
 
     /// What the findings since `first` about an event mean for its `version`: a change

@@ -512,11 +512,12 @@ pub fn drive(store: &crate::Store, workers: &[crate::worker::Worker]) -> crate::
     )))
 }
 
-/// A test that reads a stored payload of `event_type` at schema version `stored` (the
-/// oldest one the model keeps) through `upcasters` into `Current`, the event's type at
-/// version `current`. Reported ignored, with the step's text, while a step of the chain
-/// is pending.
+/// A test that reads a stored payload of `event_type` of `context` at schema version
+/// `stored` (the oldest one the model keeps) through `upcasters` into `Current`, the
+/// event's type at version `current`. Reported ignored, with the step's text, while a
+/// step of the chain is pending.
 pub fn upcast_trial<Current: DeserializeOwned>(
+    context: &'static str,
     event_type: &'static str,
     stored: u32,
     current: u32,
@@ -526,7 +527,7 @@ pub fn upcast_trial<Current: DeserializeOwned>(
     let title = format!("upcast: {event_type} from version {stored} to {current}");
     let event = RecordedEvent {
         position: 1,
-        stream: "Upcast-1".to_owned(),
+        stream: format!("{context}-Upcast-1"),
         version: 1,
         id: Uuid::nil(),
         event_type: event_type.to_owned(),

@@ -30,6 +30,8 @@ pub struct VersionedEventView {
     pub module: String,
     /// The event type, as a string literal.
     pub event_type: String,
+    /// The owning context, whose streams hold the event, as a string literal.
+    pub context: String,
     /// The event's name.
     pub name: String,
     /// The owning context, when it is another one.
@@ -247,6 +249,7 @@ fn versioned_event(model: &Model, here: ContextId, e: EventId) -> Option<Version
     Some(VersionedEventView {
         module,
         event_type: string_literal(&event.name),
+        context: string_literal(&model.context(event.context).name),
         name: event.name.clone(),
         publisher: (!own).then(|| model.context(event.context).name.clone()),
         types_use,

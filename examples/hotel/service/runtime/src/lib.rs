@@ -511,11 +511,14 @@ pub trait EventStore: Send + Sync {
 /// one it was registered for) and the new payload, or an error message.
 pub type UpcastFn = dyn Fn(Value) -> Result<(u32, Value), String> + Send + Sync;
 
-/// Upcasters keyed by (event type, schema version), applied in a chain on read.
-/// Stored events are never rewritten.
+/// Upcasters keyed by (context, event type, schema version), applied in a chain on read.
+/// Stored events are never rewritten. The context is the one whose streams hold the
+/// event (`<context>-<Aggregate>-<id>`), so two contexts may each have an event of the
+/// same name with its own history; an upcaster registered without a context (with
+/// [`Upcasters::register`]) applies in every context that has no step of its own.
 #[derive(Default, Clone)]
 pub struct Upcasters {
-    chain: BTreeMap<(String, u32), Arc<UpcastFn>>,
+    chain: BTreeMap<(String, String, u32), Arc<UpcastFn>>,
 }
 
 impl fmt::Debug for Upcasters {
@@ -530,24 +533,28 @@ impl Upcasters {
         Self::default()
     }
 
-    /// Registers the upcaster of `event_type` at `schema_version`.
+    /// Registers the upcaster of `event_type` at `schema_version`, for the events of
+    /// that type in any context.
     pub fn register(
         mut self,
         event_type: impl Into<String>,
         schema_version: u32,
         upcast: impl Fn(Value) -> Result<(u32, Value), String> + Send + Sync + 'static,
     ) -> Self {
-        self.chain
-            .insert((event_type.into(), schema_version), Arc::new(upcast));
+        self.chain.insert(
+            (String::new(), event_type.into(), schema_version),
+            Arc::new(upcast),
+        );
         self
     }
 
-    /// Registers a typed step of `event_type` from schema version `from` to `to`: the
-    /// stored payload is decoded as `Old`, `step` makes it a `New`, which is encoded
-    /// again. A payload that does not fit `Old`, or a pending step, fails the read
-    /// with [`Error::Upcast`] — an old event is never read with invented values.
+    /// Registers a typed step of `event_type` of `context` from schema version `from`
+    /// to `to`: the stored payload is decoded as `Old`, `step` makes it a `New`, which
+    /// is encoded again. A payload that does not fit `Old`, or a pending step, fails the
+    /// read with [`Error::Upcast`] — an old event is never read with invented values.
     pub fn step<Old, New>(
-        self,
+        mut self,
+        context: &str,
         event_type: &str,
         from: u32,
         to: u32,
@@ -557,7 +564,7 @@ impl Upcasters {
         Old: serde::de::DeserializeOwned + 'static,
         New: serde::Serialize + 'static,
     {
-        self.register(event_type, from, move |payload| {
+        let upcast = move |payload| {
             let old: Old = serde_json::from_value(payload)
                 .map_err(|e| format!("the stored payload does not fit version {from}: {e}"))?;
             match step(old) {
@@ -566,13 +573,28 @@ impl Upcasters {
                     .map_err(|e| format!("version {to} could not be encoded: {e}")),
                 Upcast::Pending(what) => Err(format!("{PENDING_UPCAST}{what}")),
             }
-        })
+        };
+        self.chain.insert(
+            (context.to_owned(), event_type.to_owned(), from),
+            Arc::new(upcast),
+        );
+        self
     }
 
-    /// Whether an upcaster is registered for `event_type` at `schema_version`.
-    pub fn has(&self, event_type: &str, schema_version: u32) -> bool {
+    /// The upcaster for an event of `event_type` at `schema_version` in the stream
+    /// `stream`: its context's own, else one registered for any context.
+    fn find(&self, stream: &str, event_type: &str, schema_version: u32) -> Option<&Arc<UpcastFn>> {
+        let context = stream.split('-').next().unwrap_or_default();
+        let key = |context: &str| (context.to_owned(), event_type.to_owned(), schema_version);
         self.chain
-            .contains_key(&(event_type.to_owned(), schema_version))
+            .get(&key(context))
+            .or_else(|| self.chain.get(&key("")))
+    }
+
+    /// Whether an upcaster applies to `event_type` of `context` at `schema_version`.
+    pub fn has(&self, context: &str, event_type: &str, schema_version: u32) -> bool {
+        self.find(&format!("{context}-"), event_type, schema_version)
+            .is_some()
     }
 
     /// These upcasters and `other`'s, for a process that serves several contexts (the
@@ -588,10 +610,7 @@ impl Upcasters {
         if self.chain.is_empty() {
             return Ok(event);
         }
-        while let Some(f) = self
-            .chain
-            .get(&(event.event_type.clone(), event.schema_version))
-        {
+        while let Some(f) = self.find(&event.stream, &event.event_type, event.schema_version) {
             let payload = std::mem::take(&mut event.payload);
             let (next, payload) = f(payload).map_err(|message| Error::Upcast {
                 event_type: event.event_type.clone(),
@@ -1110,18 +1129,20 @@ mod tests {
             retryable: Option<bool>,
         }
         let upcasters = Upcasters::new()
-            .step::<V1, V2>("PaymentFailed", 1, 2, |old| {
+            .step::<V1, V2>("payments", "PaymentFailed", 1, 2, |old| {
                 Upcast::Done(V2 {
                     decline_code: old.reason,
                 })
             })
-            .step::<V2, V3>("PaymentFailed", 2, 3, |old| {
+            .step::<V2, V3>("payments", "PaymentFailed", 2, 3, |old| {
                 Upcast::Done(V3 {
                     decline_code: old.decline_code,
                     retryable: None,
                 })
             });
-        assert!(upcasters.has("PaymentFailed", 2));
+        assert!(upcasters.has("payments", "PaymentFailed", 2));
+        // Another context's `PaymentFailed` has a history of its own.
+        assert!(!upcasters.has("billing", "PaymentFailed", 2));
         let stored = |payload: Value| RecordedEvent {
             position: 1,
             stream: "payments-Payment-1".into(),
@@ -1147,7 +1168,7 @@ mod tests {
             matches!(&misfit, Err(Error::Upcast { message, .. }) if message.contains("does not fit version 1")),
             "{misfit:?}"
         );
-        let pending = Upcasters::new().step::<V1, V2>("PaymentFailed", 1, 2, |_| {
+        let pending = Upcasters::new().step::<V1, V2>("payments", "PaymentFailed", 1, 2, |_| {
             Upcast::Pending("write `upcast` in src/rules/upcast/payment_failed_v1.rs")
         });
         let refused = pending.upcast(stored(serde_json::json!({"reason": "x"})));

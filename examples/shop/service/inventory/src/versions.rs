@@ -33,5 +33,5 @@ mod order_placed_v1;
 
 /// Registers every upcasting step on `upcasters`.
 pub fn register(upcasters: Upcasters) -> Upcasters {
-    upcasters.step("OrderPlaced", 1, 2, order_placed_v1::upcast)
+    upcasters.step("ordering", "OrderPlaced", 1, 2, order_placed_v1::upcast)
 }

@@ -9,6 +9,7 @@ fn main() -> std::process::ExitCode {
     let upcasters = shop_ordering::upcasters();
     stormcraft_runtime::testing::run(vec![
         upcast_trial::<shop_ordering::order::OrderPlaced>(
+            "ordering",
             "OrderPlaced",
             1,
             2,

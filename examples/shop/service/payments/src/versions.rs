@@ -53,6 +53,6 @@ mod order_placed_v1;
 /// Registers every upcasting step on `upcasters`.
 pub fn register(upcasters: Upcasters) -> Upcasters {
     upcasters
-        .step("PaymentFailed", 1, 2, payment_failed_v1::upcast)
-        .step("OrderPlaced", 1, 2, order_placed_v1::upcast)
+        .step("payments", "PaymentFailed", 1, 2, payment_failed_v1::upcast)
+        .step("ordering", "OrderPlaced", 1, 2, order_placed_v1::upcast)
 }

@@ -9,6 +9,7 @@ fn main() -> std::process::ExitCode {
     let upcasters = shop_payments::upcasters();
     stormcraft_runtime::testing::run(vec![
         upcast_trial::<shop_payments::payment::PaymentFailed>(
+            "payments",
             "PaymentFailed",
             1,
             2,
