@@ -75,7 +75,7 @@ fn check_coverage_prints_the_table_and_notes_what_no_scenario_covers() {
     // Plain `check` gives the totals in one line, without a note per outcome.
     assert!(!stderr(&plain).contains("SC057"), "{}", stderr(&plain));
     assert!(
-        stdout(&plain).contains("\nscenarios cover 7 of 19 events and 11 of 22 business errors (`check --coverage` lists them)\n"),
+        stdout(&plain).contains("\nscenarios cover 8 of 19 events and 17 of 31 business errors (`check --coverage` lists them)\n"),
         "{}",
         stdout(&plain)
     );
@@ -85,7 +85,7 @@ fn check_coverage_prints_the_table_and_notes_what_no_scenario_covers() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     insta::assert_snapshot!("check_shop_coverage_stdout", stdout(&output));
     let notes = stderr(&output).matches("SC057(uncovered-outcome)").count();
-    assert_eq!(notes, (19 - 7) + (22 - 11), "{}", stderr(&output));
+    assert_eq!(notes, (19 - 8) + (31 - 17), "{}", stderr(&output));
 
     let json = run(&["check", "examples/shop", "--coverage", "--format", "json"]);
     let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
@@ -97,7 +97,7 @@ fn check_coverage_prints_the_table_and_notes_what_no_scenario_covers() {
             &coverage["errors"],
             &coverage["errors_covered"]
         ],
-        [19, 7, 22, 11]
+        [19, 8, 31, 17]
     );
     let ordering = &coverage["contexts"][1];
     assert_eq!(ordering["context"], "ordering");

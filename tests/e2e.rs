@@ -198,6 +198,25 @@ fn run_flows(app: &str) {
     assert_eq!(first.status, 200, "{}", first.body);
     let twice = dispatch(&shipment);
     assert_eq!(twice.status, 422, "{}", twice.body);
+    // The dispatch commits the order's reservation (inventory's policy); committing it
+    // again is refused, whether the policy or this request came first.
+    let commit = || {
+        http(
+            app,
+            "POST",
+            "/inventory/commands/CommitReservation",
+            Some(&format!(r#"{{"order_id":"{paid}"}}"#)),
+        )
+    };
+    let first_commit = commit();
+    assert!(
+        first_commit.status == 200 || first_commit.status == 422,
+        "{}",
+        first_commit.body
+    );
+    let second_commit = commit();
+    assert_eq!(second_commit.status, 422, "{}", second_commit.body);
+    assert_eq!(second_commit.json()["error"], "ReservationAlreadyCommitted");
     assert_eq!(twice.json()["error"], "ShipmentAlreadyDispatched");
     let unknown = "00000000-0000-4000-8000-00000000dead";
     let nowhere = deliver(unknown);
@@ -235,6 +254,92 @@ fn run_flows(app: &str) {
     );
     assert_eq!(empty.status, 422, "{}", empty.body);
     assert_eq!(empty.json()["error"], "EmptyOrder");
+    // Lines that cannot make an order are refused before anything is recorded: no
+    // quantity, a price not above zero, two currencies summed as one, a total that
+    // does not add up (a business error, not a 500).
+    let place_lines = |order_id: &str, lines: &str| {
+        http(
+            app,
+            "POST",
+            "/ordering/commands/PlaceOrder",
+            Some(&format!(
+                r#"{{"order_id":"{order_id}","customer_id":"0b7e2c1a-4f33-4a8e-b6a1-93c2d5e8f004",
+                    "lines":[{lines}],
+                    "shipping_address":{{"recipient":"Ada Lovelace","street":"12 St James's Square",
+                                         "postal_code":"SW1Y 4JH","city":"London","country":"GB"}}}}"#
+            )),
+        )
+    };
+    let mug = |quantity: &str, amount: &str, currency: &str| {
+        format!(
+            r#"{{"sku":"MUG-01","product_name":"Storm mug","quantity":{quantity},"unit_price":{{"amount":"{amount}","currency":"{currency}"}}}}"#
+        )
+    };
+    for (order_id, lines, error) in [
+        (
+            "7e57e57e-0000-4000-8000-000000000010",
+            mug("0", "9.50", "EUR"),
+            "InvalidLine",
+        ),
+        (
+            "7e57e57e-0000-4000-8000-000000000011",
+            mug("1", "-9.50", "EUR"),
+            "InvalidLine",
+        ),
+        (
+            "7e57e57e-0000-4000-8000-000000000012",
+            mug("1", "0", "EUR"),
+            "InvalidLine",
+        ),
+        (
+            "7e57e57e-0000-4000-8000-000000000013",
+            format!("{},{}", mug("2", "9.50", "EUR"), mug("1", "1000", "JPY")),
+            "MixedCurrencies",
+        ),
+        (
+            "7e57e57e-0000-4000-8000-000000000014",
+            mug("4000000000", "79228162514264337593543950335", "EUR"),
+            "TotalTooLarge",
+        ),
+    ] {
+        let refused = place_lines(order_id, &lines);
+        assert_eq!(refused.status, 422, "{lines}: {}", refused.body);
+        assert_eq!(refused.json()["error"], error, "{lines}: {}", refused.body);
+        let row = http(
+            app,
+            "GET",
+            &format!("/ordering/customer-orders/{order_id}"),
+            None,
+        );
+        assert_eq!(row.status, 404, "a refused order left a row: {}", row.body);
+    }
+    // Commands on an order that was never placed are refused; nothing is recorded.
+    let never = "7e57e57e-0000-4000-8000-0000000000ff";
+    let paid_unknown = http(
+        app,
+        "POST",
+        "/ordering/commands/MarkOrderPaid",
+        Some(&format!(r#"{{"order_id":"{never}"}}"#)),
+    );
+    assert_eq!(paid_unknown.status, 422, "{}", paid_unknown.body);
+    assert_eq!(paid_unknown.json()["error"], "OrderNotFound");
+    let cancel_unknown = http(
+        app,
+        "POST",
+        "/ordering/commands/CancelOrder",
+        Some(&format!(
+            r#"{{"order_id":"{never}","reason":"CustomerRequest"}}"#
+        )),
+    );
+    assert_eq!(cancel_unknown.status, 422, "{}", cancel_unknown.body);
+    assert_eq!(cancel_unknown.json()["error"], "OrderNotFound");
+    let row = http(
+        app,
+        "GET",
+        &format!("/ordering/customer-orders/{never}"),
+        None,
+    );
+    assert_eq!(row.status, 404, "{}", row.body);
     // A typo in a body is refused with the field named, not dropped.
     let typo = http(
         app,
@@ -264,6 +369,26 @@ fn run_flows(app: &str) {
     assert_eq!(get.status, 405, "{}", get.body);
     assert_eq!(get.json()["error"], "method_not_allowed");
     assert_eq!(http(app, "GET", "/health", None).status, 200);
+    // What the store refuses as input is the client's mistake: 400 with the reason,
+    // never a 500 — a NUL in a product's SKU (the id of its stream), a read-model key
+    // longer than any key can be.
+    let nul_sku = http(
+        app,
+        "POST",
+        "/inventory/commands/ReceiveStock",
+        Some(r#"{"sku":"MUG\u000001","quantity":3,"delivery_note":null}"#),
+    );
+    assert_eq!(nul_sku.status, 400, "{}", nul_sku.body);
+    assert!(nul_sku.body.contains("NUL"), "{}", nul_sku.body);
+    let long_key = "k".repeat(2000);
+    let long = http(
+        app,
+        "GET",
+        &format!("/ordering/customer-orders/{long_key}"),
+        None,
+    );
+    assert_eq!(long.status, 400, "{}", long.body);
+    assert!(long.body.contains("limit"), "{}", long.body);
     assert_eq!(
         http(
             app,

@@ -842,6 +842,9 @@ impl Store {
 
     /// A document, for query endpoints (see [`EventStore::load_doc`]).
     pub fn load_doc(&self, table: &str, key: &str) -> Result<Option<Value>> {
+        // A key no write could have stored (too long, a NUL) is the caller's mistake,
+        // the same on every backend — not a database error.
+        validate_name("document key", key)?;
         self.backend.load_doc(table, key)
     }
 

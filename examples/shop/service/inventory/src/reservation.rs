@@ -200,6 +200,7 @@ impl aggregate::DomainEvent for Event {
 pub struct State {
     pub lines: Vec<crate::types::ReservedLine>,
     pub released: bool,
+    pub committed: bool,
 }
 
 /// The business errors of `Reservation`'s commands.
@@ -207,6 +208,7 @@ pub struct State {
 pub enum Error {
     AlreadyReserved,
     NothingReserved,
+    ReservationAlreadyCommitted,
 }
 
 impl aggregate::BusinessError for Error {
@@ -214,6 +216,7 @@ impl aggregate::BusinessError for Error {
         match self {
             Error::AlreadyReserved => "AlreadyReserved",
             Error::NothingReserved => "NothingReserved",
+            Error::ReservationAlreadyCommitted => "ReservationAlreadyCommitted",
         }
     }
 }
@@ -223,6 +226,7 @@ impl std::fmt::Display for Error {
         f.write_str(match self {
             Error::AlreadyReserved => "stock was already reserved for this order",
             Error::NothingReserved => "no stock is reserved for this order",
+            Error::ReservationAlreadyCommitted => "the reserved units already left with the parcel",
         })
     }
 }

@@ -26,8 +26,27 @@ fn main() -> std::process::ExitCode {
         )
         .trial("src/rules/reservation.rs", reservation_written),
         AggregateScenario::<reservation::Reservation>::new("releasing twice is refused")
-            .given::<reservation::StockReserved>(r#"{}"#)
+            .given::<reservation::StockReserved>(r#"{"lines":[{"sku":"MUG-01","quantity":2}]}"#)
             .given::<reservation::StockReleased>(r#"{}"#)
+            .when::<reservation::ReleaseStock>(r#"{}"#)
+            .then_error("NothingReserved")
+            .trial("src/rules/reservation.rs", reservation_written),
+        AggregateScenario::<reservation::Reservation>::new(
+            "reserved stock is committed when the parcel leaves",
+        )
+        .given::<reservation::StockReserved>(r#"{"lines":[{"sku":"MUG-01","quantity":2}]}"#)
+        .when::<reservation::CommitReservation>(r#"{}"#)
+        .then::<reservation::ReservationCommitted>(r#"{}"#)
+        .trial("src/rules/reservation.rs", reservation_written),
+        AggregateScenario::<reservation::Reservation>::new("a reservation is committed once")
+            .given::<reservation::StockReserved>(r#"{"lines":[{"sku":"MUG-01","quantity":2}]}"#)
+            .given::<reservation::ReservationCommitted>(r#"{}"#)
+            .when::<reservation::CommitReservation>(r#"{}"#)
+            .then_error("ReservationAlreadyCommitted")
+            .trial("src/rules/reservation.rs", reservation_written),
+        AggregateScenario::<reservation::Reservation>::new("committed stock is not released")
+            .given::<reservation::StockReserved>(r#"{"lines":[{"sku":"MUG-01","quantity":2}]}"#)
+            .given::<reservation::ReservationCommitted>(r#"{}"#)
             .when::<reservation::ReleaseStock>(r#"{}"#)
             .then_error("NothingReserved")
             .trial("src/rules/reservation.rs", reservation_written),

@@ -306,7 +306,11 @@ pub struct State {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {
     EmptyOrder,
+    InvalidLine,
+    MixedCurrencies,
+    TotalTooLarge,
     OrderAlreadyPlaced,
+    OrderNotFound,
     OrderAlreadyShipped,
     OrderAlreadyCancelled,
 }
@@ -315,7 +319,11 @@ impl aggregate::BusinessError for Error {
     fn name(&self) -> &'static str {
         match self {
             Error::EmptyOrder => "EmptyOrder",
+            Error::InvalidLine => "InvalidLine",
+            Error::MixedCurrencies => "MixedCurrencies",
+            Error::TotalTooLarge => "TotalTooLarge",
             Error::OrderAlreadyPlaced => "OrderAlreadyPlaced",
+            Error::OrderNotFound => "OrderNotFound",
             Error::OrderAlreadyShipped => "OrderAlreadyShipped",
             Error::OrderAlreadyCancelled => "OrderAlreadyCancelled",
         }
@@ -326,7 +334,13 @@ impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Error::EmptyOrder => "an order needs at least one line",
+            Error::InvalidLine => {
+                "every line needs a quantity of at least 1 and a unit price above zero"
+            }
+            Error::MixedCurrencies => "all lines of an order must be priced in one currency",
+            Error::TotalTooLarge => "the order total is too large to be charged",
             Error::OrderAlreadyPlaced => "this order id is already taken",
+            Error::OrderNotFound => "no order with this id was placed",
             Error::OrderAlreadyShipped => {
                 "a shipped order can no longer be cancelled; ask for a return instead"
             }

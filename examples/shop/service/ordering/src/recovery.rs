@@ -8,12 +8,19 @@
 //! `GET /ordering/rejections`.
 //!
 //! Knowingly left (parked):
+//! - `CancelOrderWhenPaymentFails`: `CancelOrder` refused with `OrderNotFound` (park)
 //! - `CancelOrderWhenPaymentFails`: `CancelOrder` refused with `OrderAlreadyShipped` (park)
 //! - `CancelOrderWhenPaymentFails`: `CancelOrder` refused with `OrderAlreadyCancelled` (park)
+//! - `CancelOrderWhenOutOfStock`: `CancelOrder` refused with `OrderNotFound` (park)
 //! - `CancelOrderWhenOutOfStock`: `CancelOrder` refused with `OrderAlreadyShipped` (park)
 //! - `CancelOrderWhenOutOfStock`: `CancelOrder` refused with `OrderAlreadyCancelled` (park)
+//! - `MarkPaidWhenPaymentSucceeds`: `MarkOrderPaid` refused with `OrderNotFound` (park)
+//! - `CancelUnpaidOrders`: `CancelOrder` refused with `OrderNotFound` (park)
 //! - `CancelUnpaidOrders`: `CancelOrder` refused with `OrderAlreadyShipped` (park)
 //! - `CancelUnpaidOrders`: `CancelOrder` refused with `OrderAlreadyCancelled` (park)
+//! - `MarkShippedWhenDispatched`: `MarkOrderShipped` refused with `OrderNotFound` (park)
+//! - `MarkDeliveredWhenCarrierDelivers`: `MarkOrderDelivered` refused with `OrderNotFound` (park)
+//! - `MarkRefundedWhenPaymentIsRefunded`: `MarkOrderRefunded` refused with `OrderNotFound` (park)
 
 use crate::policies::PolicyRules;
 use stormcraft_runtime::{aggregate, inbox, rejections, worker, ProjectionTx, Store};

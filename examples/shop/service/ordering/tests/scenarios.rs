@@ -15,16 +15,40 @@ fn main() -> std::process::ExitCode {
             .then::<order::OrderPlaced>(r#"{"total":{"amount":"19.00","currency":"EUR"}}"#)
             .trial("src/rules/order.rs", order_written),
         AggregateScenario::<order::Order>::new("a shipped order cannot be cancelled")
-            .given::<order::OrderPlaced>(r#"{}"#)
+            .given::<order::OrderPlaced>(r#"{"customer_id":"0b7e2c1a-4f33-4a8e-b6a1-93c2d5e8f004"}"#)
             .given::<order::OrderPaid>(r#"{}"#)
             .given::<order::OrderShipped>(r#"{}"#)
             .when::<order::CancelOrder>(r#"{"reason":"CustomerRequest"}"#)
             .then_error("OrderAlreadyShipped")
             .trial("src/rules/order.rs", order_written),
         AggregateScenario::<order::Order>::new("a declined payment cancels the order")
-            .given::<order::OrderPlaced>(r#"{}"#)
+            .given::<order::OrderPlaced>(r#"{"customer_id":"0b7e2c1a-4f33-4a8e-b6a1-93c2d5e8f004"}"#)
             .when::<order::CancelOrder>(r#"{"reason":"PaymentDeclined"}"#)
             .then::<order::OrderCancelled>(r#"{}"#)
+            .trial("src/rules/order.rs", order_written),
+        AggregateScenario::<order::Order>::new("an order that was never placed cannot be paid")
+            .when::<order::MarkOrderPaid>(r#"{}"#)
+            .then_error("OrderNotFound")
+            .trial("src/rules/order.rs", order_written),
+        AggregateScenario::<order::Order>::new("an order that was never placed cannot be cancelled")
+            .when::<order::CancelOrder>(r#"{"reason":"CustomerRequest"}"#)
+            .then_error("OrderNotFound")
+            .trial("src/rules/order.rs", order_written),
+        AggregateScenario::<order::Order>::new("a line with no quantity is refused")
+            .when::<order::PlaceOrder>(r#"{"lines":[{"sku":"MUG-01","product_name":"Storm mug","quantity":0,"unit_price":{"amount":"9.50","currency":"EUR"}}]}"#)
+            .then_error("InvalidLine")
+            .trial("src/rules/order.rs", order_written),
+        AggregateScenario::<order::Order>::new("a negative price is refused")
+            .when::<order::PlaceOrder>(r#"{"lines":[{"sku":"MUG-01","product_name":"Storm mug","quantity":1,"unit_price":{"amount":"-9.50","currency":"EUR"}}]}"#)
+            .then_error("InvalidLine")
+            .trial("src/rules/order.rs", order_written),
+        AggregateScenario::<order::Order>::new("lines in two currencies are refused")
+            .when::<order::PlaceOrder>(r#"{"lines":[{"sku":"MUG-01","product_name":"Storm mug","quantity":2,"unit_price":{"amount":"9.50","currency":"EUR"}},{"sku":"TEA-07","product_name":"Sencha","quantity":1,"unit_price":{"amount":"1000","currency":"JPY"}}]}"#)
+            .then_error("MixedCurrencies")
+            .trial("src/rules/order.rs", order_written),
+        AggregateScenario::<order::Order>::new("a total too large to add up is refused")
+            .when::<order::PlaceOrder>(r#"{"lines":[{"sku":"GOLD-1","product_name":"Gold bar","quantity":4000000000,"unit_price":{"amount":"79228162514264337593543950335","currency":"EUR"}}]}"#)
+            .then_error("TotalTooLarge")
             .trial("src/rules/order.rs", order_written),
         Trial::test("order messages round trip", || {
             round_trip::<order::PlaceOrder>()?;

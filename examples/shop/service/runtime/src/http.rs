@@ -164,7 +164,7 @@ where
             let body = json!({ "error": "conflict", "message": message });
             (StatusCode::CONFLICT, Json(body)).into_response()
         }
-        Ok(Err(HandleError::Store(error))) => internal(&error),
+        Ok(Err(HandleError::Store(error))) => store_error(&error),
         Err(error) => internal(&error),
     }
 }
@@ -183,7 +183,7 @@ pub async fn row<R: Row>(State(store): State<Store>, Path(key): Path<String>) ->
             let body = json!({ "error": "not_found" });
             (StatusCode::NOT_FOUND, Json(body)).into_response()
         }
-        Ok(Err(error)) => internal(&error),
+        Ok(Err(error)) => store_error(&error),
         Err(error) => internal(&error),
     }
 }
@@ -197,6 +197,19 @@ pub async fn rows<R: Row>(State(store): State<Store>) -> Response {
         }
         Ok(Err(error)) => internal(&error),
         Err(error) => internal(&error),
+    }
+}
+
+/// A store error answered to a client: what the store refused as input (a key or an id
+/// over the length limit, a NUL character in one) is the client's mistake, 400 with
+/// the reason; anything else is the server's, 500.
+fn store_error(error: &crate::Error) -> Response {
+    match error {
+        crate::Error::InvalidInput(message) => {
+            let body = json!({ "error": "bad_request", "message": message });
+            (StatusCode::BAD_REQUEST, Json(body)).into_response()
+        }
+        other => internal(other),
     }
 }
 

@@ -4,7 +4,7 @@
 //! The shop sets aside at most `MAX_UNITS_PER_LINE` units of one product for one
 //! order (a line asking for more is short: the out-of-stock path that cancels the
 //! order). A reservation is made once, and released or committed only while it
-//! holds stock.
+//! holds stock; once committed (the units left with the parcel) it holds none.
 
 use crate::reservation::*;
 use crate::types::StockShortage;
@@ -17,7 +17,7 @@ pub const MAX_UNITS_PER_LINE: u32 = 10;
 
 /// Whether the reservation holds stock that can be released or committed.
 fn holds_stock(state: &State) -> bool {
-    !state.lines.is_empty() && !state.released
+    !state.lines.is_empty() && !state.released && !state.committed
 }
 
 impl Rules for ReservationRules {
@@ -69,6 +69,9 @@ impl Rules for ReservationRules {
         state: &State,
         command: &CommitReservation,
     ) -> Result<Vec<Event>, Error> {
+        if state.committed {
+            return Err(Error::ReservationAlreadyCommitted);
+        }
         if !holds_stock(state) {
             return Err(Error::NothingReserved);
         }
@@ -80,6 +83,10 @@ impl Rules for ReservationRules {
 
     fn apply_stock_released(&self, state: &mut State, _event: &StockReleased) {
         state.released = true;
+    }
+
+    fn apply_reservation_committed(&self, state: &mut State, _event: &ReservationCommitted) {
+        state.committed = true;
     }
 
     fn written(&self) -> &'static [&'static str] {

@@ -1,9 +1,12 @@
 // Written once by stormcraft; yours to edit. stormcraft never overwrites this file.
 //! The business rules of the `Order` aggregate.
 //!
-//! The rules below are the shop's own: an order needs lines, its total is the sum of
-//! its lines, and an order that has shipped can no longer be cancelled. Everything
-//! not overridden here keeps the generated default of [`Rules`].
+//! The rules below are the shop's own: an order needs lines, each of at least one item
+//! at a price above zero, all in one currency; its total is the sum of its lines (an
+//! order too large to add up is refused, never wrapped or rounded); only an order that
+//! was placed can be paid, shipped, delivered, refunded or cancelled, and an order
+//! that has shipped can no longer be cancelled. Everything not overridden here keeps
+//! the generated default of [`Rules`].
 
 use crate::order::*;
 use crate::types::{Money, OrderStatus};
@@ -21,15 +24,25 @@ impl Rules for OrderRules {
         if is_placed(state) {
             return Err(Error::OrderAlreadyPlaced);
         }
-        if command.lines.is_empty() {
+        let Some(first) = command.lines.first() else {
             return Err(Error::EmptyOrder);
+        };
+        let currency = first.unit_price.currency.clone();
+        let mut amount = rust_decimal::Decimal::ZERO;
+        for line in &command.lines {
+            if line.quantity == 0 || line.unit_price.amount <= rust_decimal::Decimal::ZERO {
+                return Err(Error::InvalidLine);
+            }
+            if line.unit_price.currency != currency {
+                return Err(Error::MixedCurrencies);
+            }
+            amount = line
+                .unit_price
+                .amount
+                .checked_mul(rust_decimal::Decimal::from(line.quantity))
+                .and_then(|line_total| amount.checked_add(line_total))
+                .ok_or(Error::TotalTooLarge)?;
         }
-        let currency = command.lines[0].unit_price.currency.clone();
-        let amount = command
-            .lines
-            .iter()
-            .map(|line| line.unit_price.amount * rust_decimal::Decimal::from(line.quantity))
-            .sum();
         Ok(vec![Event::OrderPlaced(OrderPlaced {
             order_id: command.order_id,
             customer_id: command.customer_id,
@@ -42,6 +55,9 @@ impl Rules for OrderRules {
     }
 
     fn cancel_order(&self, state: &State, command: &CancelOrder) -> Result<Vec<Event>, Error> {
+        if !is_placed(state) {
+            return Err(Error::OrderNotFound);
+        }
         match state.status {
             OrderStatus::Shipped | OrderStatus::Delivered => Err(Error::OrderAlreadyShipped),
             OrderStatus::Cancelled | OrderStatus::Refunded => Err(Error::OrderAlreadyCancelled),
@@ -56,12 +72,58 @@ impl Rules for OrderRules {
     }
 
     fn mark_order_paid(&self, state: &State, command: &MarkOrderPaid) -> Result<Vec<Event>, Error> {
+        if !is_placed(state) {
+            return Err(Error::OrderNotFound);
+        }
         if matches!(state.status, OrderStatus::Cancelled | OrderStatus::Refunded) {
             return Err(Error::OrderAlreadyCancelled);
         }
         Ok(vec![Event::OrderPaid(OrderPaid {
             order_id: command.order_id,
             paid_at: chrono::Utc::now(),
+        })])
+    }
+
+    fn mark_order_shipped(
+        &self,
+        state: &State,
+        command: &MarkOrderShipped,
+    ) -> Result<Vec<Event>, Error> {
+        if !is_placed(state) {
+            return Err(Error::OrderNotFound);
+        }
+        Ok(vec![Event::OrderShipped(OrderShipped {
+            order_id: command.order_id,
+            tracking_number: command.tracking_number.clone(),
+            shipped_at: chrono::Utc::now(),
+        })])
+    }
+
+    fn mark_order_delivered(
+        &self,
+        state: &State,
+        command: &MarkOrderDelivered,
+    ) -> Result<Vec<Event>, Error> {
+        if !is_placed(state) {
+            return Err(Error::OrderNotFound);
+        }
+        Ok(vec![Event::OrderDelivered(OrderDelivered {
+            order_id: command.order_id,
+            delivered_at: command.delivered_at,
+        })])
+    }
+
+    fn mark_order_refunded(
+        &self,
+        state: &State,
+        command: &MarkOrderRefunded,
+    ) -> Result<Vec<Event>, Error> {
+        if !is_placed(state) {
+            return Err(Error::OrderNotFound);
+        }
+        Ok(vec![Event::OrderRefunded(OrderRefunded {
+            order_id: command.order_id,
+            amount: command.amount.clone(),
         })])
     }
 
@@ -86,6 +148,13 @@ impl Rules for OrderRules {
     }
 
     fn written(&self) -> &'static [&'static str] {
-        &["PlaceOrder", "CancelOrder", "MarkOrderPaid"]
+        &[
+            "PlaceOrder",
+            "CancelOrder",
+            "MarkOrderPaid",
+            "MarkOrderShipped",
+            "MarkOrderDelivered",
+            "MarkOrderRefunded",
+        ]
     }
 }
