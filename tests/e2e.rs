@@ -83,6 +83,10 @@ fn requested_payment(address: &str, prefix: &str, order_id: &str) -> String {
         row["total"]["currency"], "EUR",
         "the total came from ordering: {row}"
     );
+    assert_eq!(
+        row["customer_id"], "0b7e2c1a-4f33-4a8e-b6a1-93c2d5e8f004",
+        "the customer came from ordering: {row}"
+    );
     row["payment_id"].as_str().expect("payment id").to_owned()
 }
 

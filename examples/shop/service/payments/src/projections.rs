@@ -11,6 +11,8 @@ use stormcraft_runtime::{aggregate, worker, ProjectionTx, Store};
 pub struct OrderPayments {
     pub order_id: uuid::Uuid,
     pub total: crate::types::Money,
+    /// the customer who placed the order, carried into the charge
+    pub customer_id: Option<uuid::Uuid>,
     pub payment_id: Option<uuid::Uuid>,
     pub status: Option<crate::types::PaymentStatus>,
     pub provider_reference: Option<String>,
@@ -36,6 +38,7 @@ pub trait ProjectionRules {
         event: &crate::upstream::ordering::OrderPlaced,
     ) {
         row.order_id = event.order_id;
+        row.customer_id = Some(event.customer_id);
     }
 
     fn order_payments_on_payment_requested(
@@ -44,6 +47,7 @@ pub trait ProjectionRules {
         event: &crate::payment::PaymentRequested,
     ) {
         row.order_id = event.order_id;
+        row.customer_id = Some(event.customer_id);
         row.payment_id = Some(event.payment_id);
     }
 

@@ -25,11 +25,20 @@ impl PolicyRules for Policies {
         views: &Views<'_>,
     ) -> Option<RequestPayment> {
         let order = lookup(views, event.order_id)?;
+        // The row is made by `OrderPlaced`, which carries the customer; a row without
+        // one would be a bug upstream, and charging nobody is not an answer to it.
+        let Some(customer_id) = order.customer_id else {
+            eprintln!(
+                "payments: order {} has no customer in OrderPayments; no payment requested",
+                event.order_id
+            );
+            return None;
+        };
         Some(RequestPayment {
             payment_id: stormcraft_runtime::aggregate::derived_id(source),
             order_id: event.order_id,
             amount: order.total,
-            customer_id: uuid::Uuid::nil(),
+            customer_id,
         })
     }
 

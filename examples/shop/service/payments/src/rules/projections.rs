@@ -20,6 +20,7 @@ impl ProjectionRules for Projections {
             amount: event.total.amount,
             currency: event.total.currency.clone(),
         };
+        row.customer_id = Some(event.customer_id);
     }
 
     fn order_payments_on_payment_requested(
