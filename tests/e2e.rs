@@ -597,6 +597,27 @@ fn the_app_runs_the_shop_end_to_end_and_survives_a_restart() {
     let app = Service::start(&binary("shop-app"), &args, &[]);
     run_flows(&app.address);
     run_recovery_and_deadline_flows(&app.address);
+    // Every external call carries its idempotency key, and without a crash each call
+    // is made once: as many keys as calls, none twice.
+    let calls: Vec<String> = app
+        .stderr()
+        .lines()
+        .filter(|line| line.contains("EmailService: TellCustomerAboutCancellation"))
+        .map(|line| {
+            line.split("(idempotency key ")
+                .nth(1)
+                .and_then(|rest| rest.split(')').next())
+                .unwrap_or_else(|| panic!("a call without its key: {line}"))
+                .to_owned()
+        })
+        .collect();
+    assert!(calls.len() >= 2, "{}", app.stderr());
+    let distinct: std::collections::BTreeSet<&String> = calls.iter().collect();
+    assert_eq!(
+        distinct.len(),
+        calls.len(),
+        "a call was made twice: {calls:?}"
+    );
     app.stop();
 
     // Started again on the same file, everything is still there, and it works on.

@@ -68,8 +68,11 @@ pub const READ_MODEL_ITEMS: &[&str] = &[
     "Store",
 ];
 
-/// Items of the policies module, which imports every external system's trait.
+/// Items of the policies module, which imports every external system's trait, and of
+/// the externals module beside the traits.
 pub const EXTERNAL_ITEMS: &[&str] = &[
+    // `src/externals.rs` re-exports the runtime's key of each call.
+    "IdempotencyKey",
     "PolicyRules",
     "ProjectionTx",
     "RecordedEvent",
@@ -84,7 +87,7 @@ pub const RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "an element has the name of an item or module the generator writes beside it",
     explanation: Explanation {
-    text: r#"An element is named like an item the generator writes next to it. Each aggregate becomes a module holding one struct per command and event beside the generated `Command`, `Event`, `State`, `Error` and `Rules` (and a few imports such as `Store` and `Serialize`); read models sit beside `Row` and `ProjectionRules`; external systems beside `PolicyRules` and `Views`; an aggregate's module sits beside the modules `types`, `service`, `rules`, `policies`, `projections`, `upstream`, `externals`, `adapters`, `inbox`, `recovery` and `timers` (and its rules file beside `rules/schedules.rs`), and its streams beside the runtime's categories `Rejection`, `Inbox`, `Deadline` and `Schedule` of its context. Two items of one name in one module do not compile.
+    text: r#"An element is named like an item the generator writes next to it. Each aggregate becomes a module holding one struct per command and event beside the generated `Command`, `Event`, `State`, `Error` and `Rules` (and a few imports such as `Store` and `Serialize`); read models sit beside `Row` and `ProjectionRules`; external systems beside `PolicyRules`, `Views` and `IdempotencyKey`; an aggregate's module sits beside the modules `types`, `service`, `rules`, `policies`, `projections`, `upstream`, `externals`, `adapters`, `inbox`, `recovery` and `timers` (and its rules file beside `rules/schedules.rs`), and its streams beside the runtime's categories `Rejection`, `Inbox`, `Deadline` and `Schedule` of its context. Two items of one name in one module do not compile.
 
 Rename the element with a word from the business: `OrderState` rather than `State`, `OrderError` rather than `Error`."#,
     bad: r#"stormcraft: 1

@@ -103,7 +103,10 @@ fn charge_card(
     _: &mut dyn ProjectionTx,
 ) -> stormcraft_runtime::Result<()> {
     let event: crate::payment::PaymentRequested = aggregate::decode(cause.event)?;
-    policy::external(cause, crate::adapters::card_processor().charge_card(&event))
+    policy::external(
+        cause,
+        crate::adapters::card_processor().charge_card(&event, policy::IdempotencyKey::of(cause)),
+    )
 }
 
 /// a stay the guest cancelled after paying is refunded

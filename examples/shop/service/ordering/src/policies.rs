@@ -309,6 +309,7 @@ fn tell_customer_about_cancellation(
     let event: crate::order::OrderCancelled = aggregate::decode(cause.event)?;
     policy::external(
         cause,
-        crate::adapters::email_service().tell_customer_about_cancellation(&event),
+        crate::adapters::email_service()
+            .tell_customer_about_cancellation(&event, policy::IdempotencyKey::of(cause)),
     )
 }

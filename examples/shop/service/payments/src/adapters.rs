@@ -1,7 +1,9 @@
 // Written once by stormcraft; yours to edit. stormcraft never overwrites this file.
 //! Adapters of the external systems the `payments` context calls. The defaults
-//! only log each call; replace them with real calls (HTTP clients, SDKs). An `Err`
-//! makes the policy retry the same event after a pause.
+//! only log each call; replace them with real calls (HTTP clients, SDKs), and send
+//! each call's `key` along (e.g. as an `Idempotency-Key` header), so the system can drop
+//! the repeats of a call: an `Err` makes the policy retry the same event after a pause,
+//! and a crash before the checkpoint makes it call again, with the same key.
 
 /// The `PaymentProvider` the policies use; built once per worker.
 pub fn payment_provider() -> impl crate::externals::PaymentProvider {
@@ -12,9 +14,13 @@ pub fn payment_provider() -> impl crate::externals::PaymentProvider {
 pub struct LoggingPaymentProvider;
 
 impl crate::externals::PaymentProvider for LoggingPaymentProvider {
-    fn charge_card(&self, event: &crate::payment::PaymentRequested) -> Result<(), String> {
+    fn charge_card(
+        &self,
+        event: &crate::payment::PaymentRequested,
+        key: crate::externals::IdempotencyKey,
+    ) -> Result<(), String> {
         let call = "PaymentProvider: ChargeCard on PaymentRequested";
-        eprintln!("{call}: {event:?}");
+        eprintln!("{call} (idempotency key {key}): {event:?}");
         Ok(())
     }
 }

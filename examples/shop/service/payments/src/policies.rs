@@ -106,7 +106,7 @@ fn charge_card(
     let event: crate::payment::PaymentRequested = aggregate::decode(cause.event)?;
     policy::external(
         cause,
-        crate::adapters::payment_provider().charge_card(&event),
+        crate::adapters::payment_provider().charge_card(&event, policy::IdempotencyKey::of(cause)),
     )
 }
 

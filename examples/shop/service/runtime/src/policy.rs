@@ -140,8 +140,41 @@ fn context_of<A: Aggregate>() -> &'static str {
         .map_or(A::CATEGORY, |(context, _)| context)
 }
 
+/// The idempotency key of the call a policy makes to an external system for one event:
+/// a UUID derived from the policy's consumer name and the causing event's id. Every
+/// attempt of that call — a retry after an error, the same event handled again after a
+/// crash — carries the same key, and no other call has it, so the external system can
+/// drop the duplicates (send it as an `Idempotency-Key` header, a request id, a
+/// deduplication id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct IdempotencyKey(crate::Uuid);
+
+impl IdempotencyKey {
+    /// The key of `cause`'s call: its consumer (`<context>.<policy>`) and its event.
+    pub fn of(cause: Cause<'_>) -> Self {
+        let mut name = Vec::with_capacity(cause.consumer.len() + 22);
+        // A prefix of its own, so a key never equals an id derived for an event.
+        name.extend_from_slice(b"call\0");
+        name.extend_from_slice(cause.consumer.as_bytes());
+        name.push(0);
+        name.extend_from_slice(cause.event.id.as_bytes());
+        IdempotencyKey(crate::Uuid::new_v5(&crate::Uuid::NAMESPACE_OID, &name))
+    }
+
+    /// The key as a UUID.
+    pub fn uuid(self) -> crate::Uuid {
+        self.0
+    }
+}
+
+impl std::fmt::Display for IdempotencyKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// The outcome of a call to an external system: its failure fails the batch, which the
-/// worker handles again after a pause (the external call must be idempotent).
+/// worker handles again after a pause (the call carries the same [`IdempotencyKey`]).
 pub fn external(cause: Cause<'_>, result: Result<(), String>) -> Result<()> {
     result.map_err(|error| Error::Backend(format!("policy `{}`: {error}", cause.consumer).into()))
 }
@@ -204,5 +237,56 @@ impl<'a> Views<'a> {
             self.store
                 .read_selected(&selectors(R::EVENTS), checkpoint, self.position, 1)?;
         Ok(pending.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Metadata, RecordedEvent, Uuid};
+
+    fn event(id: u128) -> RecordedEvent {
+        RecordedEvent {
+            position: 1,
+            stream: "ordering-Order-1".into(),
+            version: 1,
+            id: Uuid::from_u128(id),
+            event_type: "OrderCancelled".into(),
+            schema_version: 1,
+            payload: Value::Null,
+            metadata: Metadata::default(),
+            recorded_at: std::time::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn a_call_has_one_key_for_every_attempt_and_no_other_call_has_it() {
+        let cancelled = event(7);
+        let cause = |consumer| Cause {
+            consumer,
+            event: &cancelled,
+        };
+        let key = IdempotencyKey::of(cause("ordering.TellCustomerAboutCancellation"));
+        // The same event handled again by the same policy: the same key.
+        assert_eq!(
+            key,
+            IdempotencyKey::of(cause("ordering.TellCustomerAboutCancellation"))
+        );
+        // Another policy on the same event, or the same policy on another event: another.
+        assert_ne!(key, IdempotencyKey::of(cause("ordering.NotifySupport")));
+        let other = event(8);
+        assert_ne!(
+            key,
+            IdempotencyKey::of(Cause {
+                consumer: "ordering.TellCustomerAboutCancellation",
+                event: &other,
+            })
+        );
+        // Never an id the runtime derives for an event.
+        assert_ne!(
+            key.uuid(),
+            crate::derived_event_id("ordering.TellCustomerAboutCancellation", &cancelled, 0)
+        );
+        assert_eq!(key.to_string().len(), 36);
     }
 }

@@ -74,6 +74,6 @@ fn book_carrier_pickup(
     let event: crate::shipment::ShipmentCreated = aggregate::decode(cause.event)?;
     policy::external(
         cause,
-        crate::adapters::carrier().book_carrier_pickup(&event),
+        crate::adapters::carrier().book_carrier_pickup(&event, policy::IdempotencyKey::of(cause)),
     )
 }
