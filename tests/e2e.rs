@@ -373,6 +373,26 @@ fn run_flows(app: &str) {
     assert_eq!(get.status, 405, "{}", get.body);
     assert_eq!(get.json()["error"], "method_not_allowed");
     assert_eq!(http(app, "GET", "/health", None).status, 200);
+    // Each context says how far each of its workers is behind, and in Prometheus text.
+    let health = http(app, "GET", "/ordering/health", None);
+    assert_eq!(health.status, 200, "{}", health.body);
+    let consumers = health.json()["consumers"].clone();
+    assert!(
+        consumers.as_array().is_some_and(|c| c
+            .iter()
+            .any(|c| c["consumer"] == "ordering.MarkPaidWhenPaymentSucceeds")),
+        "{}",
+        health.body
+    );
+    let metrics = http(app, "GET", "/ordering/metrics", None);
+    assert_eq!(metrics.status, 200, "{}", metrics.body);
+    assert!(
+        metrics.body.contains(
+            "stormcraft_consumer_pending_events{context=\"ordering\",consumer=\"ordering.MarkPaidWhenPaymentSucceeds\"}"
+        ) && metrics.body.contains("# TYPE stormcraft_store_head_position counter"),
+        "{}",
+        metrics.body
+    );
     // What the store refuses as input is the client's mistake: 400 with the reason,
     // never a 500 — a NUL in a product's SKU (the id of its stream), a read-model key
     // longer than any key can be.

@@ -134,3 +134,89 @@ fn pause(stop: &AtomicBool, total: Duration) {
         waited += slice;
     }
 }
+
+/// The most events [`lag`] counts for one worker; past it the lag is reported as "at
+/// least" this many, so a health check stays cheap however far a worker is behind.
+pub const LAG_CAP: usize = 1000;
+
+/// How far one worker is behind the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lag {
+    /// The worker's consumer name.
+    pub consumer: &'static str,
+    /// The position of the last event it handled (0: none yet).
+    pub checkpoint: u64,
+    /// How many events it handles are after its checkpoint (at most [`LAG_CAP`]).
+    pub pending: usize,
+    /// `pending` reached [`LAG_CAP`]: there may be more.
+    pub at_least: bool,
+}
+
+/// How far `worker` is behind: the events of its kinds after its checkpoint, up to the
+/// head position read now. Events of other kinds do not count (a policy that handles
+/// one event type is not behind because other events were recorded). Payloads are not
+/// upcast: a count needs none.
+pub fn lag(store: &Store, worker: &Worker) -> Result<Lag> {
+    let checkpoint = store.checkpoint(worker.consumer)?;
+    let head = store.head_position()?;
+    let pending = if head <= checkpoint {
+        0
+    } else {
+        store
+            .backend()
+            .read_selected(&selectors(worker.events), checkpoint, head, LAG_CAP)?
+            .len()
+    };
+    Ok(Lag {
+        consumer: worker.consumer,
+        checkpoint,
+        pending,
+        at_least: pending >= LAG_CAP,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ExpectedVersion, NewEvent};
+
+    fn noop(_: &Store, _: Cause<'_>, _: &mut dyn ProjectionTx) -> Result<()> {
+        Ok(())
+    }
+
+    const ADDED: &[Worker] = &[Worker::new(
+        "carts.Count",
+        &[("carts-Cart", "ItemAdded")],
+        noop,
+    )];
+
+    #[test]
+    fn lag_counts_only_the_events_a_worker_handles_after_its_checkpoint() {
+        let store = crate::open("memory:").unwrap();
+        let event = |kind: &str| NewEvent::new(kind, 1, serde_json::json!({}));
+        store
+            .append(
+                "carts-Cart-1",
+                ExpectedVersion::Any,
+                vec![event("ItemAdded"), event("ItemRemoved"), event("ItemAdded")],
+            )
+            .unwrap();
+        let lag = lag(&store, &ADDED[0]).unwrap();
+        assert_eq!((lag.checkpoint, lag.pending, lag.at_least), (0, 2, false));
+        let stop = Arc::new(AtomicBool::new(false));
+        let threads = spawn_workers(&store, &stop, ADDED);
+        let start = std::time::Instant::now();
+        while super::lag(&store, &ADDED[0]).unwrap().pending > 0 {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "the worker never caught up"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        stop.store(true, Ordering::Release);
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        assert_eq!(super::lag(&store, &ADDED[0]).unwrap().pending, 0);
+    }
+}

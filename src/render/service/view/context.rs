@@ -218,7 +218,14 @@ pub fn context_view(
     let mut routes = vec![
         RouteView {
             path: string_literal("/health"),
-            handler: format!("context_health({})", string_literal(&ctx.name)),
+            handler: format!(
+                "context_health({}, crate::workers)",
+                string_literal(&ctx.name)
+            ),
+        },
+        RouteView {
+            path: string_literal("/metrics"),
+            handler: format!("metrics({}, crate::workers)", string_literal(&ctx.name)),
         },
         RouteView {
             path: string_literal("/rejections"),
@@ -249,7 +256,7 @@ pub fn context_view(
             handler: format!("get(row::<{row}>)"),
         });
     }
-    let mut http = vec!["context_health", "rejections"];
+    let mut http = vec!["context_health", "metrics", "rejections"];
     if has_commands {
         http.insert(0, "command");
     }

@@ -740,14 +740,15 @@ pub mod projections {
 /// `src/service.rs`: the routes.
 pub mod service {
     use axum::routing::{get, post};
-    use stormcraft_runtime::http::{command, context_health, rejections, row, rows};
+    use stormcraft_runtime::http::{command, context_health, metrics, rejections, row, rows};
     use stormcraft_runtime::Store;
 
     use crate::shape::{order, projections, stock};
 
     pub fn router(store: Store) -> axum::Router {
         axum::Router::new()
-            .route("/health", context_health("shop"))
+            .route("/health", context_health("shop", crate::shape::workers))
+            .route("/metrics", metrics("shop", crate::shape::workers))
             .route("/rejections", rejections("shop"))
             .route(
                 "/commands/PlaceOrder",

@@ -3,13 +3,14 @@
 //! documents the API: paths, status codes, bodies).
 
 use axum::routing::{get, post};
-use stormcraft_runtime::http::{command, context_health, rejections, row, rows};
+use stormcraft_runtime::http::{command, context_health, metrics, rejections, row, rows};
 use stormcraft_runtime::Store;
 
 /// The context's routes, over `store`.
 pub fn router(store: Store) -> axum::Router {
     axum::Router::new()
-        .route("/health", context_health("booking"))
+        .route("/health", context_health("booking", crate::workers))
+        .route("/metrics", metrics("booking", crate::workers))
         .route("/rejections", rejections("booking"))
         .route(
             "/commands/PlaceHold",

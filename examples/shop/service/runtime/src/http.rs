@@ -42,7 +42,7 @@ use serde_json::json;
 use crate::aggregate::{self, Aggregate, Appended, BusinessError, HandleError};
 use crate::projection::Row;
 use crate::rejections;
-use crate::worker::{spawn_workers, Worker};
+use crate::worker::{self, spawn_workers, Worker};
 use crate::{Store, Upcasters};
 
 /// `GET /health` of the app: 200 `{"status": "ok"}`.
@@ -51,20 +51,31 @@ pub async fn health() -> Json<serde_json::Value> {
 }
 
 /// `GET /health` of the context `context`: 200 `{"status": "ok", "rejections": n,
-/// "timers_pending": n}` (its recorded rejections, its pending timers), or 500 when the
-/// store cannot answer. Route it as `.route("/health", context_health("ordering"))`.
-pub fn context_health(context: &'static str) -> MethodRouter<Store> {
+/// "timers_pending": n, "consumers": [{"consumer", "checkpoint", "pending",
+/// "at_least"}]}` — its recorded rejections, its pending timers, and how far each of
+/// its `workers` is behind (see [`worker::lag`]) — or 500 when the store cannot answer.
+/// Route it as `.route("/health", context_health("ordering", crate::workers))`.
+pub fn context_health(
+    context: &'static str,
+    workers: fn() -> Vec<worker::Worker>,
+) -> MethodRouter<Store> {
     get(move |State(store): State<Store>| async move {
-        let counted = tokio::task::spawn_blocking(move || -> crate::Result<(u64, u64)> {
-            let rejections = rejections::count(&store, context)?;
-            Ok((rejections, pending_timer_count(&store, context)?))
-        })
-        .await;
+        let counted = tokio::task::spawn_blocking(move || status(&store, context, workers)).await;
         match counted {
-            Ok(Ok((rejections, timers))) => Json(json!({
+            Ok(Ok(status)) => Json(json!({
                 "status": "ok",
-                "rejections": rejections,
-                "timers_pending": timers,
+                "rejections": status.rejections,
+                "timers_pending": status.timers_pending,
+                "consumers": status
+                    .lags
+                    .iter()
+                    .map(|lag| json!({
+                        "consumer": lag.consumer,
+                        "checkpoint": lag.checkpoint,
+                        "pending": lag.pending,
+                        "at_least": lag.at_least,
+                    }))
+                    .collect::<Vec<_>>(),
             }))
             .into_response(),
             Ok(Err(error)) => internal(&error),
@@ -73,12 +84,131 @@ pub fn context_health(context: &'static str) -> MethodRouter<Store> {
     })
 }
 
-/// The timers of `context` waiting to fire: those whose id starts with `<context>.`
-/// (timer ids are `<ctx>.<Policy>/...`), so each context of the app counts its own.
-fn pending_timer_count(store: &Store, context: &str) -> crate::Result<u64> {
+/// `GET /metrics` of the context `context`, in the Prometheus text format (0.0.4): the
+/// store's head position (every event appended), and the context's rejections,
+/// pending timers, timers already due, and each worker's checkpoint and pending events.
+/// Route it as `.route("/metrics", metrics("ordering", crate::workers))`.
+pub fn metrics(context: &'static str, workers: fn() -> Vec<worker::Worker>) -> MethodRouter<Store> {
+    get(move |State(store): State<Store>| async move {
+        let counted = tokio::task::spawn_blocking(move || {
+            let head = store.head_position()?;
+            Ok::<_, crate::Error>((head, status(&store, context, workers)?))
+        })
+        .await;
+        match counted {
+            Ok(Ok((head, status))) => (
+                [(
+                    axum::http::header::CONTENT_TYPE,
+                    "text/plain; version=0.0.4; charset=utf-8",
+                )],
+                prometheus_text(context, head, &status),
+            )
+                .into_response(),
+            Ok(Err(error)) => internal(&error),
+            Err(error) => internal(&error),
+        }
+    })
+}
+
+/// What `/health` and `/metrics` report of one context.
+struct ContextStatus {
+    rejections: u64,
+    timers_pending: u64,
+    timers_due: u64,
+    lags: Vec<worker::Lag>,
+}
+
+fn status(
+    store: &Store,
+    context: &str,
+    workers: fn() -> Vec<worker::Worker>,
+) -> crate::Result<ContextStatus> {
     let prefix = format!("{context}.");
-    let pending = store.pending_timers()?;
-    Ok(pending.iter().filter(|t| t.id.starts_with(&prefix)).count() as u64)
+    let now = store.now();
+    let timers: Vec<_> = store
+        .pending_timers()?
+        .into_iter()
+        .filter(|t| t.id.starts_with(&prefix))
+        .collect();
+    let lags = workers()
+        .iter()
+        .map(|w| worker::lag(store, w))
+        .collect::<crate::Result<Vec<_>>>()?;
+    Ok(ContextStatus {
+        rejections: rejections::count(store, context)?,
+        timers_pending: timers.len() as u64,
+        timers_due: timers.iter().filter(|t| t.due_at <= now).count() as u64,
+        lags,
+    })
+}
+
+/// The metrics as Prometheus text: one `# HELP` and `# TYPE` per metric, label values
+/// escaped as the format asks.
+fn prometheus_text(context: &str, head: u64, status: &ContextStatus) -> String {
+    let label = |value: &str| {
+        value
+            .replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\n', "\\n")
+    };
+    let ctx = label(context);
+    let mut out = String::new();
+    let mut metric = |name: &str, kind: &str, help: &str, samples: Vec<(String, String)>| {
+        out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
+        for (labels, value) in samples {
+            out.push_str(&format!("{name}{{{labels}}} {value}\n"));
+        }
+    };
+    let one = |value: u64| vec![(format!("context=\"{ctx}\""), value.to_string())];
+    metric(
+        "stormcraft_store_head_position",
+        "counter",
+        "Global position of the newest event in the store: every event appended so far.",
+        one(head),
+    );
+    metric(
+        "stormcraft_rejections",
+        "gauge",
+        "Commands of the context's policies that were refused, in its rejections stream.",
+        one(status.rejections),
+    );
+    metric(
+        "stormcraft_timers_pending",
+        "gauge",
+        "Durable timers of the context waiting to fire.",
+        one(status.timers_pending),
+    );
+    metric(
+        "stormcraft_timers_due",
+        "gauge",
+        "Durable timers of the context whose due time has passed and that have not fired yet.",
+        one(status.timers_due),
+    );
+    let per_consumer = |value: fn(&worker::Lag) -> u64| {
+        status
+            .lags
+            .iter()
+            .map(|lag| {
+                (
+                    format!("context=\"{ctx}\",consumer=\"{}\"", label(lag.consumer)),
+                    value(lag).to_string(),
+                )
+            })
+            .collect()
+    };
+    metric(
+        "stormcraft_consumer_checkpoint",
+        "gauge",
+        "Global position of the last event the consumer handled.",
+        per_consumer(|lag| lag.checkpoint),
+    );
+    metric(
+        "stormcraft_consumer_pending_events",
+        "gauge",
+        "Events the consumer handles that are after its checkpoint (counted up to 1000).",
+        per_consumer(|lag| lag.pending as u64),
+    );
+    out
 }
 
 /// `GET /rejections` of the context `context`: its rejected commands as a JSON list,

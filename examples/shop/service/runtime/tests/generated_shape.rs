@@ -78,8 +78,20 @@ async fn end_to_end(store: Store) {
     let id = uuid::Uuid::new_v4();
 
     let (status, body) = call(&store, "GET", "/health", "").await;
-    let healthy = json!({"status": "ok", "rejections": 0, "timers_pending": 0});
-    assert_eq!((status, body), (StatusCode::OK, healthy));
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        [
+            &body["status"],
+            &body["rejections"],
+            &body["timers_pending"]
+        ],
+        [&json!("ok"), &json!(0), &json!(0)],
+        "{body}"
+    );
+    // Every worker is listed, none behind yet.
+    let consumers = body["consumers"].as_array().expect("consumers");
+    assert_eq!(consumers.len(), shape::workers().len(), "{body}");
+    assert!(consumers.iter().all(|c| c["pending"] == 0), "{body}");
 
     let place = json!({"order_id": id, "customer": "ada", "sku": "MUG", "quantity": 2});
     let (status, body) = call(&store, "POST", "/commands/PlaceOrder", &place.to_string()).await;
@@ -194,8 +206,45 @@ async fn end_to_end(store: Store) {
             .unwrap();
     }
     let (status, body) = call(&store, "GET", "/health", "").await;
-    let healthy = json!({"status": "ok", "rejections": 1, "timers_pending": 1});
-    assert_eq!((status, body), (StatusCode::OK, healthy));
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        [&body["rejections"], &body["timers_pending"]],
+        [&json!(1), &json!(1)],
+        "{body}"
+    );
+    // The same in Prometheus text, with each worker's checkpoint and pending events.
+    let request = Request::builder()
+        .uri("/metrics")
+        .body(Body::empty())
+        .unwrap();
+    let response = shape::service::router(store.clone())
+        .oneshot(request)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain; version=0.0.4"));
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    for line in [
+        "# TYPE stormcraft_store_head_position counter",
+        "stormcraft_rejections{context=\"shop\"} 1",
+        "stormcraft_timers_pending{context=\"shop\"} 1",
+        "stormcraft_timers_due{context=\"shop\"} 0",
+    ] {
+        assert!(text.lines().any(|l| l == line), "no `{line}` in:\n{text}");
+    }
+    for worker in shape::workers() {
+        let pending = format!(
+            "stormcraft_consumer_pending_events{{context=\"shop\",consumer=\"{}\"}} ",
+            worker.consumer
+        );
+        assert!(text.contains(&pending), "no `{pending}` in:\n{text}");
+    }
     let (status, body) = call(&store, "GET", "/rejections?limit=many", "").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"], "bad_request");
@@ -402,8 +451,12 @@ async fn serves_on_a_real_socket_and_stops_cleanly() {
     let (_, body) = answer.split_once("\r\n\r\n").unwrap();
     let body: Value = serde_json::from_str(body).unwrap();
     assert_eq!(
-        body,
-        json!({"status": "ok", "rejections": 0, "timers_pending": 0}),
+        [
+            &body["status"],
+            &body["rejections"],
+            &body["timers_pending"]
+        ],
+        [&json!("ok"), &json!(0), &json!(0)],
         "{answer}"
     );
     stop.send(()).unwrap();
