@@ -114,7 +114,8 @@ impl Resolver<'_> {
             };
             let start = reaction.start.as_ref().is_some_and(|s| s.value);
             let complete = reaction.complete.as_ref().is_some_and(|c| c.value);
-            if !start && !complete && policy.is_none() && reaction.condition.is_none() {
+            // An `if:` without `issue:` conditions nothing: the entry still only records.
+            if !start && !complete && policy.is_none() {
                 let event_name = reaction.event.value.clone();
                 self.flow.push(
                     sc103_process_records_only::diagnostic(&name, &event_name, reaction.event.span)
