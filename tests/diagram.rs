@@ -14,6 +14,8 @@ const FIXTURE: &str = "tests/fixtures/diagram/board.yaml";
 /// A format 2 board with every flow construct: outcomes, a condition, recoveries, a
 /// deadline, a schedule over a read model, commands across contexts.
 const FLOWS: &str = "tests/fixtures/diagram/hotel.yaml";
+/// A process across two contexts, with a deadline and a compensation.
+const CLAIMS: &str = "tests/fixtures/diagram/claims.yaml";
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -38,6 +40,7 @@ fn models() -> Vec<(String, PathBuf)> {
     let mut models = vec![
         ("fixture_board".to_owned(), root().join(FIXTURE)),
         ("fixture_hotel".to_owned(), root().join(FLOWS)),
+        ("fixture_claims".to_owned(), root().join(CLAIMS)),
     ];
     let examples = root().join("examples");
     let mut found = Vec::new();
@@ -647,5 +650,86 @@ fn a_flow_follows_compensations_and_schedules_but_not_cancelled_timers() {
     assert!(
         map.contains("label=\"issues ChargeCard\\ncompensates with RefundPayment\\nvia inbox\""),
         "{map}"
+    );
+}
+
+#[test]
+fn a_process_is_one_element_with_its_edges_and_its_deadline_timer() {
+    let model = checked(&root().join(CLAIMS));
+    let process = "\"process:claims_handling.ClaimSettlementSagaForPropertyDamage\"";
+    for view in [
+        View::Board,
+        View::Context(
+            model
+                .context_by_name("claims_handling")
+                .expect("the context"),
+        ),
+    ] {
+        let source = dot(&model, &view);
+        let node = line_of(&source, &format!("{process} ["));
+        assert!(
+            node.contains("«process»\\nClaimSettlementSagaForPropertyDamage\\nkey: claim_number")
+                && node.contains("peripheries=2")
+                && node.contains("#d0bfff"),
+            "{node}"
+        );
+        let definitions = source
+            .lines()
+            .filter(|l| l.trim_start().starts_with(&format!("{process} [")))
+            .count();
+        assert_eq!(definitions, 1, "one element for the process");
+        // From each handled event, labelled when it starts or completes the process.
+        let start = line_of(
+            &source,
+            &format!("\"event:claims_handling.InsuranceClaimFiledWithPhotos\" -> {process}"),
+        );
+        assert!(start.contains("label=\"starts\""), "{start}");
+        line_of(
+            &source,
+            &format!("\"event:loss_assessment.OnSiteDamageSurveyCompleted\" -> {process}"),
+        );
+        // To each command it issues, with the condition and the compensation.
+        let settle = line_of(
+            &source,
+            &format!("{process} -> \"command:claims_handling.SettleInsuranceClaimPayout\""),
+        );
+        assert!(
+            settle.contains("if the assessed damage is within"),
+            "{settle}"
+        );
+        let refund = line_of(
+            &source,
+            &format!("{process} -> \"command:loss_assessment.RefundSurveyorFee\""),
+        );
+        assert!(refund.contains("on ClaimAlreadyClosed"), "{refund}");
+        // The deadline: a timer the process starts, cancelled by the survey's events,
+        // which issues the rejection itself.
+        let timer = "\"timer:claims_handling.ClaimSettlementSagaForPropertyDamageDamageSurveyNeverArrived\"";
+        line_of(&source, &format!("{process} -> {timer}"));
+        line_of(
+            &source,
+            &format!("\"event:loss_assessment.OnSiteDamageSurveyDisputed\" -> {timer}"),
+        );
+        line_of(
+            &source,
+            &format!("{timer} -> \"command:claims_handling.RejectInsuranceClaimForMissingSurvey\""),
+        );
+        assert!(
+            !source.contains(&format!(
+                "{process} -> \"command:claims_handling.RejectInsuranceClaimForMissingSurvey\""
+            )),
+            "the deadline's command leaves from its timer"
+        );
+        assert!(
+            !source.contains("\"policy:"),
+            "no policy of the process is drawn"
+        );
+    }
+    let mermaid_source = mermaid(&model, &View::Board);
+    assert!(
+        mermaid_source.contains(
+            "[[\"«process»<br/>ClaimSettlementSagaForPropertyDamage<br/>key: claim_number\"]]"
+        ),
+        "{mermaid_source}"
     );
 }

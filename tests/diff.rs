@@ -613,3 +613,26 @@ fn a_large_model_diffs_field_by_field() {
     );
     render_both(&old, &new, &report);
 }
+
+#[test]
+fn a_process_is_a_consumer_of_the_events_it_handles() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let old = std::fs::read_to_string("tests/fixtures/diagram/claims.yaml").expect("the fixture");
+    let new = old.replace(
+        "fields: { claim_reference_number: uuid }\n          SurveyorFeeRefunded",
+        "fields: { claim_reference: uuid }\n          SurveyorFeeRefunded",
+    );
+    assert_ne!(old, new);
+    std::fs::write(dir.path().join("old.yaml"), &old).unwrap();
+    std::fs::write(dir.path().join("new.yaml"), &new).unwrap();
+    let output = stormcraft(&["diff", "old.yaml", "new.yaml"], dir.path());
+    let text = stderr(&output) + &stdout(&output);
+    assert!(
+        text.contains("affects `claims_handling.ClaimSettlementSagaForPropertyDamage`"),
+        "{text}"
+    );
+    // Compared with itself, a model with a process has no changes (its reactions are
+    // not compared as policies).
+    let same = stormcraft(&["diff", "old.yaml", "old.yaml"], dir.path());
+    assert_eq!(code(&same), 0, "{}", stderr(&same));
+}

@@ -267,3 +267,30 @@ fn cli_exports_nothing_from_a_model_with_errors() {
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     assert!(output.stdout.is_empty());
 }
+
+#[test]
+fn a_process_receives_the_events_it_handles_and_issues_its_commands() {
+    let model = checked(&root().join("tests/fixtures/diagram/claims.yaml"));
+    let claims = model
+        .context_by_name("claims_handling")
+        .expect("the context");
+    let text = to_yaml(&asyncapi(&model, &options(Some(claims))));
+    // The foreign events the process handles are received by its context.
+    assert!(text.contains("OnSiteDamageSurveyCompleted"), "{text}");
+    assert!(
+        text.contains("process `ClaimSettlementSagaForPropertyDamage` (key `claim_number`), which issues `SettleInsuranceClaimPayout`"),
+        "{text}"
+    );
+    let loss = model
+        .context_by_name("loss_assessment")
+        .expect("the context");
+    let text = to_yaml(&asyncapi(&model, &options(Some(loss))));
+    assert!(
+        text.contains("the process `ClaimSettlementSagaForPropertyDamage` (a background worker, not over HTTP)"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("OnOnSiteDamageSurvey"),
+        "a reaction is not a policy: {text}"
+    );
+}

@@ -273,3 +273,139 @@ fn a_format_2_key_in_a_format_1_file_needs_format_2() {
     );
     assert!(format.iter().all(|m| m.ends_with("needs `stormcraft: 2`")));
 }
+
+#[test]
+fn a_process_holds_its_key_state_handlers_and_deadlines_and_lowers_its_reactions() {
+    let loaded = load(Path::new("tests/fixtures/diagram/claims.yaml")).expect("loads");
+    let checked = check(&loaded);
+    assert!(
+        !checked.diagnostics.has_errors(),
+        "{:?}",
+        checked.diagnostics
+    );
+    let model = checked.clean_model().expect("the fixture checks");
+    let [process] = model.processes.as_slice() else {
+        panic!("one process");
+    };
+    let context = model.context(process.context);
+    assert_eq!(context.name, "claims_handling");
+    assert_eq!(process.key, "claim_number");
+    assert_eq!(model.type_name(&process.key_ty), "uuid");
+    assert_eq!(
+        process.category(context),
+        "claims_handling-ClaimSettlementSagaForPropertyDamage"
+    );
+    let state: Vec<&str> = process.state.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(state, ["estimated_damage_amount", "assessed_damage_amount"]);
+    let handlers: Vec<(String, &str, bool, bool, bool)> = process
+        .handlers
+        .iter()
+        .map(|h| {
+            (
+                model.qualified_event(h.event),
+                h.key_field.as_str(),
+                h.start,
+                h.complete,
+                h.policy.is_some(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        handlers,
+        [
+            (
+                "claims_handling.InsuranceClaimFiledWithPhotos".to_owned(),
+                "claim_number",
+                true,
+                false,
+                true
+            ),
+            (
+                "loss_assessment.OnSiteDamageSurveyCompleted".to_owned(),
+                "claim_reference_number",
+                false,
+                false,
+                true
+            ),
+            (
+                "loss_assessment.OnSiteDamageSurveyDisputed".to_owned(),
+                "claim_reference_number",
+                false,
+                false,
+                true
+            ),
+            (
+                "claims_handling.InsuranceClaimPayoutSettled".to_owned(),
+                "claim_number",
+                false,
+                true,
+                false
+            ),
+            (
+                "claims_handling.InsuranceClaimRejected".to_owned(),
+                "claim_number",
+                false,
+                true,
+                false
+            ),
+            (
+                "claims_handling.InsuranceClaimEscalated".to_owned(),
+                "claim_number",
+                false,
+                true,
+                false
+            ),
+        ]
+    );
+    // A reaction is a policy of the process, not of its context.
+    let settle = policy_named(
+        model,
+        "ClaimSettlementSagaForPropertyDamageOnOnSiteDamageSurveyCompleted",
+    );
+    let p = model.policy(settle);
+    assert_eq!(p.process, Some(stormcraft::ir::ProcessId(0)));
+    assert!(!context.policies.contains(&settle));
+    assert_eq!(
+        p.condition.as_deref(),
+        Some("the assessed damage is within the policy's cover")
+    );
+    assert!(
+        matches!(p.recovery[0].action, RecoveryAction::Issue(c) if model.command(c).name == "RefundSurveyorFee")
+    );
+    // The deadline starts with the instance, is keyed by the process key and is
+    // cancelled by the survey's events.
+    let [deadline] = process.deadlines.as_slice() else {
+        panic!("one deadline");
+    };
+    assert_eq!(deadline.name, "DamageSurveyNeverArrived");
+    let d = model.policy(deadline.policy);
+    let Trigger::Deadline(timer) = &d.trigger else {
+        panic!("a deadline");
+    };
+    assert_eq!(timer.delay_secs, 14 * 24 * 3600);
+    assert_eq!(timer.correlate, "claim_number");
+    assert_eq!(timer.unless.len(), 2);
+    assert_eq!(d.on, [process.handlers[0].event]);
+    // The process is one node of the flow graph, with an edge from each handled event.
+    let node = NodeRef::Process(stormcraft::ir::ProcessId(0));
+    assert_eq!(model.graph.predecessors(node, EdgeKind::Triggers).len(), 6);
+    assert_eq!(model.graph.successors(node, EdgeKind::Issues).len(), 4);
+}
+
+#[test]
+fn generate_refuses_a_process_rather_than_leave_it_out() {
+    let out = tempfile::tempdir().expect("a temporary folder");
+    let target = out.path().join("claims");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_stormcraft"))
+        .args(["generate", "tests/fixtures/diagram/claims.yaml", "-o"])
+        .arg(&target)
+        .output()
+        .expect("stormcraft runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("`generate` does not build processes yet: process `claims_handling.ClaimSettlementSagaForPropertyDamage`"),
+        "{stderr}"
+    );
+    assert!(!target.exists(), "nothing is written");
+}

@@ -39,7 +39,7 @@ fn models() -> Vec<(String, PathBuf)> {
     }
     found.sort();
     assert!(found.len() >= 3, "the examples are missing");
-    for fixture in ["board", "flawed", "hotel"] {
+    for fixture in ["board", "flawed", "hotel", "claims"] {
         found.push((
             format!("fixture_{fixture}"),
             root().join(format!("tests/fixtures/diagram/{fixture}.yaml")),

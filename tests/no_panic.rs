@@ -211,6 +211,37 @@ proptest! {
     }
 }
 
+/// A process across two contexts (key mapping, a deadline, a compensation). Not among
+/// `bases()`, which the property test of "check accepts, generate builds" shares:
+/// `generate` does not build processes yet (and says so).
+const PROCESS_BASE: &str = include_str!("fixtures/diagram/claims.yaml");
+
+#[test]
+fn the_process_base_is_valid() {
+    let checked = check(&load_str("base.yaml", PROCESS_BASE));
+    assert!(
+        checked.clean_model().is_some(),
+        "{:?}",
+        checked.diagnostics.sorted()
+    );
+    pipeline(PROCESS_BASE).expect("a valid model renders");
+}
+
+proptest! {
+    #![proptest_config(config(256, 0x9a6a_5afe))]
+
+    #[test]
+    fn mutated_process_models_never_panic(
+        mutations in proptest::collection::vec(mutation(), 1..4),
+    ) {
+        let mut text = PROCESS_BASE.to_owned();
+        for mutation in &mutations {
+            text = apply(&text, mutation);
+        }
+        pipeline(&text)?;
+    }
+}
+
 proptest! {
     #![proptest_config(config(384, 0x0dd_ba11))]
 

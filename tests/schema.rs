@@ -507,3 +507,39 @@ fn every_object_with_fixed_keys_is_closed() {
         "objects that accept unknown keys: {open:?}"
     );
 }
+
+#[test]
+fn processes_are_valid_and_their_mistakes_rejected_by_both() {
+    let validator = validator();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/diagram/claims.yaml");
+    let good_text = std::fs::read_to_string(path).expect("the claims fixture");
+    let good = yaml_to_json(&good_text);
+    let errors_of_good = errors(&validator, &good);
+    assert!(errors_of_good.is_empty(), "{}", errors_of_good.join("\n"));
+    // (what is wrong, text replaced, replacement)
+    let cases: &[(&str, &str, &str)] = &[
+        ("no key", "        key: claim_number\n", ""),
+        ("a bad delay", "after: 14d", "after: two weeks"),
+        (
+            "a deadline without a command",
+            "            issue: RejectInsuranceClaimForMissingSurvey\n",
+            "",
+        ),
+        ("start as text", "start: true", "start: \"yes\""),
+        (
+            "an unknown reaction key",
+            "complete: true }",
+            "done: true }",
+        ),
+    ];
+    for (what, from, to) in cases {
+        assert!(
+            good_text.contains(from),
+            "{what}: `{from}` is not in the fixture"
+        );
+        let bad_text = good_text.replacen(from, to, 1);
+        let found = errors(&validator, &yaml_to_json(&bad_text));
+        assert!(!found.is_empty(), "the schema accepts {what}");
+        assert_ne!(check_exit_code(&bad_text), 0, "check accepts {what}");
+    }
+}

@@ -174,3 +174,78 @@ fn commands_issued_by_timers_and_recoveries_say_who_issues_them() {
     );
     insta::assert_snapshot!("hotel_charge_card", trace_of(&model, "ChargeCard"));
 }
+
+const CLAIMS: &str = "tests/fixtures/diagram/claims.yaml";
+
+fn claims() -> Model {
+    let loaded = load(&root().join(CLAIMS)).expect("the claims office loads");
+    let checked = check(&loaded);
+    assert!(
+        !checked.diagnostics.has_errors(),
+        "the claims office passes check: {:?}",
+        checked.diagnostics
+    );
+    checked.model.expect("the claims office resolves")
+}
+
+#[test]
+fn a_trace_goes_through_a_process_with_its_key_its_deadline_and_its_end() {
+    let model = claims();
+    let text = trace_of(&model, "FileInsuranceClaimWithPhotos");
+    assert_eq!(
+        text,
+        trace_of(&model, "FileInsuranceClaimWithPhotos"),
+        "not deterministic"
+    );
+    // event → process (key) → command, and the deadline the start sets off.
+    assert!(text.contains(
+        "└── handled by process claims_handling.ClaimSettlementSagaForPropertyDamage (key claim_number), which it starts\n"
+    ), "{text}");
+    assert!(text.contains(
+        "├── issues command loss_assessment.CommissionOnSiteDamageSurvey (aggregate OnSiteDamageSurvey)  [cross-context, via loss_assessment inbox]"
+    ), "{text}");
+    assert!(text.contains(
+        "starts the timer of deadline DamageSurveyNeverArrived of process claims_handling.ClaimSettlementSagaForPropertyDamage (after 14d per claim_number"
+    ), "{text}");
+    assert!(
+        text.contains("which it completes, cancelling its deadlines"),
+        "{text}"
+    );
+    insta::assert_snapshot!("claims_file_claim", text);
+}
+
+#[test]
+fn a_process_reacts_to_each_event_on_its_own_branch() {
+    let model = claims();
+    let text = trace_of(&model, "CompleteOnSiteDamageSurvey");
+    // The agreed survey settles (with its compensation), the disputed one escalates:
+    // each event reaches only its own reaction of the process.
+    let agreed = text.find("outcome agreed").expect("an agreed branch");
+    let disputed = text
+        .find("outcome disputed (failure)")
+        .expect("a disputed branch");
+    let settle = text
+        .find("issues command claims_handling.SettleInsuranceClaimPayout")
+        .expect("a payout");
+    let escalate = text
+        .find("issues command claims_handling.EscalateInsuranceClaimToAdjuster")
+        .expect("an escalation");
+    assert!(
+        agreed < settle && settle < disputed && disputed < escalate,
+        "{text}"
+    );
+    assert!(
+        text.contains("if \"the assessed damage is within the policy's cover\""),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "on error ClaimAlreadyClosed: issues command loss_assessment.RefundSurveyorFee"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("cancels the timer of deadline DamageSurveyNeverArrived of process claims_handling.ClaimSettlementSagaForPropertyDamage with the same claim_number"), "{text}");
+    let refund = trace_of(&model, "RefundSurveyorFee");
+    assert!(refund.starts_with("command loss_assessment.RefundSurveyorFee (aggregate OnSiteDamageSurvey; issued by process claims_handling.ClaimSettlementSagaForPropertyDamage on error ClaimAlreadyClosed)\n"), "{refund}");
+    insta::assert_snapshot!("claims_complete_survey", text);
+}

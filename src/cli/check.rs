@@ -110,6 +110,19 @@ fn summary_text(path: &Path, model: Option<&Model>, counts: [usize; 3], hint: bo
         plural(warnings, "warning"),
         plural(notes, "note")
     );
+    // A process's reactions are not policies of their own; a model without processes
+    // keeps the summary it always had.
+    let policies = |model: &crate::ir::Model| {
+        let own = model
+            .policies
+            .iter()
+            .filter(|p| p.process.is_none())
+            .count();
+        match model.processes.len() {
+            0 => plural(own, "policy"),
+            n => format!("{}, {}", plural(own, "policy"), plural(n, "process")),
+        }
+    };
     match model {
         Some(model) => {
             out.push_str(&format!(
@@ -120,7 +133,7 @@ fn summary_text(path: &Path, model: Option<&Model>, counts: [usize; 3], hint: bo
                 plural(model.aggregates.len(), "aggregate"),
                 plural(model.commands.len(), "command"),
                 plural(model.events.len(), "event"),
-                plural(model.policies.len(), "policy"),
+                policies(model),
                 plural(model.read_models.len(), "read model"),
             ));
             for (index, context) in model.contexts.iter().enumerate() {

@@ -213,6 +213,8 @@ fn plural(count: usize, word: &str) -> String {
         format!("{count} {word}")
     } else if let Some(stem) = word.strip_suffix('y') {
         format!("{count} {stem}ies")
+    } else if word.ends_with('s') {
+        format!("{count} {word}es")
     } else {
         format!("{count} {word}s")
     }

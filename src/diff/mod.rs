@@ -1506,7 +1506,16 @@ impl Differ<'_> {
     }
 
     fn policies(&mut self, c: &str, old_id: ContextId, new_id: ContextId) {
-        for new_policy in self.new.policies.iter().filter(|p| p.context == new_id) {
+        // A process's reactions are not policies of their own (processes are not
+        // compared yet).
+        let own = |p: &&crate::ir::Policy| p.process.is_none();
+        for new_policy in self
+            .new
+            .policies
+            .iter()
+            .filter(|p| p.context == new_id)
+            .filter(own)
+        {
             let element = Element {
                 kind: ElementKind::Policy,
                 name: format!("{c}.{}", new_policy.name),
@@ -1576,7 +1585,13 @@ impl Differ<'_> {
                 );
             }
         }
-        for old_policy in self.old.policies.iter().filter(|p| p.context == old_id) {
+        for old_policy in self
+            .old
+            .policies
+            .iter()
+            .filter(|p| p.context == old_id)
+            .filter(own)
+        {
             if lookup(&self.new_names.policies, c, &old_policy.name).is_some() {
                 continue;
             }
@@ -1917,7 +1932,7 @@ fn top_field(path: &str) -> &str {
     &path[..end]
 }
 
-/// Other contexts' policies and read models that use an event, sorted.
+/// Other contexts' policies, processes and read models that use an event, sorted.
 fn event_consumers(model: &Model, id: EventId) -> Vec<Consumer> {
     let event: &Event = model.event(id);
     let node = NodeRef::Event(id);
@@ -1931,6 +1946,11 @@ fn event_consumers(model: &Model, id: EventId) -> Vec<Consumer> {
                 NodeRef::Policy(p) => {
                     let policy = model.policy(p);
                     (policy.context, &policy.name)
+                }
+                // A process reads the event too (listed with the policies).
+                NodeRef::Process(p) => {
+                    let process = model.process(p);
+                    (process.context, &process.name)
                 }
                 NodeRef::ReadModel(r) => {
                     let read_model = model.read_model(r);
@@ -2012,9 +2032,13 @@ fn command_senders(model: &Model, id: CommandId) -> Vec<Consumer> {
         .collect();
     for policy in &model.policies {
         if policy.issues == Some(id) && policy.context != command.context {
+            // A process's reaction is named by its process.
+            let name = policy
+                .process
+                .map_or(&policy.name, |p| &model.process(p).name);
             found.push(Consumer {
                 kind: ElementKind::Policy,
-                name: format!("{}.{}", model.context(policy.context).name, policy.name),
+                name: format!("{}.{}", model.context(policy.context).name, name),
                 maps_field: None,
             });
         }

@@ -98,13 +98,16 @@ impl<'m> Document<'m> {
         document
     }
 
-    /// The foreign events `context` uses (its policies react to or its read models are
-    /// fed by), in model order.
+    /// The foreign events `context` uses (its policies react to, its processes handle or
+    /// its read models are fed by), in model order.
     fn consumed(&self, context: ContextId) -> Vec<EventId> {
         let ctx = self.model.context(context);
         let mut events = BTreeSet::new();
         for &p in &ctx.policies {
             events.extend(self.model.policy(p).on.iter().copied());
+        }
+        for &p in &ctx.processes {
+            events.extend(self.model.process(p).handlers.iter().map(|h| h.event));
         }
         for &r in &ctx.read_models {
             events.extend(self.model.read_model(r).from.iter().copied());
@@ -131,6 +134,21 @@ impl<'m> Document<'m> {
                 };
                 uses.push(format!("policy `{}`{action}", policy.name));
             }
+        }
+        for process in ctx.processes.iter().map(|p| model.process(*p)) {
+            let Some(handler) = process.handler(e) else {
+                continue;
+            };
+            let action = match handler.policy.and_then(|p| model.policy(p).issues) {
+                Some(c) => format!(", which issues `{}`", model.command(c).name),
+                None if handler.start => ", which starts it".to_owned(),
+                None if handler.complete => ", which completes it".to_owned(),
+                None => String::new(),
+            };
+            uses.push(format!(
+                "process `{}` (key `{}`){action}",
+                process.name, process.key
+            ));
         }
         for read_model in ctx.read_models.iter().map(|r| model.read_model(*r)) {
             if read_model.from.contains(&e) {
@@ -388,10 +406,16 @@ impl<'m> Document<'m> {
             .collect();
         for policy in &model.policies {
             if policy.issues == Some(c) {
-                issuers.push(format!(
-                    "the policy `{}` (in process, not over HTTP)",
-                    policy.name
-                ));
+                let issuer = match policy.process {
+                    Some(process) => format!(
+                        "the process `{}` (a background worker, not over HTTP)",
+                        model.process(process).name
+                    ),
+                    None => format!("the policy `{}` (in process, not over HTTP)", policy.name),
+                };
+                if !issuers.contains(&issuer) {
+                    issuers.push(issuer);
+                }
             }
         }
         let mut text = Vec::new();

@@ -281,13 +281,19 @@ fn service(model: &Model, id: ContextId, dir: &str) -> CatalogFile {
     for read_model in context.read_models.iter().map(|r| model.read_model(*r)) {
         receives.push(pointer(&format!("{ctx}.{}", read_model.name), UNVERSIONED));
     }
-    // Other contexts' published events its policies and read models use, once each,
-    // in model order.
+    // Other contexts' published events its policies, processes and read models use,
+    // once each, in model order.
     let mut foreign = Vec::new();
     let uses = context
         .policies
         .iter()
         .flat_map(|p| model.policy(*p).on.iter())
+        .chain(
+            context
+                .processes
+                .iter()
+                .flat_map(|p| model.process(*p).handlers.iter().map(|h| &h.event)),
+        )
         .chain(
             context
                 .read_models

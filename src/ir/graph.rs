@@ -7,7 +7,7 @@
 
 use super::{
     ActorId, AggregateId, CommandId, ContextId, EventId, ExternalId, Issuer, Model, PolicyId,
-    ReadModelId, RecoveryAction, Trigger,
+    ProcessId, ReadModelId, RecoveryAction, Trigger,
 };
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
@@ -31,6 +31,8 @@ pub enum NodeRef {
     Event(EventId),
     /// A policy.
     Policy(PolicyId),
+    /// A process manager, with its reactions and deadlines.
+    Process(ProcessId),
     /// A read model.
     ReadModel(ReadModelId),
 }
@@ -38,7 +40,7 @@ pub enum NodeRef {
 /// What an edge means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum EdgeKind {
-    /// Context → aggregate, policy or read model it holds.
+    /// Context → aggregate, policy, process or read model it holds.
     Contains,
     /// Actor, external or policy → command.
     Issues,
@@ -46,7 +48,7 @@ pub enum EdgeKind {
     Handles,
     /// Command → event.
     Emits,
-    /// Event → policy.
+    /// Event → policy or process.
     Triggers,
     /// Event → read model.
     Feeds,
@@ -66,6 +68,10 @@ pub enum EdgeKind {
 pub struct FlowGraph {
     graph: DiGraph<NodeRef, EdgeKind>,
     index: BTreeMap<NodeRef, NodeIndex>,
+    /// The causal edges of processes' reactions and deadlines, each as its own policy
+    /// (event → policy, policy → command): a process is one node of the graph, but
+    /// which of its events leads to which command decides whether a loop is real.
+    reactions: Vec<(NodeRef, NodeRef, EdgeKind)>,
 }
 
 impl FlowGraph {
@@ -88,6 +94,9 @@ impl FlowGraph {
             for policy in &context.policies {
                 graph.add_edge(id, NodeRef::Policy(*policy), EdgeKind::Contains);
             }
+            for process in &context.processes {
+                graph.add_edge(id, NodeRef::Process(*process), EdgeKind::Contains);
+            }
             for read_model in &context.read_models {
                 graph.add_edge(id, NodeRef::ReadModel(*read_model), EdgeKind::Contains);
             }
@@ -109,10 +118,32 @@ impl FlowGraph {
         for index in 0..model.events.len() {
             graph.add_node(NodeRef::Event(EventId(index as u32)));
         }
+        for (index, process) in model.processes.iter().enumerate() {
+            let id = NodeRef::Process(ProcessId(index as u32));
+            for handler in &process.handlers {
+                graph.add_edge(NodeRef::Event(handler.event), id, EdgeKind::Triggers);
+            }
+        }
         for (index, policy) in model.policies.iter().enumerate() {
-            let id = NodeRef::Policy(PolicyId(index as u32));
-            for event in &policy.on {
-                graph.add_edge(NodeRef::Event(*event), id, EdgeKind::Triggers);
+            // A process's reactions and deadlines are edges of the process's one node;
+            // its deadlines start with the instance, on the start events drawn above.
+            let id = model.policy_node(PolicyId(index as u32));
+            if policy.process.is_none() {
+                for event in &policy.on {
+                    graph.add_edge(NodeRef::Event(*event), id, EdgeKind::Triggers);
+                }
+            } else {
+                let own = NodeRef::Policy(PolicyId(index as u32));
+                for event in &policy.on {
+                    graph
+                        .reactions
+                        .push((NodeRef::Event(*event), own, EdgeKind::Triggers));
+                }
+                if let Some(command) = policy.issues {
+                    graph
+                        .reactions
+                        .push((own, NodeRef::Command(command), EdgeKind::Issues));
+                }
             }
             if let Some(command) = policy.issues {
                 graph.add_edge(id, NodeRef::Command(command), EdgeKind::Issues);
@@ -254,21 +285,37 @@ impl FlowGraph {
 
     /// The policy cycles: each is a closed walk command → event → policy → command …,
     /// starting at its smallest command. One cycle is reported per strongly connected
-    /// component, so a tangle of loops produces one warning, not dozens.
+    /// component, so a tangle of loops produces one warning, not dozens. A process's
+    /// reactions and deadlines take part as the policies they are lowered to.
     pub fn policy_cycles(&self) -> Vec<Vec<NodeRef>> {
         // The cycle subgraph: only command/event/policy nodes and the edges between them.
-        let in_flow = |n: &NodeRef| {
-            matches!(
-                n,
-                NodeRef::Command(_) | NodeRef::Event(_) | NodeRef::Policy(_)
-            )
-        };
-        let flow = self.graph.filter_map(
-            |_, n| in_flow(n).then_some(*n),
-            |_, e| {
-                matches!(e, EdgeKind::Emits | EdgeKind::Triggers | EdgeKind::Issues).then_some(*e)
-            },
-        );
+        let mut flow: DiGraph<NodeRef, ()> = DiGraph::new();
+        let mut nodes: BTreeMap<NodeRef, NodeIndex> = BTreeMap::new();
+        let mut next: BTreeMap<NodeRef, BTreeSet<NodeRef>> = BTreeMap::new();
+        let plain = self.edges().into_iter().filter(|(from, to, kind)| {
+            let in_flow = |n: &NodeRef| {
+                matches!(
+                    n,
+                    NodeRef::Command(_) | NodeRef::Event(_) | NodeRef::Policy(_)
+                )
+            };
+            in_flow(from)
+                && in_flow(to)
+                && matches!(
+                    kind,
+                    EdgeKind::Emits | EdgeKind::Triggers | EdgeKind::Issues
+                )
+        });
+        let mut edges: Vec<(NodeRef, NodeRef, EdgeKind)> = plain.collect();
+        edges.extend(self.reactions.iter().copied());
+        edges.sort();
+        edges.dedup();
+        for (from, to, _) in &edges {
+            let a = *nodes.entry(*from).or_insert_with(|| flow.add_node(*from));
+            let b = *nodes.entry(*to).or_insert_with(|| flow.add_node(*to));
+            flow.add_edge(a, b, ());
+            next.entry(*from).or_default().insert(*to);
+        }
         let mut cycles = Vec::new();
         for component in petgraph::algo::tarjan_scc(&flow) {
             let members: BTreeSet<NodeRef> = component.iter().map(|i| flow[*i]).collect();
@@ -287,43 +334,47 @@ impl FlowGraph {
             else {
                 continue;
             };
-            if let Some(path) = self.cycle_through(start, &members) {
+            if let Some(path) = cycle_through(&next, start, &members) {
                 cycles.push(path);
             }
         }
         cycles.sort();
         cycles
     }
+}
 
-    /// The shortest closed walk from `start` back to itself inside `members`.
-    fn cycle_through(&self, start: NodeRef, members: &BTreeSet<NodeRef>) -> Option<Vec<NodeRef>> {
-        let mut previous: BTreeMap<NodeRef, NodeRef> = BTreeMap::new();
-        let mut queue = std::collections::VecDeque::from([start]);
-        while let Some(node) = queue.pop_front() {
-            for next in self.causal_successors(node) {
-                if !members.contains(&next) {
-                    continue;
+/// The shortest closed walk from `start` back to itself inside `members`, along `next`.
+fn cycle_through(
+    next: &BTreeMap<NodeRef, BTreeSet<NodeRef>>,
+    start: NodeRef,
+    members: &BTreeSet<NodeRef>,
+) -> Option<Vec<NodeRef>> {
+    let mut previous: BTreeMap<NodeRef, NodeRef> = BTreeMap::new();
+    let mut queue = std::collections::VecDeque::from([start]);
+    while let Some(node) = queue.pop_front() {
+        for next in next.get(&node).into_iter().flatten().copied() {
+            if !members.contains(&next) {
+                continue;
+            }
+            if next == start {
+                // Walk the BFS tree back from `node` to `start`, then turn it round.
+                let mut back = Vec::new();
+                let mut cursor = node;
+                while cursor != start {
+                    back.push(cursor);
+                    cursor = previous[&cursor];
                 }
-                if next == start {
-                    // Walk the BFS tree back from `node` to `start`, then turn it round.
-                    let mut back = Vec::new();
-                    let mut cursor = node;
-                    while cursor != start {
-                        back.push(cursor);
-                        cursor = previous[&cursor];
-                    }
-                    back.reverse();
-                    let mut path = vec![start];
-                    path.extend(back);
-                    path.push(start);
-                    return Some(path);
-                }
-                if let std::collections::btree_map::Entry::Vacant(entry) = previous.entry(next) {
-                    entry.insert(node);
-                    queue.push_back(next);
-                }
+                back.reverse();
+                let mut path = vec![start];
+                path.extend(back);
+                path.push(start);
+                return Some(path);
+            }
+            if let std::collections::btree_map::Entry::Vacant(entry) = previous.entry(next) {
+                entry.insert(node);
+                queue.push_back(next);
             }
         }
-        None
     }
+    None
 }

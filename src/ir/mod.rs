@@ -35,6 +35,7 @@ ids!(
     CommandId,
     EventId,
     PolicyId,
+    ProcessId,
     ReadModelId
 );
 
@@ -59,8 +60,11 @@ pub struct Model {
     pub commands: Vec<Command>,
     /// Events of all contexts.
     pub events: Vec<Event>,
-    /// Policies of all contexts.
+    /// Policies of all contexts, and the reactions and deadlines of processes that
+    /// issue a command (their `process` is set; their context does not list them).
     pub policies: Vec<Policy>,
+    /// Process managers of all contexts.
+    pub processes: Vec<Process>,
     /// Read models of all contexts.
     pub read_models: Vec<ReadModel>,
     /// Scenarios of all contexts.
@@ -104,8 +108,10 @@ pub struct Context {
     pub types: Vec<TypeId>,
     /// Its aggregates.
     pub aggregates: Vec<AggregateId>,
-    /// Its policies.
+    /// Its policies (not the ones lowered from its processes).
     pub policies: Vec<PolicyId>,
+    /// Its process managers.
+    pub processes: Vec<ProcessId>,
     /// Its read models.
     pub read_models: Vec<ReadModelId>,
     /// Index range of its scenarios in [`Model::scenarios`].
@@ -345,8 +351,80 @@ pub struct Policy {
     pub condition_span: Option<Span>,
     /// `on_error:` — what happens when the issued command is refused, in model order.
     pub recovery: Vec<Recovery>,
+    /// The process whose reaction or deadline this is, when it is one: such a policy
+    /// is drawn, traced and generated as part of its process.
+    pub process: Option<ProcessId>,
     /// Where it is defined.
     pub span: Span,
+}
+
+/// A process manager: reacts to events of its own and other contexts, correlated by
+/// a key, keeps its own event-sourced state per key, issues commands in any context,
+/// and completes.
+#[derive(Debug, Clone)]
+pub struct Process {
+    /// PascalCase name.
+    pub name: String,
+    /// Owning context.
+    pub context: ContextId,
+    /// Description.
+    pub description: Option<String>,
+    /// The correlation key's name (the process's own name for it).
+    pub key: String,
+    /// The key's type (of the first handled event that carries it).
+    pub key_ty: TypeRef,
+    /// Where `key:` is written (the name when it is not).
+    pub key_span: Span,
+    /// State fields, each unset until an event sets it.
+    pub state: Vec<Field>,
+    /// The handled events, in model order.
+    pub handlers: Vec<ProcessHandler>,
+    /// Its deadlines, in model order.
+    pub deadlines: Vec<ProcessDeadline>,
+    /// Where it is defined.
+    pub span: Span,
+}
+
+/// How a process reacts to one event.
+#[derive(Debug, Clone)]
+pub struct ProcessHandler {
+    /// The event (of any context; another's is published).
+    pub event: EventId,
+    /// The event's field holding the key.
+    pub key_field: String,
+    /// The event starts an instance.
+    pub start: bool,
+    /// The event completes the instance.
+    pub complete: bool,
+    /// The reaction that issues a command, when it issues one.
+    pub policy: Option<PolicyId>,
+    /// Where the event is written under `on:`.
+    pub span: Span,
+}
+
+/// A deadline of a process: started when an instance starts, cancelled when it
+/// completes or an `unless` event arrives; when it is up it issues a command.
+#[derive(Debug, Clone)]
+pub struct ProcessDeadline {
+    /// PascalCase name.
+    pub name: String,
+    /// The lowered policy (a [`Trigger::Deadline`] on the start events, correlated by
+    /// the key), which issues the command.
+    pub policy: PolicyId,
+    /// Where it is defined.
+    pub span: Span,
+}
+
+impl Process {
+    /// The handler of `event`, if the process handles it.
+    pub fn handler(&self, event: EventId) -> Option<&ProcessHandler> {
+        self.handlers.iter().find(|h| h.event == event)
+    }
+
+    /// The stream category of its instances in the store: `<context>-<Process>`.
+    pub fn category(&self, context: &Context) -> String {
+        format!("{}-{}", context.name, self.name)
+    }
 }
 
 /// What sets a policy off.
@@ -562,6 +640,25 @@ impl Model {
     pub fn policy(&self, id: PolicyId) -> &Policy {
         &self.policies[id.index()]
     }
+    /// A process.
+    pub fn process(&self, id: ProcessId) -> &Process {
+        &self.processes[id.index()]
+    }
+    /// The graph node a policy is drawn as: its process, when it is a process's.
+    pub fn policy_node(&self, id: PolicyId) -> NodeRef {
+        match self.policy(id).process {
+            Some(process) => NodeRef::Process(process),
+            None => NodeRef::Policy(id),
+        }
+    }
+    /// How a finding names a policy: "policy `X`", or "process `P`" for a process's.
+    pub fn policy_label(&self, id: PolicyId) -> String {
+        let policy = self.policy(id);
+        match policy.process {
+            Some(process) => format!("process `{}`", self.process(process).name),
+            None => format!("policy `{}`", policy.name),
+        }
+    }
     /// A read model.
     pub fn read_model(&self, id: ReadModelId) -> &ReadModel {
         &self.read_models[id.index()]
@@ -646,6 +743,10 @@ impl Model {
             .policies
             .iter()
             .any(|p| self.policy(*p).on.iter().any(foreign))
+            || context
+                .processes
+                .iter()
+                .any(|p| self.process(*p).handlers.iter().any(|h| foreign(&h.event)))
         {
             patterns.push(Pattern::EventNotification);
         }
@@ -674,8 +775,26 @@ impl Model {
     pub fn context_relations(&self) -> Vec<ContextRelation> {
         let mut relations: std::collections::BTreeMap<(ContextId, ContextId), ContextRelation> =
             std::collections::BTreeMap::new();
+        for process in &self.processes {
+            for handler in &process.handlers {
+                let publisher = self.event(handler.event).context;
+                if publisher != process.context {
+                    let relation = relations
+                        .entry((publisher, process.context))
+                        .or_insert_with(|| ContextRelation::new(publisher, process.context));
+                    relation.add(handler.event, Pattern::EventNotification);
+                }
+            }
+        }
         for policy in &self.policies {
-            for event in &policy.on {
+            // A process's reactions are counted above, once per handled event (a
+            // deadline's `on` events are its process's start events).
+            let events: &[EventId] = if policy.process.is_some() {
+                &[]
+            } else {
+                &policy.on
+            };
+            for event in events {
                 let publisher = self.event(*event).context;
                 if publisher != policy.context {
                     let relation = relations
@@ -690,7 +809,9 @@ impl Model {
                     let relation = relations
                         .entry((policy.context, target))
                         .or_insert_with(|| ContextRelation::new(policy.context, target));
-                    relation.commands.push(command);
+                    if !relation.commands.contains(&command) {
+                        relation.commands.push(command);
+                    }
                 }
             }
         }

@@ -84,6 +84,8 @@ pub struct ContextAst {
     pub aggregates: Vec<AggregateAst>,
     /// Policies (reactions).
     pub policies: Vec<PolicyAst>,
+    /// Format 2 process managers.
+    pub processes: Vec<ProcessAst>,
     /// Read models (projections).
     pub read_models: Vec<ReadModelAst>,
     /// Executable specifications.
@@ -271,6 +273,64 @@ pub struct PolicyAst {
     pub every: Option<Sp<String>>,
     /// Format 2 `for_each:` — the read model a schedule issues a command per row of.
     pub for_each: Option<Name>,
+}
+
+/// A process manager (format 2 `processes:`): a stateful reaction to several events,
+/// correlated by a key, with its own event-sourced state.
+#[derive(Clone, Debug)]
+pub struct ProcessAst {
+    /// PascalCase name.
+    pub name: Name,
+    /// Free text.
+    pub description: Option<Sp<String>>,
+    /// `key:` — the correlation key, a field of every handled event.
+    pub key: Option<Name>,
+    /// `state:` fields (unset until set).
+    pub state: Vec<FieldAst>,
+    /// `on:` — the handled events, in file order.
+    pub on: Vec<ProcessReactionAst>,
+    /// `deadlines:`, in file order.
+    pub deadlines: Vec<ProcessDeadlineAst>,
+}
+
+/// One entry of a process's `on:`: how it reacts to one event.
+#[derive(Clone, Debug)]
+pub struct ProcessReactionAst {
+    /// The event reference (the key).
+    pub event: Name,
+    /// `start: true` — the event starts an instance.
+    pub start: Option<Sp<bool>>,
+    /// `complete: true` — the event completes the instance.
+    pub complete: Option<Sp<bool>>,
+    /// `key:` — the event's field holding the process key, when named otherwise.
+    pub key: Option<Name>,
+    /// `issue:` — the command it issues.
+    pub issue: Option<Name>,
+    /// `if:` — the condition in words.
+    pub condition: Option<Sp<String>>,
+    /// `on_error:`, in file order.
+    pub on_error: Vec<RecoveryAst>,
+    /// Where the `on_error:` key is written, when it is.
+    pub on_error_key: Option<Span>,
+}
+
+/// One entry of a process's `deadlines:`.
+#[derive(Clone, Debug)]
+pub struct ProcessDeadlineAst {
+    /// PascalCase name (the key).
+    pub name: Name,
+    /// `after:` — the delay after the instance starts, as written.
+    pub after: Option<Sp<String>>,
+    /// `unless:` — handled events that cancel it.
+    pub unless: Vec<Name>,
+    /// `issue:` — the command issued when the time is up.
+    pub issue: Option<Name>,
+    /// `if:` — the condition in words.
+    pub condition: Option<Sp<String>>,
+    /// `on_error:`, in file order.
+    pub on_error: Vec<RecoveryAst>,
+    /// Where the `on_error:` key is written, when it is.
+    pub on_error_key: Option<Span>,
 }
 
 /// One entry of a policy's `on_error:`.

@@ -337,14 +337,15 @@ impl Decoder<'_> {
         let name = self.key_name(key);
         let what = format!("context `{}`", key.value);
         let entries = self.mapping(node, &what);
-        let [description, types, aggregates, policies, read_models, scenarios, hotspots] = self
-            .keys(
+        let [description, types, aggregates, policies, processes, read_models, scenarios, hotspots] =
+            self.keys(
                 entries,
                 [
                     "description",
                     "types",
                     "aggregates",
                     "policies",
+                    "processes",
                     "read_models",
                     "scenarios",
                     "hotspots",
@@ -353,12 +354,14 @@ impl Decoder<'_> {
                 name.span,
                 &what,
             );
+        self.format_2_keys(entries, &["processes"], &what);
         let mut context = ContextAst {
             description: self.opt_string(description, "`description`"),
             name,
             types: Vec::new(),
             aggregates: Vec::new(),
             policies: Vec::new(),
+            processes: Vec::new(),
             read_models: Vec::new(),
             scenarios: Vec::new(),
             hotspots: Vec::new(),
@@ -380,6 +383,12 @@ impl Decoder<'_> {
             for (key, value) in self.mapping(policies, "`policies`") {
                 let policy = self.policy(key, value);
                 context.policies.push(policy);
+            }
+        }
+        if let Some(processes) = processes {
+            for (key, value) in self.mapping(processes, "`processes`") {
+                let process = self.process(key, value);
+                context.processes.push(process);
             }
         }
         if let Some(read_models) = read_models {
@@ -811,6 +820,96 @@ impl Decoder<'_> {
             correlate: correlate.and_then(|n| self.name(n, "`correlate`")),
             every: self.opt_string(every, "`every` (a duration or `day at HH:MM`)"),
             for_each: for_each.and_then(|n| self.name(n, "`for_each`")),
+            name,
+        }
+    }
+
+    fn process(&mut self, key: &Spanned<String>, node: &SpannedNode) -> ProcessAst {
+        let name = self.key_name(key);
+        let what = format!("process `{}`", key.value);
+        let entries = self.mapping(node, &what);
+        let [description, key_field, state, on, deadlines] = self.keys(
+            entries,
+            ["description", "key", "state", "on", "deadlines"],
+            &["key", "on"],
+            name.span,
+            &what,
+        );
+        let mut reactions = Vec::new();
+        if let Some(on) = on {
+            for (event, value) in self.mapping(on, "the `on` of a process") {
+                let reaction = self.process_reaction(event, value);
+                reactions.push(reaction);
+            }
+        }
+        let mut timers = Vec::new();
+        if let Some(deadlines) = deadlines {
+            for (deadline, value) in self.mapping(deadlines, "`deadlines`") {
+                let deadline = self.process_deadline(deadline, value);
+                timers.push(deadline);
+            }
+        }
+        ProcessAst {
+            description: self.opt_string(description, "`description`"),
+            key: key_field.and_then(|k| self.name(k, "`key`")),
+            state: self.fields(state, &what),
+            on: reactions,
+            deadlines: timers,
+            name,
+        }
+    }
+
+    /// One entry of a process's `on:`: `Event: { start, complete, key, issue, if, on_error }`.
+    fn process_reaction(
+        &mut self,
+        key: &Spanned<String>,
+        node: &SpannedNode,
+    ) -> ProcessReactionAst {
+        let event = self.key_name(key);
+        let what = format!("the reaction to `{}`", key.value);
+        let entries = self.mapping(node, &what);
+        let [start, complete, key_field, issue, condition, on_error] = self.keys(
+            entries,
+            ["start", "complete", "key", "issue", "if", "on_error"],
+            &[],
+            event.span,
+            &what,
+        );
+        ProcessReactionAst {
+            start: start.and_then(|s| self.boolean(s, "`start`")),
+            complete: complete.and_then(|c| self.boolean(c, "`complete`")),
+            key: key_field.and_then(|k| self.name(k, "`key`")),
+            issue: issue.and_then(|n| self.name(n, "`issue`")),
+            condition: self.opt_string(condition, "`if` (a condition in words)"),
+            on_error: self.on_error(on_error),
+            on_error_key: self.key_of(entries, "on_error"),
+            event,
+        }
+    }
+
+    /// One entry of a process's `deadlines:`: `Name: { after, unless, issue, if, on_error }`.
+    fn process_deadline(
+        &mut self,
+        key: &Spanned<String>,
+        node: &SpannedNode,
+    ) -> ProcessDeadlineAst {
+        let name = self.key_name(key);
+        let what = format!("deadline `{}`", key.value);
+        let entries = self.mapping(node, &what);
+        let [after, unless, issue, condition, on_error] = self.keys(
+            entries,
+            ["after", "unless", "issue", "if", "on_error"],
+            &["after", "issue"],
+            name.span,
+            &what,
+        );
+        ProcessDeadlineAst {
+            after: self.opt_string(after, "`after` (a duration such as `30m`)"),
+            unless: self.names(unless, "`unless`"),
+            issue: issue.and_then(|n| self.name(n, "`issue`")),
+            condition: self.opt_string(condition, "`if` (a condition in words)"),
+            on_error: self.on_error(on_error),
+            on_error_key: self.key_of(entries, "on_error"),
             name,
         }
     }

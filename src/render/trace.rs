@@ -20,8 +20,8 @@
 //! as a `⚠` line under the element it is about.
 
 use crate::ir::{
-    CommandId, ContextId, EdgeKind, EventId, Model, NodeRef, PolicyId, ReadModelId, RecoveryAction,
-    Trigger,
+    CommandId, ContextId, EdgeKind, EventId, Model, NodeRef, PolicyId, ProcessId, ReadModelId,
+    RecoveryAction, Trigger,
 };
 use crate::render::diagram::{branched, duration_text, every_text, optional_in_only_outcome};
 use crate::render::findings::Finding;
@@ -89,6 +89,10 @@ enum Expand {
     Node(NodeRef),
     /// One outcome of a command (index into its outcomes), expanded under its command.
     Outcome(CommandId, usize),
+    /// What a process does with one event it handles: its reaction, and the deadlines
+    /// the event starts. Each event reaches a process's reaction of its own, so this is
+    /// not a repeat when the same process is reached again by another event.
+    Handler(ProcessId, EventId),
 }
 
 struct Tracer<'m> {
@@ -141,6 +145,7 @@ impl<'m> Tracer<'m> {
                     };
                     Some(format!("{kind} {}", self.qualified_policy(id)))
                 }
+                NodeRef::Process(id) => Some(format!("process {}", self.qualified_process(id))),
                 _ => None,
             })
             .collect();
@@ -153,17 +158,64 @@ impl<'m> Tracer<'m> {
                 .filter_map(|r| self.error_name(policy.issues, r.error))
                 .collect();
             if !errors.is_empty() {
-                who.push(format!(
-                    "policy {} on error {}",
-                    self.qualified_policy(PolicyId(index as u32)),
-                    errors.join(", ")
-                ));
+                let by = match policy.process {
+                    Some(process) => format!("process {}", self.qualified_process(process)),
+                    None => format!("policy {}", self.qualified_policy(PolicyId(index as u32))),
+                };
+                who.push(format!("{by} on error {}", errors.join(", ")));
             }
         }
         if who.is_empty() {
             who.push("nobody".to_owned());
         }
         who.join(", ")
+    }
+
+    fn qualified_process(&self, id: ProcessId) -> String {
+        let p = self.model.process(id);
+        format!("{}.{}", self.model.context(p.context).name, p.name)
+    }
+
+    /// How a deadline policy is named: `deadline policy ctx.Name`, or, for a process's,
+    /// `deadline Name of process ctx.Process`.
+    fn deadline_title(&self, id: PolicyId) -> String {
+        let p = self.model.policy(id);
+        match p.process {
+            Some(process) => {
+                let deadline = self
+                    .model
+                    .process(process)
+                    .deadlines
+                    .iter()
+                    .find(|d| d.policy == id)
+                    .map_or(p.name.as_str(), |d| d.name.as_str());
+                format!(
+                    "deadline {deadline} of process {}",
+                    self.qualified_process(process)
+                )
+            }
+            None => format!("deadline policy {}", self.qualified_policy(id)),
+        }
+    }
+
+    /// The timer of a deadline as a trace shows it: `after 20m per hold_id, unless X`.
+    fn timer_text(&self, id: PolicyId) -> String {
+        let Trigger::Deadline(deadline) = &self.model.policy(id).trigger else {
+            return String::new();
+        };
+        let mut timer = format!("after {}", duration_text(deadline.delay_secs));
+        if !deadline.correlate.is_empty() {
+            timer.push_str(&format!(" per {}", deadline.correlate));
+        }
+        if !deadline.unless.is_empty() {
+            let unless: Vec<String> = deadline
+                .unless
+                .iter()
+                .map(|u| self.model.qualified_event(*u))
+                .collect();
+            timer.push_str(&format!(", unless {}", unless.join(" or ")));
+        }
+        timer
     }
 
     fn qualified_policy(&self, id: PolicyId) -> String {
@@ -288,28 +340,39 @@ impl<'m> Tracer<'m> {
             }
         }
         for target in model.graph.successors(node, EdgeKind::Triggers) {
+            if let NodeRef::Process(id) = target {
+                let p = model.process(id);
+                let cross = if p.context != e.context { CROSS } else { "" };
+                let Some(handler) = p.handler(event) else {
+                    continue;
+                };
+                let role = match (handler.start, handler.complete) {
+                    (true, true) => ", which it starts and completes",
+                    (true, false) => ", which it starts",
+                    (false, true) if p.deadlines.is_empty() => ", which it completes",
+                    (false, true) => ", which it completes, cancelling its deadlines",
+                    (false, false) => "",
+                };
+                lines.push(Line {
+                    text: format!(
+                        "handled by process {} (key {}){role}{cross}",
+                        self.qualified_process(id),
+                        p.key
+                    ),
+                    subject: Some(target),
+                    expand: Expand::Handler(id, event),
+                });
+                continue;
+            }
             if let NodeRef::Policy(id) = target {
                 let p = model.policy(id);
                 let cross = if p.context != e.context { CROSS } else { "" };
                 let text = match &p.trigger {
-                    Trigger::Deadline(deadline) => {
-                        let mut timer = format!("after {}", duration_text(deadline.delay_secs));
-                        if !deadline.correlate.is_empty() {
-                            timer.push_str(&format!(" per {}", deadline.correlate));
-                        }
-                        if !deadline.unless.is_empty() {
-                            let unless: Vec<String> = deadline
-                                .unless
-                                .iter()
-                                .map(|u| model.qualified_event(*u))
-                                .collect();
-                            timer.push_str(&format!(", unless {}", unless.join(" or ")));
-                        }
-                        format!(
-                            "starts the timer of deadline policy {} ({timer}){cross}",
-                            self.qualified_policy(id)
-                        )
-                    }
+                    Trigger::Deadline(_) => format!(
+                        "starts the timer of {} ({}){cross}",
+                        self.deadline_title(id),
+                        self.timer_text(id)
+                    ),
                     _ => format!("triggers policy {}{cross}", self.qualified_policy(id)),
                 };
                 lines.push(Line {
@@ -340,10 +403,10 @@ impl<'m> Tracer<'m> {
             };
             lines.push(Line {
                 text: format!(
-                    "cancels the timer of deadline policy {}{same}{cross}",
-                    self.qualified_policy(id)
+                    "cancels the timer of {}{same}{cross}",
+                    self.deadline_title(id)
                 ),
-                subject: Some(NodeRef::Policy(id)),
+                subject: Some(model.policy_node(id)),
                 expand: Expand::Leaf,
             });
         }
@@ -385,6 +448,44 @@ impl<'m> Tracer<'m> {
     }
 
     fn visit_policy(&mut self, policy: PolicyId, prefix: &str) {
+        let lines = self.policy_lines(policy);
+        self.children(lines, prefix);
+    }
+
+    /// What a process does with `event`: its reaction's command and recoveries, and
+    /// the timers of its deadlines when the event starts an instance.
+    fn visit_handler(&mut self, process: ProcessId, event: EventId, prefix: &str) {
+        let model = self.model;
+        let p = model.process(process);
+        self.contexts.insert(p.context);
+        let Some(handler) = p.handler(event) else {
+            return;
+        };
+        let mut lines = match handler.policy {
+            Some(policy) => self.policy_lines(policy),
+            None => Vec::new(),
+        };
+        if handler.start {
+            for deadline in &p.deadlines {
+                if !matches!(model.policy(deadline.policy).trigger, Trigger::Deadline(_)) {
+                    continue;
+                }
+                lines.push(Line {
+                    text: format!(
+                        "starts the timer of {} ({})",
+                        self.deadline_title(deadline.policy),
+                        self.timer_text(deadline.policy)
+                    ),
+                    subject: None,
+                    expand: Expand::Node(NodeRef::Policy(deadline.policy)),
+                });
+            }
+        }
+        self.children(lines, prefix);
+    }
+
+    /// The lines under a policy: the command it issues, its recoveries, its call.
+    fn policy_lines(&mut self, policy: PolicyId) -> Vec<Line> {
         let model = self.model;
         let p = model.policy(policy);
         self.contexts.insert(p.context);
@@ -460,7 +561,7 @@ impl<'m> Tracer<'m> {
                 expand: Expand::Leaf,
             });
         }
-        self.children(lines, prefix);
+        lines
     }
 
     /// Prints `lines` under `prefix`, expanding each line's node unless it closes a
@@ -482,6 +583,14 @@ impl<'m> Tracer<'m> {
                     // cycle or repeat can reach it twice.
                     let _ = writeln!(self.out, "{prefix}{branch}{}", line.text);
                     self.visit_outcome(command, index, &deeper);
+                    continue;
+                }
+                Expand::Handler(process, event) => {
+                    // Under its event, which is expanded once; the commands below it
+                    // are on the path, so a loop through the process is still caught.
+                    let _ = writeln!(self.out, "{prefix}{branch}{}", line.text);
+                    self.mark(line.subject, &deeper);
+                    self.visit_handler(process, event, &deeper);
                     continue;
                 }
                 Expand::Node(node) => node,
@@ -534,7 +643,10 @@ impl<'m> Tracer<'m> {
         match node {
             NodeRef::Command(id) => format!("command {}", self.model.qualified_command(id)),
             NodeRef::Event(id) => format!("event {}", self.model.qualified_event(id)),
-            NodeRef::Policy(id) => format!("policy {}", self.qualified_policy(id)),
+            NodeRef::Policy(id) => match self.model.policy(id).process {
+                Some(_) => self.deadline_title(id),
+                None => format!("policy {}", self.qualified_policy(id)),
+            },
             NodeRef::ReadModel(id) => {
                 let r = self.model.read_model(id);
                 format!(
@@ -622,7 +734,20 @@ impl<'m> Tracer<'m> {
                         Trigger::Schedule(s) => every_text(s.every),
                         Trigger::Events => String::new(),
                     };
-                    format!("{}.{} {when}", model.context(p.context).name, p.name)
+                    // A process's deadline is named under its process.
+                    let name = match p.process {
+                        Some(process) => {
+                            let process = model.process(process);
+                            let deadline = process
+                                .deadlines
+                                .iter()
+                                .find(|d| d.policy == *id)
+                                .map_or(p.name.as_str(), |d| d.name.as_str());
+                            format!("{}.{deadline}", process.name)
+                        }
+                        None => p.name.clone(),
+                    };
+                    format!("{}.{name} {when}", model.context(p.context).name)
                 })
                 .collect();
             let _ = writeln!(

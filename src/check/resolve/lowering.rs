@@ -272,11 +272,27 @@ impl Resolver<'_> {
         if self.unresolved > policy_start {
             self.consumers_unresolved = true;
         }
-        let issue_start = self.unresolved;
         // A schedule has no `on:`; a deadline without events is SC085's.
         if ast.on.is_empty() && ast.every.is_none() && ast.after.is_none() {
             self.name_finding(sc004_missing_key::empty_on(&ast.name.value, ast.name.span));
         }
+        let owner = format!("policy `{}`", ast.name.value);
+        self.reaction(context, id, ast, &owner, (on, on_spans), policy_start);
+    }
+
+    /// The rest of a policy, its `on` events resolved: its command, external system,
+    /// recovery and trigger. A process's reactions and deadlines come here too, with
+    /// the events they are set off by; `owner` names it in findings.
+    pub(super) fn reaction(
+        &mut self,
+        context: ContextId,
+        id: PolicyId,
+        ast: &PolicyAst,
+        owner: &str,
+        (on, on_spans): (Vec<EventId>, Vec<Span>),
+        policy_start: usize,
+    ) {
+        let issue_start = self.unresolved;
         let issues = ast.issue.as_ref().and_then(|command| {
             let (_, element) = self.element_ref(context, command, "a command", |e| {
                 matches!(e, Element::Command(_))
@@ -303,7 +319,7 @@ impl Resolver<'_> {
                     }
                 });
         let recovery_start = self.unresolved;
-        let (recovery, recovery_broken) = self.recovery(context, ast, issues);
+        let (recovery, recovery_broken) = self.recovery(context, ast, owner, issues);
         if recovery_broken {
             // A misspelt `on_error:` entry meant to say something: SC082 would
             // report the error it is about as unhandled.
@@ -334,6 +350,7 @@ impl Resolver<'_> {
         &mut self,
         context: ContextId,
         ast: &PolicyAst,
+        owner: &str,
         issues: Option<CommandId>,
     ) -> (Vec<Recovery>, bool) {
         let mut recovery = Vec::new();
@@ -341,10 +358,7 @@ impl Resolver<'_> {
             return (recovery, false);
         };
         if ast.issue.is_none() {
-            self.name_finding(sc083_bad_recovery::without_issue(
-                &ast.name.value,
-                on_error_key,
-            ));
+            self.name_finding(sc083_bad_recovery::without_issue(owner, on_error_key));
         }
         for entry in &ast.on_error {
             let action = match &entry.action {

@@ -17,6 +17,7 @@ use crate::source::Span;
 use std::collections::{BTreeMap, BTreeSet};
 
 mod lowering;
+mod processes;
 mod references;
 mod scenarios;
 mod scope;
@@ -38,6 +39,7 @@ enum Element {
     Command(CommandId),
     Event(EventId),
     Policy(PolicyId),
+    Process(ProcessId),
     ReadModel(ReadModelId),
     /// A name declared inside a duplicate (the second definition of an aggregate or
     /// a context), which is dropped: references to it are neither resolved nor
@@ -53,6 +55,7 @@ impl Element {
             Element::Command(_) => "a command",
             Element::Event(_) => "an event",
             Element::Policy(_) => "a policy",
+            Element::Process(_) => "a process",
             Element::ReadModel(_) => "a read model",
             Element::Dropped => "an element of a duplicate definition",
         }
@@ -141,6 +144,7 @@ pub(super) fn resolve(loaded: &Loaded, options: &super::Options) -> Resolved {
             commands: Vec::new(),
             events: Vec::new(),
             policies: Vec::new(),
+            processes: Vec::new(),
             read_models: Vec::new(),
             scenarios: Vec::new(),
             hotspots: Vec::new(),
@@ -267,6 +271,9 @@ impl Resolver<'_> {
         }
         for (index, context) in contexts.iter().enumerate() {
             self.resolve_reactions(ContextId(index as u32), context);
+        }
+        for (index, context) in contexts.iter().enumerate() {
+            self.resolve_processes(ContextId(index as u32), context);
         }
         self.recursive_types();
         for (index, context) in contexts.iter().enumerate() {

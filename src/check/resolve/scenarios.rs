@@ -440,6 +440,7 @@ impl Resolver<'_> {
             Element::Command(id) => NodeRef::Command(id),
             Element::Event(id) => NodeRef::Event(id),
             Element::Policy(id) => NodeRef::Policy(id),
+            Element::Process(id) => NodeRef::Process(id),
             Element::ReadModel(id) => NodeRef::ReadModel(id),
             Element::Dropped => return None,
         }))

@@ -75,7 +75,7 @@ impl Resolver<'_> {
         // These kinds become a module or a function named by the snake_case form.
         let named_by_snake = matches!(
             kind,
-            "aggregate" | "command" | "policy" | "read model" | "external system"
+            "aggregate" | "command" | "policy" | "process" | "read model" | "external system"
         );
         if named_by_snake && is_rust_keyword(&snake) && name.value != "Self" {
             self.name_finding(
@@ -94,11 +94,11 @@ impl Resolver<'_> {
             self.name_finding(
                 sc072_generated_name_clash::module(&name.value, &snake, name.span).about(subject),
             );
-        } else if kind == "aggregate"
+        } else if matches!(kind, "aggregate" | "process")
             && sc072_generated_name_clash::RUNTIME_CATEGORIES.contains(&name.value.as_str())
         {
             self.name_finding(
-                sc072_generated_name_clash::category(&name.value, name.span).about(subject),
+                sc072_generated_name_clash::category(kind, &name.value, name.span).about(subject),
             );
         }
     }
@@ -169,6 +169,7 @@ impl Resolver<'_> {
             types: Vec::new(),
             aggregates: Vec::new(),
             policies: Vec::new(),
+            processes: Vec::new(),
             read_models: Vec::new(),
             scenarios: Vec::new(),
             span: context.name.span,
@@ -197,6 +198,7 @@ impl Resolver<'_> {
             Element::Command(id) => NodeRef::Command(id),
             Element::Event(id) => NodeRef::Event(id),
             Element::Policy(id) => NodeRef::Policy(id),
+            Element::Process(id) => NodeRef::Process(id),
             Element::ReadModel(id) => NodeRef::ReadModel(id),
             // Types are drawn as part of their context.
             Element::Type(_) | Element::Dropped => NodeRef::Context(context),
@@ -254,6 +256,9 @@ impl Resolver<'_> {
         }
         for policy in &ast.policies {
             self.declare_dropped(context, &policy.name);
+        }
+        for process in &ast.processes {
+            self.declare_dropped(context, &process.name);
         }
         for read_model in &ast.read_models {
             self.declare_dropped(context, &read_model.name);
@@ -368,9 +373,31 @@ impl Resolver<'_> {
                     condition: None,
                     condition_span: None,
                     recovery: Vec::new(),
+                    process: None,
                     span: policy.name.span,
                 });
                 self.model.contexts[context.index()].policies.push(id);
+            }
+        }
+        for process in &ast.processes {
+            let id = ProcessId(self.model.processes.len() as u32);
+            if self.declare(context, &process.name, Element::Process(id), "process") {
+                self.model.processes.push(Process {
+                    name: process.name.value.clone(),
+                    context,
+                    description: text(&process.description),
+                    key: process
+                        .key
+                        .as_ref()
+                        .map_or_else(String::new, |k| k.value.clone()),
+                    key_ty: TypeRef::Primitive(Primitive::String),
+                    key_span: process.key.as_ref().map_or(process.name.span, |k| k.span),
+                    state: Vec::new(),
+                    handlers: Vec::new(),
+                    deadlines: Vec::new(),
+                    span: process.name.span,
+                });
+                self.model.contexts[context.index()].processes.push(id);
             }
         }
         for read_model in &ast.read_models {

@@ -139,6 +139,13 @@ registry! {
     BadSchedule => sc086_bad_schedule,
     StateChangeUnrecorded => sc087_state_change_unrecorded,
     BadPreviousVersion => sc088_bad_previous_version,
+    ProcessKeyMissing => sc100_process_key_missing,
+    ProcessKeyType => sc101_process_key_type,
+    ProcessWithoutStart => sc102_process_without_start,
+    ProcessRecordsOnly => sc103_process_records_only,
+    BadProcessDeadline => sc104_bad_process_deadline,
+    ProcessStateClash => sc105_process_state_clash,
+    ProcessNeverCompletes => sc106_process_never_completes,
 }
 
 impl Code {

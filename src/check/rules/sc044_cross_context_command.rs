@@ -90,8 +90,8 @@ pub fn check(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
                 Code::CrossContextCommand,
                 policy.issue_span,
                 format!(
-                    "policy `{}` issues `{}`, a command of context `{target_name}`",
-                    policy.name,
+                    "{} issues `{}`, a command of context `{target_name}`",
+                    model.policy_label(PolicyId(index as u32)),
                     model.qualified_command(command)
                 ),
             )
@@ -99,7 +99,7 @@ pub fn check(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
             .help(format!(
                 "if `{target_name}` should decide when this happens, let it own the policy, on an event this context publishes; otherwise this is fine (the command goes through `{target_name}`'s inbox)"
             ))
-            .about(NodeRef::Policy(PolicyId(index as u32))),
+            .about(model.policy_node(PolicyId(index as u32))),
         );
     }
 }

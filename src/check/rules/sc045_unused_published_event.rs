@@ -71,6 +71,14 @@ pub fn check(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+    // A process hears of every event it handles, even one it only records.
+    for process in &model.processes {
+        for handler in &process.handlers {
+            if model.event(handler.event).context != process.context {
+                used_elsewhere_set[handler.event.index()] = true;
+            }
+        }
+    }
     for (index, event) in model.events.iter().enumerate() {
         let id = EventId(index as u32);
         if !event.published || flow.consumers_unresolved {

@@ -66,11 +66,18 @@ pub fn check(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
             .map(|node| match node {
                 NodeRef::Command(c) => format!("`{}`", model.qualified_command(*c)),
                 NodeRef::Event(e) => format!("`{}`", model.qualified_event(*e)),
-                NodeRef::Policy(p) => format!(
-                    "policy `{}.{}`",
-                    model.context(model.policy(*p).context).name,
-                    model.policy(*p).name
-                ),
+                NodeRef::Policy(p) => match model.policy(*p).process {
+                    Some(process) => format!(
+                        "process `{}.{}`",
+                        model.context(model.policy(*p).context).name,
+                        model.process(process).name
+                    ),
+                    None => format!(
+                        "policy `{}.{}`",
+                        model.context(model.policy(*p).context).name,
+                        model.policy(*p).name
+                    ),
+                },
                 _ => String::new(),
             })
             .collect();

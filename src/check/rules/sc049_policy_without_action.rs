@@ -60,7 +60,12 @@ contexts:
 pub fn check(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
     for (index, policy) in flow.model.policies.iter().enumerate() {
         let id = NodeRef::Policy(PolicyId(index as u32));
-        if policy.issues.is_some() || policy.calls.is_some() || flow.tainted.contains(&id) {
+        // A process's reaction without `issue:` only has `on_error:`, which SC083 reports.
+        if policy.issues.is_some()
+            || policy.calls.is_some()
+            || policy.process.is_some()
+            || flow.tainted.contains(&id)
+        {
             continue;
         }
         out.push(

@@ -1,7 +1,8 @@
 //! SC072 generated-name-clash: a name the generator already uses for its own item.
 //!
 //! Raised where names are declared (`src/check/resolve/scope.rs`) for items and
-//! modules, and over the resolved model by `check` below, run by `check_model`
+//! modules, where processes are lowered (`src/check/resolve/processes.rs`) for the
+//! names of their reactions and deadlines, and over the resolved model by `check` below, run by `check_model`
 //! (`src/check/rules/mod.rs`), for the methods of an aggregate's `Rules` trait; its
 //! findings are built here.
 
@@ -17,6 +18,8 @@ pub const GENERATED_MODULES: &[&str] = &[
     "lib",
     "main",
     "policies",
+    // `src/processes.rs`: the state and wiring of the context's processes.
+    "processes",
     "projections",
     // `src/recovery.rs`: the `on_error:` of the context's policies.
     "recovery",
@@ -87,7 +90,7 @@ pub const RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "an element has the name of an item or module the generator writes beside it",
     explanation: Explanation {
-    text: r#"An element is named like an item the generator writes next to it. Each aggregate becomes a module holding one struct per command and event beside the generated `Command`, `Event`, `State`, `Error` and `Rules` (and a few imports such as `Store` and `Serialize`); read models sit beside `Row` and `ProjectionRules`; external systems beside `PolicyRules`, `Views` and `IdempotencyKey`; an aggregate's module sits beside the modules `types`, `service`, `rules`, `policies`, `projections`, `upstream`, `externals`, `adapters`, `inbox`, `recovery` and `timers` (and its rules file beside `rules/schedules.rs`), and its streams beside the runtime's categories `Rejection`, `Inbox`, `Deadline` and `Schedule` of its context. Two items of one name in one module do not compile.
+    text: r#"An element is named like an item the generator writes next to it. Each aggregate becomes a module holding one struct per command and event beside the generated `Command`, `Event`, `State`, `Error` and `Rules` (and a few imports such as `Store` and `Serialize`); read models sit beside `Row` and `ProjectionRules`; external systems beside `PolicyRules`, `Views` and `IdempotencyKey`; an aggregate's module sits beside the modules `types`, `service`, `rules`, `policies`, `projections`, `upstream`, `externals`, `adapters`, `inbox`, `recovery`, `processes`, `timers` and `versions` (and its rules file beside `rules/schedules.rs`), and its streams (like a process's) beside the runtime's categories `Rejection`, `Inbox`, `Deadline` and `Schedule` of its context. Two items of one name in one module do not compile.
 
 Rename the element with a word from the business: `OrderState` rather than `State`, `OrderError` rather than `Error`."#,
     bad: r#"stormcraft: 1
@@ -152,23 +155,41 @@ pub fn item(kind: &str, name: &str, span: Span) -> Diagnostic {
     ))
 }
 
-/// The finding for an aggregate named like a stream category of the runtime.
-pub fn category(name: &str, span: Span) -> Diagnostic {
+/// The finding for an aggregate or a process (`kind`) named like a stream category of
+/// the runtime.
+pub fn category(kind: &str, name: &str, span: Span) -> Diagnostic {
     Diagnostic::new(
         Code::GeneratedNameClash,
         span,
         format!(
-            "aggregate `{name}` would write the streams `<context>-{name}-<id>`, which the runtime uses itself"
+            "{kind} `{name}` would write the streams `<context>-{name}-<id>`, which the runtime uses itself"
         ),
     )
     .label(format!("clashes with the runtime's `<context>-{name}` streams"))
     .help(format!(
-        "rename the aggregate, e.g. `{name}Record`; the runtime keeps each context's rejections, command inbox, deadlines and schedule ticks in the stream categories {}",
+        "rename the {kind}, e.g. `{name}Record`; the runtime keeps each context's rejections, command inbox, deadlines and schedule ticks in the stream categories {}",
         RUNTIME_CATEGORIES
             .iter()
             .map(|n| format!("`<context>-{n}`"))
             .collect::<Vec<_>>()
             .join(", ")
+    ))
+}
+
+/// The finding for a process's reaction or deadline whose generated name (`generated`,
+/// e.g. `StayPaymentOnHoldPlaced`) is taken by another element of its context (`other`,
+/// "policy `StayPaymentOnHoldPlaced`"); `span` is the reaction's event or the deadline.
+pub fn process_item(process: &str, generated: &str, other: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::GeneratedNameClash,
+        span,
+        format!(
+            "process `{process}` generates the rule `{generated}` here, the name of {other}"
+        ),
+    )
+    .label(format!("generated as `{generated}`"))
+    .help(format!(
+        "rename the process, the deadline, or {other}: the generator names a process's reactions `<Process>On<Event>` and its deadlines `<Process><Deadline>`"
     ))
 }
 

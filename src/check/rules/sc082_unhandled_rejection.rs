@@ -73,7 +73,8 @@ contexts:
 pub fn check(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
     let model = flow.model;
     for (index, policy) in model.policies.iter().enumerate() {
-        let id = NodeRef::Policy(PolicyId(index as u32));
+        let policy_id = PolicyId(index as u32);
+        let id = NodeRef::Policy(policy_id);
         let Some(command) = policy.issues else {
             continue;
         };
@@ -90,8 +91,10 @@ pub fn check(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
                     Code::UnhandledRejection,
                     policy.issue_span,
                     format!(
-                        "policy `{}` says nothing about `{}` refusing with `{}`",
-                        policy.name, command_ref.name, error.name
+                        "{} says nothing about `{}` refusing with `{}`",
+                        model.policy_label(policy_id),
+                        command_ref.name,
+                        error.name
                     ),
                 )
                 .label(format!("`{}` may fail with `{}`", command_ref.name, error.name))
@@ -99,7 +102,7 @@ pub fn check(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
                     "under `on_error:`, add `{0}: park` (keep the refusal in the rejections, knowingly), `{0}: retry`, or `{0}: {{ issue: SomeCommand }}` (compensate)",
                     error.name
                 ))
-                .about(id),
+                .about(model.policy_node(policy_id)),
             );
         }
     }

@@ -70,12 +70,13 @@ contexts:
     },
 };
 
-/// `on_error:` on a policy without `issue:`; `span` is the key.
-pub fn without_issue(policy: &str, span: Span) -> Diagnostic {
+/// `on_error:` on a policy (or a process's reaction) without `issue:`; `owner` names
+/// it ("policy `X`"), `span` is the key.
+pub fn without_issue(owner: &str, span: Span) -> Diagnostic {
     Diagnostic::new(
         Code::BadRecovery,
         span,
-        format!("policy `{policy}` has `on_error:` but issues no command"),
+        format!("{owner} has `on_error:` but issues no command"),
     )
     .label("nothing here can be refused")
     .help("add `issue: SomeCommand`, or remove `on_error:`")

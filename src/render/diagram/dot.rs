@@ -251,6 +251,10 @@ fn write_dot_node(out: &mut String, node: &Node, indent: &str) {
             attrs.push("style=filled".into());
             attrs.push("fontsize=10".into());
         }
+        Kind::Process => {
+            // A double border tells a process from a policy of the same lilac.
+            attrs.push("peripheries=2".into());
+        }
         _ => {}
     }
     if node.faded {
@@ -293,6 +297,7 @@ fn write_dot_legend(out: &mut String, legend: &Legend) {
             Kind::Hotspot => ", shape=note, style=filled",
             Kind::Outcome => ", shape=ellipse, style=filled",
             Kind::Timer => ", shape=hexagon, style=filled",
+            Kind::Process => ", peripheries=2",
             _ => "",
         };
         let _ = writeln!(

@@ -10,7 +10,8 @@
 use super::select::wrap;
 use super::{duration_text, Link};
 use crate::ir::{
-    CommandId, EdgeKind, EventId, Every, Model, NodeRef, PolicyId, RecoveryAction, Trigger, EMITTED,
+    CommandId, EdgeKind, EventId, Every, Model, NodeRef, PolicyId, ProcessId, RecoveryAction,
+    Trigger, EMITTED,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -60,8 +61,25 @@ pub(super) fn semantic_edges(model: &Model) -> Vec<(NodeRef, NodeRef, Link)> {
             EdgeKind::Reads => Some((from, to, Link::Reads)),
         })
         .collect();
+    // A process is one node of the flow graph; a view draws its commands leaving from
+    // the process (a reaction's) or from a deadline's timer, so they are taken from the
+    // process's policies below, each edge saying which reaction or deadline it is.
+    edges.retain(|(from, to, link)| {
+        !(matches!(from, NodeRef::Process(_)) && matches!(link, Link::Issues | Link::Compensates)
+            || matches!(to, NodeRef::Process(_)) && *link == Link::Cancels)
+    });
     for (index, policy) in model.policies.iter().enumerate() {
         let node = NodeRef::Policy(PolicyId(index as u32));
+        if policy.process.is_some() {
+            // A process's reaction or deadline, set off by its events (a deadline by
+            // the process's start events); `route` draws them as the process's edges.
+            for event in &policy.on {
+                edges.push((NodeRef::Event(*event), node, Link::Triggers));
+            }
+            if let Some(command) = policy.issues {
+                edges.push((node, NodeRef::Command(command), Link::Issues));
+            }
+        }
         for recovery in &policy.recovery {
             if let RecoveryAction::Issue(command) = recovery.action {
                 edges.push((node, NodeRef::Command(command), Link::Compensates));
@@ -84,6 +102,19 @@ pub(super) fn semantic_edges(model: &Model) -> Vec<(NodeRef, NodeRef, Link)> {
     edges.sort();
     edges.dedup();
     edges
+}
+
+/// The label of an event's edge into a process: whether it starts or completes it.
+pub(super) fn handler_label(model: &Model, process: ProcessId, event: EventId) -> Vec<String> {
+    let Some(handler) = model.process(process).handler(event) else {
+        return Vec::new();
+    };
+    match (handler.start, handler.complete) {
+        (true, true) => vec!["starts, completes".to_owned()],
+        (true, false) => vec!["starts".to_owned()],
+        (false, true) => vec!["completes".to_owned()],
+        (false, false) => Vec::new(),
+    }
 }
 
 /// Everything that follows from `start` along `edges`: what is issued, emitted,

@@ -99,12 +99,14 @@ fn mermaid_class(node: &Node) -> (String, String) {
 }
 
 /// The opening and closing brackets of a node of `kind`: stickies are rounded boxes,
-/// hotspots slanted, contexts and outcomes stadiums, timers hexagons.
+/// hotspots slanted, contexts and outcomes stadiums, timers hexagons, processes
+/// double-sided boxes.
 fn node_shape(kind: Kind) -> (&'static str, &'static str) {
     match kind {
         Kind::Hotspot => ("[/", "/]"),
         Kind::Context | Kind::Outcome => ("([", "])"),
         Kind::Timer => ("{{", "}}"),
+        Kind::Process => ("[[", "]]"),
         _ => ("(", ")"),
     }
 }
@@ -162,7 +164,7 @@ pub(super) fn write_mermaid(diagram: &Diagram) -> String {
         out.push_str("  subgraph legend[\"Legend\"]\n");
         for kind in legend.kinds.iter().copied() {
             let (open, close) = match kind {
-                Kind::Outcome | Kind::Timer => node_shape(kind),
+                Kind::Outcome | Kind::Timer | Kind::Process => node_shape(kind),
                 _ => ("(", ")"),
             };
             let _ = writeln!(

@@ -188,6 +188,8 @@ enum Kind {
     Outcome,
     /// A deadline's timer or a schedule's clock.
     Timer,
+    /// A process manager (lilac like a policy, double-bordered).
+    Process,
 }
 
 impl Kind {
@@ -217,6 +219,7 @@ impl Kind {
             Kind::Context => "#f1f3f5",
             Kind::Outcome => "#ffffff",
             Kind::Timer => "#dee2e6",
+            Kind::Process => "#d0bfff",
         }
     }
 
@@ -234,6 +237,7 @@ impl Kind {
             Kind::Context => "bounded context",
             Kind::Outcome => "outcome",
             Kind::Timer => "timer / clock",
+            Kind::Process => "process",
         }
     }
 
@@ -251,6 +255,7 @@ impl Kind {
             Kind::Context => "context",
             Kind::Outcome => "outcome",
             Kind::Timer => "timer",
+            Kind::Process => "process",
         }
     }
 }
@@ -379,6 +384,10 @@ impl Legend {
         }
         if has_link(Link::MayEmit) {
             lines.push("dashed ?: an event the outcome may record or not");
+        }
+        if has_kind(Kind::Process) {
+            kinds.push(Kind::Process);
+            lines.push("double border: a process, one instance per key, with its own state");
         }
         if has_kind(Kind::Timer) {
             kinds.push(Kind::Timer);

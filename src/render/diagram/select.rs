@@ -31,8 +31,18 @@ impl<'m> Selection<'m> {
         *entry = *entry && faded;
     }
 
-    /// Adds a model element; see [`Selection::add`].
+    /// Adds a model element; see [`Selection::add`]. A process's deadline is drawn
+    /// as its timer (beside the process), never as a policy of its own.
     fn node(&mut self, node: NodeRef, faded: bool) {
+        if let NodeRef::Policy(id) = node {
+            if let Some(process) = self.model.policy(id).process {
+                self.add(Item::Node(NodeRef::Process(process)), faded);
+                if flows::timed(self.model, id) {
+                    self.add(Item::Timer(id), faded);
+                }
+                return;
+            }
+        }
         self.add(Item::Node(node), faded);
     }
 
@@ -69,6 +79,13 @@ impl<'m> Selection<'m> {
                 }
                 Item::Node(NodeRef::Policy(id)) if flows::timed(self.model, *id) => {
                     derived.push((Item::Timer(*id), *faded));
+                }
+                Item::Node(NodeRef::Process(id)) => {
+                    for deadline in &self.model.process(*id).deadlines {
+                        if flows::timed(self.model, deadline.policy) {
+                            derived.push((Item::Timer(deadline.policy), *faded));
+                        }
+                    }
                 }
                 _ => {}
             }
@@ -124,6 +141,7 @@ fn context_of(model: &Model, node: NodeRef) -> Option<ContextId> {
         NodeRef::Command(id) => Some(model.command(id).context),
         NodeRef::Event(id) => Some(model.event(id).context),
         NodeRef::Policy(id) => Some(model.policy(id).context),
+        NodeRef::Process(id) => Some(model.process(id).context),
         NodeRef::ReadModel(id) => Some(model.read_model(id).context),
     }
 }
@@ -256,7 +274,9 @@ impl Diagram {
                         false,
                     );
                 }
-                Item::Timer(policy) => {
+                // A process's deadline timer issues its command itself (drawn by
+                // `route`): the process is drawn once, not set off by its own timers.
+                Item::Timer(policy) if model.policy(policy).process.is_none() => {
                     let to = Item::Node(NodeRef::Policy(policy));
                     add_edge(
                         &mut drawn,
@@ -506,6 +526,25 @@ fn route(
                 plain(Link::Emits, Vec::new())
             }
         }
+        (NodeRef::Event(event), NodeRef::Process(process), Link::Triggers) => {
+            plain(Link::Triggers, flows::handler_label(model, process, event))
+        }
+        // A process's reaction is drawn as the event's edge into the process, its
+        // deadline as the process starting the deadline's timer.
+        (NodeRef::Event(event), NodeRef::Policy(policy), Link::Triggers)
+            if model.policy(policy).process.is_some() =>
+        {
+            let Some(process) = model.policy(policy).process else {
+                return Vec::new();
+            };
+            let node = Item::Node(NodeRef::Process(process));
+            if flows::timed(model, policy) {
+                vec![(node, Item::Timer(policy), Link::Starts, Vec::new())]
+            } else {
+                let label = flows::handler_label(model, process, event);
+                vec![(Item::Node(from), node, Link::Triggers, label)]
+            }
+        }
         (NodeRef::Event(_), NodeRef::Policy(policy), Link::Triggers)
             if flows::timed(model, policy) =>
         {
@@ -522,6 +561,22 @@ fn route(
             Link::Cancels,
             vec!["unless".to_owned()],
         )],
+        // A process's deadline issues from its timer; its reactions from the process.
+        (NodeRef::Policy(policy), NodeRef::Command(command), Link::Issues | Link::Compensates)
+            if model.policy(policy).process.is_some() =>
+        {
+            let label = if link == Link::Issues {
+                flows::issue_label(model, policy, command)
+            } else {
+                flows::compensation_label(model, policy, command)
+            };
+            let from = match model.policy(policy).process {
+                Some(_) if flows::timed(model, policy) => Item::Timer(policy),
+                Some(process) => Item::Node(NodeRef::Process(process)),
+                None => Item::Node(from),
+            };
+            vec![(from, Item::Node(to), link, label)]
+        }
         (NodeRef::Policy(policy), NodeRef::Command(command), Link::Issues) => {
             plain(Link::Issues, flows::issue_label(model, policy, command))
         }
@@ -620,6 +675,16 @@ fn select_context(
             selection.node(external, false);
         }
     }
+    for process in &context.processes {
+        let node = NodeRef::Process(*process);
+        selection.node(node, false);
+        for event in model.graph.predecessors(node, EdgeKind::Triggers) {
+            selection.node(event, foreign(event));
+        }
+        for command in model.graph.successors(node, EdgeKind::Issues) {
+            selection.node(command, foreign(command));
+        }
+    }
     for read_model in &context.read_models {
         let node = NodeRef::ReadModel(*read_model);
         selection.node(node, false);
@@ -650,14 +715,20 @@ fn select_context(
 
 /// Every element of the board, in model order.
 fn board_nodes(model: &Model) -> Vec<NodeRef> {
-    use crate::ir::{ActorId, EventId, ExternalId, PolicyId, ReadModelId};
+    use crate::ir::{ActorId, EventId, ExternalId, PolicyId, ProcessId, ReadModelId};
     let mut nodes = Vec::new();
     nodes.extend((0..model.actors.len()).map(|i| NodeRef::Actor(ActorId(i as u32))));
     nodes.extend((0..model.externals.len()).map(|i| NodeRef::External(ExternalId(i as u32))));
     nodes.extend((0..model.aggregates.len()).map(|i| NodeRef::Aggregate(AggregateId(i as u32))));
     nodes.extend((0..model.commands.len()).map(|i| NodeRef::Command(CommandId(i as u32))));
     nodes.extend((0..model.events.len()).map(|i| NodeRef::Event(EventId(i as u32))));
-    nodes.extend((0..model.policies.len()).map(|i| NodeRef::Policy(PolicyId(i as u32))));
+    // A process's reactions and deadlines are drawn as the process and its timers.
+    nodes.extend(
+        (0..model.policies.len())
+            .filter(|i| model.policies[*i].process.is_none())
+            .map(|i| NodeRef::Policy(PolicyId(i as u32))),
+    );
+    nodes.extend((0..model.processes.len()).map(|i| NodeRef::Process(ProcessId(i as u32))));
     nodes.extend((0..model.read_models.len()).map(|i| NodeRef::ReadModel(ReadModelId(i as u32))));
     nodes
 }
@@ -818,6 +889,18 @@ fn make_node(model: &Model, item: Item, faded: bool) -> Node {
                         Kind::Policy,
                         format!("policy:{}", qualified(p.context, &p.name)),
                         vec![p.name.clone()],
+                    )
+                }
+                NodeRef::Process(id) => {
+                    let p = model.process(id);
+                    (
+                        Kind::Process,
+                        format!("process:{}", qualified(p.context, &p.name)),
+                        vec![
+                            "«process»".to_owned(),
+                            p.name.clone(),
+                            format!("key: {}", p.key),
+                        ],
                     )
                 }
                 NodeRef::ReadModel(id) => {

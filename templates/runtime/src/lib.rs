@@ -58,6 +58,7 @@ mod memory;
 pub mod policy;
 #[cfg(feature = "postgres")]
 mod postgres_store;
+pub mod process;
 pub mod projection;
 pub mod rejections;
 #[cfg(feature = "sqlite")]
