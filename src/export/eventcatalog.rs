@@ -520,10 +520,11 @@ fn message_page(model: &Model, message: Message, dir: &str) -> CatalogFile {
                 )),
             );
             if let Some(path) = &path {
-                frontmatter.insert(
-                    "operation".into(),
-                    json!({"method": "GET", "path": format!("{path}/{{{}}}", read_model.key)}),
-                );
+                let route = match read_model.key_route() {
+                    Some(key) => format!("{path}/{key}"),
+                    None => path.clone(),
+                };
+                frontmatter.insert("operation".into(), json!({"method": "GET", "path": route}));
             }
             let sources: Vec<String> = read_model
                 .from
@@ -531,17 +532,20 @@ fn message_page(model: &Model, message: Message, dir: &str) -> CatalogFile {
                 .map(|e| format!("event `{}`", model.qualified_event(*e)))
                 .collect();
             let queries = match &path {
-                Some(path) => format!(
-                    ": `GET {path}/<{}>` returns one row (or 404), `GET {path}` every row",
-                    read_model.key
-                ),
+                Some(path) => match read_model.key_route() {
+                    Some(key) => format!(
+                        ": `GET {path}/{}` returns one row (or 404), `GET {path}` lists rows",
+                        key.replace('{', "<").replace('}', ">")
+                    ),
+                    None => format!(": `GET {path}` lists rows in the order of their events"),
+                },
                 None => String::new(),
             };
             format!(
                 "{}Rows of the read model `{}`, keyed by `{}`{queries}.\n\n## Fed by\n\n{}\n## Row fields\n\n{}\n<NodeGraph />\n",
                 description_block(&read_model.description),
                 read_model.name,
-                read_model.key,
+                read_model.key_text(),
                 bullets(&sources),
                 fields_table(model, &read_model.fields, "the row's key"),
             )

@@ -81,7 +81,7 @@ pub fn json_schemas(model: &Model) -> Vec<SchemaFile> {
             let comment = format!(
                 "a row of the read model `{ctx}.{name}`, keyed by `{key}`, as its HTTP queries return it",
                 name = read_model.name,
-                key = read_model.key,
+                key = read_model.key_text(),
             );
             files.push(SchemaFile {
                 path: format!("{ctx}/read-models/{}.schema.json", read_model.name),

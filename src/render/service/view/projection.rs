@@ -7,7 +7,7 @@ use super::{
     derives_for, docs, event_names_collide, fields_view, key_str, mentions_named, param,
     AssignView, FieldView,
 };
-use crate::ir::{ContextId, Model, ReadModelId};
+use crate::ir::{ContextId, FieldMapping, Model, ReadModelId};
 use crate::render::service::names::{ident, kebab, snake};
 use crate::render::service::rust_types::{convert, Scope};
 
@@ -70,16 +70,14 @@ fn read_model_view(model: &Model, here: ContextId, r: ReadModelId) -> ReadModelV
         .iter()
         .map(|e| {
             let event = model.event(*e);
-            // `check` makes sure every source event carries the key (SC047, SC074).
-            let key = match event.fields.iter().find(|f| f.name == rm.key) {
-                Some(field) => key_str(&field.ty, &format!("event.{}", ident(&field.name))),
-                None => format!("&event.{}.to_string()", ident(&rm.key)),
-            };
-            let assigns: Vec<AssignView> = rm
-                .fields
+            let source = rm.source(*e).expect("every source event has its entry");
+            let key = key_expr(model, event, &source.key);
+            let assigns: Vec<AssignView> = source
+                .sets
                 .iter()
-                .filter_map(|target| {
-                    let from = event.fields.iter().find(|f| f.name == target.name)?;
+                .filter_map(|m| {
+                    let target = rm.fields.iter().find(|f| f.name == m.row)?;
+                    let from = event.fields.iter().find(|f| f.name == m.event)?;
                     // A foreign event's named types are copies: they never convert to ours.
                     if event.context != here && mentions_named(&from.ty) {
                         return None;
@@ -123,8 +121,31 @@ fn read_model_view(model: &Model, here: ContextId, r: ReadModelId) -> ReadModelV
         path: kebab(&rm.name),
         fields: fields_view(model, &rm.fields, Scope::Own),
         derives: derives_for(model, rm.fields.iter().map(|f| &f.ty)),
-        key: rm.key.clone(),
+        key: rm.key_text(),
         function,
         handlers,
+    }
+}
+
+/// The row key of `event` as a `&str` expression over `event`: the one key field's text,
+/// or the runtime's encoding of a composite key's parts (`check` makes sure the event
+/// carries every part, SC047, SC074).
+fn key_expr(model: &Model, event: &crate::ir::Event, key: &[FieldMapping]) -> String {
+    let part = |m: &FieldMapping| {
+        let ty = event
+            .fields
+            .iter()
+            .find(|f| f.name == m.event)
+            .map(|f| f.ty.clone())
+            .unwrap_or(crate::ir::TypeRef::Primitive(crate::ir::Primitive::String));
+        key_str(&ty, &format!("event.{}", ident(&m.event)))
+    };
+    let _ = model;
+    match key {
+        [one] => part(one),
+        parts => format!(
+            "&projection::composite_key(&[{}])",
+            parts.iter().map(part).collect::<Vec<_>>().join(", ")
+        ),
     }
 }
