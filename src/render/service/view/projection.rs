@@ -72,9 +72,11 @@ fn read_model_view(model: &Model, here: ContextId, r: ReadModelId) -> ReadModelV
             let event = model.event(*e);
             let source = rm.source(*e).expect("every source event has its entry");
             let key = key_expr(model, event, &source.key);
+            // The row's key fields come from the event too (a new row has them set).
             let assigns: Vec<AssignView> = source
-                .sets
+                .key
                 .iter()
+                .chain(&source.sets)
                 .filter_map(|m| {
                     let target = rm.fields.iter().find(|f| f.name == m.row)?;
                     let from = event.fields.iter().find(|f| f.name == m.event)?;

@@ -140,11 +140,43 @@ async fn end_to_end(store: Store) {
     );
     let (status, body) = call(&store, "GET", "/order-summaries", "").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(body
+    assert!(body["rows"]
         .as_array()
         .unwrap()
         .iter()
         .any(|row| row["order_id"] == json!(id)));
+    assert_eq!(body["next"], json!(null));
+    // A list query: filters the row declares, a limit, the next page's cursor.
+    let customer = body["rows"][0]["customer"].as_str().unwrap().to_owned();
+    let (status, body) = call(
+        &store,
+        "GET",
+        &format!(
+            "/order-summaries?customer={}&cancelled=false&limit=1",
+            customer.replace(' ', "+")
+        ),
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["rows"].as_array().unwrap().len() <= 1);
+    for row in body["rows"].as_array().unwrap() {
+        assert_eq!(row["customer"], json!(customer));
+    }
+    // A client's mistakes are 400s naming what is allowed, never 500s.
+    for query in [
+        "status=Placed",
+        "limit=0",
+        "limit=1001",
+        "limit=many",
+        "after=zz",
+        "customer=a&customer=b",
+    ] {
+        let (status, body) = call(&store, "GET", &format!("/order-summaries?{query}"), "").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert_eq!(body["error"], "bad_request", "{query}");
+        assert_eq!(body["filters"], json!(["customer", "cancelled"]), "{query}");
+    }
 
     // More than the stock: the policy's `ReserveStock` is refused, the refusal is
     // recorded in shop's rejections, and the recovery worker compensates (`on_error:
