@@ -756,6 +756,9 @@ pub fn bases() -> Vec<String> {
         // "what check accepts, generate builds" too.
         include_str!("../fixtures/generate/flows.yaml").to_owned(),
         include_str!("../fixtures/generate/time.yaml").to_owned(),
+        // Format 2 read-model shapes: mapped keys, a composite key, deletes, `where:`,
+        // a history and filters.
+        include_str!("../fixtures/generate/read_models.yaml").to_owned(),
         synth_model(&SynthSpec::new(1, 1, 2)),
         synth_model(&SynthSpec::new(2, 2, 2)),
         synth_model(&SynthSpec::new(3, 1, 3)),
