@@ -542,10 +542,10 @@ fn message_page(model: &Model, message: Message, dir: &str) -> CatalogFile {
                 None => String::new(),
             };
             format!(
-                "{}Rows of the read model `{}`, keyed by `{}`{queries}.\n\n## Fed by\n\n{}\n## Row fields\n\n{}\n<NodeGraph />\n",
+                "{}Rows of the read model `{}`, {}{queries}.\n\n## Fed by\n\n{}\n## Row fields\n\n{}\n<NodeGraph />\n",
                 description_block(&read_model.description),
                 read_model.name,
-                read_model.key_text(),
+                read_model.keyed_by(),
                 bullets(&sources),
                 fields_table(model, &read_model.fields, "the row's key"),
             )

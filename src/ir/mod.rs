@@ -435,6 +435,16 @@ impl ReadModel {
         }
     }
 
+    /// How its rows are found, for prose: "keyed by `order_id`", "keyed by
+    /// `[warehouse_id, sku]`", or "one per event" for a history.
+    pub fn keyed_by(&self) -> String {
+        if self.history {
+            "one per event, in event order".to_owned()
+        } else {
+            format!("keyed by `{}`", self.key_text())
+        }
+    }
+
     /// The key segments of the row route, `{order_id}` or `{warehouse_id}/{sku}`;
     /// `None` for a history read model (listed only).
     pub fn key_route(&self) -> Option<String> {
