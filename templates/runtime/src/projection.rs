@@ -22,6 +22,9 @@ pub trait Row: Default + Serialize + DeserializeOwned + Send + 'static {
     /// The fields a list query may filter on (`GET /<read-model>?field=value`); the
     /// projection's worker asks the store for an index on each.
     const FILTERS: &'static [&'static str] = &[];
+    /// The fields the store indexes for this table: the filters, and the fields an event
+    /// finds rows by (`where:`).
+    const INDEXES: &'static [&'static str] = Self::FILTERS;
 }
 
 /// The document key of a composite key's parts: a JSON array of strings, so no two lists
@@ -87,7 +90,21 @@ pub fn update_where<R: Row>(
     matching: &[(&str, crate::Value)],
     mut apply: impl FnMut(&mut R),
 ) -> Result<usize> {
-    let rows = tx.list(R::TABLE)?;
+    // Scalars narrow the rows by their text form, on the fields' indexes (see
+    // `Row::INDEXES`); JSON equality is then checked on each row.
+    let filters: Option<Vec<(String, String)>> = matching
+        .iter()
+        .map(|(field, value)| {
+            let text = crate::field_text(&serde_json::json!({ "v": value }), "v")?;
+            Some(((*field).to_owned(), text))
+        })
+        .collect();
+    let rows = match filters {
+        Some(filters) if crate::validate_field_names(&filters) => {
+            tx.list_matching(R::TABLE, &filters)?
+        }
+        _ => tx.list(R::TABLE)?,
+    };
     let mut changed = 0;
     for (key, doc) in rows {
         if !matching

@@ -49,7 +49,7 @@ pub struct Worker {
     /// Called for each of those events, in global order.
     pub handler: Handler,
     /// Fields of its document table to index before it starts (a projection's
-    /// [`Row::FILTERS`](crate::projection::Row::FILTERS)).
+    /// [`Row::INDEXES`](crate::projection::Row::INDEXES)).
     pub indexes: &'static [&'static str],
 }
 
@@ -75,7 +75,7 @@ impl Worker {
             consumer: R::TABLE,
             events: R::EVENTS,
             handler,
-            indexes: R::FILTERS,
+            indexes: R::INDEXES,
         }
     }
 

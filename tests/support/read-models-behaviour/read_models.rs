@@ -125,7 +125,12 @@ fn each_shape_of_read_model_is_projected() {
     assert_eq!(awaiting.stage, None);
     let at_ams = rows::<ConsignmentsAwaitingDispatch>(&store, &[("destination_terminal_code", "AMS")]);
     assert_eq!(at_ams.len(), 1);
-    assert_eq!(ConsignmentsAwaitingDispatch::FILTERS, ["destination_terminal_code", "stage"]);
+    assert_eq!(ConsignmentsAwaitingDispatch::FILTERS, ["stage"]);
+    // The `where:` field is indexed too, though no list query filters on it.
+    assert_eq!(
+        ConsignmentsAwaitingDispatch::INDEXES,
+        ["stage", "destination_terminal_code"]
+    );
 
     // A composite key: one row per (terminal, consignment).
     assert_eq!(

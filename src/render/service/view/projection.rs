@@ -65,6 +65,9 @@ pub struct ReadModelView {
     pub key_parts: Vec<String>,
     /// The row fields a list query may filter on, for `Row::FILTERS`.
     pub filters: Vec<String>,
+    /// The filters and the fields `where:` sources find rows by, for `Row::INDEXES`;
+    /// empty when that is just the filters.
+    pub indexes: Vec<String>,
     /// One row per event (`history: true`).
     pub history: bool,
     /// Whether a handler calls a rule (not when every source deletes).
@@ -175,6 +178,7 @@ fn read_model_view(model: &Model, here: ContextId, r: ReadModelId) -> ReadModelV
             Vec::new()
         },
         filters: rm.filters.clone(),
+        indexes: indexes(rm),
         history: rm.history,
         uses_rules: handlers.iter().any(|h| h.has_rule),
         function_docs: function_docs(&rm.name, &handlers),
@@ -224,4 +228,24 @@ fn function_docs(name: &str, handlers: &[ProjectionHandlerView]) -> Vec<String> 
         what
     };
     vec![line]
+}
+
+/// The fields to index for `rm`: its filters, then the row fields its `where:` sources
+/// match on; empty when there are no more than the filters.
+fn indexes(rm: &crate::ir::ReadModel) -> Vec<String> {
+    let mut fields = rm.filters.clone();
+    for source in &rm.sources {
+        if let SourceAction::UpdateWhere(pairs) = &source.action {
+            for pair in pairs {
+                if !fields.contains(&pair.row) {
+                    fields.push(pair.row.clone());
+                }
+            }
+        }
+    }
+    if fields.len() == rm.filters.len() {
+        Vec::new()
+    } else {
+        fields
+    }
 }

@@ -308,6 +308,13 @@ pub(crate) fn validate_field(field: &str) -> Result<()> {
     Ok(())
 }
 
+/// Whether every filter names a valid field (see `validate_field`).
+pub(crate) fn validate_field_names(filters: &[(String, String)]) -> bool {
+    filters
+        .iter()
+        .all(|(field, _)| validate_field(field).is_ok())
+}
+
 /// [`EventStore::query_docs`] over [`EventStore::list_docs`]: for backends without a
 /// query of their own.
 pub(crate) fn query_listed(docs: Vec<(String, Value)>, query: &DocQuery) -> DocPage {
