@@ -493,6 +493,43 @@ fn run_recovery_and_deadline_flows(app: &str) {
         |r| r.status == 200 && r.json()["status"] == "Refunded",
     );
     assert_eq!(refunded.json()["status"], "Refunded", "{}", refunded.body);
+    // The payment's history (a history read model, filtered by order): requested, paid
+    // late, refunded, one row per event in the order recorded.
+    let history = poll_until(
+        app,
+        &format!("/payments/payment-history?order_id={order}"),
+        ORDER_PATIENCE,
+        |r| {
+            r.status == 200
+                && r.json()["rows"]
+                    .as_array()
+                    .is_some_and(|rows| rows.len() == 3)
+        },
+    )
+    .json();
+    let rows = history["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 3, "{history}");
+    assert!(rows.iter().all(|row| row["order_id"] == order), "{history}");
+    assert_eq!(
+        rows[0]["provider_reference"],
+        serde_json::Value::Null,
+        "{history}"
+    );
+    assert_eq!(rows[1]["provider_reference"], "ch_late", "{history}");
+    assert_eq!(
+        rows[2]["amount"], rows[0]["amount"],
+        "the whole amount back: {history}"
+    );
+    assert_eq!(history["next"], serde_json::Value::Null, "{history}");
+    // An unknown filter is the client's mistake, answered with the filters there are.
+    let refused = http(
+        app,
+        "GET",
+        "/payments/payment-history?status=Refunded",
+        None,
+    );
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert_eq!(refused.json()["filters"], serde_json::json!(["order_id"]));
     // The refusal that set the refund off is listed, once, in ordering's rejections.
     assert_eq!(
         rejections_of(

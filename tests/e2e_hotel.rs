@@ -307,6 +307,7 @@ fn run_flows(app: &str, start: u64) {
         "the refusal is listed once"
     );
     hold_status(app, LATE, "Expired");
+    assert_hold_list_queries(app);
 
     // The night audit: at 03:00 UTC the day after check-in, the confirmed stay whose guest
     // never came is a no-show; the guest who checked in is not. (Two steps, so a tick due
@@ -319,6 +320,62 @@ fn run_flows(app: &str, start: u64) {
     hold_status(app, PAID, "NoShow");
     hold_status(app, ARRIVED, "CheckedIn");
     assert_nothing_fired_twice(app);
+}
+
+/// The list query of `Holds` (`filters: [status, room]`): rows by status, by status and
+/// room, a page at a time with the cursor, and a client's mistakes answered with a 400
+/// that names the filters.
+fn assert_hold_list_queries(app: &str) {
+    let holds_of = |query: &str| -> Vec<String> {
+        let response = http(app, "GET", &format!("/booking/holds?{query}"), None);
+        assert_eq!(response.status, 200, "{query}: {}", response.body);
+        let page = response.json();
+        page["rows"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no rows: {page}"))
+            .iter()
+            .map(|row| row["hold_id"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let mut expired = vec![UNPAID.to_owned(), LATE.to_owned()];
+    expired.sort();
+    assert_eq!(holds_of("status=Expired"), expired);
+    assert_eq!(holds_of("status=Expired&room=102"), [LATE]);
+    assert_eq!(holds_of("status=Confirmed&room=999"), Vec::<String>::new());
+    // One row a page: the cursor of the first page leads to the second, then no more.
+    let first = http(app, "GET", "/booking/holds?status=Expired&limit=1", None).json();
+    assert_eq!(first["rows"].as_array().map(Vec::len), Some(1), "{first}");
+    let next = first["next"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no cursor: {first}"));
+    let second = http(
+        app,
+        "GET",
+        &format!("/booking/holds?status=Expired&limit=1&after={next}"),
+        None,
+    )
+    .json();
+    assert_eq!(second["rows"].as_array().map(Vec::len), Some(1), "{second}");
+    assert_eq!(second["next"], serde_json::Value::Null, "{second}");
+    let paged = [&first["rows"][0]["hold_id"], &second["rows"][0]["hold_id"]];
+    assert_eq!(
+        paged.map(|id| id.as_str().unwrap_or_default().to_owned()),
+        [expired[0].clone(), expired[1].clone()]
+    );
+    for query in [
+        "guest_name=Ada",
+        "limit=5000",
+        "limit=0",
+        "after=not-a-cursor",
+    ] {
+        let refused = http(app, "GET", &format!("/booking/holds?{query}"), None);
+        assert_eq!(refused.status, 400, "{query}: {}", refused.body);
+        assert_eq!(
+            refused.json()["filters"],
+            serde_json::json!(["status", "room"]),
+            "{query}"
+        );
+    }
 }
 
 /// Every deadline and tick that fired did so once, and every command was handled once:

@@ -37,6 +37,9 @@ fn models() -> Vec<(&'static str, PathBuf)> {
         // pending step, and another context reading the versioned event through the
         // owner's step files.
         ("versions", fixtures.join("versions.yaml")),
+        // Format 2 read-model shapes: keys mapped per source event, a composite key, a
+        // delete, an update of every matching row, a history, list filters.
+        ("read_models", fixtures.join("read_models.yaml")),
     ];
     for (name, path) in [
         ("shop", "examples/shop"),
@@ -147,6 +150,23 @@ fn versions_in_full() {
             "claims_intake_and_settlement/Cargo.toml",
             "claims_intake_and_settlement/tests/upcasters.rs",
             "fraud_screening/src/versions.rs",
+        ],
+    );
+}
+
+/// The full text of what read-model shapes generate: rows with composite keys and
+/// filters, defaults copying mapped fields, handlers that delete, update every matching
+/// row or append history rows, and the routes (one path segment per key part).
+#[test]
+fn read_models_in_full() {
+    let path = repo().join("tests/fixtures/generate/read_models.yaml");
+    in_full(
+        "read_models",
+        &path,
+        &[
+            "consignment_planning_and_dispatch/src/projections.rs",
+            "consignment_planning_and_dispatch/src/service.rs",
+            "customs_clearance_brokerage/src/projections.rs",
         ],
     );
 }
@@ -397,6 +417,22 @@ fn add_flows_behaviour(dir: &Path) {
     std::fs::write(manifest, text).unwrap();
 }
 
+/// Drives the generated read-model shapes (tests/support/read-models-behaviour): a test
+/// of the app crate, which depends on every context, on a memory store, with the
+/// default rules.
+fn add_read_models_behaviour(dir: &Path) {
+    let from = repo().join("tests/support/read-models-behaviour/read_models.rs");
+    let to = dir.join("app/tests/read_models.rs");
+    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+    std::fs::copy(from, to).unwrap();
+    let manifest = dir.join("app/Cargo.toml");
+    let mut text = std::fs::read_to_string(&manifest).unwrap();
+    text.push_str(
+        "\n[dev-dependencies]\nstormcraft-runtime = { workspace = true, features = [\"testing\"] }\nuuid.workspace = true\nchrono.workspace = true\nserde_json.workspace = true\n",
+    );
+    std::fs::write(manifest, text).unwrap();
+}
+
 #[test]
 fn generated_workspaces_compile_lint_and_pass_their_tests() {
     if support::skip_compile_tests() {
@@ -422,6 +458,9 @@ fn generated_workspaces_compile_lint_and_pass_their_tests() {
         cargo(dir, &["fmt", "--all", "--check"]);
         if name == "flows" {
             add_flows_behaviour(dir);
+        }
+        if name == "read_models" {
+            add_read_models_behaviour(dir);
         }
         // The whole workspace, the runtime copy and its tests included.
         cargo(
@@ -450,6 +489,13 @@ fn generated_workspaces_compile_lint_and_pass_their_tests() {
                 tested.contains("test result: ok. 4 passed")
                     && tested.contains("Running tests/flows.rs"),
                 "the flows behaviour did not run:\n{tested}"
+            );
+        }
+        if name == "read_models" {
+            assert!(
+                tested.contains("Running tests/read_models.rs")
+                    && tested.contains("each_shape_of_read_model_is_projected ... ok"),
+                "the read-model behaviour did not run:\n{tested}"
             );
         }
         let scenario_runs = tested.matches("Running tests/scenarios.rs").count();

@@ -143,7 +143,19 @@ contexts:
     read_models:
       OpenOrders:
         key: order_id
-        from: [OrderTaken, OrderRefused, OrderServed]
+        from:
+          OrderTaken: {}
+          OrderRefused: { delete: true }
+          OrderServed: { delete: true }
+      OrderTimeline:
+        history: true
+        filters: [order_id]
+        from:
+          OrderTaken: {}
+          OrderServed: { set: { served_order: order_id } }
+        fields:
+          order_id: uuid
+          served_order: uuid?
     policies:
       AbandonUnservedOrder:
         on: OrderTaken
@@ -208,6 +220,21 @@ fn format_2_mistakes_are_rejected_by_both() {
             "OrderAlreadyServed: ignore",
         ),
         ("too many retries", "times: 2", "times: 101"),
+        (
+            "a history with a key",
+            "        history: true\n",
+            "        history: true\n        key: order_id\n",
+        ),
+        (
+            "delete as text",
+            "OrderRefused: { delete: true }",
+            "OrderRefused: { delete: \"yes\" }",
+        ),
+        (
+            "an unknown key of a source",
+            "OrderRefused: { delete: true }",
+            "OrderRefused: { remove: true }",
+        ),
         (
             "an outcome with an error",
             "        then: [OrderTaken]\n        outcome: taken",

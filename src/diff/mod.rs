@@ -1740,8 +1740,8 @@ impl Differ<'_> {
             let message = format!(
                 "{} is keyed by `{}` (it was `{}`)",
                 element.describe(),
-                new.key,
-                old.key
+                new.key_text(),
+                old.key_text()
             );
             let new_span = self.new_span(&at(Member::Key));
             let old_span = self.old_span(&at(Member::Key));
@@ -1990,7 +1990,8 @@ fn maps_field(old: &Model, new: &Model, consumer: &Consumer, field: &str) -> boo
                     .iter()
                     .find(|r| r.context == context_id && r.name == name)
                 {
-                    return rm.key == field || rm.fields.iter().any(|f| f.name == field);
+                    return rm.key.iter().any(|k| k == field)
+                        || rm.fields.iter().any(|f| f.name == field);
                 }
             }
             ElementKind::Policy => {

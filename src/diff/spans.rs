@@ -205,8 +205,13 @@ impl SpanIndex {
                     };
                     index.add(at(Member::Name), read_model.name.span);
                     index.maybe(at(Member::Description), read_model.description.as_ref());
-                    if let Some(key) = &read_model.key {
-                        index.add(at(Member::Key), key.span);
+                    // One key: its name; a composite key: where `key:` is written.
+                    let key = match read_model.key.as_slice() {
+                        [one] => Some(one.span),
+                        _ => read_model.key_span,
+                    };
+                    if let Some(key) = key {
+                        index.add(at(Member::Key), key);
                     }
                     index.add(at(Member::Sources), read_model.from_span);
                     index.fields(&read_model.fields, at);

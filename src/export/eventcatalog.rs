@@ -526,10 +526,11 @@ fn message_page(model: &Model, message: Message, dir: &str) -> CatalogFile {
                 )),
             );
             if let Some(path) = &path {
-                frontmatter.insert(
-                    "operation".into(),
-                    json!({"method": "GET", "path": format!("{path}/{{{}}}", read_model.key)}),
-                );
+                let route = match read_model.key_route() {
+                    Some(key) => format!("{path}/{key}"),
+                    None => path.clone(),
+                };
+                frontmatter.insert("operation".into(), json!({"method": "GET", "path": route}));
             }
             let sources: Vec<String> = read_model
                 .from
@@ -537,17 +538,20 @@ fn message_page(model: &Model, message: Message, dir: &str) -> CatalogFile {
                 .map(|e| format!("event `{}`", model.qualified_event(*e)))
                 .collect();
             let queries = match &path {
-                Some(path) => format!(
-                    ": `GET {path}/<{}>` returns one row (or 404), `GET {path}` every row",
-                    read_model.key
-                ),
+                Some(path) => match read_model.key_route() {
+                    Some(key) => format!(
+                        ": `GET {path}/{}` returns one row (or 404), `GET {path}` lists rows",
+                        key.replace('{', "<").replace('}', ">")
+                    ),
+                    None => format!(": `GET {path}` lists rows in the order of their events"),
+                },
                 None => String::new(),
             };
             format!(
-                "{}Rows of the read model `{}`, keyed by `{}`{queries}.\n\n## Fed by\n\n{}\n## Row fields\n\n{}\n<NodeGraph />\n",
+                "{}Rows of the read model `{}`, {}{queries}.\n\n## Fed by\n\n{}\n## Row fields\n\n{}\n<NodeGraph />\n",
                 description_block(&read_model.description),
                 read_model.name,
-                read_model.key,
+                read_model.keyed_by(),
                 bullets(&sources),
                 fields_table(model, &read_model.fields, "the row's key"),
             )

@@ -79,9 +79,9 @@ pub fn json_schemas(model: &Model) -> Vec<SchemaFile> {
         }
         for read_model in context.read_models.iter().map(|r| model.read_model(*r)) {
             let comment = format!(
-                "a row of the read model `{ctx}.{name}`, keyed by `{key}`, as its HTTP queries return it",
+                "a row of the read model `{ctx}.{name}`, {keyed}, as its HTTP queries return it",
                 name = read_model.name,
-                key = read_model.key,
+                keyed = read_model.keyed_by(),
             );
             files.push(SchemaFile {
                 path: format!("{ctx}/read-models/{}.schema.json", read_model.name),

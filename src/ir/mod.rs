@@ -519,12 +519,21 @@ pub struct ReadModel {
     pub context: ContextId,
     /// Description.
     pub description: Option<String>,
-    /// Key field (also the first entry of `fields`).
-    pub key: String,
+    /// The key fields, in key order (also the first entries of `fields`): one field, or
+    /// several for a composite key; empty for a history read model.
+    pub key: Vec<String>,
+    /// One row per event, in global order, with no key (`history: true`).
+    pub history: bool,
+    /// The row fields a list query may filter on (`filters:`), in model order.
+    pub filters: Vec<String>,
+    /// Where each of `filters` is written, in the same order.
+    pub filter_spans: Vec<Span>,
     /// Events that feed it.
     pub from: Vec<EventId>,
     /// Where each of `from` is written, in the same order.
     pub from_spans: Vec<Span>,
+    /// What each of `from` does to the rows, in the same order.
+    pub sources: Vec<ReadModelSource>,
     /// Where `from:` is written (the name when it is not).
     pub sources_span: Span,
     /// Row fields, the key first.
@@ -533,6 +542,101 @@ pub struct ReadModel {
     pub span: Span,
     /// Where its `key` is written (its name when it has none).
     pub key_span: Span,
+    /// Where each part of the key is written, in key order.
+    pub key_spans: Vec<Span>,
+    /// Where `history: true` is written, when it is.
+    pub history_span: Option<Span>,
+}
+
+impl ReadModel {
+    /// The key as the model writes it: `order_id`, `[warehouse_id, sku]`, or
+    /// `history` for a history read model, whose rows have none.
+    pub fn key_text(&self) -> String {
+        match self.key.as_slice() {
+            [] => "history".to_owned(),
+            [one] => one.clone(),
+            parts => format!("[{}]", parts.join(", ")),
+        }
+    }
+
+    /// How its rows are found, for prose: "keyed by `order_id`", "keyed by
+    /// `[warehouse_id, sku]`", or "one per event" for a history.
+    pub fn keyed_by(&self) -> String {
+        if self.history {
+            "one per event, in event order".to_owned()
+        } else {
+            format!("keyed by `{}`", self.key_text())
+        }
+    }
+
+    /// The key segments of the row route, `{order_id}` or `{warehouse_id}/{sku}`;
+    /// `None` for a history read model (listed only).
+    pub fn key_route(&self) -> Option<String> {
+        if self.key.is_empty() {
+            return None;
+        }
+        Some(
+            self.key
+                .iter()
+                .map(|k| format!("{{{k}}}"))
+                .collect::<Vec<_>>()
+                .join("/"),
+        )
+    }
+
+    /// The source entry of `event`, if it feeds this read model.
+    pub fn source(&self, event: EventId) -> Option<&ReadModelSource> {
+        self.sources.iter().find(|s| s.event == event)
+    }
+}
+
+/// What one source event does to a read model's rows, and which row field comes from
+/// which event field.
+#[derive(Debug, Clone)]
+pub struct ReadModelSource {
+    /// The event.
+    pub event: EventId,
+    /// Where the event is named in `from:`.
+    pub span: Span,
+    /// What the event does.
+    pub action: SourceAction,
+    /// Per key part, in key order, the event field that carries it: from `key:` of the
+    /// source, or the field of the same name. A part the event carries under neither is
+    /// missing here (SC047). Empty for history and `where:` sources.
+    pub key: Vec<FieldMapping>,
+    /// Every other row field the event sets, with the event field it is copied from:
+    /// the explicit `set:` entries, then the row fields of the same name as an event
+    /// field, in row order. Empty for a delete. After `check`, every entry names a field
+    /// of both with compatible types (SC095, SC096).
+    pub sets: Vec<FieldMapping>,
+}
+
+/// What a source event does to a read model's rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceAction {
+    /// Creates or changes the row of its key (the default).
+    Upsert,
+    /// Removes the row of its key (`delete: true`).
+    Delete,
+    /// Changes every row whose fields equal the event's (`where:`), creating none.
+    UpdateWhere(Vec<FieldMapping>),
+    /// Appends one row (a history read model).
+    Append,
+}
+
+/// A row field and the event field it comes from (or, in `where:`, is compared with).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldMapping {
+    /// The row field.
+    pub row: String,
+    /// The event field.
+    pub event: String,
+    /// Whether the model writes the pair (`key:`, `set:`, `where:`), not the same name.
+    pub explicit: bool,
+    /// Where the row field is written (the event reference for same-name pairs).
+    pub row_span: Span,
+    /// Where the event field is written (the event reference for same-name pairs).
+    pub event_span: Span,
 }
 
 /// One message of a scenario with its field values (YAML scalars as JSON).

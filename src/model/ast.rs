@@ -369,14 +369,54 @@ pub struct ReadModelAst {
     pub name: Name,
     /// Free text.
     pub description: Option<Sp<String>>,
-    /// The field rows are keyed by.
-    pub key: Option<Name>,
-    /// Events that feed it.
-    pub from: Vec<Name>,
+    /// The fields rows are keyed by: one name, or (format 2) a list, a composite key.
+    /// Empty when `key:` is absent.
+    pub key: Vec<Name>,
+    /// Where `key:` is written (its key), when it is.
+    pub key_span: Option<Span>,
+    /// Format 2: `history: true`, one row per event, in global order, with no key.
+    pub history: Option<Sp<bool>>,
+    /// Format 2: the row fields a list query may filter on (`filters: [status]`).
+    pub filters: Vec<Name>,
+    /// Events that feed it, each with what it does to the rows.
+    pub from: Vec<SourceAst>,
     /// Fields of a row.
     pub fields: Vec<FieldAst>,
     /// Where `from:` was written (or the name, when absent), for "fed by nothing".
     pub from_span: Span,
+}
+
+/// One source event of a read model: a name in a `from:` list, or (format 2) an entry
+/// of a `from:` mapping with what the event does to the rows.
+#[derive(Clone, Debug)]
+pub struct SourceAst {
+    /// The event reference.
+    pub event: Name,
+    /// `key: { row_key_field: event_field }`: where this event carries the key.
+    pub key: Vec<(Name, Name)>,
+    /// `set: { row_field: event_field }`: row fields copied from differently named event fields.
+    pub set: Vec<(Name, Name)>,
+    /// `where: { row_field: event_field }`: the event changes every row whose fields
+    /// equal these event fields, instead of the row of its key.
+    pub matching: Vec<(Name, Name)>,
+    /// Where `where:` is written (its key), when it is.
+    pub where_span: Option<Span>,
+    /// `delete: true`: the event removes the row of its key.
+    pub delete: Option<Sp<bool>>,
+}
+
+impl SourceAst {
+    /// A source written as a bare name: same-name key and fields.
+    pub fn plain(event: Name) -> Self {
+        SourceAst {
+            event,
+            key: Vec::new(),
+            set: Vec::new(),
+            matching: Vec::new(),
+            where_span: None,
+            delete: None,
+        }
+    }
 }
 
 /// One message in a scenario: a name and optional field values.

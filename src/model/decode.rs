@@ -969,21 +969,101 @@ impl Decoder<'_> {
         let name = self.key_name(key);
         let what = format!("read model `{}`", key.value);
         let entries = self.mapping(node, &what);
-        let [description, key_field, from, fields] = self.keys(
+        let [description, key_field, history, filters, from, fields] = self.keys(
             entries,
-            ["description", "key", "from", "fields"],
-            &["key"],
+            ["description", "key", "history", "filters", "from", "fields"],
+            &[],
             name.span,
             &what,
         );
+        self.format_2_keys(entries, &["history", "filters"], &what);
+        let history = history.and_then(|h| self.boolean(h, "`history`"));
+        // A history read model has no key (SC099 when it has one); every other needs one.
+        if key_field.is_none() && !history.as_ref().is_some_and(|h| h.value) {
+            self.diagnostics
+                .push(sc004_missing_key::diagnostic(&what, "key", name.span));
+        }
+        let key = match key_field {
+            Some(k) if matches!(k.value, Node::Seq(_)) => {
+                if self.version < 2 {
+                    let span = self.span(k);
+                    self.diagnostics.push(sc005_format_version::needs_format_2(
+                        "key",
+                        &format!("{what} (a composite key, a list)"),
+                        span,
+                    ));
+                }
+                self.names(Some(k), "`key`")
+            }
+            Some(k) => self.name(k, "`key`").into_iter().collect(),
+            None => Vec::new(),
+        };
         ReadModelAst {
             description: self.opt_string(description, "`description`"),
-            key: key_field.and_then(|k| self.name(k, "`key`")),
+            key,
+            key_span: self.key_of(entries, "key"),
+            history,
+            filters: self.names(filters, "`filters`"),
             from_span: from.map_or(name.span, |f| self.span(f)),
-            from: self.names(from, "`from`"),
+            from: self.sources(from, &what),
             fields: self.fields(fields, &what),
             name,
         }
+    }
+
+    /// `from:`: an event reference, a list of them, or (format 2) a mapping of event
+    /// reference to what the event does to the rows.
+    fn sources(&mut self, node: Option<&SpannedNode>, what: &str) -> Vec<SourceAst> {
+        let Some(node) = node else { return Vec::new() };
+        let Node::Map(entries) = &node.value else {
+            return self
+                .names(Some(node), "`from`")
+                .into_iter()
+                .map(SourceAst::plain)
+                .collect();
+        };
+        if self.version < 2 {
+            let span = self.span(node);
+            self.diagnostics.push(sc005_format_version::needs_format_2(
+                "from",
+                &format!("{what} (a mapping of events)"),
+                span,
+            ));
+        }
+        let mut sources = Vec::new();
+        for (key, value) in entries {
+            let event = self.key_name(key);
+            let of = format!("the source `{}` of {what}", key.value);
+            let source_entries = self.mapping(value, &of);
+            let [key_map, set, matching, delete] = self.keys(
+                source_entries,
+                ["key", "set", "where", "delete"],
+                &[],
+                event.span,
+                &of,
+            );
+            sources.push(SourceAst {
+                key: self.field_pairs(key_map, "`key` (row key field: event field)"),
+                set: self.field_pairs(set, "`set` (row field: event field)"),
+                matching: self.field_pairs(matching, "`where` (row field: event field)"),
+                where_span: self.key_of(source_entries, "where"),
+                delete: delete.and_then(|d| self.boolean(d, "`delete`")),
+                event,
+            });
+        }
+        sources
+    }
+
+    /// A mapping of row field to event field, `{ order_id: source_id }`.
+    fn field_pairs(&mut self, node: Option<&SpannedNode>, what: &str) -> Vec<(Name, Name)> {
+        let Some(node) = node else { return Vec::new() };
+        let mut pairs = Vec::new();
+        for (key, value) in self.mapping(node, what) {
+            if let Some(field) = self.name(value, what) {
+                pairs.push((self.key_name(key), field));
+            }
+        }
+        pairs
     }
 
     fn scenario(&mut self, node: &SpannedNode) -> Option<ScenarioAst> {

@@ -759,6 +759,9 @@ pub fn bases() -> Vec<String> {
         // Previous versions of events: a chain, a pending step, a reader of another
         // context's versioned event.
         include_str!("../fixtures/generate/versions.yaml").to_owned(),
+        // Format 2 read-model shapes: mapped keys, a composite key, deletes, `where:`,
+        // a history and filters.
+        include_str!("../fixtures/generate/read_models.yaml").to_owned(),
         synth_model(&SynthSpec::new(1, 1, 2)),
         synth_model(&SynthSpec::new(2, 2, 2)),
         synth_model(&SynthSpec::new(3, 1, 3)),

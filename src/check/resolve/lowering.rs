@@ -5,6 +5,8 @@ use super::*;
 use crate::check::rules::{
     sc004_missing_key, sc020_unresolved_reference, sc033_empty_enum, sc034_implicit_id,
     sc080_outcome_shape, sc083_bad_recovery, sc085_bad_deadline, sc086_bad_schedule,
+    sc095_read_model_field_unknown, sc096_read_model_type_mismatch, sc097_bad_source_action,
+    sc098_bad_composite_key, sc099_history_with_key,
 };
 use crate::ir::time::{parse_duration, parse_every};
 
@@ -637,49 +639,361 @@ impl Resolver<'_> {
         let read_model_start = self.unresolved;
         let mut from = Vec::new();
         let mut from_spans = Vec::new();
-        for event in &ast.from {
-            if let Some(event_id) = self.event_ref(context, event, true) {
+        let mut source_asts = Vec::new();
+        for source in &ast.from {
+            if let Some(event_id) = self.event_ref(context, &source.event, true) {
                 if !from.contains(&event_id) {
                     from.push(event_id);
-                    from_spans.push(event.span);
+                    from_spans.push(source.event.span);
+                    source_asts.push(source);
                 }
             }
         }
         if self.unresolved > read_model_start {
             self.consumers_unresolved = true;
         }
+        let before = self.names.len();
+        let name = ast.name.value.clone();
+        let history = ast.history.as_ref().is_some_and(|h| h.value);
         let mut fields = self.fields(context, &ast.fields);
-        if let Some(key) = &ast.key {
-            self.snake(key, "key field");
-            // The key's type comes from the first source event that has it, unless
-            // the read model declares it.
-            let mut key_type = fields
-                .iter()
-                .find(|f| f.name == key.value)
-                .map(|f| f.ty.clone());
-            for event_id in &from {
-                let event = &self.model.events[event_id.index()];
-                if let Some(field) = event.fields.iter().find(|f| f.name == key.value) {
-                    key_type.get_or_insert_with(|| field.ty.clone());
+        let mut key: Vec<&Name> = Vec::new();
+        if history {
+            if let (Some(span), Some(h)) = (ast.key_span, &ast.history) {
+                self.name_finding(sc099_history_with_key::read_model_key(&name, span, h.span));
+            }
+        } else {
+            if ast.key.is_empty() {
+                if let Some(span) = ast.key_span {
+                    self.name_finding(sc098_bad_composite_key::empty(&name, span));
                 }
             }
-            fields.retain(|f| f.name != key.value);
-            fields.insert(
-                0,
-                Field {
-                    name: key.value.clone(),
-                    ty: key_type.unwrap_or(TypeRef::Primitive(Primitive::String)),
-                    description: None,
-                    implicit: !ast.fields.iter().any(|f| f.name.value == key.value),
-                },
+            for part in &ast.key {
+                self.snake(part, "key field");
+                match key.iter().find(|k| k.value == part.value) {
+                    Some(first) => {
+                        let first = first.span;
+                        self.name_finding(sc098_bad_composite_key::duplicate_part(
+                            &name,
+                            &part.value,
+                            part.span,
+                            first,
+                        ));
+                    }
+                    None => key.push(part),
+                }
+            }
+        }
+        // Each key part's type: declared under `fields:`, else that of the event field
+        // the first source carrying it maps (or has under the same name).
+        let mut key_fields = Vec::new();
+        for part in &key {
+            let mut ty = fields
+                .iter()
+                .find(|f| f.name == part.value)
+                .map(|f| f.ty.clone());
+            let declared = ty.is_some();
+            for (event_id, source) in from.iter().zip(&source_asts) {
+                let event_field = source
+                    .key
+                    .iter()
+                    .find(|(row, _)| row.value == part.value)
+                    .map_or(part.value.as_str(), |(_, e)| e.value.as_str());
+                let event = &self.model.events[event_id.index()];
+                if let Some(field) = event.fields.iter().find(|f| f.name == event_field) {
+                    ty.get_or_insert_with(|| field.ty.clone());
+                }
+            }
+            // A part nothing carries: SC047 names every source that lacks it when the
+            // key is one field (the old rule); a composite key's part is SC098's.
+            if ty.is_none() && ast.key.len() > 1 {
+                let mut known: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+                for event_id in &from {
+                    for f in &self.model.events[event_id.index()].fields {
+                        if !known.contains(&f.name.as_str()) {
+                            known.push(&f.name);
+                        }
+                    }
+                }
+                let finding =
+                    sc098_bad_composite_key::unknown_part(&name, &part.value, &known, part.span);
+                self.name_finding(finding);
+            }
+            key_fields.push(Field {
+                name: part.value.clone(),
+                ty: ty.unwrap_or(TypeRef::Primitive(Primitive::String)),
+                description: None,
+                implicit: !declared,
+            });
+        }
+        fields.retain(|f| !key_fields.iter().any(|k| k.name == f.name));
+        key_fields.extend(fields);
+        let fields = key_fields;
+        let key_names: Vec<&str> = key.iter().map(|k| k.value.as_str()).collect();
+
+        // Filters: row fields a query can compare.
+        let mut filters = Vec::new();
+        let mut filter_spans = Vec::new();
+        for filter in &ast.filters {
+            self.snake(filter, "filter field");
+            match fields.iter().find(|f| f.name == filter.value) {
+                None => {
+                    let known: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+                    let finding = sc095_read_model_field_unknown::row_field(
+                        &name,
+                        "filters",
+                        &filter.value,
+                        &known,
+                        filter.span,
+                    );
+                    self.name_finding(finding);
+                }
+                Some(field)
+                    if !sc096_read_model_type_mismatch::is_filter_type(&self.model, &field.ty) =>
+                {
+                    let ty = self.model.type_name(&field.ty);
+                    self.name_finding(sc096_read_model_type_mismatch::filter_type(
+                        &name,
+                        &filter.value,
+                        &ty,
+                        filter.span,
+                    ));
+                }
+                Some(_) if filters.contains(&filter.value) => {}
+                Some(_) => {
+                    filters.push(filter.value.clone());
+                    filter_spans.push(filter.span);
+                }
+            }
+        }
+
+        let mut sources = Vec::new();
+        for ((event_id, source), span) in from.iter().zip(&source_asts).zip(&from_spans) {
+            let lowered = self.source(
+                &name, context, &fields, &key_names, history, *event_id, source,
             );
+            sources.push(ReadModelSource {
+                event: *event_id,
+                span: *span,
+                action: lowered.0,
+                key: lowered.1,
+                sets: lowered.2,
+            });
+        }
+        if self.names.len() > before {
+            // Its key or mappings are wrong: SC047 would only repeat that.
+            self.tainted.insert(NodeRef::ReadModel(id));
         }
         self.taint_since(read_model_start, NodeRef::ReadModel(id));
         let read_model = &mut self.model.read_models[id.index()];
+        read_model.key = key_names.iter().map(|k| (*k).to_owned()).collect();
         read_model.from = from;
         read_model.from_spans = from_spans;
+        read_model.sources = sources;
+        read_model.filters = filters;
+        read_model.filter_spans = filter_spans;
         read_model.sources_span = ast.from_span;
         read_model.fields = fields;
+    }
+
+    /// One source event of a read model: what it does, which event field carries each
+    /// key part, and which row fields it sets from which event fields (SC095–SC099).
+    #[allow(clippy::too_many_arguments)]
+    fn source(
+        &mut self,
+        read_model: &str,
+        context: ContextId,
+        fields: &[Field],
+        key: &[&str],
+        history: bool,
+        event_id: EventId,
+        ast: &SourceAst,
+    ) -> (SourceAction, Vec<FieldMapping>, Vec<FieldMapping>) {
+        let event = self.model.events[event_id.index()].clone();
+        let foreign = event.context != context;
+        let delete = ast.delete.as_ref().is_some_and(|d| d.value);
+        if history {
+            if let Some(d) = ast.delete.as_ref().filter(|d| d.value) {
+                self.name_finding(sc097_bad_source_action::in_history(
+                    read_model,
+                    &event.name,
+                    "delete",
+                    d.span,
+                ));
+            }
+            if let Some(span) = ast.where_span {
+                self.name_finding(sc097_bad_source_action::in_history(
+                    read_model,
+                    &event.name,
+                    "where",
+                    span,
+                ));
+            }
+            if let Some((row, _)) = ast.key.first() {
+                self.name_finding(sc099_history_with_key::source_key(
+                    read_model,
+                    &event.name,
+                    row.span,
+                ));
+            }
+        } else if delete {
+            if let Some((row, _)) = ast.set.first() {
+                self.name_finding(sc097_bad_source_action::delete_with(
+                    read_model,
+                    &event.name,
+                    "set",
+                    row.span,
+                ));
+            }
+            if let Some(span) = ast.where_span {
+                self.name_finding(sc097_bad_source_action::delete_with(
+                    read_model,
+                    &event.name,
+                    "where",
+                    span,
+                ));
+            }
+        } else if let (Some(span), false) = (ast.where_span, ast.key.is_empty()) {
+            self.name_finding(sc097_bad_source_action::where_with_key(
+                read_model,
+                &event.name,
+                span,
+            ));
+        }
+        let event_names: Vec<&str> = event.fields.iter().map(|f| f.name.as_str()).collect();
+        let row_names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+        // Checks one written entry (row field <- event field) of `entry`; the pair when
+        // both sides exist and the types fit.
+        let pair = |this: &mut Self, entry: &str, allowed: &[&str], row: &Name, from: &Name| {
+            if !allowed.contains(&row.value.as_str()) {
+                let finding = sc095_read_model_field_unknown::row_field(
+                    read_model, entry, &row.value, allowed, row.span,
+                );
+                this.name_finding(finding);
+                return None;
+            }
+            let Some(event_field) = event.fields.iter().find(|f| f.name == from.value) else {
+                let finding = sc095_read_model_field_unknown::event_field(
+                    read_model,
+                    entry,
+                    &event.name,
+                    &from.value,
+                    &event_names,
+                    from.span,
+                );
+                this.name_finding(finding);
+                return None;
+            };
+            let row_field = fields.iter().find(|f| f.name == row.value)?;
+            let named_foreign = foreign && mentions_named(&event_field.ty);
+            if named_foreign || !fits(&event_field.ty, &row_field.ty) {
+                let (from_ty, to_ty) = (
+                    this.model.type_name(&event_field.ty),
+                    this.model.type_name(&row_field.ty),
+                );
+                this.name_finding(sc096_read_model_type_mismatch::mismatch(
+                    read_model,
+                    &event.name,
+                    (&row.value, &to_ty),
+                    (&from.value, &from_ty),
+                    named_foreign,
+                    from.span,
+                ));
+                return None;
+            }
+            Some(FieldMapping {
+                row: row.value.clone(),
+                event: from.value.clone(),
+                explicit: true,
+                row_span: row.span,
+                event_span: from.span,
+            })
+        };
+        let mut explicit_key = Vec::new();
+        if !history {
+            for (row, from) in &ast.key {
+                if let Some(m) = pair(self, "key", key, row, from) {
+                    explicit_key.push(m);
+                }
+            }
+        }
+        let mut matching = Vec::new();
+        for (row, from) in &ast.matching {
+            if let Some(m) = pair(self, "where", &row_names, row, from) {
+                matching.push(m);
+            }
+        }
+        let settable: Vec<&str> = row_names
+            .iter()
+            .copied()
+            .filter(|n| history || !key.contains(n))
+            .collect();
+        let mut sets = Vec::new();
+        for (row, from) in &ast.set {
+            if let Some(m) = pair(self, "set", &settable, row, from) {
+                sets.push(m);
+            }
+        }
+        let same_name = |row: &Field| {
+            let event_field = event.fields.iter().find(|f| f.name == row.name)?;
+            if (foreign && mentions_named(&event_field.ty)) || !fits(&event_field.ty, &row.ty) {
+                return None;
+            }
+            Some(FieldMapping {
+                row: row.name.clone(),
+                event: event_field.name.clone(),
+                explicit: false,
+                row_span: ast.event.span,
+                event_span: ast.event.span,
+            })
+        };
+        let action = if history {
+            SourceAction::Append
+        } else if delete {
+            SourceAction::Delete
+        } else if ast.where_span.is_some() {
+            SourceAction::UpdateWhere(matching)
+        } else {
+            SourceAction::Upsert
+        };
+        // The key, per part in key order: the written mapping or the same name.
+        let key_mappings = match action {
+            SourceAction::Upsert | SourceAction::Delete => key
+                .iter()
+                .filter_map(|part| {
+                    explicit_key
+                        .iter()
+                        .find(|m| m.row == *part)
+                        .cloned()
+                        .or_else(|| {
+                            // A key is compared as text, so its type may differ by event
+                            // (SC074 keeps each a key type).
+                            let field = event.fields.iter().find(|f| f.name == *part)?;
+                            Some(FieldMapping {
+                                row: field.name.clone(),
+                                event: field.name.clone(),
+                                explicit: false,
+                                row_span: ast.event.span,
+                                event_span: ast.event.span,
+                            })
+                        })
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        if action != SourceAction::Delete {
+            for field in fields {
+                let is_key = !history && key.contains(&field.name.as_str());
+                if is_key || sets.iter().any(|m| m.row == field.name) {
+                    continue;
+                }
+                if let Some(m) = same_name(field) {
+                    sets.push(m);
+                }
+            }
+        } else {
+            sets.clear();
+        }
+        (action, key_mappings, sets)
     }
 
     /// SC034: an aggregate without `id:` whose id the model looks for under the name
@@ -691,14 +1005,17 @@ impl Resolver<'_> {
         // values collected before follow.
         let mut keys: BTreeMap<AggregateId, Vec<(Span, String)>> = BTreeMap::new();
         for read_model in &self.model.read_models {
-            if read_model.key.is_empty() {
+            let [key] = read_model.key.as_slice() else {
                 continue;
-            }
-            for event in &read_model.from {
-                let event = &self.model.events[event.index()];
-                let lacks_key = !event.fields.iter().any(|f| f.name == read_model.key);
+            };
+            for source in &read_model.sources {
+                if !source.key.is_empty() {
+                    continue;
+                }
+                let event = &self.model.events[source.event.index()];
+                let lacks_key = !event.fields.iter().any(|f| f.name == *key);
                 // Another key is a field of its own, perhaps misspelt (SC047 says so).
-                let names_the_id = read_model.key
+                let names_the_id = *key
                     == format!(
                         "{}_id",
                         to_snake_case(&self.model.aggregates[event.aggregate.index()].name)
@@ -731,6 +1048,24 @@ impl Resolver<'_> {
                 &wanted,
                 NodeRef::Aggregate(id),
             ));
+        }
+    }
+}
+
+/// Whether a value of the event field type `from` can be copied into a row field of
+/// type `to` by default: the same type, or `T` into `T?`.
+pub(crate) fn fits(from: &TypeRef, to: &TypeRef) -> bool {
+    from == to || matches!(to, TypeRef::Optional(inner) if **inner == *from)
+}
+
+/// Whether `ty` uses a named type (a foreign event's named types are copies in the
+/// consuming crate, which never convert to its own).
+pub(crate) fn mentions_named(ty: &TypeRef) -> bool {
+    match ty {
+        TypeRef::Primitive(_) => false,
+        TypeRef::Named(_) => true,
+        TypeRef::List(inner) | TypeRef::Optional(inner) | TypeRef::Map(inner) => {
+            mentions_named(inner)
         }
     }
 }

@@ -412,19 +412,26 @@ impl Resolver<'_> {
                     name: read_model.name.value.clone(),
                     context,
                     description: text(&read_model.description),
-                    key: read_model
-                        .key
-                        .as_ref()
-                        .map_or_else(String::new, |k| k.value.clone()),
+                    key: read_model.key.iter().map(|k| k.value.clone()).collect(),
+                    history: read_model.history.as_ref().is_some_and(|h| h.value),
+                    filters: Vec::new(),
+                    filter_spans: Vec::new(),
                     from: Vec::new(),
                     from_spans: Vec::new(),
+                    sources: Vec::new(),
                     sources_span: read_model.from_span,
                     fields: Vec::new(),
                     span: read_model.name.span,
-                    key_span: read_model
-                        .key
+                    key_span: match read_model.key.as_slice() {
+                        [one] => one.span,
+                        _ => read_model.key_span.unwrap_or(read_model.name.span),
+                    },
+                    key_spans: read_model.key.iter().map(|k| k.span).collect(),
+                    history_span: read_model
+                        .history
                         .as_ref()
-                        .map_or(read_model.name.span, |k| k.span),
+                        .filter(|h| h.value)
+                        .map(|h| h.span),
                 });
                 self.model.contexts[context.index()].read_models.push(id);
             }

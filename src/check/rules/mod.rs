@@ -28,7 +28,7 @@ mod prelude {
     pub use crate::diagnostic::{Code, Diagnostic, Severity};
     pub use crate::ir::{
         AggregateId, CommandId, EdgeKind, EventId, Model, NodeRef, PolicyId, Primitive,
-        ReadModelId, TypeRef,
+        ReadModelId, SourceAction, TypeRef,
     };
     pub use crate::source::Span;
 }
@@ -139,6 +139,11 @@ registry! {
     BadSchedule => sc086_bad_schedule,
     StateChangeUnrecorded => sc087_state_change_unrecorded,
     BadPreviousVersion => sc088_bad_previous_version,
+    ReadModelFieldUnknown => sc095_read_model_field_unknown,
+    ReadModelTypeMismatch => sc096_read_model_type_mismatch,
+    BadSourceAction => sc097_bad_source_action,
+    BadCompositeKey => sc098_bad_composite_key,
+    HistoryWithKey => sc099_history_with_key,
     ProcessKeyMissing => sc100_process_key_missing,
     ProcessKeyType => sc101_process_key_type,
     ProcessWithoutStart => sc102_process_without_start,

@@ -13,7 +13,7 @@ pub const RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "a read model's key is not a field of one of its source events",
     explanation: Explanation {
-        text: r#"A read model's rows are found by its `key`, so every event in its `from` must carry a field of that name (the aggregate's id field counts). An event without it could not say which row it updates."#,
+        text: r#"A read model's rows are found by its `key`, so every event in its `from` must carry each part of the key: a field of that name (the aggregate's id field counts) or, in format 2, the event field named for it under the source, `from: { PaymentRequested: { key: { order_id: source_id } } }`. An event without it could not say which row it updates or deletes. (A `where:` source finds its rows by its `where:` fields instead.)"#,
         bad: r#"stormcraft: 1
 system: Shop
 actors:
@@ -56,45 +56,60 @@ contexts:
     },
 };
 
-/// Reports every source event of a read model that lacks the read model's key
-/// (skipping events that lost a field to a type error: the key may be that field).
+/// Reports every source event of a read model that carries a part of its key under
+/// neither its name nor a `key:` mapping (skipping events that lost a field to a type
+/// error: the key may be that field, and read models whose key or mappings are wrong,
+/// which SC095–SC099 report).
 pub fn check(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
     let model = flow.model;
     for (index, read_model) in model.read_models.iter().enumerate() {
-        let key = &read_model.key;
-        if key.is_empty() {
+        let id = NodeRef::ReadModel(ReadModelId(index as u32));
+        if read_model.key.is_empty() || flow.tainted.contains(&id) {
             continue;
         }
-        for (event_id, span) in read_model.from.iter().zip(&read_model.from_spans) {
-            if flow.tainted.contains(&NodeRef::Event(*event_id)) {
+        for source in &read_model.sources {
+            if flow.tainted.contains(&NodeRef::Event(source.event))
+                || matches!(source.action, SourceAction::UpdateWhere(_))
+            {
                 continue;
             }
-            let event = model.event(*event_id);
-            if event.fields.iter().any(|f| f.name == *key) {
-                continue;
-            }
-            let help = did_you_mean(key, event.fields.iter().map(|f| f.name.as_str()))
-                .map(|s| format!("{s} otherwise add a field `{key}` to `{}`", event.name))
-                .unwrap_or_else(|| {
-                    format!(
-                        "a row is found by its key, so every source event must carry `{key}`; add it to `{}` or feed the read model from another event",
-                        event.name
+            let event = model.event(source.event);
+            for (part, key_span) in read_model.key.iter().zip(&read_model.key_spans) {
+                if source.key.iter().any(|m| m.row == *part) {
+                    continue;
+                }
+                let purpose = if source.action == SourceAction::Delete {
+                    "deletes"
+                } else {
+                    "updates"
+                };
+                let mapping = format!(
+                    "or say which field of `{}` carries it, under the source: `key: {{ {part}: <field> }}` (format 2)",
+                    event.name
+                );
+                let help = did_you_mean(part, event.fields.iter().map(|f| f.name.as_str()))
+                    .map(|s| format!("{s} otherwise add a field `{part}` to `{}`, {mapping}", event.name))
+                    .unwrap_or_else(|| {
+                        format!(
+                            "a row is found by its key, so every source event must carry `{part}`: add it to `{}`, {mapping}",
+                            event.name
+                        )
+                    });
+                out.push(
+                    Diagnostic::new(
+                        Code::ReadModelKeyMissing,
+                        source.span,
+                        format!(
+                            "read model `{}` is keyed by `{part}`, but its source event `{}` has no such field, so it cannot say which row it {purpose}",
+                            read_model.name, event.name
+                        ),
                     )
-                });
-            out.push(
-                Diagnostic::new(
-                    Code::ReadModelKeyMissing,
-                    *span,
-                    format!(
-                        "read model `{}` is keyed by `{key}`, but its source event `{}` has no such field",
-                        read_model.name, event.name
-                    ),
-                )
-                .label(format!("has no `{key}`"))
-                .secondary(read_model.key_span, "the key")
-                .help(help)
-                .about(NodeRef::ReadModel(ReadModelId(index as u32))),
-            );
+                    .label(format!("has no `{part}`"))
+                    .secondary(*key_span, "the key")
+                    .help(help)
+                    .about(id),
+                );
+            }
         }
     }
 }

@@ -82,29 +82,30 @@ pub fn is_key_type(ty: &TypeRef) -> bool {
     )
 }
 
-/// Reports every read model whose key has a type that is not a key type.
+/// Reports every part of a read model's key whose type is not a key type.
 pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     for (index, read_model) in model.read_models.iter().enumerate() {
-        let Some(key) = read_model.fields.first() else {
-            continue;
-        };
-        if read_model.key.is_empty() || key.name != read_model.key || is_key_type(&key.ty) {
-            continue;
+        for (part, span) in read_model.key.iter().zip(&read_model.key_spans) {
+            let Some(key) = read_model.fields.iter().find(|f| f.name == *part) else {
+                continue;
+            };
+            if is_key_type(&key.ty) {
+                continue;
+            }
+            out.push(
+                Diagnostic::new(
+                    Code::UnsupportedKeyType,
+                    *span,
+                    format!(
+                        "read model `{}` is keyed by `{part}` of type `{}`; a key must be a string, a uuid or an integer",
+                        read_model.name,
+                        model.type_name(&key.ty)
+                    ),
+                )
+                .label(format!("a `{}`", model.type_name(&key.ty)))
+                .help("key the read model by an identifier (string, uuid or integer) of the thing each row describes")
+                .about(NodeRef::ReadModel(ReadModelId(index as u32))),
+            );
         }
-        out.push(
-            Diagnostic::new(
-                Code::UnsupportedKeyType,
-                read_model.key_span,
-                format!(
-                    "read model `{}` is keyed by `{}` of type `{}`; a key must be a string, a uuid or an integer",
-                    read_model.name,
-                    read_model.key,
-                    model.type_name(&key.ty)
-                ),
-            )
-            .label(format!("a `{}`", model.type_name(&key.ty)))
-            .help("key the read model by an identifier (string, uuid or integer) of the thing each row describes")
-            .about(NodeRef::ReadModel(ReadModelId(index as u32))),
-        );
     }
 }

@@ -251,6 +251,86 @@ pub enum DocOp {
     },
 }
 
+/// A page of a document table: the documents whose top-level fields equal every filter,
+/// in key order, after a key. What list queries of read models run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocQuery {
+    /// `(field, text)`: a document matches when its top-level `field` has this text form
+    /// (see [`field_text`]). Field names are letters, digits and `_`.
+    pub filters: Vec<(String, String)>,
+    /// Only documents whose key sorts after this one (byte order): the cursor.
+    pub after: Option<String>,
+    /// At most this many documents (0 counts as 1).
+    pub limit: usize,
+}
+
+/// One page of a [`DocQuery`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DocPage {
+    /// The documents, in key order.
+    pub docs: Vec<(String, Value)>,
+    /// Whether more matching documents follow the last one.
+    pub more: bool,
+}
+
+/// The text a filter compares a document field with: a string as it is, a number or a
+/// boolean as JSON writes it; `None` for a missing field, `null`, arrays and objects
+/// (which no filter matches).
+pub fn field_text(doc: &Value, field: &str) -> Option<String> {
+    match doc.get(field)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Whether `doc` matches every filter of `query`.
+pub fn doc_matches(doc: &Value, filters: &[(String, String)]) -> bool {
+    filters
+        .iter()
+        .all(|(field, text)| field_text(doc, field).as_deref() == Some(text.as_str()))
+}
+
+/// A filter's field name: letters, digits and `_` (SQL backends write it into an index
+/// expression, so nothing else is allowed).
+pub(crate) fn validate_field(field: &str) -> Result<()> {
+    if field.is_empty()
+        || field.len() > 128
+        || !field
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        return Err(Error::InvalidInput(format!(
+            "`{}` is not a document field name (letters, digits and `_`)",
+            field.escape_debug()
+        )));
+    }
+    Ok(())
+}
+
+/// Whether every filter names a valid field (see `validate_field`).
+pub(crate) fn validate_field_names(filters: &[(String, String)]) -> bool {
+    filters
+        .iter()
+        .all(|(field, _)| validate_field(field).is_ok())
+}
+
+/// [`EventStore::query_docs`] over [`EventStore::list_docs`]: for backends without a
+/// query of their own.
+pub(crate) fn query_listed(docs: Vec<(String, Value)>, query: &DocQuery) -> DocPage {
+    let limit = query.limit.max(1);
+    let mut matching = docs
+        .into_iter()
+        .filter(|(key, _)| query.after.as_ref().is_none_or(|after| key > after))
+        .filter(|(_, doc)| doc_matches(doc, &query.filters));
+    let docs: Vec<_> = matching.by_ref().take(limit).collect();
+    DocPage {
+        more: matching.next().is_some(),
+        docs,
+    }
+}
+
 /// The writes of one consumer batch, committed atomically with its new checkpoint.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConsumerCommit {
@@ -470,6 +550,24 @@ pub trait EventStore: Send + Sync {
 
     /// Every document of `table`, ordered by key.
     fn list_docs(&self, table: &str) -> Result<Vec<(String, Value)>>;
+
+    /// A page of `table`'s documents matching `query`, in key order. The default filters
+    /// [`EventStore::list_docs`]; SQL backends filter in their query, on the index of
+    /// [`EventStore::ensure_doc_index`] when there is one.
+    fn query_docs(&self, table: &str, query: &DocQuery) -> Result<DocPage> {
+        validate_name("document table", table)?;
+        for (field, _) in &query.filters {
+            validate_field(field)?;
+        }
+        Ok(query_listed(self.list_docs(table)?, query))
+    }
+
+    /// Makes filtering documents of `table` on the top-level `field` cheap, where the
+    /// backend can (an expression index); idempotent. The default does nothing.
+    fn ensure_doc_index(&self, table: &str, field: &str) -> Result<()> {
+        validate_name("document table", table)?;
+        validate_field(field)
+    }
 
     /// The consumer's checkpoint: the position of the last event it handled (0 = none).
     fn checkpoint(&self, consumer: &str) -> Result<u64>;
@@ -852,6 +950,16 @@ impl Store {
     /// Every document of a table by key (see [`EventStore::list_docs`]).
     pub fn list_docs(&self, table: &str) -> Result<Vec<(String, Value)>> {
         self.backend.list_docs(table)
+    }
+
+    /// A page of documents (see [`EventStore::query_docs`]).
+    pub fn query_docs(&self, table: &str, query: &DocQuery) -> Result<DocPage> {
+        self.backend.query_docs(table, query)
+    }
+
+    /// See [`EventStore::ensure_doc_index`].
+    pub fn ensure_doc_index(&self, table: &str, field: &str) -> Result<()> {
+        self.backend.ensure_doc_index(table, field)
     }
 
     /// See [`EventStore::checkpoint`].

@@ -66,6 +66,21 @@ pub trait ProjectionTx {
     fn delete(&mut self, table: &str, key: &str) -> Result<()>;
     /// Every document of `table` as this transaction sees it, ordered by key.
     fn list(&self, table: &str) -> Result<Vec<(String, Value)>>;
+    /// The documents of `table` whose top-level fields have these text forms (see
+    /// [`crate::field_text`]), as this transaction sees them, ordered by key. The default
+    /// filters [`ProjectionTx::list`]; the store's transaction asks the backend, which
+    /// uses the fields' indexes.
+    fn list_matching(
+        &self,
+        table: &str,
+        filters: &[(String, String)],
+    ) -> Result<Vec<(String, Value)>> {
+        let docs = self.list(table)?;
+        Ok(docs
+            .into_iter()
+            .filter(|(_, doc)| crate::doc_matches(doc, filters))
+            .collect())
+    }
     /// Schedules a durable timer when the batch commits, replacing a pending timer (or
     /// one scheduled earlier in this batch) with the same id.
     fn schedule_timer(&mut self, timer: Timer) -> Result<()>;
@@ -132,6 +147,43 @@ impl ProjectionTx for BufferedTx<'_> {
                 Some(v) => docs.insert(k.clone(), v.clone()),
                 None => docs.remove(k),
             };
+        }
+        Ok(docs.into_iter().collect())
+    }
+
+    fn list_matching(
+        &self,
+        table: &str,
+        filters: &[(String, String)],
+    ) -> Result<Vec<(String, Value)>> {
+        let mut docs = BTreeMap::new();
+        let mut query = crate::DocQuery {
+            filters: filters.to_vec(),
+            after: None,
+            limit: 1000,
+        };
+        loop {
+            let page = self.store.query_docs(table, &query)?;
+            query.after = page.docs.last().map(|(key, _)| key.clone());
+            docs.extend(page.docs);
+            if !page.more {
+                break;
+            }
+        }
+        // The batch's own writes win over what is committed.
+        for ((_, key), v) in self
+            .pending
+            .range((table.to_owned(), String::new())..)
+            .take_while(|((t, _), _)| t == table)
+        {
+            match v {
+                Some(doc) if crate::doc_matches(doc, filters) => {
+                    docs.insert(key.clone(), doc.clone());
+                }
+                _ => {
+                    docs.remove(key);
+                }
+            }
         }
         Ok(docs.into_iter().collect())
     }

@@ -48,6 +48,9 @@ pub struct Worker {
     pub events: &'static [(&'static str, &'static str)],
     /// Called for each of those events, in global order.
     pub handler: Handler,
+    /// Fields of its document table to index before it starts (a projection's
+    /// [`Row::INDEXES`](crate::projection::Row::INDEXES)).
+    pub indexes: &'static [&'static str],
 }
 
 impl Worker {
@@ -61,13 +64,19 @@ impl Worker {
             consumer,
             events,
             handler,
+            indexes: &[],
         }
     }
 
     /// The projection of the read model `R`: its consumer is `R::TABLE`, its events
     /// `R::EVENTS`.
     pub const fn projection<R: crate::projection::Row>(handler: Handler) -> Self {
-        Worker::new(R::TABLE, R::EVENTS, handler)
+        Worker {
+            consumer: R::TABLE,
+            events: R::EVENTS,
+            handler,
+            indexes: R::INDEXES,
+        }
     }
 
     /// The subscription filter of [`Worker::events`].
@@ -112,6 +121,12 @@ fn spawn_worker(
     let stop = Arc::clone(stop);
     std::thread::spawn(move || {
         let consumer = worker.consumer;
+        for field in worker.indexes {
+            // An index only makes list queries faster: without it they still answer.
+            if let Err(error) = store.ensure_doc_index(consumer, field) {
+                eprintln!("worker `{consumer}`: no index on `{field}`: {error}");
+            }
+        }
         let mut subscription = store.subscribe(consumer, worker.filter());
         while !stop.load(Ordering::Acquire) {
             let result = subscription.run(&stop, |event, tx| {

@@ -251,8 +251,22 @@ pub fn context_view(
             path: string_literal(&format!("/{}", r.path)),
             handler: format!("get(rows::<{row}>)"),
         });
+        // A history's rows have no key: it is listed only. A composite key has one
+        // path segment per part, in key order.
+        if r.history {
+            continue;
+        }
+        let segments = if r.key_parts.is_empty() {
+            "{key}".to_owned()
+        } else {
+            r.key_parts
+                .iter()
+                .map(|k| format!("{{{k}}}"))
+                .collect::<Vec<_>>()
+                .join("/")
+        };
         routes.push(RouteView {
-            path: string_literal(&format!("/{}/{{key}}", r.path)),
+            path: string_literal(&format!("/{}/{segments}", r.path)),
             handler: format!("get(row::<{row}>)"),
         });
     }
@@ -260,8 +274,11 @@ pub fn context_view(
     if has_commands {
         http.insert(0, "command");
     }
+    if read_models.iter().any(|r| !r.history) {
+        http.push("row");
+    }
     if !read_models.is_empty() {
-        http.extend(["row", "rows"]);
+        http.push("rows");
     }
     let mut routing = Vec::new();
     if !read_models.is_empty() {

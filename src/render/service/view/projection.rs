@@ -7,7 +7,7 @@ use super::{
     derives_for, docs, event_names_collide, fields_view, key_str, mentions_named, param,
     AssignView, FieldView,
 };
-use crate::ir::{ContextId, Model, ReadModelId};
+use crate::ir::{ContextId, FieldMapping, Model, ReadModelId, SourceAction};
 use crate::render::service::names::{ident, kebab, snake};
 use crate::render::service::rust_types::{convert, Scope};
 
@@ -24,8 +24,24 @@ pub struct ProjectionHandlerView {
     pub event_param: String,
     /// The row fields the default copies from the event.
     pub assigns: Vec<AssignView>,
-    /// The row key as a `&str`, over `event`.
+    /// The row key as a `&str`, over `event` (empty for `where` and `append`).
     pub key: String,
+    /// What the event does: `upsert` (the row of its key), `delete`, `where` (every
+    /// matching row) or `append` (a history row).
+    pub action: &'static str,
+    /// For `where`: the row fields and the values (over `event`) they must equal.
+    pub matching: Vec<MatchView>,
+    /// Whether the event has a `ProjectionRules` method (a delete has none).
+    pub has_rule: bool,
+}
+
+/// One `where:` entry of a source: a row field and the event's value it must equal.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatchView {
+    /// The row field's name, as stored in the row's JSON.
+    pub field: String,
+    /// The event field, as an expression over `event`.
+    pub value: String,
 }
 
 /// A read model: row struct, projection, endpoints.
@@ -43,8 +59,21 @@ pub struct ReadModelView {
     pub fields: Vec<FieldView>,
     /// The derive list.
     pub derives: String,
-    /// Key field name.
+    /// The key as the model writes it (`order_id`, `[a, b]`, `history`).
     pub key: String,
+    /// The key fields of a composite key, for `Row::KEY` (empty otherwise).
+    pub key_parts: Vec<String>,
+    /// The row fields a list query may filter on, for `Row::FILTERS`.
+    pub filters: Vec<String>,
+    /// The filters and the fields `where:` sources find rows by, for `Row::INDEXES`;
+    /// empty when that is just the filters.
+    pub indexes: Vec<String>,
+    /// One row per event (`history: true`).
+    pub history: bool,
+    /// Whether a handler calls a rule (not when every source deletes).
+    pub uses_rules: bool,
+    /// The doc comment of the projection's handler, one line per entry.
+    pub function_docs: Vec<String>,
     /// The projection's handler function.
     pub function: String,
     /// One per source event.
@@ -65,21 +94,21 @@ fn read_model_view(model: &Model, here: ContextId, r: ReadModelId) -> ReadModelV
     let ctx = model.context(here);
     let rm = model.read_model(r);
     let function = snake(&rm.name);
-    let handlers = rm
+    let handlers: Vec<ProjectionHandlerView> = rm
         .from
         .iter()
         .map(|e| {
             let event = model.event(*e);
-            // `check` makes sure every source event carries the key (SC047, SC074).
-            let key = match event.fields.iter().find(|f| f.name == rm.key) {
-                Some(field) => key_str(&field.ty, &format!("event.{}", ident(&field.name))),
-                None => format!("&event.{}.to_string()", ident(&rm.key)),
-            };
-            let assigns: Vec<AssignView> = rm
-                .fields
+            let source = rm.source(*e).expect("every source event has its entry");
+            let key = key_expr(event, &source.key);
+            // The row's key fields come from the event too (a new row has them set).
+            let assigns: Vec<AssignView> = source
+                .key
                 .iter()
-                .filter_map(|target| {
-                    let from = event.fields.iter().find(|f| f.name == target.name)?;
+                .chain(&source.sets)
+                .filter_map(|m| {
+                    let target = rm.fields.iter().find(|f| f.name == m.row)?;
+                    let from = event.fields.iter().find(|f| f.name == m.event)?;
                     // A foreign event's named types are copies: they never convert to ours.
                     if event.context != here && mentions_named(&from.ty) {
                         return None;
@@ -106,6 +135,22 @@ fn read_model_view(model: &Model, here: ContextId, r: ReadModelId) -> ReadModelV
                 format!("{function}_on_{}", snake(&event.name))
             };
             let used = !assigns.is_empty();
+            let (action, key, matching) = match &source.action {
+                SourceAction::Upsert => ("upsert", key, Vec::new()),
+                SourceAction::Delete => ("delete", key, Vec::new()),
+                SourceAction::Append => ("append", String::new(), Vec::new()),
+                SourceAction::UpdateWhere(pairs) => (
+                    "where",
+                    String::new(),
+                    pairs
+                        .iter()
+                        .map(|m| MatchView {
+                            field: m.row.clone(),
+                            value: format!("projection::field_value(&event.{})?", ident(&m.event)),
+                        })
+                        .collect(),
+                ),
+            };
             ProjectionHandlerView {
                 source: source_view(model, here, &rm.from, *e),
                 method,
@@ -113,6 +158,9 @@ fn read_model_view(model: &Model, here: ContextId, r: ReadModelId) -> ReadModelV
                 event_param: param("event", used),
                 assigns,
                 key,
+                action,
+                matching,
+                has_rule: action != "delete",
             }
         })
         .collect();
@@ -123,8 +171,81 @@ fn read_model_view(model: &Model, here: ContextId, r: ReadModelId) -> ReadModelV
         path: kebab(&rm.name),
         fields: fields_view(model, &rm.fields, Scope::Own),
         derives: derives_for(model, rm.fields.iter().map(|f| &f.ty)),
-        key: rm.key.clone(),
+        key: rm.key_text(),
+        key_parts: if rm.key.len() > 1 {
+            rm.key.clone()
+        } else {
+            Vec::new()
+        },
+        filters: rm.filters.clone(),
+        indexes: indexes(rm),
+        history: rm.history,
+        uses_rules: handlers.iter().any(|h| h.has_rule),
+        function_docs: function_docs(&rm.name, &handlers),
         function,
         handlers,
+    }
+}
+
+/// The row key of `event` as a `&str` expression over `event`: the one key field's text,
+/// or the runtime's encoding of a composite key's parts (`check` makes sure the event
+/// carries every part, SC047, SC074).
+fn key_expr(event: &crate::ir::Event, key: &[FieldMapping]) -> String {
+    let part = |m: &FieldMapping| {
+        let ty = event
+            .fields
+            .iter()
+            .find(|f| f.name == m.event)
+            .map(|f| f.ty.clone())
+            .unwrap_or(crate::ir::TypeRef::Primitive(crate::ir::Primitive::String));
+        key_str(&ty, &format!("event.{}", ident(&m.event)))
+    };
+    match key {
+        [] => String::new(),
+        [one] => part(one),
+        parts => format!(
+            "&projection::composite_key(&[{}])",
+            parts.iter().map(part).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+/// What the projection of `name` does with its events, for its doc comment.
+fn function_docs(name: &str, handlers: &[ProjectionHandlerView]) -> Vec<String> {
+    let has = |action: &str| handlers.iter().any(|h| h.action == action);
+    let line = if has("append") {
+        format!("The projection of `{name}`: a new row per event, filled by its rule.")
+    } else {
+        let mut what = format!("The projection of `{name}`: the row of the event's key");
+        if has("where") {
+            what.push_str(" (or, for a `where:` event, every matching row)");
+        }
+        what.push_str(", changed by its rule");
+        if has("delete") {
+            what.push_str(" or deleted");
+        }
+        what.push('.');
+        what
+    };
+    vec![line]
+}
+
+/// The fields to index for `rm`: its filters, then the row fields its `where:` sources
+/// match on; empty when there are no more than the filters.
+fn indexes(rm: &crate::ir::ReadModel) -> Vec<String> {
+    let mut fields = rm.filters.clone();
+    for source in &rm.sources {
+        if let SourceAction::UpdateWhere(pairs) = &source.action {
+            for pair in pairs {
+                if !fields.contains(&pair.row) {
+                    fields.push(pair.row.clone());
+                }
+            }
+        }
+    }
+    if fields.len() == rm.filters.len() {
+        Vec::new()
+    } else {
+        fields
     }
 }

@@ -30,6 +30,7 @@ impl Row for Holds {
         ("booking-RoomHold", "GuestCheckedIn"),
         ("booking-RoomHold", "GuestNoShow"),
     ];
+    const FILTERS: &'static [&'static str] = &["status", "room"];
 }
 
 /// the front desk's list of paid stays and whether the guest came
@@ -53,7 +54,8 @@ impl Row for ConfirmedStays {
 }
 
 /// How each event changes a row. Every method has a default that copies the row fields
-/// the event carries, by name; override them in `src/rules/projections.rs`.
+/// the event carries, by name or as the model maps them; override them in
+/// `src/rules/projections.rs`. (An event that deletes its row has no method.)
 pub trait ProjectionRules {
     fn holds_on_hold_placed(&self, row: &mut Holds, event: &crate::room_hold::HoldPlaced) {
         row.hold_id = event.hold_id;

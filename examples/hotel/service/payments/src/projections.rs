@@ -29,7 +29,8 @@ impl Row for HoldPayments {
 }
 
 /// How each event changes a row. Every method has a default that copies the row fields
-/// the event carries, by name; override them in `src/rules/projections.rs`.
+/// the event carries, by name or as the model maps them; override them in
+/// `src/rules/projections.rs`. (An event that deletes its row has no method.)
 pub trait ProjectionRules {
     fn hold_payments_on_payment_requested(
         &self,

@@ -9,8 +9,13 @@
 //!   409 `{"error": "conflict", ...}` when other writers kept changing the aggregate; 422
 //!   `{"error": "<Error>", "message": ...}` when a business rule refuses; 500
 //!   `{"error": "internal", ...}` (logged) when the store fails.
-//! - `GET /<read-model>/{key}`: the row, or 404 `{"error": "not_found"}`;
-//!   `GET /<read-model>`: every row, ordered by key.
+//! - `GET /<read-model>/{key}` (a composite key: one segment per part, in key order):
+//!   the row, or 404 `{"error": "not_found"}`; `GET /<read-model>`: a page of rows in key
+//!   order (a history's in the order of its events), `{"rows": [...], "next": cursor or
+//!   null}`, with `?field=value` per filter the read model declares, `?limit=n` (1 to
+//!   [`MAX_ROWS`], default [`DEFAULT_ROWS`]) and `?after=<next>` for the next page; 400
+//!   `{"error": "bad_request", "message": ..., "filters": [...]}` on another parameter,
+//!   limit or cursor.
 //! - `GET /health`: 200 `{"status": "ok"}` for the app; a context's
 //!   ([`context_health`]) adds `"rejections": n` (see [`crate::rejections`]) and
 //!   `"timers_pending": n`.
@@ -305,29 +310,168 @@ struct Events {
     events: Vec<Appended>,
 }
 
-/// `GET /<read-model>/{key}`: one row of `R`, or 404.
-pub async fn row<R: Row>(State(store): State<Store>, Path(key): Path<String>) -> Response {
+/// `GET /<read-model>/{key}` (or `/{part}/{part}` for a composite key): one row of `R`,
+/// or 404.
+pub async fn row<R: Row>(
+    State(store): State<Store>,
+    Path(segments): Path<Vec<(String, String)>>,
+) -> Response {
+    let key = match segments.as_slice() {
+        [(_, one)] => one.clone(),
+        parts => {
+            // In key order, whatever order the route names them in.
+            let mut ordered = Vec::with_capacity(R::KEY.len());
+            for field in R::KEY {
+                match parts.iter().find(|(name, _)| name == field) {
+                    Some((_, value)) => ordered.push(value.as_str()),
+                    None => return row_not_found(),
+                }
+            }
+            crate::projection::composite_key(&ordered)
+        }
+    };
     match tokio::task::spawn_blocking(move || store.load_doc(R::TABLE, &key)).await {
         Ok(Ok(Some(row))) => Json(row).into_response(),
-        Ok(Ok(None)) => {
-            let body = json!({ "error": "not_found" });
-            (StatusCode::NOT_FOUND, Json(body)).into_response()
+        Ok(Ok(None)) => row_not_found(),
+        Ok(Err(error)) => internal(&error),
+        Err(error) => internal(&error),
+    }
+}
+
+fn row_not_found() -> Response {
+    let body = json!({ "error": "not_found" });
+    (StatusCode::NOT_FOUND, Json(body)).into_response()
+}
+
+/// The most rows one `GET /<read-model>` returns.
+pub const MAX_ROWS: usize = 1000;
+/// The rows `GET /<read-model>` returns without `?limit=`.
+pub const DEFAULT_ROWS: usize = 100;
+
+/// `GET /<read-model>`: a page of the rows of `R` matching the query's filters, in key
+/// order, with the cursor of the next page (see the module docs).
+pub async fn rows<R: Row>(State(store): State<Store>, uri: Uri) -> Response {
+    let query = match rows_query::<R>(uri.query()) {
+        Ok(query) => query,
+        Err(message) => {
+            let body = json!({
+                "error": "bad_request",
+                "message": message,
+                "filters": R::FILTERS,
+            });
+            return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+        }
+    };
+    match tokio::task::spawn_blocking(move || store.query_docs(R::TABLE, &query)).await {
+        Ok(Ok(page)) => {
+            let next = match (page.more, page.docs.last()) {
+                (true, Some((key, _))) => serde_json::Value::from(cursor(key)),
+                _ => serde_json::Value::Null,
+            };
+            let rows: Vec<serde_json::Value> = page.docs.into_iter().map(|(_, row)| row).collect();
+            Json(json!({ "rows": rows, "next": next })).into_response()
         }
         Ok(Err(error)) => store_error(&error),
         Err(error) => internal(&error),
     }
 }
 
-/// `GET /<read-model>`: every row of `R`, ordered by key.
-pub async fn rows<R: Row>(State(store): State<Store>) -> Response {
-    match tokio::task::spawn_blocking(move || store.list_docs(R::TABLE)).await {
-        Ok(Ok(rows)) => {
-            let rows: Vec<serde_json::Value> = rows.into_iter().map(|(_, row)| row).collect();
-            Json(rows).into_response()
+/// The document query of a `GET /<read-model>` query string, or what is wrong with it.
+pub fn rows_query<R: Row>(query: Option<&str>) -> Result<crate::DocQuery, String> {
+    let mut out = crate::DocQuery {
+        limit: DEFAULT_ROWS,
+        ..crate::DocQuery::default()
+    };
+    let known = || {
+        if R::FILTERS.is_empty() {
+            format!(
+                "`{}` has no filters; the parameters are `limit` and `after`",
+                R::TABLE
+            )
+        } else {
+            format!(
+                "the filters of `{}` are {}; the other parameters are `limit` and `after`",
+                R::TABLE,
+                R::FILTERS
+                    .iter()
+                    .map(|f| format!("`{f}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         }
-        Ok(Err(error)) => internal(&error),
-        Err(error) => internal(&error),
+    };
+    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let name = percent_decode(name).ok_or("the query string is not valid UTF-8")?;
+        let value = percent_decode(value).ok_or("the query string is not valid UTF-8")?;
+        match name.as_str() {
+            "limit" => {
+                out.limit = value
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=MAX_ROWS).contains(n))
+                    .ok_or_else(|| {
+                        format!("`limit` must be a number from 1 to {MAX_ROWS}, not `{value}`")
+                    })?;
+            }
+            "after" => {
+                out.after = Some(from_cursor(&value).ok_or_else(|| {
+                    format!("`after` is not a cursor this read model gave: `{value}`")
+                })?);
+            }
+            field if R::FILTERS.contains(&field) => {
+                if out.filters.iter().any(|(f, _)| f == field) {
+                    return Err(format!("the filter `{field}` is given twice"));
+                }
+                out.filters.push((field.to_owned(), value));
+            }
+            other => return Err(format!("`{other}` is not a filter: {}", known())),
+        }
     }
+    Ok(out)
+}
+
+/// The opaque cursor of a row key: its bytes in hex, so a key with any characters
+/// survives a query string.
+fn cursor(key: &str) -> String {
+    key.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The key of a cursor, `None` when it is not one.
+fn from_cursor(cursor: &str) -> Option<String> {
+    if cursor.is_empty() || !cursor.len().is_multiple_of(2) {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = (0..cursor.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(cursor.get(i..i + 2)?, 16).ok())
+        .collect();
+    String::from_utf8(bytes?).ok()
+}
+
+/// Decodes `%XX` escapes and `+` (a space) of a query string part.
+fn percent_decode(text: &str) -> Option<String> {
+    let mut bytes = Vec::with_capacity(text.len());
+    let mut rest = text.as_bytes();
+    while let Some((&b, tail)) = rest.split_first() {
+        match b {
+            b'+' => {
+                bytes.push(b' ');
+                rest = tail;
+            }
+            b'%' if tail.len() >= 2 => {
+                let hex = std::str::from_utf8(&tail[..2]).ok()?;
+                bytes.push(u8::from_str_radix(hex, 16).ok()?);
+                rest = &tail[2..];
+            }
+            b'%' => return None,
+            _ => {
+                bytes.push(b);
+                rest = tail;
+            }
+        }
+    }
+    String::from_utf8(bytes).ok()
 }
 
 /// A store error answered to a client: what the store refused as input (a key or an id
@@ -494,7 +638,7 @@ async fn not_found(method: Method, uri: Uri) -> Response {
             "no command `{command}` here: commands are posted to `/commands/<Name>` (of their context, under `/<context>` in the app), with the exact name of the model"
         ),
         None => format!(
-            "no route `{method} {path}`: commands are `POST /commands/<Name>`, read models `GET /<read-model>` and `GET /<read-model>/<key>`, health `GET /health`, rejected commands `GET /rejections` (under `/<context>` in the app)"
+            "no route `{method} {path}`: commands are `POST /commands/<Name>`, read models `GET /<read-model>` (`?field=value&limit=n&after=cursor`) and `GET /<read-model>/<key>`, health `GET /health`, rejected commands `GET /rejections` (under `/<context>` in the app)"
         ),
     };
     let body = json!({ "error": "not_found", "message": message });

@@ -41,9 +41,9 @@ use postgres::{Client, NoTls, Row, Statement, Transaction};
 use crate::checksum::{doc_checksum, EventRow};
 use crate::timer::{due_cutoff, firing_failed, payload_json, Timer, TimerRow};
 use crate::{
-    from_i64, resolve_retry, to_i64, validate_append, validate_docs, validate_name, AppendResult,
-    ConsumerCommit, DocOp, Error, EventStore, ExpectedVersion, NewEvent, RecordedEvent, Result,
-    Snapshot, Value,
+    doc_matches, from_i64, resolve_retry, to_i64, validate_append, validate_docs, validate_field,
+    validate_name, AppendResult, ConsumerCommit, DocOp, DocPage, DocQuery, Error, EventStore,
+    ExpectedVersion, NewEvent, RecordedEvent, Result, Snapshot, Value,
 };
 
 /// The advisory lock key that serialises position allocation ("stormcrf" in ASCII).
@@ -606,6 +606,12 @@ fn row_to_event(row: &Row) -> Result<RecordedEvent> {
     event.verify(row.try_get(10)?)
 }
 
+/// The SQL expression of a top-level document field as text, the same in the index and
+/// in queries; `field` is letters, digits and `_` (`validate_field`).
+fn field_expression(field: &str) -> String {
+    format!("(value::jsonb ->> '{field}')")
+}
+
 fn parse_doc(table: &str, key: &str, json: &str, stored: i64) -> Result<Value> {
     if doc_checksum(table, key, 0, json) != stored {
         return Err(Error::Corruption(format!(
@@ -794,6 +800,55 @@ impl EventStore for PgStore {
                     Ok((key, value))
                 })
                 .collect()
+        })
+    }
+
+    fn query_docs(&self, table: &str, query: &DocQuery) -> Result<DocPage> {
+        validate_name("document table", table)?;
+        let mut sql = String::from(
+            "SELECT key, value, checksum FROM stormcraft_docs WHERE tbl = $1 AND key COLLATE \"C\" > $2",
+        );
+        for (i, (field, _)) in query.filters.iter().enumerate() {
+            validate_field(field)?;
+            sql.push_str(&format!(" AND {} = ${}", field_expression(field), i + 3));
+        }
+        let limit = query.limit.max(1);
+        sql.push_str(&format!(" ORDER BY key COLLATE \"C\" LIMIT {}", limit + 1));
+        let after = query.after.clone().unwrap_or_default();
+        self.with(|c| {
+            let mut params: Vec<&(dyn postgres::types::ToSql + Sync)> = vec![&table, &after];
+            params.extend(
+                query
+                    .filters
+                    .iter()
+                    .map(|(_, text)| text as &(dyn postgres::types::ToSql + Sync)),
+            );
+            let rows = c.client.query(sql.as_str(), &params)?;
+            let mut docs = Vec::new();
+            for r in &rows {
+                let key: String = r.try_get(0)?;
+                let value = parse_doc(table, &key, r.try_get(1)?, r.try_get(2)?)?;
+                // `->>` writes numbers as PostgreSQL normalises them; the document's own
+                // text form decides.
+                if doc_matches(&value, &query.filters) {
+                    docs.push((key, value));
+                }
+            }
+            let more = rows.len() > limit;
+            docs.truncate(limit);
+            Ok(DocPage { docs, more })
+        })
+    }
+
+    fn ensure_doc_index(&self, table: &str, field: &str) -> Result<()> {
+        validate_name("document table", table)?;
+        validate_field(field)?;
+        self.with(|c| {
+            c.client.batch_execute(&format!(
+                "CREATE INDEX IF NOT EXISTS stormcraft_docs_field_{field} ON stormcraft_docs (tbl, ({}), key COLLATE \"C\")",
+                field_expression(field)
+            ))?;
+            Ok(())
         })
     }
 

@@ -152,11 +152,43 @@ async fn end_to_end(store: Store) {
     );
     let (status, body) = call(&store, "GET", "/order-summaries", "").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(body
+    assert!(body["rows"]
         .as_array()
         .unwrap()
         .iter()
         .any(|row| row["order_id"] == json!(id)));
+    assert_eq!(body["next"], json!(null));
+    // A list query: filters the row declares, a limit, the next page's cursor.
+    let customer = body["rows"][0]["customer"].as_str().unwrap().to_owned();
+    let (status, body) = call(
+        &store,
+        "GET",
+        &format!(
+            "/order-summaries?customer={}&cancelled=false&limit=1",
+            customer.replace(' ', "+")
+        ),
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["rows"].as_array().unwrap().len() <= 1);
+    for row in body["rows"].as_array().unwrap() {
+        assert_eq!(row["customer"], json!(customer));
+    }
+    // A client's mistakes are 400s naming what is allowed, never 500s.
+    for query in [
+        "status=Placed",
+        "limit=0",
+        "limit=1001",
+        "limit=many",
+        "after=zz",
+        "customer=a&customer=b",
+    ] {
+        let (status, body) = call(&store, "GET", &format!("/order-summaries?{query}"), "").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert_eq!(body["error"], "bad_request", "{query}");
+        assert_eq!(body["filters"], json!(["customer", "cancelled"]), "{query}");
+    }
 
     // More than the stock: the policy's `ReserveStock` is refused, the refusal is
     // recorded in shop's rejections, and the recovery worker compensates (`on_error:
@@ -571,4 +603,86 @@ fn views_read_rows_as_of_the_event() {
         started.elapsed() < Duration::from_secs(5),
         "the view waited for nothing"
     );
+}
+
+/// A row with a composite key, as a generated read model with `key: [warehouse, sku]`
+/// declares it.
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
+struct StockLevel {
+    warehouse: String,
+    sku: String,
+    on_hand: i64,
+}
+
+impl Row for StockLevel {
+    const TABLE: &'static str = "shop.StockLevel";
+    const EVENTS: &'static [(&'static str, &'static str)] = &[];
+    const KEY: &'static [&'static str] = &["warehouse", "sku"];
+    const FILTERS: &'static [&'static str] = &["warehouse"];
+}
+
+/// `GET /<read-model>/<part>/<part>` finds the row of a composite key (a part with a
+/// `/` or a `,` in it too), and a list query pages through the rows with the cursor.
+#[tokio::test(flavor = "multi_thread")]
+async fn composite_keys_and_pages_over_http() {
+    use axum::routing::get;
+    use stormcraft_runtime::http::{row, rows};
+    use stormcraft_runtime::projection::composite_key;
+    let (store, _dir) = sqlite();
+    let mut ops = Vec::new();
+    for (warehouse, sku, on_hand) in [
+        ("ams", "MUG/01", 3),
+        ("ams", "MUG,02", 5),
+        ("rtm", "MUG/01", 7),
+    ] {
+        ops.push(stormcraft_runtime::DocOp::Put {
+            table: StockLevel::TABLE.into(),
+            key: composite_key(&[warehouse, sku]),
+            value: json!({"warehouse": warehouse, "sku": sku, "on_hand": on_hand}),
+        });
+    }
+    store.backend().schedule_timers(ops).unwrap();
+    let router = axum::Router::new()
+        .route("/stock-levels", get(rows::<StockLevel>))
+        .route("/stock-levels/{warehouse}/{sku}", get(row::<StockLevel>))
+        .with_state(store.clone());
+    let get_json = |path: String| {
+        let router = router.clone();
+        async move {
+            let request = Request::builder().uri(path).body(Body::empty()).unwrap();
+            let response = router.oneshot(request).await.unwrap();
+            let status = response.status();
+            let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            (status, serde_json::from_slice::<Value>(&bytes).unwrap())
+        }
+    };
+    let (status, body) = get_json("/stock-levels/ams/MUG%2F01".into()).await;
+    assert_eq!(
+        (status, &body["on_hand"]),
+        (StatusCode::OK, &json!(3)),
+        "{body}"
+    );
+    let (status, body) = get_json("/stock-levels/ams/MUG,02".into()).await;
+    assert_eq!(
+        (status, &body["on_hand"]),
+        (StatusCode::OK, &json!(5)),
+        "{body}"
+    );
+    let (status, _) = get_json("/stock-levels/ams/MUG".into()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Two pages of one row of `ams`, then no cursor.
+    let (status, first) = get_json("/stock-levels?warehouse=ams&limit=1".into()).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    let next = first["next"].as_str().expect("a cursor").to_owned();
+    let (_, second) = get_json(format!("/stock-levels?warehouse=ams&limit=1&after={next}")).await;
+    assert_eq!(second["next"], Value::Null, "{second}");
+    let skus: Vec<&Value> = [&first, &second]
+        .iter()
+        .map(|p| &p["rows"][0]["sku"])
+        .collect();
+    assert_eq!(skus, [&json!("MUG,02"), &json!("MUG/01")]);
+    let (status, body) = get_json("/stock-levels?warehouse=a%ZZ".into()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 }

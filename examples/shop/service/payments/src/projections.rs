@@ -29,8 +29,29 @@ impl Row for OrderPayments {
     ];
 }
 
+/// support's audit trail, every payment event of every order in the order recorded
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PaymentHistory {
+    pub order_id: uuid::Uuid,
+    pub payment_id: uuid::Uuid,
+    pub amount: Option<crate::types::Money>,
+    pub provider_reference: Option<String>,
+}
+
+impl Row for PaymentHistory {
+    const TABLE: &'static str = "payments.PaymentHistory";
+    const EVENTS: &'static [(&'static str, &'static str)] = &[
+        ("payments-Payment", "PaymentRequested"),
+        ("payments-Payment", "PaymentSucceeded"),
+        ("payments-Payment", "PaymentFailed"),
+        ("payments-Payment", "PaymentRefunded"),
+    ];
+    const FILTERS: &'static [&'static str] = &["order_id"];
+}
+
 /// How each event changes a row. Every method has a default that copies the row fields
-/// the event carries, by name; override them in `src/rules/projections.rs`.
+/// the event carries, by name or as the model maps them; override them in
+/// `src/rules/projections.rs`. (An event that deletes its row has no method.)
 pub trait ProjectionRules {
     fn order_payments_on_order_placed(
         &self,
@@ -78,11 +99,53 @@ pub trait ProjectionRules {
         row.order_id = event.order_id;
         row.payment_id = Some(event.payment_id);
     }
+
+    fn payment_history_on_payment_requested(
+        &self,
+        row: &mut PaymentHistory,
+        event: &crate::payment::PaymentRequested,
+    ) {
+        row.order_id = event.order_id;
+        row.payment_id = event.payment_id;
+        row.amount = Some(event.amount.clone());
+    }
+
+    fn payment_history_on_payment_succeeded(
+        &self,
+        row: &mut PaymentHistory,
+        event: &crate::payment::PaymentSucceeded,
+    ) {
+        row.order_id = event.order_id;
+        row.payment_id = event.payment_id;
+        row.amount = Some(event.amount.clone());
+        row.provider_reference = Some(event.provider_reference.clone());
+    }
+
+    fn payment_history_on_payment_failed(
+        &self,
+        row: &mut PaymentHistory,
+        event: &crate::payment::PaymentFailed,
+    ) {
+        row.order_id = event.order_id;
+        row.payment_id = event.payment_id;
+    }
+
+    fn payment_history_on_payment_refunded(
+        &self,
+        row: &mut PaymentHistory,
+        event: &crate::payment::PaymentRefunded,
+    ) {
+        row.order_id = event.order_id;
+        row.payment_id = event.payment_id;
+        row.amount = Some(event.amount.clone());
+    }
 }
 
 /// The projections' workers.
-pub const WORKERS: &[worker::Worker] =
-    &[worker::Worker::projection::<OrderPayments>(order_payments)];
+pub const WORKERS: &[worker::Worker] = &[
+    worker::Worker::projection::<OrderPayments>(order_payments),
+    worker::Worker::projection::<PaymentHistory>(payment_history),
+];
 
 /// The projection of `OrderPayments`: the row of the event's key, changed by its rule.
 fn order_payments(
@@ -120,6 +183,42 @@ fn order_payments(
             let event: crate::payment::PaymentRefunded = aggregate::decode(cause.event)?;
             projection::update_row(tx, &event.order_id.to_string(), |row| {
                 rules.order_payments_on_payment_refunded(row, &event)
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The projection of `PaymentHistory`: a new row per event, filled by its rule.
+fn payment_history(
+    _: &Store,
+    cause: aggregate::Cause<'_>,
+    tx: &mut dyn ProjectionTx,
+) -> stormcraft_runtime::Result<()> {
+    let rules = crate::rules::projections::Projections;
+    match cause.event.event_type.as_str() {
+        "PaymentRequested" => {
+            let event: crate::payment::PaymentRequested = aggregate::decode(cause.event)?;
+            projection::append_row(tx, cause.event.position, |row| {
+                rules.payment_history_on_payment_requested(row, &event)
+            })
+        }
+        "PaymentSucceeded" => {
+            let event: crate::payment::PaymentSucceeded = aggregate::decode(cause.event)?;
+            projection::append_row(tx, cause.event.position, |row| {
+                rules.payment_history_on_payment_succeeded(row, &event)
+            })
+        }
+        "PaymentFailed" => {
+            let event: crate::payment::PaymentFailed = aggregate::decode(cause.event)?;
+            projection::append_row(tx, cause.event.position, |row| {
+                rules.payment_history_on_payment_failed(row, &event)
+            })
+        }
+        "PaymentRefunded" => {
+            let event: crate::payment::PaymentRefunded = aggregate::decode(cause.event)?;
+            projection::append_row(tx, cause.event.position, |row| {
+                rules.payment_history_on_payment_refunded(row, &event)
             })
         }
         _ => Ok(()),

@@ -36,5 +36,9 @@ pub fn router(store: Store) -> axum::Router {
             "/order-payments/{key}",
             get(row::<crate::projections::OrderPayments>),
         )
+        .route(
+            "/payment-history",
+            get(rows::<crate::projections::PaymentHistory>),
+        )
         .with_state(store)
 }

@@ -561,6 +561,197 @@ mod suite {
         assert_eq!(s.list_docs("audit").unwrap().len(), 6);
     }
 
+    /// A read-model row as projections write it: serde, `Default`, a `Row`.
+    #[derive(Debug, Default, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Parcel {
+        depot: String,
+        status: String,
+        weight: i64,
+        express: bool,
+        note: Option<String>,
+    }
+
+    impl stormcraft_runtime::projection::Row for Parcel {
+        const TABLE: &'static str = "logistics.Parcels";
+        const EVENTS: &'static [(&'static str, &'static str)] = &[];
+        const KEY: &'static [&'static str] = &["depot", "parcel"];
+        const FILTERS: &'static [&'static str] = &["status", "weight", "express"];
+    }
+
+    /// Composite keys, deletes, update-where over many rows and appended history rows,
+    /// through a subscription (the checkpoint commits with the rows), then list queries
+    /// with filters, a limit and a cursor, with and without the filter fields' indexes.
+    pub fn read_model_shapes(f: &Fixture) {
+        use stormcraft_runtime::projection::{
+            append_row, composite_key, delete_row, field_value, position_key, update_row,
+            update_where,
+        };
+        use stormcraft_runtime::DocQuery;
+        let s = &f.store;
+        // Parts that a separator would confuse keep distinct keys.
+        assert_ne!(composite_key(&["a,b", "c"]), composite_key(&["a", "b,c"]));
+        assert_ne!(composite_key(&["a\"", "b"]), composite_key(&["a", "\"b"]));
+        for (depot, parcel, weight) in [
+            ("north", "p1", 5),
+            ("north", "p2", 5),
+            ("south", "p1", 5),
+            ("south,x", "p3", 5),
+        ] {
+            let payload = json!({"depot": depot, "parcel": parcel, "weight": weight});
+            s.append(
+                &format!("logistics-Parcel-{depot}-{parcel}"),
+                ExpectedVersion::Any,
+                vec![NewEvent::new("ParcelBooked", 1, payload)],
+            )
+            .unwrap();
+        }
+        let closed = json!({"depot": "north", "parcel": "p2"});
+        let express = json!({"weight": 5});
+        s.append(
+            "logistics-Parcel-north-p2",
+            ExpectedVersion::Any,
+            vec![NewEvent::new("ParcelCollected", 1, closed)],
+        )
+        .unwrap();
+        s.append(
+            "logistics-Depot-1",
+            ExpectedVersion::Any,
+            vec![NewEvent::new("LightParcelsExpressed", 1, express)],
+        )
+        .unwrap();
+        let mut changed = Vec::new();
+        let mut sub = s.subscribe("logistics.Parcels", Filter::All).batch_size(3);
+        let handled = sub
+            .catch_up(|e, tx| {
+                let p = &e.payload;
+                let key = || {
+                    composite_key(&[
+                        p["depot"].as_str().unwrap_or_default(),
+                        p["parcel"].as_str().unwrap_or_default(),
+                    ])
+                };
+                // Every event also appends a history row, in global order.
+                append_row::<Parcel>(tx, e.position, |row| {
+                    row.status = e.event_type.clone();
+                })
+                .map_err(|err| Error::InvalidInput(err.to_string()))?;
+                match e.event_type.as_str() {
+                    "ParcelBooked" => update_row::<Parcel>(tx, &key(), |row| {
+                        row.depot = p["depot"].as_str().unwrap_or_default().to_owned();
+                        row.status = "Booked".into();
+                        row.weight = p["weight"].as_i64().unwrap_or_default();
+                    }),
+                    "ParcelCollected" => delete_row::<Parcel>(tx, &key()),
+                    "LightParcelsExpressed" => {
+                        let weight = field_value(&p["weight"].as_i64())?;
+                        let n = update_where::<Parcel>(tx, &[("weight", weight)], |row| {
+                            row.express = true;
+                            row.note = Some("upgraded".into());
+                        })?;
+                        changed.push(n);
+                        Ok(())
+                    }
+                    _ => Ok(()),
+                }
+            })
+            .unwrap();
+        assert_eq!(handled, 6);
+        // Every parcel weighs 5. The update sees the committed rows (north/p1, south/p1)
+        // and its own batch's writes: south,x/p3 booked in it, north/p2 deleted in it
+        // (committed, still matching in the store, but gone for the batch).
+        assert_eq!(changed, vec![3]);
+        assert_eq!(s.checkpoint("logistics.Parcels").unwrap(), 6);
+        let table = "logistics.Parcels";
+        assert_eq!(
+            s.load_doc(table, &composite_key(&["north", "p2"])).unwrap(),
+            None
+        );
+        let south = s
+            .load_doc(table, &composite_key(&["south", "p1"]))
+            .unwrap()
+            .unwrap();
+        assert_eq!(south["express"], json!(true));
+        assert_eq!(south["note"], json!("upgraded"));
+
+        for indexed in [false, true] {
+            if indexed {
+                for field in ["status", "weight", "express"] {
+                    s.ensure_doc_index(table, field).unwrap();
+                }
+                // Idempotent.
+                s.ensure_doc_index(table, "status").unwrap();
+            }
+            let query = |filters: &[(&str, &str)], after: Option<String>, limit| {
+                s.query_docs(
+                    table,
+                    &DocQuery {
+                        filters: filters
+                            .iter()
+                            .map(|(f, v)| ((*f).to_owned(), (*v).to_owned()))
+                            .collect(),
+                        after,
+                        limit,
+                    },
+                )
+                .unwrap()
+            };
+            let keys = |page: &stormcraft_runtime::DocPage| {
+                page.docs.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>()
+            };
+            // History rows: keyed by position, listed in the order of the events.
+            let history: Vec<String> = (1..=6).map(position_key).collect();
+            let all = query(&[], None, 100);
+            assert_eq!(all.docs.len(), 9, "3 rows left + 6 history rows");
+            assert!(!all.more);
+            assert_eq!(keys(&all)[..6], history[..]);
+            // Filters on a string, a number and a boolean, by their text form.
+            let booked = query(&[("status", "Booked")], None, 100);
+            assert_eq!(booked.docs.len(), 3);
+            let light = query(&[("weight", "5"), ("express", "true")], None, 100);
+            assert_eq!(
+                keys(&light),
+                vec![
+                    composite_key(&["north", "p1"]),
+                    composite_key(&["south", "p1"]),
+                    composite_key(&["south,x", "p3"])
+                ]
+            );
+            // A number is not the text of a boolean, nor a string of other digits.
+            assert!(query(&[("express", "1")], None, 100).docs.is_empty());
+            assert!(query(&[("weight", "5.0")], None, 100).docs.is_empty());
+            assert!(query(&[("status", "booked")], None, 100).docs.is_empty());
+            // Pages: the limit, `more`, and the last key as the cursor; no row twice.
+            let mut seen = Vec::new();
+            let mut after = None;
+            loop {
+                let page = query(&[("status", "Booked")], after.clone(), 2);
+                assert!(page.docs.len() <= 2);
+                seen.extend(keys(&page));
+                if !page.more {
+                    break;
+                }
+                after = page.docs.last().map(|(k, _)| k.clone());
+            }
+            assert_eq!(seen, keys(&booked));
+            let one = query(&[("status", "Booked")], None, 0);
+            assert_eq!((one.docs.len(), one.more), (1, true));
+        }
+        // Field names that are no plain identifiers never reach SQL.
+        let bad = DocQuery {
+            filters: vec![("status') OR 1=1 --".into(), "x".into())],
+            after: None,
+            limit: 10,
+        };
+        assert!(matches!(
+            s.query_docs(table, &bad),
+            Err(Error::InvalidInput(_))
+        ));
+        assert!(matches!(
+            s.ensure_doc_index(table, "a.b"),
+            Err(Error::InvalidInput(_))
+        ));
+    }
+
     pub fn handler_error_commits_nothing(f: &Fixture) {
         let s = &f.store;
         for i in 0..5 {
@@ -1466,6 +1657,7 @@ macro_rules! conformance {
             conformance!(@tests $factory;
                 append_and_read, expected_versions, rejects_bad_input, idempotent_retry,
                 categories, snapshots, upcasting, subscription_projection, selected_reads,
+                read_model_shapes,
                 filtered_subscription,
                 handler_error_commits_nothing, checkpoint_conflict, append_with_state,
                 live_subscription, racing_exact_writers, many_writers_with_subscriber);

@@ -673,6 +673,7 @@ pub mod projections {
             ("shop-Order", "OrderCancelled"),
             ("shop-Stock", "StockReserved"),
         ];
+        const FILTERS: &'static [&'static str] = &["customer", "cancelled"];
     }
 
     pub trait ProjectionRules {
