@@ -333,7 +333,7 @@ pub async fn row<R: Row>(
     match tokio::task::spawn_blocking(move || store.load_doc(R::TABLE, &key)).await {
         Ok(Ok(Some(row))) => Json(row).into_response(),
         Ok(Ok(None)) => row_not_found(),
-        Ok(Err(error)) => internal(&error),
+        Ok(Err(error)) => store_error(&error),
         Err(error) => internal(&error),
     }
 }
