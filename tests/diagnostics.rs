@@ -381,7 +381,7 @@ fn flow_findings_name_their_subject() {
     let flow_codes = [
         "SC034", "SC040", "SC041", "SC042", "SC043", "SC044", "SC045", "SC046", "SC047", "SC048",
         "SC049", "SC050", "SC051", "SC052", "SC053", "SC054", "SC055", "SC056", "SC057", "SC071",
-        "SC072", "SC073", "SC074", "SC075",
+        "SC072", "SC073", "SC074", "SC075", "SC090", "SC091", "SC092", "SC093", "SC094",
     ];
     let mut seen = 0;
     for path in fixtures() {

@@ -646,6 +646,8 @@ impl Resolver<'_> {
                     ty: key_type.unwrap_or(TypeRef::Primitive(Primitive::String)),
                     description: None,
                     implicit: !ast.fields.iter().any(|f| f.name.value == key.value),
+                    computed: None,
+                    span: key.span,
                 },
             );
         }
