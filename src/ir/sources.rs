@@ -7,7 +7,7 @@
 //! - an event field, when a command records the event: the command's field, then the
 //!   aggregate's state field (the aggregate id is the command's first field);
 //! - a field of a command a policy issues: the trigger event's field (a schedule: the
-//!   row's), the id of a new aggregate derived from the trigger, and for a
+//!   row's) and the id of a new aggregate derived from the trigger event; for a
 //!   compensating command the refused command's field;
 //! - a read-model field: a source event's field ([`read_model_source`], the one place
 //!   to extend with explicit mappings per source event);
@@ -278,7 +278,14 @@ pub fn compensation_fields(model: &Model, refused: CommandId, c: CommandId) -> V
         what: format!("the refused command `{}`", refused_command.name),
         origin: &from_refused,
     }];
-    with_derived_id(model, c, &places)
+    // No derived id: a compensation addresses an aggregate that exists (the payment to
+    // refund), which an id made up from the rejection would never find.
+    model
+        .command(c)
+        .fields
+        .iter()
+        .map(|target| declared(target).unwrap_or_else(|| search(model, target, &places)))
+        .collect()
 }
 
 /// The fields of command `c` from `places`; its aggregate's id, when nothing of that
