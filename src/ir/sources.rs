@@ -360,6 +360,10 @@ fn setters(
         computed: target.computed.clone(),
         ..Setters::default()
     };
+    // Computed by the rule: no event is copied into it, so none can mismatch.
+    if setters.computed.is_some() {
+        return setters;
+    }
     for e in events {
         if let Some((index, ty)) = find(*e) {
             if fits(model, &ty, &target.ty) {
