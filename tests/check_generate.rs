@@ -613,45 +613,15 @@ fn names_at_the_limits_often_reach_the_generator() {
     );
 }
 
-/// A model of another domain with each kind of source: the generated defaults fill the
+/// A model of another domain with each kind of source (a valid fixture, so every other
+/// test of shipped models reads it too): the generated defaults fill the
 /// traced fields (command, clock, derived id), and the rules with a computed field are
 /// pending with the exact refusal, filling nothing.
 #[test]
 fn defaults_fill_traced_fields_and_leave_computed_ones_pending() {
-    let text = r#"stormcraft: 2
-system: Greenhouse
-actors:
-  Gardener: waters the beds
-contexts:
-  beds:
-    aggregates:
-      RaisedBedNumberSeventeen:
-        id: bed_id
-        commands:
-          WaterTheRaisedBed:
-            by: Gardener
-            fields:
-              litres: u32
-            emits: [RaisedBedWatered]
-          MeasureSoilMoisture:
-            fields:
-              reading_pct: { type: f64, computed: the probe's reading }
-            emits: [SoilMoistureMeasured]
-        events:
-          RaisedBedWatered:
-            fields:
-              litres: i64
-              watered_at: { type: timestamp, computed: now }
-          SoilMoistureMeasured:
-            fields:
-              reading_pct: f64
-              dryness: { type: string, computed: dry below 30 percent }
-    policies:
-      MeasureAfterWatering:
-        on: RaisedBedWatered
-        issue: MeasureSoilMoisture
-"#;
-    let loaded = load_str("greenhouse.yaml", text);
+    let path = "tests/fixtures/valid/greenhouse-computed-fields.yaml";
+    let text = std::fs::read_to_string(path).expect("the fixture");
+    let loaded = load_str("greenhouse.yaml", &text);
     let checked = check(&loaded);
     let model = checked.clean_model().expect("the model checks");
     assert!(
