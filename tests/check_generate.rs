@@ -15,6 +15,8 @@ use proptest::test_runner::{Config, RngAlgorithm, RngSeed};
 use std::path::{Path, PathBuf};
 use stormcraft::check::check;
 use stormcraft::generate::workspace_files;
+use stormcraft::ir::sources::{self, Origin};
+use stormcraft::ir::Model;
 use stormcraft::model::load::{load, load_str, Loaded};
 use stormcraft::synth::{synth_model, SynthSpec};
 use stormcraft::templates::Templates;
@@ -42,6 +44,11 @@ fn accepted_generates(loaded: &Loaded, text: &str) -> Result<bool, TestCaseError
     let Some(model) = checked.clean_model() else {
         return Ok(false);
     };
+    if let Err(problem) = defaults_fill_only_traced(model) {
+        return Err(TestCaseError::fail(format!(
+            "{problem}\n--- model ---\n{text}"
+        )));
+    }
     match workspace_files(model, "model", &Templates::builtin()) {
         Ok(files) => {
             prop_assert!(!files.is_empty());
@@ -51,6 +58,87 @@ fn accepted_generates(loaded: &Loaded, text: &str) -> Result<bool, TestCaseError
             "check accepted the model but generate refused it: {error}\n--- model ---\n{text}"
         ))),
     }
+}
+
+/// Check and generate agree on where values come from (`stormcraft::ir::sources`): a
+/// default rule fills a field only when the trace says a default can (a source field,
+/// the clock, a derived id), and a rule with a field the trace leaves to the rule or
+/// finds nowhere is pending — it fills nothing and refuses naming the rule to write.
+fn defaults_fill_only_traced(model: &Model) -> Result<(), String> {
+    let workspace = stormcraft::render::service::view::workspace(model);
+    for (c, context) in workspace.contexts.iter().enumerate() {
+        let here = &model.contexts[c];
+        for (view, a) in context.aggregates.iter().zip(&here.aggregates) {
+            let aggregate = model.aggregate(*a);
+            for (command_view, command) in view.commands.iter().zip(&aggregate.commands) {
+                let decl = model.command(*command);
+                let all_filled = decl.emits.iter().all(|e| {
+                    sources::event_fields(model, *command, *e)
+                        .iter()
+                        .all(Origin::is_filled)
+                });
+                if command_view.pending {
+                    let text = command_view.pending_text.as_deref().unwrap_or_default();
+                    if !command_view.emits.is_empty() || !text.contains("not implemented: write `")
+                    {
+                        return Err(format!(
+                            "pending rule of `{}` fills events or does not say what to write: {text}",
+                            decl.name
+                        ));
+                    }
+                    continue;
+                }
+                if !all_filled && decl.outcomes.len() <= 1 {
+                    return Err(format!(
+                        "the default rule of `{}` fills an event although the trace leaves a field to the rule",
+                        decl.name
+                    ));
+                }
+                for emit in &command_view.emits {
+                    if emit
+                        .fields
+                        .iter()
+                        .any(|f| f.expr.contains("Default::default()"))
+                    {
+                        return Err(format!("the default of `{}` invents a value", decl.name));
+                    }
+                }
+            }
+        }
+        for (view, p) in context.policies.iter().zip(&here.policies) {
+            let policy = model.policy(*p);
+            for (handler, e) in view.handlers.iter().zip(&policy.on) {
+                let Some(issue) = &handler.issue else {
+                    continue;
+                };
+                let origins = sources::issued_fields(model, *p, *e);
+                if issue.pending.is_none() {
+                    if !origins.iter().all(Origin::is_filled) {
+                        return Err(format!(
+                            "the default of policy `{}` issues a field the trace leaves untraced or to the rule",
+                            policy.name
+                        ));
+                    }
+                    if issue
+                        .fields
+                        .iter()
+                        .any(|f| f.expr.contains("Default::default()"))
+                    {
+                        return Err(format!(
+                            "the default of policy `{}` invents a value",
+                            policy.name
+                        ));
+                    }
+                } else if !issue.fields.is_empty() {
+                    return Err(format!(
+                        "the pending rule of policy `{}` fills fields",
+                        policy.name
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn text_generates(text: &str) -> Result<bool, TestCaseError> {
@@ -522,5 +610,58 @@ fn names_at_the_limits_often_reach_the_generator() {
     assert!(
         accepted_with_corners >= total / 5,
         "only {accepted_with_corners} of {total} models with a corner name check clean"
+    );
+}
+
+/// A model of another domain with each kind of source (a valid fixture, so every other
+/// test of shipped models reads it too): the generated defaults fill the
+/// traced fields (command, clock, derived id), and the rules with a computed field are
+/// pending with the exact refusal, filling nothing.
+#[test]
+fn defaults_fill_traced_fields_and_leave_computed_ones_pending() {
+    let path = "tests/fixtures/valid/greenhouse-computed-fields.yaml";
+    let text = std::fs::read_to_string(path).expect("the fixture");
+    let loaded = load_str("greenhouse.yaml", &text);
+    let checked = check(&loaded);
+    let model = checked.clean_model().expect("the model checks");
+    assert!(
+        checked.diagnostics.is_empty(),
+        "{:?}",
+        checked.diagnostics.sorted()
+    );
+    defaults_fill_only_traced(model).expect("check and generate agree");
+    let workspace = stormcraft::render::service::view::workspace(model);
+    let aggregate = &workspace.contexts[0].aggregates[0];
+    let water = &aggregate.commands[0];
+    assert!(!water.pending);
+    let fields: Vec<(&str, &str)> = water.emits[0]
+        .fields
+        .iter()
+        .map(|f| (f.field.as_str(), f.expr.as_str()))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("bed_id", "command.bed_id"),
+            ("litres", "i64::from(command.litres)"),
+            ("watered_at", "chrono::Utc::now()"),
+        ]
+    );
+    let measure = &aggregate.commands[1];
+    assert!(measure.pending && measure.emits.is_empty());
+    assert_eq!(
+        measure.pending_text.as_deref(),
+        Some(
+            r#""not implemented: write `measure_soil_moisture` in src/rules/raised_bed_number_seventeen.rs""#
+        )
+    );
+    let issue = workspace.contexts[0].policies[0].handlers[0]
+        .issue
+        .as_ref()
+        .expect("the policy issues");
+    assert!(issue.fields.is_empty());
+    assert_eq!(
+        issue.pending.as_deref(),
+        Some(r#""not implemented: write `measure_after_watering` in src/rules/policies.rs""#)
     );
 }

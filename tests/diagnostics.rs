@@ -381,8 +381,8 @@ fn flow_findings_name_their_subject() {
     let flow_codes = [
         "SC034", "SC040", "SC041", "SC042", "SC043", "SC044", "SC045", "SC046", "SC047", "SC048",
         "SC049", "SC050", "SC051", "SC052", "SC053", "SC054", "SC055", "SC056", "SC057", "SC071",
-        "SC072", "SC073", "SC074", "SC075", "SC100", "SC101", "SC102", "SC103", "SC104", "SC105",
-        "SC106",
+        "SC072", "SC073", "SC074", "SC075", "SC090", "SC091", "SC092", "SC093", "SC094", "SC100",
+        "SC101", "SC102", "SC103", "SC104", "SC105", "SC106",
     ];
     let mut seen = 0;
     for path in fixtures() {

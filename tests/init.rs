@@ -44,6 +44,8 @@ fn init_writes_a_model_that_checks_cleanly() {
     my-model: CoffeeShop — 1 context, 1 aggregate, 2 commands, 2 events, 1 policy, 1 read model: 0 errors, 0 warnings, 1 note
       counter: event sourcing, CQRS
     scenarios cover 1 of 2 events and 1 of 2 business errors (`check --coverage` lists them)
+    information completeness:
+      counter: all 6 fields traced
     ");
 }
 

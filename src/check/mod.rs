@@ -6,6 +6,7 @@
 //! 3. flow — rules about the event graph and scenarios, on every element whose own
 //!    references resolved (an element that lost one is skipped, not the model).
 
+pub mod completeness;
 pub mod coverage;
 pub mod explain;
 pub mod names;

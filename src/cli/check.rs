@@ -41,11 +41,13 @@ pub(super) fn run_check(
                     .map(|d| to_json(d, &loaded.sources))
                     .collect::<Vec<_>>(),
                 "contexts": model.map(|model| {
+                    let completeness = crate::check::completeness::summary(model);
                     model
                         .contexts
                         .iter()
                         .enumerate()
                         .map(|(i, c)| {
+                            let fields = completeness[i];
                             serde_json::json!({
                                 "name": c.name,
                                 "patterns": model
@@ -53,6 +55,11 @@ pub(super) fn run_check(
                                     .iter()
                                     .map(|p| p.label())
                                     .collect::<Vec<_>>(),
+                                "fields": {
+                                    "total": fields.fields,
+                                    "traced": fields.traced,
+                                    "untraced": fields.untraced(),
+                                },
                             })
                         })
                         .collect::<Vec<_>>()
@@ -150,6 +157,7 @@ fn summary_text(path: &Path, model: Option<&Model>, counts: [usize; 3], hint: bo
                 out.push_str(&format!("  {}: {patterns}\n", context.name));
             }
             out.push_str(&coverage_line(&Coverage::of(model), hint));
+            out.push_str(&completeness_lines(model));
         }
         None => out.push_str(&format!("{}: {findings}\n", path.display())),
     }
@@ -158,6 +166,29 @@ fn summary_text(path: &Path, model: Option<&Model>, counts: [usize; 3], hint: bo
 
 /// One line with the coverage totals (none for a model without commands): a plain
 /// `check` shows how far the scenarios reach without a note per outcome.
+/// One line per context: how many of the fields its rules and projections fill the
+/// model traces to a source (SC090–SC094).
+fn completeness_lines(model: &Model) -> String {
+    let mut out = String::from("information completeness:\n");
+    for fields in crate::check::completeness::summary(model) {
+        let name = &model
+            .context(fields.context.unwrap_or(crate::ir::ContextId(0)))
+            .name;
+        let line = match (fields.fields, fields.untraced()) {
+            (0, _) => "no field to trace".to_owned(),
+            (1, 0) => "its one field traced".to_owned(),
+            (total, 0) => format!("all {} traced", plural(total, "field")),
+            (total, untraced) => format!(
+                "{} of {} traced, {untraced} untraced",
+                fields.traced,
+                plural(total, "field")
+            ),
+        };
+        out.push_str(&format!("  {name}: {line}\n"));
+    }
+    out
+}
+
 fn coverage_line(coverage: &Coverage, hint: bool) -> String {
     if coverage.events == 0 && coverage.errors == 0 {
         return String::new();

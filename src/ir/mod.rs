@@ -5,6 +5,7 @@
 //! graph for the questions that are about flow rather than structure.
 
 pub mod graph;
+pub mod sources;
 pub mod time;
 pub mod types;
 
@@ -131,6 +132,34 @@ pub struct Field {
     pub description: Option<String>,
     /// True for the aggregate id field added to every command and event.
     pub implicit: bool,
+    /// Format 2 `computed:`: the rule computes it, instead of copying it from a
+    /// source of the same name.
+    pub computed: Option<Computed>,
+    /// Where its name is written (for an implicit field, where the id or key is).
+    pub span: Span,
+}
+
+/// How a field declared `computed:` gets its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Computed {
+    /// `computed: now` — the time the rule decides, from the clock: a traced source
+    /// the generator fills.
+    Now,
+    /// Any other text: how the rule computes it, in words. A default cannot, so its
+    /// rule is pending until written.
+    Rule(String),
+}
+
+impl Computed {
+    /// The `computed:` text as written (trimmed); `now` is the clock.
+    pub fn parse(text: &str) -> Computed {
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("now") {
+            Computed::Now
+        } else {
+            Computed::Rule(text.to_owned())
+        }
+    }
 }
 
 /// A value object or enum.

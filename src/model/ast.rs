@@ -123,6 +123,9 @@ pub struct FieldAst {
     pub ty: Sp<String>,
     /// Free text.
     pub description: Option<Sp<String>>,
+    /// Format 2: `computed:` — how the rule computes the value (`now`: the decision
+    /// time), instead of copying it from a source of the same name.
+    pub computed: Option<Sp<String>>,
 }
 
 /// How an aggregate is stored.

@@ -425,7 +425,7 @@ impl Decoder<'_> {
                     .push(sc002_unknown_key::record_and_enum(&what, span));
                 return None;
             }
-            (Some(fields), None) => TypeKindAst::Record(self.fields(Some(fields), &what)),
+            (Some(fields), None) => TypeKindAst::Record(self.fields_of(Some(fields), &what, false)),
             (None, Some(variants)) => {
                 let span = self.span(variants);
                 let items = self.list(Some(variants), "`enum`");
@@ -449,13 +449,45 @@ impl Decoder<'_> {
     }
 
     fn fields(&mut self, node: Option<&SpannedNode>, owner: &str) -> Vec<FieldAst> {
+        self.fields_of(node, owner, true)
+    }
+
+    /// The fields of a mapping; `computed` says whether a field may be declared
+    /// `computed:` (a message's, state's or read model's field may; a record's
+    /// cannot: a rule computes a message, not the parts of a value type).
+    fn fields_of(
+        &mut self,
+        node: Option<&SpannedNode>,
+        owner: &str,
+        computed: bool,
+    ) -> Vec<FieldAst> {
         let Some(node) = node else { return Vec::new() };
         let mut fields = Vec::new();
         let what = format!("the fields of {owner}");
         for (key, value) in self.mapping(node, &what) {
             let name = self.key_name(key);
             let field_what = format!("field `{}`", key.value);
-            let (ty, description) = match &value.value {
+            let (ty, description, computed) = match &value.value {
+                Node::Map(entries) if computed => {
+                    let [ty, description, how] = self.keys(
+                        entries,
+                        ["type", "description", "computed"],
+                        &["type"],
+                        name.span,
+                        &field_what,
+                    );
+                    self.format_2_keys(entries, &["computed"], &field_what);
+                    let how = if self.version >= 2 {
+                        self.opt_string(how, "`computed`")
+                    } else {
+                        None
+                    };
+                    (
+                        ty.and_then(|t| self.type_expression(t)),
+                        self.opt_string(description, "`description`"),
+                        how,
+                    )
+                }
                 Node::Map(entries) => {
                     let [ty, description] = self.keys(
                         entries,
@@ -467,15 +499,17 @@ impl Decoder<'_> {
                     (
                         ty.and_then(|t| self.type_expression(t)),
                         self.opt_string(description, "`description`"),
+                        None,
                     )
                 }
-                _ => (self.type_expression(value), None),
+                _ => (self.type_expression(value), None, None),
             };
             if let Some(ty) = ty {
                 fields.push(FieldAst {
                     name,
                     ty,
                     description,
+                    computed,
                 });
             }
         }

@@ -723,6 +723,8 @@ impl Resolver<'_> {
                 ty: ty.unwrap_or(TypeRef::Primitive(Primitive::String)),
                 description: None,
                 implicit: !declared,
+                computed: None,
+                span: part.span,
             });
         }
         fields.retain(|f| !key_fields.iter().any(|k| k.name == f.name));

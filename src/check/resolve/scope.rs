@@ -298,6 +298,8 @@ impl Resolver<'_> {
                     ty: TypeRef::Primitive(Primitive::Uuid),
                     description: None,
                     implicit: true,
+                    computed: None,
+                    span: aggregate.id.name.span,
                 },
                 persistence: aggregate.persistence.value,
                 state: Vec::new(),

@@ -18,6 +18,11 @@ impl Resolver<'_> {
                     ty,
                     description: text(&field.description),
                     implicit: false,
+                    computed: field
+                        .computed
+                        .as_ref()
+                        .map(|c| crate::ir::Computed::parse(&c.value)),
+                    span: field.name.span,
                 });
             }
         }
@@ -172,6 +177,16 @@ impl Resolver<'_> {
                 ));
             }
             resolved.push(field);
+        }
+        // The id stays the aggregate's; written out, it may still say how a policy's
+        // rule computes it (`computed:`), and where.
+        let mut id = id;
+        if let Some(written) = resolved
+            .iter()
+            .find(|f| f.name == id.name && f.computed.is_some())
+        {
+            id.computed = written.computed.clone();
+            id.span = written.span;
         }
         let mut all = vec![id.clone()];
         all.extend(resolved.into_iter().filter(|f| f.name != id.name));

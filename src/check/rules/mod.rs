@@ -139,6 +139,11 @@ registry! {
     BadSchedule => sc086_bad_schedule,
     StateChangeUnrecorded => sc087_state_change_unrecorded,
     BadPreviousVersion => sc088_bad_previous_version,
+    UntracedEventField => sc090_untraced_event_field,
+    UntracedCommandField => sc091_untraced_command_field,
+    UntracedReadModelField => sc092_untraced_read_model_field,
+    StateFieldNeverSet => sc093_state_field_never_set,
+    FieldTypeMismatch => sc094_field_type_mismatch,
     ReadModelFieldUnknown => sc095_read_model_field_unknown,
     ReadModelTypeMismatch => sc096_read_model_type_mismatch,
     BadSourceAction => sc097_bad_source_action,
@@ -228,6 +233,16 @@ pub struct Flow<'a> {
     pub format_2_files: &'a BTreeSet<u32>,
 }
 
+impl Flow<'_> {
+    /// Whether the completeness rules (SC090–SC094) judge `field`: it is written in a
+    /// format-2 file (a format-1 file cannot write `computed:`, so it could not say
+    /// where a value comes from) and none of `subjects` lost a reference.
+    pub fn judges_field(&self, field: &crate::ir::Field, subjects: &[NodeRef]) -> bool {
+        self.format_2_files.contains(&field.span.file)
+            && subjects.iter().all(|s| !self.tainted.contains(s))
+    }
+}
+
 /// The start of every scenario rule's finding (SC050–SC054): the message names the
 /// scenario in quotes, then says what is wrong with it (`problem`, e.g. "expects
 /// `X`, which `Y` does not emit"); the finding is about `subject`, the aggregate or
@@ -264,6 +279,11 @@ pub(crate) fn check_model(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
     sc082_unhandled_rejection::check(flow, out);
     sc087_state_change_unrecorded::check(flow, out);
     sc088_bad_previous_version::check(flow, out);
+    sc090_untraced_event_field::check(flow, out);
+    sc091_untraced_command_field::check(flow, out);
+    sc092_untraced_read_model_field::check(flow, out);
+    sc093_state_field_never_set::check(flow, out);
+    sc094_field_type_mismatch::check(flow, out);
 }
 
 #[cfg(test)]

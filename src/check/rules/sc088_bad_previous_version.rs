@@ -27,6 +27,8 @@ contexts:
         commands:
           PlaceOrder:
             by: Customer
+            fields:
+              channel: string
             emits: [OrderPlaced]
         events:
           OrderPlaced:
@@ -48,6 +50,8 @@ contexts:
         commands:
           PlaceOrder:
             by: Customer
+            fields:
+              channel: string
             emits: [OrderPlaced]
         events:
           OrderPlaced:

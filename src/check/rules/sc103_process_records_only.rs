@@ -31,6 +31,8 @@ contexts:
             emits: [CarBooked]
           PayDeposit:
             by: Customer
+            fields:
+              amount: decimal
             emits: [DepositPaid]
           ConfirmBooking:
             emits: [BookingConfirmed]
@@ -75,6 +77,8 @@ contexts:
             emits: [CarBooked]
           PayDeposit:
             by: Customer
+            fields:
+              amount: decimal
             emits: [DepositPaid]
           ConfirmBooking:
             emits: [BookingConfirmed]

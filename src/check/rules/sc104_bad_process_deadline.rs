@@ -28,6 +28,8 @@ contexts:
             emits: [CarBooked]
           PayDeposit:
             by: Customer
+            fields:
+              amount: decimal
             emits: [DepositPaid]
           ConfirmBooking:
             emits: [BookingConfirmed]
@@ -66,6 +68,8 @@ contexts:
             emits: [CarBooked]
           PayDeposit:
             by: Customer
+            fields:
+              amount: decimal
             emits: [DepositPaid]
           ConfirmBooking:
             emits: [BookingConfirmed]

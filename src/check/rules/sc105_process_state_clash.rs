@@ -28,6 +28,8 @@ contexts:
             emits: [CarBooked]
           PayDeposit:
             by: Customer
+            fields:
+              amount: decimal
             emits: [DepositPaid]
           ConfirmBooking:
             emits: [BookingConfirmed]
@@ -72,6 +74,8 @@ contexts:
             emits: [CarBooked]
           PayDeposit:
             by: Customer
+            fields:
+              amount: decimal
             emits: [DepositPaid]
           ConfirmBooking:
             emits: [BookingConfirmed]

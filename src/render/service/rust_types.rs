@@ -101,6 +101,26 @@ pub fn convert(model: &Model, from: &TypeRef, to: &TypeRef, place: &str) -> Opti
     }
     match to {
         TypeRef::Optional(inner) if **inner == *from => Some(format!("Some({})", copy(from))),
+        TypeRef::Optional(inner) if !matches!(from, TypeRef::Optional(_)) => {
+            widen(from, inner, place).map(|e| format!("Some({e})"))
+        }
+        _ => widen(from, to, place),
+    }
+}
+
+/// A primitive widened without loss, as `crate::ir::sources::fits` allows: a wider
+/// integer (or float) `From` the narrower one, a uuid as its text. Lists, maps and
+/// records of other types have no expression: a default with such a field is pending.
+fn widen(from: &TypeRef, to: &TypeRef, place: &str) -> Option<String> {
+    use Primitive::*;
+    let (TypeRef::Primitive(f), TypeRef::Primitive(t)) = (from, to) else {
+        return None;
+    };
+    match (f, t) {
+        (U32, U64 | I64 | F64) | (I32, I64 | F64) => {
+            Some(format!("{}::from({place})", primitive(*t)))
+        }
+        (Uuid, String) => Some(format!("{place}.to_string()")),
         _ => None,
     }
 }

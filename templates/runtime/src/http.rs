@@ -7,8 +7,11 @@
 //! - `POST /commands/<Command>` with the command as JSON: 200 `{"events": [...]}` (see
 //!   [`Appended`]); 400 `{"error": "bad_request", ...}` on a body that is not the command;
 //!   409 `{"error": "conflict", ...}` when other writers kept changing the aggregate; 422
-//!   `{"error": "<Error>", "message": ...}` when a business rule refuses; 500
-//!   `{"error": "internal", ...}` (logged) when the store fails.
+//!   `{"error": "<Error>", "message": ...}` when a business rule refuses; 501
+//!   `{"error": "not_implemented", "message": "not implemented: write `<rule>` in
+//!   src/rules/<file>.rs"}` while the command's rule is pending (a default that would
+//!   have to invent a value); 500 `{"error": "internal", ...}` (logged) when the store
+//!   fails.
 //! - `GET /<read-model>/{key}` (a composite key: one segment per part, in key order):
 //!   the row, or 404 `{"error": "not_found"}`; `GET /<read-model>`: a page of rows in key
 //!   order (a history's in the order of its events), `{"rows": [...], "next": cursor or
@@ -300,6 +303,11 @@ where
             (StatusCode::CONFLICT, Json(body)).into_response()
         }
         Ok(Err(HandleError::Store(error))) => store_error(&error),
+        Ok(Err(HandleError::Pending(text))) => {
+            // The service is not finished, not broken: 501, naming the rule to write.
+            let body = json!({ "error": "not_implemented", "message": text });
+            (StatusCode::NOT_IMPLEMENTED, Json(body)).into_response()
+        }
         Err(error) => internal(&error),
     }
 }
@@ -504,6 +512,9 @@ pub struct Service {
     pub upcasters: Upcasters,
     /// The background workers (policies and projections) of every context served.
     pub workers: Vec<Worker>,
+    /// The refusals of the rules still pending (`not implemented: write ...`), logged at
+    /// startup: those commands answer 501 until their rules are written.
+    pub pending: Vec<&'static str>,
     /// What the service does once the store is open, before it serves: a context with
     /// schedules makes sure each schedule's next tick is pending
     /// (`timers::ensure_schedules`); `|_| Ok(())` when there is nothing to do.
@@ -739,6 +750,9 @@ async fn run(service: Service) -> Result<(), String> {
         .await
         .map_err(|error| format!("cannot listen on `{listen}`: {error}"))?;
     let address = listener.local_addr().map_err(|error| error.to_string())?;
+    for text in &service.pending {
+        eprintln!("pending rule (its command answers 501): {text}");
+    }
     println!("listening on http://{address}");
     let _ = std::io::stdout().flush();
     let mut router = (service.router)(store.clone());

@@ -276,6 +276,10 @@ where
     }
 }
 
+/// The error name of a refusal because the command's rule is pending
+/// ([`HandleError::Pending`]).
+pub const PENDING: &str = "NotImplemented";
+
 /// Carries out `command` caused by `cause`: `Ok(Ok(()))` when done, `Ok(Err(refusal))`
 /// when a business rule refuses it. A refusal on a command whose events this cause
 /// already appended (the same event handled again after a crash, and the rule refuses
@@ -309,6 +313,13 @@ pub fn carry_out_command<A: Aggregate>(
             .into(),
         )),
         Err(HandleError::Store(error)) => Err(error),
+        // A pending rule is a refusal that names the rule to write: kept in the
+        // rejections (never carried out with made-up values), like a business error.
+        Err(HandleError::Pending(text)) => Ok(Err(Refusal {
+            error: PENDING.to_owned(),
+            message: text.to_owned(),
+            target,
+        })),
     }
 }
 

@@ -3,7 +3,8 @@
 use serde::Serialize;
 
 use super::{derives_for, docs, fields_view, key_string, param, AssignView, FieldView};
-use crate::ir::{AggregateId, EventId, Field, Model, Primitive, TypeRef};
+use crate::ir::sources::{self, Origin};
+use crate::ir::{AggregateId, EventId, Field, Model, TypeRef};
 use crate::model::ast::Persistence;
 use crate::render::service::names::{ident, snake, string_literal, words};
 use crate::render::service::rust_types::{convert, Scope};
@@ -30,9 +31,13 @@ pub struct CommandView {
     pub emits: Vec<EmitView>,
     /// Its declared outcomes, the table `handle` checks decisions against.
     pub outcomes: Vec<OutcomeView>,
-    /// Several outcomes: a default cannot know which happened, so it decides nothing
-    /// and the command fails naming the rule to write (see `aggregate::Misfit`).
+    /// Pending: several outcomes (a default cannot know which happened), or an event
+    /// field the rule computes or nothing traces. The default decides nothing, and
+    /// `Aggregate::pending` refuses the command (HTTP 501) until the rule is written.
     pub pending: bool,
+    /// The refusal of a pending rule, as a string literal:
+    /// `not implemented: write `<rule>` in src/rules/<file>.rs`.
+    pub pending_text: Option<String>,
     /// Doc comment lines of the rule: its outcomes, when it has several.
     pub rule_docs: Vec<String>,
     /// The aggregate id as a `String`, over `command`.
@@ -121,6 +126,8 @@ pub struct AggregateView {
     pub commands: Vec<CommandView>,
     /// Events.
     pub events: Vec<EventView>,
+    /// Whether a command's default rule is pending.
+    pub pending: bool,
     /// Business errors of all its commands, deduplicated by name.
     pub errors: Vec<ErrorView>,
     /// The user's rules struct, `<Aggregate>Rules`.
@@ -146,7 +153,6 @@ pub fn aggregate_view(model: &Model, a: AggregateId) -> AggregateView {
         // Defaults never invent: the only outcome's required events (all of them when
         // none is required, as a format-1 `emits:` reads), or (several outcomes)
         // nothing, pending.
-        let pending = command.outcomes.len() > 1;
         let default_events: Vec<EventId> = match command.outcomes.as_slice() {
             [only] if only.events.iter().any(|e| !e.optional) => only
                 .events
@@ -158,32 +164,44 @@ pub fn aggregate_view(model: &Model, a: AggregateId) -> AggregateView {
             [] => command.emits.clone(),
             _ => Vec::new(),
         };
-        let emits = default_events
+        // Each field from its traced source (`crate::ir::sources`, what `check` traces);
+        // a field computed by the rule, or one no default can fill, makes the rule pending.
+        let mut unfilled: Vec<String> = Vec::new();
+        let emits: Vec<EmitView> = default_events
             .iter()
             .map(|e| {
                 let event = model.event(*e);
+                let origins = sources::event_fields(model, *c, *e);
                 let fields = event
                     .fields
                     .iter()
-                    .map(|target| {
-                        let expr = if let Some(expr) =
-                            from_fields(model, &command.fields, target, "command")
-                        {
-                            uses_command = true;
-                            expr
-                        } else if let Some(expr) = from_fields(model, &agg.state, target, "state") {
-                            uses_state = true;
-                            expr
-                        } else if target.ty == TypeRef::Primitive(Primitive::Timestamp) {
-                            // An event records when it happened: `placed_at` is now, not 1970.
-                            "chrono::Utc::now()".to_owned()
-                        } else {
-                            "Default::default()".to_owned()
+                    .zip(&origins)
+                    .filter_map(|(target, origin)| {
+                        let expr = match origin {
+                            Origin::Command(i) => {
+                                let from = &command.fields[*i];
+                                let place = format!("command.{}", ident(&from.name));
+                                let expr = convert(model, &from.ty, &target.ty, &place);
+                                uses_command |= expr.is_some();
+                                expr
+                            }
+                            Origin::State(i) => {
+                                let from = &agg.state[*i];
+                                let place = format!("state.{}", ident(&from.name));
+                                let expr = convert(model, &from.ty, &target.ty, &place);
+                                uses_state |= expr.is_some();
+                                expr
+                            }
+                            Origin::Clock => Some(clock(&target.ty)),
+                            _ => None,
                         };
-                        AssignView {
-                            field: ident(&target.name),
-                            expr,
+                        if expr.is_none() {
+                            unfilled.push(format!("`{}.{}`", event.name, target.name));
                         }
+                        Some(AssignView {
+                            field: ident(&target.name),
+                            expr: expr?,
+                        })
                     })
                     .collect();
                 EmitView {
@@ -192,6 +210,13 @@ pub fn aggregate_view(model: &Model, a: AggregateId) -> AggregateView {
                 }
             })
             .collect();
+        let several = command.outcomes.len() > 1;
+        let pending = several || !unfilled.is_empty();
+        let (emits, uses_state, uses_command) = if pending {
+            (Vec::new(), false, false)
+        } else {
+            (emits, uses_state, uses_command)
+        };
         for error in &command.errors {
             if errors.iter().any(|e| e.name == error.name) {
                 continue;
@@ -220,7 +245,13 @@ pub fn aggregate_view(model: &Model, a: AggregateId) -> AggregateView {
                     .collect(),
             })
             .collect();
-        let rule_docs = if pending {
+        let method = snake(&command.name);
+        let pending_text = pending.then(|| {
+            string_literal(&format!(
+                "not implemented: write `{method}` in src/rules/{module}.rs"
+            ))
+        });
+        let rule_docs = if several {
             let mut lines = vec![format!(
                 "Decides `{}`: one of its outcomes, or a business error.",
                 command.name
@@ -240,25 +271,35 @@ pub fn aggregate_view(model: &Model, a: AggregateId) -> AggregateView {
             }
             lines.push(String::new());
             lines.push(
-                "Pending: a default cannot know which outcome happened, so it decides nothing"
+                "Pending: a default cannot know which outcome happened, so it decides nothing and"
                     .to_owned(),
             );
-            lines.push(
-                "and the command fails (HTTP 500) naming this rule until you write it.".to_owned(),
-            );
+            lines.push("the command is refused (HTTP 501) until you write this rule.".to_owned());
             lines
+        } else if pending {
+            vec![
+                format!("Decides `{}`.", command.name),
+                String::new(),
+                format!(
+                    "Pending: the rule computes {}, which a default cannot; so the default",
+                    unfilled.join(", ")
+                ),
+                "decides nothing and the command is refused (HTTP 501) until you write this rule."
+                    .to_owned(),
+            ]
         } else {
             Vec::new()
         };
         commands.push(CommandView {
             outcomes,
             pending,
+            pending_text,
             rule_docs,
             name: command.name.clone(),
             docs: docs(&command.description),
             fields: fields_view(model, &command.fields, Scope::Own),
             derives: derives_for(model, command.fields.iter().map(|f| &f.ty)),
-            method: snake(&command.name),
+            method,
             state_param: param("state", uses_state),
             command_param: param("command", uses_command),
             emits,
@@ -283,6 +324,7 @@ pub fn aggregate_view(model: &Model, a: AggregateId) -> AggregateView {
         })
         .unwrap_or_default();
     AggregateView {
+        pending: commands.iter().any(|c: &CommandView| c.pending),
         name: agg.name.clone(),
         docs: docs(&agg.description),
         category: format!("{}-{}", ctx.name, agg.name),
@@ -337,6 +379,14 @@ pub fn event_view(model: &Model, e: EventId, scope: Scope, state: &[Field]) -> E
         state_param: param("state", used),
         event_param: param("event", used),
         applies,
+    }
+}
+
+/// The time of the decision (`computed: now`), for a timestamp or an optional one.
+fn clock(ty: &TypeRef) -> String {
+    match ty {
+        TypeRef::Optional(_) => "Some(chrono::Utc::now())".to_owned(),
+        _ => "chrono::Utc::now()".to_owned(),
     }
 }
 

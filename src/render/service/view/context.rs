@@ -70,6 +70,10 @@ pub struct ContextView {
     pub routes: Vec<RouteView>,
     /// The body of `workers()`.
     pub workers: String,
+    /// The modules of the aggregates with a pending default rule, for `pending_rules()`.
+    pub pending_modules: Vec<String>,
+    /// The policy rules whose default is pending, for `policies::PENDING`.
+    pub policy_pending: Vec<PendingView>,
     /// The inbox: the commands other contexts send this one through the store.
     pub inbox: Option<InboxView>,
     /// The recovery worker: what the policies do when their commands are refused.
@@ -338,7 +342,35 @@ pub fn context_view(
         }
     }
 
+    let pending_modules = aggregates
+        .iter()
+        .filter(|a| a.pending)
+        .map(|a| a.module.clone())
+        .collect();
+    let mut policy_pending = Vec::new();
+    for p in &policies {
+        for h in &p.handlers {
+            if let Some(issue) = &h.issue {
+                if let Some(text) = &issue.pending {
+                    policy_pending.push(PendingView {
+                        method: issue.method.clone(),
+                        text: text.clone(),
+                    });
+                }
+            }
+        }
+        for c in &p.compensations {
+            if let Some(text) = &c.pending {
+                policy_pending.push(PendingView {
+                    method: c.method.clone(),
+                    text: text.clone(),
+                });
+            }
+        }
+    }
     let view = ContextView {
+        policy_pending,
+        pending_modules,
         name: ctx.name.clone(),
         package,
         krate,
@@ -371,6 +403,15 @@ pub fn context_view(
     (view, used)
 }
 
+/// A rule whose default is pending.
+#[derive(Debug, Clone, Serialize)]
+pub struct PendingView {
+    /// The rule's method.
+    pub method: String,
+    /// Its refusal, as a string literal.
+    pub text: String,
+}
+
 /// The `use` lines of `policies.rs`: the runtime modules its handlers, `issue_`
 /// functions and rules name, and the re-exports a rule's signature needs.
 fn policies_imports(policies: &[PolicyView], has_policy_rules: bool) -> Vec<String> {
@@ -385,7 +426,13 @@ fn policies_imports(policies: &[PolicyView], has_policy_rules: bool) -> Vec<Stri
     if foreign {
         runtime.push("inbox");
     }
-    if local || calls {
+    let pending = policies.iter().any(|p| {
+        p.worker
+            && p.handlers
+                .iter()
+                .any(|h| h.issue.as_ref().is_some_and(|i| i.pending.is_some()))
+    });
+    if local || calls || pending {
         runtime.push("policy");
     }
     runtime.push("worker");

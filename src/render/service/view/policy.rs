@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::external::{external_entry, ExternalView};
 use super::{docs, event_names_collide, mentions_named, param, AssignView};
+use crate::ir::sources::{self, Origin};
 use crate::ir::{CommandId, ContextId, EventId, Model, PolicyId, Primitive, Trigger, TypeRef};
 use crate::render::service::names::{ident, snake, string_literal};
 use crate::render::service::rust_types::convert;
@@ -37,6 +38,9 @@ pub struct IssueView {
     pub source_param: String,
     /// The command's fields in the default.
     pub fields: Vec<AssignView>,
+    /// The refusal while the rule is pending, as a string literal (its default then
+    /// issues nothing, and the handler records a rejection with this text).
+    pub pending: Option<String>,
 }
 
 /// The external call a policy makes for one source event.
@@ -98,6 +102,9 @@ pub struct CompensateView {
     pub target: TargetView,
     /// Its fields in the default.
     pub fields: Vec<AssignView>,
+    /// The text while the rule is pending (a field no default can fill): its default
+    /// issues nothing and the recovery leaves the rejection listed, saying so.
+    pub pending: Option<String>,
 }
 
 /// A policy: one worker.
@@ -163,14 +170,19 @@ fn policy_view(
         };
         let source = source_view(model, here, &policy.on, *e);
         let issue = policy.issues.map(|c| {
-            let mut view = issue_view(model, here, *e, c, &method);
+            let mut view = issue_view(model, here, p, *e, c, &method);
             if let Some(condition) = &policy.condition {
+                let pending = std::mem::take(&mut view.docs);
                 view.docs = vec![
                     format!("Issues only if {}.", condition.trim_end_matches('.')),
                     String::new(),
                     "The default always issues: return `None` when the condition does not hold."
                         .to_owned(),
                 ];
+                if !pending.is_empty() {
+                    view.docs.push(String::new());
+                    view.docs.extend(pending);
+                }
             }
             view
         });
@@ -236,67 +248,112 @@ pub fn source_view(model: &Model, here: ContextId, among: &[EventId], e: EventId
     }
 }
 
-/// The default command of a policy rule: fields copied by name from the event, the
-/// aggregate id derived from the source event when the event lacks it, and the
-/// type's default for the rest.
-fn issue_view(model: &Model, here: ContextId, e: EventId, c: CommandId, method: &str) -> IssueView {
+/// The default command of a policy rule: each field from its traced source (the event's
+/// field of the same name, or the aggregate id derived from the source event when the
+/// event lacks it, see `crate::ir::sources::issued_fields`). A field the rule computes
+/// or no default can fill makes the rule pending: its default issues nothing, and the
+/// handler records the rejection `not implemented: ...` until the rule is written.
+fn issue_view(
+    model: &Model,
+    here: ContextId,
+    p: PolicyId,
+    e: EventId,
+    c: CommandId,
+    method: &str,
+) -> IssueView {
     let event = model.event(e);
     let command = model.command(c);
-    let agg = model.aggregate(command.aggregate);
+    let origins = sources::issued_fields(model, p, e);
     let mut uses_source = false;
     let mut uses_event = false;
-    let fields = command
+    let mut unfilled = Vec::new();
+    let fields: Vec<AssignView> = command
         .fields
         .iter()
-        .map(|target| {
-            let from = event.fields.iter().find(|f| f.name == target.name);
-            let converted = from.and_then(|f| {
-                // Copies of named types in different modules never convert.
-                if event.context != command.context
-                    && (mentions_named(&f.ty) || mentions_named(&target.ty))
-                {
-                    None
-                } else {
-                    convert(
-                        model,
-                        &f.ty,
-                        &target.ty,
-                        &format!("event.{}", ident(&f.name)),
-                    )
+        .zip(&origins)
+        .filter_map(|(target, origin)| {
+            let expr = match origin {
+                Origin::Trigger(_, i) => {
+                    let from = &event.fields[*i];
+                    // Copies of named types in different modules never convert.
+                    if event.context != command.context
+                        && (mentions_named(&from.ty) || mentions_named(&target.ty))
+                    {
+                        None
+                    } else {
+                        convert(
+                            model,
+                            &from.ty,
+                            &target.ty,
+                            &format!("event.{}", ident(&from.name)),
+                        )
+                        .inspect(|_| uses_event = true)
+                    }
                 }
-            });
-            let expr = match converted {
-                Some(expr) => {
-                    uses_event = true;
-                    expr
-                }
-                None if target.name == agg.id.name => match &target.ty {
+                Origin::DerivedId => match &target.ty {
                     TypeRef::Primitive(Primitive::Uuid) => {
                         uses_source = true;
-                        "aggregate::derived_id(source)".into()
+                        Some("aggregate::derived_id(source)".into())
                     }
                     TypeRef::Primitive(Primitive::String) => {
                         uses_source = true;
-                        "aggregate::derived_id(source).to_string()".into()
+                        Some("aggregate::derived_id(source).to_string()".into())
                     }
-                    _ => "Default::default()".into(),
+                    _ => None,
                 },
-                None => "Default::default()".into(),
+                Origin::Clock => Some(match target.ty {
+                    TypeRef::Optional(_) => "Some(chrono::Utc::now())".to_owned(),
+                    _ => "chrono::Utc::now()".to_owned(),
+                }),
+                _ => None,
             };
-            AssignView {
-                field: ident(&target.name),
-                expr,
+            if expr.is_none() {
+                unfilled.push(format!("`{}`", target.name));
             }
+            Some(AssignView {
+                field: ident(&target.name),
+                expr: expr?,
+            })
         })
         .collect();
+    let pending = !unfilled.is_empty();
+    let mut docs = Vec::new();
+    if pending {
+        docs.push(format!(
+            "Pending: the rule computes {} of `{}`, which a default cannot; so the default",
+            unfilled.join(", "),
+            command.name
+        ));
+        docs.push(
+            "issues nothing, and each event is kept in the rejections as not implemented."
+                .to_owned(),
+        );
+    }
     IssueView {
         method: method.to_owned(),
-        docs: Vec::new(),
+        docs,
         command: target_view(model, here, c).command,
-        event_param: param("event", uses_event),
-        source_param: param("source", uses_source),
-        fields,
+        event_param: param("event", uses_event && !pending),
+        source_param: param("source", uses_source && !pending),
+        fields: if pending { Vec::new() } else { fields },
+        pending: pending.then(|| {
+            string_literal(&format!(
+                "not implemented: write `{method}` in src/rules/policies.rs"
+            ))
+        }),
     }
+}
+
+/// Whether the rule of policy `p` for trigger event `e` is pending (its default cannot
+/// fill the command `c`), as its `PolicyRules` default says.
+pub fn issue_pending(
+    model: &Model,
+    here: ContextId,
+    p: PolicyId,
+    e: EventId,
+    c: CommandId,
+) -> bool {
+    issue_view(model, here, p, e, c, "").pending.is_some()
 }
 
 /// The command `c` as `here` carries it out: its own aggregate's, or through the
@@ -330,7 +387,7 @@ pub fn compensate_method(policy: &str, error: &str) -> String {
 
 /// The compensations of the policy `p`: one rule each, whose default copies the
 /// rejected command's fields by name into the compensating command.
-fn compensation_views(model: &Model, here: ContextId, p: PolicyId) -> Vec<CompensateView> {
+pub fn compensation_views(model: &Model, here: ContextId, p: PolicyId) -> Vec<CompensateView> {
     let policy = model.policy(p);
     let Some(issued) = policy.issues else {
         return Vec::new();
@@ -345,55 +402,87 @@ fn compensation_views(model: &Model, here: ContextId, p: PolicyId) -> Vec<Compen
             };
             let error = rejected_command.errors.get(r.error)?;
             let compensating = model.command(c);
+            let origins = sources::compensation_fields(model, issued, c);
             let mut used = false;
-            let fields = compensating
+            let mut unfilled = Vec::new();
+            let fields: Vec<AssignView> = compensating
                 .fields
                 .iter()
-                .map(|target| {
-                    let from = rejected_command
-                        .fields
-                        .iter()
-                        .find(|f| f.name == target.name);
-                    let expr = from
-                        .and_then(|f| {
+                .zip(&origins)
+                .filter_map(|(target, origin)| {
+                    let expr = match origin {
+                        Origin::Refused(_, i) => {
+                            let from = &rejected_command.fields[*i];
                             if rejected_command.context != compensating.context
-                                && (mentions_named(&f.ty) || mentions_named(&target.ty))
+                                && (mentions_named(&from.ty) || mentions_named(&target.ty))
                             {
-                                return None;
+                                None
+                            } else {
+                                convert(
+                                    model,
+                                    &from.ty,
+                                    &target.ty,
+                                    &format!("rejected.{}", ident(&from.name)),
+                                )
+                                .inspect(|_| used = true)
                             }
-                            convert(
-                                model,
-                                &f.ty,
-                                &target.ty,
-                                &format!("rejected.{}", ident(&f.name)),
-                            )
-                        })
-                        .inspect(|_| used = true)
-                        .unwrap_or_else(|| "Default::default()".to_owned());
-                    AssignView {
-                        field: ident(&target.name),
-                        expr,
+                        }
+                        Origin::Clock => Some(match target.ty {
+                            TypeRef::Optional(_) => "Some(chrono::Utc::now())".to_owned(),
+                            _ => "chrono::Utc::now()".to_owned(),
+                        }),
+                        _ => None,
+                    };
+                    if expr.is_none() {
+                        unfilled.push(format!("`{}`", target.name));
                     }
+                    Some(AssignView {
+                        field: ident(&target.name),
+                        expr: expr?,
+                    })
                 })
                 .collect();
+            let method = compensate_method(&policy.name, &error.name);
+            let pending = (!unfilled.is_empty()).then(|| {
+                string_literal(&format!(
+                    "not implemented: write `{method}` in src/rules/policies.rs"
+                ))
+            });
+            let mut docs = vec![
+                format!(
+                    "The compensation of `{}` when `{}` is refused",
+                    policy.name, rejected_command.name
+                ),
+                format!(
+                    "with `{}`: `{}`. The default copies the refused command's",
+                    error.name,
+                    model.qualified_command(c)
+                ),
+                "fields by name; `None` issues nothing.".to_owned(),
+            ];
+            if pending.is_some() {
+                docs.push(String::new());
+                docs.push(format!(
+                    "Pending: the rule computes {}, which a default cannot; so the default",
+                    unfilled.join(", ")
+                ));
+                docs.push(
+                    "issues nothing, and the rejection stays listed, uncompensated.".to_owned(),
+                );
+            }
+            let fields = if pending.is_some() {
+                Vec::new()
+            } else {
+                fields
+            };
             Some(CompensateView {
-                method: compensate_method(&policy.name, &error.name),
-                docs: vec![
-                    format!(
-                        "The compensation of `{}` when `{}` is refused",
-                        policy.name, rejected_command.name
-                    ),
-                    format!(
-                        "with `{}`: `{}`. The default copies the refused command's",
-                        error.name,
-                        model.qualified_command(c)
-                    ),
-                    "fields by name; `None` issues nothing.".to_owned(),
-                ],
+                method,
+                docs,
                 rejected: target_view(model, here, issued).command,
-                rejected_param: param("rejected", used),
+                rejected_param: param("rejected", used && pending.is_none()),
                 target: target_view(model, here, c),
                 fields,
+                pending,
             })
         })
         .collect()

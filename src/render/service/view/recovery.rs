@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::policy::{compensate_method, target_view, TargetView};
+use super::policy::{compensate_method, compensation_views, target_view, TargetView};
 use crate::ir::{CommandId, ContextId, Model, RecoveryAction};
 use crate::render::service::names::string_literal;
 
@@ -54,6 +54,8 @@ pub struct CompensateArmView {
     pub rejected: String,
     /// The compensating command and how it is carried out.
     pub target: TargetView,
+    /// Its rule is pending (`crate::policies::pending` then leaves the rejection listed).
+    pub pending: bool,
 }
 
 /// A retry in the recovery worker.
@@ -176,8 +178,13 @@ pub fn recovery_view(model: &Model, id: ContextId) -> Option<RecoveryView> {
             };
             match action {
                 Some(RecoveryAction::Issue(c)) => {
+                    let method = compensate_method(&policy.name, &error.name);
+                    let pending = compensation_views(model, id, *p)
+                        .iter()
+                        .any(|v| v.method == method && v.pending.is_some());
                     arm.compensate = Some(CompensateArmView {
-                        method: compensate_method(&policy.name, &error.name),
+                        pending,
+                        method,
                         rejected: target_view(model, id, issued).command,
                         target: target_view(model, id, *c),
                     });

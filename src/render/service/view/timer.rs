@@ -53,6 +53,8 @@ pub struct DeadlineStartView {
     /// When another start event has the same type name: the guard over the start
     /// event's record `start` that tells them apart by stream.
     pub start_guard: Option<String>,
+    /// Whether its rule is pending (`crate::policies::pending` then refuses it).
+    pub pending: bool,
 }
 
 /// A deadline policy.
@@ -87,6 +89,8 @@ pub struct DeadlineView {
     pub issue: String,
     /// The command name (docs).
     pub command: String,
+    /// The context of the command (where a pending rule's rejection says it was for).
+    pub target_context: String,
     /// Its generated test.
     pub test: DeadlineTestView,
 }
@@ -260,6 +264,7 @@ fn deadline_view(model: &Model, here: ContextId, p: PolicyId, command: CommandId
                 )
             });
             DeadlineStartView {
+                pending: super::policy::issue_pending(model, here, p, *e, command),
                 method: rule_method(model, &policy.on, &function, *e),
                 source,
                 start_guard,
@@ -328,6 +333,7 @@ fn deadline_view(model: &Model, here: ContextId, p: PolicyId, command: CommandId
         cancel_arms,
         issue: format!("crate::policies::issue_{function}"),
         command: command_name,
+        target_context: model.context(model.command(command).context).name.clone(),
         test,
         function,
     }

@@ -44,6 +44,8 @@ pub struct WorkspaceView {
     pub upcasters: String,
     /// The app's workers: every context's.
     pub workers: String,
+    /// The app's pending rules: every context's.
+    pub pending: String,
     /// The store parameter of the app's router (`_store` without contexts).
     pub store_param: String,
 }
@@ -130,7 +132,19 @@ pub fn workspace(model: &Model) -> WorkspaceView {
                 .join(", ")
         ),
     };
+    let pending = match contexts.as_slice() {
+        [] => "Vec::new()".to_owned(),
+        [one] => format!("{}::pending_rules()", one.krate),
+        many => format!(
+            "[{}].concat()",
+            many.iter()
+                .map(|c| format!("{}::pending_rules()", c.krate))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
     WorkspaceView {
+        pending,
         system: model.system.clone(),
         docs: docs(&model.description),
         app: format!("{prefix}-app"),

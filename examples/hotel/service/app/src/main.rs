@@ -16,6 +16,11 @@ async fn main() -> std::process::ExitCode {
             .merge(hotel_booking::upcasters())
             .merge(hotel_payments::upcasters()),
         workers: [hotel_booking::workers(), hotel_payments::workers()].concat(),
+        pending: [
+            hotel_booking::pending_rules(),
+            hotel_payments::pending_rules(),
+        ]
+        .concat(),
         start,
         router,
     })

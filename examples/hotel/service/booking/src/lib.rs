@@ -27,6 +27,24 @@ pub fn workers() -> Vec<stormcraft_runtime::worker::Worker> {
     .concat()
 }
 
+/// The refusals of the rules still pending (`not implemented: write ...`), which the
+/// service logs at startup: each such command answers HTTP 501 until its rule is written
+/// and listed in `written()`.
+pub fn pending_rules() -> Vec<&'static str> {
+    let mut pending = Vec::new();
+    pending.extend(
+        room_hold::PENDING
+            .iter()
+            .filter_map(|(command, _)| room_hold::pending(command)),
+    );
+    pending.extend(
+        policies::PENDING
+            .iter()
+            .filter_map(|(method, _)| policies::pending(method)),
+    );
+    pending
+}
+
 /// The upcasters of the events the context reads, from `src/rules/upcasters.rs`.
 pub fn upcasters() -> stormcraft_runtime::Upcasters {
     rules::upcasters::register(stormcraft_runtime::Upcasters::new())

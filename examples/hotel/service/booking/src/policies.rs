@@ -40,29 +40,29 @@ pub trait PolicyRules {
     /// The compensation of `ConfirmPaidHolds` when `ConfirmHold` is refused
     /// with `HoldExpired`: `payments.RefundPayment`. The default copies the refused command's
     /// fields by name; `None` issues nothing.
+    ///
+    /// Pending: the rule computes `reason`, which a default cannot; so the default
+    /// issues nothing, and the rejection stays listed, uncompensated.
     fn compensate_confirm_paid_holds_on_hold_expired(
         &self,
-        rejected: &crate::room_hold::ConfirmHold,
+        _rejected: &crate::room_hold::ConfirmHold,
         _rejection: &Rejection,
     ) -> Option<crate::upstream::payments::RefundPayment> {
-        Some(crate::upstream::payments::RefundPayment {
-            payment_id: rejected.payment_id,
-            reason: Default::default(),
-        })
+        None
     }
 
     /// The compensation of `ConfirmPaidHolds` when `ConfirmHold` is refused
     /// with `HoldWithdrawn`: `payments.RefundPayment`. The default copies the refused command's
     /// fields by name; `None` issues nothing.
+    ///
+    /// Pending: the rule computes `reason`, which a default cannot; so the default
+    /// issues nothing, and the rejection stays listed, uncompensated.
     fn compensate_confirm_paid_holds_on_hold_withdrawn(
         &self,
-        rejected: &crate::room_hold::ConfirmHold,
+        _rejected: &crate::room_hold::ConfirmHold,
         _rejection: &Rejection,
     ) -> Option<crate::upstream::payments::RefundPayment> {
-        Some(crate::upstream::payments::RefundPayment {
-            payment_id: rejected.payment_id,
-            reason: Default::default(),
-        })
+        None
     }
 
     /// Issues only if the hold is still waiting for its payment.
@@ -78,6 +78,30 @@ pub trait PolicyRules {
             hold_id: event.hold_id,
         })
     }
+
+    /// The methods written in `src/rules/policies.rs`: a pending rule (see its docs) that
+    /// issues nothing is kept in the rejections as not implemented unless listed here.
+    fn written(&self) -> &'static [&'static str] {
+        &[]
+    }
+}
+
+/// The policy rules whose default is pending, each with its refusal: the rule computes a
+/// field of its command that a default cannot, so the default issues nothing, and each
+/// event it issues nothing for is kept in the rejections as not implemented (never
+/// issued with made-up values) unless the rule is listed in `written()`.
+pub const PENDING: &[(&str, &str)] = &[
+    ("compensate_confirm_paid_holds_on_hold_expired", "not implemented: write `compensate_confirm_paid_holds_on_hold_expired` in src/rules/policies.rs"),
+    ("compensate_confirm_paid_holds_on_hold_withdrawn", "not implemented: write `compensate_confirm_paid_holds_on_hold_withdrawn` in src/rules/policies.rs"),
+];
+
+/// The refusal of the rule `method` while it is pending (not listed in `written()`).
+pub fn pending(method: &str) -> Option<&'static str> {
+    let written = crate::rules::policies::Policies.written();
+    PENDING
+        .iter()
+        .find(|(name, _)| *name == method && !written.contains(name))
+        .map(|(_, text)| *text)
 }
 
 /// The policies' workers (those set off by events): consumer name, the events it reads, handler.

@@ -44,6 +44,13 @@ fn recover(
             let rules = crate::rules::policies::Policies;
             let command =
                 rules.compensate_confirm_paid_holds_on_hold_expired(&rejected, &rejection);
+            if let (None, Some(text)) = (
+                &command,
+                crate::policies::pending("compensate_confirm_paid_holds_on_hold_expired"),
+            ) {
+                eprintln!("recovery of `booking`: {text}; the rejection stays listed");
+                return Ok(());
+            }
             let Some(command) = command else {
                 return Ok(());
             };
@@ -64,6 +71,13 @@ fn recover(
             let rules = crate::rules::policies::Policies;
             let command =
                 rules.compensate_confirm_paid_holds_on_hold_withdrawn(&rejected, &rejection);
+            if let (None, Some(text)) = (
+                &command,
+                crate::policies::pending("compensate_confirm_paid_holds_on_hold_withdrawn"),
+            ) {
+                eprintln!("recovery of `booking`: {text}; the rejection stays listed");
+                return Ok(());
+            }
             let Some(command) = command else {
                 return Ok(());
             };

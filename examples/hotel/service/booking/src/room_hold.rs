@@ -405,29 +405,29 @@ impl std::fmt::Display for Error {
 /// The business rules of `RoomHold`: one method decides each command (its events, or
 /// why it is refused), one applies each event to the state. Every method has a default,
 /// so the service works before any rule is written: a command of one outcome emits its
-/// required events with fields copied by name from the command, else from the state (a
-/// command of several outcomes is pending: see its method); an event sets the state
-/// fields it carries. Override a method in `src/rules/room_hold.rs` to write the rule.
+/// required events with fields copied by name from the command, else from the state, and
+/// `computed: now` from the clock; a command of several outcomes, or whose events have a
+/// field the rule computes, is pending (see its method). An event sets the state fields
+/// it carries. Override a method in `src/rules/room_hold.rs` to write the rule, and list its
+/// command in `written()`.
 pub trait Rules {
     /// Decides `PlaceHold`: one of its outcomes, or a business error.
     ///
     /// - `held`: `HoldPlaced`
     /// - `unavailable` (a failure): `HoldUnavailable`
     ///
-    /// Pending: a default cannot know which outcome happened, so it decides nothing
-    /// and the command fails (HTTP 500) naming this rule until you write it.
+    /// Pending: a default cannot know which outcome happened, so it decides nothing and
+    /// the command is refused (HTTP 501) until you write this rule.
     fn place_hold(&self, _state: &State, _command: &PlaceHold) -> Result<Vec<Event>, Error> {
         Ok(Vec::new())
     }
 
-    fn confirm_hold(&self, state: &State, command: &ConfirmHold) -> Result<Vec<Event>, Error> {
-        Ok(vec![Event::HoldConfirmed(HoldConfirmed {
-            hold_id: command.hold_id,
-            payment_id: command.payment_id,
-            room: state.room.clone(),
-            guest_name: state.guest_name.clone(),
-            check_in: Default::default(),
-        })])
+    /// Decides `ConfirmHold`.
+    ///
+    /// Pending: the rule computes `HoldConfirmed.check_in`, which a default cannot; so the default
+    /// decides nothing and the command is refused (HTTP 501) until you write this rule.
+    fn confirm_hold(&self, _state: &State, _command: &ConfirmHold) -> Result<Vec<Event>, Error> {
+        Ok(Vec::new())
     }
 
     fn expire_hold(&self, state: &State, command: &ExpireHold) -> Result<Vec<Event>, Error> {
@@ -442,8 +442,8 @@ pub trait Rules {
     /// - `released`: `HoldCancelled`
     /// - `stay_cancelled`: `StayCancelled`
     ///
-    /// Pending: a default cannot know which outcome happened, so it decides nothing
-    /// and the command fails (HTTP 500) naming this rule until you write it.
+    /// Pending: a default cannot know which outcome happened, so it decides nothing and
+    /// the command is refused (HTTP 501) until you write this rule.
     fn cancel_hold(&self, _state: &State, _command: &CancelHold) -> Result<Vec<Event>, Error> {
         Ok(Vec::new())
     }
@@ -455,12 +455,12 @@ pub trait Rules {
         })])
     }
 
-    fn mark_no_show(&self, state: &State, command: &MarkNoShow) -> Result<Vec<Event>, Error> {
-        Ok(vec![Event::GuestNoShow(GuestNoShow {
-            hold_id: command.hold_id,
-            room: state.room.clone(),
-            check_in: Default::default(),
-        })])
+    /// Decides `MarkNoShow`.
+    ///
+    /// Pending: the rule computes `GuestNoShow.check_in`, which a default cannot; so the default
+    /// decides nothing and the command is refused (HTTP 501) until you write this rule.
+    fn mark_no_show(&self, _state: &State, _command: &MarkNoShow) -> Result<Vec<Event>, Error> {
+        Ok(Vec::new())
     }
 
     fn apply_hold_placed(&self, state: &mut State, event: &HoldPlaced) {
@@ -556,4 +556,41 @@ impl aggregate::Aggregate for RoomHold {
             _ => &[],
         }
     }
+
+    fn pending(command: &str) -> Option<&'static str> {
+        pending(command)
+    }
+}
+
+/// The commands whose default rule is pending, each with its refusal: the rule computes
+/// a value a default cannot (or picks one of several outcomes), so the default decides
+/// nothing and the command is refused (HTTP 501), never decided with made-up values.
+/// A rule written over it that decides nothing is refused too, unless its command is
+/// listed in `written()`.
+pub const PENDING: &[(&str, &str)] = &[
+    (
+        "PlaceHold",
+        "not implemented: write `place_hold` in src/rules/room_hold.rs",
+    ),
+    (
+        "ConfirmHold",
+        "not implemented: write `confirm_hold` in src/rules/room_hold.rs",
+    ),
+    (
+        "CancelHold",
+        "not implemented: write `cancel_hold` in src/rules/room_hold.rs",
+    ),
+    (
+        "MarkNoShow",
+        "not implemented: write `mark_no_show` in src/rules/room_hold.rs",
+    ),
+];
+
+/// The refusal of `command` while its rule is pending (not listed in `written()`).
+pub fn pending(command: &str) -> Option<&'static str> {
+    let written = crate::rules::room_hold::RoomHoldRules.written();
+    PENDING
+        .iter()
+        .find(|(name, _)| *name == command && !written.contains(name))
+        .map(|(_, text)| *text)
 }

@@ -160,11 +160,8 @@ fn expire_unpaid_holds(store: &Store, cause: Cause<'_>, tx: &mut dyn ProjectionT
         let rules = crate::rules::policies::Policies;
         let views = Views::new(store, cause);
         let event: crate::room_hold::HoldPlaced = aggregate::decode(&start)?;
-        return crate::policies::issue_expire_unpaid_holds(
-            store,
-            cause,
-            rules.expire_unpaid_holds(&event, &start, &views),
-        );
+        let command = rules.expire_unpaid_holds(&event, &start, &views);
+        return crate::policies::issue_expire_unpaid_holds(store, cause, command);
     }
     match cause.event.event_type.as_str() {
         "HoldConfirmed" | "HoldCancelled" => cancel(tx, deadline, cause.event),

@@ -92,6 +92,40 @@ fn carry<A: Aggregate>(
     }
 }
 
+/// A policy rule that is pending (its default would have to invent a field of
+/// `command`, a command of `context`): nothing is issued, and the event is kept in the
+/// issuer's rejections with error [`inbox::PENDING`] and `text` (`not implemented: write
+/// ...`), once per event, so the work is not lost and `GET /<context>/rejections` says
+/// which rule to write.
+pub fn pending(
+    store: &Store,
+    cause: Cause<'_>,
+    command: &str,
+    context: &str,
+    text: &'static str,
+) -> Result<()> {
+    let origin = Origin::of(cause);
+    if rejections::recorded(store, cause, &origin.issuer, command)? {
+        return Ok(());
+    }
+    let refusal = Refusal {
+        error: inbox::PENDING.to_owned(),
+        message: text.to_owned(),
+        target: String::new(),
+    };
+    let context = context.to_owned();
+    refused(
+        store,
+        cause,
+        origin,
+        command,
+        context,
+        Value::Null,
+        refusal,
+        1,
+    )
+}
+
 #[allow(clippy::too_many_arguments)]
 fn refused(
     store: &Store,

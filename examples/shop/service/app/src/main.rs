@@ -24,6 +24,13 @@ async fn main() -> std::process::ExitCode {
             shop_shipping::workers(),
         ]
         .concat(),
+        pending: [
+            shop_inventory::pending_rules(),
+            shop_ordering::pending_rules(),
+            shop_payments::pending_rules(),
+            shop_shipping::pending_rules(),
+        ]
+        .concat(),
         start: |_| Ok(()),
         router,
     })

@@ -21,6 +21,24 @@ pub fn workers() -> Vec<stormcraft_runtime::worker::Worker> {
     [policies::WORKERS, projections::WORKERS].concat()
 }
 
+/// The refusals of the rules still pending (`not implemented: write ...`), which the
+/// service logs at startup: each such command answers HTTP 501 until its rule is written
+/// and listed in `written()`.
+pub fn pending_rules() -> Vec<&'static str> {
+    let mut pending = Vec::new();
+    pending.extend(
+        reservation::PENDING
+            .iter()
+            .filter_map(|(command, _)| reservation::pending(command)),
+    );
+    pending.extend(
+        policies::PENDING
+            .iter()
+            .filter_map(|(method, _)| policies::pending(method)),
+    );
+    pending
+}
+
 /// The upcasters of the events the context reads: the steps of `src/versions.rs`, then
 /// any registered by hand in `src/rules/upcasters.rs` (which win).
 pub fn upcasters() -> stormcraft_runtime::Upcasters {

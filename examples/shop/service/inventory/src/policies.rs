@@ -14,16 +14,15 @@ pub use stormcraft_runtime::{policy::Views, RecordedEvent};
 /// aggregate id, when the event lacks it, is derived from the event's id); override
 /// them in `src/rules/policies.rs`.
 pub trait PolicyRules {
+    /// Pending: the rule computes `lines` of `ReserveStock`, which a default cannot; so the default
+    /// issues nothing, and each event is kept in the rejections as not implemented.
     fn reserve_stock_for_new_orders(
         &self,
-        event: &crate::upstream::ordering::OrderPlaced,
+        _event: &crate::upstream::ordering::OrderPlaced,
         _source: &RecordedEvent,
         _views: &Views<'_>,
     ) -> Option<crate::reservation::ReserveStock> {
-        Some(crate::reservation::ReserveStock {
-            order_id: event.order_id,
-            lines: Default::default(),
-        })
+        None
     }
 
     fn release_stock_of_cancelled_orders(
@@ -47,6 +46,30 @@ pub trait PolicyRules {
             order_id: event.order_id,
         })
     }
+
+    /// The methods written in `src/rules/policies.rs`: a pending rule (see its docs) that
+    /// issues nothing is kept in the rejections as not implemented unless listed here.
+    fn written(&self) -> &'static [&'static str] {
+        &[]
+    }
+}
+
+/// The policy rules whose default is pending, each with its refusal: the rule computes a
+/// field of its command that a default cannot, so the default issues nothing, and each
+/// event it issues nothing for is kept in the rejections as not implemented (never
+/// issued with made-up values) unless the rule is listed in `written()`.
+pub const PENDING: &[(&str, &str)] = &[(
+    "reserve_stock_for_new_orders",
+    "not implemented: write `reserve_stock_for_new_orders` in src/rules/policies.rs",
+)];
+
+/// The refusal of the rule `method` while it is pending (not listed in `written()`).
+pub fn pending(method: &str) -> Option<&'static str> {
+    let written = crate::rules::policies::Policies.written();
+    PENDING
+        .iter()
+        .find(|(name, _)| *name == method && !written.contains(name))
+        .map(|(_, text)| *text)
 }
 
 /// The policies' workers (those set off by events): consumer name, the events it reads, handler.
@@ -108,6 +131,10 @@ fn reserve_stock_for_new_orders(
     let views = Views::new(store, cause);
     let rules = crate::rules::policies::Policies;
     let command = rules.reserve_stock_for_new_orders(&event, cause.event, &views);
+    // The pending default issues nothing: kept in the rejections, naming the rule.
+    if let (None, Some(text)) = (&command, pending("reserve_stock_for_new_orders")) {
+        return policy::pending(store, cause, "ReserveStock", "inventory", text);
+    }
     issue_reserve_stock_for_new_orders(store, cause, command)
 }
 

@@ -234,17 +234,19 @@ impl std::fmt::Display for Error {
 /// The business rules of `Reservation`: one method decides each command (its events, or
 /// why it is refused), one applies each event to the state. Every method has a default,
 /// so the service works before any rule is written: a command of one outcome emits its
-/// required events with fields copied by name from the command, else from the state (a
-/// command of several outcomes is pending: see its method); an event sets the state
-/// fields it carries. Override a method in `src/rules/reservation.rs` to write the rule.
+/// required events with fields copied by name from the command, else from the state, and
+/// `computed: now` from the clock; a command of several outcomes, or whose events have a
+/// field the rule computes, is pending (see its method). An event sets the state fields
+/// it carries. Override a method in `src/rules/reservation.rs` to write the rule, and list its
+/// command in `written()`.
 pub trait Rules {
     /// Decides `ReserveStock`: one of its outcomes, or a business error.
     ///
     /// - `reserved`: `StockReserved`
     /// - `out_of_stock` (a failure): `StockReservationFailed`
     ///
-    /// Pending: a default cannot know which outcome happened, so it decides nothing
-    /// and the command fails (HTTP 500) naming this rule until you write it.
+    /// Pending: a default cannot know which outcome happened, so it decides nothing and
+    /// the command is refused (HTTP 501) until you write this rule.
     fn reserve_stock(&self, _state: &State, _command: &ReserveStock) -> Result<Vec<Event>, Error> {
         Ok(Vec::new())
     }
@@ -328,4 +330,27 @@ impl aggregate::Aggregate for Reservation {
             _ => &[],
         }
     }
+
+    fn pending(command: &str) -> Option<&'static str> {
+        pending(command)
+    }
+}
+
+/// The commands whose default rule is pending, each with its refusal: the rule computes
+/// a value a default cannot (or picks one of several outcomes), so the default decides
+/// nothing and the command is refused (HTTP 501), never decided with made-up values.
+/// A rule written over it that decides nothing is refused too, unless its command is
+/// listed in `written()`.
+pub const PENDING: &[(&str, &str)] = &[(
+    "ReserveStock",
+    "not implemented: write `reserve_stock` in src/rules/reservation.rs",
+)];
+
+/// The refusal of `command` while its rule is pending (not listed in `written()`).
+pub fn pending(command: &str) -> Option<&'static str> {
+    let written = crate::rules::reservation::ReservationRules.written();
+    PENDING
+        .iter()
+        .find(|(name, _)| *name == command && !written.contains(name))
+        .map(|(_, text)| *text)
 }

@@ -163,9 +163,11 @@ impl std::fmt::Display for Error {
 /// The business rules of `StockItem`: one method decides each command (its events, or
 /// why it is refused), one applies each event to the state. Every method has a default,
 /// so the service works before any rule is written: a command of one outcome emits its
-/// required events with fields copied by name from the command, else from the state (a
-/// command of several outcomes is pending: see its method); an event sets the state
-/// fields it carries. Override a method in `src/rules/stock_item.rs` to write the rule.
+/// required events with fields copied by name from the command, else from the state, and
+/// `computed: now` from the clock; a command of several outcomes, or whose events have a
+/// field the rule computes, is pending (see its method). An event sets the state fields
+/// it carries. Override a method in `src/rules/stock_item.rs` to write the rule, and list its
+/// command in `written()`.
 pub trait Rules {
     fn receive_stock(&self, _state: &State, command: &ReceiveStock) -> Result<Vec<Event>, Error> {
         Ok(vec![Event::StockReceived(StockReceived {

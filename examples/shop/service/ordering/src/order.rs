@@ -352,20 +352,18 @@ impl std::fmt::Display for Error {
 /// The business rules of `Order`: one method decides each command (its events, or
 /// why it is refused), one applies each event to the state. Every method has a default,
 /// so the service works before any rule is written: a command of one outcome emits its
-/// required events with fields copied by name from the command, else from the state (a
-/// command of several outcomes is pending: see its method); an event sets the state
-/// fields it carries. Override a method in `src/rules/order.rs` to write the rule.
+/// required events with fields copied by name from the command, else from the state, and
+/// `computed: now` from the clock; a command of several outcomes, or whose events have a
+/// field the rule computes, is pending (see its method). An event sets the state fields
+/// it carries. Override a method in `src/rules/order.rs` to write the rule, and list its
+/// command in `written()`.
 pub trait Rules {
-    fn place_order(&self, state: &State, command: &PlaceOrder) -> Result<Vec<Event>, Error> {
-        Ok(vec![Event::OrderPlaced(OrderPlaced {
-            order_id: command.order_id,
-            customer_id: command.customer_id,
-            lines: command.lines.clone(),
-            total: state.total.clone(),
-            shipping_address: command.shipping_address.clone(),
-            coupon_code: command.coupon_code.clone(),
-            placed_at: chrono::Utc::now(),
-        })])
+    /// Decides `PlaceOrder`.
+    ///
+    /// Pending: the rule computes `OrderPlaced.total`, which a default cannot; so the default
+    /// decides nothing and the command is refused (HTTP 501) until you write this rule.
+    fn place_order(&self, _state: &State, _command: &PlaceOrder) -> Result<Vec<Event>, Error> {
+        Ok(Vec::new())
     }
 
     fn cancel_order(&self, _state: &State, command: &CancelOrder) -> Result<Vec<Event>, Error> {
@@ -489,4 +487,27 @@ impl aggregate::Aggregate for Order {
             _ => &[],
         }
     }
+
+    fn pending(command: &str) -> Option<&'static str> {
+        pending(command)
+    }
+}
+
+/// The commands whose default rule is pending, each with its refusal: the rule computes
+/// a value a default cannot (or picks one of several outcomes), so the default decides
+/// nothing and the command is refused (HTTP 501), never decided with made-up values.
+/// A rule written over it that decides nothing is refused too, unless its command is
+/// listed in `written()`.
+pub const PENDING: &[(&str, &str)] = &[(
+    "PlaceOrder",
+    "not implemented: write `place_order` in src/rules/order.rs",
+)];
+
+/// The refusal of `command` while its rule is pending (not listed in `written()`).
+pub fn pending(command: &str) -> Option<&'static str> {
+    let written = crate::rules::order::OrderRules.written();
+    PENDING
+        .iter()
+        .find(|(name, _)| *name == command && !written.contains(name))
+        .map(|(_, text)| *text)
 }

@@ -15,28 +15,26 @@ pub use stormcraft_runtime::{policy::Views, rejections::Rejection, RecordedEvent
 /// aggregate id, when the event lacks it, is derived from the event's id); override
 /// them in `src/rules/policies.rs`.
 pub trait PolicyRules {
+    /// Pending: the rule computes `reason` of `CancelOrder`, which a default cannot; so the default
+    /// issues nothing, and each event is kept in the rejections as not implemented.
     fn cancel_order_when_payment_fails(
         &self,
-        event: &crate::upstream::payments::PaymentFailed,
+        _event: &crate::upstream::payments::PaymentFailed,
         _source: &RecordedEvent,
         _views: &Views<'_>,
     ) -> Option<crate::order::CancelOrder> {
-        Some(crate::order::CancelOrder {
-            order_id: event.order_id,
-            reason: Default::default(),
-        })
+        None
     }
 
+    /// Pending: the rule computes `reason` of `CancelOrder`, which a default cannot; so the default
+    /// issues nothing, and each event is kept in the rejections as not implemented.
     fn cancel_order_when_out_of_stock(
         &self,
-        event: &crate::upstream::inventory::StockReservationFailed,
+        _event: &crate::upstream::inventory::StockReservationFailed,
         _source: &RecordedEvent,
         _views: &Views<'_>,
     ) -> Option<crate::order::CancelOrder> {
-        Some(crate::order::CancelOrder {
-            order_id: event.order_id,
-            reason: Default::default(),
-        })
+        None
     }
 
     fn mark_paid_when_payment_succeeds(
@@ -53,27 +51,26 @@ pub trait PolicyRules {
     /// The compensation of `MarkPaidWhenPaymentSucceeds` when `MarkOrderPaid` is refused
     /// with `OrderAlreadyCancelled`: `payments.RefundPayment`. The default copies the refused command's
     /// fields by name; `None` issues nothing.
+    ///
+    /// Pending: the rule computes `payment_id`, which a default cannot; so the default
+    /// issues nothing, and the rejection stays listed, uncompensated.
     fn compensate_mark_paid_when_payment_succeeds_on_order_already_cancelled(
         &self,
-        rejected: &crate::order::MarkOrderPaid,
+        _rejected: &crate::order::MarkOrderPaid,
         _rejection: &Rejection,
     ) -> Option<crate::upstream::payments::RefundPayment> {
-        Some(crate::upstream::payments::RefundPayment {
-            payment_id: Default::default(),
-            order_id: rejected.order_id,
-        })
+        None
     }
 
+    /// Pending: the rule computes `reason` of `CancelOrder`, which a default cannot; so the default
+    /// issues nothing, and each event is kept in the rejections as not implemented.
     fn cancel_unpaid_orders(
         &self,
-        event: &crate::order::OrderPlaced,
+        _event: &crate::order::OrderPlaced,
         _source: &RecordedEvent,
         _views: &Views<'_>,
     ) -> Option<crate::order::CancelOrder> {
-        Some(crate::order::CancelOrder {
-            order_id: event.order_id,
-            reason: Default::default(),
-        })
+        None
     }
 
     fn mark_shipped_when_dispatched(
@@ -100,17 +97,43 @@ pub trait PolicyRules {
         })
     }
 
+    /// Pending: the rule computes `amount` of `MarkOrderRefunded`, which a default cannot; so the default
+    /// issues nothing, and each event is kept in the rejections as not implemented.
     fn mark_refunded_when_payment_is_refunded(
         &self,
-        event: &crate::upstream::payments::PaymentRefunded,
+        _event: &crate::upstream::payments::PaymentRefunded,
         _source: &RecordedEvent,
         _views: &Views<'_>,
     ) -> Option<crate::order::MarkOrderRefunded> {
-        Some(crate::order::MarkOrderRefunded {
-            order_id: event.order_id,
-            amount: Default::default(),
-        })
+        None
     }
+
+    /// The methods written in `src/rules/policies.rs`: a pending rule (see its docs) that
+    /// issues nothing is kept in the rejections as not implemented unless listed here.
+    fn written(&self) -> &'static [&'static str] {
+        &[]
+    }
+}
+
+/// The policy rules whose default is pending, each with its refusal: the rule computes a
+/// field of its command that a default cannot, so the default issues nothing, and each
+/// event it issues nothing for is kept in the rejections as not implemented (never
+/// issued with made-up values) unless the rule is listed in `written()`.
+pub const PENDING: &[(&str, &str)] = &[
+    ("cancel_order_when_payment_fails", "not implemented: write `cancel_order_when_payment_fails` in src/rules/policies.rs"),
+    ("cancel_order_when_out_of_stock", "not implemented: write `cancel_order_when_out_of_stock` in src/rules/policies.rs"),
+    ("compensate_mark_paid_when_payment_succeeds_on_order_already_cancelled", "not implemented: write `compensate_mark_paid_when_payment_succeeds_on_order_already_cancelled` in src/rules/policies.rs"),
+    ("cancel_unpaid_orders", "not implemented: write `cancel_unpaid_orders` in src/rules/policies.rs"),
+    ("mark_refunded_when_payment_is_refunded", "not implemented: write `mark_refunded_when_payment_is_refunded` in src/rules/policies.rs"),
+];
+
+/// The refusal of the rule `method` while it is pending (not listed in `written()`).
+pub fn pending(method: &str) -> Option<&'static str> {
+    let written = crate::rules::policies::Policies.written();
+    PENDING
+        .iter()
+        .find(|(name, _)| *name == method && !written.contains(name))
+        .map(|(_, text)| *text)
 }
 
 /// The policies' workers (those set off by events): consumer name, the events it reads, handler.
@@ -232,6 +255,10 @@ fn cancel_order_when_payment_fails(
     let views = Views::new(store, cause);
     let rules = crate::rules::policies::Policies;
     let command = rules.cancel_order_when_payment_fails(&event, cause.event, &views);
+    // The pending default issues nothing: kept in the rejections, naming the rule.
+    if let (None, Some(text)) = (&command, pending("cancel_order_when_payment_fails")) {
+        return policy::pending(store, cause, "CancelOrder", "ordering", text);
+    }
     issue_cancel_order_when_payment_fails(store, cause, command)
 }
 
@@ -245,6 +272,10 @@ fn cancel_order_when_out_of_stock(
     let views = Views::new(store, cause);
     let rules = crate::rules::policies::Policies;
     let command = rules.cancel_order_when_out_of_stock(&event, cause.event, &views);
+    // The pending default issues nothing: kept in the rejections, naming the rule.
+    if let (None, Some(text)) = (&command, pending("cancel_order_when_out_of_stock")) {
+        return policy::pending(store, cause, "CancelOrder", "ordering", text);
+    }
     issue_cancel_order_when_out_of_stock(store, cause, command)
 }
 
@@ -297,6 +328,10 @@ fn mark_refunded_when_payment_is_refunded(
     let views = Views::new(store, cause);
     let rules = crate::rules::policies::Policies;
     let command = rules.mark_refunded_when_payment_is_refunded(&event, cause.event, &views);
+    // The pending default issues nothing: kept in the rejections, naming the rule.
+    if let (None, Some(text)) = (&command, pending("mark_refunded_when_payment_is_refunded")) {
+        return policy::pending(store, cause, "MarkOrderRefunded", "ordering", text);
+    }
     issue_mark_refunded_when_payment_is_refunded(store, cause, command)
 }
 

@@ -94,11 +94,17 @@ fn cancel_unpaid_orders(store: &Store, cause: Cause<'_>, tx: &mut dyn Projection
         let rules = crate::rules::policies::Policies;
         let views = Views::new(store, cause);
         let event: crate::order::OrderPlaced = aggregate::decode(&start)?;
-        return crate::policies::issue_cancel_unpaid_orders(
-            store,
-            cause,
-            rules.cancel_unpaid_orders(&event, &start, &views),
-        );
+        let command = rules.cancel_unpaid_orders(&event, &start, &views);
+        if let (None, Some(text)) = (&command, crate::policies::pending("cancel_unpaid_orders")) {
+            return stormcraft_runtime::policy::pending(
+                store,
+                cause,
+                "CancelOrder",
+                "ordering",
+                text,
+            );
+        }
+        return crate::policies::issue_cancel_unpaid_orders(store, cause, command);
     }
     match cause.event.event_type.as_str() {
         "OrderPaid" | "OrderCancelled" => cancel(tx, deadline, cause.event),

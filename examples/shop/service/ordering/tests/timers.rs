@@ -145,6 +145,8 @@ fn cancel_unpaid_orders_fires_once_after_its_delay() -> TestResult {
         .cancel_unpaid_orders(&event, &start, &Views::new(&store, cause))
         .is_some();
     let caused = caused_by(&store, &passed[0])?;
+    // A pending rule issues nothing: the rejection naming the rule is what it caused.
+    let issues = issues || shop_ordering::policies::pending("cancel_unpaid_orders").is_some();
     assert_eq!(
         caused > 0,
         issues,

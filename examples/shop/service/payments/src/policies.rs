@@ -15,34 +15,61 @@ pub use stormcraft_runtime::{policy::Views, RecordedEvent};
 /// aggregate id, when the event lacks it, is derived from the event's id); override
 /// them in `src/rules/policies.rs`.
 pub trait PolicyRules {
+    /// Pending: the rule computes `amount`, `customer_id` of `RequestPayment`, which a default cannot; so the default
+    /// issues nothing, and each event is kept in the rejections as not implemented.
     fn request_payment_when_stock_is_reserved(
         &self,
-        event: &crate::upstream::inventory::StockReserved,
-        source: &RecordedEvent,
+        _event: &crate::upstream::inventory::StockReserved,
+        _source: &RecordedEvent,
         _views: &Views<'_>,
     ) -> Option<crate::payment::RequestPayment> {
-        Some(crate::payment::RequestPayment {
-            payment_id: aggregate::derived_id(source),
-            order_id: event.order_id,
-            amount: Default::default(),
-            customer_id: Default::default(),
-        })
+        None
     }
 
     /// Issues only if the order's payment was taken.
     ///
     /// The default always issues: return `None` when the condition does not hold.
+    ///
+    /// Pending: the rule computes `payment_id` of `RefundPayment`, which a default cannot; so the default
+    /// issues nothing, and each event is kept in the rejections as not implemented.
     fn refund_cancelled_orders(
         &self,
-        event: &crate::upstream::ordering::OrderCancelled,
-        source: &RecordedEvent,
+        _event: &crate::upstream::ordering::OrderCancelled,
+        _source: &RecordedEvent,
         _views: &Views<'_>,
     ) -> Option<crate::payment::RefundPayment> {
-        Some(crate::payment::RefundPayment {
-            payment_id: aggregate::derived_id(source),
-            order_id: event.order_id,
-        })
+        None
     }
+
+    /// The methods written in `src/rules/policies.rs`: a pending rule (see its docs) that
+    /// issues nothing is kept in the rejections as not implemented unless listed here.
+    fn written(&self) -> &'static [&'static str] {
+        &[]
+    }
+}
+
+/// The policy rules whose default is pending, each with its refusal: the rule computes a
+/// field of its command that a default cannot, so the default issues nothing, and each
+/// event it issues nothing for is kept in the rejections as not implemented (never
+/// issued with made-up values) unless the rule is listed in `written()`.
+pub const PENDING: &[(&str, &str)] = &[
+    (
+        "request_payment_when_stock_is_reserved",
+        "not implemented: write `request_payment_when_stock_is_reserved` in src/rules/policies.rs",
+    ),
+    (
+        "refund_cancelled_orders",
+        "not implemented: write `refund_cancelled_orders` in src/rules/policies.rs",
+    ),
+];
+
+/// The refusal of the rule `method` while it is pending (not listed in `written()`).
+pub fn pending(method: &str) -> Option<&'static str> {
+    let written = crate::rules::policies::Policies.written();
+    PENDING
+        .iter()
+        .find(|(name, _)| *name == method && !written.contains(name))
+        .map(|(_, text)| *text)
 }
 
 /// The policies' workers (those set off by events): consumer name, the events it reads, handler.
@@ -94,6 +121,10 @@ fn request_payment_when_stock_is_reserved(
     let views = Views::new(store, cause);
     let rules = crate::rules::policies::Policies;
     let command = rules.request_payment_when_stock_is_reserved(&event, cause.event, &views);
+    // The pending default issues nothing: kept in the rejections, naming the rule.
+    if let (None, Some(text)) = (&command, pending("request_payment_when_stock_is_reserved")) {
+        return policy::pending(store, cause, "RequestPayment", "payments", text);
+    }
     issue_request_payment_when_stock_is_reserved(store, cause, command)
 }
 
@@ -120,5 +151,9 @@ fn refund_cancelled_orders(
     let views = Views::new(store, cause);
     let rules = crate::rules::policies::Policies;
     let command = rules.refund_cancelled_orders(&event, cause.event, &views);
+    // The pending default issues nothing: kept in the rejections, naming the rule.
+    if let (None, Some(text)) = (&command, pending("refund_cancelled_orders")) {
+        return policy::pending(store, cause, "RefundPayment", "payments", text);
+    }
     issue_refund_cancelled_orders(store, cause, command)
 }

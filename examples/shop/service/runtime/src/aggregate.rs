@@ -188,6 +188,17 @@ pub trait Aggregate {
         let _ = command;
         &[]
     }
+
+    /// Why the command named `command` cannot be carried out yet: its rule may be pending
+    /// (a default that would have to invent a value, or pick one of several outcomes,
+    /// and whose command is not listed in the rules' `written()`), as `not implemented:
+    /// write `<rule>` in <file>`. A pending default decides nothing, and [`handle`]
+    /// refuses a decision of nothing with [`HandleError::Pending`] then, so no made-up
+    /// value reaches the store. `None` (the default): it can be carried out.
+    fn pending(command: &str) -> Option<&'static str> {
+        let _ = command;
+        None
+    }
 }
 
 /// One alternative result of a command, as the model declares it: the events it
@@ -329,6 +340,9 @@ pub enum HandleError<E> {
     Conflict,
     /// The store failed.
     Store(Error),
+    /// The command's rule is pending (see [`Aggregate::pending`]): the text says which
+    /// rule to write, and where. Nothing was appended.
+    Pending(&'static str),
 }
 
 impl<E: fmt::Display> fmt::Display for HandleError<E> {
@@ -339,6 +353,7 @@ impl<E: fmt::Display> fmt::Display for HandleError<E> {
                 "the aggregate kept changing while the command was decided; retry the command",
             ),
             HandleError::Store(error) => error.fmt(f),
+            HandleError::Pending(text) => f.write_str(text),
         }
     }
 }
@@ -404,6 +419,13 @@ pub fn handle<A: Aggregate>(
     loop {
         let (state, version) = load::<A>(store, &id)?;
         let events = A::decide(&state, &command).map_err(HandleError::Rejected)?;
+        // A pending default decides nothing; a rule that was written decides what it
+        // decides (listing it in `written()` also allows it to decide nothing).
+        if events.is_empty() {
+            if let Some(text) = A::pending(command.name()) {
+                return Err(HandleError::Pending(text));
+            }
+        }
         let decided: Vec<&str> = events.iter().map(DomainEvent::type_name).collect();
         check_outcome::<A>(command.name(), &decided)
             .map_err(|misfit| HandleError::Store(Error::Backend(Box::new(misfit))))?;
@@ -690,6 +712,50 @@ mod tests {
         // A pending default rule decides nothing: the command must say which outcome.
         let nothing = misfit(confirm("2", &[]));
         assert!(nothing.to_string().contains("write its rule"), "{nothing}");
+    }
+
+    /// `Payment`, but its rule is pending: nobody wrote it.
+    struct Unwritten;
+    impl Aggregate for Unwritten {
+        const CATEGORY: &'static str = "payments-Unwritten";
+        type State = ();
+        type Command = Confirm;
+        type Event = Happened;
+        type Error = Never;
+        fn decide(state: &(), command: &Confirm) -> Result<Vec<Happened>, Never> {
+            Payment::decide(state, command)
+        }
+        fn evolve(state: (), _: &Happened) {
+            state
+        }
+        fn pending(command: &str) -> Option<&'static str> {
+            (command == "ConfirmPayment")
+                .then_some("not implemented: write `confirm_payment` in src/rules/payment.rs")
+        }
+    }
+
+    #[test]
+    fn a_pending_rule_that_decides_nothing_is_refused_and_appends_nothing() {
+        let store = crate::open("memory:").unwrap();
+        // A rule written over the pending default decides events: carried out.
+        let written = Confirm {
+            id: "2".to_owned(),
+            decide: vec!["PaymentSucceeded"],
+        };
+        assert_eq!(handle::<Unwritten>(&store, written, None).unwrap().len(), 1);
+        let command = Confirm {
+            id: "1".to_owned(),
+            decide: Vec::new(),
+        };
+        let Err(HandleError::Pending(text)) = handle::<Unwritten>(&store, command, None) else {
+            panic!("a pending rule is refused as pending");
+        };
+        assert_eq!(
+            text,
+            "not implemented: write `confirm_payment` in src/rules/payment.rs"
+        );
+        let stream = stream_of::<Unwritten>("1");
+        assert!(store.read_stream(&stream, 1, 10).unwrap().is_empty());
     }
 
     #[test]

@@ -9,6 +9,7 @@ async fn main() -> std::process::ExitCode {
         default_store: "sqlite:booking.db",
         upcasters: hotel_booking::upcasters(),
         workers: hotel_booking::workers(),
+        pending: hotel_booking::pending_rules(),
         // Each schedule's next tick is pending before the service serves.
         start: hotel_booking::timers::ensure_schedules,
         router: hotel_booking::service::router,

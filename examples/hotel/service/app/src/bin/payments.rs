@@ -9,6 +9,7 @@ async fn main() -> std::process::ExitCode {
         default_store: "sqlite:payments.db",
         upcasters: hotel_payments::upcasters(),
         workers: hotel_payments::workers(),
+        pending: hotel_payments::pending_rules(),
         start: |_| Ok(()),
         router: hotel_payments::service::router,
     })

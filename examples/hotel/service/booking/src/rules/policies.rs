@@ -59,6 +59,14 @@ impl PolicyRules for Policies {
     ) -> Option<RefundPayment> {
         Some(refund(rejected, rejection))
     }
+
+    fn written(&self) -> &'static [&'static str] {
+        &[
+            "cancel_holds_when_card_is_declined",
+            "compensate_confirm_paid_holds_on_hold_expired",
+            "compensate_confirm_paid_holds_on_hold_withdrawn",
+        ]
+    }
 }
 
 /// The refund of the refused confirmation's payment; its reason is booking's refusal.

@@ -59,4 +59,11 @@ impl PolicyRules for Policies {
             ),
         })
     }
+
+    fn written(&self) -> &'static [&'static str] {
+        &[
+            "request_payment_for_holds",
+            "refund_cancelled_stays",
+        ]
+    }
 }

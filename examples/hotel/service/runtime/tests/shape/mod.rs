@@ -796,6 +796,7 @@ pub async fn main() -> std::process::ExitCode {
         default_store: "sqlite:shop.db",
         upcasters: upcasters(),
         workers: workers(),
+        pending: Vec::new(),
         start: |_| Ok(()),
         router: service::router,
     })

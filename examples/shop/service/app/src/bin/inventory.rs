@@ -9,6 +9,7 @@ async fn main() -> std::process::ExitCode {
         default_store: "sqlite:inventory.db",
         upcasters: shop_inventory::upcasters(),
         workers: shop_inventory::workers(),
+        pending: shop_inventory::pending_rules(),
         start: |_| Ok(()),
         router: shop_inventory::service::router,
     })

@@ -9,6 +9,7 @@ async fn main() -> std::process::ExitCode {
         default_store: "sqlite:ordering.db",
         upcasters: shop_ordering::upcasters(),
         workers: shop_ordering::workers(),
+        pending: shop_ordering::pending_rules(),
         start: |_| Ok(()),
         router: shop_ordering::service::router,
     })

@@ -9,6 +9,7 @@ async fn main() -> std::process::ExitCode {
         default_store: "sqlite:payments.db",
         upcasters: shop_payments::upcasters(),
         workers: shop_payments::workers(),
+        pending: shop_payments::pending_rules(),
         start: |_| Ok(()),
         router: shop_payments::service::router,
     })

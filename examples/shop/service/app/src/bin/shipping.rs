@@ -9,6 +9,7 @@ async fn main() -> std::process::ExitCode {
         default_store: "sqlite:shipping.db",
         upcasters: shop_shipping::upcasters(),
         workers: shop_shipping::workers(),
+        pending: shop_shipping::pending_rules(),
         start: |_| Ok(()),
         router: shop_shipping::service::router,
     })

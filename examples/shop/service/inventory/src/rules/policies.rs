@@ -32,4 +32,10 @@ impl PolicyRules for Policies {
                 .collect(),
         })
     }
+
+    fn written(&self) -> &'static [&'static str] {
+        &[
+            "reserve_stock_for_new_orders",
+        ]
+    }
 }

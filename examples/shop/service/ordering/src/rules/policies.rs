@@ -97,4 +97,14 @@ impl PolicyRules for Policies {
             order_id: rejected.order_id,
         })
     }
+
+    fn written(&self) -> &'static [&'static str] {
+        &[
+            "cancel_order_when_payment_fails",
+            "cancel_order_when_out_of_stock",
+            "mark_refunded_when_payment_is_refunded",
+            "cancel_unpaid_orders",
+            "compensate_mark_paid_when_payment_succeeds_on_order_already_cancelled",
+        ]
+    }
 }

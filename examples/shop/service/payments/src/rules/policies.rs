@@ -58,6 +58,13 @@ impl PolicyRules for Policies {
             _ => None,
         }
     }
+
+    fn written(&self) -> &'static [&'static str] {
+        &[
+            "request_payment_when_stock_is_reserved",
+            "refund_cancelled_orders",
+        ]
+    }
 }
 
 /// The order's payment row; a store error is logged and read as "no row", so the

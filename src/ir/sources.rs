@@ -1,0 +1,446 @@
+//! Where every field's value comes from: the one answer `check` (SC090–SC094, the
+//! completeness summary) and the generator's default rules share, so that what the
+//! checker calls traced is exactly what a default may fill, and nothing else.
+//!
+//! A field is filled from a source of the same name whose type [`fits`] it, or is
+//! declared `computed:` (format 2). The sources of each kind of field:
+//! - an event field, when a command records the event: the command's field, then the
+//!   aggregate's state field (the aggregate id is the command's first field);
+//! - a field of a command a policy issues: the trigger event's field (a schedule: the
+//!   row's) and the id of a new aggregate derived from the trigger event; for a
+//!   compensating command the refused command's field;
+//! - a read-model field: a source event's field ([`read_model_source`], the one place
+//!   to extend with explicit mappings per source event);
+//! - a state field: some event of the aggregate that carries it.
+
+use super::{
+    CommandId, Computed, EventId, Field, Model, NamedTypeKind, PolicyId, Primitive, ReadModelId,
+    Trigger, TypeRef,
+};
+
+/// Where one target field's value comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// The command's field at this index (of [`super::Command::fields`]).
+    Command(usize),
+    /// The aggregate's state field at this index.
+    State(usize),
+    /// The trigger event's field at this index.
+    Trigger(EventId, usize),
+    /// The field at this index of a row of the read model a schedule runs over.
+    Row(ReadModelId, usize),
+    /// The refused command's field at this index (a compensation).
+    Refused(CommandId, usize),
+    /// The id of the aggregate the command addresses, derived from the trigger event
+    /// (a new aggregate per trigger: one payment per reservation).
+    DerivedId,
+    /// `computed: now`: the time the rule decides.
+    Clock,
+    /// `computed: <how>`: the rule computes it; a default cannot, so it is pending.
+    Computed(String),
+    /// A source of the same name exists, but its type does not fit the field's.
+    Mismatch {
+        /// Where the source is, in words (`command `PlaceOrder``).
+        source: String,
+        /// The source's type.
+        ty: TypeRef,
+    },
+    /// Nothing gives it a value.
+    Untraced {
+        /// A source field with a near name (a likely typo).
+        near: Option<String>,
+    },
+}
+
+impl Origin {
+    /// Whether a value is traced to a source a default can read (a field, the clock
+    /// or a derived id); `Computed` is declared but pending, the rest is untraced.
+    pub fn is_filled(&self) -> bool {
+        !matches!(
+            self,
+            Origin::Computed(_) | Origin::Mismatch { .. } | Origin::Untraced { .. }
+        )
+    }
+
+    /// Whether the model says where the value comes from (a source or `computed:`).
+    pub fn is_traced(&self) -> bool {
+        !matches!(self, Origin::Mismatch { .. } | Origin::Untraced { .. })
+    }
+}
+
+/// Whether a value of type `from` can fill a field of type `to`: the same type; a
+/// value into an optional; an integer into a wider one (`u32` into `i64`); a uuid into
+/// a string; lists, maps and optionals of fitting items; a record into a record whose
+/// every field a field of the same name fits (or is optional and left out), and an
+/// enum into one with all of its variants — so a published event's `Money` fits the
+/// consuming context's own `Money`. `string` into `uuid` does not.
+pub fn fits(model: &Model, from: &TypeRef, to: &TypeRef) -> bool {
+    fits_within(model, from, to, &mut Vec::new())
+}
+
+fn fits_within(
+    model: &Model,
+    from: &TypeRef,
+    to: &TypeRef,
+    seen: &mut Vec<(TypeRef, TypeRef)>,
+) -> bool {
+    if from == to {
+        return true;
+    }
+    match (from, to) {
+        (TypeRef::Optional(f), TypeRef::Optional(t)) => fits_within(model, f, t, seen),
+        (_, TypeRef::Optional(t)) => fits_within(model, from, t, seen),
+        (TypeRef::List(f), TypeRef::List(t)) | (TypeRef::Map(f), TypeRef::Map(t)) => {
+            fits_within(model, f, t, seen)
+        }
+        (TypeRef::Primitive(f), TypeRef::Primitive(t)) => widens(*f, *t),
+        (TypeRef::Named(a), TypeRef::Named(b)) => {
+            let pair = (from.clone(), to.clone());
+            // A recursive record (through a list or optional) fits itself once the
+            // walk comes back to a pair it is already comparing.
+            if seen.contains(&pair) {
+                return true;
+            }
+            seen.push(pair);
+            let fit = match (&model.named_type(*a).kind, &model.named_type(*b).kind) {
+                (NamedTypeKind::Record(from_fields), NamedTypeKind::Record(to_fields)) => to_fields
+                    .iter()
+                    .all(|t| match from_fields.iter().find(|f| f.name == t.name) {
+                        Some(f) => fits_within(model, &f.ty, &t.ty, seen),
+                        None => matches!(t.ty, TypeRef::Optional(_)),
+                    }),
+                (NamedTypeKind::Enum(from_variants), NamedTypeKind::Enum(to_variants)) => {
+                    from_variants.iter().all(|v| to_variants.contains(v))
+                }
+                _ => false,
+            };
+            seen.pop();
+            fit
+        }
+        _ => false,
+    }
+}
+
+/// A primitive that converts into another without loss.
+fn widens(from: Primitive, to: Primitive) -> bool {
+    use Primitive::*;
+    matches!(
+        (from, to),
+        (U32, U64 | I64 | F64) | (I32, I64 | F64) | (Uuid, String)
+    )
+}
+
+/// The origin of a field declared `computed:`, if it is: the clock for `now` (on a
+/// timestamp; on anything else the clock's type does not fit), else the rule.
+fn declared(target: &Field) -> Option<Origin> {
+    match target.computed.as_ref()? {
+        Computed::Now => Some(
+            if matches!(
+                strip_optional(&target.ty),
+                TypeRef::Primitive(Primitive::Timestamp)
+            ) {
+                Origin::Clock
+            } else {
+                Origin::Mismatch {
+                    source: "the clock (`computed: now`)".to_owned(),
+                    ty: TypeRef::Primitive(Primitive::Timestamp),
+                }
+            },
+        ),
+        Computed::Rule(how) => Some(Origin::Computed(how.clone())),
+    }
+}
+
+fn strip_optional(ty: &TypeRef) -> &TypeRef {
+    match ty {
+        TypeRef::Optional(inner) => inner,
+        other => other,
+    }
+}
+
+/// One place to look for a field of the same name: its fields, how to name it in a
+/// message, and the origin a hit at an index gives.
+struct Place<'a> {
+    fields: &'a [Field],
+    what: String,
+    origin: &'a dyn Fn(usize) -> Origin,
+}
+
+/// The first place with a field of `target`'s name that fits it; a mismatch when
+/// only ill-fitting ones exist; else untraced, with a near name from every place.
+fn search(model: &Model, target: &Field, places: &[Place<'_>]) -> Origin {
+    let mut mismatch = None;
+    for place in places {
+        if let Some((index, from)) = place
+            .fields
+            .iter()
+            .enumerate()
+            .find(|(_, f)| f.name == target.name)
+        {
+            if fits(model, &from.ty, &target.ty) {
+                return (place.origin)(index);
+            }
+            mismatch.get_or_insert_with(|| Origin::Mismatch {
+                source: place.what.clone(),
+                ty: from.ty.clone(),
+            });
+        }
+    }
+    mismatch.unwrap_or_else(|| Origin::Untraced {
+        near: crate::suggest::closest(
+            &target.name,
+            places
+                .iter()
+                .flat_map(|p| p.fields.iter().map(|f| f.name.as_str())),
+        )
+        .map(str::to_owned),
+    })
+}
+
+/// The origin of each field of event `e` when command `c` records it, in field order.
+pub fn event_fields(model: &Model, c: CommandId, e: EventId) -> Vec<Origin> {
+    let command = model.command(c);
+    let aggregate = model.aggregate(command.aggregate);
+    let from_command = Origin::Command;
+    let from_state = Origin::State;
+    let places = [
+        Place {
+            fields: &command.fields,
+            what: format!("command `{}`", command.name),
+            origin: &from_command,
+        },
+        Place {
+            fields: &aggregate.state,
+            what: format!("the state of `{}`", aggregate.name),
+            origin: &from_state,
+        },
+    ];
+    model
+        .event(e)
+        .fields
+        .iter()
+        .map(|target| declared(target).unwrap_or_else(|| search(model, target, &places)))
+        .collect()
+}
+
+/// The origin of each field of the command policy `p` issues, when trigger event `e`
+/// sets it off (an event policy or a deadline), in field order.
+pub fn issued_fields(model: &Model, p: PolicyId, e: EventId) -> Vec<Origin> {
+    let Some(c) = model.policy(p).issues else {
+        return Vec::new();
+    };
+    let event = model.event(e);
+    let from_event = |i| Origin::Trigger(e, i);
+    let places = [Place {
+        fields: &event.fields,
+        what: format!("event `{}`", event.name),
+        origin: &from_event,
+    }];
+    with_derived_id(model, c, &places)
+}
+
+/// The origin of each field of the command a schedule issues per row of read model
+/// `r`; without `for_each`, nothing but `computed:` fields gives a value.
+pub fn scheduled_fields(model: &Model, p: PolicyId) -> Vec<Origin> {
+    let policy = model.policy(p);
+    let Some(c) = policy.issues else {
+        return Vec::new();
+    };
+    let rows = match &policy.trigger {
+        Trigger::Schedule(schedule) => schedule.for_each,
+        _ => None,
+    };
+    let from_row = |i| Origin::Row(rows.unwrap_or(ReadModelId(0)), i);
+    // Without `for_each` there is no place to look: `from_row` is never called.
+    let places: Vec<Place<'_>> = rows
+        .map(|r| Place {
+            fields: &model.read_model(r).fields,
+            what: format!("read model `{}`", model.read_model(r).name),
+            origin: &from_row,
+        })
+        .into_iter()
+        .collect();
+    model
+        .command(c)
+        .fields
+        .iter()
+        .map(|target| declared(target).unwrap_or_else(|| search(model, target, &places)))
+        .collect()
+}
+
+/// The origin of each field of compensating command `c`, issued when `refused` is
+/// refused: the refused command's fields.
+pub fn compensation_fields(model: &Model, refused: CommandId, c: CommandId) -> Vec<Origin> {
+    let refused_command = model.command(refused);
+    let from_refused = |i| Origin::Refused(refused, i);
+    let places = [Place {
+        fields: &refused_command.fields,
+        what: format!("the refused command `{}`", refused_command.name),
+        origin: &from_refused,
+    }];
+    // No derived id: a compensation addresses an aggregate that exists (the payment to
+    // refund), which an id made up from the rejection would never find.
+    model
+        .command(c)
+        .fields
+        .iter()
+        .map(|target| declared(target).unwrap_or_else(|| search(model, target, &places)))
+        .collect()
+}
+
+/// The fields of command `c` from `places`; its aggregate's id, when nothing of that
+/// name fits, derived from the trigger.
+fn with_derived_id(model: &Model, c: CommandId, places: &[Place<'_>]) -> Vec<Origin> {
+    let command = model.command(c);
+    let id = &model.aggregate(command.aggregate).id;
+    command
+        .fields
+        .iter()
+        .map(|target| {
+            declared(target).unwrap_or_else(|| match search(model, target, places) {
+                Origin::Untraced { .. } | Origin::Mismatch { .. }
+                    if target.name == id.name
+                        && matches!(
+                            target.ty,
+                            TypeRef::Primitive(Primitive::Uuid | Primitive::String)
+                        ) =>
+                {
+                    Origin::DerivedId
+                }
+                origin => origin,
+            })
+        })
+        .collect()
+}
+
+/// The field of source event `e` that sets read-model field `field` of `r`: the event
+/// field its source maps to it (`key:`, `set:`, or the same name, as lowered into
+/// [`super::ReadModel::sources`]), else the field of the same name. A delete sets
+/// nothing.
+pub fn read_model_source<'m>(
+    model: &'m Model,
+    r: ReadModelId,
+    e: EventId,
+    field: &Field,
+) -> Option<(usize, &'m Field)> {
+    let event = model.event(e);
+    let by_name = |name: &str| {
+        event
+            .fields
+            .iter()
+            .enumerate()
+            .find(|(_, f)| f.name == name)
+    };
+    let read_model = model.read_model(r);
+    let Some(source) = read_model.sources.iter().find(|s| s.event == e) else {
+        return by_name(&field.name);
+    };
+    if source.action == super::SourceAction::Delete {
+        return None;
+    }
+    // A mapping the model writes wins; else the field of the same name, also where the
+    // lowering left it out of `sets` for its type (another context's record of the same
+    // shape: traced here, judged by its type like every same-name source).
+    match source
+        .key
+        .iter()
+        .chain(&source.sets)
+        .find(|m| m.row == field.name)
+    {
+        Some(mapping) => by_name(&mapping.event),
+        None => by_name(&field.name),
+    }
+}
+
+/// Which events set one field.
+#[derive(Debug, Clone, Default)]
+pub struct Setters {
+    /// The events that set it, with the index of their field.
+    pub events: Vec<(EventId, usize)>,
+    /// Events whose field of that name does not fit, with its type.
+    pub mismatches: Vec<(EventId, TypeRef)>,
+    /// `computed:` — the rule sets it.
+    pub computed: Option<Computed>,
+    /// A field of the events with a near name, when none sets it.
+    pub near: Option<String>,
+}
+
+impl Setters {
+    /// Whether the model says where it comes from (an event, or `computed:`), with no
+    /// ill-fitting source.
+    pub fn is_traced(&self) -> bool {
+        (self.computed.is_some() || !self.events.is_empty()) && self.mismatches.is_empty()
+    }
+}
+
+fn setters(
+    model: &Model,
+    target: &Field,
+    events: &[EventId],
+    find: impl Fn(EventId) -> Option<(usize, TypeRef)>,
+) -> Setters {
+    let mut setters = Setters {
+        computed: target.computed.clone(),
+        ..Setters::default()
+    };
+    // Computed by the rule: no event is copied into it, so none can mismatch.
+    if setters.computed.is_some() {
+        return setters;
+    }
+    for e in events {
+        if let Some((index, ty)) = find(*e) {
+            if fits(model, &ty, &target.ty) {
+                setters.events.push((*e, index));
+            } else {
+                setters.mismatches.push((*e, ty));
+            }
+        }
+    }
+    if setters.computed.is_none() && setters.events.is_empty() && setters.mismatches.is_empty() {
+        setters.near = crate::suggest::closest(
+            &target.name,
+            events
+                .iter()
+                .flat_map(|e| model.event(*e).fields.iter().map(|f| f.name.as_str())),
+        )
+        .map(str::to_owned);
+    }
+    setters
+}
+
+/// For each field of read model `r` after its key, the source events that set it.
+pub fn read_model_fields(model: &Model, r: ReadModelId) -> Vec<(usize, Setters)> {
+    let read_model = model.read_model(r);
+    read_model
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| !read_model.key.contains(&f.name))
+        .map(|(index, target)| {
+            let found = setters(model, target, &read_model.from, |e| {
+                read_model_source(model, r, e, target).map(|(i, f)| (i, f.ty.clone()))
+            });
+            (index, found)
+        })
+        .collect()
+}
+
+/// For each state field of the aggregate, the aggregate's events that set it.
+pub fn state_fields(model: &Model, a: super::AggregateId) -> Vec<Setters> {
+    let aggregate = model.aggregate(a);
+    aggregate
+        .state
+        .iter()
+        .map(|target| {
+            setters(model, target, &aggregate.events, |e| {
+                model
+                    .event(e)
+                    .fields
+                    .iter()
+                    .enumerate()
+                    .find(|(_, f)| f.name == target.name)
+                    .map(|(i, f)| (i, f.ty.clone()))
+            })
+        })
+        .collect()
+}
