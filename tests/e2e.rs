@@ -173,6 +173,22 @@ fn run_flows(app: &str) {
         .as_str()
         .unwrap_or_else(|| panic!("no shipment created: {}", created.body))
         .to_owned();
+    // The packing list is the order's: its address and its lines, and the status.
+    let queue_row = created.json();
+    assert_eq!(
+        queue_row["shipping_address"]["recipient"], "Ada Lovelace",
+        "{queue_row}"
+    );
+    assert_eq!(
+        queue_row["shipping_address"]["city"], "London",
+        "{queue_row}"
+    );
+    assert_eq!(
+        queue_row["lines"],
+        serde_json::json!([{"sku": "MUG-01", "quantity": 1}]),
+        "{queue_row}"
+    );
+    assert_eq!(queue_row["status"], "Created", "{queue_row}");
     let shipping = |command: &str, body: String| {
         http(
             app,
