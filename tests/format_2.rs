@@ -391,21 +391,3 @@ fn a_process_holds_its_key_state_handlers_and_deadlines_and_lowers_its_reactions
     assert_eq!(model.graph.predecessors(node, EdgeKind::Triggers).len(), 6);
     assert_eq!(model.graph.successors(node, EdgeKind::Issues).len(), 4);
 }
-
-#[test]
-fn generate_refuses_a_process_rather_than_leave_it_out() {
-    let out = tempfile::tempdir().expect("a temporary folder");
-    let target = out.path().join("claims");
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_stormcraft"))
-        .args(["generate", "tests/fixtures/diagram/claims.yaml", "-o"])
-        .arg(&target)
-        .output()
-        .expect("stormcraft runs");
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("`generate` does not build processes yet: process `claims_handling.ClaimSettlementSagaForPropertyDamage`"),
-        "{stderr}"
-    );
-    assert!(!target.exists(), "nothing is written");
-}

@@ -40,6 +40,13 @@ fn models() -> Vec<(&'static str, PathBuf)> {
         // Format 2 read-model shapes: keys mapped per source event, a composite key, a
         // delete, an update of every matching row, a history, list filters.
         ("read_models", fixtures.join("read_models.yaml")),
+        // Format 2 processes: a saga across two contexts (a mapped string key, state read
+        // into a command, a deadline, a compensation and a retry, a pending rule) and a
+        // process that only records and completes.
+        ("process", fixtures.join("process.yaml")),
+        // The claims process of the diagram fixtures: a uuid key, a pending compensation
+        // to another context, an `if:` condition.
+        ("claims", repo().join("tests/fixtures/diagram/claims.yaml")),
     ];
     for (name, path) in [
         ("shop", "examples/shop"),
@@ -167,6 +174,38 @@ fn read_models_in_full() {
             "consignment_planning_and_dispatch/src/projections.rs",
             "consignment_planning_and_dispatch/src/service.rs",
             "customs_clearance_brokerage/src/projections.rs",
+        ],
+    );
+}
+
+/// The full text of what processes generate: `src/processes.rs` (state, rules trait,
+/// workers), the rules file, the recovery of a process's `on_error:`, the wiring and
+/// the test on the memory store.
+#[test]
+fn processes_in_full() {
+    let path = repo().join("tests/fixtures/generate/process.yaml");
+    in_full(
+        "process",
+        &path,
+        &[
+            "rental_desk/src/processes.rs",
+            "rental_desk/src/rules/processes.rs",
+            "rental_desk/src/rules/mod.rs",
+            "rental_desk/src/recovery.rs",
+            "rental_desk/src/lib.rs",
+            "rental_desk/tests/processes.rs",
+            "card_payments/src/inbox.rs",
+        ],
+    );
+    let path = repo().join("tests/fixtures/diagram/claims.yaml");
+    in_full(
+        "claims",
+        &path,
+        &[
+            "claims_handling/src/processes.rs",
+            "claims_handling/src/recovery.rs",
+            "claims_handling/src/upstream.rs",
+            "claims_handling/tests/processes.rs",
         ],
     );
 }
