@@ -523,6 +523,19 @@ fn generated_workspaces_compile_lint_and_pass_their_tests() {
                 "the upcasting chains did not run as expected:\n{tested}"
             );
         }
+        if name == "process" {
+            // Started, timed out and completed on the store; the pending start rule is
+            // reported ignored with the method to write, not passed.
+            for line in [
+                "test deposit_collection_before_handover_starts_an_instance ... ok",
+                "test deposit_collection_before_handover_deadline_issues_its_command_after_its_delay ... ok",
+                "test deposit_collection_before_handover_ignores_events_after_completing ... ok",
+                "test deposit_collection_before_handover_start_issues_its_command ... ignored, pending: write `deposit_collection_before_handover_on_rental_agreement_opened` in src/rules/processes.rs",
+                "test car_return_watch_ignores_events_after_completing ... ok",
+            ] {
+                assert!(tested.contains(line), "missing `{line}` in:\n{tested}");
+            }
+        }
         if name == "flows" {
             assert!(
                 tested.contains("test result: ok. 4 passed")
