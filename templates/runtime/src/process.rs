@@ -255,6 +255,8 @@ pub fn handle(
                 "event_type": event.event_type,
                 "event_id": event.id.to_string(),
                 "stream": event.stream,
+                // The payload's version, so the entry is upcast when the event changes.
+                "schema_version": event.schema_version,
                 "payload": event.payload,
             }),
         )
@@ -293,17 +295,56 @@ fn is_entry_of(record: &RecordedEvent, event: &RecordedEvent) -> bool {
         && record.payload.get("event_id").and_then(Value::as_str) == Some(&event.id.to_string())
 }
 
-/// The handled entries among `records`.
-fn entries(records: &[RecordedEvent]) -> Vec<Entry<'_>> {
-    records
-        .iter()
-        .filter(|r| r.event_type == EVENT_HANDLED)
-        .filter_map(|r| {
-            Some(Entry {
-                event_type: r.payload.get("event_type")?.as_str()?,
-                stream: r.payload.get("stream")?.as_str()?,
-                payload: r.payload.get("payload")?,
-            })
+/// A handled entry as read: its event's type, stream and payload, upcast to the event's
+/// current schema version by the store's upcasters (an entry records the version it was
+/// handled at; one written before versions were recorded is taken as version 1).
+struct Read {
+    event_type: String,
+    stream: String,
+    payload: Value,
+}
+
+/// The handled entries among `records`, upcast.
+fn read_entries(store: &Store, records: &[RecordedEvent]) -> Result<Vec<Read>> {
+    let mut read = Vec::new();
+    for r in records.iter().filter(|r| r.event_type == EVENT_HANDLED) {
+        let field = |name: &str| r.payload.get(name).and_then(Value::as_str);
+        let (Some(event_type), Some(stream), Some(payload)) = (
+            field("event_type"),
+            field("stream"),
+            r.payload.get("payload"),
+        ) else {
+            continue;
+        };
+        let schema_version = r
+            .payload
+            .get("schema_version")
+            .and_then(Value::as_u64)
+            .and_then(|v| u32::try_from(v).ok())
+            .unwrap_or(1);
+        let upcast = store.upcasters.upcast(RecordedEvent {
+            stream: stream.to_owned(),
+            event_type: event_type.to_owned(),
+            schema_version,
+            payload: payload.clone(),
+            ..r.clone()
+        })?;
+        read.push(Read {
+            event_type: upcast.event_type,
+            stream: upcast.stream,
+            payload: upcast.payload,
+        });
+    }
+    Ok(read)
+}
+
+/// The entries the rules see, borrowing from `read`.
+fn entries(read: &[Read]) -> Vec<Entry<'_>> {
+    read.iter()
+        .map(|r| Entry {
+            event_type: &r.event_type,
+            stream: &r.stream,
+            payload: &r.payload,
         })
         .collect()
 }
@@ -319,7 +360,8 @@ fn act(
     records: &[RecordedEvent],
     react: &mut dyn FnMut(Step<'_>) -> Result<()>,
 ) -> Result<()> {
-    let history = entries(records);
+    let read = read_entries(store, records)?;
+    let history = entries(&read);
     react(Step {
         cause,
         key,
@@ -399,7 +441,8 @@ fn deadline(
     if stopped {
         return Ok(Handled::Completed);
     }
-    let history = entries(&records);
+    let read = read_entries(store, &records)?;
+    let history = entries(&read);
     react(Step {
         cause,
         key,
@@ -539,6 +582,50 @@ mod tests {
         let issued = decided(&store, cause, "RequestDeposit", "billing", Ok(Some(7)));
         assert_eq!(issued.unwrap(), Some(7));
         assert_eq!(rejections::count(&store, "rentals").unwrap(), 1);
+    }
+
+    #[test]
+    fn a_handled_entry_is_upcast_when_its_event_changed_since() {
+        const RENTALS: Process = Process {
+            consumer: "rentals.Deposit",
+            category: "rentals-Deposit",
+            handles: &[Handles {
+                category: "rentals-CarRental",
+                event_type: "CarRented",
+                key_field: "rental_id",
+                start: true,
+                complete: false,
+                cancels: &[],
+            }],
+            deadlines: &[],
+        };
+        let store = crate::open("memory:").unwrap();
+        let event = recorded(&store);
+        let handle_with = |store: &Store| {
+            let mut seen = Vec::new();
+            let cause = Cause {
+                consumer: RENTALS.consumer,
+                event: &event,
+            };
+            handle(store, cause, &RENTALS, &mut |step: Step<'_>| {
+                seen.extend(step.history.iter().map(|e| e.payload.clone()));
+                Ok(())
+            })
+            .unwrap();
+            seen
+        };
+        assert_eq!(handle_with(&store), [json!({"rental_id": "r-1"})]);
+        // Version 2 of `CarRented` adds a field: the entry recorded at version 1 is read
+        // through the upcaster the context registers.
+        let upcasters = crate::Upcasters::new().register("CarRented", 1, |mut p| {
+            p["insured"] = json!(false);
+            Ok((2, p))
+        });
+        let upcasting = store.clone().with_upcasters(upcasters);
+        assert_eq!(
+            handle_with(&upcasting),
+            [json!({"rental_id": "r-1", "insured": false})]
+        );
     }
 
     #[test]
