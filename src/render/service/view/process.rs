@@ -121,8 +121,13 @@ pub struct ProcessView {
     pub state_fields: Vec<StateFieldView>,
     /// The `process::Process` constant.
     pub konst: String,
-    /// The worker function.
+    /// The process's snake_case name: the prefix of its rules and tests.
     pub function: String,
+    /// The worker function, `<process>_worker` (a suffix, so no process name meets an
+    /// imported module such as `policy`, or another process's function).
+    pub worker_fn: String,
+    /// The function that folds the state and decides, `<process>_react`.
+    pub react_fn: String,
     /// The consumer, `<context>.<Process>`.
     pub consumer: String,
     /// The instances' category, `<context>-<Process>`.
@@ -345,7 +350,10 @@ fn process_view(model: &Model, here: ContextId, id: ProcessId) -> ProcessView {
                 docs: docs(&f.description),
             })
             .collect(),
-        konst: function.to_uppercase(),
+        // Never `WORKERS`, the table beside it.
+        konst: format!("{}_PROCESS", function.to_uppercase()),
+        worker_fn: format!("{function}_worker"),
+        react_fn: format!("{function}_react"),
         consumer: format!("{}.{}", ctx.name, process.name),
         category: process.category(ctx),
         key: process.key.clone(),
