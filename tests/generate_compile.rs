@@ -47,6 +47,8 @@ fn models() -> Vec<(&'static str, PathBuf)> {
         // The claims process of the diagram fixtures: a uuid key, a pending compensation
         // to another context, an `if:` condition.
         ("claims", repo().join("tests/fixtures/diagram/claims.yaml")),
+        // A process whose start's command has several outcomes: its test is ignored.
+        ("process_pending", fixtures.join("process_pending.yaml")),
     ];
     for (name, path) in [
         ("shop", "examples/shop"),
@@ -571,6 +573,12 @@ fn generated_workspaces_compile_lint_and_pass_their_tests() {
                     && tested.contains("upcast: ClaimSettled from version 1 to 2")
                     && tested.contains("ignored (pending: write `upcast` in claims_intake_and_settlement/src/rules/upcast/claim_settled_v1.rs"),
                 "the upcasting chains did not run as expected:\n{tested}"
+            );
+        }
+        if name == "process_pending" {
+            assert!(
+                tested.contains("test door_opening_runs_on_the_store ... ignored, pending: `OpenLockerDoor` has several outcomes; write its rule in src/rules/locker_booking.rs"),
+                "the pending process test was not reported ignored:\n{tested}"
             );
         }
         if generated_process_tests {

@@ -766,6 +766,7 @@ pub fn bases() -> Vec<String> {
         // compensation and a retry.
         include_str!("../fixtures/generate/process.yaml").to_owned(),
         include_str!("../fixtures/diagram/claims.yaml").to_owned(),
+        include_str!("../fixtures/generate/process_pending.yaml").to_owned(),
         synth_model(&SynthSpec::new(1, 1, 2)),
         synth_model(&SynthSpec::new(2, 2, 2)),
         synth_model(&SynthSpec::new(3, 1, 3)),

@@ -76,6 +76,9 @@ pub struct RuleView {
     pub pending: bool,
     /// The stream category of the command's aggregate, for this context's command.
     pub category: Option<String>,
+    /// Why carrying the command out here fails until a rule is written: this context's
+    /// command of several outcomes, whose aggregate rule is pending.
+    pub blocked: Option<String>,
 }
 
 /// A deadline of a process.
@@ -198,6 +201,21 @@ pub struct ProcessesView {
     pub processes: Vec<ProcessView>,
     /// The `use stormcraft_runtime::{..};` line: exactly what the module needs.
     pub runtime_import: String,
+    /// What the test file needs, so it has no unused helper or import.
+    pub tests: TestsUseView,
+}
+
+/// Which helpers of `tests/processes.rs` some runnable test uses.
+#[derive(Debug, Clone, Serialize)]
+pub struct TestsUseView {
+    /// Some process's test runs (its key has a test value, its start can be carried out).
+    pub runnable: bool,
+    /// Some runnable test lets a deadline pass.
+    pub deadlines: bool,
+    /// Some runnable test completes an instance.
+    pub completes: bool,
+    /// Some runnable test checks that a command was carried out.
+    pub issues: bool,
 }
 
 /// The processes of `here`, when it has any.
@@ -231,7 +249,20 @@ pub fn processes_view(model: &Model, here: ContextId) -> Option<ProcessesView> {
         names.push("policy");
     }
     names.extend(["process", "worker", "ProjectionTx", "Store"]);
+    let runnable = || {
+        processes
+            .iter()
+            .map(|p| &p.test)
+            .filter(|t| t.pending.is_none())
+    };
+    let tests = TestsUseView {
+        runnable: runnable().next().is_some(),
+        deadlines: runnable().any(|t| t.deadline.is_some()),
+        completes: runnable().any(|t| t.complete.is_some()),
+        issues: runnable().any(|t| t.start_issues.is_some() || t.deadline.is_some()),
+    };
     Some(ProcessesView {
+        tests,
         processes,
         runtime_import: format!("use stormcraft_runtime::{{{}}};", names.join(", ")),
     })
@@ -572,7 +603,15 @@ fn rule_view(
         "The default copies same-name fields from the event and the state (the key from the event's key field)."
             .to_owned()
     };
+    let blocked = (command.context == here && command.outcomes.len() > 1 && !pending).then(|| {
+        format!(
+            "pending: `{}` has several outcomes; write its rule in src/rules/{}.rs",
+            command.name,
+            snake(&model.aggregate(command.aggregate).name)
+        )
+    });
     RuleView {
+        blocked,
         category: (command.context == here).then(|| {
             format!(
                 "{}-{}",
@@ -718,14 +757,14 @@ fn test_view(
     };
     let check = |rule: &RuleView| {
         let command = &rule.target.name;
+        let pending = rule
+            .pending
+            .then(|| format!("pending: write `{}` in src/rules/processes.rs", rule.method));
         IssueCheckView {
             command: string_literal(command),
-            pending: rule.pending.then(|| {
-                string_literal(&format!(
-                    "pending: write `{}` in src/rules/processes.rs",
-                    rule.method
-                ))
-            }),
+            pending: pending
+                .or_else(|| rule.blocked.clone())
+                .map(|p| string_literal(&p)),
             category: rule.category.as_ref().map(|c| string_literal(c)),
             inbox: rule
                 .target
@@ -746,8 +785,14 @@ fn test_view(
         .iter()
         .find(|h| h.complete && !h.start)
         .map(|h| event_view(h.event, &h.key_field));
+    // The start's command failing fails every test of the process, which starts it.
+    let blocked = start_view
+        .reaction
+        .as_ref()
+        .and_then(|r| r.blocked.as_deref())
+        .map(string_literal);
     ProcessTestView {
-        pending,
+        pending: pending.or(blocked),
         start: event_view(start_handler.event, &start_handler.key_field),
         start_key_field: string_literal(&start_handler.key_field),
         start_issues: start_view.reaction.as_ref().map(check),
