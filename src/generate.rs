@@ -15,15 +15,6 @@ pub fn workspace_files(
     model_path: &str,
     templates: &Templates,
 ) -> Result<Vec<OutputFile>, String> {
-    // Processes are checked, drawn and traced, but their runtime and generated code
-    // are not written yet: refusing is better than a workspace that silently lacks them.
-    if let Some(process) = model.processes.first() {
-        return Err(format!(
-            "`generate` does not build processes yet: process `{}.{}` would be missing from the workspace; `check`, `diagram` and `trace` support processes, `generate` will in a later release",
-            model.context(process.context).name,
-            process.name
-        ));
-    }
     let mut files = crate::render::service::generate(model, model_path, templates)
         .map_err(|e| e.to_string())?;
     for (path, text) in crate::embedded::RUNTIME_FILES {

@@ -393,19 +393,66 @@ fn a_process_holds_its_key_state_handlers_and_deadlines_and_lowers_its_reactions
 }
 
 #[test]
-fn generate_refuses_a_process_rather_than_leave_it_out() {
-    let out = tempfile::tempdir().expect("a temporary folder");
-    let target = out.path().join("claims");
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_stormcraft"))
-        .args(["generate", "tests/fixtures/diagram/claims.yaml", "-o"])
-        .arg(&target)
-        .output()
-        .expect("stormcraft runs");
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+fn generate_builds_a_process_whose_defaults_never_invent_a_value() {
+    let loaded = load(Path::new("tests/fixtures/diagram/claims.yaml")).expect("loads");
+    let checked = check(&loaded);
+    // Warnings only (SC044: a command of another context).
+    let model = checked.model.expect("the fixture checks without errors");
+    let files = stormcraft::generate::workspace_files(
+        &model,
+        "claims.yaml",
+        &stormcraft::templates::Templates::builtin(),
+    )
+    .expect("a model with a process generates");
+    let file = |path: &str| {
+        &files
+            .iter()
+            .find(|f| f.path == path)
+            .unwrap_or_else(|| panic!("`{path}` is generated"))
+            .contents
+    };
+    let processes = file("claims_handling/src/processes.rs");
+    // No field of a command is made up: a field without a same-name source makes the
+    // whole rule pending, and says which method to write.
+    assert!(!processes.contains("Default::default()"), "{processes}");
+    assert!(processes.contains(
+        "Err(Pending::not_implemented(\"claim_settlement_saga_for_property_damage_on_insurance_claim_filed_with_photos\"))"
+    ), "{processes}");
+    // The key comes from the event's mapped key field, the deadline's from the instance.
     assert!(
-        stderr.contains("`generate` does not build processes yet: process `claims_handling.ClaimSettlementSagaForPropertyDamage`"),
-        "{stderr}"
+        processes.contains("claim_number: event.claim_reference_number,"),
+        "{processes}"
     );
-    assert!(!target.exists(), "nothing is written");
+    assert!(processes.contains("claim_number: *key,"), "{processes}");
+    // One worker per process, reading its own and the other context's events.
+    assert!(
+        processes.contains(
+            "(\"loss_assessment-OnSiteDamageSurvey\", \"OnSiteDamageSurveyCompleted\"), "
+        ),
+        "{processes}"
+    );
+    assert!(file("claims_handling/src/lib.rs").contains("processes::WORKERS"));
+    assert!(file("claims_handling/src/rules/mod.rs").contains("pub mod processes;"));
+    // What only the process uses is copied: the foreign events and commands.
+    let upstream = file("claims_handling/src/upstream.rs");
+    assert!(
+        upstream.contains("pub struct OnSiteDamageSurveyDisputed"),
+        "{upstream}"
+    );
+    assert!(
+        upstream.contains("pub struct RefundSurveyorFee"),
+        "{upstream}"
+    );
+    // loss_assessment's inbox takes the commands the process sends it.
+    let inbox = file("loss_assessment/src/inbox.rs");
+    assert!(
+        inbox.contains("CommissionOnSiteDamageSurvey") && inbox.contains("RefundSurveyorFee"),
+        "{inbox}"
+    );
+    // A refusal of a reaction's command reaches that reaction's recovery.
+    let recovery = file("claims_handling/src/recovery.rs");
+    assert!(
+        recovery.contains("\"ClaimSettlementSagaForPropertyDamageOnOnSiteDamageSurveyCompleted\""),
+        "{recovery}"
+    );
 }

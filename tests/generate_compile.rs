@@ -40,6 +40,15 @@ fn models() -> Vec<(&'static str, PathBuf)> {
         // Format 2 read-model shapes: keys mapped per source event, a composite key, a
         // delete, an update of every matching row, a history, list filters.
         ("read_models", fixtures.join("read_models.yaml")),
+        // Format 2 processes: a saga across two contexts (a mapped string key, state read
+        // into a command, a deadline, a compensation and a retry, a pending rule) and a
+        // process that only records and completes.
+        ("process", fixtures.join("process.yaml")),
+        // The claims process of the diagram fixtures: a uuid key, a pending compensation
+        // to another context, an `if:` condition.
+        ("claims", repo().join("tests/fixtures/diagram/claims.yaml")),
+        // A process whose start's command has several outcomes: its test is ignored.
+        ("process_pending", fixtures.join("process_pending.yaml")),
     ];
     for (name, path) in [
         ("shop", "examples/shop"),
@@ -167,6 +176,38 @@ fn read_models_in_full() {
             "consignment_planning_and_dispatch/src/projections.rs",
             "consignment_planning_and_dispatch/src/service.rs",
             "customs_clearance_brokerage/src/projections.rs",
+        ],
+    );
+}
+
+/// The full text of what processes generate: `src/processes.rs` (state, rules trait,
+/// workers), the rules file, the recovery of a process's `on_error:`, the wiring and
+/// the test on the memory store.
+#[test]
+fn processes_in_full() {
+    let path = repo().join("tests/fixtures/generate/process.yaml");
+    in_full(
+        "process",
+        &path,
+        &[
+            "rental_desk/src/processes.rs",
+            "rental_desk/src/rules/processes.rs",
+            "rental_desk/src/rules/mod.rs",
+            "rental_desk/src/recovery.rs",
+            "rental_desk/src/lib.rs",
+            "rental_desk/tests/processes.rs",
+            "card_payments/src/inbox.rs",
+        ],
+    );
+    let path = repo().join("tests/fixtures/diagram/claims.yaml");
+    in_full(
+        "claims",
+        &path,
+        &[
+            "claims_handling/src/processes.rs",
+            "claims_handling/src/recovery.rs",
+            "claims_handling/src/upstream.rs",
+            "claims_handling/tests/processes.rs",
         ],
     );
 }
@@ -417,6 +458,31 @@ fn add_flows_behaviour(dir: &Path) {
     std::fs::write(manifest, text).unwrap();
 }
 
+/// Drives the generated processes (tests/support/process-behaviour): the rules a user
+/// writes (the pending start rule, a refusing handover) and a test of the app crate on a
+/// memory store with a manual clock.
+fn add_process_behaviour(dir: &Path) {
+    let behaviour = repo().join("tests/support/process-behaviour");
+    for (from, to) in [
+        ("processes.rs", "rental_desk/src/rules/processes.rs"),
+        (
+            "rental_agreement.rs",
+            "rental_desk/src/rules/rental_agreement.rs",
+        ),
+        ("process.rs", "app/tests/process.rs"),
+    ] {
+        let to = dir.join(to);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(behaviour.join(from), to).unwrap();
+    }
+    let manifest = dir.join("app/Cargo.toml");
+    let mut text = std::fs::read_to_string(&manifest).unwrap();
+    text.push_str(
+        "\n[dev-dependencies]\nstormcraft-runtime = { workspace = true, features = [\"testing\"] }\n",
+    );
+    std::fs::write(manifest, text).unwrap();
+}
+
 /// Drives the generated read-model shapes (tests/support/read-models-behaviour): a test
 /// of the app crate, which depends on every context, on a memory store, with the
 /// default rules.
@@ -462,6 +528,31 @@ fn generated_workspaces_compile_lint_and_pass_their_tests() {
         if name == "read_models" {
             add_read_models_behaviour(dir);
         }
+        let generated_process_tests = name == "process"
+            && {
+                // The generated tests run with the default rules, before the behaviour's.
+                let tested = cargo(
+                    dir,
+                    &[
+                        "test",
+                        "-p",
+                        "city-car-rental-desk-rental-desk",
+                        "--test",
+                        "processes",
+                    ],
+                );
+                for line in [
+                "test deposit_collection_before_handover_starts_an_instance ... ok",
+                "test deposit_collection_before_handover_deadline_issues_its_command_after_its_delay ... ok",
+                "test deposit_collection_before_handover_ignores_events_after_completing ... ok",
+                "test deposit_collection_before_handover_start_issues_its_command ... ignored, pending: write `deposit_collection_before_handover_on_rental_agreement_opened` in src/rules/processes.rs",
+                "test car_return_watch_ignores_events_after_completing ... ok",
+            ] {
+                assert!(tested.contains(line), "missing `{line}` in:\n{tested}");
+            }
+                add_process_behaviour(dir);
+                true
+            };
         // The whole workspace, the runtime copy and its tests included.
         cargo(
             dir,
@@ -482,6 +573,21 @@ fn generated_workspaces_compile_lint_and_pass_their_tests() {
                     && tested.contains("upcast: ClaimSettled from version 1 to 2")
                     && tested.contains("ignored (pending: write `upcast` in claims_intake_and_settlement/src/rules/upcast/claim_settled_v1.rs"),
                 "the upcasting chains did not run as expected:\n{tested}"
+            );
+        }
+        if name == "process_pending" {
+            assert!(
+                tested.contains("test door_opening_runs_on_the_store ... ignored, pending: `OpenLockerDoor` has several outcomes; write its rule in src/rules/locker_booking.rs"),
+                "the pending process test was not reported ignored:\n{tested}"
+            );
+        }
+        if generated_process_tests {
+            assert!(
+                tested.contains("Running tests/process.rs")
+                    && tested.contains(
+                        "test a_refused_handover_is_compensated_by_the_reactions_on_error ... ok"
+                    ),
+                "the process behaviour did not run:\n{tested}"
             );
         }
         if name == "flows" {

@@ -31,6 +31,10 @@ pub enum Origin {
     Row(ReadModelId, usize),
     /// The refused command's field at this index (a compensation).
     Refused(CommandId, usize),
+    /// The state field at this index of the process whose reaction issues the command.
+    ProcessState(super::ProcessId, usize),
+    /// The correlation key of the process whose reaction issues the command.
+    ProcessKey(super::ProcessId),
     /// The id of the aggregate the command addresses, derived from the trigger event
     /// (a new aggregate per trigger: one payment per reservation).
     DerivedId,
@@ -231,12 +235,33 @@ pub fn issued_fields(model: &Model, p: PolicyId, e: EventId) -> Vec<Origin> {
     };
     let event = model.event(e);
     let from_event = |i| Origin::Trigger(e, i);
-    let places = [Place {
+    let mut places = vec![Place {
         fields: &event.fields,
         what: format!("event `{}`", event.name),
         origin: &from_event,
     }];
-    with_derived_id(model, c, &places)
+    // A process's reaction also has the instance: its state, and its key (under the
+    // process's own name for it, whatever the event calls it).
+    let process = model.policy(p).process;
+    let from_state = |i| Origin::ProcessState(process.unwrap_or(super::ProcessId(0)), i);
+    if let Some(pid) = process {
+        let process = &model.processes[pid.index()];
+        places.push(Place {
+            fields: &process.state,
+            what: format!("the state of process `{}`", process.name),
+            origin: &from_state,
+        });
+    }
+    let mut origins = with_derived_id(model, c, &places);
+    if let Some(pid) = process {
+        let process = &model.processes[pid.index()];
+        for (origin, target) in origins.iter_mut().zip(&model.command(c).fields) {
+            if !origin.is_traced() && target.name == process.key && target.ty == process.key_ty {
+                *origin = Origin::ProcessKey(pid);
+            }
+        }
+    }
+    origins
 }
 
 /// The origin of each field of the command a schedule issues per row of read model

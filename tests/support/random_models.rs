@@ -762,6 +762,11 @@ pub fn bases() -> Vec<String> {
         // Format 2 read-model shapes: mapped keys, a composite key, deletes, `where:`,
         // a history and filters.
         include_str!("../fixtures/generate/read_models.yaml").to_owned(),
+        // Processes: state, a mapped key, reactions across contexts, a deadline, a
+        // compensation and a retry.
+        include_str!("../fixtures/generate/process.yaml").to_owned(),
+        include_str!("../fixtures/diagram/claims.yaml").to_owned(),
+        include_str!("../fixtures/generate/process_pending.yaml").to_owned(),
         synth_model(&SynthSpec::new(1, 1, 2)),
         synth_model(&SynthSpec::new(2, 2, 2)),
         synth_model(&SynthSpec::new(3, 1, 3)),

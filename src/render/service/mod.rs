@@ -252,6 +252,30 @@ fn render_context(
             Generated,
         )?;
     }
+    if c.processes.is_some() {
+        r.render(
+            "context/processes.rs.jinja",
+            src("processes.rs"),
+            value,
+            Generated,
+        )?;
+        r.render(
+            "context/rules/processes.rs.jinja",
+            src("rules/processes.rs"),
+            value,
+            UserOwned,
+        )?;
+        // The test drives the context's workers, which need the runtime's testing
+        // feature (the crate has it with aggregates).
+        if c.has_tests {
+            r.render(
+                "context/processes_test.rs.jinja",
+                format!("{dir}/tests/processes.rs"),
+                value,
+                Generated,
+            )?;
+        }
+    }
     if c.inbox.is_some() {
         r.render("context/inbox.rs.jinja", src("inbox.rs"), value, Generated)?;
     }

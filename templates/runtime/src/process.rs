@@ -34,6 +34,8 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::aggregate::Cause;
+use crate::inbox::Origin;
+use crate::rejections::{self, EventRef, Rejection};
 use crate::timer::Timer;
 use crate::{
     derived_event_id, in_category, Error, EventSelector, ExpectedVersion, NewEvent, RecordedEvent,
@@ -128,8 +130,29 @@ impl Process {
 pub struct Entry<'a> {
     /// The handled event's type.
     pub event_type: &'a str,
+    /// The handled event's stream (it tells apart two handled events of the same type
+    /// name from different contexts).
+    pub stream: &'a str,
     /// The handled event's payload.
     pub payload: &'a Value,
+}
+
+impl Entry<'_> {
+    /// Whether the entry is of `event_type` from the category `category`.
+    pub fn is(&self, category: &str, event_type: &str) -> bool {
+        self.event_type == event_type && in_category(self.stream, category)
+    }
+
+    /// The handled event's payload as `E` (the event's struct).
+    pub fn decode<E: serde::de::DeserializeOwned>(&self) -> Result<E> {
+        serde_json::from_value(self.payload.clone()).map_err(|error| {
+            Error::InvalidInput(format!(
+                "the recorded `{}` of a process instance does not fit `{}`: {error}",
+                self.event_type,
+                std::any::type_name::<E>()
+            ))
+        })
+    }
 }
 
 /// What `react` is asked to do.
@@ -145,6 +168,13 @@ pub struct Step<'a> {
     pub history: &'a [Entry<'a>],
     /// The deadline whose time is up, when that is what happened.
     pub deadline: Option<&'a str>,
+}
+
+impl Step<'_> {
+    /// Whether the event acted on is of `event_type` from the category `category`.
+    pub fn is(&self, category: &str, event_type: &str) -> bool {
+        self.cause.event.event_type == event_type && in_category(&self.cause.event.stream, category)
+    }
 }
 
 /// What [`handle`] did with an event.
@@ -225,6 +255,8 @@ pub fn handle(
                 "event_type": event.event_type,
                 "event_id": event.id.to_string(),
                 "stream": event.stream,
+                // The payload's version, so the entry is upcast when the event changes.
+                "schema_version": event.schema_version,
                 "payload": event.payload,
             }),
         )
@@ -263,16 +295,56 @@ fn is_entry_of(record: &RecordedEvent, event: &RecordedEvent) -> bool {
         && record.payload.get("event_id").and_then(Value::as_str) == Some(&event.id.to_string())
 }
 
-/// The handled entries among `records`.
-fn entries(records: &[RecordedEvent]) -> Vec<Entry<'_>> {
-    records
-        .iter()
-        .filter(|r| r.event_type == EVENT_HANDLED)
-        .filter_map(|r| {
-            Some(Entry {
-                event_type: r.payload.get("event_type")?.as_str()?,
-                payload: r.payload.get("payload")?,
-            })
+/// A handled entry as read: its event's type, stream and payload, upcast to the event's
+/// current schema version by the store's upcasters (an entry records the version it was
+/// handled at; one written before versions were recorded is taken as version 1).
+struct Read {
+    event_type: String,
+    stream: String,
+    payload: Value,
+}
+
+/// The handled entries among `records`, upcast.
+fn read_entries(store: &Store, records: &[RecordedEvent]) -> Result<Vec<Read>> {
+    let mut read = Vec::new();
+    for r in records.iter().filter(|r| r.event_type == EVENT_HANDLED) {
+        let field = |name: &str| r.payload.get(name).and_then(Value::as_str);
+        let (Some(event_type), Some(stream), Some(payload)) = (
+            field("event_type"),
+            field("stream"),
+            r.payload.get("payload"),
+        ) else {
+            continue;
+        };
+        let schema_version = r
+            .payload
+            .get("schema_version")
+            .and_then(Value::as_u64)
+            .and_then(|v| u32::try_from(v).ok())
+            .unwrap_or(1);
+        let upcast = store.upcasters.upcast(RecordedEvent {
+            stream: stream.to_owned(),
+            event_type: event_type.to_owned(),
+            schema_version,
+            payload: payload.clone(),
+            ..r.clone()
+        })?;
+        read.push(Read {
+            event_type: upcast.event_type,
+            stream: upcast.stream,
+            payload: upcast.payload,
+        });
+    }
+    Ok(read)
+}
+
+/// The entries the rules see, borrowing from `read`.
+fn entries(read: &[Read]) -> Vec<Entry<'_>> {
+    read.iter()
+        .map(|r| Entry {
+            event_type: &r.event_type,
+            stream: &r.stream,
+            payload: &r.payload,
         })
         .collect()
 }
@@ -288,7 +360,8 @@ fn act(
     records: &[RecordedEvent],
     react: &mut dyn FnMut(Step<'_>) -> Result<()>,
 ) -> Result<()> {
-    let history = entries(records);
+    let read = read_entries(store, records)?;
+    let history = entries(&read);
     react(Step {
         cause,
         key,
@@ -368,7 +441,8 @@ fn deadline(
     if stopped {
         return Ok(Handled::Completed);
     }
-    let history = entries(&records);
+    let read = read_entries(store, &records)?;
+    let history = entries(&read);
     react(Step {
         cause,
         key,
@@ -376,4 +450,191 @@ fn deadline(
         deadline: Some(deadline.name),
     })?;
     Ok(Handled::DeadlineFired)
+}
+
+/// The error a rejection records when a process's rule is still pending.
+pub const NOT_IMPLEMENTED: &str = "NotImplemented";
+
+/// Why a process's rule issued nothing because it cannot decide yet: its default has no
+/// source for a field of the command (the rule is to be written), or a state field it
+/// needs is not set. Recorded as a rejection of the command (error
+/// [`NOT_IMPLEMENTED`]), listed at `GET /<context>/rejections`, never issued with an
+/// invented value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    /// What is missing, for people.
+    pub message: String,
+}
+
+impl Pending {
+    /// The rule `method` is not written yet.
+    pub fn not_implemented(method: &str) -> Self {
+        Pending {
+            message: format!("not implemented: write `{method}` in src/rules/processes.rs"),
+        }
+    }
+
+    /// The state field `field` that the default of `method` copies is not set yet.
+    pub fn unset(method: &str, field: &str) -> Self {
+        Pending {
+            message: format!(
+                "the state's `{field}` is not set yet, so the default of `{method}` cannot build the command; write `{method}` in src/rules/processes.rs"
+            ),
+        }
+    }
+}
+
+/// What a process's rule decided for one command: `Ok(Some(command))` to issue it,
+/// `Ok(None)` for nothing, `Err(Pending)` when it cannot decide yet.
+pub type Decision<C> = std::result::Result<Option<C>, Pending>;
+
+/// The command to issue for a rule's `decision`, as caused by `cause` (whose consumer is
+/// `<context>.<Reaction>`, so a refusal reaches that reaction's `on_error:`). A pending
+/// decision issues nothing: it is logged and recorded once in the issuer's rejections as
+/// a refusal of `command` (of the context `context`) with error [`NOT_IMPLEMENTED`].
+pub fn decided<C>(
+    store: &Store,
+    cause: Cause<'_>,
+    command: &str,
+    context: &str,
+    decision: Decision<C>,
+) -> Result<Option<C>> {
+    let pending = match decision {
+        Ok(command) => return Ok(command),
+        Err(pending) => pending,
+    };
+    // As a refusal would be: a compensation's is listed under the reaction it recovers.
+    let origin = Origin::of(cause);
+    eprintln!(
+        "process `{}`: `{command}` not issued for `{}` at position {}: {}",
+        cause.consumer, cause.event.event_type, cause.event.position, pending.message
+    );
+    let rejection = Rejection {
+        policy: origin.policy,
+        command: command.to_owned(),
+        context: context.to_owned(),
+        target: context.to_owned(),
+        body: Value::Null,
+        error: NOT_IMPLEMENTED.to_owned(),
+        message: pending.message,
+        cause: EventRef::of(cause.event),
+        attempt: 1,
+    };
+    rejections::record(store, cause, &origin.issuer, &rejection)?;
+    Ok(None)
+}
+
+/// The instance's key as `K` (the key field's type): `key` is its text (see [`key_of`]),
+/// the JSON of a number or a boolean, or a string as it is.
+pub fn typed_key<K: serde::de::DeserializeOwned>(key: &str) -> Result<K> {
+    serde_json::from_str(key)
+        .or_else(|_| serde_json::from_value(Value::String(key.to_owned())))
+        .map_err(|error| {
+            Error::InvalidInput(format!(
+                "the process key `{key}` does not fit `{}`: {error}",
+                std::any::type_name::<K>()
+            ))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recorded(store: &Store) -> RecordedEvent {
+        store
+            .append(
+                "rentals-CarRental-r-1",
+                ExpectedVersion::Any,
+                vec![NewEvent::new("CarRented", 1, json!({"rental_id": "r-1"}))],
+            )
+            .unwrap();
+        store
+            .read_stream("rentals-CarRental-r-1", 1, 1)
+            .unwrap()
+            .remove(0)
+    }
+
+    #[test]
+    fn a_pending_rule_issues_nothing_and_is_listed_once_as_not_implemented() {
+        let store = crate::open("memory:").unwrap();
+        let event = recorded(&store);
+        let cause = Cause {
+            consumer: "rentals.DepositCollectionOnCarRented",
+            event: &event,
+        };
+        let pending: Decision<()> = Err(Pending::not_implemented("deposit_on_car_rented"));
+        for _ in 0..2 {
+            let decided = decided(&store, cause, "RequestDeposit", "billing", pending.clone());
+            assert_eq!(decided.unwrap(), None);
+        }
+        let listed = rejections::list(&store, "rentals", 10).unwrap();
+        assert_eq!(listed.len(), 1, "{listed:?}");
+        let rejection = &listed[0];
+        assert_eq!(rejection["policy"], "DepositCollectionOnCarRented");
+        assert_eq!(rejection["command"], "RequestDeposit");
+        assert_eq!(rejection["error"], NOT_IMPLEMENTED);
+        assert_eq!(
+            rejection["message"],
+            "not implemented: write `deposit_on_car_rented` in src/rules/processes.rs"
+        );
+        // A decided command is handed back, and nothing more is recorded.
+        let issued = decided(&store, cause, "RequestDeposit", "billing", Ok(Some(7)));
+        assert_eq!(issued.unwrap(), Some(7));
+        assert_eq!(rejections::count(&store, "rentals").unwrap(), 1);
+    }
+
+    #[test]
+    fn a_handled_entry_is_upcast_when_its_event_changed_since() {
+        const RENTALS: Process = Process {
+            consumer: "rentals.Deposit",
+            category: "rentals-Deposit",
+            handles: &[Handles {
+                category: "rentals-CarRental",
+                event_type: "CarRented",
+                key_field: "rental_id",
+                start: true,
+                complete: false,
+                cancels: &[],
+            }],
+            deadlines: &[],
+        };
+        let store = crate::open("memory:").unwrap();
+        let event = recorded(&store);
+        let handle_with = |store: &Store| {
+            let mut seen = Vec::new();
+            let cause = Cause {
+                consumer: RENTALS.consumer,
+                event: &event,
+            };
+            handle(store, cause, &RENTALS, &mut |step: Step<'_>| {
+                seen.extend(step.history.iter().map(|e| e.payload.clone()));
+                Ok(())
+            })
+            .unwrap();
+            seen
+        };
+        assert_eq!(handle_with(&store), [json!({"rental_id": "r-1"})]);
+        // Version 2 of `CarRented` adds a field: the entry recorded at version 1 is read
+        // through the upcaster the context registers.
+        let upcasters = crate::Upcasters::new().register("CarRented", 1, |mut p| {
+            p["insured"] = json!(false);
+            Ok((2, p))
+        });
+        let upcasting = store.clone().with_upcasters(upcasters);
+        assert_eq!(
+            handle_with(&upcasting),
+            [json!({"rental_id": "r-1", "insured": false})]
+        );
+    }
+
+    #[test]
+    fn a_key_reads_as_its_field_type() {
+        assert_eq!(typed_key::<String>("r-1").unwrap(), "r-1");
+        assert_eq!(typed_key::<String>("42").unwrap(), "42");
+        assert_eq!(typed_key::<i64>("42").unwrap(), 42);
+        let id = Uuid::from_u128(7);
+        assert_eq!(typed_key::<Uuid>(&id.to_string()).unwrap(), id);
+        assert!(typed_key::<i64>("r-1").is_err());
+    }
 }

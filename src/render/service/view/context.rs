@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::aggregate::{aggregate_view, AggregateView};
 use super::external::ExternalView;
 use super::policy::{policy_views, PolicyView};
+use super::process::{processes_view, ProcessesView};
 use super::projection::{read_model_views, ReadModelView};
 use super::recovery::{inbox_view, recovery_view, InboxView, RecoveryView};
 use super::scenario::{scenario_views, RoundTripView, ScenarioView, WrittenView};
@@ -46,6 +47,8 @@ pub struct ContextView {
     pub upstream: Vec<UpstreamView>,
     /// Policies.
     pub policies: Vec<PolicyView>,
+    /// Process managers (`src/processes.rs`), when it has any.
+    pub processes: Option<ProcessesView>,
     /// External systems called, sorted by name.
     pub externals: Vec<ExternalView>,
     /// Read models.
@@ -135,6 +138,14 @@ pub fn context_view(
             model.event(*e).fields.iter().for_each(|f| note(&f.ty));
         }
     }
+    for p in &ctx.processes {
+        let process = model.process(*p);
+        note(&process.key_ty);
+        process.state.iter().for_each(|f| note(&f.ty));
+        for h in &process.handlers {
+            model.event(h.event).fields.iter().for_each(|f| note(&f.ty));
+        }
+    }
     for c in foreign_commands(model, id) {
         model.command(c).fields.iter().for_each(|f| note(&f.ty));
     }
@@ -161,6 +172,7 @@ pub fn context_view(
     let policies = policy_views(model, id, &mut externals);
     externals.sort_by(|a, b| a.trait_name.cmp(&b.trait_name));
     let read_models = read_model_views(model, id);
+    let processes = processes_view(model, id);
     let package = format!("{prefix}-{}", ctx.name.replace('_', "-"));
     let krate = package.replace('-', "_");
     let (scenarios, written, round_trips) = scenario_views(model, id, &aggregates);
@@ -178,6 +190,7 @@ pub fn context_view(
         (!types.is_empty(), "types"),
         (!upstream.is_empty(), "upstream"),
         (!policies.is_empty(), "policies"),
+        (processes.is_some(), "processes"),
         (!externals.is_empty(), "externals"),
         (!externals.is_empty(), "adapters"),
         (!read_models.is_empty(), "projections"),
@@ -196,6 +209,9 @@ pub fn context_view(
     let mut rule_modules: Vec<String> = aggregates.iter().map(|a| a.module.clone()).collect();
     if has_policy_rules {
         rule_modules.push("policies".into());
+    }
+    if processes.is_some() {
+        rule_modules.push("processes".into());
     }
     if !read_models.is_empty() {
         rule_modules.push("projections".into());
@@ -301,6 +317,9 @@ pub fn context_view(
     if policies.iter().any(|p| p.worker) {
         tables.push("policies::WORKERS");
     }
+    if processes.is_some() {
+        tables.push("processes::WORKERS");
+    }
     if !read_models.is_empty() {
         tables.push("projections::WORKERS");
     }
@@ -380,6 +399,7 @@ pub fn context_view(
         aggregates,
         upstream,
         policies,
+        processes,
         externals,
         read_models,
         scenarios,

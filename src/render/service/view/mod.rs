@@ -16,6 +16,7 @@ mod aggregate;
 mod context;
 mod external;
 mod policy;
+mod process;
 mod projection;
 mod recovery;
 mod scenario;
@@ -34,6 +35,10 @@ pub use external::{ExternalMethodView, ExternalView};
 pub use policy::{
     CallView, CompensateView, IssueFnView, IssueView, PolicyHandlerView, PolicyView, SourceView,
     TargetView,
+};
+pub use process::{
+    HandledView, ProcessCompensateView, ProcessDeadlineView, ProcessView, ProcessesView, RuleView,
+    StateFieldView,
 };
 pub use projection::{ProjectionHandlerView, ReadModelView};
 pub use recovery::{

@@ -48,6 +48,10 @@ pub struct RecoveryArmView {
 /// A compensation in the recovery worker.
 #[derive(Debug, Clone, Serialize)]
 pub struct CompensateArmView {
+    /// A process's compensation: its rule is in `ProcessRules` and may be pending.
+    pub process: bool,
+    /// The compensating command's context, as a string literal.
+    pub context: String,
     /// The `PolicyRules` method.
     pub method: String,
     /// The Rust path of the refused command, decoded from the rejection's body.
@@ -89,6 +93,8 @@ pub struct RecoveryView {
     pub has_delayed_retry: bool,
     /// Some arm compensates (the `rejected` helper is generated).
     pub has_compensate: bool,
+    /// The `use` lines of the rules traits the compensations call.
+    pub rules_imports: Vec<String>,
     /// The `use stormcraft_runtime::{..};` line: exactly what the arms need.
     pub runtime_import: String,
 }
@@ -160,7 +166,9 @@ pub fn recovery_view(model: &Model, id: ContextId) -> Option<RecoveryView> {
     let ctx = model.context(id);
     let mut arms = Vec::new();
     let mut parked = Vec::new();
-    for p in &ctx.policies {
+    // A process's reactions and deadlines issue as `<context>.<Reaction>`: their
+    // rejections carry the reaction's name, which their arms match.
+    for p in &super::upstream::issuing_policies(model, id) {
         let policy = model.policy(*p);
         let Some(issued) = policy.issues else {
             continue;
@@ -183,7 +191,9 @@ pub fn recovery_view(model: &Model, id: ContextId) -> Option<RecoveryView> {
                         .iter()
                         .any(|v| v.method == method && v.pending.is_some());
                     arm.compensate = Some(CompensateArmView {
-                        pending,
+                        process: policy.process.is_some(),
+                        context: string_literal(&model.context(model.command(*c).context).name),
+                        pending: pending && policy.process.is_none(),
                         method,
                         rejected: target_view(model, id, issued).command,
                         target: target_view(model, id, *c),
@@ -246,13 +256,28 @@ pub fn recovery_view(model: &Model, id: ContextId) -> Option<RecoveryView> {
     if compensates(true) || retries(true) {
         names.push("policy");
     }
+    let of_process = |process: bool| {
+        arms.iter()
+            .any(|a| a.compensate.as_ref().is_some_and(|c| c.process == process))
+    };
+    if of_process(true) {
+        names.push("process");
+    }
     names.extend(["rejections", "worker", "ProjectionTx", "Store"]);
+    let mut rules_imports = Vec::new();
+    if of_process(false) {
+        rules_imports.push("use crate::policies::PolicyRules;".to_owned());
+    }
+    if of_process(true) {
+        rules_imports.push("use crate::processes::ProcessRules;".to_owned());
+    }
     Some(RecoveryView {
         runtime_import: format!("use stormcraft_runtime::{{{}}};", names.join(", ")),
         consumer: format!("{}.recovery", ctx.name),
         category: format!("{}-Rejection", ctx.name),
         has_delayed_retry: retry(true),
         has_compensate: arms.iter().any(|a| a.compensate.is_some()),
+        rules_imports,
         arms,
         parked,
     })

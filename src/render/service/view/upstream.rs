@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::aggregate::{event_view, EventView};
 use super::{derives_for, docs, fields_view, type_view, FieldView, TypeView};
-use crate::ir::{CommandId, ContextId, EventId, Model, RecoveryAction};
+use crate::ir::{CommandId, ContextId, EventId, Model, PolicyId, RecoveryAction};
 use crate::render::service::rust_types::{collect_named, Scope};
 
 /// Copies of the published events of one other context, with the value types they use.
@@ -37,11 +37,24 @@ pub struct UpstreamCommandView {
     pub derives: String,
 }
 
-/// The commands of other contexts that the policies of `id` issue, or issue to
-/// compensate, in model order.
+/// The policies of `id` that issue commands as it: its own, and those lowered from the
+/// reactions and deadlines of its processes, in model order.
+pub fn issuing_policies(model: &Model, id: ContextId) -> Vec<PolicyId> {
+    let ctx = model.context(id);
+    let mut policies = ctx.policies.clone();
+    for p in &ctx.processes {
+        let process = model.process(*p);
+        policies.extend(process.handlers.iter().filter_map(|h| h.policy));
+        policies.extend(process.deadlines.iter().map(|d| d.policy));
+    }
+    policies
+}
+
+/// The commands of other contexts that the policies and processes of `id` issue, or
+/// issue to compensate, in model order.
 pub fn foreign_commands(model: &Model, id: ContextId) -> BTreeSet<CommandId> {
     let mut commands = BTreeSet::new();
-    for p in &model.context(id).policies {
+    for p in &issuing_policies(model, id) {
         let policy = model.policy(*p);
         commands.extend(policy.issues);
         for r in &policy.recovery {
@@ -54,8 +67,8 @@ pub fn foreign_commands(model: &Model, id: ContextId) -> BTreeSet<CommandId> {
     commands
 }
 
-/// The published events of other contexts that the policies and read models of `id`
-/// consume.
+/// The published events of other contexts that the policies, read models and processes
+/// of `id` consume.
 pub fn consumed_events(model: &Model, id: ContextId) -> BTreeSet<EventId> {
     let ctx = model.context(id);
     let foreign = |events: &[EventId]| -> Vec<EventId> {
@@ -75,6 +88,10 @@ pub fn consumed_events(model: &Model, id: ContextId) -> BTreeSet<EventId> {
     }
     for r in &ctx.read_models {
         consumed.extend(foreign(&model.read_model(*r).from));
+    }
+    for p in &ctx.processes {
+        let handled: Vec<EventId> = model.process(*p).handlers.iter().map(|h| h.event).collect();
+        consumed.extend(foreign(&handled));
     }
     consumed
 }
