@@ -212,6 +212,7 @@ pub fn module(name: &str, module: &str, span: Span) -> Diagnostic {
 /// later holder of a method name is a finding.
 pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     use crate::check::names::to_snake_case;
+    process_method_clashes(model, out);
     for aggregate in &model.aggregates {
         let mut taken: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
         taken.insert(WRITTEN_METHOD.to_owned(), "the generator's (the list of written rules)".to_owned());
@@ -238,6 +239,100 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
                 Some(first) => out.push(method_clash(&aggregate.name, &holder, &method, first, span).about(subject)),
                 None => {
                     taken.insert(method, format!("{holder}'s"));
+                }
+            }
+        }
+    }
+}
+
+/// The methods of one context's `ProcessRules` (the generated `src/processes.rs`), each
+/// with what it is for and where: per process, an `evolve_<process>_on_<event>` per
+/// handled event (with the event's context when two handled events share a name), the
+/// reaction and deadline rules (their lowered policies' snake_case names) and
+/// `compensate_<rule>_on_<error>` per compensation. The names follow
+/// `src/render/service/view/process.rs`.
+fn process_rule_methods(
+    model: &Model,
+    context: crate::ir::ContextId,
+) -> Vec<(String, String, Span, NodeRef)> {
+    use crate::check::names::to_snake_case;
+    let mut methods = Vec::new();
+    for (index, process) in model.processes.iter().enumerate() {
+        if process.context != context {
+            continue;
+        }
+        let subject = NodeRef::Process(crate::ir::ProcessId(index as u32));
+        let function = to_snake_case(&process.name);
+        for handler in &process.handlers {
+            let event = model.event(handler.event);
+            let same_name = process
+                .handlers
+                .iter()
+                .filter(|h| model.event(h.event).name == event.name)
+                .count();
+            let method = if same_name > 1 {
+                format!(
+                    "evolve_{function}_on_{}_{}",
+                    model.context(event.context).name,
+                    to_snake_case(&event.name)
+                )
+            } else {
+                format!("evolve_{function}_on_{}", to_snake_case(&event.name))
+            };
+            let what = format!("process `{}`'s rule for how `{}` changes its state", process.name, event.name);
+            methods.push((method, what, handler.span, subject));
+        }
+        let rules = process
+            .handlers
+            .iter()
+            .filter_map(|h| h.policy.map(|p| (p, h.span)))
+            .chain(process.deadlines.iter().map(|d| (d.policy, d.span)));
+        for (p, span) in rules {
+            let policy = model.policy(p);
+            let rule = to_snake_case(&policy.name);
+            let what = format!("process `{}`'s rule `{}`", process.name, policy.name);
+            methods.push((rule.clone(), what, span, subject));
+            for recovery in &policy.recovery {
+                if let crate::ir::RecoveryAction::Issue(_) = recovery.action {
+                    let Some(command) = policy.issues else { continue };
+                    let error = &model.command(command).errors[recovery.error].name;
+                    let what = format!(
+                        "process `{}`'s compensation of `{error}` in `{}`",
+                        process.name, policy.name
+                    );
+                    methods.push((
+                        format!("compensate_{rule}_on_{}", to_snake_case(error)),
+                        what,
+                        recovery.span,
+                        subject,
+                    ));
+                }
+            }
+        }
+    }
+    methods
+}
+
+/// Two processes of one context whose `ProcessRules` methods would have one name, e.g.
+/// process `EvolveStay`'s reaction on `Paid` and process `Stay`'s state rule on it.
+fn process_method_clashes(model: &Model, out: &mut Vec<Diagnostic>) {
+    for index in 0..model.contexts.len() {
+        let context = crate::ir::ContextId(index as u32);
+        let mut taken: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+        for (method, what, span, subject) in process_rule_methods(model, context) {
+            match taken.get(&method) {
+                Some(first) => out.push(
+                    Diagnostic::new(
+                        Code::GeneratedNameClash,
+                        span,
+                        format!("{what} would be the method `{method}` of `ProcessRules`, which is already {first}"),
+                    )
+                    .label(format!("`{method}` is taken"))
+                    .help("rename one of the processes (or the deadline): the rules of a context's processes share one trait")
+                    .about(subject),
+                ),
+                None => {
+                    taken.insert(method, what);
                 }
             }
         }
