@@ -210,7 +210,11 @@ fn versioned_event(model: &Model, here: ContextId, e: EventId) -> Option<Version
             } else {
                 format!("../../{owner_dir}/{file}")
             };
-            let (assigns, unfilled) = default_step(model, old_fields, new_fields);
+            let StepDefault {
+                assigns,
+                unfilled,
+                uses_old,
+            } = default_step(old_fields, new_fields);
             let pending = format!(
                 "write `upcast` in {owner_dir}/{file}: version {to} of `{}` needs {}",
                 event.name,
@@ -228,9 +232,7 @@ fn versioned_event(model: &Model, here: ContextId, e: EventId) -> Option<Version
                 module: step_module,
                 path: string_literal(&path),
                 file,
-                uses_old: assigns
-                    .iter()
-                    .any(|a| a.expr.starts_with("old.") || a.expr.starts_with("Some(old.")),
+                uses_old,
                 assigns,
                 unfilled,
                 pending: string_literal(&pending),
@@ -269,13 +271,23 @@ fn all_fields(event: &crate::ir::Event) -> impl Iterator<Item = &Field> {
         .chain(event.previous.iter().flat_map(|p| p.fields.iter()))
 }
 
+/// The default of one step (see [`default_step`]).
+struct StepDefault {
+    assigns: Vec<StepAssignView>,
+    unfilled: Vec<String>,
+    /// Some assignment reads a field of the old payload.
+    uses_old: bool,
+}
+
 /// The default of one step: each field of the new shape from the old field of the same
 /// name and type (or wrapped in `Some`), a new optional field left empty; every other
 /// field is unfilled, which makes the default pending rather than invent a value.
-fn default_step(model: &Model, old: &[Field], new: &[Field]) -> (Vec<StepAssignView>, Vec<String>) {
-    let _ = model;
-    let mut assigns = Vec::new();
-    let mut unfilled = Vec::new();
+fn default_step(old: &[Field], new: &[Field]) -> StepDefault {
+    let mut step = StepDefault {
+        assigns: Vec::new(),
+        unfilled: Vec::new(),
+        uses_old: false,
+    };
     for target in new {
         let source = old.iter().find(|f| f.name == target.name);
         let place = |f: &Field| format!("old.{}", ident(&f.name));
@@ -287,15 +299,16 @@ fn default_step(model: &Model, old: &[Field], new: &[Field]) -> (Vec<StepAssignV
             (None, TypeRef::Optional(_)) => Some("None".to_owned()),
             _ => None,
         };
+        step.uses_old |= source.is_some() && expr.is_some();
         match expr {
-            Some(expr) => assigns.push(StepAssignView {
+            Some(expr) => step.assigns.push(StepAssignView {
                 field: ident(&target.name),
                 expr,
             }),
-            None => unfilled.push(target.name.clone()),
+            None => step.unfilled.push(target.name.clone()),
         }
     }
-    (assigns, unfilled)
+    step
 }
 
 /// A payload of `fields` with one plain value per type, for the chain's test: the test
