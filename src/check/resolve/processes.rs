@@ -425,14 +425,30 @@ impl Resolver<'_> {
                     continue;
                 };
                 if bare(&other.ty) != bare(&field.ty) {
-                    let finding = sc105_process_state_clash::other_type(
-                        name,
-                        &field.name,
-                        &self.model.type_name(&field.ty),
-                        &event.name,
-                        &self.model.type_name(&other.ty),
-                        written.ty.span,
-                    )
+                    let (ty, event_ty) = (
+                        self.model.type_name(&field.ty),
+                        self.model.type_name(&other.ty),
+                    );
+                    // Two contexts' `Money`: say which is which.
+                    let finding = if ty == event_ty {
+                        sc105_process_state_clash::other_context_type(
+                            name,
+                            &field.name,
+                            &self.model.qualified_type_name(&field.ty),
+                            &event.name,
+                            &self.model.qualified_type_name(&other.ty),
+                            written.ty.span,
+                        )
+                    } else {
+                        sc105_process_state_clash::other_type(
+                            name,
+                            &field.name,
+                            &ty,
+                            &event.name,
+                            &event_ty,
+                            written.ty.span,
+                        )
+                    }
                     .about(node);
                     self.flow.push(finding);
                     break;
