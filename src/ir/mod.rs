@@ -861,6 +861,21 @@ impl Model {
         }
     }
 
+    /// A type as [`Model::type_name`] writes it, with each named type's context
+    /// (`payments.Money`): to tell apart two types of one name in different contexts.
+    pub fn qualified_type_name(&self, ty: &TypeRef) -> String {
+        match ty {
+            TypeRef::Primitive(p) => p.name().to_owned(),
+            TypeRef::Named(id) => {
+                let named = self.named_type(*id);
+                format!("{}.{}", self.context(named.context).name, named.name)
+            }
+            TypeRef::List(inner) => format!("[{}]", self.qualified_type_name(inner)),
+            TypeRef::Optional(inner) => format!("{}?", self.qualified_type_name(inner)),
+            TypeRef::Map(inner) => format!("map<string, {}>", self.qualified_type_name(inner)),
+        }
+    }
+
     /// `context.Event`.
     pub fn qualified_event(&self, id: EventId) -> String {
         let e = self.event(id);

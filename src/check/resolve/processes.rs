@@ -57,6 +57,8 @@ impl Resolver<'_> {
 
         let mut handlers: Vec<ProcessHandler> = Vec::new();
         let mut handler_keys: Vec<Option<Span>> = Vec::new();
+        // Entries with no `start`, `issue` or `complete`: SC103, unless they stop a deadline.
+        let mut records_only = Vec::new();
         for reaction in &ast.on {
             let before = self.unresolved;
             let Some(event) = self.event_ref(context, &reaction.event, true) else {
@@ -114,13 +116,10 @@ impl Resolver<'_> {
             };
             let start = reaction.start.as_ref().is_some_and(|s| s.value);
             let complete = reaction.complete.as_ref().is_some_and(|c| c.value);
-            // An `if:` without `issue:` conditions nothing: the entry still only records.
+            // An `if:` without `issue:` conditions nothing: the entry still only records
+            // (unless a deadline's `unless:` names it, which the deadlines below decide).
             if !start && !complete && policy.is_none() {
-                let event_name = reaction.event.value.clone();
-                self.flow.push(
-                    sc103_process_records_only::diagnostic(&name, &event_name, reaction.event.span)
-                        .about(node),
-                );
+                records_only.push((event, reaction.event.value.clone(), reaction.event.span));
             }
             handlers.push(ProcessHandler {
                 event,
@@ -153,6 +152,8 @@ impl Resolver<'_> {
             .map(|h| h.event)
             .collect();
         let mut deadlines = Vec::new();
+        // The handled events some deadline's `unless:` names.
+        let mut stopping: Vec<EventId> = Vec::new();
         for deadline in &ast.deadlines {
             self.pascal(&deadline.name, "deadline");
             let before = self.unresolved;
@@ -222,6 +223,7 @@ impl Resolver<'_> {
                     );
                 }
             }
+            stopping.extend(unless.iter().copied());
             let Some(policy) = self.process_policy(
                 context,
                 id,
@@ -250,6 +252,15 @@ impl Resolver<'_> {
                 policy,
                 span: deadline.name.span,
             });
+        }
+
+        // An entry a deadline's `unless:` names does something: it stops that deadline.
+        for (_, event_name, span) in records_only
+            .into_iter()
+            .filter(|(event, _, _)| !stopping.contains(event))
+        {
+            self.flow
+                .push(sc103_process_records_only::diagnostic(&name, &event_name, span).about(node));
         }
 
         self.taint_since(process_start, node);
@@ -414,14 +425,30 @@ impl Resolver<'_> {
                     continue;
                 };
                 if bare(&other.ty) != bare(&field.ty) {
-                    let finding = sc105_process_state_clash::other_type(
-                        name,
-                        &field.name,
-                        &self.model.type_name(&field.ty),
-                        &event.name,
-                        &self.model.type_name(&other.ty),
-                        written.ty.span,
-                    )
+                    let (ty, event_ty) = (
+                        self.model.type_name(&field.ty),
+                        self.model.type_name(&other.ty),
+                    );
+                    // Two contexts' `Money`: say which is which.
+                    let finding = if ty == event_ty {
+                        sc105_process_state_clash::other_context_type(
+                            name,
+                            &field.name,
+                            &self.model.qualified_type_name(&field.ty),
+                            &event.name,
+                            &self.model.qualified_type_name(&other.ty),
+                            written.ty.span,
+                        )
+                    } else {
+                        sc105_process_state_clash::other_type(
+                            name,
+                            &field.name,
+                            &ty,
+                            &event.name,
+                            &event_ty,
+                            written.ty.span,
+                        )
+                    }
                     .about(node);
                     self.flow.push(finding);
                     break;

@@ -1,7 +1,9 @@
 //! SC044 cross-context-command: a policy issues a command of another context (directed coupling).
 //!
 //! A check over the resolved model in the flow phase: `check` below, run by
-//! `check_model` (`src/check/rules/mod.rs`) after the name phase.
+//! `check_model` (`src/check/rules/mod.rs`) after the name phase. A process's
+//! reactions and deadlines are not reported: coordinating contexts is what a process
+//! is for.
 
 use super::prelude::*;
 
@@ -14,7 +16,9 @@ pub const RULE: Rule = Rule {
     explanation: Explanation {
         text: r#"A policy issues a command of another context. That makes this context depend on the other one's internals (directed coupling); usually the other context should own the policy and react to a published event of this context instead.
 
-It is a warning, not an error: `generate` builds it, sending the command through the store to the other context's inbox, and a refusal comes back to this context's rejections. Sometimes that is the design (a compensation such as a refund, under `on_error:`, must name the other context's command); when it is not, let the receiving context own the policy."#,
+It is a warning, not an error: `generate` builds it, sending the command through the store to the other context's inbox, and a refusal comes back to this context's rejections. Sometimes that is the design (a compensation such as a refund, under `on_error:`, must name the other context's command); when it is not, let the receiving context own the policy.
+
+A process (`processes:`) is not reported: it exists to coordinate a piece of business across contexts, so the commands it issues in other contexts are its design, not a policy's hidden coupling."#,
         bad: r#"stormcraft: 1
 system: Shop
 actors:
@@ -80,6 +84,11 @@ pub fn check(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
         let Some(command) = policy.issues else {
             continue;
         };
+        // A process is the place that coordinates contexts on purpose (an
+        // orchestrated saga): its commands in other contexts are its design.
+        if policy.process.is_some() {
+            continue;
+        }
         let target = model.command(command).context;
         if target == policy.context {
             continue;

@@ -1,5 +1,7 @@
 //! SC103 process-records-only: a process's reaction neither starts it, issues a command nor completes it.
 //!
+//! An entry a deadline's `unless:` names is not reported: it stops that deadline.
+//!
 //! Raised where processes are lowered (`src/check/resolve/processes.rs`); its finding
 //! is built here.
 
@@ -12,7 +14,7 @@ pub const RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "a process's reaction neither starts it, issues a command nor completes it",
     explanation: Explanation {
-        text: r#"An entry under a process's `on:` with no `start`, `issue` or `complete` only records the event in the process's state (its `evolve` copies the event's fields). That may be what you meant — a payment's amount kept for a later refund — but more often a reaction was forgotten."#,
+        text: r#"An entry under a process's `on:` with no `start`, `issue` or `complete` only records the event in the process's state (its `evolve` copies the event's fields). That may be what you meant — a payment's amount kept for a later refund — but more often a reaction was forgotten. An entry that a deadline's `unless:` names is not reported: it stops that deadline, which is something."#,
         bad: r#"stormcraft: 2
 system: Rentals
 actors:
@@ -116,5 +118,5 @@ pub fn diagnostic(process: &str, event: &str, span: Span) -> Diagnostic {
         format!("process `{process}` only records `{event}`: it neither starts, issues a command nor completes"),
     )
     .label("only recorded in the process's state")
-    .help(format!("add `issue: SomeCommand` or `complete: true` to `{event}`, or keep it if the event only feeds the process's state"))
+    .help(format!("add `issue: SomeCommand` or `complete: true` to `{event}`, name it in a deadline's `unless:` if it stops one, or keep it if the event only feeds the process's state"))
 }

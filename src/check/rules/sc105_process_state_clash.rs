@@ -136,3 +136,24 @@ pub fn other_type(
     .label(format!("`{ty}` here"))
     .help(format!("give the state field the type `{event_ty}`, or another name: the default `evolve` copies `{event}`'s `{field}` into it"))
 }
+
+/// A state field whose named type has the name of the handled event's field's type,
+/// but is another context's type (`box_office.Money` and `card_billing.Money`); `ty`
+/// and `event_ty` are qualified. Another context's types are private, so the fix is a
+/// name.
+pub fn other_context_type(
+    process: &str,
+    field: &str,
+    ty: &str,
+    event: &str,
+    event_ty: &str,
+    span: Span,
+) -> Diagnostic {
+    Diagnostic::new(
+        Code::ProcessStateClash,
+        span,
+        format!("state field `{field}` of process `{process}` is `{ty}`, but `{event}` carries `{field}` as `{event_ty}`"),
+    )
+    .label(format!("`{ty}` here"))
+    .help(format!("give the state field another name (the default `evolve` copies `{event}`'s `{field}` into a state field of its name, and `{event_ty}` is private to its context), and set it in the `evolve` rule"))
+}

@@ -7,6 +7,7 @@
 //! business rules are in `src/rules/`, which is yours.
 
 pub mod policies;
+pub mod processes;
 pub mod projections;
 pub mod recovery;
 pub mod room_hold;
@@ -19,7 +20,7 @@ pub mod upstream;
 /// The context's background workers: its policies, projections, inbox and recovery.
 pub fn workers() -> Vec<stormcraft_runtime::worker::Worker> {
     [
-        policies::WORKERS,
+        processes::WORKERS,
         projections::WORKERS,
         recovery::WORKERS,
         timers::WORKERS,
@@ -36,11 +37,6 @@ pub fn pending_rules() -> Vec<&'static str> {
         room_hold::PENDING
             .iter()
             .filter_map(|(command, _)| room_hold::pending(command)),
-    );
-    pending.extend(
-        policies::PENDING
-            .iter()
-            .filter_map(|(method, _)| policies::pending(method)),
     );
     pending
 }

@@ -8,14 +8,17 @@
 //! `GET /booking/rejections`.
 //!
 //! Knowingly left (parked):
-//! - `ExpireUnpaidHolds`: `ExpireHold` refused with `HoldNotHeld` (park)
-//! - `ConfirmPaidHolds`: `ConfirmHold` refused with `HoldNotFound` (park)
-//! - `ConfirmPaidHolds`: `ConfirmHold` refused with `HoldAlreadyConfirmed` (park)
-//! - `CancelHoldsWhenCardIsDeclined`: `CancelHold` refused with `HoldNotCancellable` (park)
 //! - `MarkNoShows`: `MarkNoShow` refused with `StayNotConfirmed` (park)
+//! - `StayPaymentOnHoldPlaced`: `RequestPayment` refused with `PaymentAlreadyRequested` (park)
+//! - `StayPaymentOnPaymentCaptured`: `ConfirmHold` refused with `HoldNotFound` (park)
+//! - `StayPaymentOnPaymentCaptured`: `ConfirmHold` refused with `HoldAlreadyConfirmed` (park)
+//! - `StayPaymentOnPaymentDeclined`: `CancelHold` refused with `HoldNotCancellable` (park)
+//! - `StayPaymentPaymentOverdue`: `ExpireHold` refused with `HoldNotHeld` (park)
 
-use crate::policies::PolicyRules;
-use stormcraft_runtime::{aggregate, inbox, rejections, worker, ProjectionTx, Store};
+use crate::processes::ProcessRules;
+use stormcraft_runtime::{
+    aggregate, inbox, policy, process, rejections, worker, ProjectionTx, Store,
+};
 
 /// The recovery worker.
 pub const WORKERS: &[worker::Worker] = &[worker::Worker::new(
@@ -37,21 +40,30 @@ fn recover(
         rejection.command.as_str(),
         rejection.error.as_str(),
     ) {
-        ("ConfirmPaidHolds", "ConfirmHold", "HoldExpired") => {
+        ("StayPaymentOnHoldPlaced", "RequestPayment", "ChargeOverLimit") => {
+            let Some(rejected) = rejected::<crate::upstream::payments::RequestPayment>(&rejection)
+            else {
+                return Ok(());
+            };
+            let rules = crate::rules::processes::Processes;
+            let decision = rules
+                .compensate_stay_payment_on_hold_placed_on_charge_over_limit(&rejected, &rejection);
+            let Some(command) = process::decided(store, cause, "CancelHold", "booking", decision)?
+            else {
+                return Ok(());
+            };
+            policy::issue::<crate::room_hold::RoomHold>(store, cause, Some(command))
+        }
+        ("StayPaymentOnPaymentCaptured", "ConfirmHold", "HoldExpired") => {
             let Some(rejected) = rejected::<crate::room_hold::ConfirmHold>(&rejection) else {
                 return Ok(());
             };
-            let rules = crate::rules::policies::Policies;
-            let command =
-                rules.compensate_confirm_paid_holds_on_hold_expired(&rejected, &rejection);
-            if let (None, Some(text)) = (
-                &command,
-                crate::policies::pending("compensate_confirm_paid_holds_on_hold_expired"),
-            ) {
-                eprintln!("recovery of `booking`: {text}; the rejection stays listed");
-                return Ok(());
-            }
-            let Some(command) = command else {
+            let rules = crate::rules::processes::Processes;
+            let decision = rules
+                .compensate_stay_payment_on_payment_captured_on_hold_expired(&rejected, &rejection);
+            let Some(command) =
+                process::decided(store, cause, "RefundPayment", "payments", decision)?
+            else {
                 return Ok(());
             };
             inbox::send(
@@ -64,21 +76,17 @@ fn recover(
             )
             .map(drop)
         }
-        ("ConfirmPaidHolds", "ConfirmHold", "HoldWithdrawn") => {
+        ("StayPaymentOnPaymentCaptured", "ConfirmHold", "HoldWithdrawn") => {
             let Some(rejected) = rejected::<crate::room_hold::ConfirmHold>(&rejection) else {
                 return Ok(());
             };
-            let rules = crate::rules::policies::Policies;
-            let command =
-                rules.compensate_confirm_paid_holds_on_hold_withdrawn(&rejected, &rejection);
-            if let (None, Some(text)) = (
-                &command,
-                crate::policies::pending("compensate_confirm_paid_holds_on_hold_withdrawn"),
-            ) {
-                eprintln!("recovery of `booking`: {text}; the rejection stays listed");
-                return Ok(());
-            }
-            let Some(command) = command else {
+            let rules = crate::rules::processes::Processes;
+            let decision = rules.compensate_stay_payment_on_payment_captured_on_hold_withdrawn(
+                &rejected, &rejection,
+            );
+            let Some(command) =
+                process::decided(store, cause, "RefundPayment", "payments", decision)?
+            else {
                 return Ok(());
             };
             inbox::send(

@@ -169,7 +169,7 @@ impl aggregate::Command for Command {
     }
 }
 
-/// published, so payments charges the guest for it
+/// starts the hold's `StayPayment`, which asks payments for the charge
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct HoldPlaced {
     pub hold_id: uuid::Uuid,

@@ -10,66 +10,14 @@
 //! schedules the next tick in the same transaction. The rules are `PolicyRules` (for
 //! deadlines) and `ScheduleRules` (for schedules); override them in `src/rules/`.
 
-use crate::policies::PolicyRules;
-use serde::{Deserialize, Serialize};
 use std::time::Duration;
 pub use std::time::SystemTime;
 use std::time::UNIX_EPOCH;
-use stormcraft_runtime::aggregate::{self, Cause};
+use stormcraft_runtime::aggregate::Cause;
 pub use stormcraft_runtime::policy::Views;
 use stormcraft_runtime::timer::Timer;
 use stormcraft_runtime::{
     worker, Error, NewEvent, ProjectionTx, RecordedEvent, Result, Store, Uuid, Value,
-};
-
-/// The event a deadline's timer appends when it fires, to `booking-Deadline-<uuid>`.
-pub const DEADLINE_PASSED: &str = "DeadlinePassed";
-
-/// The stream category of the context's `DeadlinePassed` events.
-pub const DEADLINE_CATEGORY: &str = "booking-Deadline";
-
-/// The payload of a `DeadlinePassed` event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeadlinePassed {
-    /// The deadline policy.
-    pub policy: String,
-    /// The field that ties the cancelling events to the start event.
-    pub correlate: String,
-    /// Its value (a string as itself, any other value as JSON).
-    pub value: String,
-    /// The start event's type.
-    pub event_type: String,
-    /// The start event's stream.
-    pub stream: String,
-    /// The start event's version in its stream: where the rule's input is read back from.
-    pub version: u64,
-    /// The start event's id.
-    pub event_id: Uuid,
-    /// The start event's payload, for the record.
-    pub event: Value,
-}
-
-/// What a deadline policy's worker needs to know of it.
-struct Deadline {
-    /// The policy's name.
-    policy: &'static str,
-    /// Its consumer; its timer ids are `<consumer>/<correlation value>`.
-    consumer: &'static str,
-    /// The documents of its state per correlation value.
-    table: &'static str,
-    /// How long after the start event the timer fires.
-    delay: Duration,
-    /// The correlation field.
-    correlate: &'static str,
-}
-
-/// `ExpireUnpaidHolds`: 20m after its start event, unless cancelled.
-const EXPIRE_UNPAID_HOLDS: Deadline = Deadline {
-    policy: "ExpireUnpaidHolds",
-    consumer: "booking.ExpireUnpaidHolds",
-    table: "booking.ExpireUnpaidHolds.deadlines",
-    delay: Duration::from_secs(1200),
-    correlate: "hold_id",
 };
 
 /// The event a schedule's timer appends at each tick, to `booking-Schedule-<uuid>`.
@@ -130,44 +78,11 @@ pub trait ScheduleRules {
 }
 
 /// The timers' workers: consumer name, the events it reads, handler.
-pub const WORKERS: &[worker::Worker] = &[
-    worker::Worker::new(
-        "booking.ExpireUnpaidHolds",
-        &[
-            ("booking-RoomHold", "HoldPlaced"),
-            ("booking-RoomHold", "HoldConfirmed"),
-            ("booking-RoomHold", "HoldCancelled"),
-            (DEADLINE_CATEGORY, DEADLINE_PASSED),
-        ],
-        expire_unpaid_holds,
-    ),
-    worker::Worker::new(
-        "booking.MarkNoShows",
-        &[(SCHEDULE_CATEGORY, SCHEDULE_TICKED)],
-        mark_no_shows,
-    ),
-];
-
-/// A hold whose charge has not been captured within 20 minutes expires, and the room is free again. A capture that comes later meets an expired hold and is refunded (ConfirmPaidHolds).
-///
-/// The deadline `ExpireUnpaidHolds`: 20m after `HoldPlaced`, issue `ExpireHold`, unless `HoldConfirmed` or `HoldCancelled` with the same `hold_id` came first.
-fn expire_unpaid_holds(store: &Store, cause: Cause<'_>, tx: &mut dyn ProjectionTx) -> Result<()> {
-    let deadline = &EXPIRE_UNPAID_HOLDS;
-    if is_deadline_passed(cause.event) {
-        let Some(start) = passed(store, tx, deadline, cause)? else {
-            return Ok(());
-        };
-        let rules = crate::rules::policies::Policies;
-        let views = Views::new(store, cause);
-        let event: crate::room_hold::HoldPlaced = aggregate::decode(&start)?;
-        let command = rules.expire_unpaid_holds(&event, &start, &views);
-        return crate::policies::issue_expire_unpaid_holds(store, cause, command);
-    }
-    match cause.event.event_type.as_str() {
-        "HoldConfirmed" | "HoldCancelled" => cancel(tx, deadline, cause.event),
-        _ => start(tx, deadline, cause.event),
-    }
-}
+pub const WORKERS: &[worker::Worker] = &[worker::Worker::new(
+    "booking.MarkNoShows",
+    &[(SCHEDULE_CATEGORY, SCHEDULE_TICKED)],
+    mark_no_shows,
+)];
 
 /// The tick of `MarkNoShows`: every day at 03:00, one `MarkNoShow` per row of `ConfirmedStays` (see [`ScheduleRules::mark_no_shows`]).
 fn mark_no_shows(store: &Store, cause: Cause<'_>, tx: &mut dyn ProjectionTx) -> Result<()> {
@@ -197,158 +112,6 @@ fn mark_no_shows(store: &Store, cause: Cause<'_>, tx: &mut dyn ProjectionTx) -> 
         crate::policies::issue_mark_no_shows(store, cause, rules.mark_no_shows(&row, at, &views))?;
     }
     Ok(())
-}
-
-/// Whether `event` is a `DeadlinePassed` of this context.
-fn is_deadline_passed(event: &RecordedEvent) -> bool {
-    event.event_type == DEADLINE_PASSED && event.stream.starts_with("booking-Deadline-")
-}
-
-/// The id of `deadline`'s timer for a correlation value (also the key of its state).
-fn timer_id(deadline: &Deadline, value: &str) -> String {
-    format!("{}/{value}", deadline.consumer)
-}
-
-/// The correlation value of `event`: its `correlate` field, a string as itself, any
-/// other value as JSON (so a uuid or a string field gives the same text everywhere).
-fn correlation(deadline: &Deadline, event: &RecordedEvent) -> Result<String> {
-    match event.payload.get(deadline.correlate) {
-        Some(Value::String(text)) => Ok(text.clone()),
-        Some(other) => Ok(other.to_string()),
-        None => Err(Error::InvalidInput(format!(
-            "event `{}` ({}) has no field `{}`, which deadline `{}` correlates on; register an upcaster that adds it",
-            event.event_type, event.id, deadline.correlate, deadline.policy
-        ))),
-    }
-}
-
-/// The state of `deadline` for a correlation value: `started` (a timer is pending),
-/// `fired`, `ended` (cancelled after it started), `cancelled` (a cancelling event came
-/// before any start event), or none (never started).
-fn state(tx: &dyn ProjectionTx, deadline: &Deadline, value: &str) -> Result<Option<Value>> {
-    tx.get(deadline.table, &timer_id(deadline, value))
-}
-
-fn state_is(state: &Option<Value>, name: &str) -> bool {
-    state
-        .as_ref()
-        .and_then(|s| s.get("state"))
-        .and_then(Value::as_str)
-        == Some(name)
-}
-
-/// Starts (or restarts) `deadline` for `event`: a timer due `delay` after the event was
-/// recorded, scheduled in this batch's transaction, whose `DeadlinePassed` has an id
-/// derived from the event (handling the event again schedules the same one). A
-/// cancelling event seen first for the same value cancels this start instead.
-fn start(tx: &mut dyn ProjectionTx, deadline: &Deadline, event: &RecordedEvent) -> Result<()> {
-    let value = correlation(deadline, event)?;
-    let id = timer_id(deadline, &value);
-    if state_is(&state(tx, deadline, &value)?, "cancelled") {
-        return tx.put(deadline.table, &id, serde_json::json!({ "state": "ended" }));
-    }
-    let due_at = event
-        .recorded_at
-        .checked_add(deadline.delay)
-        .ok_or_else(|| {
-            Error::InvalidInput(format!(
-                "deadline `{}` would be due after the end of time",
-                deadline.policy
-            ))
-        })?;
-    let payload = serde_json::json!({
-        "policy": deadline.policy,
-        "correlate": deadline.correlate,
-        "value": value,
-        "event_type": event.event_type,
-        "stream": event.stream,
-        "version": event.version,
-        "event_id": event.id.to_string(),
-        "event": event.payload,
-    });
-    let passed = NewEvent::new(DEADLINE_PASSED, 1, payload)
-        .caused_by(event)
-        .with_id(stormcraft_runtime::derived_event_id(
-            deadline.consumer,
-            event,
-            0,
-        ));
-    tx.schedule_timer(Timer {
-        stream: format!(
-            "{DEADLINE_CATEGORY}-{}",
-            Uuid::new_v5(&Uuid::NAMESPACE_OID, id.as_bytes())
-        ),
-        id: id.clone(),
-        due_at,
-        event: passed,
-    })?;
-    tx.put(
-        deadline.table,
-        &id,
-        serde_json::json!({ "state": "started", "event_id": event.id.to_string() }),
-    )
-}
-
-/// Cancels `deadline` for the correlation value of the cancelling `event`; when no start
-/// event came yet, remembers it, so the one that comes later starts nothing.
-fn cancel(tx: &mut dyn ProjectionTx, deadline: &Deadline, event: &RecordedEvent) -> Result<()> {
-    let value = correlation(deadline, event)?;
-    let id = timer_id(deadline, &value);
-    tx.cancel_timer(&id)?;
-    let state = state(tx, deadline, &value)?;
-    if state.is_none() {
-        tx.put(
-            deadline.table,
-            &id,
-            serde_json::json!({ "state": "cancelled", "by": event.event_type }),
-        )
-    } else if state_is(&state, "started") {
-        tx.put(deadline.table, &id, serde_json::json!({ "state": "ended" }))
-    } else {
-        // Fired, ended or cancelled already: no timer is pending.
-        Ok(())
-    }
-}
-
-/// The start event of a `DeadlinePassed` that `deadline` still acts on, read back from
-/// its stream (so the upcasters apply). `None` when the event is another deadline's, or
-/// when its deadline was cancelled or restarted before it fired: this worker reads the
-/// events in global order, so it has seen every cancelling event recorded before.
-fn passed(
-    store: &Store,
-    tx: &mut dyn ProjectionTx,
-    deadline: &Deadline,
-    cause: Cause<'_>,
-) -> Result<Option<RecordedEvent>> {
-    let passed: DeadlinePassed = aggregate::decode(cause.event)?;
-    if passed.policy != deadline.policy {
-        return Ok(None);
-    }
-    let id = timer_id(deadline, &passed.value);
-    let state = state(tx, deadline, &passed.value)?;
-    let event_id = passed.event_id.to_string();
-    let current = state_is(&state, "started")
-        && state
-            .as_ref()
-            .and_then(|s| s.get("event_id"))
-            .and_then(Value::as_str)
-            == Some(event_id.as_str());
-    if !current {
-        return Ok(None);
-    }
-    tx.put(
-        deadline.table,
-        &id,
-        serde_json::json!({ "state": "fired", "event_id": event_id }),
-    )?;
-    let start = store.read_stream(&passed.stream, passed.version, 1)?;
-    match start.into_iter().next() {
-        Some(start) if start.id == passed.event_id => Ok(Some(start)),
-        _ => Err(Error::InvalidInput(format!(
-            "the start event `{}` of deadline `{}` is not at version {} of `{}` any more",
-            passed.event_id, deadline.policy, passed.version, passed.stream
-        ))),
-    }
 }
 
 /// Makes sure every schedule of `booking` has its next tick pending; a service

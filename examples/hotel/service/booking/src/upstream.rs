@@ -32,6 +32,23 @@ pub mod payments {
         pub decline_code: String,
     }
 
+    /// published, so booking's `StayPayment` of the hold completes
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub struct PaymentRefunded {
+        pub payment_id: uuid::Uuid,
+        pub hold_id: uuid::Uuid,
+        pub amount: Money,
+        pub reason: String,
+    }
+
+    /// Asks the card processor to charge the hold's amount. Payments takes at most 1000.00 (in any currency) online; a larger stay is paid at the front desk.
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub struct RequestPayment {
+        pub payment_id: uuid::Uuid,
+        pub hold_id: uuid::Uuid,
+        pub amount: Money,
+    }
+
     /// gives a captured charge back, when its hold was lost
     #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
     pub struct RefundPayment {

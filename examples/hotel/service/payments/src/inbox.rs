@@ -31,6 +31,10 @@ pub fn dispatch(
     body: &Value,
 ) -> stormcraft_runtime::Result<Result<(), inbox::Refusal>> {
     match command {
+        "RequestPayment" => inbox::carry_out::<
+            crate::payment::Payment,
+            crate::payment::RequestPayment,
+        >(store, cause, body),
         "RefundPayment" => {
             inbox::carry_out::<crate::payment::Payment, crate::payment::RefundPayment>(
                 store, cause, body,

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use stormcraft_runtime::{aggregate, RecordedEvent};
 
-/// asks the card processor to charge the hold's amount
+/// Asks the card processor to charge the hold's amount. Payments takes at most 1000.00 (in any currency) online; a larger stay is paid at the front desk.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 // A typo in a request body is refused (400 naming the field), not silently dropped.
 #[serde(deny_unknown_fields)]
@@ -131,6 +131,7 @@ impl PaymentDeclined {
     pub const SCHEMA_VERSION: u32 = 1;
 }
 
+/// published, so booking's `StayPayment` of the hold completes
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PaymentRefunded {
     pub payment_id: uuid::Uuid,
@@ -208,6 +209,7 @@ pub struct State {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {
     PaymentAlreadyRequested,
+    ChargeOverLimit,
     UnknownPayment,
     PaymentAlreadySettled,
     UnclearSettlement,
@@ -218,6 +220,7 @@ impl aggregate::BusinessError for Error {
     fn name(&self) -> &'static str {
         match self {
             Error::PaymentAlreadyRequested => "PaymentAlreadyRequested",
+            Error::ChargeOverLimit => "ChargeOverLimit",
             Error::UnknownPayment => "UnknownPayment",
             Error::PaymentAlreadySettled => "PaymentAlreadySettled",
             Error::UnclearSettlement => "UnclearSettlement",
@@ -230,6 +233,7 @@ impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Error::PaymentAlreadyRequested => "this hold's charge was requested already",
+            Error::ChargeOverLimit => "the amount is over the online limit of 1000.00",
             Error::UnknownPayment => "no charge was requested with this id",
             Error::PaymentAlreadySettled => "the charge was captured or declined already",
             Error::UnclearSettlement => {

@@ -15,17 +15,6 @@ pub use stormcraft_runtime::{policy::Views, RecordedEvent};
 /// aggregate id, when the event lacks it, is derived from the event's id); override
 /// them in `src/rules/policies.rs`.
 pub trait PolicyRules {
-    /// Pending: the rule computes `amount` of `RequestPayment`, which a default cannot; so the default
-    /// issues nothing, and each event is kept in the rejections as not implemented.
-    fn request_payment_for_holds(
-        &self,
-        _event: &crate::upstream::booking::HoldPlaced,
-        _source: &RecordedEvent,
-        _views: &Views<'_>,
-    ) -> Option<crate::payment::RequestPayment> {
-        None
-    }
-
     /// Issues only if the stay's charge was captured and not refunded yet.
     ///
     /// The default always issues: return `None` when the condition does not hold.
@@ -52,16 +41,10 @@ pub trait PolicyRules {
 /// field of its command that a default cannot, so the default issues nothing, and each
 /// event it issues nothing for is kept in the rejections as not implemented (never
 /// issued with made-up values) unless the rule is listed in `written()`.
-pub const PENDING: &[(&str, &str)] = &[
-    (
-        "request_payment_for_holds",
-        "not implemented: write `request_payment_for_holds` in src/rules/policies.rs",
-    ),
-    (
-        "refund_cancelled_stays",
-        "not implemented: write `refund_cancelled_stays` in src/rules/policies.rs",
-    ),
-];
+pub const PENDING: &[(&str, &str)] = &[(
+    "refund_cancelled_stays",
+    "not implemented: write `refund_cancelled_stays` in src/rules/policies.rs",
+)];
 
 /// The refusal of the rule `method` while it is pending (not listed in `written()`).
 pub fn pending(method: &str) -> Option<&'static str> {
@@ -75,11 +58,6 @@ pub fn pending(method: &str) -> Option<&'static str> {
 /// The policies' workers (those set off by events): consumer name, the events it reads, handler.
 pub const WORKERS: &[worker::Worker] = &[
     worker::Worker::new(
-        "payments.RequestPaymentForHolds",
-        &[("booking-RoomHold", "HoldPlaced")],
-        request_payment_for_holds,
-    ),
-    worker::Worker::new(
         "payments.ChargeCard",
         &[("payments-Payment", "PaymentRequested")],
         charge_card,
@@ -91,16 +69,6 @@ pub const WORKERS: &[worker::Worker] = &[
     ),
 ];
 
-/// Carries out the command of `RequestPaymentForHolds` (`None`: nothing) as caused by `cause`; a
-/// refusal is recorded in this context's rejections.
-pub(crate) fn issue_request_payment_for_holds(
-    store: &Store,
-    cause: aggregate::Cause<'_>,
-    command: Option<crate::payment::RequestPayment>,
-) -> stormcraft_runtime::Result<()> {
-    policy::issue::<crate::payment::Payment>(store, cause, command)
-}
-
 /// Carries out the command of `RefundCancelledStays` (`None`: nothing) as caused by `cause`; a
 /// refusal is recorded in this context's rejections.
 pub(crate) fn issue_refund_cancelled_stays(
@@ -109,23 +77,6 @@ pub(crate) fn issue_refund_cancelled_stays(
     command: Option<crate::payment::RefundPayment>,
 ) -> stormcraft_runtime::Result<()> {
     policy::issue::<crate::payment::Payment>(store, cause, command)
-}
-
-/// a room is held, so the guest's card is charged its price
-fn request_payment_for_holds(
-    store: &Store,
-    cause: aggregate::Cause<'_>,
-    _: &mut dyn ProjectionTx,
-) -> stormcraft_runtime::Result<()> {
-    let event: crate::upstream::booking::HoldPlaced = aggregate::decode(cause.event)?;
-    let views = Views::new(store, cause);
-    let rules = crate::rules::policies::Policies;
-    let command = rules.request_payment_for_holds(&event, cause.event, &views);
-    // The pending default issues nothing: kept in the rejections, naming the rule.
-    if let (None, Some(text)) = (&command, pending("request_payment_for_holds")) {
-        return policy::pending(store, cause, "RequestPayment", "payments", text);
-    }
-    issue_request_payment_for_holds(store, cause, command)
 }
 
 /// sends the charge to the card processor

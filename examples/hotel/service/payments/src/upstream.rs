@@ -9,26 +9,6 @@
 pub mod booking {
     use serde::{Deserialize, Serialize};
 
-    /// an amount in one currency
-    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-    pub struct Money {
-        pub amount: rust_decimal::Decimal,
-        /// ISO 4217 code, e.g. `EUR`
-        pub currency: String,
-    }
-
-    /// published, so payments charges the guest for it
-    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-    pub struct HoldPlaced {
-        pub hold_id: uuid::Uuid,
-        pub room: String,
-        pub guest_name: String,
-        pub check_in: chrono::NaiveDate,
-        pub nights: u32,
-        /// the room's nightly rate times the nights
-        pub amount: Money,
-    }
-
     /// published, so payments refunds the stay's charge
     #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
     pub struct StayCancelled {

@@ -26,6 +26,14 @@ fn main() -> std::process::ExitCode {
             .when::<payment::SettleCharge>(r#"{"authorization":"AUTH-31337"}"#)
             .then_error("PaymentAlreadySettled")
             .trial("src/rules/payment.rs", payment_written),
+        AggregateScenario::<payment::Payment>::new("a charge over the online limit is refused")
+            .when::<payment::RequestPayment>(r#"{"hold_id":"5f0c6a4e-8d2b-4c51-9a57-2f1f0e3d9b11","amount":{"amount":"1050.00","currency":"EUR"}}"#)
+            .then_error("ChargeOverLimit")
+            .trial("src/rules/payment.rs", payment_written),
+        AggregateScenario::<payment::Payment>::new("a charge at the online limit is requested")
+            .when::<payment::RequestPayment>(r#"{"hold_id":"5f0c6a4e-8d2b-4c51-9a57-2f1f0e3d9b11","amount":{"amount":"1000.00","currency":"EUR"}}"#)
+            .then::<payment::PaymentRequested>(r#"{"amount":{"amount":"1000.00","currency":"EUR"}}"#)
+            .trial("src/rules/payment.rs", payment_written),
         AggregateScenario::<payment::Payment>::new("a declined charge is not refunded")
             .given::<payment::PaymentRequested>(r#"{}"#)
             .given::<payment::PaymentDeclined>(r#"{}"#)

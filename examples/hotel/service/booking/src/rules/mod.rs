@@ -3,7 +3,7 @@
 //! policies, the projections and the upcasters. Those files are yours: stormcraft
 //! creates them once and never overwrites them.
 
-pub mod policies;
+pub mod processes;
 pub mod projections;
 pub mod room_hold;
 pub mod schedules;

@@ -1,12 +1,16 @@
 // Written once by stormcraft; yours to edit. stormcraft never overwrites this file.
 //! The business rules of the `Payment` aggregate.
 //!
-//! A charge is requested once and for more than nothing; the card processor settles
-//! it once, captured (an authorization code) or declined (a decline code); only a
-//! captured charge is refunded, once.
+//! A charge is requested once, for at most [`ONLINE_LIMIT`] (a larger stay is paid at
+//! the front desk); the card processor settles it once, captured (an authorization
+//! code) or declined (a decline code); only a captured charge is refunded, once.
 
 use crate::payment::*;
 use crate::types::PaymentStatus;
+use rust_decimal::Decimal;
+
+/// The largest amount payments charges online, in any currency: 1000.00.
+pub const ONLINE_LIMIT: Decimal = Decimal::from_parts(100_000, 0, 0, false, 2);
 
 /// The rules of `Payment`.
 pub struct PaymentRules;
@@ -19,6 +23,9 @@ impl Rules for PaymentRules {
     ) -> Result<Vec<Event>, Error> {
         if state.status.is_some() {
             return Err(Error::PaymentAlreadyRequested);
+        }
+        if command.amount.amount > ONLINE_LIMIT {
+            return Err(Error::ChargeOverLimit);
         }
         Ok(vec![Event::PaymentRequested(PaymentRequested {
             payment_id: command.payment_id,
