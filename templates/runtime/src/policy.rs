@@ -91,7 +91,9 @@ impl IssueLog {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Issued>> {
         // A test that panicked while noting left a whole entry or none: still usable.
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

@@ -128,8 +128,11 @@ fn requested(scenario: ReactionScenario) -> ReactionScenario {
 fn the_deadline_issues_nothing_before_its_delay_and_its_command_after() {
     let early = requested(placed().after(19 * 60));
     assert_eq!(early.run(WORKERS, &[]), Ok(None));
-    let late = requested(placed().after(19 * 60).after(2 * 60))
-        .then::<ExpireHold>("booking", "ExpireHold", r#"{"hold_id": "hold-1"}"#);
+    let late = requested(placed().after(19 * 60).after(2 * 60)).then::<ExpireHold>(
+        "booking",
+        "ExpireHold",
+        r#"{"hold_id": "hold-1"}"#,
+    );
     assert_eq!(late.run(WORKERS, &[]), Ok(None));
     // Expecting nothing after 21 minutes is wrong, and says what was issued.
     let wrong = requested(placed().after(21 * 60)).run(WORKERS, &[]);
@@ -181,7 +184,9 @@ fn a_pending_rule_is_reported_not_passed() {
         )
         .after(21 * 60);
     let outcome = pending.run(WORKERS, &[]);
-    let reason = outcome.expect("a pending rule is no failure").expect("pending");
+    let reason = outcome
+        .expect("a pending rule is no failure")
+        .expect("pending");
     assert!(reason.contains("stay_payment_payment_overdue"), "{reason}");
 }
 
