@@ -64,8 +64,8 @@ pub struct ReactionView {
     /// For a process: its instances' category (a string literal), when `completes:` is
     /// written.
     pub completes_category: Option<String>,
-    /// `completes:` as written.
-    pub completes: bool,
+    /// `completes:` as written, as Rust (`true` or `false`).
+    pub completes: String,
 }
 
 /// The reaction scenarios of the context `here`, whose crate is `krate`.
@@ -122,7 +122,7 @@ pub fn reaction_views(model: &Model, here: ContextId, krate: &str) -> Vec<Reacti
                 steps,
                 then,
                 completes_category,
-                completes: scenario.completes.unwrap_or(false),
+                completes: scenario.completes.unwrap_or(false).to_string(),
             }
         })
         .collect()
