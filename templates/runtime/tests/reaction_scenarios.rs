@@ -195,3 +195,17 @@ fn a_scenario_of_a_reaction_without_a_worker_fails() {
     let lost = ReactionScenario::new("lost", "booking.Nobody");
     assert!(lost.run(WORKERS, &[]).is_err());
 }
+
+#[test]
+fn a_rule_listed_as_pending_is_reported_even_when_nothing_is_issued() {
+    // After 19 minutes nothing would be issued by the deadline, whatever its rule: while
+    // the rule is pending, the scenario still says nothing of the business.
+    let text = "not implemented: write `stay_payment` in src/rules/policies.rs";
+    let scenario = requested(placed().after(19 * 60));
+    assert_eq!(
+        scenario.clone().unless_pending(None).run(WORKERS, &[]),
+        Ok(None)
+    );
+    let pending = scenario.unless_pending(Some(text)).run(WORKERS, &[]);
+    assert_eq!(pending, Ok(Some(format!("pending: {text}"))));
+}

@@ -182,7 +182,6 @@ pub fn context_view(
     let krate = package.replace('-', "_");
     let (scenarios, written, round_trips) = scenario_views(model, id, &aggregates);
     let timers = timers_view(model, id, !aggregates.is_empty());
-    let reactions = super::reaction::reaction_views(model, id, &krate);
     let read_model_workers = if read_models.is_empty() {
         "&[]".to_owned()
     } else {
@@ -398,6 +397,8 @@ pub fn context_view(
             }
         }
     }
+    let pending_methods: Vec<String> = policy_pending.iter().map(|p| p.method.clone()).collect();
+    let reactions = super::reaction::reaction_views(model, id, &krate, &pending_methods);
     let view = ContextView {
         policy_pending,
         pending_modules,

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::timer::rule_method;
 use crate::ir::{
     CommandId, ContextId, EventId, Model, ReactionStep, ReactionSubject, Step, Trigger,
 };
@@ -66,10 +67,20 @@ pub struct ReactionView {
     pub completes_category: Option<String>,
     /// `completes:` as written, as Rust (`true` or `false`).
     pub completes: String,
+    /// The policy rules the given events set off whose defaults are pending, each as
+    /// a call of the generated `policies::pending` (Rust): the scenario is ignored
+    /// while one is not listed in `written()`, whatever the default happens to do.
+    pub pending: Vec<String>,
 }
 
-/// The reaction scenarios of the context `here`, whose crate is `krate`.
-pub fn reaction_views(model: &Model, here: ContextId, krate: &str) -> Vec<ReactionView> {
+/// The reaction scenarios of the context `here`, whose crate is `krate`;
+/// `pending_methods` are the `PolicyRules` methods whose defaults are pending.
+pub fn reaction_views(
+    model: &Model,
+    here: ContextId,
+    krate: &str,
+    pending_methods: &[String],
+) -> Vec<ReactionView> {
     let ctx = model.context(here);
     let json = |values: &[(String, serde_json::Value)]| {
         let object: serde_json::Map<String, serde_json::Value> = values.iter().cloned().collect();
@@ -115,7 +126,26 @@ pub fn reaction_views(model: &Model, here: ContextId, krate: &str) -> Vec<Reacti
                 }
                 _ => None,
             };
+            let mut pending = Vec::new();
+            if let ReactionSubject::Policy(p) = scenario.subject {
+                let policy = model.policy(p);
+                let function = snake(&policy.name);
+                for step in &scenario.given {
+                    let ReactionStep::Event(step) = step else {
+                        continue;
+                    };
+                    if !policy.on.contains(&step.id) {
+                        continue;
+                    }
+                    let method = rule_method(model, &policy.on, &function, step.id);
+                    let call = format!("{krate}::policies::pending({})", string_literal(&method));
+                    if pending_methods.contains(&method) && !pending.contains(&call) {
+                        pending.push(call);
+                    }
+                }
+            }
             ReactionView {
+                pending,
                 title: string_literal(&scenario.name),
                 consumer: string_literal(&format!("{}.{name}", ctx.name)),
                 workers: format!("{krate}::{table}::WORKERS"),

@@ -20,6 +20,7 @@ fn main() -> std::process::ExitCode {
             r#"{"order_id":"order-1","customer_id":"0b7e2c1a-4f33-4a8e-b6a1-93c2d5e8f004"}"#,
         )
         .after(1740)
+        .unless_pending(shop_ordering::policies::pending("cancel_unpaid_orders"))
         .trial(
             shop_ordering::timers::WORKERS,
             shop_ordering::projections::WORKERS,
@@ -41,6 +42,7 @@ fn main() -> std::process::ExitCode {
             "CancelOrder",
             r#"{"order_id":"order-1","reason":"PaymentTimeout"}"#,
         )
+        .unless_pending(shop_ordering::policies::pending("cancel_unpaid_orders"))
         .trial(
             shop_ordering::timers::WORKERS,
             shop_ordering::projections::WORKERS,
@@ -65,6 +67,7 @@ fn main() -> std::process::ExitCode {
             r#"{"order_id":"order-1"}"#,
         )
         .after(3600)
+        .unless_pending(shop_ordering::policies::pending("cancel_unpaid_orders"))
         .trial(
             shop_ordering::timers::WORKERS,
             shop_ordering::projections::WORKERS,
@@ -93,6 +96,7 @@ fn main() -> std::process::ExitCode {
             "CancelOrder",
             r#"{"order_id":"order-1","reason":"PaymentTimeout"}"#,
         )
+        .unless_pending(shop_ordering::policies::pending("cancel_unpaid_orders"))
         .trial(
             shop_ordering::timers::WORKERS,
             shop_ordering::projections::WORKERS,
@@ -121,6 +125,7 @@ fn main() -> std::process::ExitCode {
             "CancelOrder",
             r#"{"order_id":"order-1"}"#,
         )
+        .unless_pending(shop_ordering::policies::pending("cancel_unpaid_orders"))
         .trial(
             shop_ordering::timers::WORKERS,
             shop_ordering::projections::WORKERS,
@@ -141,6 +146,9 @@ fn main() -> std::process::ExitCode {
             "CancelOrder",
             r#"{"order_id":"order-7","reason":"PaymentDeclined"}"#,
         )
+        .unless_pending(shop_ordering::policies::pending(
+            "cancel_order_when_payment_fails",
+        ))
         .trial(
             shop_ordering::policies::WORKERS,
             shop_ordering::projections::WORKERS,
