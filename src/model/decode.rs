@@ -1139,10 +1139,11 @@ impl Decoder<'_> {
         let name = name.and_then(|n| self.string(n, "a scenario's `name`"))?;
         let mut timeline = Vec::new();
         for item in self.list(given, "`given`") {
-            if let Some(time) = self.time_step(item) {
-                timeline.push(TimelineAst::After(time));
-            } else if let Some(step) = self.step(item) {
-                timeline.push(TimelineAst::Event(step));
+            match self.time_step(item) {
+                Some(Some(time)) => timeline.push(TimelineAst::After(time)),
+                // `{after: ...}` whose value is no text: reported, not read as an event.
+                Some(None) => {}
+                None => timeline.extend(self.step(item).map(TimelineAst::Event)),
             }
         }
         let given = timeline
@@ -1176,8 +1177,9 @@ impl Decoder<'_> {
     }
 
     /// A `given:` item `{after: 19m}`: time passing (no event is named `after`, names of
-    /// events being PascalCase).
-    fn time_step(&mut self, node: &SpannedNode) -> Option<Sp<String>> {
+    /// events being PascalCase). `None`: not a time step; `Some(None)`: one whose value
+    /// is not text (reported).
+    fn time_step(&mut self, node: &SpannedNode) -> Option<Option<Sp<String>>> {
         let Node::Map(entries) = &node.value else {
             return None;
         };
@@ -1187,7 +1189,7 @@ impl Decoder<'_> {
         if key.value != "after" {
             return None;
         }
-        self.string(value, "`after`")
+        Some(self.string(value, "`after`"))
     }
 
     /// A scenario step: `Name`, or `{Name: {field: value, ...}}`.

@@ -4,9 +4,8 @@
 
 use super::*;
 use crate::check::rules::{
-    sc110_reaction_scenario_subject, sc111_reaction_scenario_foreign_given,
-    sc112_reaction_scenario_unexpected_command, sc113_reaction_scenario_time,
-    sc114_reaction_scenario_shape,
+    sc110_reaction_scenario_subject, sc111_reaction_foreign_given,
+    sc112_reaction_unexpected_command, sc113_reaction_scenario_time, sc114_reaction_scenario_shape,
 };
 use crate::ir::time::parse_duration;
 
@@ -116,7 +115,7 @@ impl Resolver<'_> {
                         ok = false;
                         if !subject.tainted {
                             self.flow.push(
-                                sc111_reaction_scenario_foreign_given::diagnostic(
+                                sc111_reaction_foreign_given::diagnostic(
                                     &title,
                                     &subject.name,
                                     &step.name.value,
@@ -158,7 +157,7 @@ impl Resolver<'_> {
                 ok = false;
                 if !subject.tainted {
                     self.flow.push(
-                        sc112_reaction_scenario_unexpected_command::diagnostic(
+                        sc112_reaction_unexpected_command::diagnostic(
                             &title,
                             &subject.name,
                             &step.name.value,

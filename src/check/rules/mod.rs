@@ -157,8 +157,8 @@ registry! {
     ProcessStateClash => sc105_process_state_clash,
     ProcessNeverCompletes => sc106_process_never_completes,
     ReactionScenarioSubject => sc110_reaction_scenario_subject,
-    ReactionScenarioForeignGiven => sc111_reaction_scenario_foreign_given,
-    ReactionScenarioUnexpectedCommand => sc112_reaction_scenario_unexpected_command,
+    ReactionForeignGiven => sc111_reaction_foreign_given,
+    ReactionUnexpectedCommand => sc112_reaction_unexpected_command,
     ReactionScenarioTime => sc113_reaction_scenario_time,
     ReactionScenarioShape => sc114_reaction_scenario_shape,
 }

@@ -1,4 +1,4 @@
-//! SC110 reaction-scenario-subject: a reaction scenario's `policy:` or `process:` names no policy or process of its context.
+//! SC110 reaction-scenario-subject: a reaction scenario names no policy or process of its context.
 //!
 //! Raised where scenarios are lowered (`src/check/resolve/reactions.rs`); its findings are built here.
 
@@ -9,7 +9,7 @@ pub const RULE: Rule = Rule {
     code: "SC110",
     slug: "reaction-scenario-subject",
     severity: Severity::Error,
-    summary: "a reaction scenario's `policy:` or `process:` names no policy or process of its context",
+    summary: "a reaction scenario names no policy or process of its context",
     explanation: Explanation {
         text: r#"A reaction scenario tests one reaction of its context: `policy:` names a policy set off by events or a deadline, `process:` a process. It names exactly one of them, in the context the scenario is written in (test another context's reaction in that context's `scenarios:`). A schedule (`every:`) has no events to be given; test its rule in `src/rules/schedules.rs`."#,
         bad: r#"stormcraft: 2

@@ -1,4 +1,4 @@
-//! SC113 reaction-scenario-time: a scenario's `after:` is not a duration, or its subject has no deadline for time to matter.
+//! SC113 reaction-scenario-time: a scenario's `after:` is not a duration, or its subject has no deadline.
 //!
 //! Raised where scenarios are lowered (`src/check/resolve/reactions.rs` and `src/check/resolve/scenarios.rs`); its findings are built here.
 
@@ -9,7 +9,7 @@ pub const RULE: Rule = Rule {
     code: "SC113",
     slug: "reaction-scenario-time",
     severity: Severity::Error,
-    summary: "a scenario's `after:` is not a duration, or its subject has no deadline for time to matter",
+    summary: "a scenario's `after:` is not a duration, or its subject has no deadline",
     explanation: Explanation {
         text: r#"`after:` in a reaction scenario lets time pass (after the given events, or, as a `given:` item `- after: 19m`, between them) so that a deadline's timer fires or does not. It is a duration: `45s`, `30m`, `1h30m`, `1d`. Only a deadline, or a process with `deadlines:`, does anything when time passes; on any other subject, and in a scenario of an aggregate, `after:` would say nothing."#,
         bad: r#"stormcraft: 2

@@ -1,4 +1,4 @@
-//! SC112 reaction-scenario-unexpected-command: a reaction scenario expects a command its policy or process never issues.
+//! SC111 reaction-foreign-given: a reaction scenario's given event is not one its policy or process handles.
 //!
 //! Raised where scenarios are lowered (`src/check/resolve/reactions.rs`); its findings are built here.
 
@@ -6,12 +6,12 @@ use super::prelude::*;
 
 /// The rule: its code, name, severity, summary and explanation.
 pub const RULE: Rule = Rule {
-    code: "SC112",
-    slug: "reaction-scenario-unexpected-command",
+    code: "SC111",
+    slug: "reaction-foreign-given",
     severity: Severity::Error,
-    summary: "a reaction scenario expects a command its policy or process never issues",
+    summary: "a reaction scenario's given event is not one its policy or process handles",
     explanation: Explanation {
-        text: r#"A reaction scenario's `then:` lists the commands its subject issues, in order: a policy's `issue:`, or a process's reactions' and deadlines' `issue:` (another context's as `context.Command`). A command the subject cannot issue would make the test fail whatever the rules say. Compensations (`on_error:`) answer refusals, which a reaction scenario does not give; they are not expected here. `then: []` says the subject issues nothing."#,
+        text: r#"The events given to a reaction scenario arrive at its subject's worker, which reads only the events it handles: a policy its `on:` events (and a deadline its `unless:` ones), a process the events under its `on:`. Any other event would never reach it, so the scenario could not say anything about it. Give only those events (another context's as `context.Event`), or add the event to the subject."#,
         bad: r#"stormcraft: 2
 system: Library
 actors:
@@ -44,9 +44,9 @@ contexts:
     scenarios:
       - name: a book kept for two weeks brings a reminder
         policy: RemindLateBorrowers
-        given: [BookLent]
+        given: [BookLent, MemberReminded]
         after: 14d
-        then: [ReturnBook]
+        then: [RemindMember]
 "#,
         fixed: r#"stormcraft: 2
 system: Library
@@ -87,31 +87,26 @@ contexts:
     },
 };
 
-/// `command` is not issued by `subject`; `issued` are the commands it issues.
+/// `event` is not handled by `subject`; `handled` are the events it handles.
 pub fn diagnostic(
     scenario: &str,
     subject: &str,
-    command: &str,
+    event: &str,
     span: Span,
-    issued: &[String],
+    handled: &[String],
 ) -> Diagnostic {
-    let help = crate::suggest::did_you_mean(command, issued.iter().map(String::as_str))
-        .unwrap_or_else(|| match issued {
-            [] => format!("`{subject}` issues no command: expect `then: []`"),
-            _ => format!(
-                "`{subject}` issues {}",
-                issued
-                    .iter()
-                    .map(|n| format!("`{n}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        });
+    let listed = handled
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let help = crate::suggest::did_you_mean(event, handled.iter().map(String::as_str))
+        .unwrap_or_else(|| format!("`{subject}` handles {listed}; give only those, or add `{event}` to it"));
     Diagnostic::new(
-        Code::ReactionScenarioUnexpectedCommand,
+        Code::ReactionForeignGiven,
         span,
-        format!("scenario `{scenario}` expects `{command}`, which `{subject}` never issues"),
+        format!("scenario `{scenario}` gives `{event}`, which `{subject}` does not handle"),
     )
-    .label("not issued by it")
+    .label("never reaches it")
     .help(help)
 }
