@@ -82,10 +82,6 @@ pub fn reaction_views(
     pending_methods: &[String],
 ) -> Vec<ReactionView> {
     let ctx = model.context(here);
-    let json = |values: &[(String, serde_json::Value)]| {
-        let object: serde_json::Map<String, serde_json::Value> = values.iter().cloned().collect();
-        raw_string_literal(&serde_json::Value::Object(object).to_string())
-    };
     ctx.reaction_scenarios
         .iter()
         .map(|s| {
@@ -106,7 +102,7 @@ pub fn reaction_views(
                 .iter()
                 .map(|step| match step {
                     ReactionStep::Event(step) => ReactionStepView {
-                        event: Some(event_view(model, here, krate, step, &json)),
+                        event: Some(event_view(model, here, krate, step)),
                         after_secs: None,
                     },
                     ReactionStep::After(secs) => ReactionStepView {
@@ -118,7 +114,7 @@ pub fn reaction_views(
             let then = scenario
                 .then
                 .iter()
-                .map(|step| command_view(model, here, krate, step, &json))
+                .map(|step| command_view(model, here, krate, step))
                 .collect();
             let completes_category = match (scenario.subject, scenario.completes) {
                 (ReactionSubject::Process(p), Some(_)) => {
@@ -175,12 +171,17 @@ fn message_path(
     }
 }
 
+/// A step's given values as a raw string literal holding a JSON object.
+fn json(values: &[(String, serde_json::Value)]) -> String {
+    let object: serde_json::Map<String, serde_json::Value> = values.iter().cloned().collect();
+    raw_string_literal(&serde_json::Value::Object(object).to_string())
+}
+
 fn event_view(
     model: &Model,
     here: ContextId,
     krate: &str,
     step: &Step<EventId>,
-    json: &dyn Fn(&[(String, serde_json::Value)]) -> String,
 ) -> ReactionEventView {
     let event = model.event(step.id);
     let agg = model.aggregate(event.aggregate);
@@ -207,7 +208,6 @@ fn command_view(
     here: ContextId,
     krate: &str,
     step: &Step<CommandId>,
-    json: &dyn Fn(&[(String, serde_json::Value)]) -> String,
 ) -> ReactionCommandView {
     let command = model.command(step.id);
     let agg = model.aggregate(command.aggregate);
