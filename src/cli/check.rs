@@ -301,12 +301,20 @@ fn reaction_rows(model: &Model, context: ContextId) -> String {
         }
     }
     for p in &ctx.processes {
-        rows.push(("process", &model.process(*p).name, ReactionSubject::Process(*p)));
+        rows.push((
+            "process",
+            &model.process(*p).name,
+            ReactionSubject::Process(*p),
+        ));
     }
     if rows.is_empty() {
         return String::new();
     }
-    let width = rows.iter().map(|(_, name, _)| name.len()).max().unwrap_or(0);
+    let width = rows
+        .iter()
+        .map(|(_, name, _)| name.len())
+        .max()
+        .unwrap_or(0);
     let mut out = String::from("  reactions\n");
     for (kind, name, subject) in rows {
         let names: Vec<String> = ctx
