@@ -873,3 +873,36 @@ fn the_committed_shop_workspace_is_up_to_date() {
     );
     assert!(Path::new(&service_dir().join("ordering/src/rules/order.rs")).is_file());
 }
+
+#[test]
+fn the_committed_shop_passes_its_reaction_scenarios_with_its_rules() {
+    // The payment deadline and the declined-payment policy as the model's reaction
+    // scenarios say, through the real workers and the shop's written rules: fresh
+    // defaults are pending (the compile test sees them ignored), these must pass.
+    if support::skip_compile_tests() {
+        return;
+    }
+    let output = std::process::Command::new(env!("CARGO"))
+        .args(["test", "-p", "shop-ordering", "--test", "reactions"])
+        .current_dir(service_dir())
+        .env("CARGO_TARGET_DIR", generated_target_dir())
+        .env("CARGO_TERM_COLOR", "never")
+        .output()
+        .expect("run cargo");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{text}");
+    assert!(
+        text.contains("test result: ok. 6 passed; 0 failed; 0 ignored"),
+        "the shop's reaction scenarios did not all pass:\n{text}"
+    );
+    assert!(
+        text.contains(
+            "reaction: a payment after the deadline comes too late to stop the cancellation"
+        ),
+        "{text}"
+    );
+}

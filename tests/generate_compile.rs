@@ -411,6 +411,68 @@ fn write_workspace(model: &Path, dir: &Path) {
     std::fs::copy(repo().join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
 }
 
+/// Runs cargo in `dir`: whether it succeeded, and what it printed (stdout, then stderr).
+fn cargo_outcome(dir: &Path, args: &[&str]) -> (bool, String) {
+    let output = Command::new(env!("CARGO"))
+        .args(args)
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", repo().join("target/generated"))
+        .env_remove("RUSTFLAGS")
+        .output()
+        .expect("cargo runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+/// A reaction scenario that expects the wrong thing fails in the generated workspace:
+/// `tests/fixtures/generate/reaction_wrong.yaml` has one right scenario of a deadline
+/// and three wrong ones (another value, too early, nothing when something is issued).
+#[test]
+fn wrong_reaction_scenarios_fail_in_the_generated_workspace() {
+    if support::skip_compile_tests() {
+        return;
+    }
+    let only = std::env::var("STORMCRAFT_COMPILE_ONLY").ok();
+    if only.as_deref().is_some_and(|o| o != "reaction_wrong") {
+        return;
+    }
+    let temporary = tempfile::tempdir().unwrap();
+    let dir = temporary.path();
+    write_workspace(
+        &repo().join("tests/fixtures/generate/reaction_wrong.yaml"),
+        dir,
+    );
+    let (passed, tested) = cargo_outcome(
+        dir,
+        &[
+            "test",
+            "-p",
+            "neighbourhood-library-lending",
+            "--test",
+            "reactions",
+        ],
+    );
+    assert!(!passed, "the wrong reaction scenarios passed:\n{tested}");
+    for line in [
+        "test reaction: a book kept for fifteen days brings a reminder ... ok",
+        "test reaction: wrong: the reminder goes to another member ... FAILED",
+        "test reaction: wrong: a reminder after thirteen days ... FAILED",
+        "test reaction: wrong: nothing after fifteen days ... FAILED",
+        "test result: FAILED. 1 passed; 3 failed",
+        // What each failure says.
+        "`lending.RemindMemberOfLateBook.member_id` is",
+        "expected commands [\"lending.RemindMemberOfLateBook\"], got []",
+        "expected commands [], got [\"lending.RemindMemberOfLateBook\"]",
+    ] {
+        let squeezed = tested.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(squeezed.contains(line), "missing `{line}` in:\n{tested}");
+    }
+}
+
 /// Runs cargo in `dir` and returns what it printed (stdout, then stderr).
 fn cargo(dir: &Path, args: &[&str]) -> String {
     let target = repo().join("target/generated");
@@ -550,6 +612,31 @@ fn generated_workspaces_compile_lint_and_pass_their_tests() {
             ] {
                 assert!(tested.contains(line), "missing `{line}` in:\n{tested}");
             }
+                // The reaction scenarios, with the start's rule still pending: every
+                // scenario of the deposit process is ignored, naming it; the watch runs.
+                let reactions = cargo(
+                    dir,
+                    &[
+                        "test",
+                        "-p",
+                        "city-car-rental-desk-rental-desk",
+                        "--test",
+                        "reactions",
+                    ],
+                );
+                let pending = "ignored (pending: not implemented: write `deposit_collection_before_handover_on_rental_agreement_opened` in src/rules/processes.rs)";
+                assert_eq!(
+                    reactions.matches(pending).count(),
+                    5,
+                    "the deposit's scenarios were not all ignored as pending:\n{reactions}"
+                );
+                for line in [
+                    "test reaction: a returned car completes the watch and issues nothing ... ok",
+                    "test reaction: a car not yet returned keeps the watch open ... ok",
+                ] {
+                    let squeezed = reactions.split_whitespace().collect::<Vec<_>>().join(" ");
+                    assert!(squeezed.contains(line), "missing `{line}` in:\n{reactions}");
+                }
                 add_process_behaviour(dir);
                 true
             };
@@ -579,6 +666,28 @@ fn generated_workspaces_compile_lint_and_pass_their_tests() {
             assert!(
                 tested.contains("test door_opening_runs_on_the_store ... ignored, pending: `OpenLockerDoor` has several outcomes; write its rule in src/rules/locker_booking.rs"),
                 "the pending process test was not reported ignored:\n{tested}"
+            );
+        }
+        // Reaction scenarios: with the rules written, the process's pass; the claims'
+        // start rule and the shop's policy rules (freshly generated: the defaults, which
+        // cannot know the cancellation's reason) are pending, so theirs are ignored. The
+        // committed shop workspace, with its rules written, passes them (tests/e2e.rs).
+        let expected_reactions = match name {
+            "process" => Some("test result: ok. 7 passed; 0 failed; 0 ignored"),
+            "shop" => Some("test result: ok. 0 passed; 0 failed; 6 ignored"),
+            "claims" => Some("test result: ok. 0 passed; 0 failed; 4 ignored"),
+            _ => None,
+        };
+        if let Some(result) = expected_reactions {
+            assert!(
+                tested.contains("Running tests/reactions.rs") && tested.contains(result),
+                "the reaction scenarios of `{name}` did not end with `{result}`:\n{tested}"
+            );
+        }
+        if name == "claims" {
+            assert!(
+                tested.contains("ignored (pending: not implemented: write `claim_settlement_saga_for_property_damage_on_insurance_claim_filed_with_photos` in src/rules/processes.rs)"),
+                "the claims' reaction scenarios were not ignored as pending:\n{tested}"
             );
         }
         if generated_process_tests {

@@ -558,6 +558,23 @@ fn processes_are_valid_and_their_mistakes_rejected_by_both() {
             "complete: true }",
             "done: true }",
         ),
+        // Reaction scenarios of the process.
+        ("a reaction scenario's bad delay", "after: 2d", "after: two days"),
+        (
+            "a reaction scenario with a command",
+            "        after: 2d\n",
+            "        after: 2d\n        when: SettleInsuranceClaimPayout\n",
+        ),
+        (
+            "a reaction scenario that does not say what is issued",
+            "        after: 14d\n        then:\n",
+            "        after: 14d\n        completes: true\n        so:\n",
+        ),
+        (
+            "a process named as a policy",
+            "process: ClaimSettlementSagaForPropertyDamage\n        given:\n          - InsuranceClaimFiledWithPhotos: { claim_number: claim-3 }",
+            "policy: ClaimSettlementSagaForPropertyDamage\n        completes: true\n        given:\n          - InsuranceClaimFiledWithPhotos: { claim_number: claim-3 }",
+        ),
     ];
     for (what, from, to) in cases {
         assert!(

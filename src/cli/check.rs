@@ -5,7 +5,7 @@ use super::{out, plural, CheckFormat, CliError, Terminal, EXIT_MODEL_ERRORS};
 use crate::check::coverage::Coverage;
 use crate::check::{check_with, Options};
 use crate::diagnostic::{render_human, to_json, Severity};
-use crate::ir::Model;
+use crate::ir::{ContextId, Model, ReactionSubject, Trigger};
 use crate::model::load::load;
 use std::io::Write;
 use std::path::Path;
@@ -283,6 +283,53 @@ fn coverage_table(model: &Model) -> String {
                 ));
             }
         }
+        out.push_str(&reaction_rows(model, context.context));
+    }
+    out
+}
+
+/// The rows of `check --coverage` for the reactions of `context` a reaction scenario
+/// can test (its policies set off by events, its deadlines and its processes), each
+/// with the scenarios that test it.
+fn reaction_rows(model: &Model, context: ContextId) -> String {
+    let ctx = model.context(context);
+    let mut rows: Vec<(&str, &str, ReactionSubject)> = Vec::new();
+    for p in &ctx.policies {
+        let policy = model.policy(*p);
+        if !matches!(policy.trigger, Trigger::Schedule(_)) {
+            rows.push(("policy", &policy.name, ReactionSubject::Policy(*p)));
+        }
+    }
+    for p in &ctx.processes {
+        rows.push((
+            "process",
+            &model.process(*p).name,
+            ReactionSubject::Process(*p),
+        ));
+    }
+    if rows.is_empty() {
+        return String::new();
+    }
+    let width = rows
+        .iter()
+        .map(|(_, name, _)| name.len())
+        .max()
+        .unwrap_or(0);
+    let mut out = String::from("  reactions\n");
+    for (kind, name, subject) in rows {
+        let names: Vec<String> = ctx
+            .reaction_scenarios
+            .iter()
+            .map(|s| &model.reaction_scenarios[*s])
+            .filter(|s| s.subject == subject)
+            .map(|s| format!("\"{}\"", s.name))
+            .collect();
+        let covered = if names.is_empty() {
+            "no scenario".to_owned()
+        } else {
+            names.join(", ")
+        };
+        out.push_str(&format!("    {kind:7} {name:width$}  {covered}\n"));
     }
     out
 }

@@ -70,6 +70,8 @@ pub struct Model {
     pub read_models: Vec<ReadModel>,
     /// Scenarios of all contexts.
     pub scenarios: Vec<Scenario>,
+    /// Reaction scenarios (of a policy, a deadline or a process) of all contexts.
+    pub reaction_scenarios: Vec<ReactionScenario>,
     /// Open questions.
     pub hotspots: Vec<Hotspot>,
     /// The flow graph over the elements above.
@@ -117,6 +119,8 @@ pub struct Context {
     pub read_models: Vec<ReadModelId>,
     /// Index range of its scenarios in [`Model::scenarios`].
     pub scenarios: Vec<usize>,
+    /// Its reaction scenarios, as indexes in [`Model::reaction_scenarios`].
+    pub reaction_scenarios: Vec<usize>,
     /// Where it is defined.
     pub span: Span,
 }
@@ -703,6 +707,44 @@ pub struct Scenario {
     pub then: Outcome,
     /// For events: the index of the command's outcome they match.
     pub outcome: Option<usize>,
+}
+
+/// What a reaction scenario tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReactionSubject {
+    /// A policy of the context set off by events, or a deadline.
+    Policy(PolicyId),
+    /// A process of the context.
+    Process(ProcessId),
+}
+
+/// One step of a reaction scenario's `given:`.
+#[derive(Debug, Clone)]
+pub enum ReactionStep {
+    /// An event arrives (of any context the subject handles).
+    Event(Step<EventId>),
+    /// Time passes: this many seconds.
+    After(u64),
+}
+
+/// A reaction scenario: given events (with time passing between them), then the
+/// commands the subject issues, and for a process whether its instance completes.
+#[derive(Debug, Clone)]
+pub struct ReactionScenario {
+    /// Title.
+    pub name: String,
+    /// Owning context.
+    pub context: ContextId,
+    /// The policy or process under test.
+    pub subject: ReactionSubject,
+    /// The given events and time steps, in order (a scenario's `after:` last).
+    pub given: Vec<ReactionStep>,
+    /// The commands expected to be issued, in order (of any context).
+    pub then: Vec<Step<CommandId>>,
+    /// `completes:` — whether the process's instance is expected to complete.
+    pub completes: Option<bool>,
+    /// Where the scenario's name is written.
+    pub span: Span,
 }
 
 /// What a hotspot is attached to.

@@ -450,6 +450,26 @@ pub struct ScenarioAst {
     pub error: Option<Name>,
     /// Format 2 `outcome:` — the command outcome `then` is expected to fit.
     pub outcome: Option<Name>,
+    /// Format 2 `policy:` — the subject of a reaction scenario: a policy or a deadline.
+    pub policy: Option<Name>,
+    /// Format 2 `process:` — the subject of a reaction scenario: a process.
+    pub process: Option<Name>,
+    /// The items of `given:` in order: its events (also in `given`) and, in a reaction
+    /// scenario, time passing between them (`- after: 19m`).
+    pub timeline: Vec<TimelineAst>,
+    /// Format 2 `after:` — time passing after the given events, as written.
+    pub after: Option<Sp<String>>,
+    /// Format 2 `completes:` — whether the process's instance is completed at the end.
+    pub completes: Option<Sp<bool>>,
+}
+
+/// One item of a scenario's `given:`.
+#[derive(Clone, Debug)]
+pub enum TimelineAst {
+    /// An event arrives.
+    Event(StepAst),
+    /// `- after: 19m`: time passes, as written.
+    After(Sp<String>),
 }
 
 /// An open question.

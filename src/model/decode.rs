@@ -1106,27 +1106,52 @@ impl Decoder<'_> {
         if entries.is_empty() && !matches!(node.value, Node::Map(_)) {
             return None;
         }
-        let [name, aggregate, given, when, then, error, outcome] = self.keys(
+        let [name, aggregate, given, when, then, error, outcome, policy, process, after, completes] =
+            self.keys(
+                entries,
+                [
+                    "name",
+                    "aggregate",
+                    "given",
+                    "when",
+                    "then",
+                    "error",
+                    "outcome",
+                    "policy",
+                    "process",
+                    "after",
+                    "completes",
+                ],
+                &["name"],
+                span,
+                "a scenario",
+            );
+        self.format_2_keys(
             entries,
-            [
-                "name",
-                "aggregate",
-                "given",
-                "when",
-                "then",
-                "error",
-                "outcome",
-            ],
-            &["name", "when"],
-            span,
+            &["outcome", "policy", "process", "after", "completes"],
             "a scenario",
         );
-        self.format_2_keys(entries, &["outcome"], "a scenario");
+        // A reaction scenario (of a policy or a process) has no command to send.
+        if when.is_none() && policy.is_none() && process.is_none() {
+            self.diagnostics
+                .push(sc004_missing_key::diagnostic("a scenario", "when", span));
+        }
         let name = name.and_then(|n| self.string(n, "a scenario's `name`"))?;
-        let given = self
-            .list(given, "`given`")
+        let mut timeline = Vec::new();
+        for item in self.list(given, "`given`") {
+            match self.time_step(item) {
+                Some(Some(time)) => timeline.push(TimelineAst::After(time)),
+                // `{after: ...}` whose value is no text: reported, not read as an event.
+                Some(None) => {}
+                None => timeline.extend(self.step(item).map(TimelineAst::Event)),
+            }
+        }
+        let given = timeline
             .iter()
-            .filter_map(|s| self.step(s))
+            .filter_map(|item| match item {
+                TimelineAst::Event(step) => Some(step.clone()),
+                TimelineAst::After(_) => None,
+            })
             .collect();
         let then = then.map(|t| {
             self.list(Some(t), "`then`")
@@ -1143,7 +1168,28 @@ impl Decoder<'_> {
             then,
             error: error.and_then(|e| self.name(e, "`error`")),
             outcome: outcome.and_then(|o| self.name(o, "`outcome`")),
+            policy: policy.and_then(|p| self.name(p, "`policy`")),
+            process: process.and_then(|p| self.name(p, "`process`")),
+            timeline,
+            after: after.and_then(|a| self.string(a, "`after`")),
+            completes: completes.and_then(|c| self.boolean(c, "`completes`")),
         })
+    }
+
+    /// A `given:` item `{after: 19m}`: time passing (no event is named `after`, names of
+    /// events being PascalCase). `None`: not a time step; `Some(None)`: one whose value
+    /// is not text (reported).
+    fn time_step(&mut self, node: &SpannedNode) -> Option<Option<Sp<String>>> {
+        let Node::Map(entries) = &node.value else {
+            return None;
+        };
+        let [(key, value)] = entries.as_slice() else {
+            return None;
+        };
+        if key.value != "after" {
+            return None;
+        }
+        Some(self.string(value, "`after`"))
     }
 
     /// A scenario step: `Name`, or `{Name: {field: value, ...}}`.

@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 mod lowering;
 mod processes;
+mod reactions;
 mod references;
 mod scenarios;
 mod scope;
@@ -147,6 +148,7 @@ pub(super) fn resolve(loaded: &Loaded, options: &super::Options) -> Resolved {
             processes: Vec::new(),
             read_models: Vec::new(),
             scenarios: Vec::new(),
+            reaction_scenarios: Vec::new(),
             hotspots: Vec::new(),
             graph: FlowGraph::default(),
         },

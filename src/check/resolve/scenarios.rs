@@ -5,7 +5,8 @@ use super::*;
 use crate::check::rules::{
     sc020_unresolved_reference, sc050_scenario_foreign_given, sc051_scenario_foreign_when,
     sc052_scenario_unexpected_then, sc053_scenario_undeclared_error, sc054_scenario_shape,
-    sc055_unknown_field, sc060_hotspot, sc084_scenario_outcome,
+    sc055_unknown_field, sc060_hotspot, sc084_scenario_outcome, sc113_reaction_scenario_time,
+    sc114_reaction_scenario_shape,
 };
 
 impl Resolver<'_> {
@@ -68,6 +69,30 @@ impl Resolver<'_> {
     }
 
     pub(super) fn scenario(&mut self, context: ContextId, ast: &ScenarioAst) {
+        if ast.policy.is_some() || ast.process.is_some() {
+            self.reaction_scenario(context, ast);
+            return;
+        }
+        // Time and completion belong to reactions; an aggregate decides at once.
+        let afters = ast.timeline.iter().filter_map(|item| match item {
+            TimelineAst::After(after) => Some(after),
+            TimelineAst::Event(_) => None,
+        });
+        if let Some(after) = afters.chain(&ast.after).next() {
+            self.flow
+                .push(sc113_reaction_scenario_time::in_aggregate_scenario(
+                    &ast.name.value,
+                    after.span,
+                ));
+        }
+        if let Some(completes) = &ast.completes {
+            self.flow.push(sc114_reaction_scenario_shape::misplaced(
+                &ast.name.value,
+                "completes",
+                "an aggregate",
+                completes.span,
+            ));
+        }
         let when = ast.when.as_ref().and_then(|when| {
             let (_, element) = self.element_ref(context, &when.name, "a command", |e| {
                 matches!(e, Element::Command(_))

@@ -172,6 +172,7 @@ impl Resolver<'_> {
             processes: Vec::new(),
             read_models: Vec::new(),
             scenarios: Vec::new(),
+            reaction_scenarios: Vec::new(),
             span: context.name.span,
         });
         self.scopes.push(Scope::default());

@@ -156,6 +156,11 @@ registry! {
     BadProcessDeadline => sc104_bad_process_deadline,
     ProcessStateClash => sc105_process_state_clash,
     ProcessNeverCompletes => sc106_process_never_completes,
+    ReactionScenarioSubject => sc110_reaction_scenario_subject,
+    ReactionForeignGiven => sc111_reaction_foreign_given,
+    ReactionUnexpectedCommand => sc112_reaction_unexpected_command,
+    ReactionScenarioTime => sc113_reaction_scenario_time,
+    ReactionScenarioShape => sc114_reaction_scenario_shape,
 }
 
 impl Code {

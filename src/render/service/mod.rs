@@ -334,6 +334,14 @@ fn render_context(
             Generated,
         )?;
     }
+    if !c.reactions.is_empty() {
+        r.render(
+            "context/reactions_test.rs.jinja",
+            format!("{dir}/tests/reactions.rs"),
+            value,
+            Generated,
+        )?;
+    }
     if let Some(versions) = &c.versions {
         render_versions(r, c, versions, value)?;
     }

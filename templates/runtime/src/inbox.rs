@@ -213,6 +213,12 @@ pub fn send(
     body: Value,
     attempt: u32,
 ) -> Result<Uuid> {
+    store.note_issued(|| crate::policy::Issued::Command {
+        consumer: cause.consumer.to_owned(),
+        context: target.to_owned(),
+        command: command.to_owned(),
+        body: body.clone(),
+    });
     let (stream, event) = sent(cause, target, command, body, attempt);
     let id = event.id;
     // `NoStream`: a retry with the same id is answered with the first append.

@@ -458,6 +458,236 @@ where
     }
 }
 
+/// One step of a [`ReactionScenario`]: an event arrives, or time passes.
+#[derive(Debug, Clone)]
+enum ReactionStep {
+    /// The event is appended to `stream` (its aggregate's), then the workers run.
+    Event {
+        stream: String,
+        event_type: &'static str,
+        version: u32,
+        payload: Value,
+    },
+    /// The clock moves on by this much, then the workers and due timers run.
+    After(std::time::Duration),
+}
+
+/// Given events (and time passing between them), then the commands a policy, a deadline
+/// or a process issues — through its real worker, on a memory store with a
+/// [`ManualClock`](crate::clock::ManualClock), driven with [`drive`].
+///
+/// The commands are observed where the reaction hands them over (the store's
+/// [`IssueLog`](crate::policy::IssueLog)): a command of its own context before its
+/// aggregate decides on it, another context's as it is sent to that context's inbox. So
+/// the scenario says what the reaction's rules decide, whatever the aggregate would say.
+///
+/// Time is measured from the events: `after` moves the clock that far past the later of
+/// the clock and the last event's record time, so "given `OrderPlaced`, after 30m" is
+/// 30 minutes after the order was placed however long the test took to append it.
+///
+/// ```text
+/// // tests/reactions.rs of a generated context (`harness = false`):
+/// testing::run(vec![
+///     ReactionScenario::new("an unpaid order is cancelled", "ordering.CancelUnpaidOrders")
+///         .given::<ordering::order::OrderPlaced>("ordering-Order", "order_id", "OrderPlaced", 2, r#"{"order_id":"order-1"}"#)
+///         .after(1860)
+///         .then::<ordering::order::CancelOrder>("ordering", "CancelOrder", r#"{"order_id":"order-1"}"#)
+///         .trial(ordering::timers::WORKERS, &[]),
+/// ])
+/// ```
+///
+/// A rule of the reaction that is still pending (it noted that it cannot decide) makes
+/// the scenario **ignored** with the rule's message, which names the method to write:
+/// nothing a pending rule does can pass.
+#[derive(Debug, Clone)]
+pub struct ReactionScenario {
+    title: String,
+    consumer: &'static str,
+    steps: Vec<ReactionStep>,
+    then: Vec<Expected>,
+    completes: Option<(&'static str, bool)>,
+    pending: Option<&'static str>,
+}
+
+impl ReactionScenario {
+    /// A scenario titled `title` of the reaction whose worker is `consumer`
+    /// (`<context>.<Policy>` or `<context>.<Process>`).
+    pub fn new(title: impl Into<String>, consumer: &'static str) -> Self {
+        ReactionScenario {
+            title: title.into(),
+            consumer,
+            steps: Vec::new(),
+            then: Vec::new(),
+            completes: None,
+            pending: None,
+        }
+    }
+
+    /// Marks the scenario pending while `pending` (a generated `policies::pending(..)`:
+    /// a policy rule the given events set off, whose default is pending and which
+    /// `written()` does not list) says so: it is then reported ignored with that text,
+    /// even where the default's outcome would happen to fit.
+    pub fn unless_pending(mut self, pending: Option<&'static str>) -> Self {
+        self.pending = self.pending.or(pending);
+        self
+    }
+
+    /// The event `E` (`event_type` at schema version `version`, of an aggregate of the
+    /// stream category `category` whose id is the field `id_field`) arrives, from its
+    /// given values. Its stream is the aggregate's, so the aggregate sees it too.
+    pub fn given<E: Serialize + DeserializeOwned + Default>(
+        mut self,
+        category: &str,
+        id_field: &str,
+        event_type: &'static str,
+        version: u32,
+        json: &str,
+    ) -> Self {
+        let payload = serde_json::to_value(message::<E>(json)).expect("events serialize");
+        let id = match payload.get(id_field) {
+            Some(Value::String(text)) => text.clone(),
+            Some(Value::Null) | None => "scenario".to_owned(),
+            Some(other) => other.to_string(),
+        };
+        self.steps.push(ReactionStep::Event {
+            stream: format!("{category}-{id}"),
+            event_type,
+            version,
+            payload,
+        });
+        self
+    }
+
+    /// `secs` seconds pass.
+    pub fn after(mut self, secs: u64) -> Self {
+        self.steps
+            .push(ReactionStep::After(std::time::Duration::from_secs(secs)));
+        self
+    }
+
+    /// Expects the command `C` (`command` of `context`) next, with (at least) the given
+    /// field values. None expected: the reaction issues nothing.
+    pub fn then<C: Serialize + DeserializeOwned + Default>(
+        mut self,
+        context: &str,
+        command: &str,
+        json: &str,
+    ) -> Self {
+        self.then
+            .push(Expected::of::<C>(&format!("{context}.{command}"), json));
+        self
+    }
+
+    /// Expects an instance of the process whose instances are the category `category`
+    /// to be completed by the end (`completed`), or none to be.
+    pub fn completes(mut self, category: &'static str, completed: bool) -> Self {
+        self.completes = Some((category, completed));
+        self
+    }
+
+    /// Runs the steps through the worker of the reaction among `workers` (and the
+    /// `read_models`' projections, so a rule's views are current) and compares what it
+    /// issued. `Ok(Some(reason))`: a rule is pending, the scenario says nothing yet.
+    pub fn run(
+        &self,
+        workers: &[crate::worker::Worker],
+        read_models: &[crate::worker::Worker],
+    ) -> Result<Option<String>, String> {
+        use crate::policy::{IssueLog, Issued};
+        if let Some(text) = self.pending {
+            return Ok(Some(format!("pending: {text}")));
+        }
+        let fail = |problem: String| format!("scenario `{}`: {problem}", self.title);
+        let driven: Vec<crate::worker::Worker> = workers
+            .iter()
+            .filter(|w| w.consumer == self.consumer)
+            .chain(read_models)
+            .copied()
+            .collect();
+        if !driven.iter().any(|w| w.consumer == self.consumer) {
+            return Err(fail(format!("no worker `{}` to drive", self.consumer)));
+        }
+        let clock = crate::clock::ManualClock::new(std::time::SystemTime::now());
+        let log = IssueLog::new();
+        let store = crate::open("memory:")
+            .map_err(|e| fail(e.to_string()))?
+            .with_clock(std::sync::Arc::new(clock.clone()))
+            .with_issue_log(log.clone());
+        let mut now = store.now();
+        for step in &self.steps {
+            match step {
+                ReactionStep::Event {
+                    stream,
+                    event_type,
+                    version,
+                    payload,
+                } => {
+                    let event = crate::NewEvent::new(*event_type, *version, payload.clone());
+                    let done = store
+                        .append(stream, crate::ExpectedVersion::Any, vec![event])
+                        .map_err(|e| fail(e.to_string()))?;
+                    let recorded = store
+                        .read_stream(stream, done.stream_version, 1)
+                        .map_err(|e| fail(e.to_string()))?;
+                    if let Some(recorded) = recorded.first() {
+                        now = now.max(recorded.recorded_at);
+                    }
+                }
+                ReactionStep::After(by) => {
+                    now += *by;
+                    clock.set(now);
+                }
+            }
+            drive(&store, &driven).map_err(|e| fail(e.to_string()))?;
+        }
+        let mut got = Vec::new();
+        for issued in log.take() {
+            match issued {
+                Issued::Pending { message, .. } => return Ok(Some(format!("pending: {message}"))),
+                Issued::Command {
+                    context,
+                    command,
+                    body,
+                    ..
+                } => got.push((format!("{context}.{command}"), body)),
+            }
+        }
+        compare(&got, &self.then, "commands").map_err(fail)?;
+        if let Some((category, completed)) = self.completes {
+            let records = store
+                .read_category(category, 0, usize::MAX)
+                .map_err(|e| fail(e.to_string()))?;
+            let done = records
+                .iter()
+                .any(|r| r.event_type == crate::process::PROCESS_COMPLETED);
+            if done != completed {
+                return Err(fail(if completed {
+                    "expected the process to complete; it did not".to_owned()
+                } else {
+                    "expected the process not to complete; it did".to_owned()
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The scenario as a test: it fails on a mismatch, and is reported ignored with the
+    /// pending rule's message while one of the reaction's rules is pending.
+    pub fn trial(
+        self,
+        workers: &'static [crate::worker::Worker],
+        read_models: &'static [crate::worker::Worker],
+    ) -> Trial {
+        Trial::ignorable_test(format!("reaction: {}", self.title), move || {
+            match self.run(workers, read_models) {
+                Ok(None) => Ok(Completion::Completed),
+                Ok(Some(pending)) => Ok(Completion::ignored_with(pending)),
+                Err(problem) => Err(Failed::from(problem)),
+            }
+        })
+    }
+}
+
 /// The last path segment of a type's name, e.g. `ReserveStock`.
 fn short_name<T>() -> &'static str {
     let name = std::any::type_name::<T>();

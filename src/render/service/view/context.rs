@@ -55,6 +55,11 @@ pub struct ContextView {
     pub read_models: Vec<ReadModelView>,
     /// Scenarios.
     pub scenarios: Vec<ScenarioView>,
+    /// Reaction scenarios (`tests/reactions.rs`).
+    pub reactions: Vec<super::reaction::ReactionView>,
+    /// The projections' worker table the reaction scenarios drive beside their subject
+    /// (so a rule's views are current), or an empty one.
+    pub read_model_workers: String,
     /// Deadlines and schedules (`src/timers.rs`), when it has any.
     pub timers: Option<TimersView>,
     /// The `written()` lists the scenarios need.
@@ -177,6 +182,11 @@ pub fn context_view(
     let krate = package.replace('-', "_");
     let (scenarios, written, round_trips) = scenario_views(model, id, &aggregates);
     let timers = timers_view(model, id, !aggregates.is_empty());
+    let read_model_workers = if read_models.is_empty() {
+        "&[]".to_owned()
+    } else {
+        format!("{krate}::projections::WORKERS")
+    };
 
     let has_policy_rules = policies
         .iter()
@@ -387,6 +397,8 @@ pub fn context_view(
             }
         }
     }
+    let pending_methods: Vec<String> = policy_pending.iter().map(|p| p.method.clone()).collect();
+    let reactions = super::reaction::reaction_views(model, id, &krate, &pending_methods);
     let view = ContextView {
         policy_pending,
         pending_modules,
@@ -403,6 +415,8 @@ pub fn context_view(
         externals,
         read_models,
         scenarios,
+        reactions,
+        read_model_workers,
         timers,
         written,
         round_trips,

@@ -229,7 +229,7 @@ pub fn timers_view(model: &Model, here: ContextId, has_tests: bool) -> Option<Ti
 /// The name of the `PolicyRules` method for the start event `e` of `policy`, as the
 /// policies generator names it (`policy.rs`): the policy's snake_case name when it has
 /// one event, else `<policy>_on_<event>` (with the context when names collide).
-fn rule_method(model: &Model, on: &[EventId], function: &str, e: EventId) -> String {
+pub(super) fn rule_method(model: &Model, on: &[EventId], function: &str, e: EventId) -> String {
     let event = model.event(e);
     if on.len() == 1 {
         function.to_owned()

@@ -753,6 +753,8 @@ pub struct Store {
     backend: Arc<dyn EventStore>,
     upcasters: Arc<Upcasters>,
     clock: Arc<dyn Clock>,
+    /// Where the commands reactions issue are noted, when a test asked for it.
+    issue_log: Option<policy::IssueLog>,
 }
 
 impl fmt::Debug for Store {
@@ -776,6 +778,23 @@ impl Store {
             backend,
             upcasters: Arc::new(Upcasters::new()),
             clock: Arc::new(SystemClock),
+            issue_log: None,
+        }
+    }
+
+    /// Notes in `log` every command a policy, deadline or process issues through this
+    /// handle (and every rule that could not decide yet), as it is issued: what a
+    /// reaction scenario observes (see `testing::ReactionScenario`). Production stores
+    /// keep no log.
+    pub fn with_issue_log(mut self, log: policy::IssueLog) -> Self {
+        self.issue_log = Some(log);
+        self
+    }
+
+    /// Notes `issued` in the issue log, when this handle keeps one.
+    pub(crate) fn note_issued(&self, issued: impl FnOnce() -> policy::Issued) {
+        if let Some(log) = &self.issue_log {
+            log.push(issued());
         }
     }
 

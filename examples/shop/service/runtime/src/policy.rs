@@ -31,7 +31,70 @@ pub fn issue<A: Aggregate>(
         return Ok(());
     };
     let body = body_of(&command)?;
-    carry::<A>(store, cause, command.into(), body, 1)
+    let command: A::Command = command.into();
+    store.note_issued(|| Issued::Command {
+        consumer: cause.consumer.to_owned(),
+        context: context_of::<A>().to_owned(),
+        command: command.name().to_owned(),
+        body: body.clone(),
+    });
+    carry::<A>(store, cause, command, body, 1)
+}
+
+/// What a reaction did, as an [`IssueLog`] notes it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Issued {
+    /// It issued `command` of `context` (its own, carried out here, or another's, sent
+    /// to that context's inbox) with the JSON `body`.
+    Command {
+        /// The issuing consumer (`<context>.<Policy>`, `<context>.<Reaction>`).
+        consumer: String,
+        /// The context of the command.
+        context: String,
+        /// The command's name.
+        command: String,
+        /// The command as JSON.
+        body: Value,
+    },
+    /// Its rule is pending: it issued nothing, and `message` says which method to write.
+    Pending {
+        /// The issuing consumer.
+        consumer: String,
+        /// The command the rule would issue.
+        command: String,
+        /// `not implemented: write ...`, or the state field that is not set yet.
+        message: String,
+    },
+}
+
+/// The commands issued through a [`Store`] made with [`Store::with_issue_log`], in the
+/// order they were issued. Clones share one log. It is noted where a reaction hands its
+/// command over — before the aggregate decides on it or the target's inbox handles it —
+/// so a scenario sees what the reaction's rule decided, whatever happens to it next.
+#[derive(Debug, Clone, Default)]
+pub struct IssueLog(std::sync::Arc<std::sync::Mutex<Vec<Issued>>>);
+
+impl IssueLog {
+    /// An empty log.
+    pub fn new() -> Self {
+        IssueLog::default()
+    }
+
+    pub(crate) fn push(&self, issued: Issued) {
+        self.lock().push(issued);
+    }
+
+    /// What was noted so far, oldest first; the log is left empty.
+    pub fn take(&self) -> Vec<Issued> {
+        std::mem::take(&mut *self.lock())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Issued>> {
+        // A test that panicked while noting left a whole entry or none: still usable.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// Issues a rejected command again (a recovery's `retry`): `cause` is the
@@ -104,6 +167,11 @@ pub fn pending(
     context: &str,
     text: &'static str,
 ) -> Result<()> {
+    store.note_issued(|| Issued::Pending {
+        consumer: cause.consumer.to_owned(),
+        command: command.to_owned(),
+        message: text.to_owned(),
+    });
     let origin = Origin::of(cause);
     if rejections::recorded(store, cause, &origin.issuer, command)? {
         return Ok(());

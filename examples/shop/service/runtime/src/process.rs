@@ -503,6 +503,11 @@ pub fn decided<C>(
         Ok(command) => return Ok(command),
         Err(pending) => pending,
     };
+    store.note_issued(|| crate::policy::Issued::Pending {
+        consumer: cause.consumer.to_owned(),
+        command: command.to_owned(),
+        message: pending.message.clone(),
+    });
     // As a refusal would be: a compensation's is listed under the reaction it recovers.
     let origin = Origin::of(cause);
     eprintln!(
