@@ -156,6 +156,8 @@ registry! {
     BadProcessDeadline => sc104_bad_process_deadline,
     ProcessStateClash => sc105_process_state_clash,
     ProcessNeverCompletes => sc106_process_never_completes,
+    ForeignRecordedEvent => sc115_foreign_recorded_event,
+    UntracedRecordedField => sc116_untraced_recorded_field,
 }
 
 impl Code {
@@ -284,6 +286,7 @@ pub(crate) fn check_model(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
     sc092_untraced_read_model_field::check(flow, out);
     sc093_state_field_never_set::check(flow, out);
     sc094_field_type_mismatch::check(flow, out);
+    sc116_untraced_recorded_field::check(flow, out);
 }
 
 #[cfg(test)]

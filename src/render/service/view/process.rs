@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::policy::{source_view, target_view, SourceView, TargetView};
+use super::policy::{record_views, source_view, target_view, RecordView, SourceView, TargetView};
 use super::timer::TestEventView;
 use super::{docs, event_names_collide, mentions_named, param, AssignView};
 use crate::ir::{
@@ -147,6 +147,8 @@ pub struct ProcessView {
     pub deadlines: Vec<ProcessDeadlineView>,
     /// The compensations of its `on_error:`.
     pub compensations: Vec<ProcessCompensateView>,
+    /// The events its `on_error:` records (`record:`), in model order.
+    pub records: Vec<RecordView>,
     /// Some handled event has a reaction (the event `match` of the worker).
     pub reacts: bool,
     /// Its generated test (`tests/processes.rs`).
@@ -359,12 +361,17 @@ fn process_view(model: &Model, here: ContextId, id: ProcessId) -> ProcessView {
             })
         })
         .collect::<Vec<_>>();
-    let compensations = process
+    let rules = process
         .handlers
         .iter()
         .filter_map(|h| h.policy)
-        .chain(process.deadlines.iter().map(|d| d.policy))
+        .chain(process.deadlines.iter().map(|d| d.policy));
+    let compensations = rules
+        .clone()
         .flat_map(|p| compensation_views(model, here, p))
+        .collect();
+    let records = rules
+        .flat_map(|p| record_views(model, here, p, "src/rules/processes.rs"))
         .collect();
     let test = test_view(model, here, process, &handled, &deadlines);
     ProcessView {
@@ -397,6 +404,7 @@ fn process_view(model: &Model, here: ContextId, id: ProcessId) -> ProcessView {
         handled,
         deadlines,
         compensations,
+        records,
         function,
     }
 }
@@ -603,12 +611,27 @@ fn rule_view(
         "The default copies same-name fields from the event and the state (the key from the event's key field)."
             .to_owned()
     };
-    let blocked = (command.context == here && command.outcomes.len() > 1 && !pending).then(|| {
-        format!(
-            "pending: `{}` has several outcomes; write its rule in src/rules/{}.rs",
-            command.name,
-            snake(&model.aggregate(command.aggregate).name)
-        )
+    // The command's own rule may be pending too: several outcomes, or an event field
+    // the rule computes. Its test then waits for that rule, not for this one.
+    let aggregate_pending = command.context == here
+        && !pending
+        && super::aggregate::aggregate_view(model, command.aggregate)
+            .commands
+            .iter()
+            .any(|c| c.method == snake(&command.name) && c.pending);
+    let blocked = aggregate_pending.then(|| {
+        let file = snake(&model.aggregate(command.aggregate).name);
+        if command.outcomes.len() > 1 {
+            format!(
+                "pending: `{}` has several outcomes; write its rule in src/rules/{file}.rs",
+                command.name
+            )
+        } else {
+            format!(
+                "pending: `{}` records a field its rule computes; write its rule in src/rules/{file}.rs",
+                command.name
+            )
+        }
     });
     RuleView {
         blocked,

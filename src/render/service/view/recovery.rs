@@ -4,7 +4,9 @@
 
 use serde::Serialize;
 
-use super::policy::{compensate_method, compensation_views, target_view, TargetView};
+use super::policy::{
+    compensate_method, compensation_views, record_method, record_views, target_view, TargetView,
+};
 use crate::ir::{CommandId, ContextId, Model, RecoveryAction};
 use crate::render::service::names::string_literal;
 
@@ -43,6 +45,30 @@ pub struct RecoveryArmView {
     pub compensate: Option<CompensateArmView>,
     /// Retry: how often, after how long, and as which consumer.
     pub retry: Option<RetryArmView>,
+    /// Record: the rule building the event, and the aggregate it is appended to.
+    pub record: Option<RecordArmView>,
+}
+
+/// A `record:` in the recovery worker.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordArmView {
+    /// A process's recording: its rule is in `ProcessRules` and may be pending.
+    pub process: bool,
+    /// The rules method.
+    pub method: String,
+    /// The Rust path of the refused command, decoded from the rejection's body.
+    pub rejected: String,
+    /// The Rust path of the cause event, read back from the store, when the rule has it.
+    pub cause: Option<String>,
+    /// The event's name (a pending process rule is listed as not recording it).
+    pub name: String,
+    /// The Rust path of the aggregate whose stream it is appended to.
+    pub aggregate: String,
+    /// The event's aggregate id field, which names the stream.
+    pub id: String,
+    /// Its rule is pending (a policy's: `crate::policies::pending` then leaves the
+    /// rejection listed).
+    pub pending: bool,
 }
 
 /// A compensation in the recovery worker.
@@ -91,8 +117,10 @@ pub struct RecoveryView {
     pub parked: Vec<String>,
     /// Some arm retries after a delay (the `retry_after` helper is generated).
     pub has_delayed_retry: bool,
-    /// Some arm compensates (the `rejected` helper is generated).
+    /// Some arm compensates or records (the `rejected` helper is generated).
     pub has_compensate: bool,
+    /// Some record arm reads the cause event (the `cause_of` helper is generated).
+    pub has_cause: bool,
     /// The `use` lines of the rules traits the compensations call.
     pub rules_imports: Vec<String>,
     /// The `use stormcraft_runtime::{..};` line: exactly what the arms need.
@@ -161,7 +189,7 @@ pub fn inbox_view(model: &Model, id: ContextId) -> Option<InboxView> {
     })
 }
 
-/// The recovery worker of `id`, when some policy of it compensates or retries.
+/// The recovery worker of `id`, when some policy of it compensates, records or retries.
 pub fn recovery_view(model: &Model, id: ContextId) -> Option<RecoveryView> {
     let ctx = model.context(id);
     let mut arms = Vec::new();
@@ -183,6 +211,7 @@ pub fn recovery_view(model: &Model, id: ContextId) -> Option<RecoveryView> {
                 error: string_literal(&error.name),
                 compensate: None,
                 retry: None,
+                record: None,
             };
             match action {
                 Some(RecoveryAction::Issue(c)) => {
@@ -205,6 +234,30 @@ pub fn recovery_view(model: &Model, id: ContextId) -> Option<RecoveryView> {
                         after_secs: *after_secs,
                         target: target_view(model, id, issued),
                         inbox: model.context(command.context).name.clone(),
+                    });
+                }
+                Some(RecoveryAction::Record(_)) => {
+                    let method = record_method(&policy.name, &error.name);
+                    let file = if policy.process.is_some() {
+                        "src/rules/processes.rs"
+                    } else {
+                        "src/rules/policies.rs"
+                    };
+                    let Some(view) = record_views(model, id, *p, file)
+                        .into_iter()
+                        .find(|v| v.method == method)
+                    else {
+                        continue;
+                    };
+                    arm.record = Some(RecordArmView {
+                        process: policy.process.is_some(),
+                        pending: view.pending.is_some() && policy.process.is_none(),
+                        method,
+                        rejected: view.rejected,
+                        cause: view.cause,
+                        name: view.name,
+                        aggregate: view.aggregate,
+                        id: view.id,
                     });
                 }
                 Some(RecoveryAction::Park) => {
@@ -257,8 +310,10 @@ pub fn recovery_view(model: &Model, id: ContextId) -> Option<RecoveryView> {
         names.push("policy");
     }
     let of_process = |process: bool| {
-        arms.iter()
-            .any(|a| a.compensate.as_ref().is_some_and(|c| c.process == process))
+        arms.iter().any(|a| {
+            a.compensate.as_ref().is_some_and(|c| c.process == process)
+                || a.record.as_ref().is_some_and(|r| r.process == process)
+        })
     };
     if of_process(true) {
         names.push("process");
@@ -276,7 +331,12 @@ pub fn recovery_view(model: &Model, id: ContextId) -> Option<RecoveryView> {
         consumer: format!("{}.recovery", ctx.name),
         category: format!("{}-Rejection", ctx.name),
         has_delayed_retry: retry(true),
-        has_compensate: arms.iter().any(|a| a.compensate.is_some()),
+        has_compensate: arms
+            .iter()
+            .any(|a| a.compensate.is_some() || a.record.is_some()),
+        has_cause: arms
+            .iter()
+            .any(|a| a.record.as_ref().is_some_and(|r| r.cause.is_some())),
         rules_imports,
         arms,
         parked,
