@@ -205,6 +205,9 @@ pub struct ProcessesView {
     pub runtime_import: String,
     /// What the test file needs, so it has no unused helper or import.
     pub tests: TestsUseView,
+    /// The `ProcessRules` methods whose default is pending, for `processes::PENDING`
+    /// (the startup log lists them until they are listed in `written()`).
+    pub pending: Vec<super::context::PendingView>,
 }
 
 /// Which helpers of `tests/processes.rs` some runnable test uses.
@@ -263,7 +266,27 @@ pub fn processes_view(model: &Model, here: ContextId) -> Option<ProcessesView> {
         completes: runnable().any(|t| t.complete.is_some()),
         issues: runnable().any(|t| t.start_issues.is_some() || t.deadline.is_some()),
     };
+    let mut pending = Vec::new();
+    for p in &processes {
+        let reactions = p.handled.iter().filter_map(|h| h.reaction.as_ref());
+        let rules = reactions.chain(p.deadlines.iter().map(|d| &d.rule));
+        let methods = rules
+            .filter(|r| r.pending)
+            .map(|r| &r.method)
+            .chain(p.compensations.iter().filter(|c| c.pending).map(|c| &c.method))
+            .chain(p.records.iter().filter(|r| r.pending.is_some()).map(|r| &r.method));
+        for method in methods {
+            pending.push(super::context::PendingView {
+                method: method.clone(),
+                // As `process::Pending::not_implemented` words it.
+                text: string_literal(&format!(
+                    "not implemented: write `{method}` in src/rules/processes.rs"
+                )),
+            });
+        }
+    }
     Some(ProcessesView {
+        pending,
         tests,
         processes,
         runtime_import: format!("use stormcraft_runtime::{{{}}};", names.join(", ")),
