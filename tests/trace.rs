@@ -256,7 +256,11 @@ const RECOVERY: &str = "tests/fixtures/generate/recovery.yaml";
 fn a_recovery_that_records_is_followed_to_what_hears_of_the_recorded_event() {
     let loaded = load(&root().join(RECOVERY)).expect("the pathology lab loads");
     let checked = check(&loaded);
-    assert!(!checked.diagnostics.has_errors(), "{:?}", checked.diagnostics);
+    assert!(
+        !checked.diagnostics.has_errors(),
+        "{:?}",
+        checked.diagnostics
+    );
     let model = checked.model.expect("the pathology lab resolves");
     let text = trace_of(&model, "DeliverSampleToLab");
     assert!(
@@ -272,7 +276,9 @@ fn a_recovery_that_records_is_followed_to_what_hears_of_the_recorded_event() {
         "{text}"
     );
     // The recorded event starts the process, whose own refusal records again.
-    let recorded = text.find("records event specimen_lab.AnalysisRefused").unwrap();
+    let recorded = text
+        .find("records event specimen_lab.AnalysisRefused")
+        .unwrap();
     let process = text
         .find("handled by process specimen_lab.RetestAfterRefusal")
         .expect("the process hears of the recorded event");

@@ -273,8 +273,18 @@ pub fn processes_view(model: &Model, here: ContextId) -> Option<ProcessesView> {
         let methods = rules
             .filter(|r| r.pending)
             .map(|r| &r.method)
-            .chain(p.compensations.iter().filter(|c| c.pending).map(|c| &c.method))
-            .chain(p.records.iter().filter(|r| r.pending.is_some()).map(|r| &r.method));
+            .chain(
+                p.compensations
+                    .iter()
+                    .filter(|c| c.pending)
+                    .map(|c| &c.method),
+            )
+            .chain(
+                p.records
+                    .iter()
+                    .filter(|r| r.pending.is_some())
+                    .map(|r| &r.method),
+            );
         for method in methods {
             pending.push(super::context::PendingView {
                 method: method.clone(),
