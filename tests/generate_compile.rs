@@ -215,6 +215,25 @@ fn processes_in_full() {
     );
 }
 
+/// The full text of what `record:` recoveries generate: the recovery worker's arms
+/// (from the cause event, pending, a deadline's, a process's, a state-stored
+/// aggregate's), the `PolicyRules` and `ProcessRules` methods, and their tests.
+#[test]
+fn recoveries_that_record_in_full() {
+    let path = repo().join("tests/fixtures/generate/recovery.yaml");
+    in_full(
+        "recovery",
+        &path,
+        &[
+            "specimen_lab/src/recovery.rs",
+            "specimen_lab/src/policies.rs",
+            "specimen_lab/src/processes.rs",
+            "specimen_lab/src/lib.rs",
+            "specimen_lab/tests/recovery.rs",
+        ],
+    );
+}
+
 /// Snapshots every file under the `contexts` folders of the generated `name`, as the
 /// user gets them (through the rustfmt pass).
 fn in_full(name: &str, path: &Path, contexts: &[&str]) {

@@ -103,6 +103,34 @@ pub struct RetryArmView {
     pub inbox: String,
 }
 
+/// The generated test of one `record:` (`tests/recovery.rs`): a rejection of the
+/// refused command (and its cause event) on a memory store, handled by the recovery
+/// worker, records the event once, also when it is handled again.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordTestView {
+    /// The test function's name.
+    pub function: String,
+    /// Why it is reported ignored (a string literal): its rule is pending.
+    pub pending: Option<String>,
+    /// The policy (or reaction) name, the refused command and the error, as string
+    /// literals.
+    pub policy: String,
+    /// See `policy`.
+    pub command: String,
+    /// See `policy`.
+    pub error: String,
+    /// The refused command's context, as a string literal.
+    pub context: String,
+    /// The Rust path of the refused command (the test's crate path).
+    pub rejected: String,
+    /// The cause event the rule reads, appended first.
+    pub cause: Option<super::timer::TestEventView>,
+    /// The recorded event's aggregate category, as a string literal.
+    pub category: String,
+    /// The recorded event's type, as a string literal.
+    pub event_type: String,
+}
+
 /// The context's recovery worker.
 #[derive(Debug, Clone, Serialize)]
 pub struct RecoveryView {
@@ -125,6 +153,8 @@ pub struct RecoveryView {
     pub rules_imports: Vec<String>,
     /// The `use stormcraft_runtime::{..};` line: exactly what the arms need.
     pub runtime_import: String,
+    /// The tests of its `record:` arms, in model order.
+    pub tests: Vec<RecordTestView>,
 }
 
 /// The commands of `id` that its inbox takes: those policies of other contexts issue or
@@ -194,6 +224,7 @@ pub fn recovery_view(model: &Model, id: ContextId) -> Option<RecoveryView> {
     let ctx = model.context(id);
     let mut arms = Vec::new();
     let mut parked = Vec::new();
+    let mut tests = Vec::new();
     // A process's reactions and deadlines issue as `<context>.<Reaction>`: their
     // rejections carry the reaction's name, which their arms match.
     for p in &super::upstream::issuing_policies(model, id) {
@@ -249,6 +280,38 @@ pub fn recovery_view(model: &Model, id: ContextId) -> Option<RecoveryView> {
                     else {
                         continue;
                     };
+                    let event = model.event(match recovery.map(|r| &r.action) {
+                        Some(RecoveryAction::Record(e)) => *e,
+                        _ => continue,
+                    });
+                    let cause = crate::ir::sources::cause_event(model, *p).map(|c| {
+                        let source = super::policy::source_view(model, id, &[c], c);
+                        super::timer::TestEventView {
+                            json: "r#\"{}\"#".to_owned(),
+                            event_type: string_literal(&source.event_type),
+                            version: model.event(c).version,
+                            stream: string_literal(&format!("{}-test-1", source.category)),
+                            rust: source.rust,
+                        }
+                    });
+                    tests.push(RecordTestView {
+                        function: format!("{method}_appends_its_event_once"),
+                        pending: view.pending.as_ref().map(|_| {
+                            string_literal(&format!("pending: write `{method}` in {file}"))
+                        }),
+                        policy: string_literal(&policy.name),
+                        command: string_literal(&command.name),
+                        error: string_literal(&error.name),
+                        context: string_literal(&model.context(command.context).name),
+                        rejected: view.rejected.clone(),
+                        cause,
+                        category: string_literal(&format!(
+                            "{}-{}",
+                            ctx.name,
+                            model.aggregate(event.aggregate).name
+                        )),
+                        event_type: string_literal(&event.name),
+                    });
                     arm.record = Some(RecordArmView {
                         process: policy.process.is_some(),
                         pending: view.pending.is_some() && policy.process.is_none(),
@@ -340,5 +403,6 @@ pub fn recovery_view(model: &Model, id: ContextId) -> Option<RecoveryView> {
         rules_imports,
         arms,
         parked,
+        tests,
     })
 }
