@@ -136,6 +136,38 @@ fn defaults_fill_only_traced(model: &Model) -> Result<(), String> {
                     ));
                 }
             }
+            // The events its `record:` recoveries record, in `on_error:` order.
+            let recorded = policy.recovery.iter().filter_map(|r| match r.action {
+                stormcraft::ir::RecoveryAction::Record(e) => Some(e),
+                _ => None,
+            });
+            for (record, e) in view.records.iter().zip(recorded) {
+                let filled = sources::recorded_fields(model, *p, e)
+                    .iter()
+                    .all(Origin::is_filled);
+                match (&record.pending, filled) {
+                    (None, false) => {
+                        return Err(format!(
+                            "the default of `{}` records a field the trace leaves untraced or to the rule",
+                            record.method
+                        ))
+                    }
+                    (Some(_), _) if !record.fields.is_empty() => {
+                        return Err(format!("the pending `{}` fills fields", record.method))
+                    }
+                    _ => {}
+                }
+                if record
+                    .fields
+                    .iter()
+                    .any(|f| f.expr.contains("Default::default()"))
+                {
+                    return Err(format!(
+                        "the default of `{}` invents a value",
+                        record.method
+                    ));
+                }
+            }
         }
     }
     Ok(())

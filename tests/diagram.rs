@@ -16,6 +16,8 @@ const FIXTURE: &str = "tests/fixtures/diagram/board.yaml";
 const FLOWS: &str = "tests/fixtures/diagram/hotel.yaml";
 /// A process across two contexts, with a deadline and a compensation.
 const CLAIMS: &str = "tests/fixtures/diagram/claims.yaml";
+/// The pathology lab: recoveries that record (`record:`) events.
+const RECOVERY: &str = "tests/fixtures/generate/recovery.yaml";
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -41,6 +43,8 @@ fn models() -> Vec<(String, PathBuf)> {
         ("fixture_board".to_owned(), root().join(FIXTURE)),
         ("fixture_hotel".to_owned(), root().join(FLOWS)),
         ("fixture_claims".to_owned(), root().join(CLAIMS)),
+        // `record:` recoveries: a policy's, a deadline's and a process's.
+        ("fixture_recovery".to_owned(), root().join(RECOVERY)),
     ];
     let examples = root().join("examples");
     let mut found = Vec::new();

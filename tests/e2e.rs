@@ -483,6 +483,11 @@ fn post(app: &str, path: &str, body: &str) {
 /// it paid, its recovery sends payments' `RefundPayment` to the payments inbox, the money
 /// goes back, and shipping (which ships orders ordering accepted as paid) ships nothing.
 const CANCELLED_THEN_PAID: &str = "4a5b6c7d-8e9f-4a0b-9c1d-2e3f4a5b6c7d";
+/// An order paid, then cancelled (its stock given back, its money refunded), whose
+/// parcel the warehouse dispatches anyway: inventory cannot commit stock it no longer
+/// holds, and its recovery records the refusal (`record:`) on the reservation as
+/// `DispatchedWithoutReservation`, which `ShelfRecounts` lists for a recount.
+const DISPATCHED_AFTER_CANCEL: &str = "7c8d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f";
 /// An order nobody pays: its 30-minute deadline cancels it.
 const UNPAID: &str = "6b7c8d9e-0f1a-4b2c-8d3e-4f5a6b7c8d9e";
 
@@ -573,6 +578,74 @@ fn run_recovery_and_deadline_flows(app: &str) {
         queued.body
     );
 
+    // Paid, cancelled, dispatched anyway: the refused commit is recorded, once.
+    let order = DISPATCHED_AFTER_CANCEL;
+    place_order(app, "", order, 1);
+    let payment = requested_payment(app, "", order);
+    post(
+        app,
+        "/payments/commands/ConfirmPayment",
+        &format!(r#"{{"payment_id":"{payment}","provider_reference":"ch_gone"}}"#),
+    );
+    order_status(app, "", order, "Paid");
+    let created = poll_until(
+        app,
+        &format!("/shipping/shipment-queue/{order}"),
+        ORDER_PATIENCE,
+        |r| r.status == 200 && r.json()["shipment_id"].is_string(),
+    );
+    let shipment = created.json()["shipment_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no shipment created: {}", created.body))
+        .to_owned();
+    post(
+        app,
+        "/ordering/commands/CancelOrder",
+        &format!(r#"{{"order_id":"{order}","reason":"CustomerRequest"}}"#),
+    );
+    order_status(app, "", order, "Refunded");
+    // Inventory has given the stock back before the parcel leaves.
+    poll_until(app, "/inventory/health", ORDER_PATIENCE, |r| {
+        r.status == 200
+            && r.json()["consumers"].as_array().is_some_and(|consumers| {
+                consumers.iter().any(|c| {
+                    c["consumer"] == "inventory.ReleaseStockOfCancelledOrders" && c["pending"] == 0
+                })
+            })
+    });
+    post(
+        app,
+        "/shipping/commands/DispatchShipment",
+        &format!(
+            r#"{{"shipment_id":"{shipment}","order_id":"{order}","tracking_number":"1Z999AA10999999999","weight_grams":850}}"#
+        ),
+    );
+    let recount = poll_until(
+        app,
+        &format!("/inventory/shelf-recounts/{order}"),
+        ORDER_PATIENCE,
+        |r| r.status == 200,
+    );
+    assert_eq!(recount.status, 200, "nothing recorded: {}", recount.body);
+    let row = recount.json();
+    // From the dispatch that set the policy off, and from the refusal itself.
+    assert_eq!(row["tracking_number"], "1Z999AA10999999999", "{row}");
+    assert_eq!(
+        row["message"], "no stock is reserved for this order",
+        "{row}"
+    );
+    assert!(row["noticed_at"].is_string(), "{row}");
+    assert_eq!(
+        rejections_of(
+            app,
+            "inventory",
+            "CommitReservation",
+            "NothingReserved",
+            order
+        ),
+        1
+    );
+
     // The deadline: an order nobody pays is cancelled 30 minutes after it was placed.
     let unpaid = UNPAID;
     place_order(app, "", unpaid, 1);
@@ -610,6 +683,28 @@ fn run_recovery_and_deadline_flows(app: &str) {
 /// again, would be refused and listed).
 fn assert_recovery_and_deadline_held(app: &str) {
     order_status(app, "", CANCELLED_THEN_PAID, "Refunded");
+    // The refused commit was recorded once, and its rejection is listed once.
+    let recount = http(
+        app,
+        "GET",
+        &format!("/inventory/shelf-recounts/{DISPATCHED_AFTER_CANCEL}"),
+        None,
+    );
+    assert_eq!(recount.status, 200, "{}", recount.body);
+    assert_eq!(recount.json()["tracking_number"], "1Z999AA10999999999");
+    let recounts = http(app, "GET", "/inventory/shelf-recounts", None).json();
+    let rows = recounts["rows"].as_array().cloned().unwrap_or_default();
+    assert_eq!(rows.len(), 1, "{recounts}");
+    assert_eq!(
+        rejections_of(
+            app,
+            "inventory",
+            "CommitReservation",
+            "NothingReserved",
+            DISPATCHED_AFTER_CANCEL
+        ),
+        1
+    );
     order_status(app, "", UNPAID, "Cancelled");
     // Far past every deadline: nothing that fired fires again.
     advance_clock(app, 2 * 60 * 60);

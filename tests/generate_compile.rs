@@ -49,6 +49,9 @@ fn models() -> Vec<(&'static str, PathBuf)> {
         ("claims", repo().join("tests/fixtures/diagram/claims.yaml")),
         // A process whose start's command has several outcomes: its test is ignored.
         ("process_pending", fixtures.join("process_pending.yaml")),
+        // Format 2 `record:` recoveries: from the cause event, the rejection and the
+        // clock; pending ones; a deadline's; a process's; a state-stored aggregate's.
+        ("recovery", fixtures.join("recovery.yaml")),
     ];
     for (name, path) in [
         ("shop", "examples/shop"),
@@ -208,6 +211,25 @@ fn processes_in_full() {
             "claims_handling/src/recovery.rs",
             "claims_handling/src/upstream.rs",
             "claims_handling/tests/processes.rs",
+        ],
+    );
+}
+
+/// The full text of what `record:` recoveries generate: the recovery worker's arms
+/// (from the cause event, pending, a deadline's, a process's, a state-stored
+/// aggregate's), the `PolicyRules` and `ProcessRules` methods, and their tests.
+#[test]
+fn recoveries_that_record_in_full() {
+    let path = repo().join("tests/fixtures/generate/recovery.yaml");
+    in_full(
+        "recovery",
+        &path,
+        &[
+            "specimen_lab/src/recovery.rs",
+            "specimen_lab/src/policies.rs",
+            "specimen_lab/src/processes.rs",
+            "specimen_lab/src/lib.rs",
+            "specimen_lab/tests/recovery.rs",
         ],
     );
 }
@@ -561,6 +583,32 @@ fn add_read_models_behaviour(dir: &Path) {
     std::fs::write(manifest, text).unwrap();
 }
 
+/// Drives the generated `record:` recoveries (tests/support/recovery-behaviour): the
+/// rules a user writes (refusals, a pending recording) and a test of the app crate on a
+/// memory store.
+fn add_recovery_behaviour(dir: &Path) {
+    let behaviour = repo().join("tests/support/recovery-behaviour");
+    for (from, to) in [
+        ("blood_sample.rs", "specimen_lab/src/rules/blood_sample.rs"),
+        (
+            "analyser_slot.rs",
+            "specimen_lab/src/rules/analyser_slot.rs",
+        ),
+        ("policies.rs", "specimen_lab/src/rules/policies.rs"),
+        ("recovery.rs", "app/tests/recovery.rs"),
+    ] {
+        let to = dir.join(to);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(behaviour.join(from), to).unwrap();
+    }
+    let manifest = dir.join("app/Cargo.toml");
+    let mut text = std::fs::read_to_string(&manifest).unwrap();
+    text.push_str(
+        "\n[dev-dependencies]\nstormcraft-runtime = { workspace = true, features = [\"testing\"] }\nuuid.workspace = true\nserde_json.workspace = true\n",
+    );
+    std::fs::write(manifest, text).unwrap();
+}
+
 #[test]
 fn generated_workspaces_compile_lint_and_pass_their_tests() {
     if support::skip_compile_tests() {
@@ -589,6 +637,9 @@ fn generated_workspaces_compile_lint_and_pass_their_tests() {
         }
         if name == "read_models" {
             add_read_models_behaviour(dir);
+        }
+        if name == "recovery" {
+            add_recovery_behaviour(dir);
         }
         let generated_process_tests = name == "process"
             && {
@@ -704,6 +755,15 @@ fn generated_workspaces_compile_lint_and_pass_their_tests() {
                 tested.contains("test result: ok. 4 passed")
                     && tested.contains("Running tests/flows.rs"),
                 "the flows behaviour did not run:\n{tested}"
+            );
+        }
+        if name == "recovery" {
+            assert!(
+                tested.contains("Running tests/recovery.rs")
+                    && tested.contains("a_refused_analysis_is_recorded_once_and_its_retest_refusal_completes_the_process ... ok")
+                    && tested.contains("a_state_stored_slot_folds_its_recorded_refusal_into_its_row ... ok")
+                    && tested.contains("a_pending_recording_records_nothing_and_keeps_the_rejection_listed ... ok"),
+                "the recovery behaviour did not run:\n{tested}"
             );
         }
         if name == "read_models" {

@@ -45,6 +45,10 @@ fn models() -> Vec<(String, PathBuf)> {
             root().join(format!("tests/fixtures/diagram/{fixture}.yaml")),
         ));
     }
+    found.push((
+        "fixture_recovery".to_owned(),
+        root().join("tests/fixtures/generate/recovery.yaml"),
+    ));
     found
 }
 

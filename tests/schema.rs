@@ -186,6 +186,19 @@ fn format_2_mistakes_are_rejected_by_both() {
     let errors_of_good = errors(&validator, &good);
     assert!(errors_of_good.is_empty(), "{}", errors_of_good.join("\n"));
     assert_eq!(check_exit_code(GOOD_2), 0);
+    // A recovery that records is a recovery both accept.
+    let recording = GOOD_2.replacen(
+        "OrderAlreadyServed: park",
+        "OrderAlreadyServed: { record: OrderRefused }",
+        1,
+    );
+    let errors_of_recording = errors(&validator, &yaml_to_json(&recording));
+    assert!(
+        errors_of_recording.is_empty(),
+        "{}",
+        errors_of_recording.join("\n")
+    );
+    assert_eq!(check_exit_code(&recording), 0);
     // (what is wrong, text replaced, replacement)
     let cases: &[(&str, &str, &str)] = &[
         (
@@ -220,6 +233,16 @@ fn format_2_mistakes_are_rejected_by_both() {
             "OrderAlreadyServed: ignore",
         ),
         ("too many retries", "times: 2", "times: 101"),
+        (
+            "a recording with an unknown key",
+            "OrderAlreadyServed: park",
+            "OrderAlreadyServed: { record: OrderTaken, when: later }",
+        ),
+        (
+            "a recording of nothing",
+            "OrderAlreadyServed: park",
+            "OrderAlreadyServed: { record: [] }",
+        ),
         (
             "a history with a key",
             "        history: true\n",

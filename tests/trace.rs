@@ -249,3 +249,45 @@ fn a_process_reacts_to_each_event_on_its_own_branch() {
     assert!(refund.starts_with("command loss_assessment.RefundSurveyorFee (aggregate OnSiteDamageSurvey; issued by process claims_handling.ClaimSettlementSagaForPropertyDamage on error ClaimAlreadyClosed)\n"), "{refund}");
     insta::assert_snapshot!("claims_complete_survey", text);
 }
+
+const RECOVERY: &str = "tests/fixtures/generate/recovery.yaml";
+
+#[test]
+fn a_recovery_that_records_is_followed_to_what_hears_of_the_recorded_event() {
+    let loaded = load(&root().join(RECOVERY)).expect("the pathology lab loads");
+    let checked = check(&loaded);
+    assert!(
+        !checked.diagnostics.has_errors(),
+        "{:?}",
+        checked.diagnostics
+    );
+    let model = checked.model.expect("the pathology lab resolves");
+    let text = trace_of(&model, "DeliverSampleToLab");
+    assert!(
+        text.contains(
+            "on error SampleHaemolysed: records event specimen_lab.AnalysisRefused (aggregate BloodSample)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "on error SampleMislaid: records event specimen_lab.SampleMislaidReported (aggregate BloodSample)"
+        ),
+        "{text}"
+    );
+    // The recorded event starts the process, whose own refusal records again.
+    let recorded = text
+        .find("records event specimen_lab.AnalysisRefused")
+        .unwrap();
+    let process = text
+        .find("handled by process specimen_lab.RetestAfterRefusal")
+        .expect("the process hears of the recorded event");
+    assert!(recorded < process, "{text}");
+    assert!(
+        text.contains(
+            "on error RetestLimitReached: records event specimen_lab.RetestAbandoned (aggregate BloodSample)"
+        ),
+        "{text}"
+    );
+    insta::assert_snapshot!("recovery_deliver_sample", text);
+}

@@ -46,6 +46,20 @@ pub enum Path {
         /// Where the value comes from.
         origin: Origin,
     },
+    /// An event field when a recovery records the event (`record:`) because the
+    /// command a policy issued was refused.
+    Recorded {
+        /// The policy (or process reaction) whose `on_error:` records it.
+        policy: PolicyId,
+        /// The refused command.
+        command: CommandId,
+        /// The business error it was refused with (index into the command's errors).
+        error: usize,
+        /// The recorded event.
+        event: EventId,
+        /// Where the value comes from.
+        origin: Origin,
+    },
     /// A read-model field.
     ReadModel {
         /// The read model.
@@ -66,14 +80,17 @@ impl Trace<'_> {
     /// Whether the model says where the value comes from on this path.
     pub fn is_traced(&self) -> bool {
         match &self.path {
-            Path::Event { origin, .. } | Path::Issued { origin, .. } => origin.is_traced(),
+            Path::Event { origin, .. }
+            | Path::Issued { origin, .. }
+            | Path::Recorded { origin, .. } => origin.is_traced(),
             Path::ReadModel { setters, .. } | Path::State { setters, .. } => setters.is_traced(),
         }
     }
 }
 
 /// Every path of every field, in model order: events per recording command, issued
-/// commands per policy and trigger, read-model fields, state fields.
+/// commands per policy and trigger (and events its recoveries record), read-model
+/// fields, state fields.
 pub fn traces(model: &Model) -> Vec<Trace<'_>> {
     let mut out = Vec::new();
     for (index, command) in model.commands.iter().enumerate() {
@@ -137,6 +154,25 @@ pub fn traces(model: &Model) -> Vec<Trace<'_>> {
                 let words = format!("when `{}` is refused", command.name);
                 let origins = sources::compensation_fields(model, c, compensating);
                 issued(words, None, compensating, origins);
+            }
+        }
+        for recovery in &policy.recovery {
+            let RecoveryAction::Record(e) = recovery.action else {
+                continue;
+            };
+            let fields = model.event(e).fields.iter();
+            for (field, origin) in fields.zip(sources::recorded_fields(model, p, e)) {
+                out.push(Trace {
+                    field,
+                    owner: NodeRef::Event(e),
+                    path: Path::Recorded {
+                        policy: p,
+                        command: c,
+                        error: recovery.error,
+                        event: e,
+                        origin,
+                    },
+                });
             }
         }
     }

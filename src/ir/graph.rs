@@ -56,6 +56,8 @@ pub enum EdgeKind {
     Calls,
     /// Policy → the compensating command of an `on_error:` recovery.
     Compensates,
+    /// Policy → the event an `on_error:` recovery records (`record:`).
+    Records,
     /// Event → deadline policy whose timer it cancels (`unless:`).
     Cancels,
     /// Read model → schedule policy that issues a command per row (`for_each:`).
@@ -152,8 +154,14 @@ impl FlowGraph {
                 graph.add_edge(id, NodeRef::External(external), EdgeKind::Calls);
             }
             for recovery in &policy.recovery {
-                if let RecoveryAction::Issue(command) = recovery.action {
-                    graph.add_edge(id, NodeRef::Command(command), EdgeKind::Compensates);
+                match recovery.action {
+                    RecoveryAction::Issue(command) => {
+                        graph.add_edge(id, NodeRef::Command(command), EdgeKind::Compensates);
+                    }
+                    RecoveryAction::Record(event) => {
+                        graph.add_edge(id, NodeRef::Event(event), EdgeKind::Records);
+                    }
+                    RecoveryAction::Retry { .. } | RecoveryAction::Park => {}
                 }
             }
             match &policy.trigger {

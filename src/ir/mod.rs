@@ -541,6 +541,9 @@ pub enum RecoveryAction {
     },
     /// Leave it in the rejections stream, knowingly.
     Park,
+    /// Append an event of the issuing context's aggregate (`record:`), built from the
+    /// rejection, to that aggregate's stream: once per rejection.
+    Record(EventId),
 }
 
 /// A read model.

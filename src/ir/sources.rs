@@ -9,6 +9,8 @@
 //! - a field of a command a policy issues: the trigger event's field (a schedule: the
 //!   row's) and the id of a new aggregate derived from the trigger event; for a
 //!   compensating command the refused command's field;
+//! - a field of an event a recovery records (`record:`): the refused command's field,
+//!   the rejection's `error` and `message`, and the cause event's field;
 //! - a read-model field: a source event's field ([`read_model_source`], the one place
 //!   to extend with explicit mappings per source event);
 //! - a state field: some event of the aggregate that carries it.
@@ -31,6 +33,8 @@ pub enum Origin {
     Row(ReadModelId, usize),
     /// The refused command's field at this index (a compensation).
     Refused(CommandId, usize),
+    /// A field of the rejection itself, for an event a recovery records.
+    Rejection(RejectionField),
     /// The state field at this index of the process whose reaction issues the command.
     ProcessState(super::ProcessId, usize),
     /// The correlation key of the process whose reaction issues the command.
@@ -54,6 +58,28 @@ pub enum Origin {
         /// A source field with a near name (a likely typo).
         near: Option<String>,
     },
+}
+
+/// What a rejection says beside the refused command and its cause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RejectionField {
+    /// `error`: the business error's name (`OutOfStock`).
+    Error,
+    /// `message`: the business error's message, for people.
+    Message,
+}
+
+impl RejectionField {
+    /// Both, in the order a field is looked up among them.
+    pub const ALL: [RejectionField; 2] = [RejectionField::Error, RejectionField::Message];
+
+    /// The field's name, which a recorded event's field of the same name is copied from.
+    pub fn name(self) -> &'static str {
+        match self {
+            RejectionField::Error => "error",
+            RejectionField::Message => "message",
+        }
+    }
 }
 
 impl Origin {
@@ -307,6 +333,65 @@ pub fn compensation_fields(model: &Model, refused: CommandId, c: CommandId) -> V
     // refund), which an id made up from the rejection would never find.
     model
         .command(c)
+        .fields
+        .iter()
+        .map(|target| declared(target).unwrap_or_else(|| search(model, target, &places)))
+        .collect()
+}
+
+/// The event a rejection of the command of policy `p` has as its cause, when that is
+/// always one event of the model: the `on` event of a policy (or a process's reaction)
+/// set off by one event. A deadline's cause is its timer's event, a schedule's its tick.
+pub fn cause_event(model: &Model, p: PolicyId) -> Option<EventId> {
+    let policy = model.policy(p);
+    match (&policy.trigger, policy.on.as_slice()) {
+        (Trigger::Events, [e]) => Some(*e),
+        _ => None,
+    }
+}
+
+/// The origin of each field of event `e` that a recovery of policy `p` records when the
+/// command it issues is refused, in field order: the refused command's fields, then the
+/// rejection's `error` and `message` (text: this refusal's, so they win over the cause's
+/// fields of those names), then the cause event's ([`cause_event`]).
+/// The aggregate id is one of them: it names the stream the event is appended to.
+pub fn recorded_fields(model: &Model, p: PolicyId, e: EventId) -> Vec<Origin> {
+    let Some(refused) = model.policy(p).issues else {
+        return Vec::new();
+    };
+    let refused_command = model.command(refused);
+    let from_refused = |i| Origin::Refused(refused, i);
+    let mut places = vec![Place {
+        fields: &refused_command.fields,
+        what: format!("the refused command `{}`", refused_command.name),
+        origin: &from_refused,
+    }];
+    let text = |f: RejectionField| Field {
+        name: f.name().to_owned(),
+        ty: TypeRef::Primitive(Primitive::String),
+        description: None,
+        implicit: false,
+        computed: None,
+        span: model.event(e).span,
+    };
+    let rejection: Vec<Field> = RejectionField::ALL.into_iter().map(text).collect();
+    let from_rejection = |i: usize| Origin::Rejection(RejectionField::ALL[i]);
+    places.push(Place {
+        fields: &rejection,
+        what: "the rejection".to_owned(),
+        origin: &from_rejection,
+    });
+    let cause = cause_event(model, p);
+    let from_cause = |i| Origin::Trigger(cause.unwrap_or(e), i);
+    if let Some(cause) = cause {
+        places.push(Place {
+            fields: &model.event(cause).fields,
+            what: format!("the cause event `{}`", model.event(cause).name),
+            origin: &from_cause,
+        });
+    }
+    model
+        .event(e)
         .fields
         .iter()
         .map(|target| declared(target).unwrap_or_else(|| search(model, target, &places)))

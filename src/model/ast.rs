@@ -350,6 +350,8 @@ pub struct RecoveryAst {
 pub enum RecoveryActionAst {
     /// `{ issue: Command }` — a compensating command.
     Issue(Name),
+    /// `{ record: Event }` — an event of the issuing context that records the refusal.
+    Record(Name),
     /// `retry` (`times` absent) or `{ retry: { times: N, after: 10s } }`.
     Retry {
         /// `times:`, when written.

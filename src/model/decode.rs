@@ -949,7 +949,7 @@ impl Decoder<'_> {
     }
 
     /// `on_error:`: a mapping of business error to `park`, `retry`,
-    /// `{ retry: { times, after } }` or `{ issue: Command }`.
+    /// `{ retry: { times, after } }`, `{ issue: Command }` or `{ record: Event }`.
     fn on_error(&mut self, node: Option<&SpannedNode>) -> Vec<RecoveryAst> {
         let Some(node) = node else { return Vec::new() };
         let mut recoveries = Vec::new();
@@ -966,6 +966,12 @@ impl Decoder<'_> {
                 Node::Map(entries) if entries.len() == 1 && entries[0].0.value == "issue" => {
                     match self.name(&entries[0].1, "the compensating command of `issue`") {
                         Some(command) => RecoveryActionAst::Issue(command),
+                        None => continue,
+                    }
+                }
+                Node::Map(entries) if entries.len() == 1 && entries[0].0.value == "record" => {
+                    match self.name(&entries[0].1, "the event of `record`") {
+                        Some(event) => RecoveryActionAst::Record(event),
                         None => continue,
                     }
                 }

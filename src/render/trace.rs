@@ -542,6 +542,15 @@ impl<'m> Tracer<'m> {
                         expand: Expand::Leaf,
                     }
                 }
+                RecoveryAction::Record(event) => Line {
+                    text: format!(
+                        "on error {error}: records event {} (aggregate {})",
+                        model.qualified_event(event),
+                        model.aggregate(model.event(event).aggregate).name
+                    ),
+                    subject: Some(NodeRef::Event(event)),
+                    expand: Expand::Node(NodeRef::Event(event)),
+                },
                 RecoveryAction::Park => Line {
                     text: format!(
                         "on error {error}: parked in the {} rejections",

@@ -6,7 +6,7 @@ use crate::check::rules::{
     sc004_missing_key, sc020_unresolved_reference, sc033_empty_enum, sc034_implicit_id,
     sc080_outcome_shape, sc083_bad_recovery, sc085_bad_deadline, sc086_bad_schedule,
     sc095_read_model_field_unknown, sc096_read_model_type_mismatch, sc097_bad_source_action,
-    sc098_bad_composite_key, sc099_history_with_key,
+    sc098_bad_composite_key, sc099_history_with_key, sc115_foreign_recorded_event,
 };
 use crate::ir::time::{parse_duration, parse_every};
 
@@ -371,6 +371,28 @@ impl Resolver<'_> {
                     })
                     .and_then(|(_, element)| match element {
                         Element::Command(command) => Some(RecoveryAction::Issue(command)),
+                        _ => None,
+                    }),
+                RecoveryActionAst::Record(event) => self
+                    .element_ref(context, event, "an event", |e| {
+                        matches!(e, Element::Event(_))
+                    })
+                    .and_then(|(owner, element)| match element {
+                        // Only the issuing context's own aggregates record its refusals.
+                        Element::Event(id) if owner == context => Some(RecoveryAction::Record(id)),
+                        Element::Event(id) => {
+                            let recorded = &self.model.events[id.index()];
+                            let finding = sc115_foreign_recorded_event::diagnostic(
+                                &entry.error.value,
+                                &event.value,
+                                &self.model.contexts[owner.index()].name,
+                                &self.model.contexts[context.index()].name,
+                                event.span,
+                                recorded.span,
+                            );
+                            self.name_finding(finding);
+                            None
+                        }
                         _ => None,
                     }),
                 RecoveryActionAst::Retry { times, after, span } => {

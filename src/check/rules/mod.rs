@@ -161,6 +161,8 @@ registry! {
     ReactionUnexpectedCommand => sc112_reaction_unexpected_command,
     ReactionScenarioTime => sc113_reaction_scenario_time,
     ReactionScenarioShape => sc114_reaction_scenario_shape,
+    ForeignRecordedEvent => sc115_foreign_recorded_event,
+    UntracedRecordedField => sc116_untraced_recorded_field,
 }
 
 impl Code {
@@ -289,6 +291,7 @@ pub(crate) fn check_model(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
     sc092_untraced_read_model_field::check(flow, out);
     sc093_state_field_never_set::check(flow, out);
     sc094_field_type_mismatch::check(flow, out);
+    sc116_untraced_recorded_field::check(flow, out);
 }
 
 #[cfg(test)]

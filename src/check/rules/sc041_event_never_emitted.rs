@@ -12,7 +12,7 @@ pub const RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "an aggregate's event is emitted by none of its commands",
     explanation: Explanation {
-        text: r#"An aggregate declares an event that none of its commands emits (an orphan event). Nothing can ever append it to the stream, so it is either a forgotten `emits` entry or a leftover to remove."#,
+        text: r#"An aggregate declares an event that none of its commands emits (an orphan event) and no recovery records (`on_error: { SomeError: { record: ItsEvent } }`). Nothing can ever append it to the stream, so it is either a forgotten `emits` entry or a leftover to remove."#,
         bad: r#"stormcraft: 1
 system: Shop
 actors:
@@ -66,11 +66,25 @@ pub fn check(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
         {
             continue;
         }
+        // A recovery that lost its `record:` reference may be the one that records it.
+        let recovery_unresolved = model.policies.iter().enumerate().any(|(p, policy)| {
+            policy.context == aggregate.context
+                && tainted.contains(&NodeRef::Policy(PolicyId(p as u32)))
+        });
+        if recovery_unresolved {
+            continue;
+        }
         for event in &aggregate.events {
+            // A recovery's `record:` appends it too (a refusal recorded as a fact).
             let emitted = aggregate
                 .commands
                 .iter()
-                .any(|c| model.command(*c).emits.contains(event));
+                .any(|c| model.command(*c).emits.contains(event))
+                || model.policies.iter().any(|p| {
+                    p.recovery
+                        .iter()
+                        .any(|r| r.action == crate::ir::RecoveryAction::Record(*event))
+                });
             if !emitted {
                 let subject = NodeRef::Event(*event);
                 let event = model.event(*event);

@@ -293,20 +293,23 @@ fn process_rule_methods(
             let what = format!("process `{}`'s rule `{}`", process.name, policy.name);
             methods.push((rule.clone(), what, span, subject));
             for recovery in &policy.recovery {
-                if let crate::ir::RecoveryAction::Issue(_) = recovery.action {
-                    let Some(command) = policy.issues else { continue };
-                    let error = &model.command(command).errors[recovery.error].name;
-                    let what = format!(
-                        "process `{}`'s compensation of `{error}` in `{}`",
-                        process.name, policy.name
-                    );
-                    methods.push((
-                        format!("compensate_{rule}_on_{}", to_snake_case(error)),
-                        what,
-                        recovery.span,
-                        subject,
-                    ));
-                }
+                let (prefix, kind) = match recovery.action {
+                    crate::ir::RecoveryAction::Issue(_) => ("compensate", "compensation"),
+                    crate::ir::RecoveryAction::Record(_) => ("record", "recording"),
+                    _ => continue,
+                };
+                let Some(command) = policy.issues else { continue };
+                let error = &model.command(command).errors[recovery.error].name;
+                let what = format!(
+                    "process `{}`'s {kind} of `{error}` in `{}`",
+                    process.name, policy.name
+                );
+                methods.push((
+                    format!("{prefix}_{rule}_on_{}", to_snake_case(error)),
+                    what,
+                    recovery.span,
+                    subject,
+                ));
             }
         }
     }

@@ -12,9 +12,9 @@ pub const RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "an `on_error:` entry names no error of the issued command or no known action",
     explanation: Explanation {
-        text: r#"Each key of a policy's `on_error:` is a business error of the command the policy issues, and each value one of: `park` (keep the refusal in the rejections, knowingly), `retry` (three more attempts), `{ retry: { times: N, after: 10s } }` (N from 1 to 100, an optional delay before each), or `{ issue: Command }` (a compensating command, of any context: `payments.RefundPayment`).
+        text: r#"Each key of a policy's `on_error:` is a business error of the command the policy issues, and each value one of: `park` (keep the refusal in the rejections, knowingly), `retry` (three more attempts), `{ retry: { times: N, after: 10s } }` (N from 1 to 100, an optional delay before each), `{ issue: Command }` (a compensating command, of any context: `payments.RefundPayment`), or `{ record: Event }` (an event of one of the issuing context's aggregates, appended to that aggregate's stream once per refusal; SC115 when it is another context's).
 
-`on_error:` needs `issue:`: without a command there is nothing to be refused. (`record:` as an action is planned, not in this format.)"#,
+`on_error:` needs `issue:`: without a command there is nothing to be refused."#,
         bad: r#"stormcraft: 2
 system: Shop
 actors:
@@ -107,6 +107,9 @@ pub fn unknown_error(error: &str, command: &str, span: Span, declared: &[String]
     .help(help)
 }
 
+/// The help that lists every recovery.
+const EVERY_ACTION: &str = "write `park`, `retry`, `{ retry: { times: 5, after: 10s } }`, `{ issue: SomeCommand }` or `{ record: SomeEvent }`";
+
 /// An action that is none of the known ones; `written` is its word, when it is one.
 pub fn unknown_action(error: &str, written: Option<&str>, span: Span) -> Diagnostic {
     let message = match written {
@@ -114,10 +117,11 @@ pub fn unknown_action(error: &str, written: Option<&str>, span: Span) -> Diagnos
         None => format!("the recovery for `{error}` is not one stormcraft knows"),
     };
     let help = match written {
-        Some("record") => "`record:` is planned, not in this format: use `park` to keep the refusal in the rejections".to_owned(),
-        Some(word) => crate::suggest::did_you_mean(word, ["park", "retry", "issue"])
-            .unwrap_or_else(|| "write `park`, `retry`, `{ retry: { times: 5, after: 10s } }` or `{ issue: SomeCommand }`".to_owned()),
-        None => "write `park`, `retry`, `{ retry: { times: 5, after: 10s } }` or `{ issue: SomeCommand }`".to_owned(),
+        Some("record") => "`record` names the event to record: write `{ record: SomeEvent }`".to_owned(),
+        Some("issue") => "`issue` names the compensating command: write `{ issue: SomeCommand }`".to_owned(),
+        Some(word) => crate::suggest::did_you_mean(word, ["park", "retry", "issue", "record"])
+            .unwrap_or_else(|| EVERY_ACTION.to_owned()),
+        None => EVERY_ACTION.to_owned(),
     };
     Diagnostic::new(Code::BadRecovery, span, message)
         .label("unknown recovery")

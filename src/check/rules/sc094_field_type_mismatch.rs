@@ -104,6 +104,26 @@ pub fn check(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
                     subjects,
                 ))
             }
+            Path::Recorded {
+                policy,
+                command,
+                event,
+                origin: Origin::Mismatch { source, ty },
+                ..
+            } => found.push((
+                format!(
+                    "{source} gives it as `{}` when policy `{}` records `{}`",
+                    model.type_name(ty),
+                    model.policy(*policy).name,
+                    model.event(*event).name
+                ),
+                ty.clone(),
+                vec![
+                    NodeRef::Policy(*policy),
+                    NodeRef::Command(*command),
+                    NodeRef::Event(*event),
+                ],
+            )),
             Path::ReadModel { setters, .. } | Path::State { setters, .. } => {
                 for (event, ty) in &setters.mismatches {
                     found.push((

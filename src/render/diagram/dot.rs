@@ -131,7 +131,7 @@ pub(super) fn write_dot(diagram: &Diagram) -> String {
             Link::Outcome => (None, None, Some("none")),
             Link::MayEmit => (Some("dashed"), None, None),
             Link::Cancels => (Some("dashed"), Some(CANCEL), Some("tee")),
-            Link::Compensates => (Some("dashed"), Some(COMPENSATE), None),
+            Link::Compensates | Link::Records => (Some("dashed"), Some(COMPENSATE), None),
             Link::Reads => (Some("dotted"), Some("#2b8a3e"), None),
         };
         if edge.faded {
@@ -157,7 +157,7 @@ pub(super) fn write_dot(diagram: &Diagram) -> String {
             attrs.push(format!("color=\"{colour}\""));
             if matches!(
                 edge.link,
-                Link::Couples | Link::Cancels | Link::Compensates | Link::Reads
+                Link::Couples | Link::Cancels | Link::Compensates | Link::Records | Link::Reads
             ) {
                 attrs.push(format!("fontcolor=\"{colour}\""));
             }

@@ -57,6 +57,7 @@ pub(super) fn semantic_edges(model: &Model) -> Vec<(NodeRef, NodeRef, Link)> {
             EdgeKind::Feeds => Some((from, to, Link::Feeds)),
             EdgeKind::Calls => Some((from, to, Link::Calls)),
             EdgeKind::Compensates => Some((from, to, Link::Compensates)),
+            EdgeKind::Records => Some((from, to, Link::Records)),
             EdgeKind::Cancels => Some((from, to, Link::Cancels)),
             EdgeKind::Reads => Some((from, to, Link::Reads)),
         })
@@ -65,7 +66,8 @@ pub(super) fn semantic_edges(model: &Model) -> Vec<(NodeRef, NodeRef, Link)> {
     // the process (a reaction's) or from a deadline's timer, so they are taken from the
     // process's policies below, each edge saying which reaction or deadline it is.
     edges.retain(|(from, to, link)| {
-        !(matches!(from, NodeRef::Process(_)) && matches!(link, Link::Issues | Link::Compensates)
+        !(matches!(from, NodeRef::Process(_))
+            && matches!(link, Link::Issues | Link::Compensates | Link::Records)
             || matches!(to, NodeRef::Process(_)) && *link == Link::Cancels)
     });
     for (index, policy) in model.policies.iter().enumerate() {
@@ -81,8 +83,14 @@ pub(super) fn semantic_edges(model: &Model) -> Vec<(NodeRef, NodeRef, Link)> {
             }
         }
         for recovery in &policy.recovery {
-            if let RecoveryAction::Issue(command) = recovery.action {
-                edges.push((node, NodeRef::Command(command), Link::Compensates));
+            match recovery.action {
+                RecoveryAction::Issue(command) => {
+                    edges.push((node, NodeRef::Command(command), Link::Compensates));
+                }
+                RecoveryAction::Record(event) => {
+                    edges.push((node, NodeRef::Event(event), Link::Records));
+                }
+                RecoveryAction::Retry { .. } | RecoveryAction::Park => {}
             }
         }
         match &policy.trigger {
@@ -193,7 +201,7 @@ pub(super) fn issue_label(model: &Model, policy: PolicyId, command: CommandId) -
             continue;
         };
         let action = match recovery.action {
-            RecoveryAction::Issue(_) => continue,
+            RecoveryAction::Issue(_) | RecoveryAction::Record(_) => continue,
             RecoveryAction::Retry { times, after_secs } => match after_secs {
                 Some(after) => format!("retry {times}× after {}", duration_text(after)),
                 None => format!("retry {times}×"),
@@ -231,6 +239,25 @@ pub(super) fn compensation_label(
     };
     lines.extend(inbox_line(model, p.context, compensation));
     lines
+}
+
+/// The label of a `record:` edge: the errors whose refusals record the event.
+pub(super) fn record_label(model: &Model, policy: PolicyId, event: EventId) -> Vec<String> {
+    let p = model.policy(policy);
+    let errors = p
+        .issues
+        .map(|c| model.command(c).errors.as_slice())
+        .unwrap_or_default();
+    let names: Vec<&str> = p
+        .recovery
+        .iter()
+        .filter(|r| r.action == RecoveryAction::Record(event))
+        .filter_map(|r| errors.get(r.error).map(|e| e.name.as_str()))
+        .collect();
+    if names.is_empty() {
+        return vec!["on error: record".to_owned()];
+    }
+    wrap(&format!("on {}: record", names.join(", ")), LABEL_WIDTH)
 }
 
 /// `via payments inbox` when `command` is not of the issuing `context`.

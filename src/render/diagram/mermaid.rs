@@ -193,6 +193,7 @@ pub(super) fn write_mermaid(diagram: &Diagram) -> String {
                     | Link::MayEmit
                     | Link::Cancels
                     | Link::Compensates
+                    | Link::Records
                     | Link::Reads
             );
         let headless = matches!(edge.link, Link::Hotspot | Link::Outcome);
@@ -220,7 +221,7 @@ pub(super) fn write_mermaid(diagram: &Diagram) -> String {
                 Link::Hotspot => Some("stroke:#e03131"),
                 Link::Couples => Some("stroke:#1971c2"),
                 Link::Cancels => Some("stroke:#868e96"),
-                Link::Compensates => Some("stroke:#e8590c"),
+                Link::Compensates | Link::Records => Some("stroke:#e8590c"),
                 Link::Reads => Some("stroke:#2b8a3e"),
                 _ => None,
             }

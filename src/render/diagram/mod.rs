@@ -285,6 +285,8 @@ enum Link {
     Cancels,
     /// Policy → the compensating command of an `on_error:` recovery.
     Compensates,
+    /// Policy → the event an `on_error:` recovery records (`record:`).
+    Records,
     /// Read model → the schedule policy that issues a command per row (`for_each:`).
     Reads,
 }
@@ -401,6 +403,9 @@ impl Legend {
         }
         if has_link(Link::Compensates) {
             lines.push("orange dashed on ERROR: the compensating command");
+        }
+        if has_link(Link::Records) {
+            lines.push("orange dashed on ERROR: record: the event the refusal records");
         }
         if edges.iter().any(|e| e.via_inbox) {
             lines.push("via inbox: a command sent to another context through the store");

@@ -562,6 +562,15 @@ fn route(
             vec!["unless".to_owned()],
         )],
         // A process's deadline issues from its timer; its reactions from the process.
+        (NodeRef::Policy(policy), NodeRef::Event(event), Link::Records) => {
+            let label = flows::record_label(model, policy, event);
+            let from = match model.policy(policy).process {
+                Some(_) if flows::timed(model, policy) => Item::Timer(policy),
+                Some(process) => Item::Node(NodeRef::Process(process)),
+                None => Item::Node(from),
+            };
+            vec![(from, Item::Node(to), Link::Records, label)]
+        }
         (NodeRef::Policy(policy), NodeRef::Command(command), Link::Issues | Link::Compensates)
             if model.policy(policy).process.is_some() =>
         {
@@ -698,11 +707,14 @@ fn select_context(
     // commands or timing out on its events.
     let mine = |node: NodeRef| context_of(model, node) == Some(id);
     for (from, to, link) in edges {
-        if !matches!(link, Link::Compensates | Link::Cancels | Link::Reads) {
+        if !matches!(
+            link,
+            Link::Compensates | Link::Records | Link::Cancels | Link::Reads
+        ) {
             continue;
         }
         let (policy, other) = match link {
-            Link::Compensates => (*from, *to),
+            Link::Compensates | Link::Records => (*from, *to),
             _ => (*to, *from),
         };
         if mine(policy) {

@@ -279,13 +279,23 @@ fn render_context(
     if c.inbox.is_some() {
         r.render("context/inbox.rs.jinja", src("inbox.rs"), value, Generated)?;
     }
-    if c.recovery.is_some() {
+    if let Some(recovery) = &c.recovery {
         r.render(
             "context/recovery.rs.jinja",
             src("recovery.rs"),
             value,
             Generated,
         )?;
+        // Its `record:` arms are driven on a memory store (the testing feature comes
+        // with aggregates, which a recorded event has).
+        if c.has_tests && !recovery.tests.is_empty() {
+            r.render(
+                "context/recovery_test.rs.jinja",
+                format!("{dir}/tests/recovery.rs"),
+                value,
+                Generated,
+            )?;
+        }
     }
     if c.has_policy_rules {
         r.render(

@@ -5,7 +5,7 @@
 //! failure of the worker: it is recorded as a [`CommandRejected`](EVENT_TYPE) event in
 //! the **issuer's** category `<ctx>-Rejection`, one stream per rejection. From there an
 //! operator lists them (`GET /<ctx>/rejections`), and the context's recovery worker
-//! (`<ctx>.recovery`) applies the model's `on_error` (compensate, retry, park).
+//! (`<ctx>.recovery`) applies the model's `on_error` (compensate, record, retry, park).
 //!
 //! The event id is derived from the cause (the consumer, the event it handled and the
 //! command's name), so a policy that handles its event again after a crash before its
@@ -173,6 +173,24 @@ pub fn decode(event: &RecordedEvent) -> Result<Rejection> {
         )));
     }
     crate::aggregate::decode(event)
+}
+
+/// The event the rejected command was issued in reaction to (the rejection's cause),
+/// upcast to its current schema: what a recovery's `record:` copies the fields of the
+/// cause event from.
+pub fn cause_event(store: &Store, rejection: &Rejection) -> Result<RecordedEvent> {
+    let at = rejection.cause.position;
+    store
+        .read_all(at.saturating_sub(1), 1)?
+        .into_iter()
+        .next()
+        .filter(|event| event.position == at && event.id == rejection.cause.event_id)
+        .ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "the cause of the rejected `{}` (`{}` at position {at}) is not in the store",
+                rejection.command, rejection.cause.event_type
+            ))
+        })
 }
 
 /// The newest `limit` rejections of `context`, newest first: each the rejection's fields

@@ -3,7 +3,8 @@
 //! the issuer's rejections, also when its event is handled again after a crash before the
 //! checkpoint; an inbox command is sent once and carried out once per command id; every
 //! kind of refusal (business error, unknown command, body that does not fit) reaches the
-//! issuer with its cause; the recovery worker compensates and retries.
+//! issuer with its cause; the recovery worker compensates and retries; a recovery's
+//! `record:` appends its event once per rejection, also across a crash and a restart.
 
 #![cfg(feature = "http")]
 
@@ -435,6 +436,99 @@ mod suite {
         // Settled: driving again does nothing.
         assert_eq!(drive(store, &workers).unwrap(), 0);
     }
+
+    /// A recovery's `record:`: the event is appended to the aggregate once per rejection,
+    /// however often the rejection is handled — again after a crash before the
+    /// checkpoint, and by a store opened anew on the same database (a restart) — and
+    /// the aggregate's `evolve` folds it; another rejection records it again.
+    pub fn recorded_once_per_rejection(f: &Fixture) {
+        use shape::order::{self, Order};
+        let store = &f.store;
+        let order_id = uuid::Uuid::new_v4();
+        let source = placed(store, order_id, 11);
+        let rejection = |n: u32| {
+            let payload = json!({
+                "policy": "ReserveWhenPlaced", "command": "ReserveStock", "context": "shop",
+                "target": "shop-Stock-MUG", "body": {}, "error": "OutOfStock",
+                "message": "only 10 left", "attempt": n,
+                "cause": {"event_id": uuid::Uuid::new_v4().to_string(), "event_type": "OrderPlaced",
+                          "stream": format!("shop-Order-{order_id}"), "position": 1},
+            });
+            given(
+                store,
+                &format!("shop-Rejection-{}", uuid::Uuid::new_v4()),
+                rejections::EVENT_TYPE,
+                payload,
+            )
+        };
+        let first = rejection(1);
+        let cancelled = |reason: &str| -> order::Event {
+            order::OrderCancelled {
+                order_id,
+                reason: reason.into(),
+            }
+            .into()
+        };
+        let cause = Cause {
+            consumer: "shop.recovery",
+            event: &first,
+        };
+        let id = order_id.to_string();
+        let appended =
+            aggregate::record::<Order>(store, cause, &id, cancelled("out of stock")).unwrap();
+        assert_eq!(
+            (appended.event_type.as_str(), appended.version),
+            ("OrderCancelled", 2)
+        );
+        // Handled again (a crash before the checkpoint): the same append, nothing new.
+        let again =
+            aggregate::record::<Order>(store, cause, &id, cancelled("out of stock")).unwrap();
+        assert_eq!(again.position, appended.position);
+        if f.url != "memory:" {
+            let restarted = stormcraft_runtime::open(&f.url).unwrap();
+            let after =
+                aggregate::record::<Order>(&restarted, cause, &id, cancelled("out of stock"))
+                    .unwrap();
+            assert_eq!(after.position, appended.position);
+        }
+        let stream = format!("shop-Order-{order_id}");
+        let types = |store: &Store| -> Vec<String> {
+            store
+                .read_stream(&stream, 1, 10)
+                .unwrap()
+                .into_iter()
+                .map(|e| e.event_type)
+                .collect()
+        };
+        assert_eq!(types(store), ["OrderPlaced", "OrderCancelled"]);
+        let recorded = store.read_stream(&stream, 2, 1).unwrap().remove(0);
+        assert_eq!(recorded.metadata.causation_id, Some(first.id));
+        let (state, version) = aggregate::load::<Order>(store, &id).unwrap();
+        assert!(state.cancelled, "evolve did not fold the recorded event");
+        assert_eq!(version, 2);
+        // Another rejection is another fact.
+        let second = rejection(2);
+        let cause = Cause {
+            consumer: "shop.recovery",
+            event: &second,
+        };
+        aggregate::record::<Order>(store, cause, &id, cancelled("still out of stock")).unwrap();
+        assert_eq!(
+            types(store),
+            ["OrderPlaced", "OrderCancelled", "OrderCancelled"]
+        );
+        // The cause of a rejection is read back as it was stored.
+        let mut decoded = rejections::decode(&first).unwrap();
+        assert!(
+            rejections::cause_event(store, &decoded).is_err(),
+            "a made-up cause was found"
+        );
+        decoded.cause = rejections::EventRef::of(&source);
+        assert_eq!(
+            rejections::cause_event(store, &decoded).unwrap().id,
+            source.id
+        );
+    }
 }
 
 macro_rules! backends {
@@ -445,7 +539,7 @@ macro_rules! backends {
                 rejection_recorded_once, a_refused_command_stays_refused,
                 inbox_send_is_idempotent, inbox_handles_each_command_once,
                 refusals_land_in_the_issuers_rejections, reissue_records_the_next_attempt,
-                recovery_compensates_and_retries);
+                recovery_compensates_and_retries, recorded_once_per_rejection);
         }
     };
     (@tests $factory:path; $($test:ident),*) => {

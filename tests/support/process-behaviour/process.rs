@@ -112,3 +112,16 @@ fn a_deposit_never_authorised_cancels_the_agreement_after_30_minutes() {
         ["EventHandled", "DeadlineDue", "EventHandled", "ProcessCompleted"]
     );
 }
+
+#[test]
+fn a_written_process_rule_leaves_the_startup_log() {
+    let method = "deposit_collection_before_handover_on_rental_agreement_opened";
+    let text = format!("not implemented: write `{method}` in src/rules/processes.rs");
+    // Pending by default (the generated table says so), written here.
+    assert!(city_car_rental_desk_rental_desk::processes::PENDING
+        .iter()
+        .any(|(m, t)| *m == method && *t == text));
+    assert_eq!(city_car_rental_desk_rental_desk::processes::pending(method), None);
+    let logged = city_car_rental_desk_rental_desk::pending_rules();
+    assert!(!logged.iter().any(|t| *t == text), "{logged:?}");
+}

@@ -1,7 +1,8 @@
 // Written once by stormcraft; yours to edit. stormcraft never overwrites this file.
 //! The process rules of `rental_desk` as a user writes them: the start rule, whose
 //! default is pending (the deposit's id and the agreement reference have no same-name
-//! source), asks card payments for the deposit.
+//! source), asks card payments for the deposit; listed in `written()`, it leaves the
+//! startup log.
 
 use crate::processes::*;
 
@@ -19,5 +20,9 @@ impl ProcessRules for Processes {
             agreement_reference: event.agreement_code.clone(),
             deposit_cents: event.deposit_cents,
         }))
+    }
+
+    fn written(&self) -> &'static [&'static str] {
+        &["deposit_collection_before_handover_on_rental_agreement_opened"]
     }
 }

@@ -396,6 +396,14 @@ pub fn context_view(
                 });
             }
         }
+        for r in &p.records {
+            if let Some(text) = &r.pending {
+                policy_pending.push(PendingView {
+                    method: r.method.clone(),
+                    text: text.clone(),
+                });
+            }
+        }
     }
     let pending_methods: Vec<String> = policy_pending.iter().map(|p| p.method.clone()).collect();
     let reactions = super::reaction::reaction_views(model, id, &krate, &pending_methods);
@@ -477,7 +485,10 @@ fn policies_imports(policies: &[PolicyView], has_policy_rules: bool) -> Vec<Stri
     let mut lines = vec![use_line("stormcraft_runtime", &runtime)];
     if has_policy_rules {
         let mut names = vec!["policy::Views"];
-        if policies.iter().any(|p| !p.compensations.is_empty()) {
+        if policies
+            .iter()
+            .any(|p| !p.compensations.is_empty() || !p.records.is_empty())
+        {
             names.push("rejections::Rejection");
         }
         names.push("RecordedEvent");

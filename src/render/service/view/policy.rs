@@ -107,6 +107,39 @@ pub struct CompensateView {
     pub pending: Option<String>,
 }
 
+/// A rules method that builds the event a recovery records (`record:`) for a rejection.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordView {
+    /// The method, `record_<policy>_on_<error>`.
+    pub method: String,
+    /// Doc comment lines.
+    pub docs: Vec<String>,
+    /// The Rust path of the rejected command (decoded from the rejection's body).
+    pub rejected: String,
+    /// The rejected-command parameter (`_rejected` when unused).
+    pub rejected_param: String,
+    /// The Rust path of the cause event, when the rejection's cause is always one event
+    /// of the model (read back from the store by the recovery worker).
+    pub cause: Option<String>,
+    /// The cause parameter (`_cause` when unused).
+    pub cause_param: String,
+    /// The rejection parameter (`_rejection` when unused).
+    pub rejection_param: String,
+    /// The event's name in the model (what a pending process rule is listed under).
+    pub name: String,
+    /// The Rust path of the recorded event's struct.
+    pub event: String,
+    /// The Rust path of the aggregate whose stream it is appended to.
+    pub aggregate: String,
+    /// The event's aggregate id field, which names the stream.
+    pub id: String,
+    /// Its fields in the default.
+    pub fields: Vec<AssignView>,
+    /// The text while the rule is pending (a field no default can fill): its default
+    /// records nothing and the rejection stays listed, saying so.
+    pub pending: Option<String>,
+}
+
 /// A policy: one worker.
 #[derive(Debug, Clone, Serialize)]
 pub struct PolicyView {
@@ -129,6 +162,8 @@ pub struct PolicyView {
     pub issue_fn: Option<IssueFnView>,
     /// The compensations of its `on_error:`, in model order.
     pub compensations: Vec<CompensateView>,
+    /// The events its `on_error:` records, in model order.
+    pub records: Vec<RecordView>,
 }
 
 /// The views of the policies of `here`; external systems they call are added to
@@ -206,10 +241,12 @@ fn policy_view(
         target: target_view(model, here, c),
     });
     let compensations = compensation_views(model, here, p);
+    let records = record_views(model, here, p, "src/rules/policies.rs");
     PolicyView {
         worker,
         issue_fn,
         compensations,
+        records,
         name: policy.name.clone(),
         docs: docs(&policy.description),
         consumer: format!("{}.{}", ctx.name, policy.name),
@@ -483,6 +520,134 @@ pub fn compensation_views(model: &Model, here: ContextId, p: PolicyId) -> Vec<Co
                 target: target_view(model, here, c),
                 fields,
                 pending,
+            })
+        })
+        .collect()
+}
+
+/// The `PolicyRules` (or `ProcessRules`) method name of the recording of `error` by
+/// policy `policy`.
+pub fn record_method(policy: &str, error: &str) -> String {
+    format!("record_{}_on_{}", snake(policy), snake(error))
+}
+
+/// The events the `on_error:` of policy `p` records: one rule each, whose default fills
+/// the event from its traced sources ([`sources::recorded_fields`]: the refused
+/// command, the cause event, the rejection), pending when a field has none. `file` is
+/// the rules file the pending text names.
+pub fn record_views(model: &Model, here: ContextId, p: PolicyId, file: &str) -> Vec<RecordView> {
+    let policy = model.policy(p);
+    let Some(issued) = policy.issues else {
+        return Vec::new();
+    };
+    let rejected_command = model.command(issued);
+    let cause = sources::cause_event(model, p);
+    policy
+        .recovery
+        .iter()
+        .filter_map(|r| {
+            let crate::ir::RecoveryAction::Record(e) = r.action else {
+                return None;
+            };
+            let error = rejected_command.errors.get(r.error)?;
+            let event = model.event(e);
+            let origins = sources::recorded_fields(model, p, e);
+            let (mut uses_rejected, mut uses_cause, mut uses_rejection) = (false, false, false);
+            let mut unfilled = Vec::new();
+            let fields: Vec<AssignView> = event
+                .fields
+                .iter()
+                .zip(&origins)
+                .filter_map(|(target, origin)| {
+                    // Copies of named types in different modules never convert.
+                    let foreign = |from: &crate::ir::Field, context: ContextId| {
+                        context != event.context
+                            && (mentions_named(&from.ty) || mentions_named(&target.ty))
+                    };
+                    let expr = match origin {
+                        Origin::Refused(_, i) => {
+                            let from = &rejected_command.fields[*i];
+                            if foreign(from, rejected_command.context) {
+                                None
+                            } else {
+                                let path = format!("rejected.{}", ident(&from.name));
+                                convert(model, &from.ty, &target.ty, &path)
+                                    .inspect(|_| uses_rejected = true)
+                            }
+                        }
+                        Origin::Trigger(c, i) => {
+                            let cause = model.event(*c);
+                            let from = &cause.fields[*i];
+                            if foreign(from, cause.context) {
+                                None
+                            } else {
+                                let path = format!("cause.{}", ident(&from.name));
+                                convert(model, &from.ty, &target.ty, &path)
+                                    .inspect(|_| uses_cause = true)
+                            }
+                        }
+                        Origin::Rejection(field) => {
+                            let text = TypeRef::Primitive(Primitive::String);
+                            let path = format!("rejection.{}", field.name());
+                            convert(model, &text, &target.ty, &path)
+                                .inspect(|_| uses_rejection = true)
+                        }
+                        Origin::Clock => Some(match target.ty {
+                            TypeRef::Optional(_) => "Some(chrono::Utc::now())".to_owned(),
+                            _ => "chrono::Utc::now()".to_owned(),
+                        }),
+                        _ => None,
+                    };
+                    if expr.is_none() {
+                        unfilled.push(format!("`{}`", target.name));
+                    }
+                    Some(AssignView {
+                        field: ident(&target.name),
+                        expr: expr?,
+                    })
+                })
+                .collect();
+            let method = record_method(&policy.name, &error.name);
+            let pending = (!unfilled.is_empty())
+                .then(|| string_literal(&format!("not implemented: write `{method}` in {file}")));
+            let aggregate = model.aggregate(event.aggregate);
+            let module = snake(&aggregate.name);
+            let mut docs = vec![
+                format!(
+                    "The event recorded when `{}` of `{}` is refused with `{}`: `{}`,",
+                    rejected_command.name, policy.name, error.name, event.name
+                ),
+                format!(
+                    "appended to the `{}` its `{}` names, once per rejection. The default",
+                    aggregate.name, aggregate.id.name
+                ),
+                "copies fields by name from the refused command, the rejection (`error`,"
+                    .to_owned(),
+                "`message`) and the cause event; `None` records nothing.".to_owned(),
+            ];
+            if pending.is_some() {
+                docs.push(String::new());
+                docs.push(format!(
+                    "Pending: the rule computes {}, which a default cannot; so the default",
+                    unfilled.join(", ")
+                ));
+                docs.push("records nothing, and the rejection stays listed.".to_owned());
+            }
+            let filled = pending.is_none();
+            Some(RecordView {
+                docs,
+                rejected: target_view(model, here, issued).command,
+                rejected_param: param("rejected", uses_rejected && filled),
+                cause: cause.map(|c| source_view(model, here, &[c], c).rust),
+                cause_param: param("cause", uses_cause && filled),
+                rejection_param: param("rejection", uses_rejection && filled),
+                name: event.name.clone(),
+                event: format!("crate::{module}::{}", event.name),
+                aggregate: format!("crate::{module}::{}", aggregate.name),
+                id: ident(&aggregate.id.name),
+                fields: if filled { fields } else { Vec::new() },
+                pending,
+                method,
             })
         })
         .collect()

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::policy::{source_view, target_view, SourceView, TargetView};
+use super::policy::{record_views, source_view, target_view, RecordView, SourceView, TargetView};
 use super::timer::TestEventView;
 use super::{docs, event_names_collide, mentions_named, param, AssignView};
 use crate::ir::{
@@ -147,6 +147,8 @@ pub struct ProcessView {
     pub deadlines: Vec<ProcessDeadlineView>,
     /// The compensations of its `on_error:`.
     pub compensations: Vec<ProcessCompensateView>,
+    /// The events its `on_error:` records (`record:`), in model order.
+    pub records: Vec<RecordView>,
     /// Some handled event has a reaction (the event `match` of the worker).
     pub reacts: bool,
     /// Its generated test (`tests/processes.rs`).
@@ -203,6 +205,9 @@ pub struct ProcessesView {
     pub runtime_import: String,
     /// What the test file needs, so it has no unused helper or import.
     pub tests: TestsUseView,
+    /// The `ProcessRules` methods whose default is pending, for `processes::PENDING`
+    /// (the startup log lists them until they are listed in `written()`).
+    pub pending: Vec<super::context::PendingView>,
 }
 
 /// Which helpers of `tests/processes.rs` some runnable test uses.
@@ -261,7 +266,37 @@ pub fn processes_view(model: &Model, here: ContextId) -> Option<ProcessesView> {
         completes: runnable().any(|t| t.complete.is_some()),
         issues: runnable().any(|t| t.start_issues.is_some() || t.deadline.is_some()),
     };
+    let mut pending = Vec::new();
+    for p in &processes {
+        let reactions = p.handled.iter().filter_map(|h| h.reaction.as_ref());
+        let rules = reactions.chain(p.deadlines.iter().map(|d| &d.rule));
+        let methods = rules
+            .filter(|r| r.pending)
+            .map(|r| &r.method)
+            .chain(
+                p.compensations
+                    .iter()
+                    .filter(|c| c.pending)
+                    .map(|c| &c.method),
+            )
+            .chain(
+                p.records
+                    .iter()
+                    .filter(|r| r.pending.is_some())
+                    .map(|r| &r.method),
+            );
+        for method in methods {
+            pending.push(super::context::PendingView {
+                method: method.clone(),
+                // As `process::Pending::not_implemented` words it.
+                text: string_literal(&format!(
+                    "not implemented: write `{method}` in src/rules/processes.rs"
+                )),
+            });
+        }
+    }
     Some(ProcessesView {
+        pending,
         tests,
         processes,
         runtime_import: format!("use stormcraft_runtime::{{{}}};", names.join(", ")),
@@ -359,12 +394,17 @@ fn process_view(model: &Model, here: ContextId, id: ProcessId) -> ProcessView {
             })
         })
         .collect::<Vec<_>>();
-    let compensations = process
+    let rules = process
         .handlers
         .iter()
         .filter_map(|h| h.policy)
-        .chain(process.deadlines.iter().map(|d| d.policy))
+        .chain(process.deadlines.iter().map(|d| d.policy));
+    let compensations = rules
+        .clone()
         .flat_map(|p| compensation_views(model, here, p))
+        .collect();
+    let records = rules
+        .flat_map(|p| record_views(model, here, p, "src/rules/processes.rs"))
         .collect();
     let test = test_view(model, here, process, &handled, &deadlines);
     ProcessView {
@@ -397,6 +437,7 @@ fn process_view(model: &Model, here: ContextId, id: ProcessId) -> ProcessView {
         handled,
         deadlines,
         compensations,
+        records,
         function,
     }
 }
@@ -603,12 +644,27 @@ fn rule_view(
         "The default copies same-name fields from the event and the state (the key from the event's key field)."
             .to_owned()
     };
-    let blocked = (command.context == here && command.outcomes.len() > 1 && !pending).then(|| {
-        format!(
-            "pending: `{}` has several outcomes; write its rule in src/rules/{}.rs",
-            command.name,
-            snake(&model.aggregate(command.aggregate).name)
-        )
+    // The command's own rule may be pending too: several outcomes, or an event field
+    // the rule computes. Its test then waits for that rule, not for this one.
+    let aggregate_pending = command.context == here
+        && !pending
+        && super::aggregate::aggregate_view(model, command.aggregate)
+            .commands
+            .iter()
+            .any(|c| c.method == snake(&command.name) && c.pending);
+    let blocked = aggregate_pending.then(|| {
+        let file = snake(&model.aggregate(command.aggregate).name);
+        if command.outcomes.len() > 1 {
+            format!(
+                "pending: `{}` has several outcomes; write its rule in src/rules/{file}.rs",
+                command.name
+            )
+        } else {
+            format!(
+                "pending: `{}` records a field its rule computes; write its rule in src/rules/{file}.rs",
+                command.name
+            )
+        }
     });
     RuleView {
         blocked,

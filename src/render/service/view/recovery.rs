@@ -4,7 +4,9 @@
 
 use serde::Serialize;
 
-use super::policy::{compensate_method, compensation_views, target_view, TargetView};
+use super::policy::{
+    compensate_method, compensation_views, record_method, record_views, target_view, TargetView,
+};
 use crate::ir::{CommandId, ContextId, Model, RecoveryAction};
 use crate::render::service::names::string_literal;
 
@@ -43,6 +45,30 @@ pub struct RecoveryArmView {
     pub compensate: Option<CompensateArmView>,
     /// Retry: how often, after how long, and as which consumer.
     pub retry: Option<RetryArmView>,
+    /// Record: the rule building the event, and the aggregate it is appended to.
+    pub record: Option<RecordArmView>,
+}
+
+/// A `record:` in the recovery worker.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordArmView {
+    /// A process's recording: its rule is in `ProcessRules` and may be pending.
+    pub process: bool,
+    /// The rules method.
+    pub method: String,
+    /// The Rust path of the refused command, decoded from the rejection's body.
+    pub rejected: String,
+    /// The Rust path of the cause event, read back from the store, when the rule has it.
+    pub cause: Option<String>,
+    /// The event's name (a pending process rule is listed as not recording it).
+    pub name: String,
+    /// The Rust path of the aggregate whose stream it is appended to.
+    pub aggregate: String,
+    /// The event's aggregate id field, which names the stream.
+    pub id: String,
+    /// Its rule is pending (a policy's: `crate::policies::pending` then leaves the
+    /// rejection listed).
+    pub pending: bool,
 }
 
 /// A compensation in the recovery worker.
@@ -77,6 +103,34 @@ pub struct RetryArmView {
     pub inbox: String,
 }
 
+/// The generated test of one `record:` (`tests/recovery.rs`): a rejection of the
+/// refused command (and its cause event) on a memory store, handled by the recovery
+/// worker, records the event once, also when it is handled again.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordTestView {
+    /// The test function's name.
+    pub function: String,
+    /// Why it is reported ignored (a string literal): its rule is pending.
+    pub pending: Option<String>,
+    /// The policy (or reaction) name, the refused command and the error, as string
+    /// literals.
+    pub policy: String,
+    /// See `policy`.
+    pub command: String,
+    /// See `policy`.
+    pub error: String,
+    /// The refused command's context, as a string literal.
+    pub context: String,
+    /// The Rust path of the refused command (the test's crate path).
+    pub rejected: String,
+    /// The cause event the rule reads, appended first.
+    pub cause: Option<super::timer::TestEventView>,
+    /// The recorded event's aggregate category, as a string literal.
+    pub category: String,
+    /// The recorded event's type, as a string literal.
+    pub event_type: String,
+}
+
 /// The context's recovery worker.
 #[derive(Debug, Clone, Serialize)]
 pub struct RecoveryView {
@@ -91,12 +145,16 @@ pub struct RecoveryView {
     pub parked: Vec<String>,
     /// Some arm retries after a delay (the `retry_after` helper is generated).
     pub has_delayed_retry: bool,
-    /// Some arm compensates (the `rejected` helper is generated).
+    /// Some arm compensates or records (the `rejected` helper is generated).
     pub has_compensate: bool,
+    /// Some record arm reads the cause event (the `cause_of` helper is generated).
+    pub has_cause: bool,
     /// The `use` lines of the rules traits the compensations call.
     pub rules_imports: Vec<String>,
     /// The `use stormcraft_runtime::{..};` line: exactly what the arms need.
     pub runtime_import: String,
+    /// The tests of its `record:` arms, in model order.
+    pub tests: Vec<RecordTestView>,
 }
 
 /// The commands of `id` that its inbox takes: those policies of other contexts issue or
@@ -161,11 +219,12 @@ pub fn inbox_view(model: &Model, id: ContextId) -> Option<InboxView> {
     })
 }
 
-/// The recovery worker of `id`, when some policy of it compensates or retries.
+/// The recovery worker of `id`, when some policy of it compensates, records or retries.
 pub fn recovery_view(model: &Model, id: ContextId) -> Option<RecoveryView> {
     let ctx = model.context(id);
     let mut arms = Vec::new();
     let mut parked = Vec::new();
+    let mut tests = Vec::new();
     // A process's reactions and deadlines issue as `<context>.<Reaction>`: their
     // rejections carry the reaction's name, which their arms match.
     for p in &super::upstream::issuing_policies(model, id) {
@@ -183,6 +242,7 @@ pub fn recovery_view(model: &Model, id: ContextId) -> Option<RecoveryView> {
                 error: string_literal(&error.name),
                 compensate: None,
                 retry: None,
+                record: None,
             };
             match action {
                 Some(RecoveryAction::Issue(c)) => {
@@ -205,6 +265,62 @@ pub fn recovery_view(model: &Model, id: ContextId) -> Option<RecoveryView> {
                         after_secs: *after_secs,
                         target: target_view(model, id, issued),
                         inbox: model.context(command.context).name.clone(),
+                    });
+                }
+                Some(RecoveryAction::Record(_)) => {
+                    let method = record_method(&policy.name, &error.name);
+                    let file = if policy.process.is_some() {
+                        "src/rules/processes.rs"
+                    } else {
+                        "src/rules/policies.rs"
+                    };
+                    let Some(view) = record_views(model, id, *p, file)
+                        .into_iter()
+                        .find(|v| v.method == method)
+                    else {
+                        continue;
+                    };
+                    let event = model.event(match recovery.map(|r| &r.action) {
+                        Some(RecoveryAction::Record(e)) => *e,
+                        _ => continue,
+                    });
+                    let cause = crate::ir::sources::cause_event(model, *p).map(|c| {
+                        let source = super::policy::source_view(model, id, &[c], c);
+                        super::timer::TestEventView {
+                            json: "r#\"{}\"#".to_owned(),
+                            event_type: string_literal(&source.event_type),
+                            version: model.event(c).version,
+                            stream: string_literal(&format!("{}-test-1", source.category)),
+                            rust: source.rust,
+                        }
+                    });
+                    tests.push(RecordTestView {
+                        function: format!("{method}_appends_its_event_once"),
+                        pending: view.pending.as_ref().map(|_| {
+                            string_literal(&format!("pending: write `{method}` in {file}"))
+                        }),
+                        policy: string_literal(&policy.name),
+                        command: string_literal(&command.name),
+                        error: string_literal(&error.name),
+                        context: string_literal(&model.context(command.context).name),
+                        rejected: view.rejected.clone(),
+                        cause,
+                        category: string_literal(&format!(
+                            "{}-{}",
+                            ctx.name,
+                            model.aggregate(event.aggregate).name
+                        )),
+                        event_type: string_literal(&event.name),
+                    });
+                    arm.record = Some(RecordArmView {
+                        process: policy.process.is_some(),
+                        pending: view.pending.is_some() && policy.process.is_none(),
+                        method,
+                        rejected: view.rejected,
+                        cause: view.cause,
+                        name: view.name,
+                        aggregate: view.aggregate,
+                        id: view.id,
                     });
                 }
                 Some(RecoveryAction::Park) => {
@@ -257,8 +373,10 @@ pub fn recovery_view(model: &Model, id: ContextId) -> Option<RecoveryView> {
         names.push("policy");
     }
     let of_process = |process: bool| {
-        arms.iter()
-            .any(|a| a.compensate.as_ref().is_some_and(|c| c.process == process))
+        arms.iter().any(|a| {
+            a.compensate.as_ref().is_some_and(|c| c.process == process)
+                || a.record.as_ref().is_some_and(|r| r.process == process)
+        })
     };
     if of_process(true) {
         names.push("process");
@@ -276,9 +394,15 @@ pub fn recovery_view(model: &Model, id: ContextId) -> Option<RecoveryView> {
         consumer: format!("{}.recovery", ctx.name),
         category: format!("{}-Rejection", ctx.name),
         has_delayed_retry: retry(true),
-        has_compensate: arms.iter().any(|a| a.compensate.is_some()),
+        has_compensate: arms
+            .iter()
+            .any(|a| a.compensate.is_some() || a.record.is_some()),
+        has_cause: arms
+            .iter()
+            .any(|a| a.record.as_ref().is_some_and(|r| r.cause.is_some())),
         rules_imports,
         arms,
         parked,
+        tests,
     })
 }

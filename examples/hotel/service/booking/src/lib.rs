@@ -38,6 +38,11 @@ pub fn pending_rules() -> Vec<&'static str> {
             .iter()
             .filter_map(|(command, _)| room_hold::pending(command)),
     );
+    pending.extend(
+        processes::PENDING
+            .iter()
+            .filter_map(|(method, _)| processes::pending(method)),
+    );
     pending
 }
 

@@ -174,6 +174,30 @@ pub trait ProcessRules {
             "compensate_stay_payment_on_payment_captured_on_hold_withdrawn",
         ))
     }
+
+    /// The methods written in `src/rules/processes.rs`: a pending default (see its docs)
+    /// is listed in the startup log (`pending_rules()`) until its method is listed here.
+    fn written(&self) -> &'static [&'static str] {
+        &[]
+    }
+}
+
+/// The process rules whose default is pending, each with its refusal: the default
+/// issues (or records) nothing and the rejections list each event it could not handle
+/// as `NotImplemented`, naming the method to write.
+pub const PENDING: &[(&str, &str)] = &[
+    ("stay_payment_on_hold_placed", "not implemented: write `stay_payment_on_hold_placed` in src/rules/processes.rs"),
+    ("compensate_stay_payment_on_payment_captured_on_hold_expired", "not implemented: write `compensate_stay_payment_on_payment_captured_on_hold_expired` in src/rules/processes.rs"),
+    ("compensate_stay_payment_on_payment_captured_on_hold_withdrawn", "not implemented: write `compensate_stay_payment_on_payment_captured_on_hold_withdrawn` in src/rules/processes.rs"),
+];
+
+/// The refusal of the rule `method` while it is pending (not listed in `written()`).
+pub fn pending(method: &str) -> Option<&'static str> {
+    let written = crate::rules::processes::Processes.written();
+    PENDING
+        .iter()
+        .find(|(name, _)| *name == method && !written.contains(name))
+        .map(|(_, text)| *text)
 }
 
 /// The processes' workers: each reads every event its process handles (its own

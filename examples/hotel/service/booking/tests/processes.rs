@@ -217,3 +217,25 @@ fn stay_payment_ignores_events_after_completing() -> TestResult {
     assert_eq!(instance(&store, "booking-StayPayment", &key)?, completed);
     Ok(())
 }
+
+/// The startup log (`pending_rules()`) names every pending process rule that is not
+/// listed in `written()`, with the refusal its events are kept under, and no other.
+#[test]
+fn pending_process_rules_are_in_the_startup_log() {
+    let logged = hotel_booking::pending_rules();
+    for (method, text) in hotel_booking::processes::PENDING {
+        match hotel_booking::processes::pending(method) {
+            Some(refusal) => {
+                assert_eq!(refusal, *text, "`{method}`");
+                assert!(
+                    logged.contains(text),
+                    "`{method}` is pending but not in the startup log"
+                );
+            }
+            None => assert!(
+                !logged.contains(text),
+                "`{method}` is written but still in the startup log"
+            ),
+        }
+    }
+}

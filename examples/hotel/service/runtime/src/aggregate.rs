@@ -414,7 +414,6 @@ pub fn handle<A: Aggregate>(
     cause: Option<Cause<'_>>,
 ) -> Result<Vec<Appended>, HandleError<A::Error>> {
     let id = command.aggregate_id();
-    let stream = stream_of::<A>(&id);
     let mut attempt = 1;
     loop {
         let (state, version) = load::<A>(store, &id)?;
@@ -446,38 +445,7 @@ pub fn handle<A: Aggregate>(
             payloads.push(payload);
         }
         let count = events.len() as u64;
-        let expected = ExpectedVersion::Exact(version);
-        let every = A::SNAPSHOT_EVERY;
-        let snapshot_due = A::PERSISTENCE == Persistence::EventSourced
-            && every > 0
-            && version / every != (version + count) / every;
-        let result = match A::PERSISTENCE {
-            Persistence::EventSourced if !snapshot_due => {
-                store.append(&stream, expected, new_events)
-            }
-            Persistence::EventSourced => {
-                let state = events.iter().fold(state, A::evolve);
-                let done = store.append(&stream, expected, new_events);
-                // Not after an idempotent retry: the stored batch may sit at another version.
-                if matches!(&done, Ok(d) if d.stream_version == version + count) {
-                    save_snapshot::<A>(store, &stream, version + count, &state);
-                }
-                done
-            }
-            Persistence::StateStored { table } => {
-                let state = events.iter().fold(state, A::evolve);
-                let value = serde_json::json!({
-                    "version": version + count,
-                    "state": to_json(&state, &stream)?,
-                });
-                let ops = vec![DocOp::Put {
-                    table: table.to_owned(),
-                    key: id.clone(),
-                    value,
-                }];
-                store.append_with_state(&stream, expected, new_events, ops)
-            }
-        };
+        let result = append::<A>(store, &id, state, version, &events, new_events);
         match result {
             Ok(done) => {
                 let first = done.stream_version + 1 - count;
@@ -497,6 +465,89 @@ pub fn handle<A: Aggregate>(
             Err(Error::WrongExpectedVersion { .. }) if attempt < ATTEMPTS => attempt += 1,
             Err(Error::WrongExpectedVersion { .. }) => return Err(HandleError::Conflict),
             Err(error) => return Err(HandleError::Store(error)),
+        }
+    }
+}
+
+/// Appends `new_events` (the stored form of `events`) to the aggregate `id` of `A`,
+/// expecting `version`: a state-stored aggregate writes its state row in the same
+/// transaction, an event-sourced one saves a snapshot when one is due.
+fn append<A: Aggregate>(
+    store: &Store,
+    id: &str,
+    state: A::State,
+    version: u64,
+    events: &[A::Event],
+    new_events: Vec<NewEvent>,
+) -> crate::Result<crate::AppendResult> {
+    let stream = stream_of::<A>(id);
+    let count = events.len() as u64;
+    let expected = ExpectedVersion::Exact(version);
+    let every = A::SNAPSHOT_EVERY;
+    let snapshot_due = A::PERSISTENCE == Persistence::EventSourced
+        && every > 0
+        && version / every != (version + count) / every;
+    match A::PERSISTENCE {
+        Persistence::EventSourced if !snapshot_due => store.append(&stream, expected, new_events),
+        Persistence::EventSourced => {
+            let state = events.iter().fold(state, A::evolve);
+            let done = store.append(&stream, expected, new_events);
+            // Not after an idempotent retry: the stored batch may sit at another version.
+            if matches!(&done, Ok(d) if d.stream_version == version + count) {
+                save_snapshot::<A>(store, &stream, version + count, &state);
+            }
+            done
+        }
+        Persistence::StateStored { table } => {
+            let state = events.iter().fold(state, A::evolve);
+            let value = serde_json::json!({
+                "version": version + count,
+                "state": to_json(&state, &stream)?,
+            });
+            let ops = vec![DocOp::Put {
+                table: table.to_owned(),
+                key: id.to_owned(),
+                value,
+            }];
+            store.append_with_state(&stream, expected, new_events, ops)
+        }
+    }
+}
+
+/// Records `event` in the aggregate `id` of `A` without a command: a recovery's
+/// `record:`, where the refusal itself is the fact (`cause` is the `CommandRejected`
+/// event). No rule decides it, so nothing can refuse it; the aggregate's `evolve` folds
+/// it like any of its events. Its id is derived from the cause, so handling the same
+/// rejection again — after a crash before the recovery's checkpoint, or after a restart
+/// — appends it once. Another writer in between is met by loading again (up to
+/// [`ATTEMPTS`] times, then [`Error::WrongExpectedVersion`] fails the batch, which the
+/// worker handles again).
+pub fn record<A: Aggregate>(
+    store: &Store,
+    cause: Cause<'_>,
+    id: &str,
+    event: A::Event,
+) -> crate::Result<Appended> {
+    let payload = event.to_payload()?;
+    let event_id = crate::derived_event_id(cause.consumer, cause.event, 0);
+    let mut attempt = 1;
+    loop {
+        let (state, version) = load::<A>(store, id)?;
+        let new_event = NewEvent::new(event.type_name(), event.schema_version(), payload.clone())
+            .caused_by(cause.event)
+            .with_id(event_id);
+        let events = std::slice::from_ref(&event);
+        match append::<A>(store, id, state, version, events, vec![new_event]) {
+            Ok(done) => {
+                return Ok(Appended {
+                    event_type: event.type_name().to_owned(),
+                    version: done.stream_version,
+                    position: done.positions.first().copied().unwrap_or_default(),
+                    data: payload,
+                })
+            }
+            Err(Error::WrongExpectedVersion { .. }) if attempt < ATTEMPTS => attempt += 1,
+            Err(error) => return Err(error),
         }
     }
 }

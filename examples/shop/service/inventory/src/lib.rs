@@ -8,6 +8,7 @@
 
 pub mod policies;
 pub mod projections;
+pub mod recovery;
 pub mod reservation;
 pub mod rules;
 pub mod service;
@@ -18,7 +19,7 @@ pub mod versions;
 
 /// The context's background workers: its policies, projections, inbox and recovery.
 pub fn workers() -> Vec<stormcraft_runtime::worker::Worker> {
-    [policies::WORKERS, projections::WORKERS].concat()
+    [policies::WORKERS, projections::WORKERS, recovery::WORKERS].concat()
 }
 
 /// The refusals of the rules still pending (`not implemented: write ...`), which the

@@ -6,13 +6,14 @@
 
 use stormcraft_runtime::{aggregate, policy, worker, ProjectionTx, Store};
 // Public, so the rules file's `use crate::policies::*` has what a rule's signature names.
-pub use stormcraft_runtime::{policy::Views, RecordedEvent};
+pub use stormcraft_runtime::{policy::Views, rejections::Rejection, RecordedEvent};
 
-/// The command each policy issues for an event (`None`: nothing), and the compensating
-/// command of each `on_error:` compensation. Every method has a default that builds the
-/// command by copying fields by name from the event or the refused command (the
-/// aggregate id, when the event lacks it, is derived from the event's id); override
-/// them in `src/rules/policies.rs`.
+/// The command each policy issues for an event (`None`: nothing), the compensating
+/// command of each `on_error:` compensation, and the event each `on_error:` `record:`
+/// records. Every method has a default that builds the command or event by copying
+/// fields by name from the event, the refused command or the rejection (the aggregate
+/// id, when the event lacks it, is derived from the event's id); override them in
+/// `src/rules/policies.rs`.
 pub trait PolicyRules {
     /// Pending: the rule computes `lines` of `ReserveStock`, which a default cannot; so the default
     /// issues nothing, and each event is kept in the rejections as not implemented.
@@ -44,6 +45,24 @@ pub trait PolicyRules {
     ) -> Option<crate::reservation::CommitReservation> {
         Some(crate::reservation::CommitReservation {
             order_id: event.order_id,
+        })
+    }
+
+    /// The event recorded when `CommitReservation` of `CommitStockWhenDispatched` is refused with `NothingReserved`: `DispatchedWithoutReservation`,
+    /// appended to the `Reservation` its `order_id` names, once per rejection. The default
+    /// copies fields by name from the refused command, the rejection (`error`,
+    /// `message`) and the cause event; `None` records nothing.
+    fn record_commit_stock_when_dispatched_on_nothing_reserved(
+        &self,
+        rejected: &crate::reservation::CommitReservation,
+        cause: &crate::upstream::shipping::ShipmentDispatched,
+        rejection: &Rejection,
+    ) -> Option<crate::reservation::DispatchedWithoutReservation> {
+        Some(crate::reservation::DispatchedWithoutReservation {
+            order_id: rejected.order_id,
+            tracking_number: cause.tracking_number.clone(),
+            message: rejection.message.clone(),
+            noticed_at: chrono::Utc::now(),
         })
     }
 
@@ -151,7 +170,7 @@ fn release_stock_of_cancelled_orders(
     issue_release_stock_of_cancelled_orders(store, cause, command)
 }
 
-/// The policy `CommitStockWhenDispatched`.
+/// A parcel of an order whose stock was given back (cancelled after it was paid) cannot be committed: that refusal is recorded on the reservation, for a recount.
 fn commit_stock_when_dispatched(
     store: &Store,
     cause: aggregate::Cause<'_>,

@@ -6,6 +6,21 @@ use serde::{Deserialize, Serialize};
 use stormcraft_runtime::projection::{self, Row};
 use stormcraft_runtime::{aggregate, worker, ProjectionTx, Store};
 
+/// parcels that left without reserved stock, per order, for the warehouse to recount
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ShelfRecounts {
+    pub order_id: uuid::Uuid,
+    pub tracking_number: String,
+    pub message: String,
+    pub noticed_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Row for ShelfRecounts {
+    const TABLE: &'static str = "inventory.ShelfRecounts";
+    const EVENTS: &'static [(&'static str, &'static str)] =
+        &[("inventory-Reservation", "DispatchedWithoutReservation")];
+}
+
 /// units on hand per product, for the warehouse dashboard
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct StockLevels {
@@ -26,6 +41,17 @@ impl Row for StockLevels {
 /// the event carries, by name or as the model maps them; override them in
 /// `src/rules/projections.rs`. (An event that deletes its row has no method.)
 pub trait ProjectionRules {
+    fn shelf_recounts_on_dispatched_without_reservation(
+        &self,
+        row: &mut ShelfRecounts,
+        event: &crate::reservation::DispatchedWithoutReservation,
+    ) {
+        row.order_id = event.order_id;
+        row.tracking_number = event.tracking_number.clone();
+        row.message = event.message.clone();
+        row.noticed_at = event.noticed_at;
+    }
+
     fn stock_levels_on_stock_received(
         &self,
         row: &mut StockLevels,
@@ -44,7 +70,29 @@ pub trait ProjectionRules {
 }
 
 /// The projections' workers.
-pub const WORKERS: &[worker::Worker] = &[worker::Worker::projection::<StockLevels>(stock_levels)];
+pub const WORKERS: &[worker::Worker] = &[
+    worker::Worker::projection::<ShelfRecounts>(shelf_recounts),
+    worker::Worker::projection::<StockLevels>(stock_levels),
+];
+
+/// The projection of `ShelfRecounts`: the row of the event's key, changed by its rule.
+fn shelf_recounts(
+    _: &Store,
+    cause: aggregate::Cause<'_>,
+    tx: &mut dyn ProjectionTx,
+) -> stormcraft_runtime::Result<()> {
+    let rules = crate::rules::projections::Projections;
+    match cause.event.event_type.as_str() {
+        "DispatchedWithoutReservation" => {
+            let event: crate::reservation::DispatchedWithoutReservation =
+                aggregate::decode(cause.event)?;
+            projection::update_row(tx, &event.order_id.to_string(), |row| {
+                rules.shelf_recounts_on_dispatched_without_reservation(row, &event)
+            })
+        }
+        _ => Ok(()),
+    }
+}
 
 /// The projection of `StockLevels`: the row of the event's key, changed by its rule.
 fn stock_levels(

@@ -141,6 +141,20 @@ impl ReservationCommitted {
     pub const SCHEMA_VERSION: u32 = 1;
 }
 
+/// Recorded by the recovery of `CommitStockWhenDispatched`: the parcel left although the order's stock had been given back, so the shelf holds fewer units than the count says until someone recounts.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct DispatchedWithoutReservation {
+    pub order_id: uuid::Uuid,
+    pub tracking_number: String,
+    pub message: String,
+    pub noticed_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl DispatchedWithoutReservation {
+    pub const TYPE: &'static str = "DispatchedWithoutReservation";
+    pub const SCHEMA_VERSION: u32 = 1;
+}
+
 /// Every event of `Reservation`; its JSON is the variant's fields.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -151,6 +165,7 @@ pub enum Event {
     StockReservationFailed(StockReservationFailed),
     StockReleased(StockReleased),
     ReservationCommitted(ReservationCommitted),
+    DispatchedWithoutReservation(DispatchedWithoutReservation),
 }
 
 stormcraft_runtime::from_variants!(
@@ -160,6 +175,7 @@ stormcraft_runtime::from_variants!(
         StockReservationFailed,
         StockReleased,
         ReservationCommitted,
+        DispatchedWithoutReservation,
     ]
 );
 
@@ -170,6 +186,7 @@ impl aggregate::DomainEvent for Event {
             Event::StockReservationFailed(_) => StockReservationFailed::TYPE,
             Event::StockReleased(_) => StockReleased::TYPE,
             Event::ReservationCommitted(_) => ReservationCommitted::TYPE,
+            Event::DispatchedWithoutReservation(_) => DispatchedWithoutReservation::TYPE,
         }
     }
 
@@ -179,6 +196,7 @@ impl aggregate::DomainEvent for Event {
             Event::StockReservationFailed(_) => StockReservationFailed::SCHEMA_VERSION,
             Event::StockReleased(_) => StockReleased::SCHEMA_VERSION,
             Event::ReservationCommitted(_) => ReservationCommitted::SCHEMA_VERSION,
+            Event::DispatchedWithoutReservation(_) => DispatchedWithoutReservation::SCHEMA_VERSION,
         }
     }
 
@@ -190,6 +208,9 @@ impl aggregate::DomainEvent for Event {
             }
             StockReleased::TYPE => Event::StockReleased(aggregate::decode(recorded)?),
             ReservationCommitted::TYPE => Event::ReservationCommitted(aggregate::decode(recorded)?),
+            DispatchedWithoutReservation::TYPE => {
+                Event::DispatchedWithoutReservation(aggregate::decode(recorded)?)
+            }
             _ => return Ok(None),
         }))
     }
@@ -281,6 +302,13 @@ pub trait Rules {
 
     fn apply_reservation_committed(&self, _state: &mut State, _event: &ReservationCommitted) {}
 
+    fn apply_dispatched_without_reservation(
+        &self,
+        _state: &mut State,
+        _event: &DispatchedWithoutReservation,
+    ) {
+    }
+
     /// The commands whose rules are written: their scenarios are enforced by the generated
     /// tests (the others are reported as ignored, pending).
     fn written(&self) -> &'static [&'static str] {
@@ -317,6 +345,9 @@ impl aggregate::Aggregate for Reservation {
             Event::StockReleased(event) => rules.apply_stock_released(&mut state, event),
             Event::ReservationCommitted(event) => {
                 rules.apply_reservation_committed(&mut state, event)
+            }
+            Event::DispatchedWithoutReservation(event) => {
+                rules.apply_dispatched_without_reservation(&mut state, event)
             }
         }
         state

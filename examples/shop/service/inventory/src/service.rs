@@ -33,6 +33,14 @@ pub fn router(store: Store) -> axum::Router {
             post(command::<crate::reservation::Reservation, crate::reservation::CommitReservation>),
         )
         .route(
+            "/shelf-recounts",
+            get(rows::<crate::projections::ShelfRecounts>),
+        )
+        .route(
+            "/shelf-recounts/{key}",
+            get(row::<crate::projections::ShelfRecounts>),
+        )
+        .route(
             "/stock-levels",
             get(rows::<crate::projections::StockLevels>),
         )

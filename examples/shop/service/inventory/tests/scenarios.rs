@@ -70,6 +70,7 @@ fn main() -> std::process::ExitCode {
             round_trip::<reservation::StockReservationFailed>()?;
             round_trip::<reservation::StockReleased>()?;
             round_trip::<reservation::ReservationCommitted>()?;
+            round_trip::<reservation::DispatchedWithoutReservation>()?;
             Ok(round_trip::<reservation::State>()?)
         }),
     ])

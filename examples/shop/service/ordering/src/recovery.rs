@@ -2,10 +2,11 @@
 //! The recovery of `ordering`: the worker `ordering.recovery` reads this context's
 //! rejections (`ordering-Rejection`: the commands its policies issued that were refused) and
 //! applies each policy's `on_error:` — a compensation issues its command (rule in
-//! `src/rules/policies.rs`), a retry issues the same command again (its refusal comes
-//! back here as the next attempt) until its attempts are used up. The rejection event is
-//! the cause, so handling it again issues nothing twice; every rejection stays listed at
-//! `GET /ordering/rejections`.
+//! `src/rules/policies.rs`), a `record:` appends its event to the aggregate the event's
+//! id names (rule there too; `evolve` folds it), a retry issues the same command again
+//! (its refusal comes back here as the next attempt) until its attempts are used up. The
+//! rejection event is the cause, so handling it again issues or records nothing twice;
+//! every rejection stays listed at `GET /ordering/rejections`.
 //!
 //! Knowingly left (parked):
 //! - `CancelOrderWhenPaymentFails`: `CancelOrder` refused with `OrderNotFound` (park)

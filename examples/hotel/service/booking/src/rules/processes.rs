@@ -91,6 +91,16 @@ impl ProcessRules for Processes {
     ) -> Decision<RefundPayment> {
         Ok(Some(refund(rejected, rejection)))
     }
+
+    fn written(&self) -> &'static [&'static str] {
+        &[
+            "stay_payment_on_hold_placed",
+            "stay_payment_on_payment_declined",
+            "compensate_stay_payment_on_hold_placed_on_charge_over_limit",
+            "compensate_stay_payment_on_payment_captured_on_hold_expired",
+            "compensate_stay_payment_on_payment_captured_on_hold_withdrawn",
+        ]
+    }
 }
 
 /// The id of the charge for a hold: a name-based (v5) uuid of the hold's id, so one hold
