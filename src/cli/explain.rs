@@ -9,10 +9,18 @@ use crate::diff::rules::DiffCode;
 /// or with `list` one line per code: the check rules, then the diff rules.
 pub(super) fn run_explain(code: Option<&str>, list: bool) -> Result<u8, CliError> {
     if list {
+        // The slug column is as wide as the longest slug, so no slug runs into its
+        // summary as new rules are added.
+        let width = Code::ALL
+            .iter()
+            .map(|code| code.slug().len())
+            .chain(DiffCode::ALL.iter().map(|code| code.slug().len()))
+            .max()
+            .unwrap_or(0);
         let mut text = String::new();
         for code in Code::ALL {
             text.push_str(&format!(
-                "{}  {:<8} {:<27} {}\n",
+                "{}  {:<8} {:<width$} {}\n",
                 code.as_str(),
                 format!("{:?}", code.severity()).to_lowercase(),
                 code.slug(),
@@ -21,7 +29,7 @@ pub(super) fn run_explain(code: Option<&str>, list: bool) -> Result<u8, CliError
         }
         for code in DiffCode::ALL {
             text.push_str(&format!(
-                "{:<5}  {:<8} {:<27} {}\n",
+                "{:<5}  {:<8} {:<width$} {}\n",
                 code.as_str(),
                 "diff",
                 code.slug(),
