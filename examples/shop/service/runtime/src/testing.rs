@@ -249,10 +249,21 @@ impl<A: Aggregate> AggregateScenario<A> {
             return Err(format!("scenario `{}` has no command", self.title));
         };
         let state = self.given.iter().fold(A::State::default(), A::evolve);
-        let decided = A::decide(&state, command);
+        let decided = A::decide(&state, command).map(|decision| {
+            // What `handle` would refuse is a failure of the scenario too, naming the outcomes.
+            let names: Vec<&str> = decision
+                .events()
+                .iter()
+                .map(DomainEvent::type_name)
+                .collect();
+            let fits =
+                crate::aggregate::check_outcome::<A>(command.name(), decision.name(), &names);
+            (fits, decision.into_events())
+        });
         let problem = match (&self.then, decided) {
             (Then::Unset, _) => Err("the scenario expects nothing; add events or an error".into()),
-            (Then::Events(want), Ok(events)) => {
+            (_, Ok((Err(misfit), _))) => Err(misfit.to_string()),
+            (Then::Events(want), Ok((Ok(()), events))) => {
                 let mut got = Vec::with_capacity(events.len());
                 for event in &events {
                     let data = event.to_payload().map_err(|e| e.to_string())?;
@@ -269,7 +280,7 @@ impl<A: Aggregate> AggregateScenario<A> {
                 "expected the error `{want}`, got `{}` ({error})",
                 error.name()
             )),
-            (Then::Error(want), Ok(events)) => {
+            (Then::Error(want), Ok((Ok(()), events))) => {
                 let names: Vec<&str> = events.iter().map(DomainEvent::type_name).collect();
                 Err(format!("expected the error `{want}`, got events {names:?}"))
             }
