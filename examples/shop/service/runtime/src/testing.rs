@@ -109,6 +109,44 @@ where
     Ok(())
 }
 
+/// A variant of a typed outcome converts to exactly its outcome's events: `decision`
+/// (the variant built from default events, its optional ones present when
+/// `with_optional`, then `into_decision`) must name an outcome of `command` and record
+/// that outcome's events in their declared order — all of them when `with_optional`,
+/// else its required ones — which [`aggregate::check_outcome`] (what `handle` checks)
+/// accepts.
+///
+/// [`aggregate::check_outcome`]: crate::aggregate::check_outcome
+pub fn outcome_fits<A: Aggregate>(
+    command: &'static str,
+    decision: crate::aggregate::Decision<A::Event>,
+    with_optional: bool,
+) -> Result<(), String> {
+    let Some(name) = decision.name() else {
+        return Err(format!("an outcome of `{command}` decided nothing"));
+    };
+    let Some(declared) = A::outcomes(command).iter().find(|o| o.name == name) else {
+        return Err(format!("`{command}` declares no outcome `{name}`"));
+    };
+    let want: Vec<&str> = declared
+        .events
+        .iter()
+        .filter(|(_, optional)| with_optional || !optional)
+        .map(|(event, _)| *event)
+        .collect();
+    let got: Vec<&str> = decision
+        .events()
+        .iter()
+        .map(DomainEvent::type_name)
+        .collect();
+    if got != want {
+        return Err(format!(
+            "the outcome `{name}` of `{command}` records {got:?}, not its declared {want:?}"
+        ));
+    }
+    crate::aggregate::check_outcome::<A>(command, Some(name), &got).map_err(|m| m.to_string())
+}
+
 /// An expected event or command: its type name and the fields the scenario gives, in
 /// the JSON form of the message's own type (so `10` and `"10.0"` compare as the same
 /// decimal, and a symbolic uuid as its UUID).
