@@ -217,6 +217,7 @@ pub struct AggregateScenario<A: Aggregate> {
     given: Vec<A::Event>,
     when: Option<A::Command>,
     then: Then,
+    outcome: Option<String>,
     _aggregate: PhantomData<fn() -> A>,
 }
 
@@ -228,6 +229,7 @@ impl<A: Aggregate> AggregateScenario<A> {
             given: Vec::new(),
             when: None,
             then: Then::Unset,
+            outcome: None,
             _aggregate: PhantomData,
         }
     }
@@ -270,6 +272,14 @@ impl<A: Aggregate> AggregateScenario<A> {
         self
     }
 
+    /// Expects the rule to name the outcome `name` of its command (with the events
+    /// expected by [`AggregateScenario::then`]): what tells apart two outcomes whose
+    /// events can be the same.
+    pub fn then_outcome(mut self, name: &str) -> Self {
+        self.outcome = Some(name.to_owned());
+        self
+    }
+
     /// Expects the business error `name`.
     pub fn then_error(mut self, name: &str) -> Self {
         self.then = Then::Error(name.to_owned());
@@ -295,12 +305,20 @@ impl<A: Aggregate> AggregateScenario<A> {
                 .map(DomainEvent::type_name)
                 .collect();
             let fits =
-                crate::aggregate::check_outcome::<A>(command.name(), decision.name(), &names);
+                crate::aggregate::check_outcome::<A>(command.name(), decision.name(), &names)
+                    .map_err(|misfit| misfit.to_string())
+                    .and_then(|()| match (&self.outcome, decision.name()) {
+                        (Some(want), got) if got != Some(want.as_str()) => Err(format!(
+                            "expected the outcome `{want}`, the rule decided {}",
+                            got.map_or("nothing".to_owned(), |got| format!("the outcome `{got}`"))
+                        )),
+                        _ => Ok(()),
+                    });
             (fits, decision.into_events())
         });
         let problem = match (&self.then, decided) {
             (Then::Unset, _) => Err("the scenario expects nothing; add events or an error".into()),
-            (_, Ok((Err(misfit), _))) => Err(misfit.to_string()),
+            (_, Ok((Err(problem), _))) => Err(problem),
             (Then::Events(want), Ok((Ok(()), events))) => {
                 let mut got = Vec::with_capacity(events.len());
                 for event in &events {

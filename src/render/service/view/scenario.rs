@@ -33,6 +33,9 @@ pub struct ScenarioView {
     pub error: Option<String>,
     /// Whether the command is expected to emit nothing.
     pub nothing: bool,
+    /// The outcome its events are, as a string literal, when its command has several
+    /// (the rule must name that one; events alone can fit two).
+    pub outcome: Option<String>,
     /// The rules file named when the scenario is pending, as a string literal.
     pub rules_file: String,
     /// The binding holding the aggregate's `written()` list.
@@ -185,6 +188,11 @@ pub fn scenario_views(
                 json: json(&scenario.when.values),
             },
             nothing: error.is_none() && then.is_empty(),
+            outcome: scenario
+                .outcome
+                .filter(|_| error.is_none() && command.outcomes.len() > 1)
+                .and_then(|i| command.outcomes.get(i))
+                .map(|o| string_literal(&o.name)),
             then,
             error,
             rules_file: string_literal(&view.rules_file),

@@ -14,10 +14,12 @@ fn main() -> std::process::ExitCode {
         AggregateScenario::<room_hold::RoomHold>::new("a free room is held")
             .when::<room_hold::PlaceHold>(r#"{"hold_id":"5f0c6a4e-8d2b-4c51-9a57-2f1f0e3d9b11","room":"101","guest_name":"Ada Lovelace","check_in":"2026-06-01","nights":2,"guests":2}"#)
             .then::<room_hold::HoldPlaced>(r#"{"room":"101","nights":2,"amount":{"amount":"240.00","currency":"EUR"}}"#)
+            .then_outcome("held")
             .trial("src/rules/room_hold.rs", room_hold_written),
         AggregateScenario::<room_hold::RoomHold>::new("a room too small for the party is unavailable")
             .when::<room_hold::PlaceHold>(r#"{"room":"101","guest_name":"Ada Lovelace","check_in":"2026-06-01","nights":1,"guests":5}"#)
             .then::<room_hold::HoldUnavailable>(r#"{"room":"101"}"#)
+            .then_outcome("unavailable")
             .trial("src/rules/room_hold.rs", room_hold_written),
         AggregateScenario::<room_hold::RoomHold>::new("a capture after the hold expired is refused")
             .given::<room_hold::HoldPlaced>(r#"{}"#)
@@ -41,11 +43,13 @@ fn main() -> std::process::ExitCode {
             .given::<room_hold::HoldConfirmed>(r#"{}"#)
             .when::<room_hold::CancelHold>(r#"{}"#)
             .then::<room_hold::StayCancelled>(r#"{}"#)
+            .then_outcome("stay_cancelled")
             .trial("src/rules/room_hold.rs", room_hold_written),
         AggregateScenario::<room_hold::RoomHold>::new("an unpaid hold the guest gives up is released")
             .given::<room_hold::HoldPlaced>(r#"{}"#)
             .when::<room_hold::CancelHold>(r#"{}"#)
             .then::<room_hold::HoldCancelled>(r#"{}"#)
+            .then_outcome("released")
             .trial("src/rules/room_hold.rs", room_hold_written),
         AggregateScenario::<room_hold::RoomHold>::new("a guest who checked in is not a no-show")
             .given::<room_hold::HoldPlaced>(r#"{}"#)

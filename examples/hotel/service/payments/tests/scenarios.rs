@@ -15,11 +15,13 @@ fn main() -> std::process::ExitCode {
             .given::<payment::PaymentRequested>(r#"{}"#)
             .when::<payment::SettleCharge>(r#"{"authorization":"AUTH-31337"}"#)
             .then::<payment::PaymentCaptured>(r#"{"authorization":"AUTH-31337"}"#)
+            .then_outcome("captured")
             .trial("src/rules/payment.rs", payment_written),
         AggregateScenario::<payment::Payment>::new("the processor declines a requested charge")
             .given::<payment::PaymentRequested>(r#"{}"#)
             .when::<payment::SettleCharge>(r#"{"decline_code":"insufficient_funds"}"#)
             .then::<payment::PaymentDeclined>(r#"{"decline_code":"insufficient_funds"}"#)
+            .then_outcome("declined")
             .trial("src/rules/payment.rs", payment_written),
         AggregateScenario::<payment::Payment>::new("a charge is settled once")
             .given::<payment::PaymentRequested>(r#"{}"#)

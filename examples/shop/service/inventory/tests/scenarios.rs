@@ -17,6 +17,7 @@ fn main() -> std::process::ExitCode {
         )
         .when::<reservation::ReserveStock>(r#"{"lines":[{"sku":"MUG-01","quantity":2}]}"#)
         .then::<reservation::StockReserved>(r#"{"quantities_by_sku":{"MUG-01":2}}"#)
+        .then_outcome("reserved")
         .trial("src/rules/reservation.rs", reservation_written),
         AggregateScenario::<reservation::Reservation>::new(
             "a product that is short fails the reservation",
@@ -25,6 +26,7 @@ fn main() -> std::process::ExitCode {
         .then::<reservation::StockReservationFailed>(
             r#"{"shortages":[{"sku":"MUG-01","requested":50,"available":10}]}"#,
         )
+        .then_outcome("out_of_stock")
         .trial("src/rules/reservation.rs", reservation_written),
         AggregateScenario::<reservation::Reservation>::new("releasing twice is refused")
             .given::<reservation::StockReserved>(r#"{"lines":[{"sku":"MUG-01","quantity":2}]}"#)

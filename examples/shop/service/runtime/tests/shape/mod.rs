@@ -31,6 +31,22 @@ pub mod order {
         pub reason: String,
     }
 
+    impl PlaceOrder {
+        /// Its declared outcomes: `aggregate::handle` refuses a decision that is none of them.
+        pub const OUTCOMES: &'static [aggregate::Outcome] = &[aggregate::Outcome {
+            name: "emitted",
+            events: &[(OrderPlaced::TYPE, false)],
+        }];
+    }
+
+    impl CancelOrder {
+        /// Its declared outcomes.
+        pub const OUTCOMES: &'static [aggregate::Outcome] = &[aggregate::Outcome {
+            name: "emitted",
+            events: &[(OrderCancelled::TYPE, false)],
+        }];
+    }
+
     /// Every command of `Order`.
     #[derive(Debug, Clone, PartialEq)]
     pub enum Command {
@@ -280,6 +296,14 @@ pub mod order {
                 Event::OrderCancelled(event) => rules.apply_order_cancelled(&mut state, event),
             }
             state
+        }
+
+        fn outcomes(command: &str) -> &'static [aggregate::Outcome] {
+            match command {
+                "PlaceOrder" => PlaceOrder::OUTCOMES,
+                "CancelOrder" => CancelOrder::OUTCOMES,
+                _ => &[],
+            }
         }
     }
 }
