@@ -572,3 +572,131 @@ fn sentence(words: &str) -> String {
         None => String::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The events the generated models draw from.
+    const EVENTS: &[&str] = &["Paid", "Receipted", "Declined", "Noted", "Flagged"];
+    /// Outcome names, among them two of one variant (`part_2` and `part2`).
+    const OUTCOMES: &[&str] = &["paid", "declined", "part_2", "part2", "held_for_review"];
+
+    /// A format-2 model of one command with `outcomes`: each a name (an index into
+    /// [`OUTCOMES`]) and its events (indexes into [`EVENTS`], with `?` when optional).
+    fn model_text(outcomes: &[(usize, Vec<(usize, bool)>)]) -> String {
+        let mut text = String::from(
+            "stormcraft: 2\nsystem: S\nactors: {A: someone}\ncontexts:\n  a:\n    aggregates:\n      P:\n        commands:\n          Pay:\n            by: A\n            outcomes:\n",
+        );
+        let mut seen = Vec::new();
+        let mut used: Vec<usize> = Vec::new();
+        for (name, events) in outcomes {
+            if seen.contains(name) {
+                continue;
+            }
+            seen.push(*name);
+            used.extend(events.iter().map(|(e, _)| *e));
+            let events: Vec<String> = events
+                .iter()
+                .map(|(e, optional)| format!("{}{}", EVENTS[*e], if *optional { "?" } else { "" }))
+                .collect();
+            text.push_str(&format!("              {}: [{}]\n", OUTCOMES[*name], events.join(", ")));
+        }
+        // Only the events some outcome records: an event never emitted is an error.
+        used.sort_unstable();
+        used.dedup();
+        text.push_str("        events:\n");
+        for event in used {
+            text.push_str(&format!("          {}: {{}}\n", EVENTS[event]));
+        }
+        text
+    }
+
+    #[test]
+    fn the_models_of_the_property_are_accepted_when_their_outcomes_are_sound() {
+        // Not vacuous: a model of two outcomes, optional events and a shared event checks.
+        let text = model_text(&[(0, vec![(0, false), (1, true)]), (1, vec![(2, false)]), (4, vec![(0, false), (3, true)])]);
+        let loaded = crate::model::load::load_str("model.yaml", &text);
+        let checked = crate::check::check(&loaded);
+        assert!(checked.clean_model().is_some(), "{text}\n{:?}", checked.diagnostics);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// Whatever outcomes a command declares (when `check` accepts them), its typed
+        /// outcome has exactly one variant per outcome, each of its events a field in
+        /// declared order, and the conversion lists exactly those events in that order.
+        #[test]
+        fn every_declared_outcome_is_one_variant_that_converts_to_its_events(
+            outcomes in proptest::collection::vec(
+                (0..OUTCOMES.len(), proptest::collection::vec((0..EVENTS.len(), any::<bool>()), 1..4)),
+                1..5,
+            ),
+        ) {
+            let text = model_text(&outcomes);
+            let loaded = crate::model::load::load_str("model.yaml", &text);
+            let checked = crate::check::check(&loaded);
+            // A refused model (two outcomes of one variant: SC072; two outcomes of the
+            // same events...) is never generated; proptest fails when most are refused.
+            prop_assume!(checked.clean_model().is_some());
+            let Some(model) = checked.clean_model() else {
+                return Ok(());
+            };
+            let view = aggregate_view(model, AggregateId(0));
+            let command = &view.commands[0];
+            let declared = &model.command(model.aggregate(AggregateId(0)).commands[0]).outcomes;
+            prop_assert_eq!(command.outcomes.len(), declared.len());
+            let mut variants: Vec<&str> = command.outcomes.iter().map(|o| o.variant.as_str()).collect();
+            variants.push(NOTHING_VARIANT);
+            let count = variants.len();
+            variants.sort_unstable();
+            variants.dedup();
+            prop_assert_eq!(variants.len(), count, "variants are distinct and none is `Nothing`");
+            for (view, declared) in command.outcomes.iter().zip(declared) {
+                prop_assert_eq!(&view.name, &string_literal(&declared.name));
+                let events: Vec<(String, bool)> = declared
+                    .events
+                    .iter()
+                    .map(|e| (model.event(e.event).name.clone(), e.optional))
+                    .collect();
+                let fields: Vec<(String, bool)> =
+                    view.events.iter().map(|e| (e.name.clone(), e.optional)).collect();
+                prop_assert_eq!(&fields, &events);
+                // The conversion names each event once, in declared order.
+                let converted: Vec<&str> = view
+                    .events_expr
+                    .split("Event::")
+                    .skip(1)
+                    .map(|rest| rest.split(|c: char| !c.is_alphanumeric()).next().unwrap_or(""))
+                    .collect();
+                let names: Vec<&str> = events.iter().map(|(name, _)| name.as_str()).collect();
+                prop_assert_eq!(converted, names);
+            }
+            // `From` exactly for the outcomes of one required event no other outcome is.
+            for from in &command.from_events {
+                let alone = command
+                    .outcomes
+                    .iter()
+                    .filter(|o| matches!(o.events.as_slice(), [e] if !e.optional && e.name == from.event))
+                    .count();
+                prop_assert_eq!(alone, 1);
+            }
+        }
+    }
+
+    #[test]
+    fn two_outcomes_of_one_variant_are_refused_by_check() {
+        let text = model_text(&[(2, vec![(0, false)]), (3, vec![(1, false)])]);
+        let loaded = crate::model::load::load_str("model.yaml", &text);
+        let checked = crate::check::check(&loaded);
+        assert!(checked.clean_model().is_none());
+        let codes: Vec<String> = checked
+            .diagnostics
+            .iter()
+            .map(|d| d.code.to_string())
+            .collect();
+        assert!(codes.iter().any(|c| c == "SC072"), "{codes:?}");
+    }
+}
