@@ -326,7 +326,9 @@ pub fn aggregate_view(model: &Model, a: AggregateId) -> AggregateView {
             lines.push(format!(
                 "Pending: a default cannot know which outcome happened, so it decides [`{typed}::{NOTHING_VARIANT}`]"
             ));
-            lines.push("and the command is refused (HTTP 501) until you write this rule.".to_owned());
+            lines.push(
+                "and the command is refused (HTTP 501) until you write this rule.".to_owned(),
+            );
             lines
         } else if pending {
             vec![
@@ -457,7 +459,11 @@ fn outcome_views(model: &Model, outcomes: &[CommandOutcome]) -> Vec<OutcomeView>
             OutcomeView {
                 name: string_literal(&o.name),
                 variant: outcome_variant(&o.name),
-                docs: vec![format!("`{}`{failure}: records {}.", o.name, listed.join(", "))],
+                docs: vec![format!(
+                    "`{}`{failure}: records {}.",
+                    o.name,
+                    listed.join(", ")
+                )],
                 events_expr: events_expr(&events),
                 events,
             }
@@ -601,7 +607,11 @@ mod tests {
                 .iter()
                 .map(|(e, optional)| format!("{}{}", EVENTS[*e], if *optional { "?" } else { "" }))
                 .collect();
-            text.push_str(&format!("              {}: [{}]\n", OUTCOMES[*name], events.join(", ")));
+            text.push_str(&format!(
+                "              {}: [{}]\n",
+                OUTCOMES[*name],
+                events.join(", ")
+            ));
         }
         // Only the events some outcome records: an event never emitted is an error.
         used.sort_unstable();
@@ -616,10 +626,18 @@ mod tests {
     #[test]
     fn the_models_of_the_property_are_accepted_when_their_outcomes_are_sound() {
         // Not vacuous: a model of two outcomes, optional events and a shared event checks.
-        let text = model_text(&[(0, vec![(0, false), (1, true)]), (1, vec![(2, false)]), (4, vec![(0, false), (3, true)])]);
+        let text = model_text(&[
+            (0, vec![(0, false), (1, true)]),
+            (1, vec![(2, false)]),
+            (4, vec![(0, false), (3, true)]),
+        ]);
         let loaded = crate::model::load::load_str("model.yaml", &text);
         let checked = crate::check::check(&loaded);
-        assert!(checked.clean_model().is_some(), "{text}\n{:?}", checked.diagnostics);
+        assert!(
+            checked.clean_model().is_some(),
+            "{text}\n{:?}",
+            checked.diagnostics
+        );
     }
 
     proptest! {
