@@ -42,6 +42,9 @@ pub struct CommandView {
     /// `From<Event>` impls of its typed outcome: per outcome of one required event that
     /// no other outcome also is, so a rule writes `Ok(OrderPlaced { .. }.into())`.
     pub from_events: Vec<FromEventView>,
+    /// Doc comment lines of the typed outcome's `Nothing`: what deciding nothing means
+    /// for this command (a repeat when it has one outcome, the rule's bug when several).
+    pub nothing_docs: Vec<String>,
     /// Pending: several outcomes (a default cannot know which happened), or an event
     /// field the rule computes or nothing traces. The default decides nothing, and
     /// `Aggregate::pending` refuses the command (HTTP 501) until the rule is written.
@@ -348,7 +351,29 @@ pub fn aggregate_view(model: &Model, a: AggregateId) -> AggregateView {
             [only] if !pending => only.variant.clone(),
             _ => NOTHING_VARIANT.to_owned(),
         };
+        let nothing_docs = if several {
+            vec![
+                "Records nothing: refused as the rule's bug (`aggregate::handle` answers 500), as"
+                    .to_owned(),
+                "the command has several outcomes and must say which happened; the pending"
+                    .to_owned(),
+                "default decides this and answers HTTP 501.".to_owned(),
+            ]
+        } else if pending {
+            vec![
+                "Records nothing: the command changes nothing (a repeat of one carried out"
+                    .to_owned(),
+                "before); the pending default decides this and answers HTTP 501.".to_owned(),
+            ]
+        } else {
+            vec![
+                "Records nothing: the command changes nothing (a repeat of one carried out"
+                    .to_owned(),
+                "before).".to_owned(),
+            ]
+        };
         commands.push(CommandView {
+            nothing_docs,
             outcome_enum: outcome_enum(&command.name),
             default_variant,
             from_events,

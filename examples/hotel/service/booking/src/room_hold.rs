@@ -362,9 +362,9 @@ pub enum PlaceHoldOutcome {
         /// the failure path; nothing is held and nothing is charged
         hold_unavailable: HoldUnavailable,
     },
-    /// Records nothing: the command was carried out before (a repeat). A command of
-    /// several outcomes must say which happened, so `aggregate::handle` refuses this
-    /// as the rule's bug then; a pending default decides this and answers HTTP 501.
+    /// Records nothing: refused as the rule's bug (`aggregate::handle` answers 500), as
+    /// the command has several outcomes and must say which happened; the pending
+    /// default decides this and answers HTTP 501.
     Nothing,
 }
 
@@ -417,9 +417,8 @@ impl From<HoldUnavailable> for PlaceHoldOutcome {
 pub enum ConfirmHoldOutcome {
     /// `emitted`: records `HoldConfirmed`.
     Emitted { hold_confirmed: HoldConfirmed },
-    /// Records nothing: the command was carried out before (a repeat). A command of
-    /// several outcomes must say which happened, so `aggregate::handle` refuses this
-    /// as the rule's bug then; a pending default decides this and answers HTTP 501.
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before); the pending default decides this and answers HTTP 501.
     Nothing,
 }
 
@@ -464,9 +463,8 @@ pub enum ExpireHoldOutcome {
         /// the hold expired unpaid; the room is free again
         hold_lapsed: HoldLapsed,
     },
-    /// Records nothing: the command was carried out before (a repeat). A command of
-    /// several outcomes must say which happened, so `aggregate::handle` refuses this
-    /// as the rule's bug then; a pending default decides this and answers HTTP 501.
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
     Nothing,
 }
 
@@ -514,9 +512,9 @@ pub enum CancelHoldOutcome {
         /// published, so payments refunds the stay's charge
         stay_cancelled: StayCancelled,
     },
-    /// Records nothing: the command was carried out before (a repeat). A command of
-    /// several outcomes must say which happened, so `aggregate::handle` refuses this
-    /// as the rule's bug then; a pending default decides this and answers HTTP 501.
+    /// Records nothing: refused as the rule's bug (`aggregate::handle` answers 500), as
+    /// the command has several outcomes and must say which happened; the pending
+    /// default decides this and answers HTTP 501.
     Nothing,
 }
 
@@ -571,9 +569,8 @@ impl From<StayCancelled> for CancelHoldOutcome {
 pub enum CheckInOutcome {
     /// `emitted`: records `GuestCheckedIn`.
     Emitted { guest_checked_in: GuestCheckedIn },
-    /// Records nothing: the command was carried out before (a repeat). A command of
-    /// several outcomes must say which happened, so `aggregate::handle` refuses this
-    /// as the rule's bug then; a pending default decides this and answers HTTP 501.
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
     Nothing,
 }
 
@@ -616,9 +613,8 @@ impl From<GuestCheckedIn> for CheckInOutcome {
 pub enum MarkNoShowOutcome {
     /// `emitted`: records `GuestNoShow`.
     Emitted { guest_no_show: GuestNoShow },
-    /// Records nothing: the command was carried out before (a repeat). A command of
-    /// several outcomes must say which happened, so `aggregate::handle` refuses this
-    /// as the rule's bug then; a pending default decides this and answers HTTP 501.
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before); the pending default decides this and answers HTTP 501.
     Nothing,
 }
 

@@ -205,9 +205,8 @@ impl aggregate::DomainEvent for Event {
 pub enum RequestPaymentOutcome {
     /// `emitted`: records `PaymentRequested`.
     Emitted { payment_requested: PaymentRequested },
-    /// Records nothing: the command was carried out before (a repeat). A command of
-    /// several outcomes must say which happened, so `aggregate::handle` refuses this
-    /// as the rule's bug then; a pending default decides this and answers HTTP 501.
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
     Nothing,
 }
 
@@ -252,9 +251,9 @@ pub enum SettleChargeOutcome {
     Captured { payment_captured: PaymentCaptured },
     /// `declined` (a failure): records `PaymentDeclined`.
     Declined { payment_declined: PaymentDeclined },
-    /// Records nothing: the command was carried out before (a repeat). A command of
-    /// several outcomes must say which happened, so `aggregate::handle` refuses this
-    /// as the rule's bug then; a pending default decides this and answers HTTP 501.
+    /// Records nothing: refused as the rule's bug (`aggregate::handle` answers 500), as
+    /// the command has several outcomes and must say which happened; the pending
+    /// default decides this and answers HTTP 501.
     Nothing,
 }
 
@@ -310,9 +309,8 @@ impl From<PaymentDeclined> for SettleChargeOutcome {
 pub enum RefundPaymentOutcome {
     /// `emitted`: records `PaymentRefunded`.
     Emitted { payment_refunded: PaymentRefunded },
-    /// Records nothing: the command was carried out before (a repeat). A command of
-    /// several outcomes must say which happened, so `aggregate::handle` refuses this
-    /// as the rule's bug then; a pending default decides this and answers HTTP 501.
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
     Nothing,
 }
 

@@ -209,9 +209,9 @@ pub enum ReserveStockOutcome {
         /// the out-of-stock path; ordering cancels the order
         stock_reservation_failed: StockReservationFailed,
     },
-    /// Records nothing: the command was carried out before (a repeat). A command of
-    /// several outcomes must say which happened, so `aggregate::handle` refuses this
-    /// as the rule's bug then; a pending default decides this and answers HTTP 501.
+    /// Records nothing: refused as the rule's bug (`aggregate::handle` answers 500), as
+    /// the command has several outcomes and must say which happened; the pending
+    /// default decides this and answers HTTP 501.
     Nothing,
 }
 
@@ -268,9 +268,8 @@ impl From<StockReservationFailed> for ReserveStockOutcome {
 pub enum ReleaseStockOutcome {
     /// `emitted`: records `StockReleased`.
     Emitted { stock_released: StockReleased },
-    /// Records nothing: the command was carried out before (a repeat). A command of
-    /// several outcomes must say which happened, so `aggregate::handle` refuses this
-    /// as the rule's bug then; a pending default decides this and answers HTTP 501.
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
     Nothing,
 }
 
@@ -314,9 +313,8 @@ pub enum CommitReservationOutcome {
     Emitted {
         reservation_committed: ReservationCommitted,
     },
-    /// Records nothing: the command was carried out before (a repeat). A command of
-    /// several outcomes must say which happened, so `aggregate::handle` refuses this
-    /// as the rule's bug then; a pending default decides this and answers HTTP 501.
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
     Nothing,
 }
 

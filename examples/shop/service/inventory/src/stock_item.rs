@@ -137,9 +137,8 @@ impl aggregate::DomainEvent for Event {
 pub enum ReceiveStockOutcome {
     /// `emitted`: records `StockReceived`.
     Emitted { stock_received: StockReceived },
-    /// Records nothing: the command was carried out before (a repeat). A command of
-    /// several outcomes must say which happened, so `aggregate::handle` refuses this
-    /// as the rule's bug then; a pending default decides this and answers HTTP 501.
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
     Nothing,
 }
 
@@ -181,9 +180,8 @@ impl From<StockReceived> for ReceiveStockOutcome {
 pub enum AdjustStockOutcome {
     /// `emitted`: records `StockAdjusted`.
     Emitted { stock_adjusted: StockAdjusted },
-    /// Records nothing: the command was carried out before (a repeat). A command of
-    /// several outcomes must say which happened, so `aggregate::handle` refuses this
-    /// as the rule's bug then; a pending default decides this and answers HTTP 501.
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
     Nothing,
 }
 

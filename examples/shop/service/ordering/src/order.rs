@@ -306,9 +306,8 @@ pub enum PlaceOrderOutcome {
         /// Version 2 renamed `delivery_address` to `shipping_address` (the name shipping uses) and added the optional `coupon_code`.
         order_placed: OrderPlaced,
     },
-    /// Records nothing: the command was carried out before (a repeat). A command of
-    /// several outcomes must say which happened, so `aggregate::handle` refuses this
-    /// as the rule's bug then; a pending default decides this and answers HTTP 501.
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before); the pending default decides this and answers HTTP 501.
     Nothing,
 }
 
@@ -350,9 +349,8 @@ impl From<OrderPlaced> for PlaceOrderOutcome {
 pub enum CancelOrderOutcome {
     /// `emitted`: records `OrderCancelled`.
     Emitted { order_cancelled: OrderCancelled },
-    /// Records nothing: the command was carried out before (a repeat). A command of
-    /// several outcomes must say which happened, so `aggregate::handle` refuses this
-    /// as the rule's bug then; a pending default decides this and answers HTTP 501.
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
     Nothing,
 }
 
@@ -398,9 +396,8 @@ pub enum MarkOrderPaidOutcome {
         /// Published: shipping ships an order once ordering accepts its payment, so a payment that arrives after a cancellation ships nothing.
         order_paid: OrderPaid,
     },
-    /// Records nothing: the command was carried out before (a repeat). A command of
-    /// several outcomes must say which happened, so `aggregate::handle` refuses this
-    /// as the rule's bug then; a pending default decides this and answers HTTP 501.
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
     Nothing,
 }
 
@@ -440,9 +437,8 @@ impl From<OrderPaid> for MarkOrderPaidOutcome {
 pub enum MarkOrderShippedOutcome {
     /// `emitted`: records `OrderShipped`.
     Emitted { order_shipped: OrderShipped },
-    /// Records nothing: the command was carried out before (a repeat). A command of
-    /// several outcomes must say which happened, so `aggregate::handle` refuses this
-    /// as the rule's bug then; a pending default decides this and answers HTTP 501.
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
     Nothing,
 }
 
@@ -484,9 +480,8 @@ impl From<OrderShipped> for MarkOrderShippedOutcome {
 pub enum MarkOrderDeliveredOutcome {
     /// `emitted`: records `OrderDelivered`.
     Emitted { order_delivered: OrderDelivered },
-    /// Records nothing: the command was carried out before (a repeat). A command of
-    /// several outcomes must say which happened, so `aggregate::handle` refuses this
-    /// as the rule's bug then; a pending default decides this and answers HTTP 501.
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
     Nothing,
 }
 
@@ -529,9 +524,8 @@ impl From<OrderDelivered> for MarkOrderDeliveredOutcome {
 pub enum MarkOrderRefundedOutcome {
     /// `emitted`: records `OrderRefunded`.
     Emitted { order_refunded: OrderRefunded },
-    /// Records nothing: the command was carried out before (a repeat). A command of
-    /// several outcomes must say which happened, so `aggregate::handle` refuses this
-    /// as the rule's bug then; a pending default decides this and answers HTTP 501.
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
     Nothing,
 }
 

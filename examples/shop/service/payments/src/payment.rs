@@ -229,9 +229,8 @@ impl aggregate::DomainEvent for Event {
 pub enum RequestPaymentOutcome {
     /// `emitted`: records `PaymentRequested`.
     Emitted { payment_requested: PaymentRequested },
-    /// Records nothing: the command was carried out before (a repeat). A command of
-    /// several outcomes must say which happened, so `aggregate::handle` refuses this
-    /// as the rule's bug then; a pending default decides this and answers HTTP 501.
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
     Nothing,
 }
 
@@ -274,9 +273,8 @@ impl From<PaymentRequested> for RequestPaymentOutcome {
 pub enum ConfirmPaymentOutcome {
     /// `emitted`: records `PaymentSucceeded`.
     Emitted { payment_succeeded: PaymentSucceeded },
-    /// Records nothing: the command was carried out before (a repeat). A command of
-    /// several outcomes must say which happened, so `aggregate::handle` refuses this
-    /// as the rule's bug then; a pending default decides this and answers HTTP 501.
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
     Nothing,
 }
 
@@ -322,9 +320,8 @@ pub enum DeclinePaymentOutcome {
         /// Version 2 replaced the free-text `reason` with the provider's `decline_code`.
         payment_failed: PaymentFailed,
     },
-    /// Records nothing: the command was carried out before (a repeat). A command of
-    /// several outcomes must say which happened, so `aggregate::handle` refuses this
-    /// as the rule's bug then; a pending default decides this and answers HTTP 501.
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
     Nothing,
 }
 
@@ -366,9 +363,8 @@ impl From<PaymentFailed> for DeclinePaymentOutcome {
 pub enum RefundPaymentOutcome {
     /// `emitted`: records `PaymentRefunded`.
     Emitted { payment_refunded: PaymentRefunded },
-    /// Records nothing: the command was carried out before (a repeat). A command of
-    /// several outcomes must say which happened, so `aggregate::handle` refuses this
-    /// as the rule's bug then; a pending default decides this and answers HTTP 501.
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
     Nothing,
 }
 

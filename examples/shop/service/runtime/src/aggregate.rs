@@ -3,11 +3,12 @@
 //! A generated aggregate supplies its types (state, commands, events, business errors)
 //! and two functions, [`Aggregate::decide`] and [`Aggregate::evolve`], which call the
 //! user's rules. A generated rule returns its command's typed outcome (an enum with a
-//! variant per declared outcome), which `decide` turns into a [`Decision`]: the outcome's
-//! name and its events. Everything else is [`handle`]: load the state (folding the stream, from
-//! a snapshot when the aggregate keeps them, or reading the state row of a state-stored
-//! aggregate), decide, append with the version it loaded, and decide again when another
-//! writer got there first.
+//! variant per declared outcome), which `decide` turns into a [`Decision`]: the
+//! outcome's name and its events. Everything else is [`handle`]: load the state
+//! (folding the stream, from a snapshot when the aggregate keeps them, or reading the
+//! state row of a state-stored aggregate), decide, check the decision against the
+//! command's declared outcomes, append with the version it loaded, and decide again
+//! when another writer got there first.
 //!
 //! ```
 //! use serde::{Deserialize, Serialize};
@@ -298,8 +299,8 @@ impl fmt::Display for Outcome {
 }
 
 /// A rule decided an outcome that is none of its command's declared outcomes, or events
-/// that do not fit the outcome it named. The rule is
-/// wrong, not the request: [`handle`] appends nothing and fails with this (as
+/// that do not fit the outcome it named. The rule is wrong, not the request: [`handle`]
+/// appends nothing and fails with this (as
 /// [`Error::Backend`], so the HTTP API answers 500 and a policy retries the event after
 /// a pause, until the rule is fixed), never a business error.
 #[derive(Debug, Clone, PartialEq, Eq)]

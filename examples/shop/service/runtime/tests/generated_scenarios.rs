@@ -52,6 +52,21 @@ fn main() -> std::process::ExitCode {
                 policies::PolicyRules::reserve_stock_when_order_placed(&rules, event, source, views)
             },
         ),
+        Trial::test("a scenario names the outcome the rule must decide", || {
+            let expecting = |outcome: &str| {
+                AggregateScenario::<Order>::new("an order is placed")
+                    .when::<order::PlaceOrder>(r#"{"quantity":1}"#)
+                    .then::<order::OrderPlaced>(r#"{"quantity":1}"#)
+                    .then_outcome(outcome)
+                    .run()
+            };
+            expecting("emitted")?;
+            assert_eq!(
+                expecting("placed_twice"),
+                Err("scenario `an order is placed`: expected the outcome `placed_twice`, the rule decided the outcome `emitted`".to_owned())
+            );
+            Ok(())
+        }),
         Trial::test("order outcomes record their declared events", || {
             testing::outcome_fits::<Order>(
                 "PlaceOrder",

@@ -181,9 +181,8 @@ impl aggregate::DomainEvent for Event {
 pub enum CreateShipmentOutcome {
     /// `emitted`: records `ShipmentCreated`.
     Emitted { shipment_created: ShipmentCreated },
-    /// Records nothing: the command was carried out before (a repeat). A command of
-    /// several outcomes must say which happened, so `aggregate::handle` refuses this
-    /// as the rule's bug then; a pending default decides this and answers HTTP 501.
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
     Nothing,
 }
 
@@ -228,9 +227,8 @@ pub enum DispatchShipmentOutcome {
     Emitted {
         shipment_dispatched: ShipmentDispatched,
     },
-    /// Records nothing: the command was carried out before (a repeat). A command of
-    /// several outcomes must say which happened, so `aggregate::handle` refuses this
-    /// as the rule's bug then; a pending default decides this and answers HTTP 501.
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
     Nothing,
 }
 
@@ -277,9 +275,8 @@ pub enum ConfirmDeliveryOutcome {
     Emitted {
         shipment_delivered: ShipmentDelivered,
     },
-    /// Records nothing: the command was carried out before (a repeat). A command of
-    /// several outcomes must say which happened, so `aggregate::handle` refuses this
-    /// as the rule's bug then; a pending default decides this and answers HTTP 501.
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
     Nothing,
 }
 
