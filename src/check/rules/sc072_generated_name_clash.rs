@@ -3,8 +3,9 @@
 //! Raised where names are declared (`src/check/resolve/scope.rs`) for items and
 //! modules, where processes are lowered (`src/check/resolve/processes.rs`) for the
 //! names of their reactions and deadlines, and over the resolved model by `check` below, run by `check_model`
-//! (`src/check/rules/mod.rs`), for the methods of an aggregate's `Rules` trait; its
-//! findings are built here.
+//! (`src/check/rules/mod.rs`), for the methods of an aggregate's `Rules` trait and its
+//! commands' typed outcomes (`<Command>Outcome` and its variants); its findings are
+//! built here.
 
 use super::prelude::*;
 
