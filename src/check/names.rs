@@ -56,6 +56,22 @@ pub fn to_pascal_case(name: &str) -> String {
         .collect()
 }
 
+/// The typed outcome a command's rule returns, e.g. `ReserveStock` → `ReserveStockOutcome`:
+/// an enum in the aggregate's module, beside its commands and events.
+pub fn outcome_enum(command: &str) -> String {
+    format!("{command}Outcome")
+}
+
+/// The variant of an outcome in its command's typed outcome, e.g. `out_of_stock` →
+/// `OutOfStock` (`emitted`, the one outcome of an `emits:` command, → `Emitted`).
+pub fn outcome_variant(outcome: &str) -> String {
+    to_pascal_case(outcome)
+}
+
+/// The variant every typed outcome has beside its declared outcomes: the rule decided
+/// nothing (a repeat, or a pending default).
+pub const NOTHING_VARIANT: &str = "Nothing";
+
 /// The snake_case spelling of a name, e.g. `OrderLines` → `order_lines`,
 /// `HTTPCall` → `http_call`, `order-lines` → `order_lines`.
 ///

@@ -3,8 +3,9 @@
 //! Raised where names are declared (`src/check/resolve/scope.rs`) for items and
 //! modules, where processes are lowered (`src/check/resolve/processes.rs`) for the
 //! names of their reactions and deadlines, and over the resolved model by `check` below, run by `check_model`
-//! (`src/check/rules/mod.rs`), for the methods of an aggregate's `Rules` trait; its
-//! findings are built here.
+//! (`src/check/rules/mod.rs`), for the methods of an aggregate's `Rules` trait and its
+//! commands' typed outcomes (`<Command>Outcome` and its variants); its findings are
+//! built here.
 
 use super::prelude::*;
 
@@ -90,7 +91,7 @@ pub const RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "an element has the name of an item or module the generator writes beside it",
     explanation: Explanation {
-    text: r#"An element is named like an item the generator writes next to it. Each aggregate becomes a module holding one struct per command and event beside the generated `Command`, `Event`, `State`, `Error` and `Rules` (and a few imports such as `Store` and `Serialize`); read models sit beside `Row` and `ProjectionRules`; external systems beside `PolicyRules`, `Views` and `IdempotencyKey`; an aggregate's module sits beside the modules `types`, `service`, `rules`, `policies`, `projections`, `upstream`, `externals`, `adapters`, `inbox`, `recovery`, `processes`, `timers` and `versions` (and its rules file beside `rules/schedules.rs`), and its streams (like a process's) beside the runtime's categories `Rejection`, `Inbox`, `Deadline` and `Schedule` of its context. Two items of one name in one module do not compile.
+    text: r#"An element is named like an item the generator writes next to it. Each aggregate becomes a module holding one struct per command and event beside the generated `Command`, `Event`, `State`, `Error` and `Rules` (and a few imports such as `Store` and `Serialize`) and one typed outcome per command, `<Command>Outcome`, whose variants are its outcomes' PascalCase names beside `Nothing` (so no two outcomes of a command may share one, nor be `nothing` or `self`); read models sit beside `Row` and `ProjectionRules`; external systems beside `PolicyRules`, `Views` and `IdempotencyKey`; an aggregate's module sits beside the modules `types`, `service`, `rules`, `policies`, `projections`, `upstream`, `externals`, `adapters`, `inbox`, `recovery`, `processes`, `timers` and `versions` (and its rules file beside `rules/schedules.rs`), and its streams (like a process's) beside the runtime's categories `Rejection`, `Inbox`, `Deadline` and `Schedule` of its context. Two items of one name in one module do not compile.
 
 Rename the element with a word from the business: `OrderState` rather than `State`, `OrderError` rather than `Error`."#,
     bad: r#"stormcraft: 1
@@ -213,6 +214,7 @@ pub fn module(name: &str, module: &str, span: Span) -> Diagnostic {
 pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     use crate::check::names::to_snake_case;
     process_method_clashes(model, out);
+    outcome_clashes(model, out);
     for aggregate in &model.aggregates {
         let mut taken: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
         taken.insert(WRITTEN_METHOD.to_owned(), "the generator's (the list of written rules)".to_owned());
@@ -239,6 +241,86 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
                 Some(first) => out.push(method_clash(&aggregate.name, &holder, &method, first, span).about(subject)),
                 None => {
                     taken.insert(method, format!("{holder}'s"));
+                }
+            }
+        }
+    }
+}
+
+/// The typed outcomes of an aggregate's commands (`<Command>Outcome`, in the aggregate's
+/// module): an enum named like a command, an event or the aggregate itself there would
+/// be defined twice, and within one enum two outcomes may not become one variant (`a_1`
+/// and `a1` are both `A1`), nor the generator's `Nothing`, nor the keyword `Self`.
+fn outcome_clashes(model: &Model, out: &mut Vec<Diagnostic>) {
+    use crate::check::names::{outcome_enum, outcome_variant, NOTHING_VARIANT};
+    for aggregate in &model.aggregates {
+        // Every name the aggregate's module defines, with what defines it.
+        let mut items: Vec<(String, String, Span, NodeRef)> = Vec::new();
+        for &id in &aggregate.commands {
+            let command = &model.commands[id.0 as usize];
+            items.push((command.name.clone(), format!("command `{}`", command.name), command.span, NodeRef::Command(id)));
+        }
+        for &id in &aggregate.events {
+            let event = &model.events[id.0 as usize];
+            items.push((event.name.clone(), format!("event `{}`", event.name), event.span, NodeRef::Event(id)));
+        }
+        for &id in &aggregate.commands {
+            let command = &model.commands[id.0 as usize];
+            let typed = outcome_enum(&command.name);
+            if let Some((_, holder, span, subject)) = items.iter().find(|(name, ..)| *name == typed) {
+                out.push(
+                    Diagnostic::new(
+                        Code::GeneratedNameClash,
+                        *span,
+                        format!("{holder} has the name of the typed outcome of command `{}`", command.name),
+                    )
+                    .label(format!("clashes with the generated enum `{typed}`"))
+                    .help(format!(
+                        "rename it (or the command): the rule of each command returns `<Command>Outcome`, here `{typed}`, defined beside the commands and events of `{}`",
+                        aggregate.name
+                    ))
+                    .about(*subject),
+                );
+            } else if typed == aggregate.name {
+                out.push(
+                    Diagnostic::new(
+                        Code::GeneratedNameClash,
+                        command.span,
+                        format!("the typed outcome of command `{}` would be `{typed}`, the name of its aggregate", command.name),
+                    )
+                    .label(format!("generates the enum `{typed}`"))
+                    .help("rename the command or the aggregate: the rule of each command returns `<Command>Outcome`, defined in the aggregate's module beside its unit struct")
+                    .about(NodeRef::Command(id)),
+                );
+            }
+            let mut variants: Vec<(String, &str)> = Vec::new();
+            for outcome in &command.outcomes {
+                let variant = outcome_variant(&outcome.name);
+                let taken = if variant == NOTHING_VARIANT {
+                    Some("which the generator keeps for a rule that decides nothing".to_owned())
+                } else if variant == "Self" {
+                    Some("which is a Rust keyword".to_owned())
+                } else {
+                    variants
+                        .iter()
+                        .find(|(v, _)| *v == variant)
+                        .map(|(_, first)| format!("as outcome `{first}` is"))
+                };
+                match taken {
+                    Some(first) => out.push(
+                        Diagnostic::new(
+                            Code::GeneratedNameClash,
+                            outcome.span,
+                            format!(
+                                "outcome `{}` of command `{}` would be the variant `{variant}` of `{typed}`, {first}",
+                                outcome.name, command.name
+                            ),
+                        )
+                        .label(format!("`{variant}` is taken"))
+                        .help("rename the outcome: each becomes the variant of its PascalCase name, beside the generator's `Nothing`")
+                        .about(NodeRef::Command(id)),
+                    ),
+                    None => variants.push((variant, &outcome.name)),
                 }
             }
         }

@@ -466,8 +466,24 @@ mod tests {
         // Pending: nothing decided (handle then names the rule), never all events together.
         let rule = p.split("fn pay(").nth(1).unwrap();
         let body = &rule[..rule.find("\n    }").unwrap()];
-        assert!(body.contains("Ok(Vec::new())"), "{body}");
-        assert!(!body.contains("Event::Paid"), "{body}");
+        assert!(body.contains("-> Result<PayOutcome, Error>"), "{body}");
+        assert!(body.contains("Ok(PayOutcome::Nothing)"), "{body}");
+        assert!(!body.contains("Paid {"), "{body}");
+        // One variant per outcome, its optional event an `Option`, and the conversion
+        // lists the events in declared order (compared with whitespace collapsed).
+        let flat = p.split_whitespace().collect::<Vec<_>>().join(" ");
+        for expected in [
+            "Paid { paid: Paid, receipted: Option<Receipted>, },",
+            "Failed { failed: Failed, },",
+            "Nothing, }",
+            "PayOutcome::Paid { paid, receipted, } => aggregate::Decision::outcome(\"paid\", [Some(Event::Paid(paid)), receipted.map(Event::Receipted)].into_iter().flatten().collect()),",
+            // `From` only where an outcome is one required event: `failed`, not `paid`.
+            "impl From<Failed> for PayOutcome {",
+            ".map(PayOutcome::into_decision)",
+        ] {
+            assert!(flat.contains(expected), "{expected}\n{p}");
+        }
+        assert!(!p.contains("impl From<Paid> for PayOutcome {"), "{p}");
         let policies = &files
             .iter()
             .find(|f| f.path == "a/src/policies.rs")

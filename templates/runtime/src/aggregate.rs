@@ -2,10 +2,13 @@
 //!
 //! A generated aggregate supplies its types (state, commands, events, business errors)
 //! and two functions, [`Aggregate::decide`] and [`Aggregate::evolve`], which call the
-//! user's rules. Everything else is [`handle`]: load the state (folding the stream, from
-//! a snapshot when the aggregate keeps them, or reading the state row of a state-stored
-//! aggregate), decide, append with the version it loaded, and decide again when another
-//! writer got there first.
+//! user's rules. A generated rule returns its command's typed outcome (an enum with a
+//! variant per declared outcome), which `decide` turns into a [`Decision`]: the
+//! outcome's name and its events. Everything else is [`handle`]: load the state
+//! (folding the stream, from a snapshot when the aggregate keeps them, or reading the
+//! state row of a state-stored aggregate), decide, check the decision against the
+//! command's declared outcomes, append with the version it loaded, and decide again
+//! when another writer got there first.
 //!
 //! ```
 //! use serde::{Deserialize, Serialize};
@@ -50,8 +53,11 @@
 //!     type Command = Open;
 //!     type Event = Opened;
 //!     type Error = AlreadyOpen;
-//!     fn decide(open: &bool, c: &Open) -> Result<Vec<Opened>, AlreadyOpen> {
-//!         if *open { Err(AlreadyOpen) } else { Ok(vec![Opened { id: c.id.clone() }]) }
+//!     fn decide(open: &bool, c: &Open) -> Result<aggregate::Decision<Opened>, AlreadyOpen> {
+//!         if *open {
+//!             return Err(AlreadyOpen);
+//!         }
+//!         Ok(aggregate::Decision::outcome("opened", vec![Opened { id: c.id.clone() }]))
 //!     }
 //!     fn evolve(_: bool, _: &Opened) -> bool { true }
 //! }
@@ -174,11 +180,12 @@ pub trait Aggregate {
     /// The aggregate's business errors.
     type Error: BusinessError;
 
-    /// Decides a command against the state: the events it causes, or why it is refused.
+    /// Decides a command against the state: the outcome it has (its name and its
+    /// events), nothing, or why it is refused.
     fn decide(
         state: &Self::State,
         command: &Self::Command,
-    ) -> Result<Vec<Self::Event>, Self::Error>;
+    ) -> Result<Decision<Self::Event>, Self::Error>;
     /// Applies an event to the state.
     fn evolve(state: Self::State, event: &Self::Event) -> Self::State;
 
@@ -198,6 +205,57 @@ pub trait Aggregate {
     fn pending(command: &str) -> Option<&'static str> {
         let _ = command;
         None
+    }
+}
+
+/// What a rule decided for a command: one of its outcomes, by name, with the events it
+/// records (in the outcome's declared order), or nothing at all.
+///
+/// Generated rules return a typed outcome per command (`PlaceOrderOutcome`), whose
+/// `into_decision` gives this; [`handle`] checks it against the command's declared
+/// [`Outcome`]s all the same, so no misfit is ever appended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision<E> {
+    /// Nothing is recorded: a command repeated after it was carried out (allowed when
+    /// the command has one outcome), or a pending default rule (refused as pending).
+    Nothing,
+    /// The outcome `name` of the command, recording `events`.
+    Outcome {
+        /// The outcome's name in the model, e.g. `succeeded` (`emitted` for `emits:`).
+        name: &'static str,
+        /// Its events, in order.
+        events: Vec<E>,
+    },
+}
+
+impl<E> Decision<E> {
+    /// The outcome `name`, recording `events`.
+    pub fn outcome(name: &'static str, events: Vec<E>) -> Self {
+        Decision::Outcome { name, events }
+    }
+
+    /// The outcome's name; `None` for [`Decision::Nothing`].
+    pub fn name(&self) -> Option<&'static str> {
+        match self {
+            Decision::Nothing => None,
+            Decision::Outcome { name, .. } => Some(name),
+        }
+    }
+
+    /// The events it records (none for [`Decision::Nothing`]).
+    pub fn events(&self) -> &[E] {
+        match self {
+            Decision::Nothing => &[],
+            Decision::Outcome { events, .. } => events,
+        }
+    }
+
+    /// The events it records, by value.
+    pub fn into_events(self) -> Vec<E> {
+        match self {
+            Decision::Nothing => Vec::new(),
+            Decision::Outcome { events, .. } => events,
+        }
     }
 }
 
@@ -240,8 +298,9 @@ impl fmt::Display for Outcome {
     }
 }
 
-/// A rule decided events that are none of its command's declared outcomes. The rule is
-/// wrong, not the request: [`handle`] appends nothing and fails with this (as
+/// A rule decided an outcome that is none of its command's declared outcomes, or events
+/// that do not fit the outcome it named. The rule is wrong, not the request: [`handle`]
+/// appends nothing and fails with this (as
 /// [`Error::Backend`], so the HTTP API answers 500 and a policy retries the event after
 /// a pause, until the rule is fixed), never a business error.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -250,6 +309,8 @@ pub struct Misfit {
     pub category: &'static str,
     /// The command's name.
     pub command: &'static str,
+    /// The outcome the rule named (`None`: it decided nothing).
+    pub outcome: Option<&'static str>,
     /// The event types the rule decided, in order.
     pub decided: Vec<String>,
     /// The command's declared outcomes.
@@ -260,6 +321,20 @@ impl fmt::Display for Misfit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let outcomes: Vec<String> = self.outcomes.iter().map(ToString::to_string).collect();
         let outcomes = outcomes.join(", ");
+        let decided = self.decided.join(", ");
+        if let Some(name) = self.outcome {
+            let declared = self.outcomes.iter().any(|outcome| outcome.name == name);
+            let what = if declared {
+                "which does not fit it"
+            } else {
+                "which is not one of its outcomes"
+            };
+            return write!(
+                f,
+                "the rule of `{}` ({}) decided the outcome `{name}` recording [{decided}], {what}: {outcomes}; the rule is wrong, not the request: fix it (nothing was appended)",
+                self.command, self.category
+            );
+        }
         if self.decided.is_empty() {
             write!(
                 f,
@@ -269,10 +344,8 @@ impl fmt::Display for Misfit {
         } else {
             write!(
                 f,
-                "the rule of `{}` ({}) decided [{}], which is none of its outcomes: {outcomes}; the rule is wrong, not the request: fix it (nothing was appended)",
-                self.command,
-                self.category,
-                self.decided.join(", ")
+                "the rule of `{}` ({}) decided [{decided}], which is none of its outcomes: {outcomes}; the rule is wrong, not the request: fix it (nothing was appended)",
+                self.command, self.category
             )
         }
     }
@@ -280,20 +353,35 @@ impl fmt::Display for Misfit {
 
 impl std::error::Error for Misfit {}
 
-/// Checks a decision of `command` against `A`'s declared outcomes of it. Nothing decided
-/// fits a command with one outcome (nothing happened, e.g. a repeated command), or an
-/// outcome of only optional events; a command with several outcomes must say which.
-pub fn check_outcome<A: Aggregate>(command: &'static str, decided: &[&str]) -> Result<(), Misfit> {
+/// Checks a decision of `command` against `A`'s declared outcomes of it: the outcome
+/// the rule named (`outcome`) must be declared and `decided` (event type names) must
+/// fit it. Nothing (`outcome` is `None`, so nothing decided) fits a command with one
+/// outcome (nothing happened, e.g. a repeated command), or an outcome of only optional
+/// events; a command with several outcomes must say which. A command that declares no
+/// outcomes is not checked.
+pub fn check_outcome<A: Aggregate>(
+    command: &'static str,
+    outcome: Option<&'static str>,
+    decided: &[&str],
+) -> Result<(), Misfit> {
     let outcomes = A::outcomes(command);
-    let fits = outcomes.is_empty()
-        || (decided.is_empty() && outcomes.len() == 1)
-        || outcomes.iter().any(|outcome| outcome.fits(decided));
+    let fits = match outcome {
+        _ if outcomes.is_empty() => true,
+        Some(name) => outcomes
+            .iter()
+            .any(|declared| declared.name == name && declared.fits(decided)),
+        None => {
+            decided.is_empty()
+                && (outcomes.len() == 1 || outcomes.iter().any(|declared| declared.fits(&[])))
+        }
+    };
     if fits {
         return Ok(());
     }
     Err(Misfit {
         category: A::CATEGORY,
         command,
+        outcome,
         decided: decided.iter().map(|d| (*d).to_owned()).collect(),
         outcomes,
     })
@@ -405,9 +493,9 @@ pub fn derived_id(source: &RecordedEvent) -> Uuid {
 /// writes its state, which `evolve` cannot have changed, so it is skipped too).
 ///
 /// Every decision is checked against the command's declared outcomes
-/// ([`Aggregate::outcomes`], see [`check_outcome`]): events that are none of them are
-/// not appended, and the command fails with a [`Misfit`] (a store error: the rule is
-/// wrong, not the request).
+/// ([`Aggregate::outcomes`], see [`check_outcome`]): an outcome that is none of them, or
+/// events that do not fit the outcome named, are not appended, and the command fails
+/// with a [`Misfit`] (a store error: the rule is wrong, not the request).
 pub fn handle<A: Aggregate>(
     store: &Store,
     command: A::Command,
@@ -417,17 +505,22 @@ pub fn handle<A: Aggregate>(
     let mut attempt = 1;
     loop {
         let (state, version) = load::<A>(store, &id)?;
-        let events = A::decide(&state, &command).map_err(HandleError::Rejected)?;
+        let decision = A::decide(&state, &command).map_err(HandleError::Rejected)?;
         // A pending default decides nothing; a rule that was written decides what it
         // decides (listing it in `written()` also allows it to decide nothing).
-        if events.is_empty() {
+        if decision.events().is_empty() {
             if let Some(text) = A::pending(command.name()) {
                 return Err(HandleError::Pending(text));
             }
         }
-        let decided: Vec<&str> = events.iter().map(DomainEvent::type_name).collect();
-        check_outcome::<A>(command.name(), &decided)
+        let decided: Vec<&str> = decision
+            .events()
+            .iter()
+            .map(DomainEvent::type_name)
+            .collect();
+        check_outcome::<A>(command.name(), decision.name(), &decided)
             .map_err(|misfit| HandleError::Store(Error::Backend(Box::new(misfit))))?;
+        let events = decision.into_events();
         if events.is_empty() {
             return Ok(Vec::new());
         }
@@ -615,10 +708,12 @@ mod tests {
     use super::*;
     use serde::Deserialize;
 
-    /// What the test rule decides: the event types to record.
+    /// What the test rule decides: the outcome it names (`None`: nothing) and the event
+    /// types to record.
     #[derive(Debug, Clone)]
     struct Confirm {
         id: String,
+        outcome: Option<&'static str>,
         decide: Vec<&'static str>,
     }
 
@@ -680,12 +775,16 @@ mod tests {
         type Command = Confirm;
         type Event = Happened;
         type Error = Never;
-        fn decide(_: &(), command: &Confirm) -> Result<Vec<Happened>, Never> {
-            Ok(command
+        fn decide(_: &(), command: &Confirm) -> Result<Decision<Happened>, Never> {
+            let events = command
                 .decide
                 .iter()
                 .map(|kind| Happened { kind })
-                .collect())
+                .collect();
+            Ok(match command.outcome {
+                Some(name) => Decision::outcome(name, events),
+                None => Decision::Nothing,
+            })
         }
         fn evolve(state: (), _: &Happened) {
             state
@@ -698,10 +797,15 @@ mod tests {
         }
     }
 
-    fn confirm(id: &str, decide: &[&'static str]) -> Result<Vec<Appended>, HandleError<Never>> {
+    fn confirm(
+        id: &str,
+        outcome: Option<&'static str>,
+        decide: &[&'static str],
+    ) -> Result<Vec<Appended>, HandleError<Never>> {
         let store = crate::open("memory:").unwrap();
         let command = Confirm {
             id: id.to_owned(),
+            outcome,
             decide: decide.to_vec(),
         };
         handle::<Payment>(&store, command, None)
@@ -719,16 +823,55 @@ mod tests {
 
     #[test]
     fn a_decision_that_is_one_outcome_is_appended() {
-        let done = confirm("1", &["PaymentSucceeded", "ReceiptIssued"]).unwrap();
+        let succeeded = Some("succeeded");
+        let done = confirm("1", succeeded, &["PaymentSucceeded", "ReceiptIssued"]).unwrap();
         assert_eq!(done.len(), 2);
         // The optional event may be left out.
-        assert_eq!(confirm("2", &["PaymentSucceeded"]).unwrap().len(), 1);
-        assert_eq!(confirm("3", &["PaymentFailed"]).unwrap().len(), 1);
+        assert_eq!(
+            confirm("2", succeeded, &["PaymentSucceeded"])
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(
+            confirm("3", Some("failed"), &["PaymentFailed"])
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn events_that_fit_another_outcome_than_the_one_named_are_refused() {
+        // `[PaymentFailed]` is an outcome, but not the one the rule named.
+        let misfit = misfit(confirm("1", Some("succeeded"), &["PaymentFailed"]));
+        assert_eq!(misfit.outcome, Some("succeeded"));
+        let message = misfit.to_string();
+        assert!(
+            message.contains(
+                "decided the outcome `succeeded` recording [PaymentFailed], which does not fit it"
+            ),
+            "{message}"
+        );
+        let unknown = misfit_of(confirm("2", Some("refunded"), &["PaymentFailed"]));
+        assert!(
+            unknown
+                .contains("`refunded` recording [PaymentFailed], which is not one of its outcomes"),
+            "{unknown}"
+        );
+    }
+
+    fn misfit_of(result: Result<Vec<Appended>, HandleError<Never>>) -> String {
+        misfit(result).to_string()
     }
 
     #[test]
     fn events_of_two_outcomes_together_are_refused_naming_the_outcomes() {
-        let result = confirm("1", &["PaymentSucceeded", "PaymentFailed"]);
+        let result = confirm(
+            "1",
+            Some("succeeded"),
+            &["PaymentSucceeded", "PaymentFailed"],
+        );
         let misfit = misfit(result);
         assert_eq!(misfit.command, "ConfirmPayment");
         assert_eq!(misfit.decided, ["PaymentSucceeded", "PaymentFailed"]);
@@ -746,7 +889,8 @@ mod tests {
 
     #[test]
     fn a_misfit_is_not_reported_as_a_database_error() {
-        let Err(error) = confirm("1", &["PaymentFailed", "PaymentSucceeded"]) else {
+        let Err(error) = confirm("1", Some("failed"), &["PaymentFailed", "PaymentSucceeded"])
+        else {
             panic!("a misfit is refused");
         };
         let message = error.to_string();
@@ -758,10 +902,10 @@ mod tests {
 
     #[test]
     fn a_missing_required_event_or_nothing_for_several_outcomes_is_refused() {
-        let only_optional = misfit(confirm("1", &["ReceiptIssued"]));
+        let only_optional = misfit(confirm("1", Some("succeeded"), &["ReceiptIssued"]));
         assert_eq!(only_optional.decided, ["ReceiptIssued"]);
         // A pending default rule decides nothing: the command must say which outcome.
-        let nothing = misfit(confirm("2", &[]));
+        let nothing = misfit(confirm("2", None, &[]));
         assert!(nothing.to_string().contains("write its rule"), "{nothing}");
     }
 
@@ -773,7 +917,7 @@ mod tests {
         type Command = Confirm;
         type Event = Happened;
         type Error = Never;
-        fn decide(state: &(), command: &Confirm) -> Result<Vec<Happened>, Never> {
+        fn decide(state: &(), command: &Confirm) -> Result<Decision<Happened>, Never> {
             Payment::decide(state, command)
         }
         fn evolve(state: (), _: &Happened) {
@@ -791,11 +935,13 @@ mod tests {
         // A rule written over the pending default decides events: carried out.
         let written = Confirm {
             id: "2".to_owned(),
+            outcome: Some("succeeded"),
             decide: vec!["PaymentSucceeded"],
         };
         assert_eq!(handle::<Unwritten>(&store, written, None).unwrap().len(), 1);
         let command = Confirm {
             id: "1".to_owned(),
+            outcome: None,
             decide: Vec::new(),
         };
         let Err(HandleError::Pending(text)) = handle::<Unwritten>(&store, command, None) else {
@@ -814,6 +960,7 @@ mod tests {
         let store = crate::open("memory:").unwrap();
         let command = Confirm {
             id: "1".to_owned(),
+            outcome: Some("succeeded"),
             decide: vec!["PaymentSucceeded", "PaymentFailed"],
         };
         assert!(handle::<Payment>(&store, command, None).is_err());
@@ -838,8 +985,8 @@ mod tests {
             type Command = Confirm;
             type Event = Happened;
             type Error = Never;
-            fn decide(_: &(), _: &Confirm) -> Result<Vec<Happened>, Never> {
-                Ok(Vec::new())
+            fn decide(_: &(), _: &Confirm) -> Result<Decision<Happened>, Never> {
+                Ok(Decision::Nothing)
             }
             fn evolve(state: (), _: &Happened) {
                 state
@@ -848,8 +995,14 @@ mod tests {
                 ONE
             }
         }
-        assert_eq!(check_outcome::<One>("ConfirmPayment", &[]), Ok(()));
-        assert!(check_outcome::<One>("ConfirmPayment", &["Other"]).is_err());
+        assert_eq!(check_outcome::<One>("ConfirmPayment", None, &[]), Ok(()));
+        assert_eq!(
+            check_outcome::<One>("ConfirmPayment", Some("emitted"), &["Shipped"]),
+            Ok(())
+        );
+        assert!(check_outcome::<One>("ConfirmPayment", Some("emitted"), &["Other"]).is_err());
+        // Naming the outcome but recording none of its required events is a misfit.
+        assert!(check_outcome::<One>("ConfirmPayment", Some("emitted"), &[]).is_err());
         assert!(OPTIONAL.fits(&[]));
         assert!(!OPTIONAL.fits(&["Other"]));
     }

@@ -8,13 +8,18 @@ use crate::rental_agreement::*;
 pub struct RentalAgreementRules;
 
 impl Rules for RentalAgreementRules {
-    fn hand_over_car_keys(&self, _state: &State, command: &HandOverCarKeys) -> Result<Vec<Event>, Error> {
+    fn hand_over_car_keys(
+        &self,
+        _state: &State,
+        command: &HandOverCarKeys,
+    ) -> Result<HandOverCarKeysOutcome, Error> {
         if command.deposit_cents < 100 {
             return Err(Error::AgreementCancelled);
         }
-        Ok(vec![Event::CarKeysHandedOver(CarKeysHandedOver {
+        Ok(CarKeysHandedOver {
             agreement_code: command.agreement_code.clone(),
             deposit_cents: command.deposit_cents,
-        })])
+        }
+        .into())
     }
 }

@@ -11,7 +11,7 @@ impl Rules for AnalyserSlotRules {
         &self,
         _state: &State,
         _command: &StartAnalyserRun,
-    ) -> Result<Vec<Event>, Error> {
+    ) -> Result<StartAnalyserRunOutcome, Error> {
         Err(Error::AnalyserOffline)
     }
 

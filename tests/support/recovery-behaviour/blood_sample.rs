@@ -13,7 +13,7 @@ impl Rules for BloodSampleRules {
         &self,
         state: &State,
         _command: &AnalyseBloodSample,
-    ) -> Result<Vec<Event>, Error> {
+    ) -> Result<AnalyseBloodSampleOutcome, Error> {
         if state.patient_id.is_nil() {
             return Err(Error::SampleMislaid);
         }
@@ -24,7 +24,7 @@ impl Rules for BloodSampleRules {
         &self,
         _state: &State,
         _command: &RequestRetest,
-    ) -> Result<Vec<Event>, Error> {
+    ) -> Result<RequestRetestOutcome, Error> {
         Err(Error::RetestLimitReached)
     }
 

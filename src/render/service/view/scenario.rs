@@ -33,6 +33,9 @@ pub struct ScenarioView {
     pub error: Option<String>,
     /// Whether the command is expected to emit nothing.
     pub nothing: bool,
+    /// The outcome its events are, as a string literal, when its command has several
+    /// (the rule must name that one; events alone can fit two).
+    pub outcome: Option<String>,
     /// The rules file named when the scenario is pending, as a string literal.
     pub rules_file: String,
     /// The binding holding the aggregate's `written()` list.
@@ -59,6 +62,65 @@ pub struct RoundTripView {
     pub types: Vec<String>,
     /// The Rust path of the state.
     pub last: String,
+    /// The aggregate's unit struct, for the outcome trial.
+    pub aggregate: String,
+    /// The trial's name of the aggregate's typed outcomes, as a string literal.
+    pub outcomes_title: String,
+    /// Every variant of every command's typed outcome but `Nothing` (a variant with
+    /// optional events twice: with them and without), to check against its table.
+    pub outcomes: Vec<OutcomeFitView>,
+}
+
+/// One variant of a typed outcome, built from default events, for
+/// `testing::outcome_fits`: its conversion must record exactly its outcome's events.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutcomeFitView {
+    /// The command, as a string literal.
+    pub command: String,
+    /// The variant's value: `<module>::<Command>Outcome::<Variant> { .. }`.
+    pub value: String,
+    /// Whether its optional events are present (`Some`) rather than `None`.
+    pub with_optional: bool,
+}
+
+/// Every variant of the typed outcomes of `a`'s commands, built from default events:
+/// with its optional events present and, when it has any, without them.
+fn outcome_fits(a: &AggregateView) -> Vec<OutcomeFitView> {
+    let mut fits = Vec::new();
+    for c in &a.commands {
+        for o in &c.outcomes {
+            let optional = o.events.iter().any(|e| e.optional);
+            for with_optional in [true, false] {
+                if !with_optional && !optional {
+                    continue;
+                }
+                let path = format!("{}::{}::{}", a.module, c.outcome_enum, o.variant);
+                let value = if o.events.is_empty() {
+                    path
+                } else {
+                    let fields: Vec<String> = o
+                        .events
+                        .iter()
+                        .map(|e| {
+                            let value = match (e.optional, with_optional) {
+                                (false, _) => "Default::default()",
+                                (true, true) => "Some(Default::default())",
+                                (true, false) => "None",
+                            };
+                            format!("{}: {value}", e.field)
+                        })
+                        .collect();
+                    format!("{path} {{ {} }}", fields.join(", "))
+                };
+                fits.push(OutcomeFitView {
+                    command: string_literal(&c.name),
+                    value,
+                    with_optional,
+                });
+            }
+        }
+    }
+    fits
 }
 
 /// The trials of the context `id`: its scenarios, the `written()` lists they need, and
@@ -126,6 +188,11 @@ pub fn scenario_views(
                 json: json(&scenario.when.values),
             },
             nothing: error.is_none() && then.is_empty(),
+            outcome: scenario
+                .outcome
+                .filter(|_| error.is_none() && command.outcomes.len() > 1)
+                .and_then(|i| command.outcomes.get(i))
+                .map(|o| string_literal(&o.name)),
             then,
             error,
             rules_file: string_literal(&view.rules_file),
@@ -145,6 +212,12 @@ pub fn scenario_views(
                     .chain(a.events.iter().map(|e| path(&e.name)))
                     .collect(),
                 last: path("State"),
+                aggregate: path(&a.name),
+                outcomes_title: string_literal(&format!(
+                    "{} outcomes record their declared events",
+                    a.module
+                )),
+                outcomes: outcome_fits(a),
             }
         })
         .collect();

@@ -31,6 +31,22 @@ pub mod order {
         pub reason: String,
     }
 
+    impl PlaceOrder {
+        /// Its declared outcomes: `aggregate::handle` refuses a decision that is none of them.
+        pub const OUTCOMES: &'static [aggregate::Outcome] = &[aggregate::Outcome {
+            name: "emitted",
+            events: &[(OrderPlaced::TYPE, false)],
+        }];
+    }
+
+    impl CancelOrder {
+        /// Its declared outcomes.
+        pub const OUTCOMES: &'static [aggregate::Outcome] = &[aggregate::Outcome {
+            name: "emitted",
+            events: &[(OrderCancelled::TYPE, false)],
+        }];
+    }
+
     /// Every command of `Order`.
     #[derive(Debug, Clone, PartialEq)]
     pub enum Command {
@@ -115,6 +131,65 @@ pub mod order {
         }
     }
 
+    /// What the rule of [`PlaceOrder`] decides: its outcome, or nothing.
+    #[derive(Debug, Clone, PartialEq)]
+    pub enum PlaceOrderOutcome {
+        /// `emitted`: records `OrderPlaced`.
+        Emitted { order_placed: OrderPlaced },
+        /// Records nothing (a repeat; a pending default).
+        Nothing,
+    }
+
+    impl PlaceOrderOutcome {
+        /// The outcome's name and its events, as `aggregate::handle` checks them.
+        pub fn into_decision(self) -> aggregate::Decision<Event> {
+            match self {
+                PlaceOrderOutcome::Emitted { order_placed } => {
+                    aggregate::Decision::outcome("emitted", vec![Event::OrderPlaced(order_placed)])
+                }
+                PlaceOrderOutcome::Nothing => aggregate::Decision::Nothing,
+            }
+        }
+    }
+
+    impl From<OrderPlaced> for PlaceOrderOutcome {
+        fn from(event: OrderPlaced) -> Self {
+            PlaceOrderOutcome::Emitted {
+                order_placed: event,
+            }
+        }
+    }
+
+    /// What the rule of [`CancelOrder`] decides: its outcome, or nothing.
+    #[derive(Debug, Clone, PartialEq)]
+    pub enum CancelOrderOutcome {
+        /// `emitted`: records `OrderCancelled`.
+        Emitted { order_cancelled: OrderCancelled },
+        /// Records nothing (a repeat; a pending default).
+        Nothing,
+    }
+
+    impl CancelOrderOutcome {
+        /// The outcome's name and its events, as `aggregate::handle` checks them.
+        pub fn into_decision(self) -> aggregate::Decision<Event> {
+            match self {
+                CancelOrderOutcome::Emitted { order_cancelled } => aggregate::Decision::outcome(
+                    "emitted",
+                    vec![Event::OrderCancelled(order_cancelled)],
+                ),
+                CancelOrderOutcome::Nothing => aggregate::Decision::Nothing,
+            }
+        }
+    }
+
+    impl From<OrderCancelled> for CancelOrderOutcome {
+        fn from(event: OrderCancelled) -> Self {
+            CancelOrderOutcome::Emitted {
+                order_cancelled: event,
+            }
+        }
+    }
+
     #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
     pub struct State {
         pub placed: bool,
@@ -153,20 +228,32 @@ pub mod order {
 
     /// The business rules of `Order`; override them in `src/rules/order.rs`.
     pub trait Rules {
-        fn place_order(&self, _state: &State, command: &PlaceOrder) -> Result<Vec<Event>, Error> {
-            Ok(vec![Event::OrderPlaced(OrderPlaced {
-                order_id: command.order_id,
-                customer: command.customer.clone(),
-                sku: command.sku.clone(),
-                quantity: command.quantity,
-            })])
+        fn place_order(
+            &self,
+            _state: &State,
+            command: &PlaceOrder,
+        ) -> Result<PlaceOrderOutcome, Error> {
+            Ok(PlaceOrderOutcome::Emitted {
+                order_placed: OrderPlaced {
+                    order_id: command.order_id,
+                    customer: command.customer.clone(),
+                    sku: command.sku.clone(),
+                    quantity: command.quantity,
+                },
+            })
         }
 
-        fn cancel_order(&self, _state: &State, command: &CancelOrder) -> Result<Vec<Event>, Error> {
-            Ok(vec![Event::OrderCancelled(OrderCancelled {
-                order_id: command.order_id,
-                reason: command.reason.clone(),
-            })])
+        fn cancel_order(
+            &self,
+            _state: &State,
+            command: &CancelOrder,
+        ) -> Result<CancelOrderOutcome, Error> {
+            Ok(CancelOrderOutcome::Emitted {
+                order_cancelled: OrderCancelled {
+                    order_id: command.order_id,
+                    reason: command.reason.clone(),
+                },
+            })
         }
 
         fn apply_order_placed(&self, _state: &mut State, _event: &OrderPlaced) {}
@@ -190,11 +277,15 @@ pub mod order {
         type Event = Event;
         type Error = Error;
 
-        fn decide(state: &State, command: &Command) -> Result<Vec<Event>, Error> {
+        fn decide(state: &State, command: &Command) -> Result<aggregate::Decision<Event>, Error> {
             let rules = crate::shape::rules::order::OrderRules;
             match command {
-                Command::PlaceOrder(command) => rules.place_order(state, command),
-                Command::CancelOrder(command) => rules.cancel_order(state, command),
+                Command::PlaceOrder(command) => rules
+                    .place_order(state, command)
+                    .map(PlaceOrderOutcome::into_decision),
+                Command::CancelOrder(command) => rules
+                    .cancel_order(state, command)
+                    .map(CancelOrderOutcome::into_decision),
             }
         }
 
@@ -205,6 +296,14 @@ pub mod order {
                 Event::OrderCancelled(event) => rules.apply_order_cancelled(&mut state, event),
             }
             state
+        }
+
+        fn outcomes(command: &str) -> &'static [aggregate::Outcome] {
+            match command {
+                "PlaceOrder" => PlaceOrder::OUTCOMES,
+                "CancelOrder" => CancelOrder::OUTCOMES,
+                _ => &[],
+            }
         }
     }
 }
@@ -285,6 +384,36 @@ pub mod stock {
         }
     }
 
+    /// What the rule of [`ReserveStock`] decides: its outcome, or nothing.
+    #[derive(Debug, Clone, PartialEq)]
+    pub enum ReserveStockOutcome {
+        /// `emitted`: records `StockReserved`.
+        Emitted { stock_reserved: StockReserved },
+        /// Records nothing (a repeat; a pending default).
+        Nothing,
+    }
+
+    impl ReserveStockOutcome {
+        /// The outcome's name and its events, as `aggregate::handle` checks them.
+        pub fn into_decision(self) -> aggregate::Decision<Event> {
+            match self {
+                ReserveStockOutcome::Emitted { stock_reserved } => aggregate::Decision::outcome(
+                    "emitted",
+                    vec![Event::StockReserved(stock_reserved)],
+                ),
+                ReserveStockOutcome::Nothing => aggregate::Decision::Nothing,
+            }
+        }
+    }
+
+    impl From<StockReserved> for ReserveStockOutcome {
+        fn from(event: StockReserved) -> Self {
+            ReserveStockOutcome::Emitted {
+                stock_reserved: event,
+            }
+        }
+    }
+
     #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
     pub struct State {
         pub reserved: u32,
@@ -316,12 +445,14 @@ pub mod stock {
             &self,
             _state: &State,
             command: &ReserveStock,
-        ) -> Result<Vec<Event>, Error> {
-            Ok(vec![Event::StockReserved(StockReserved {
-                sku: command.sku.clone(),
-                order_id: command.order_id,
-                quantity: command.quantity,
-            })])
+        ) -> Result<ReserveStockOutcome, Error> {
+            Ok(ReserveStockOutcome::Emitted {
+                stock_reserved: StockReserved {
+                    sku: command.sku.clone(),
+                    order_id: command.order_id,
+                    quantity: command.quantity,
+                },
+            })
         }
 
         fn apply_stock_reserved(&self, _state: &mut State, _event: &StockReserved) {}
@@ -343,10 +474,12 @@ pub mod stock {
         type Event = Event;
         type Error = Error;
 
-        fn decide(state: &State, command: &Command) -> Result<Vec<Event>, Error> {
+        fn decide(state: &State, command: &Command) -> Result<aggregate::Decision<Event>, Error> {
             let rules = crate::shape::rules::stock::StockRules;
             match command {
-                Command::ReserveStock(command) => rules.reserve_stock(state, command),
+                Command::ReserveStock(command) => rules
+                    .reserve_stock(state, command)
+                    .map(ReserveStockOutcome::into_decision),
             }
         }
 
@@ -815,36 +948,38 @@ pub mod rules {
                 &self,
                 state: &State,
                 command: &PlaceOrder,
-            ) -> Result<Vec<Event>, Error> {
+            ) -> Result<PlaceOrderOutcome, Error> {
                 if state.placed {
                     return Err(Error::OrderAlreadyPlaced);
                 }
                 if command.quantity == 0 {
                     return Err(Error::EmptyOrder);
                 }
-                Ok(vec![Event::OrderPlaced(OrderPlaced {
+                Ok(OrderPlaced {
                     order_id: command.order_id,
                     customer: command.customer.clone(),
                     sku: command.sku.clone(),
                     quantity: command.quantity,
-                })])
+                }
+                .into())
             }
 
             fn cancel_order(
                 &self,
                 state: &State,
                 command: &CancelOrder,
-            ) -> Result<Vec<Event>, Error> {
+            ) -> Result<CancelOrderOutcome, Error> {
                 if !state.placed {
                     return Err(Error::OrderNotPlaced);
                 }
                 if state.cancelled {
                     return Err(Error::OrderAlreadyCancelled);
                 }
-                Ok(vec![Event::OrderCancelled(OrderCancelled {
+                Ok(OrderCancelled {
                     order_id: command.order_id,
                     reason: command.reason.clone(),
-                })])
+                }
+                .into())
             }
 
             fn apply_order_placed(&self, state: &mut State, _event: &OrderPlaced) {
@@ -873,15 +1008,16 @@ pub mod rules {
                 &self,
                 state: &State,
                 command: &ReserveStock,
-            ) -> Result<Vec<Event>, Error> {
+            ) -> Result<ReserveStockOutcome, Error> {
                 if state.reserved + command.quantity > 10 {
                     return Err(Error::OutOfStock);
                 }
-                Ok(vec![Event::StockReserved(StockReserved {
+                Ok(StockReserved {
                     sku: command.sku.clone(),
                     order_id: command.order_id,
                     quantity: command.quantity,
-                })])
+                }
+                .into())
             }
 
             fn apply_stock_reserved(&self, state: &mut State, event: &StockReserved) {

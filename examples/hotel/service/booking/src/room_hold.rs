@@ -345,6 +345,308 @@ impl aggregate::DomainEvent for Event {
     }
 }
 
+/// What the rule of [`PlaceHold`] decides: one of its outcomes, with the events it
+/// records, or [`PlaceHoldOutcome::Nothing`]. `aggregate::handle` checks it against
+/// [`PlaceHold::OUTCOMES`] all the same.
+#[derive(Debug, Clone, PartialEq)]
+// An outcome holds its events by value, as the rule built them.
+#[allow(clippy::large_enum_variant)]
+pub enum PlaceHoldOutcome {
+    /// `held`: records `HoldPlaced`.
+    Held {
+        /// starts the hold's `StayPayment`, which asks payments for the charge
+        hold_placed: HoldPlaced,
+    },
+    /// `unavailable` (a failure): records `HoldUnavailable`.
+    Unavailable {
+        /// the failure path; nothing is held and nothing is charged
+        hold_unavailable: HoldUnavailable,
+    },
+    /// Records nothing: refused as the rule's bug (`aggregate::handle` answers 500), as
+    /// the command has several outcomes and must say which happened; the pending
+    /// default decides this and answers HTTP 501.
+    Nothing,
+}
+
+impl PlaceHoldOutcome {
+    /// The outcome's name in the model (`None` for [`PlaceHoldOutcome::Nothing`]).
+    pub fn name(&self) -> Option<&'static str> {
+        match self {
+            PlaceHoldOutcome::Held { .. } => Some("held"),
+            PlaceHoldOutcome::Unavailable { .. } => Some("unavailable"),
+            PlaceHoldOutcome::Nothing => None,
+        }
+    }
+
+    /// The outcome's name and its events, in their declared order (an optional one when
+    /// present), as `aggregate::handle` checks and appends them.
+    pub fn into_decision(self) -> aggregate::Decision<Event> {
+        match self {
+            PlaceHoldOutcome::Held { hold_placed } => {
+                aggregate::Decision::outcome("held", vec![Event::HoldPlaced(hold_placed)])
+            }
+            PlaceHoldOutcome::Unavailable { hold_unavailable } => aggregate::Decision::outcome(
+                "unavailable",
+                vec![Event::HoldUnavailable(hold_unavailable)],
+            ),
+            PlaceHoldOutcome::Nothing => aggregate::Decision::Nothing,
+        }
+    }
+}
+
+impl From<HoldPlaced> for PlaceHoldOutcome {
+    fn from(event: HoldPlaced) -> Self {
+        PlaceHoldOutcome::Held { hold_placed: event }
+    }
+}
+
+impl From<HoldUnavailable> for PlaceHoldOutcome {
+    fn from(event: HoldUnavailable) -> Self {
+        PlaceHoldOutcome::Unavailable {
+            hold_unavailable: event,
+        }
+    }
+}
+
+/// What the rule of [`ConfirmHold`] decides: one of its outcomes, with the events it
+/// records, or [`ConfirmHoldOutcome::Nothing`]. `aggregate::handle` checks it against
+/// [`ConfirmHold::OUTCOMES`] all the same.
+#[derive(Debug, Clone, PartialEq)]
+// An outcome holds its events by value, as the rule built them.
+#[allow(clippy::large_enum_variant)]
+pub enum ConfirmHoldOutcome {
+    /// `emitted`: records `HoldConfirmed`.
+    Emitted { hold_confirmed: HoldConfirmed },
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before); the pending default decides this and answers HTTP 501.
+    Nothing,
+}
+
+impl ConfirmHoldOutcome {
+    /// The outcome's name in the model (`None` for [`ConfirmHoldOutcome::Nothing`]).
+    pub fn name(&self) -> Option<&'static str> {
+        match self {
+            ConfirmHoldOutcome::Emitted { .. } => Some("emitted"),
+            ConfirmHoldOutcome::Nothing => None,
+        }
+    }
+
+    /// The outcome's name and its events, in their declared order (an optional one when
+    /// present), as `aggregate::handle` checks and appends them.
+    pub fn into_decision(self) -> aggregate::Decision<Event> {
+        match self {
+            ConfirmHoldOutcome::Emitted { hold_confirmed } => {
+                aggregate::Decision::outcome("emitted", vec![Event::HoldConfirmed(hold_confirmed)])
+            }
+            ConfirmHoldOutcome::Nothing => aggregate::Decision::Nothing,
+        }
+    }
+}
+
+impl From<HoldConfirmed> for ConfirmHoldOutcome {
+    fn from(event: HoldConfirmed) -> Self {
+        ConfirmHoldOutcome::Emitted {
+            hold_confirmed: event,
+        }
+    }
+}
+
+/// What the rule of [`ExpireHold`] decides: one of its outcomes, with the events it
+/// records, or [`ExpireHoldOutcome::Nothing`]. `aggregate::handle` checks it against
+/// [`ExpireHold::OUTCOMES`] all the same.
+#[derive(Debug, Clone, PartialEq)]
+// An outcome holds its events by value, as the rule built them.
+#[allow(clippy::large_enum_variant)]
+pub enum ExpireHoldOutcome {
+    /// `emitted`: records `HoldLapsed`.
+    Emitted {
+        /// the hold expired unpaid; the room is free again
+        hold_lapsed: HoldLapsed,
+    },
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
+    Nothing,
+}
+
+impl ExpireHoldOutcome {
+    /// The outcome's name in the model (`None` for [`ExpireHoldOutcome::Nothing`]).
+    pub fn name(&self) -> Option<&'static str> {
+        match self {
+            ExpireHoldOutcome::Emitted { .. } => Some("emitted"),
+            ExpireHoldOutcome::Nothing => None,
+        }
+    }
+
+    /// The outcome's name and its events, in their declared order (an optional one when
+    /// present), as `aggregate::handle` checks and appends them.
+    pub fn into_decision(self) -> aggregate::Decision<Event> {
+        match self {
+            ExpireHoldOutcome::Emitted { hold_lapsed } => {
+                aggregate::Decision::outcome("emitted", vec![Event::HoldLapsed(hold_lapsed)])
+            }
+            ExpireHoldOutcome::Nothing => aggregate::Decision::Nothing,
+        }
+    }
+}
+
+impl From<HoldLapsed> for ExpireHoldOutcome {
+    fn from(event: HoldLapsed) -> Self {
+        ExpireHoldOutcome::Emitted { hold_lapsed: event }
+    }
+}
+
+/// What the rule of [`CancelHold`] decides: one of its outcomes, with the events it
+/// records, or [`CancelHoldOutcome::Nothing`]. `aggregate::handle` checks it against
+/// [`CancelHold::OUTCOMES`] all the same.
+#[derive(Debug, Clone, PartialEq)]
+// An outcome holds its events by value, as the rule built them.
+#[allow(clippy::large_enum_variant)]
+pub enum CancelHoldOutcome {
+    /// `released`: records `HoldCancelled`.
+    Released {
+        /// an unpaid hold was given up; the room is free again
+        hold_cancelled: HoldCancelled,
+    },
+    /// `stay_cancelled`: records `StayCancelled`.
+    StayCancelled {
+        /// published, so payments refunds the stay's charge
+        stay_cancelled: StayCancelled,
+    },
+    /// Records nothing: refused as the rule's bug (`aggregate::handle` answers 500), as
+    /// the command has several outcomes and must say which happened; the pending
+    /// default decides this and answers HTTP 501.
+    Nothing,
+}
+
+impl CancelHoldOutcome {
+    /// The outcome's name in the model (`None` for [`CancelHoldOutcome::Nothing`]).
+    pub fn name(&self) -> Option<&'static str> {
+        match self {
+            CancelHoldOutcome::Released { .. } => Some("released"),
+            CancelHoldOutcome::StayCancelled { .. } => Some("stay_cancelled"),
+            CancelHoldOutcome::Nothing => None,
+        }
+    }
+
+    /// The outcome's name and its events, in their declared order (an optional one when
+    /// present), as `aggregate::handle` checks and appends them.
+    pub fn into_decision(self) -> aggregate::Decision<Event> {
+        match self {
+            CancelHoldOutcome::Released { hold_cancelled } => {
+                aggregate::Decision::outcome("released", vec![Event::HoldCancelled(hold_cancelled)])
+            }
+            CancelHoldOutcome::StayCancelled { stay_cancelled } => aggregate::Decision::outcome(
+                "stay_cancelled",
+                vec![Event::StayCancelled(stay_cancelled)],
+            ),
+            CancelHoldOutcome::Nothing => aggregate::Decision::Nothing,
+        }
+    }
+}
+
+impl From<HoldCancelled> for CancelHoldOutcome {
+    fn from(event: HoldCancelled) -> Self {
+        CancelHoldOutcome::Released {
+            hold_cancelled: event,
+        }
+    }
+}
+
+impl From<StayCancelled> for CancelHoldOutcome {
+    fn from(event: StayCancelled) -> Self {
+        CancelHoldOutcome::StayCancelled {
+            stay_cancelled: event,
+        }
+    }
+}
+
+/// What the rule of [`CheckIn`] decides: one of its outcomes, with the events it
+/// records, or [`CheckInOutcome::Nothing`]. `aggregate::handle` checks it against
+/// [`CheckIn::OUTCOMES`] all the same.
+#[derive(Debug, Clone, PartialEq)]
+// An outcome holds its events by value, as the rule built them.
+#[allow(clippy::large_enum_variant)]
+pub enum CheckInOutcome {
+    /// `emitted`: records `GuestCheckedIn`.
+    Emitted { guest_checked_in: GuestCheckedIn },
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
+    Nothing,
+}
+
+impl CheckInOutcome {
+    /// The outcome's name in the model (`None` for [`CheckInOutcome::Nothing`]).
+    pub fn name(&self) -> Option<&'static str> {
+        match self {
+            CheckInOutcome::Emitted { .. } => Some("emitted"),
+            CheckInOutcome::Nothing => None,
+        }
+    }
+
+    /// The outcome's name and its events, in their declared order (an optional one when
+    /// present), as `aggregate::handle` checks and appends them.
+    pub fn into_decision(self) -> aggregate::Decision<Event> {
+        match self {
+            CheckInOutcome::Emitted { guest_checked_in } => aggregate::Decision::outcome(
+                "emitted",
+                vec![Event::GuestCheckedIn(guest_checked_in)],
+            ),
+            CheckInOutcome::Nothing => aggregate::Decision::Nothing,
+        }
+    }
+}
+
+impl From<GuestCheckedIn> for CheckInOutcome {
+    fn from(event: GuestCheckedIn) -> Self {
+        CheckInOutcome::Emitted {
+            guest_checked_in: event,
+        }
+    }
+}
+
+/// What the rule of [`MarkNoShow`] decides: one of its outcomes, with the events it
+/// records, or [`MarkNoShowOutcome::Nothing`]. `aggregate::handle` checks it against
+/// [`MarkNoShow::OUTCOMES`] all the same.
+#[derive(Debug, Clone, PartialEq)]
+// An outcome holds its events by value, as the rule built them.
+#[allow(clippy::large_enum_variant)]
+pub enum MarkNoShowOutcome {
+    /// `emitted`: records `GuestNoShow`.
+    Emitted { guest_no_show: GuestNoShow },
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before); the pending default decides this and answers HTTP 501.
+    Nothing,
+}
+
+impl MarkNoShowOutcome {
+    /// The outcome's name in the model (`None` for [`MarkNoShowOutcome::Nothing`]).
+    pub fn name(&self) -> Option<&'static str> {
+        match self {
+            MarkNoShowOutcome::Emitted { .. } => Some("emitted"),
+            MarkNoShowOutcome::Nothing => None,
+        }
+    }
+
+    /// The outcome's name and its events, in their declared order (an optional one when
+    /// present), as `aggregate::handle` checks and appends them.
+    pub fn into_decision(self) -> aggregate::Decision<Event> {
+        match self {
+            MarkNoShowOutcome::Emitted { guest_no_show } => {
+                aggregate::Decision::outcome("emitted", vec![Event::GuestNoShow(guest_no_show)])
+            }
+            MarkNoShowOutcome::Nothing => aggregate::Decision::Nothing,
+        }
+    }
+}
+
+impl From<GuestNoShow> for MarkNoShowOutcome {
+    fn from(event: GuestNoShow) -> Self {
+        MarkNoShowOutcome::Emitted {
+            guest_no_show: event,
+        }
+    }
+}
+
 /// The state of one `RoomHold`: the fold of its events.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct State {
@@ -402,8 +704,8 @@ impl std::fmt::Display for Error {
     }
 }
 
-/// The business rules of `RoomHold`: one method decides each command (its events, or
-/// why it is refused), one applies each event to the state. Every method has a default,
+/// The business rules of `RoomHold`: one method decides each command (its typed
+/// outcome, or why it is refused), one applies each event to the state. Every method has a default,
 /// so the service works before any rule is written: a command of one outcome emits its
 /// required events with fields copied by name from the command, else from the state, and
 /// `computed: now` from the clock; a command of several outcomes, or whose events have a
@@ -411,56 +713,74 @@ impl std::fmt::Display for Error {
 /// it carries. Override a method in `src/rules/room_hold.rs` to write the rule, and list its
 /// command in `written()`.
 pub trait Rules {
-    /// Decides `PlaceHold`: one of its outcomes, or a business error.
+    /// Decides `PlaceHold`: one of its outcomes ([`PlaceHoldOutcome`]), or a business error.
     ///
-    /// - `held`: `HoldPlaced`
-    /// - `unavailable` (a failure): `HoldUnavailable`
+    /// - `held` ([`PlaceHoldOutcome::Held`]): `HoldPlaced`
+    /// - `unavailable` ([`PlaceHoldOutcome::Unavailable`]) (a failure): `HoldUnavailable`
     ///
-    /// Pending: a default cannot know which outcome happened, so it decides nothing and
-    /// the command is refused (HTTP 501) until you write this rule.
-    fn place_hold(&self, _state: &State, _command: &PlaceHold) -> Result<Vec<Event>, Error> {
-        Ok(Vec::new())
+    /// Pending: a default cannot know which outcome happened, so it decides [`PlaceHoldOutcome::Nothing`]
+    /// and the command is refused (HTTP 501) until you write this rule.
+    fn place_hold(&self, _state: &State, _command: &PlaceHold) -> Result<PlaceHoldOutcome, Error> {
+        Ok(PlaceHoldOutcome::Nothing)
     }
 
     /// Decides `ConfirmHold`.
     ///
     /// Pending: the rule computes `HoldConfirmed.check_in`, which a default cannot; so the default
-    /// decides nothing and the command is refused (HTTP 501) until you write this rule.
-    fn confirm_hold(&self, _state: &State, _command: &ConfirmHold) -> Result<Vec<Event>, Error> {
-        Ok(Vec::new())
+    /// decides [`ConfirmHoldOutcome::Nothing`] and the command is refused (HTTP 501) until you write
+    /// this rule.
+    fn confirm_hold(
+        &self,
+        _state: &State,
+        _command: &ConfirmHold,
+    ) -> Result<ConfirmHoldOutcome, Error> {
+        Ok(ConfirmHoldOutcome::Nothing)
     }
 
-    fn expire_hold(&self, state: &State, command: &ExpireHold) -> Result<Vec<Event>, Error> {
-        Ok(vec![Event::HoldLapsed(HoldLapsed {
-            hold_id: command.hold_id,
-            room: state.room.clone(),
-        })])
+    fn expire_hold(&self, state: &State, command: &ExpireHold) -> Result<ExpireHoldOutcome, Error> {
+        Ok(ExpireHoldOutcome::Emitted {
+            hold_lapsed: HoldLapsed {
+                hold_id: command.hold_id,
+                room: state.room.clone(),
+            },
+        })
     }
 
-    /// Decides `CancelHold`: one of its outcomes, or a business error.
+    /// Decides `CancelHold`: one of its outcomes ([`CancelHoldOutcome`]), or a business error.
     ///
-    /// - `released`: `HoldCancelled`
-    /// - `stay_cancelled`: `StayCancelled`
+    /// - `released` ([`CancelHoldOutcome::Released`]): `HoldCancelled`
+    /// - `stay_cancelled` ([`CancelHoldOutcome::StayCancelled`]): `StayCancelled`
     ///
-    /// Pending: a default cannot know which outcome happened, so it decides nothing and
-    /// the command is refused (HTTP 501) until you write this rule.
-    fn cancel_hold(&self, _state: &State, _command: &CancelHold) -> Result<Vec<Event>, Error> {
-        Ok(Vec::new())
+    /// Pending: a default cannot know which outcome happened, so it decides [`CancelHoldOutcome::Nothing`]
+    /// and the command is refused (HTTP 501) until you write this rule.
+    fn cancel_hold(
+        &self,
+        _state: &State,
+        _command: &CancelHold,
+    ) -> Result<CancelHoldOutcome, Error> {
+        Ok(CancelHoldOutcome::Nothing)
     }
 
-    fn check_in(&self, state: &State, command: &CheckIn) -> Result<Vec<Event>, Error> {
-        Ok(vec![Event::GuestCheckedIn(GuestCheckedIn {
-            hold_id: command.hold_id,
-            room: state.room.clone(),
-        })])
+    fn check_in(&self, state: &State, command: &CheckIn) -> Result<CheckInOutcome, Error> {
+        Ok(CheckInOutcome::Emitted {
+            guest_checked_in: GuestCheckedIn {
+                hold_id: command.hold_id,
+                room: state.room.clone(),
+            },
+        })
     }
 
     /// Decides `MarkNoShow`.
     ///
     /// Pending: the rule computes `GuestNoShow.check_in`, which a default cannot; so the default
-    /// decides nothing and the command is refused (HTTP 501) until you write this rule.
-    fn mark_no_show(&self, _state: &State, _command: &MarkNoShow) -> Result<Vec<Event>, Error> {
-        Ok(Vec::new())
+    /// decides [`MarkNoShowOutcome::Nothing`] and the command is refused (HTTP 501) until you write
+    /// this rule.
+    fn mark_no_show(
+        &self,
+        _state: &State,
+        _command: &MarkNoShow,
+    ) -> Result<MarkNoShowOutcome, Error> {
+        Ok(MarkNoShowOutcome::Nothing)
     }
 
     fn apply_hold_placed(&self, state: &mut State, event: &HoldPlaced) {
@@ -518,15 +838,27 @@ impl aggregate::Aggregate for RoomHold {
     type Event = Event;
     type Error = Error;
 
-    fn decide(state: &State, command: &Command) -> Result<Vec<Event>, Error> {
+    fn decide(state: &State, command: &Command) -> Result<aggregate::Decision<Event>, Error> {
         let rules = crate::rules::room_hold::RoomHoldRules;
         match command {
-            Command::PlaceHold(command) => rules.place_hold(state, command),
-            Command::ConfirmHold(command) => rules.confirm_hold(state, command),
-            Command::ExpireHold(command) => rules.expire_hold(state, command),
-            Command::CancelHold(command) => rules.cancel_hold(state, command),
-            Command::CheckIn(command) => rules.check_in(state, command),
-            Command::MarkNoShow(command) => rules.mark_no_show(state, command),
+            Command::PlaceHold(command) => rules
+                .place_hold(state, command)
+                .map(PlaceHoldOutcome::into_decision),
+            Command::ConfirmHold(command) => rules
+                .confirm_hold(state, command)
+                .map(ConfirmHoldOutcome::into_decision),
+            Command::ExpireHold(command) => rules
+                .expire_hold(state, command)
+                .map(ExpireHoldOutcome::into_decision),
+            Command::CancelHold(command) => rules
+                .cancel_hold(state, command)
+                .map(CancelHoldOutcome::into_decision),
+            Command::CheckIn(command) => rules
+                .check_in(state, command)
+                .map(CheckInOutcome::into_decision),
+            Command::MarkNoShow(command) => rules
+                .mark_no_show(state, command)
+                .map(MarkNoShowOutcome::into_decision),
         }
     }
 
@@ -564,7 +896,7 @@ impl aggregate::Aggregate for RoomHold {
 
 /// The commands whose default rule is pending, each with its refusal: the rule computes
 /// a value a default cannot (or picks one of several outcomes), so the default decides
-/// nothing and the command is refused (HTTP 501), never decided with made-up values.
+/// `Nothing` and the command is refused (HTTP 501), never decided with made-up values.
 /// A rule written over it that decides nothing is refused too, unless its command is
 /// listed in `written()`.
 pub const PENDING: &[(&str, &str)] = &[

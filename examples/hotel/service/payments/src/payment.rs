@@ -197,6 +197,157 @@ impl aggregate::DomainEvent for Event {
     }
 }
 
+/// What the rule of [`RequestPayment`] decides: one of its outcomes, with the events it
+/// records, or [`RequestPaymentOutcome::Nothing`]. `aggregate::handle` checks it against
+/// [`RequestPayment::OUTCOMES`] all the same.
+#[derive(Debug, Clone, PartialEq)]
+// An outcome holds its events by value, as the rule built them.
+#[allow(clippy::large_enum_variant)]
+pub enum RequestPaymentOutcome {
+    /// `emitted`: records `PaymentRequested`.
+    Emitted { payment_requested: PaymentRequested },
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
+    Nothing,
+}
+
+impl RequestPaymentOutcome {
+    /// The outcome's name in the model (`None` for [`RequestPaymentOutcome::Nothing`]).
+    pub fn name(&self) -> Option<&'static str> {
+        match self {
+            RequestPaymentOutcome::Emitted { .. } => Some("emitted"),
+            RequestPaymentOutcome::Nothing => None,
+        }
+    }
+
+    /// The outcome's name and its events, in their declared order (an optional one when
+    /// present), as `aggregate::handle` checks and appends them.
+    pub fn into_decision(self) -> aggregate::Decision<Event> {
+        match self {
+            RequestPaymentOutcome::Emitted { payment_requested } => aggregate::Decision::outcome(
+                "emitted",
+                vec![Event::PaymentRequested(payment_requested)],
+            ),
+            RequestPaymentOutcome::Nothing => aggregate::Decision::Nothing,
+        }
+    }
+}
+
+impl From<PaymentRequested> for RequestPaymentOutcome {
+    fn from(event: PaymentRequested) -> Self {
+        RequestPaymentOutcome::Emitted {
+            payment_requested: event,
+        }
+    }
+}
+
+/// What the rule of [`SettleCharge`] decides: one of its outcomes, with the events it
+/// records, or [`SettleChargeOutcome::Nothing`]. `aggregate::handle` checks it against
+/// [`SettleCharge::OUTCOMES`] all the same.
+#[derive(Debug, Clone, PartialEq)]
+// An outcome holds its events by value, as the rule built them.
+#[allow(clippy::large_enum_variant)]
+pub enum SettleChargeOutcome {
+    /// `captured`: records `PaymentCaptured`.
+    Captured { payment_captured: PaymentCaptured },
+    /// `declined` (a failure): records `PaymentDeclined`.
+    Declined { payment_declined: PaymentDeclined },
+    /// Records nothing: refused as the rule's bug (`aggregate::handle` answers 500), as
+    /// the command has several outcomes and must say which happened; the pending
+    /// default decides this and answers HTTP 501.
+    Nothing,
+}
+
+impl SettleChargeOutcome {
+    /// The outcome's name in the model (`None` for [`SettleChargeOutcome::Nothing`]).
+    pub fn name(&self) -> Option<&'static str> {
+        match self {
+            SettleChargeOutcome::Captured { .. } => Some("captured"),
+            SettleChargeOutcome::Declined { .. } => Some("declined"),
+            SettleChargeOutcome::Nothing => None,
+        }
+    }
+
+    /// The outcome's name and its events, in their declared order (an optional one when
+    /// present), as `aggregate::handle` checks and appends them.
+    pub fn into_decision(self) -> aggregate::Decision<Event> {
+        match self {
+            SettleChargeOutcome::Captured { payment_captured } => aggregate::Decision::outcome(
+                "captured",
+                vec![Event::PaymentCaptured(payment_captured)],
+            ),
+            SettleChargeOutcome::Declined { payment_declined } => aggregate::Decision::outcome(
+                "declined",
+                vec![Event::PaymentDeclined(payment_declined)],
+            ),
+            SettleChargeOutcome::Nothing => aggregate::Decision::Nothing,
+        }
+    }
+}
+
+impl From<PaymentCaptured> for SettleChargeOutcome {
+    fn from(event: PaymentCaptured) -> Self {
+        SettleChargeOutcome::Captured {
+            payment_captured: event,
+        }
+    }
+}
+
+impl From<PaymentDeclined> for SettleChargeOutcome {
+    fn from(event: PaymentDeclined) -> Self {
+        SettleChargeOutcome::Declined {
+            payment_declined: event,
+        }
+    }
+}
+
+/// What the rule of [`RefundPayment`] decides: one of its outcomes, with the events it
+/// records, or [`RefundPaymentOutcome::Nothing`]. `aggregate::handle` checks it against
+/// [`RefundPayment::OUTCOMES`] all the same.
+#[derive(Debug, Clone, PartialEq)]
+// An outcome holds its events by value, as the rule built them.
+#[allow(clippy::large_enum_variant)]
+pub enum RefundPaymentOutcome {
+    /// `emitted`: records `PaymentRefunded`.
+    Emitted {
+        /// published, so booking's `StayPayment` of the hold completes
+        payment_refunded: PaymentRefunded,
+    },
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
+    Nothing,
+}
+
+impl RefundPaymentOutcome {
+    /// The outcome's name in the model (`None` for [`RefundPaymentOutcome::Nothing`]).
+    pub fn name(&self) -> Option<&'static str> {
+        match self {
+            RefundPaymentOutcome::Emitted { .. } => Some("emitted"),
+            RefundPaymentOutcome::Nothing => None,
+        }
+    }
+
+    /// The outcome's name and its events, in their declared order (an optional one when
+    /// present), as `aggregate::handle` checks and appends them.
+    pub fn into_decision(self) -> aggregate::Decision<Event> {
+        match self {
+            RefundPaymentOutcome::Emitted { payment_refunded } => aggregate::Decision::outcome(
+                "emitted",
+                vec![Event::PaymentRefunded(payment_refunded)],
+            ),
+            RefundPaymentOutcome::Nothing => aggregate::Decision::Nothing,
+        }
+    }
+}
+
+impl From<PaymentRefunded> for RefundPaymentOutcome {
+    fn from(event: PaymentRefunded) -> Self {
+        RefundPaymentOutcome::Emitted {
+            payment_refunded: event,
+        }
+    }
+}
+
 /// The state of one `Payment`: the fold of its events.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct State {
@@ -244,8 +395,8 @@ impl std::fmt::Display for Error {
     }
 }
 
-/// The business rules of `Payment`: one method decides each command (its events, or
-/// why it is refused), one applies each event to the state. Every method has a default,
+/// The business rules of `Payment`: one method decides each command (its typed
+/// outcome, or why it is refused), one applies each event to the state. Every method has a default,
 /// so the service works before any rule is written: a command of one outcome emits its
 /// required events with fields copied by name from the command, else from the state, and
 /// `computed: now` from the clock; a command of several outcomes, or whose events have a
@@ -257,32 +408,44 @@ pub trait Rules {
         &self,
         _state: &State,
         command: &RequestPayment,
-    ) -> Result<Vec<Event>, Error> {
-        Ok(vec![Event::PaymentRequested(PaymentRequested {
-            payment_id: command.payment_id,
-            hold_id: command.hold_id,
-            amount: command.amount.clone(),
-        })])
+    ) -> Result<RequestPaymentOutcome, Error> {
+        Ok(RequestPaymentOutcome::Emitted {
+            payment_requested: PaymentRequested {
+                payment_id: command.payment_id,
+                hold_id: command.hold_id,
+                amount: command.amount.clone(),
+            },
+        })
     }
 
-    /// Decides `SettleCharge`: one of its outcomes, or a business error.
+    /// Decides `SettleCharge`: one of its outcomes ([`SettleChargeOutcome`]), or a business error.
     ///
-    /// - `captured`: `PaymentCaptured`
-    /// - `declined` (a failure): `PaymentDeclined`
+    /// - `captured` ([`SettleChargeOutcome::Captured`]): `PaymentCaptured`
+    /// - `declined` ([`SettleChargeOutcome::Declined`]) (a failure): `PaymentDeclined`
     ///
-    /// Pending: a default cannot know which outcome happened, so it decides nothing and
-    /// the command is refused (HTTP 501) until you write this rule.
-    fn settle_charge(&self, _state: &State, _command: &SettleCharge) -> Result<Vec<Event>, Error> {
-        Ok(Vec::new())
+    /// Pending: a default cannot know which outcome happened, so it decides [`SettleChargeOutcome::Nothing`]
+    /// and the command is refused (HTTP 501) until you write this rule.
+    fn settle_charge(
+        &self,
+        _state: &State,
+        _command: &SettleCharge,
+    ) -> Result<SettleChargeOutcome, Error> {
+        Ok(SettleChargeOutcome::Nothing)
     }
 
-    fn refund_payment(&self, state: &State, command: &RefundPayment) -> Result<Vec<Event>, Error> {
-        Ok(vec![Event::PaymentRefunded(PaymentRefunded {
-            payment_id: command.payment_id,
-            hold_id: state.hold_id,
-            amount: state.amount.clone(),
-            reason: command.reason.clone(),
-        })])
+    fn refund_payment(
+        &self,
+        state: &State,
+        command: &RefundPayment,
+    ) -> Result<RefundPaymentOutcome, Error> {
+        Ok(RefundPaymentOutcome::Emitted {
+            payment_refunded: PaymentRefunded {
+                payment_id: command.payment_id,
+                hold_id: state.hold_id,
+                amount: state.amount.clone(),
+                reason: command.reason.clone(),
+            },
+        })
     }
 
     fn apply_payment_requested(&self, state: &mut State, event: &PaymentRequested) {
@@ -321,12 +484,18 @@ impl aggregate::Aggregate for Payment {
     type Event = Event;
     type Error = Error;
 
-    fn decide(state: &State, command: &Command) -> Result<Vec<Event>, Error> {
+    fn decide(state: &State, command: &Command) -> Result<aggregate::Decision<Event>, Error> {
         let rules = crate::rules::payment::PaymentRules;
         match command {
-            Command::RequestPayment(command) => rules.request_payment(state, command),
-            Command::SettleCharge(command) => rules.settle_charge(state, command),
-            Command::RefundPayment(command) => rules.refund_payment(state, command),
+            Command::RequestPayment(command) => rules
+                .request_payment(state, command)
+                .map(RequestPaymentOutcome::into_decision),
+            Command::SettleCharge(command) => rules
+                .settle_charge(state, command)
+                .map(SettleChargeOutcome::into_decision),
+            Command::RefundPayment(command) => rules
+                .refund_payment(state, command)
+                .map(RefundPaymentOutcome::into_decision),
         }
     }
 
@@ -357,7 +526,7 @@ impl aggregate::Aggregate for Payment {
 
 /// The commands whose default rule is pending, each with its refusal: the rule computes
 /// a value a default cannot (or picks one of several outcomes), so the default decides
-/// nothing and the command is refused (HTTP 501), never decided with made-up values.
+/// `Nothing` and the command is refused (HTTP 501), never decided with made-up values.
 /// A rule written over it that decides nothing is refused too, unless its command is
 /// listed in `written()`.
 pub const PENDING: &[(&str, &str)] = &[(

@@ -109,6 +109,44 @@ where
     Ok(())
 }
 
+/// A variant of a typed outcome converts to exactly its outcome's events: `decision`
+/// (the variant built from default events, its optional ones present when
+/// `with_optional`, then `into_decision`) must name an outcome of `command` and record
+/// that outcome's events in their declared order — all of them when `with_optional`,
+/// else its required ones — which [`aggregate::check_outcome`] (what `handle` checks)
+/// accepts.
+///
+/// [`aggregate::check_outcome`]: crate::aggregate::check_outcome
+pub fn outcome_fits<A: Aggregate>(
+    command: &'static str,
+    decision: crate::aggregate::Decision<A::Event>,
+    with_optional: bool,
+) -> Result<(), String> {
+    let Some(name) = decision.name() else {
+        return Err(format!("an outcome of `{command}` decided nothing"));
+    };
+    let Some(declared) = A::outcomes(command).iter().find(|o| o.name == name) else {
+        return Err(format!("`{command}` declares no outcome `{name}`"));
+    };
+    let want: Vec<&str> = declared
+        .events
+        .iter()
+        .filter(|(_, optional)| with_optional || !optional)
+        .map(|(event, _)| *event)
+        .collect();
+    let got: Vec<&str> = decision
+        .events()
+        .iter()
+        .map(DomainEvent::type_name)
+        .collect();
+    if got != want {
+        return Err(format!(
+            "the outcome `{name}` of `{command}` records {got:?}, not its declared {want:?}"
+        ));
+    }
+    crate::aggregate::check_outcome::<A>(command, Some(name), &got).map_err(|m| m.to_string())
+}
+
 /// An expected event or command: its type name and the fields the scenario gives, in
 /// the JSON form of the message's own type (so `10` and `"10.0"` compare as the same
 /// decimal, and a symbolic uuid as its UUID).
@@ -179,6 +217,7 @@ pub struct AggregateScenario<A: Aggregate> {
     given: Vec<A::Event>,
     when: Option<A::Command>,
     then: Then,
+    outcome: Option<String>,
     _aggregate: PhantomData<fn() -> A>,
 }
 
@@ -190,6 +229,7 @@ impl<A: Aggregate> AggregateScenario<A> {
             given: Vec::new(),
             when: None,
             then: Then::Unset,
+            outcome: None,
             _aggregate: PhantomData,
         }
     }
@@ -232,6 +272,14 @@ impl<A: Aggregate> AggregateScenario<A> {
         self
     }
 
+    /// Expects the rule to name the outcome `name` of its command (with the events
+    /// expected by [`AggregateScenario::then`]): what tells apart two outcomes whose
+    /// events can be the same.
+    pub fn then_outcome(mut self, name: &str) -> Self {
+        self.outcome = Some(name.to_owned());
+        self
+    }
+
     /// Expects the business error `name`.
     pub fn then_error(mut self, name: &str) -> Self {
         self.then = Then::Error(name.to_owned());
@@ -249,10 +297,29 @@ impl<A: Aggregate> AggregateScenario<A> {
             return Err(format!("scenario `{}` has no command", self.title));
         };
         let state = self.given.iter().fold(A::State::default(), A::evolve);
-        let decided = A::decide(&state, command);
+        let decided = A::decide(&state, command).map(|decision| {
+            // What `handle` would refuse is a failure of the scenario too, naming the outcomes.
+            let names: Vec<&str> = decision
+                .events()
+                .iter()
+                .map(DomainEvent::type_name)
+                .collect();
+            let fits =
+                crate::aggregate::check_outcome::<A>(command.name(), decision.name(), &names)
+                    .map_err(|misfit| misfit.to_string())
+                    .and_then(|()| match (&self.outcome, decision.name()) {
+                        (Some(want), got) if got != Some(want.as_str()) => Err(format!(
+                            "expected the outcome `{want}`, the rule decided {}",
+                            got.map_or("nothing".to_owned(), |got| format!("the outcome `{got}`"))
+                        )),
+                        _ => Ok(()),
+                    });
+            (fits, decision.into_events())
+        });
         let problem = match (&self.then, decided) {
             (Then::Unset, _) => Err("the scenario expects nothing; add events or an error".into()),
-            (Then::Events(want), Ok(events)) => {
+            (_, Ok((Err(problem), _))) => Err(problem),
+            (Then::Events(want), Ok((Ok(()), events))) => {
                 let mut got = Vec::with_capacity(events.len());
                 for event in &events {
                     let data = event.to_payload().map_err(|e| e.to_string())?;
@@ -269,7 +336,7 @@ impl<A: Aggregate> AggregateScenario<A> {
                 "expected the error `{want}`, got `{}` ({error})",
                 error.name()
             )),
-            (Then::Error(want), Ok(events)) => {
+            (Then::Error(want), Ok((Ok(()), events))) => {
                 let names: Vec<&str> = events.iter().map(DomainEvent::type_name).collect();
                 Err(format!("expected the error `{want}`, got events {names:?}"))
             }

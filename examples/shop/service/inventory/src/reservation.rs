@@ -216,6 +216,161 @@ impl aggregate::DomainEvent for Event {
     }
 }
 
+/// What the rule of [`ReserveStock`] decides: one of its outcomes, with the events it
+/// records, or [`ReserveStockOutcome::Nothing`]. `aggregate::handle` checks it against
+/// [`ReserveStock::OUTCOMES`] all the same.
+#[derive(Debug, Clone, PartialEq)]
+// An outcome holds its events by value, as the rule built them.
+#[allow(clippy::large_enum_variant)]
+pub enum ReserveStockOutcome {
+    /// `reserved`: records `StockReserved`.
+    Reserved { stock_reserved: StockReserved },
+    /// `out_of_stock` (a failure): records `StockReservationFailed`.
+    OutOfStock {
+        /// the out-of-stock path; ordering cancels the order
+        stock_reservation_failed: StockReservationFailed,
+    },
+    /// Records nothing: refused as the rule's bug (`aggregate::handle` answers 500), as
+    /// the command has several outcomes and must say which happened; the pending
+    /// default decides this and answers HTTP 501.
+    Nothing,
+}
+
+impl ReserveStockOutcome {
+    /// The outcome's name in the model (`None` for [`ReserveStockOutcome::Nothing`]).
+    pub fn name(&self) -> Option<&'static str> {
+        match self {
+            ReserveStockOutcome::Reserved { .. } => Some("reserved"),
+            ReserveStockOutcome::OutOfStock { .. } => Some("out_of_stock"),
+            ReserveStockOutcome::Nothing => None,
+        }
+    }
+
+    /// The outcome's name and its events, in their declared order (an optional one when
+    /// present), as `aggregate::handle` checks and appends them.
+    pub fn into_decision(self) -> aggregate::Decision<Event> {
+        match self {
+            ReserveStockOutcome::Reserved { stock_reserved } => {
+                aggregate::Decision::outcome("reserved", vec![Event::StockReserved(stock_reserved)])
+            }
+            ReserveStockOutcome::OutOfStock {
+                stock_reservation_failed,
+            } => aggregate::Decision::outcome(
+                "out_of_stock",
+                vec![Event::StockReservationFailed(stock_reservation_failed)],
+            ),
+            ReserveStockOutcome::Nothing => aggregate::Decision::Nothing,
+        }
+    }
+}
+
+impl From<StockReserved> for ReserveStockOutcome {
+    fn from(event: StockReserved) -> Self {
+        ReserveStockOutcome::Reserved {
+            stock_reserved: event,
+        }
+    }
+}
+
+impl From<StockReservationFailed> for ReserveStockOutcome {
+    fn from(event: StockReservationFailed) -> Self {
+        ReserveStockOutcome::OutOfStock {
+            stock_reservation_failed: event,
+        }
+    }
+}
+
+/// What the rule of [`ReleaseStock`] decides: one of its outcomes, with the events it
+/// records, or [`ReleaseStockOutcome::Nothing`]. `aggregate::handle` checks it against
+/// [`ReleaseStock::OUTCOMES`] all the same.
+#[derive(Debug, Clone, PartialEq)]
+// An outcome holds its events by value, as the rule built them.
+#[allow(clippy::large_enum_variant)]
+pub enum ReleaseStockOutcome {
+    /// `emitted`: records `StockReleased`.
+    Emitted { stock_released: StockReleased },
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
+    Nothing,
+}
+
+impl ReleaseStockOutcome {
+    /// The outcome's name in the model (`None` for [`ReleaseStockOutcome::Nothing`]).
+    pub fn name(&self) -> Option<&'static str> {
+        match self {
+            ReleaseStockOutcome::Emitted { .. } => Some("emitted"),
+            ReleaseStockOutcome::Nothing => None,
+        }
+    }
+
+    /// The outcome's name and its events, in their declared order (an optional one when
+    /// present), as `aggregate::handle` checks and appends them.
+    pub fn into_decision(self) -> aggregate::Decision<Event> {
+        match self {
+            ReleaseStockOutcome::Emitted { stock_released } => {
+                aggregate::Decision::outcome("emitted", vec![Event::StockReleased(stock_released)])
+            }
+            ReleaseStockOutcome::Nothing => aggregate::Decision::Nothing,
+        }
+    }
+}
+
+impl From<StockReleased> for ReleaseStockOutcome {
+    fn from(event: StockReleased) -> Self {
+        ReleaseStockOutcome::Emitted {
+            stock_released: event,
+        }
+    }
+}
+
+/// What the rule of [`CommitReservation`] decides: one of its outcomes, with the events it
+/// records, or [`CommitReservationOutcome::Nothing`]. `aggregate::handle` checks it against
+/// [`CommitReservation::OUTCOMES`] all the same.
+#[derive(Debug, Clone, PartialEq)]
+// An outcome holds its events by value, as the rule built them.
+#[allow(clippy::large_enum_variant)]
+pub enum CommitReservationOutcome {
+    /// `emitted`: records `ReservationCommitted`.
+    Emitted {
+        reservation_committed: ReservationCommitted,
+    },
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
+    Nothing,
+}
+
+impl CommitReservationOutcome {
+    /// The outcome's name in the model (`None` for [`CommitReservationOutcome::Nothing`]).
+    pub fn name(&self) -> Option<&'static str> {
+        match self {
+            CommitReservationOutcome::Emitted { .. } => Some("emitted"),
+            CommitReservationOutcome::Nothing => None,
+        }
+    }
+
+    /// The outcome's name and its events, in their declared order (an optional one when
+    /// present), as `aggregate::handle` checks and appends them.
+    pub fn into_decision(self) -> aggregate::Decision<Event> {
+        match self {
+            CommitReservationOutcome::Emitted {
+                reservation_committed,
+            } => aggregate::Decision::outcome(
+                "emitted",
+                vec![Event::ReservationCommitted(reservation_committed)],
+            ),
+            CommitReservationOutcome::Nothing => aggregate::Decision::Nothing,
+        }
+    }
+}
+
+impl From<ReservationCommitted> for CommitReservationOutcome {
+    fn from(event: ReservationCommitted) -> Self {
+        CommitReservationOutcome::Emitted {
+            reservation_committed: event,
+        }
+    }
+}
+
 /// The state of one `Reservation`: the fold of its events.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct State {
@@ -252,8 +407,8 @@ impl std::fmt::Display for Error {
     }
 }
 
-/// The business rules of `Reservation`: one method decides each command (its events, or
-/// why it is refused), one applies each event to the state. Every method has a default,
+/// The business rules of `Reservation`: one method decides each command (its typed
+/// outcome, or why it is refused), one applies each event to the state. Every method has a default,
 /// so the service works before any rule is written: a command of one outcome emits its
 /// required events with fields copied by name from the command, else from the state, and
 /// `computed: now` from the clock; a command of several outcomes, or whose events have a
@@ -261,33 +416,45 @@ impl std::fmt::Display for Error {
 /// it carries. Override a method in `src/rules/reservation.rs` to write the rule, and list its
 /// command in `written()`.
 pub trait Rules {
-    /// Decides `ReserveStock`: one of its outcomes, or a business error.
+    /// Decides `ReserveStock`: one of its outcomes ([`ReserveStockOutcome`]), or a business error.
     ///
-    /// - `reserved`: `StockReserved`
-    /// - `out_of_stock` (a failure): `StockReservationFailed`
+    /// - `reserved` ([`ReserveStockOutcome::Reserved`]): `StockReserved`
+    /// - `out_of_stock` ([`ReserveStockOutcome::OutOfStock`]) (a failure): `StockReservationFailed`
     ///
-    /// Pending: a default cannot know which outcome happened, so it decides nothing and
-    /// the command is refused (HTTP 501) until you write this rule.
-    fn reserve_stock(&self, _state: &State, _command: &ReserveStock) -> Result<Vec<Event>, Error> {
-        Ok(Vec::new())
+    /// Pending: a default cannot know which outcome happened, so it decides [`ReserveStockOutcome::Nothing`]
+    /// and the command is refused (HTTP 501) until you write this rule.
+    fn reserve_stock(
+        &self,
+        _state: &State,
+        _command: &ReserveStock,
+    ) -> Result<ReserveStockOutcome, Error> {
+        Ok(ReserveStockOutcome::Nothing)
     }
 
-    fn release_stock(&self, state: &State, command: &ReleaseStock) -> Result<Vec<Event>, Error> {
-        Ok(vec![Event::StockReleased(StockReleased {
-            order_id: command.order_id,
-            lines: state.lines.clone(),
-        })])
+    fn release_stock(
+        &self,
+        state: &State,
+        command: &ReleaseStock,
+    ) -> Result<ReleaseStockOutcome, Error> {
+        Ok(ReleaseStockOutcome::Emitted {
+            stock_released: StockReleased {
+                order_id: command.order_id,
+                lines: state.lines.clone(),
+            },
+        })
     }
 
     fn commit_reservation(
         &self,
         _state: &State,
         command: &CommitReservation,
-    ) -> Result<Vec<Event>, Error> {
-        Ok(vec![Event::ReservationCommitted(ReservationCommitted {
-            order_id: command.order_id,
-            committed_at: chrono::Utc::now(),
-        })])
+    ) -> Result<CommitReservationOutcome, Error> {
+        Ok(CommitReservationOutcome::Emitted {
+            reservation_committed: ReservationCommitted {
+                order_id: command.order_id,
+                committed_at: chrono::Utc::now(),
+            },
+        })
     }
 
     fn apply_stock_reserved(&self, state: &mut State, event: &StockReserved) {
@@ -326,12 +493,18 @@ impl aggregate::Aggregate for Reservation {
     type Event = Event;
     type Error = Error;
 
-    fn decide(state: &State, command: &Command) -> Result<Vec<Event>, Error> {
+    fn decide(state: &State, command: &Command) -> Result<aggregate::Decision<Event>, Error> {
         let rules = crate::rules::reservation::ReservationRules;
         match command {
-            Command::ReserveStock(command) => rules.reserve_stock(state, command),
-            Command::ReleaseStock(command) => rules.release_stock(state, command),
-            Command::CommitReservation(command) => rules.commit_reservation(state, command),
+            Command::ReserveStock(command) => rules
+                .reserve_stock(state, command)
+                .map(ReserveStockOutcome::into_decision),
+            Command::ReleaseStock(command) => rules
+                .release_stock(state, command)
+                .map(ReleaseStockOutcome::into_decision),
+            Command::CommitReservation(command) => rules
+                .commit_reservation(state, command)
+                .map(CommitReservationOutcome::into_decision),
         }
     }
 
@@ -369,7 +542,7 @@ impl aggregate::Aggregate for Reservation {
 
 /// The commands whose default rule is pending, each with its refusal: the rule computes
 /// a value a default cannot (or picks one of several outcomes), so the default decides
-/// nothing and the command is refused (HTTP 501), never decided with made-up values.
+/// `Nothing` and the command is refused (HTTP 501), never decided with made-up values.
 /// A rule written over it that decides nothing is refused too, unless its command is
 /// listed in `written()`.
 pub const PENDING: &[(&str, &str)] = &[(

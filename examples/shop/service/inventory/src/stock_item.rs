@@ -128,6 +128,92 @@ impl aggregate::DomainEvent for Event {
     }
 }
 
+/// What the rule of [`ReceiveStock`] decides: one of its outcomes, with the events it
+/// records, or [`ReceiveStockOutcome::Nothing`]. `aggregate::handle` checks it against
+/// [`ReceiveStock::OUTCOMES`] all the same.
+#[derive(Debug, Clone, PartialEq)]
+// An outcome holds its events by value, as the rule built them.
+#[allow(clippy::large_enum_variant)]
+pub enum ReceiveStockOutcome {
+    /// `emitted`: records `StockReceived`.
+    Emitted { stock_received: StockReceived },
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
+    Nothing,
+}
+
+impl ReceiveStockOutcome {
+    /// The outcome's name in the model (`None` for [`ReceiveStockOutcome::Nothing`]).
+    pub fn name(&self) -> Option<&'static str> {
+        match self {
+            ReceiveStockOutcome::Emitted { .. } => Some("emitted"),
+            ReceiveStockOutcome::Nothing => None,
+        }
+    }
+
+    /// The outcome's name and its events, in their declared order (an optional one when
+    /// present), as `aggregate::handle` checks and appends them.
+    pub fn into_decision(self) -> aggregate::Decision<Event> {
+        match self {
+            ReceiveStockOutcome::Emitted { stock_received } => {
+                aggregate::Decision::outcome("emitted", vec![Event::StockReceived(stock_received)])
+            }
+            ReceiveStockOutcome::Nothing => aggregate::Decision::Nothing,
+        }
+    }
+}
+
+impl From<StockReceived> for ReceiveStockOutcome {
+    fn from(event: StockReceived) -> Self {
+        ReceiveStockOutcome::Emitted {
+            stock_received: event,
+        }
+    }
+}
+
+/// What the rule of [`AdjustStock`] decides: one of its outcomes, with the events it
+/// records, or [`AdjustStockOutcome::Nothing`]. `aggregate::handle` checks it against
+/// [`AdjustStock::OUTCOMES`] all the same.
+#[derive(Debug, Clone, PartialEq)]
+// An outcome holds its events by value, as the rule built them.
+#[allow(clippy::large_enum_variant)]
+pub enum AdjustStockOutcome {
+    /// `emitted`: records `StockAdjusted`.
+    Emitted { stock_adjusted: StockAdjusted },
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
+    Nothing,
+}
+
+impl AdjustStockOutcome {
+    /// The outcome's name in the model (`None` for [`AdjustStockOutcome::Nothing`]).
+    pub fn name(&self) -> Option<&'static str> {
+        match self {
+            AdjustStockOutcome::Emitted { .. } => Some("emitted"),
+            AdjustStockOutcome::Nothing => None,
+        }
+    }
+
+    /// The outcome's name and its events, in their declared order (an optional one when
+    /// present), as `aggregate::handle` checks and appends them.
+    pub fn into_decision(self) -> aggregate::Decision<Event> {
+        match self {
+            AdjustStockOutcome::Emitted { stock_adjusted } => {
+                aggregate::Decision::outcome("emitted", vec![Event::StockAdjusted(stock_adjusted)])
+            }
+            AdjustStockOutcome::Nothing => aggregate::Decision::Nothing,
+        }
+    }
+}
+
+impl From<StockAdjusted> for AdjustStockOutcome {
+    fn from(event: StockAdjusted) -> Self {
+        AdjustStockOutcome::Emitted {
+            stock_adjusted: event,
+        }
+    }
+}
+
 /// The state of one `StockItem`: the fold of its events.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct State {
@@ -160,8 +246,8 @@ impl std::fmt::Display for Error {
     }
 }
 
-/// The business rules of `StockItem`: one method decides each command (its events, or
-/// why it is refused), one applies each event to the state. Every method has a default,
+/// The business rules of `StockItem`: one method decides each command (its typed
+/// outcome, or why it is refused), one applies each event to the state. Every method has a default,
 /// so the service works before any rule is written: a command of one outcome emits its
 /// required events with fields copied by name from the command, else from the state, and
 /// `computed: now` from the clock; a command of several outcomes, or whose events have a
@@ -169,20 +255,32 @@ impl std::fmt::Display for Error {
 /// it carries. Override a method in `src/rules/stock_item.rs` to write the rule, and list its
 /// command in `written()`.
 pub trait Rules {
-    fn receive_stock(&self, _state: &State, command: &ReceiveStock) -> Result<Vec<Event>, Error> {
-        Ok(vec![Event::StockReceived(StockReceived {
-            sku: command.sku.clone(),
-            quantity: command.quantity,
-            received_at: chrono::Utc::now(),
-        })])
+    fn receive_stock(
+        &self,
+        _state: &State,
+        command: &ReceiveStock,
+    ) -> Result<ReceiveStockOutcome, Error> {
+        Ok(ReceiveStockOutcome::Emitted {
+            stock_received: StockReceived {
+                sku: command.sku.clone(),
+                quantity: command.quantity,
+                received_at: chrono::Utc::now(),
+            },
+        })
     }
 
-    fn adjust_stock(&self, _state: &State, command: &AdjustStock) -> Result<Vec<Event>, Error> {
-        Ok(vec![Event::StockAdjusted(StockAdjusted {
-            sku: command.sku.clone(),
-            difference: command.difference,
-            reason: command.reason,
-        })])
+    fn adjust_stock(
+        &self,
+        _state: &State,
+        command: &AdjustStock,
+    ) -> Result<AdjustStockOutcome, Error> {
+        Ok(AdjustStockOutcome::Emitted {
+            stock_adjusted: StockAdjusted {
+                sku: command.sku.clone(),
+                difference: command.difference,
+                reason: command.reason,
+            },
+        })
     }
 
     fn apply_stock_received(&self, _state: &mut State, _event: &StockReceived) {}
@@ -209,11 +307,15 @@ impl aggregate::Aggregate for StockItem {
     type Event = Event;
     type Error = Error;
 
-    fn decide(state: &State, command: &Command) -> Result<Vec<Event>, Error> {
+    fn decide(state: &State, command: &Command) -> Result<aggregate::Decision<Event>, Error> {
         let rules = crate::rules::stock_item::StockItemRules;
         match command {
-            Command::ReceiveStock(command) => rules.receive_stock(state, command),
-            Command::AdjustStock(command) => rules.adjust_stock(state, command),
+            Command::ReceiveStock(command) => rules
+                .receive_stock(state, command)
+                .map(ReceiveStockOutcome::into_decision),
+            Command::AdjustStock(command) => rules
+                .adjust_stock(state, command)
+                .map(AdjustStockOutcome::into_decision),
         }
     }
 

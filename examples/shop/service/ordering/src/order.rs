@@ -294,6 +294,270 @@ impl aggregate::DomainEvent for Event {
     }
 }
 
+/// What the rule of [`PlaceOrder`] decides: one of its outcomes, with the events it
+/// records, or [`PlaceOrderOutcome::Nothing`]. `aggregate::handle` checks it against
+/// [`PlaceOrder::OUTCOMES`] all the same.
+#[derive(Debug, Clone, PartialEq)]
+// An outcome holds its events by value, as the rule built them.
+#[allow(clippy::large_enum_variant)]
+pub enum PlaceOrderOutcome {
+    /// `emitted`: records `OrderPlaced`.
+    Emitted {
+        /// Version 2 renamed `delivery_address` to `shipping_address` (the name shipping uses) and added the optional `coupon_code`.
+        order_placed: OrderPlaced,
+    },
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before); the pending default decides this and answers HTTP 501.
+    Nothing,
+}
+
+impl PlaceOrderOutcome {
+    /// The outcome's name in the model (`None` for [`PlaceOrderOutcome::Nothing`]).
+    pub fn name(&self) -> Option<&'static str> {
+        match self {
+            PlaceOrderOutcome::Emitted { .. } => Some("emitted"),
+            PlaceOrderOutcome::Nothing => None,
+        }
+    }
+
+    /// The outcome's name and its events, in their declared order (an optional one when
+    /// present), as `aggregate::handle` checks and appends them.
+    pub fn into_decision(self) -> aggregate::Decision<Event> {
+        match self {
+            PlaceOrderOutcome::Emitted { order_placed } => {
+                aggregate::Decision::outcome("emitted", vec![Event::OrderPlaced(order_placed)])
+            }
+            PlaceOrderOutcome::Nothing => aggregate::Decision::Nothing,
+        }
+    }
+}
+
+impl From<OrderPlaced> for PlaceOrderOutcome {
+    fn from(event: OrderPlaced) -> Self {
+        PlaceOrderOutcome::Emitted {
+            order_placed: event,
+        }
+    }
+}
+
+/// What the rule of [`CancelOrder`] decides: one of its outcomes, with the events it
+/// records, or [`CancelOrderOutcome::Nothing`]. `aggregate::handle` checks it against
+/// [`CancelOrder::OUTCOMES`] all the same.
+#[derive(Debug, Clone, PartialEq)]
+// An outcome holds its events by value, as the rule built them.
+#[allow(clippy::large_enum_variant)]
+pub enum CancelOrderOutcome {
+    /// `emitted`: records `OrderCancelled`.
+    Emitted { order_cancelled: OrderCancelled },
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
+    Nothing,
+}
+
+impl CancelOrderOutcome {
+    /// The outcome's name in the model (`None` for [`CancelOrderOutcome::Nothing`]).
+    pub fn name(&self) -> Option<&'static str> {
+        match self {
+            CancelOrderOutcome::Emitted { .. } => Some("emitted"),
+            CancelOrderOutcome::Nothing => None,
+        }
+    }
+
+    /// The outcome's name and its events, in their declared order (an optional one when
+    /// present), as `aggregate::handle` checks and appends them.
+    pub fn into_decision(self) -> aggregate::Decision<Event> {
+        match self {
+            CancelOrderOutcome::Emitted { order_cancelled } => aggregate::Decision::outcome(
+                "emitted",
+                vec![Event::OrderCancelled(order_cancelled)],
+            ),
+            CancelOrderOutcome::Nothing => aggregate::Decision::Nothing,
+        }
+    }
+}
+
+impl From<OrderCancelled> for CancelOrderOutcome {
+    fn from(event: OrderCancelled) -> Self {
+        CancelOrderOutcome::Emitted {
+            order_cancelled: event,
+        }
+    }
+}
+
+/// What the rule of [`MarkOrderPaid`] decides: one of its outcomes, with the events it
+/// records, or [`MarkOrderPaidOutcome::Nothing`]. `aggregate::handle` checks it against
+/// [`MarkOrderPaid::OUTCOMES`] all the same.
+#[derive(Debug, Clone, PartialEq)]
+// An outcome holds its events by value, as the rule built them.
+#[allow(clippy::large_enum_variant)]
+pub enum MarkOrderPaidOutcome {
+    /// `emitted`: records `OrderPaid`.
+    Emitted {
+        /// Published: shipping ships an order once ordering accepts its payment, so a payment that arrives after a cancellation ships nothing.
+        order_paid: OrderPaid,
+    },
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
+    Nothing,
+}
+
+impl MarkOrderPaidOutcome {
+    /// The outcome's name in the model (`None` for [`MarkOrderPaidOutcome::Nothing`]).
+    pub fn name(&self) -> Option<&'static str> {
+        match self {
+            MarkOrderPaidOutcome::Emitted { .. } => Some("emitted"),
+            MarkOrderPaidOutcome::Nothing => None,
+        }
+    }
+
+    /// The outcome's name and its events, in their declared order (an optional one when
+    /// present), as `aggregate::handle` checks and appends them.
+    pub fn into_decision(self) -> aggregate::Decision<Event> {
+        match self {
+            MarkOrderPaidOutcome::Emitted { order_paid } => {
+                aggregate::Decision::outcome("emitted", vec![Event::OrderPaid(order_paid)])
+            }
+            MarkOrderPaidOutcome::Nothing => aggregate::Decision::Nothing,
+        }
+    }
+}
+
+impl From<OrderPaid> for MarkOrderPaidOutcome {
+    fn from(event: OrderPaid) -> Self {
+        MarkOrderPaidOutcome::Emitted { order_paid: event }
+    }
+}
+
+/// What the rule of [`MarkOrderShipped`] decides: one of its outcomes, with the events it
+/// records, or [`MarkOrderShippedOutcome::Nothing`]. `aggregate::handle` checks it against
+/// [`MarkOrderShipped::OUTCOMES`] all the same.
+#[derive(Debug, Clone, PartialEq)]
+// An outcome holds its events by value, as the rule built them.
+#[allow(clippy::large_enum_variant)]
+pub enum MarkOrderShippedOutcome {
+    /// `emitted`: records `OrderShipped`.
+    Emitted { order_shipped: OrderShipped },
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
+    Nothing,
+}
+
+impl MarkOrderShippedOutcome {
+    /// The outcome's name in the model (`None` for [`MarkOrderShippedOutcome::Nothing`]).
+    pub fn name(&self) -> Option<&'static str> {
+        match self {
+            MarkOrderShippedOutcome::Emitted { .. } => Some("emitted"),
+            MarkOrderShippedOutcome::Nothing => None,
+        }
+    }
+
+    /// The outcome's name and its events, in their declared order (an optional one when
+    /// present), as `aggregate::handle` checks and appends them.
+    pub fn into_decision(self) -> aggregate::Decision<Event> {
+        match self {
+            MarkOrderShippedOutcome::Emitted { order_shipped } => {
+                aggregate::Decision::outcome("emitted", vec![Event::OrderShipped(order_shipped)])
+            }
+            MarkOrderShippedOutcome::Nothing => aggregate::Decision::Nothing,
+        }
+    }
+}
+
+impl From<OrderShipped> for MarkOrderShippedOutcome {
+    fn from(event: OrderShipped) -> Self {
+        MarkOrderShippedOutcome::Emitted {
+            order_shipped: event,
+        }
+    }
+}
+
+/// What the rule of [`MarkOrderDelivered`] decides: one of its outcomes, with the events it
+/// records, or [`MarkOrderDeliveredOutcome::Nothing`]. `aggregate::handle` checks it against
+/// [`MarkOrderDelivered::OUTCOMES`] all the same.
+#[derive(Debug, Clone, PartialEq)]
+// An outcome holds its events by value, as the rule built them.
+#[allow(clippy::large_enum_variant)]
+pub enum MarkOrderDeliveredOutcome {
+    /// `emitted`: records `OrderDelivered`.
+    Emitted { order_delivered: OrderDelivered },
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
+    Nothing,
+}
+
+impl MarkOrderDeliveredOutcome {
+    /// The outcome's name in the model (`None` for [`MarkOrderDeliveredOutcome::Nothing`]).
+    pub fn name(&self) -> Option<&'static str> {
+        match self {
+            MarkOrderDeliveredOutcome::Emitted { .. } => Some("emitted"),
+            MarkOrderDeliveredOutcome::Nothing => None,
+        }
+    }
+
+    /// The outcome's name and its events, in their declared order (an optional one when
+    /// present), as `aggregate::handle` checks and appends them.
+    pub fn into_decision(self) -> aggregate::Decision<Event> {
+        match self {
+            MarkOrderDeliveredOutcome::Emitted { order_delivered } => aggregate::Decision::outcome(
+                "emitted",
+                vec![Event::OrderDelivered(order_delivered)],
+            ),
+            MarkOrderDeliveredOutcome::Nothing => aggregate::Decision::Nothing,
+        }
+    }
+}
+
+impl From<OrderDelivered> for MarkOrderDeliveredOutcome {
+    fn from(event: OrderDelivered) -> Self {
+        MarkOrderDeliveredOutcome::Emitted {
+            order_delivered: event,
+        }
+    }
+}
+
+/// What the rule of [`MarkOrderRefunded`] decides: one of its outcomes, with the events it
+/// records, or [`MarkOrderRefundedOutcome::Nothing`]. `aggregate::handle` checks it against
+/// [`MarkOrderRefunded::OUTCOMES`] all the same.
+#[derive(Debug, Clone, PartialEq)]
+// An outcome holds its events by value, as the rule built them.
+#[allow(clippy::large_enum_variant)]
+pub enum MarkOrderRefundedOutcome {
+    /// `emitted`: records `OrderRefunded`.
+    Emitted { order_refunded: OrderRefunded },
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
+    Nothing,
+}
+
+impl MarkOrderRefundedOutcome {
+    /// The outcome's name in the model (`None` for [`MarkOrderRefundedOutcome::Nothing`]).
+    pub fn name(&self) -> Option<&'static str> {
+        match self {
+            MarkOrderRefundedOutcome::Emitted { .. } => Some("emitted"),
+            MarkOrderRefundedOutcome::Nothing => None,
+        }
+    }
+
+    /// The outcome's name and its events, in their declared order (an optional one when
+    /// present), as `aggregate::handle` checks and appends them.
+    pub fn into_decision(self) -> aggregate::Decision<Event> {
+        match self {
+            MarkOrderRefundedOutcome::Emitted { order_refunded } => {
+                aggregate::Decision::outcome("emitted", vec![Event::OrderRefunded(order_refunded)])
+            }
+            MarkOrderRefundedOutcome::Nothing => aggregate::Decision::Nothing,
+        }
+    }
+}
+
+impl From<OrderRefunded> for MarkOrderRefundedOutcome {
+    fn from(event: OrderRefunded) -> Self {
+        MarkOrderRefundedOutcome::Emitted {
+            order_refunded: event,
+        }
+    }
+}
+
 /// The state of one `Order`: the fold of its events.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct State {
@@ -349,8 +613,8 @@ impl std::fmt::Display for Error {
     }
 }
 
-/// The business rules of `Order`: one method decides each command (its events, or
-/// why it is refused), one applies each event to the state. Every method has a default,
+/// The business rules of `Order`: one method decides each command (its typed
+/// outcome, or why it is refused), one applies each event to the state. Every method has a default,
 /// so the service works before any rule is written: a command of one outcome emits its
 /// required events with fields copied by name from the command, else from the state, and
 /// `computed: now` from the clock; a command of several outcomes, or whose events have a
@@ -361,62 +625,81 @@ pub trait Rules {
     /// Decides `PlaceOrder`.
     ///
     /// Pending: the rule computes `OrderPlaced.total`, which a default cannot; so the default
-    /// decides nothing and the command is refused (HTTP 501) until you write this rule.
-    fn place_order(&self, _state: &State, _command: &PlaceOrder) -> Result<Vec<Event>, Error> {
-        Ok(Vec::new())
+    /// decides [`PlaceOrderOutcome::Nothing`] and the command is refused (HTTP 501) until you write
+    /// this rule.
+    fn place_order(
+        &self,
+        _state: &State,
+        _command: &PlaceOrder,
+    ) -> Result<PlaceOrderOutcome, Error> {
+        Ok(PlaceOrderOutcome::Nothing)
     }
 
-    fn cancel_order(&self, _state: &State, command: &CancelOrder) -> Result<Vec<Event>, Error> {
-        Ok(vec![Event::OrderCancelled(OrderCancelled {
-            order_id: command.order_id,
-            reason: command.reason,
-            cancelled_at: chrono::Utc::now(),
-        })])
+    fn cancel_order(
+        &self,
+        _state: &State,
+        command: &CancelOrder,
+    ) -> Result<CancelOrderOutcome, Error> {
+        Ok(CancelOrderOutcome::Emitted {
+            order_cancelled: OrderCancelled {
+                order_id: command.order_id,
+                reason: command.reason,
+                cancelled_at: chrono::Utc::now(),
+            },
+        })
     }
 
     fn mark_order_paid(
         &self,
         _state: &State,
         command: &MarkOrderPaid,
-    ) -> Result<Vec<Event>, Error> {
-        Ok(vec![Event::OrderPaid(OrderPaid {
-            order_id: command.order_id,
-            paid_at: chrono::Utc::now(),
-        })])
+    ) -> Result<MarkOrderPaidOutcome, Error> {
+        Ok(MarkOrderPaidOutcome::Emitted {
+            order_paid: OrderPaid {
+                order_id: command.order_id,
+                paid_at: chrono::Utc::now(),
+            },
+        })
     }
 
     fn mark_order_shipped(
         &self,
         _state: &State,
         command: &MarkOrderShipped,
-    ) -> Result<Vec<Event>, Error> {
-        Ok(vec![Event::OrderShipped(OrderShipped {
-            order_id: command.order_id,
-            tracking_number: command.tracking_number.clone(),
-            shipped_at: chrono::Utc::now(),
-        })])
+    ) -> Result<MarkOrderShippedOutcome, Error> {
+        Ok(MarkOrderShippedOutcome::Emitted {
+            order_shipped: OrderShipped {
+                order_id: command.order_id,
+                tracking_number: command.tracking_number.clone(),
+                shipped_at: chrono::Utc::now(),
+            },
+        })
     }
 
     fn mark_order_delivered(
         &self,
         _state: &State,
         command: &MarkOrderDelivered,
-    ) -> Result<Vec<Event>, Error> {
-        Ok(vec![Event::OrderDelivered(OrderDelivered {
-            order_id: command.order_id,
-            delivered_at: command.delivered_at,
-        })])
+    ) -> Result<MarkOrderDeliveredOutcome, Error> {
+        Ok(MarkOrderDeliveredOutcome::Emitted {
+            order_delivered: OrderDelivered {
+                order_id: command.order_id,
+                delivered_at: command.delivered_at,
+            },
+        })
     }
 
     fn mark_order_refunded(
         &self,
         _state: &State,
         command: &MarkOrderRefunded,
-    ) -> Result<Vec<Event>, Error> {
-        Ok(vec![Event::OrderRefunded(OrderRefunded {
-            order_id: command.order_id,
-            amount: command.amount.clone(),
-        })])
+    ) -> Result<MarkOrderRefundedOutcome, Error> {
+        Ok(MarkOrderRefundedOutcome::Emitted {
+            order_refunded: OrderRefunded {
+                order_id: command.order_id,
+                amount: command.amount.clone(),
+            },
+        })
     }
 
     fn apply_order_placed(&self, state: &mut State, event: &OrderPlaced) {
@@ -451,15 +734,27 @@ impl aggregate::Aggregate for Order {
     type Event = Event;
     type Error = Error;
 
-    fn decide(state: &State, command: &Command) -> Result<Vec<Event>, Error> {
+    fn decide(state: &State, command: &Command) -> Result<aggregate::Decision<Event>, Error> {
         let rules = crate::rules::order::OrderRules;
         match command {
-            Command::PlaceOrder(command) => rules.place_order(state, command),
-            Command::CancelOrder(command) => rules.cancel_order(state, command),
-            Command::MarkOrderPaid(command) => rules.mark_order_paid(state, command),
-            Command::MarkOrderShipped(command) => rules.mark_order_shipped(state, command),
-            Command::MarkOrderDelivered(command) => rules.mark_order_delivered(state, command),
-            Command::MarkOrderRefunded(command) => rules.mark_order_refunded(state, command),
+            Command::PlaceOrder(command) => rules
+                .place_order(state, command)
+                .map(PlaceOrderOutcome::into_decision),
+            Command::CancelOrder(command) => rules
+                .cancel_order(state, command)
+                .map(CancelOrderOutcome::into_decision),
+            Command::MarkOrderPaid(command) => rules
+                .mark_order_paid(state, command)
+                .map(MarkOrderPaidOutcome::into_decision),
+            Command::MarkOrderShipped(command) => rules
+                .mark_order_shipped(state, command)
+                .map(MarkOrderShippedOutcome::into_decision),
+            Command::MarkOrderDelivered(command) => rules
+                .mark_order_delivered(state, command)
+                .map(MarkOrderDeliveredOutcome::into_decision),
+            Command::MarkOrderRefunded(command) => rules
+                .mark_order_refunded(state, command)
+                .map(MarkOrderRefundedOutcome::into_decision),
         }
     }
 
@@ -495,7 +790,7 @@ impl aggregate::Aggregate for Order {
 
 /// The commands whose default rule is pending, each with its refusal: the rule computes
 /// a value a default cannot (or picks one of several outcomes), so the default decides
-/// nothing and the command is refused (HTTP 501), never decided with made-up values.
+/// `Nothing` and the command is refused (HTTP 501), never decided with made-up values.
 /// A rule written over it that decides nothing is refused too, unless its command is
 /// listed in `written()`.
 pub const PENDING: &[(&str, &str)] = &[(

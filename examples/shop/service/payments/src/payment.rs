@@ -220,6 +220,184 @@ impl aggregate::DomainEvent for Event {
     }
 }
 
+/// What the rule of [`RequestPayment`] decides: one of its outcomes, with the events it
+/// records, or [`RequestPaymentOutcome::Nothing`]. `aggregate::handle` checks it against
+/// [`RequestPayment::OUTCOMES`] all the same.
+#[derive(Debug, Clone, PartialEq)]
+// An outcome holds its events by value, as the rule built them.
+#[allow(clippy::large_enum_variant)]
+pub enum RequestPaymentOutcome {
+    /// `emitted`: records `PaymentRequested`.
+    Emitted { payment_requested: PaymentRequested },
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
+    Nothing,
+}
+
+impl RequestPaymentOutcome {
+    /// The outcome's name in the model (`None` for [`RequestPaymentOutcome::Nothing`]).
+    pub fn name(&self) -> Option<&'static str> {
+        match self {
+            RequestPaymentOutcome::Emitted { .. } => Some("emitted"),
+            RequestPaymentOutcome::Nothing => None,
+        }
+    }
+
+    /// The outcome's name and its events, in their declared order (an optional one when
+    /// present), as `aggregate::handle` checks and appends them.
+    pub fn into_decision(self) -> aggregate::Decision<Event> {
+        match self {
+            RequestPaymentOutcome::Emitted { payment_requested } => aggregate::Decision::outcome(
+                "emitted",
+                vec![Event::PaymentRequested(payment_requested)],
+            ),
+            RequestPaymentOutcome::Nothing => aggregate::Decision::Nothing,
+        }
+    }
+}
+
+impl From<PaymentRequested> for RequestPaymentOutcome {
+    fn from(event: PaymentRequested) -> Self {
+        RequestPaymentOutcome::Emitted {
+            payment_requested: event,
+        }
+    }
+}
+
+/// What the rule of [`ConfirmPayment`] decides: one of its outcomes, with the events it
+/// records, or [`ConfirmPaymentOutcome::Nothing`]. `aggregate::handle` checks it against
+/// [`ConfirmPayment::OUTCOMES`] all the same.
+#[derive(Debug, Clone, PartialEq)]
+// An outcome holds its events by value, as the rule built them.
+#[allow(clippy::large_enum_variant)]
+pub enum ConfirmPaymentOutcome {
+    /// `emitted`: records `PaymentSucceeded`.
+    Emitted { payment_succeeded: PaymentSucceeded },
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
+    Nothing,
+}
+
+impl ConfirmPaymentOutcome {
+    /// The outcome's name in the model (`None` for [`ConfirmPaymentOutcome::Nothing`]).
+    pub fn name(&self) -> Option<&'static str> {
+        match self {
+            ConfirmPaymentOutcome::Emitted { .. } => Some("emitted"),
+            ConfirmPaymentOutcome::Nothing => None,
+        }
+    }
+
+    /// The outcome's name and its events, in their declared order (an optional one when
+    /// present), as `aggregate::handle` checks and appends them.
+    pub fn into_decision(self) -> aggregate::Decision<Event> {
+        match self {
+            ConfirmPaymentOutcome::Emitted { payment_succeeded } => aggregate::Decision::outcome(
+                "emitted",
+                vec![Event::PaymentSucceeded(payment_succeeded)],
+            ),
+            ConfirmPaymentOutcome::Nothing => aggregate::Decision::Nothing,
+        }
+    }
+}
+
+impl From<PaymentSucceeded> for ConfirmPaymentOutcome {
+    fn from(event: PaymentSucceeded) -> Self {
+        ConfirmPaymentOutcome::Emitted {
+            payment_succeeded: event,
+        }
+    }
+}
+
+/// What the rule of [`DeclinePayment`] decides: one of its outcomes, with the events it
+/// records, or [`DeclinePaymentOutcome::Nothing`]. `aggregate::handle` checks it against
+/// [`DeclinePayment::OUTCOMES`] all the same.
+#[derive(Debug, Clone, PartialEq)]
+// An outcome holds its events by value, as the rule built them.
+#[allow(clippy::large_enum_variant)]
+pub enum DeclinePaymentOutcome {
+    /// `emitted`: records `PaymentFailed`.
+    Emitted {
+        /// Version 2 replaced the free-text `reason` with the provider's `decline_code`.
+        payment_failed: PaymentFailed,
+    },
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
+    Nothing,
+}
+
+impl DeclinePaymentOutcome {
+    /// The outcome's name in the model (`None` for [`DeclinePaymentOutcome::Nothing`]).
+    pub fn name(&self) -> Option<&'static str> {
+        match self {
+            DeclinePaymentOutcome::Emitted { .. } => Some("emitted"),
+            DeclinePaymentOutcome::Nothing => None,
+        }
+    }
+
+    /// The outcome's name and its events, in their declared order (an optional one when
+    /// present), as `aggregate::handle` checks and appends them.
+    pub fn into_decision(self) -> aggregate::Decision<Event> {
+        match self {
+            DeclinePaymentOutcome::Emitted { payment_failed } => {
+                aggregate::Decision::outcome("emitted", vec![Event::PaymentFailed(payment_failed)])
+            }
+            DeclinePaymentOutcome::Nothing => aggregate::Decision::Nothing,
+        }
+    }
+}
+
+impl From<PaymentFailed> for DeclinePaymentOutcome {
+    fn from(event: PaymentFailed) -> Self {
+        DeclinePaymentOutcome::Emitted {
+            payment_failed: event,
+        }
+    }
+}
+
+/// What the rule of [`RefundPayment`] decides: one of its outcomes, with the events it
+/// records, or [`RefundPaymentOutcome::Nothing`]. `aggregate::handle` checks it against
+/// [`RefundPayment::OUTCOMES`] all the same.
+#[derive(Debug, Clone, PartialEq)]
+// An outcome holds its events by value, as the rule built them.
+#[allow(clippy::large_enum_variant)]
+pub enum RefundPaymentOutcome {
+    /// `emitted`: records `PaymentRefunded`.
+    Emitted { payment_refunded: PaymentRefunded },
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
+    Nothing,
+}
+
+impl RefundPaymentOutcome {
+    /// The outcome's name in the model (`None` for [`RefundPaymentOutcome::Nothing`]).
+    pub fn name(&self) -> Option<&'static str> {
+        match self {
+            RefundPaymentOutcome::Emitted { .. } => Some("emitted"),
+            RefundPaymentOutcome::Nothing => None,
+        }
+    }
+
+    /// The outcome's name and its events, in their declared order (an optional one when
+    /// present), as `aggregate::handle` checks and appends them.
+    pub fn into_decision(self) -> aggregate::Decision<Event> {
+        match self {
+            RefundPaymentOutcome::Emitted { payment_refunded } => aggregate::Decision::outcome(
+                "emitted",
+                vec![Event::PaymentRefunded(payment_refunded)],
+            ),
+            RefundPaymentOutcome::Nothing => aggregate::Decision::Nothing,
+        }
+    }
+}
+
+impl From<PaymentRefunded> for RefundPaymentOutcome {
+    fn from(event: PaymentRefunded) -> Self {
+        RefundPaymentOutcome::Emitted {
+            payment_refunded: event,
+        }
+    }
+}
+
 /// The state of one `Payment`: the fold of its events.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct State {
@@ -259,8 +437,8 @@ impl std::fmt::Display for Error {
     }
 }
 
-/// The business rules of `Payment`: one method decides each command (its events, or
-/// why it is refused), one applies each event to the state. Every method has a default,
+/// The business rules of `Payment`: one method decides each command (its typed
+/// outcome, or why it is refused), one applies each event to the state. Every method has a default,
 /// so the service works before any rule is written: a command of one outcome emits its
 /// required events with fields copied by name from the command, else from the state, and
 /// `computed: now` from the clock; a command of several outcomes, or whose events have a
@@ -272,46 +450,58 @@ pub trait Rules {
         &self,
         _state: &State,
         command: &RequestPayment,
-    ) -> Result<Vec<Event>, Error> {
-        Ok(vec![Event::PaymentRequested(PaymentRequested {
-            payment_id: command.payment_id,
-            order_id: command.order_id,
-            amount: command.amount.clone(),
-            customer_id: command.customer_id,
-        })])
+    ) -> Result<RequestPaymentOutcome, Error> {
+        Ok(RequestPaymentOutcome::Emitted {
+            payment_requested: PaymentRequested {
+                payment_id: command.payment_id,
+                order_id: command.order_id,
+                amount: command.amount.clone(),
+                customer_id: command.customer_id,
+            },
+        })
     }
 
     fn confirm_payment(
         &self,
         state: &State,
         command: &ConfirmPayment,
-    ) -> Result<Vec<Event>, Error> {
-        Ok(vec![Event::PaymentSucceeded(PaymentSucceeded {
-            payment_id: command.payment_id,
-            order_id: state.order_id,
-            amount: state.amount.clone(),
-            provider_reference: command.provider_reference.clone(),
-        })])
+    ) -> Result<ConfirmPaymentOutcome, Error> {
+        Ok(ConfirmPaymentOutcome::Emitted {
+            payment_succeeded: PaymentSucceeded {
+                payment_id: command.payment_id,
+                order_id: state.order_id,
+                amount: state.amount.clone(),
+                provider_reference: command.provider_reference.clone(),
+            },
+        })
     }
 
     fn decline_payment(
         &self,
         state: &State,
         command: &DeclinePayment,
-    ) -> Result<Vec<Event>, Error> {
-        Ok(vec![Event::PaymentFailed(PaymentFailed {
-            payment_id: command.payment_id,
-            order_id: state.order_id,
-            decline_code: command.decline_code.clone(),
-        })])
+    ) -> Result<DeclinePaymentOutcome, Error> {
+        Ok(DeclinePaymentOutcome::Emitted {
+            payment_failed: PaymentFailed {
+                payment_id: command.payment_id,
+                order_id: state.order_id,
+                decline_code: command.decline_code.clone(),
+            },
+        })
     }
 
-    fn refund_payment(&self, state: &State, command: &RefundPayment) -> Result<Vec<Event>, Error> {
-        Ok(vec![Event::PaymentRefunded(PaymentRefunded {
-            payment_id: command.payment_id,
-            order_id: command.order_id,
-            amount: state.amount.clone(),
-        })])
+    fn refund_payment(
+        &self,
+        state: &State,
+        command: &RefundPayment,
+    ) -> Result<RefundPaymentOutcome, Error> {
+        Ok(RefundPaymentOutcome::Emitted {
+            payment_refunded: PaymentRefunded {
+                payment_id: command.payment_id,
+                order_id: command.order_id,
+                amount: state.amount.clone(),
+            },
+        })
     }
 
     fn apply_payment_requested(&self, state: &mut State, event: &PaymentRequested) {
@@ -350,13 +540,21 @@ impl aggregate::Aggregate for Payment {
     type Event = Event;
     type Error = Error;
 
-    fn decide(state: &State, command: &Command) -> Result<Vec<Event>, Error> {
+    fn decide(state: &State, command: &Command) -> Result<aggregate::Decision<Event>, Error> {
         let rules = crate::rules::payment::PaymentRules;
         match command {
-            Command::RequestPayment(command) => rules.request_payment(state, command),
-            Command::ConfirmPayment(command) => rules.confirm_payment(state, command),
-            Command::DeclinePayment(command) => rules.decline_payment(state, command),
-            Command::RefundPayment(command) => rules.refund_payment(state, command),
+            Command::RequestPayment(command) => rules
+                .request_payment(state, command)
+                .map(RequestPaymentOutcome::into_decision),
+            Command::ConfirmPayment(command) => rules
+                .confirm_payment(state, command)
+                .map(ConfirmPaymentOutcome::into_decision),
+            Command::DeclinePayment(command) => rules
+                .decline_payment(state, command)
+                .map(DeclinePaymentOutcome::into_decision),
+            Command::RefundPayment(command) => rules
+                .refund_payment(state, command)
+                .map(RefundPaymentOutcome::into_decision),
         }
     }
 

@@ -52,6 +52,56 @@ fn main() -> std::process::ExitCode {
                 policies::PolicyRules::reserve_stock_when_order_placed(&rules, event, source, views)
             },
         ),
+        Trial::test("a scenario names the outcome the rule must decide", || {
+            let expecting = |outcome: &str| {
+                AggregateScenario::<Order>::new("an order is placed")
+                    .when::<order::PlaceOrder>(r#"{"quantity":1}"#)
+                    .then::<order::OrderPlaced>(r#"{"quantity":1}"#)
+                    .then_outcome(outcome)
+                    .run()
+            };
+            expecting("emitted")?;
+            assert_eq!(
+                expecting("placed_twice"),
+                Err("scenario `an order is placed`: expected the outcome `placed_twice`, the rule decided the outcome `emitted`".to_owned())
+            );
+            Ok(())
+        }),
+        Trial::test("order outcomes record their declared events", || {
+            testing::outcome_fits::<Order>(
+                "PlaceOrder",
+                order::PlaceOrderOutcome::Emitted {
+                    order_placed: Default::default(),
+                }
+                .into_decision(),
+                true,
+            )?;
+            testing::outcome_fits::<Order>(
+                "CancelOrder",
+                order::CancelOrderOutcome::Emitted {
+                    order_cancelled: Default::default(),
+                }
+                .into_decision(),
+                true,
+            )?;
+            // A variant that named another command's outcome would be caught.
+            let wrong = testing::outcome_fits::<Order>(
+                "PlaceOrder",
+                order::CancelOrderOutcome::Emitted {
+                    order_cancelled: Default::default(),
+                }
+                .into_decision(),
+                true,
+            );
+            assert_eq!(
+                wrong,
+                Err(
+                    "the outcome `emitted` of `PlaceOrder` records [\"OrderCancelled\"], not its declared [\"OrderPlaced\"]"
+                        .to_owned()
+                )
+            );
+            Ok(())
+        }),
         Trial::test("order messages round trip", || {
             round_trip::<order::PlaceOrder>()?;
             round_trip::<order::CancelOrder>()?;

@@ -172,6 +172,144 @@ impl aggregate::DomainEvent for Event {
     }
 }
 
+/// What the rule of [`CreateShipment`] decides: one of its outcomes, with the events it
+/// records, or [`CreateShipmentOutcome::Nothing`]. `aggregate::handle` checks it against
+/// [`CreateShipment::OUTCOMES`] all the same.
+#[derive(Debug, Clone, PartialEq)]
+// An outcome holds its events by value, as the rule built them.
+#[allow(clippy::large_enum_variant)]
+pub enum CreateShipmentOutcome {
+    /// `emitted`: records `ShipmentCreated`.
+    Emitted { shipment_created: ShipmentCreated },
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
+    Nothing,
+}
+
+impl CreateShipmentOutcome {
+    /// The outcome's name in the model (`None` for [`CreateShipmentOutcome::Nothing`]).
+    pub fn name(&self) -> Option<&'static str> {
+        match self {
+            CreateShipmentOutcome::Emitted { .. } => Some("emitted"),
+            CreateShipmentOutcome::Nothing => None,
+        }
+    }
+
+    /// The outcome's name and its events, in their declared order (an optional one when
+    /// present), as `aggregate::handle` checks and appends them.
+    pub fn into_decision(self) -> aggregate::Decision<Event> {
+        match self {
+            CreateShipmentOutcome::Emitted { shipment_created } => aggregate::Decision::outcome(
+                "emitted",
+                vec![Event::ShipmentCreated(shipment_created)],
+            ),
+            CreateShipmentOutcome::Nothing => aggregate::Decision::Nothing,
+        }
+    }
+}
+
+impl From<ShipmentCreated> for CreateShipmentOutcome {
+    fn from(event: ShipmentCreated) -> Self {
+        CreateShipmentOutcome::Emitted {
+            shipment_created: event,
+        }
+    }
+}
+
+/// What the rule of [`DispatchShipment`] decides: one of its outcomes, with the events it
+/// records, or [`DispatchShipmentOutcome::Nothing`]. `aggregate::handle` checks it against
+/// [`DispatchShipment::OUTCOMES`] all the same.
+#[derive(Debug, Clone, PartialEq)]
+// An outcome holds its events by value, as the rule built them.
+#[allow(clippy::large_enum_variant)]
+pub enum DispatchShipmentOutcome {
+    /// `emitted`: records `ShipmentDispatched`.
+    Emitted {
+        shipment_dispatched: ShipmentDispatched,
+    },
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
+    Nothing,
+}
+
+impl DispatchShipmentOutcome {
+    /// The outcome's name in the model (`None` for [`DispatchShipmentOutcome::Nothing`]).
+    pub fn name(&self) -> Option<&'static str> {
+        match self {
+            DispatchShipmentOutcome::Emitted { .. } => Some("emitted"),
+            DispatchShipmentOutcome::Nothing => None,
+        }
+    }
+
+    /// The outcome's name and its events, in their declared order (an optional one when
+    /// present), as `aggregate::handle` checks and appends them.
+    pub fn into_decision(self) -> aggregate::Decision<Event> {
+        match self {
+            DispatchShipmentOutcome::Emitted {
+                shipment_dispatched,
+            } => aggregate::Decision::outcome(
+                "emitted",
+                vec![Event::ShipmentDispatched(shipment_dispatched)],
+            ),
+            DispatchShipmentOutcome::Nothing => aggregate::Decision::Nothing,
+        }
+    }
+}
+
+impl From<ShipmentDispatched> for DispatchShipmentOutcome {
+    fn from(event: ShipmentDispatched) -> Self {
+        DispatchShipmentOutcome::Emitted {
+            shipment_dispatched: event,
+        }
+    }
+}
+
+/// What the rule of [`ConfirmDelivery`] decides: one of its outcomes, with the events it
+/// records, or [`ConfirmDeliveryOutcome::Nothing`]. `aggregate::handle` checks it against
+/// [`ConfirmDelivery::OUTCOMES`] all the same.
+#[derive(Debug, Clone, PartialEq)]
+// An outcome holds its events by value, as the rule built them.
+#[allow(clippy::large_enum_variant)]
+pub enum ConfirmDeliveryOutcome {
+    /// `emitted`: records `ShipmentDelivered`.
+    Emitted {
+        shipment_delivered: ShipmentDelivered,
+    },
+    /// Records nothing: the command changes nothing (a repeat of one carried out
+    /// before).
+    Nothing,
+}
+
+impl ConfirmDeliveryOutcome {
+    /// The outcome's name in the model (`None` for [`ConfirmDeliveryOutcome::Nothing`]).
+    pub fn name(&self) -> Option<&'static str> {
+        match self {
+            ConfirmDeliveryOutcome::Emitted { .. } => Some("emitted"),
+            ConfirmDeliveryOutcome::Nothing => None,
+        }
+    }
+
+    /// The outcome's name and its events, in their declared order (an optional one when
+    /// present), as `aggregate::handle` checks and appends them.
+    pub fn into_decision(self) -> aggregate::Decision<Event> {
+        match self {
+            ConfirmDeliveryOutcome::Emitted { shipment_delivered } => aggregate::Decision::outcome(
+                "emitted",
+                vec![Event::ShipmentDelivered(shipment_delivered)],
+            ),
+            ConfirmDeliveryOutcome::Nothing => aggregate::Decision::Nothing,
+        }
+    }
+}
+
+impl From<ShipmentDelivered> for ConfirmDeliveryOutcome {
+    fn from(event: ShipmentDelivered) -> Self {
+        ConfirmDeliveryOutcome::Emitted {
+            shipment_delivered: event,
+        }
+    }
+}
+
 /// The state of one `Shipment`: the fold of its events.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct State {
@@ -216,8 +354,8 @@ impl std::fmt::Display for Error {
     }
 }
 
-/// The business rules of `Shipment`: one method decides each command (its events, or
-/// why it is refused), one applies each event to the state. Every method has a default,
+/// The business rules of `Shipment`: one method decides each command (its typed
+/// outcome, or why it is refused), one applies each event to the state. Every method has a default,
 /// so the service works before any rule is written: a command of one outcome emits its
 /// required events with fields copied by name from the command, else from the state, and
 /// `computed: now` from the clock; a command of several outcomes, or whose events have a
@@ -229,37 +367,43 @@ pub trait Rules {
         &self,
         _state: &State,
         command: &CreateShipment,
-    ) -> Result<Vec<Event>, Error> {
-        Ok(vec![Event::ShipmentCreated(ShipmentCreated {
-            shipment_id: command.shipment_id,
-            order_id: command.order_id,
-        })])
+    ) -> Result<CreateShipmentOutcome, Error> {
+        Ok(CreateShipmentOutcome::Emitted {
+            shipment_created: ShipmentCreated {
+                shipment_id: command.shipment_id,
+                order_id: command.order_id,
+            },
+        })
     }
 
     fn dispatch_shipment(
         &self,
         _state: &State,
         command: &DispatchShipment,
-    ) -> Result<Vec<Event>, Error> {
-        Ok(vec![Event::ShipmentDispatched(ShipmentDispatched {
-            shipment_id: command.shipment_id,
-            order_id: command.order_id,
-            tracking_number: command.tracking_number.clone(),
-            dispatched_at: chrono::Utc::now(),
-        })])
+    ) -> Result<DispatchShipmentOutcome, Error> {
+        Ok(DispatchShipmentOutcome::Emitted {
+            shipment_dispatched: ShipmentDispatched {
+                shipment_id: command.shipment_id,
+                order_id: command.order_id,
+                tracking_number: command.tracking_number.clone(),
+                dispatched_at: chrono::Utc::now(),
+            },
+        })
     }
 
     fn confirm_delivery(
         &self,
         _state: &State,
         command: &ConfirmDelivery,
-    ) -> Result<Vec<Event>, Error> {
-        Ok(vec![Event::ShipmentDelivered(ShipmentDelivered {
-            shipment_id: command.shipment_id,
-            order_id: command.order_id,
-            delivered_at: chrono::Utc::now(),
-            signed_by: command.signed_by.clone(),
-        })])
+    ) -> Result<ConfirmDeliveryOutcome, Error> {
+        Ok(ConfirmDeliveryOutcome::Emitted {
+            shipment_delivered: ShipmentDelivered {
+                shipment_id: command.shipment_id,
+                order_id: command.order_id,
+                delivered_at: chrono::Utc::now(),
+                signed_by: command.signed_by.clone(),
+            },
+        })
     }
 
     fn apply_shipment_created(&self, state: &mut State, event: &ShipmentCreated) {
@@ -292,12 +436,18 @@ impl aggregate::Aggregate for Shipment {
     type Event = Event;
     type Error = Error;
 
-    fn decide(state: &State, command: &Command) -> Result<Vec<Event>, Error> {
+    fn decide(state: &State, command: &Command) -> Result<aggregate::Decision<Event>, Error> {
         let rules = crate::rules::shipment::ShipmentRules;
         match command {
-            Command::CreateShipment(command) => rules.create_shipment(state, command),
-            Command::DispatchShipment(command) => rules.dispatch_shipment(state, command),
-            Command::ConfirmDelivery(command) => rules.confirm_delivery(state, command),
+            Command::CreateShipment(command) => rules
+                .create_shipment(state, command)
+                .map(CreateShipmentOutcome::into_decision),
+            Command::DispatchShipment(command) => rules
+                .dispatch_shipment(state, command)
+                .map(DispatchShipmentOutcome::into_decision),
+            Command::ConfirmDelivery(command) => rules
+                .confirm_delivery(state, command)
+                .map(ConfirmDeliveryOutcome::into_decision),
         }
     }
 

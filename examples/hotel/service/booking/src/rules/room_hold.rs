@@ -53,7 +53,7 @@ pub const ROOMS: &[Room] = &[
 pub const CURRENCY: &str = "EUR";
 
 impl Rules for RoomHoldRules {
-    fn place_hold(&self, state: &State, command: &PlaceHold) -> Result<Vec<Event>, Error> {
+    fn place_hold(&self, state: &State, command: &PlaceHold) -> Result<PlaceHoldOutcome, Error> {
         if state.status.is_some() {
             return Err(Error::HoldAlreadyPlaced);
         }
@@ -61,11 +61,12 @@ impl Rules for RoomHoldRules {
             return Err(Error::NoNights);
         }
         let unavailable = |reason: String| {
-            Ok(vec![Event::HoldUnavailable(HoldUnavailable {
+            Ok(HoldUnavailable {
                 hold_id: command.hold_id,
                 room: command.room.clone(),
                 reason,
-            })])
+            }
+            .into())
         };
         let Some(room) = ROOMS.iter().find(|room| room.number == command.room) else {
             return unavailable(format!("the hotel has no room {} to let", command.room));
@@ -77,7 +78,7 @@ impl Rules for RoomHoldRules {
             ));
         }
         let amount = Decimal::new(room.nightly_rate_cents, 2) * Decimal::from(command.nights);
-        Ok(vec![Event::HoldPlaced(HoldPlaced {
+        Ok(HoldPlaced {
             hold_id: command.hold_id,
             room: command.room.clone(),
             guest_name: command.guest_name.clone(),
@@ -87,10 +88,15 @@ impl Rules for RoomHoldRules {
                 amount,
                 currency: CURRENCY.to_owned(),
             },
-        })])
+        }
+        .into())
     }
 
-    fn confirm_hold(&self, state: &State, command: &ConfirmHold) -> Result<Vec<Event>, Error> {
+    fn confirm_hold(
+        &self,
+        state: &State,
+        command: &ConfirmHold,
+    ) -> Result<ConfirmHoldOutcome, Error> {
         match state.status {
             None | Some(HoldStatus::Unavailable) => Err(Error::HoldNotFound),
             Some(HoldStatus::Expired) => Err(Error::HoldExpired),
@@ -100,63 +106,71 @@ impl Rules for RoomHoldRules {
             }
             Some(HoldStatus::Held) => {
                 let check_in = state.check_in.ok_or(Error::HoldNotFound)?;
-                Ok(vec![Event::HoldConfirmed(HoldConfirmed {
+                Ok(HoldConfirmed {
                     hold_id: command.hold_id,
                     payment_id: command.payment_id,
                     room: state.room.clone(),
                     guest_name: state.guest_name.clone(),
                     check_in,
-                })])
+                }
+                .into())
             }
         }
     }
 
-    fn expire_hold(&self, state: &State, command: &ExpireHold) -> Result<Vec<Event>, Error> {
+    fn expire_hold(&self, state: &State, command: &ExpireHold) -> Result<ExpireHoldOutcome, Error> {
         if state.status != Some(HoldStatus::Held) {
             return Err(Error::HoldNotHeld);
         }
-        Ok(vec![Event::HoldLapsed(HoldLapsed {
+        Ok(HoldLapsed {
             hold_id: command.hold_id,
             room: state.room.clone(),
-        })])
+        }
+        .into())
     }
 
-    fn cancel_hold(&self, state: &State, command: &CancelHold) -> Result<Vec<Event>, Error> {
+    fn cancel_hold(&self, state: &State, command: &CancelHold) -> Result<CancelHoldOutcome, Error> {
         match (state.status, state.check_in) {
-            (Some(HoldStatus::Held), _) => Ok(vec![Event::HoldCancelled(HoldCancelled {
+            (Some(HoldStatus::Held), _) => Ok(HoldCancelled {
                 hold_id: command.hold_id,
                 room: state.room.clone(),
-            })]),
-            (Some(HoldStatus::Confirmed), Some(check_in)) => {
-                Ok(vec![Event::StayCancelled(StayCancelled {
-                    hold_id: command.hold_id,
-                    room: state.room.clone(),
-                    check_in,
-                })])
             }
+            .into()),
+            (Some(HoldStatus::Confirmed), Some(check_in)) => Ok(StayCancelled {
+                hold_id: command.hold_id,
+                room: state.room.clone(),
+                check_in,
+            }
+            .into()),
             _ => Err(Error::HoldNotCancellable),
         }
     }
 
-    fn check_in(&self, state: &State, command: &CheckIn) -> Result<Vec<Event>, Error> {
+    fn check_in(&self, state: &State, command: &CheckIn) -> Result<CheckInOutcome, Error> {
         if state.status != Some(HoldStatus::Confirmed) {
             return Err(Error::StayNotConfirmed);
         }
-        Ok(vec![Event::GuestCheckedIn(GuestCheckedIn {
+        Ok(GuestCheckedIn {
             hold_id: command.hold_id,
             room: state.room.clone(),
-        })])
+        }
+        .into())
     }
 
-    fn mark_no_show(&self, state: &State, command: &MarkNoShow) -> Result<Vec<Event>, Error> {
+    fn mark_no_show(
+        &self,
+        state: &State,
+        command: &MarkNoShow,
+    ) -> Result<MarkNoShowOutcome, Error> {
         let (Some(HoldStatus::Confirmed), Some(check_in)) = (state.status, state.check_in) else {
             return Err(Error::StayNotConfirmed);
         };
-        Ok(vec![Event::GuestNoShow(GuestNoShow {
+        Ok(GuestNoShow {
             hold_id: command.hold_id,
             room: state.room.clone(),
             check_in,
-        })])
+        }
+        .into())
     }
 
     fn apply_hold_placed(&self, state: &mut State, event: &HoldPlaced) {

@@ -20,52 +20,64 @@ impl Rules for PaymentRules {
         &self,
         state: &State,
         command: &RequestPayment,
-    ) -> Result<Vec<Event>, Error> {
+    ) -> Result<RequestPaymentOutcome, Error> {
         if state.status.is_some() {
             return Err(Error::PaymentAlreadyRequested);
         }
         if command.amount.amount > ONLINE_LIMIT {
             return Err(Error::ChargeOverLimit);
         }
-        Ok(vec![Event::PaymentRequested(PaymentRequested {
+        Ok(PaymentRequested {
             payment_id: command.payment_id,
             hold_id: command.hold_id,
             amount: command.amount.clone(),
-        })])
+        }
+        .into())
     }
 
-    fn settle_charge(&self, state: &State, command: &SettleCharge) -> Result<Vec<Event>, Error> {
+    fn settle_charge(
+        &self,
+        state: &State,
+        command: &SettleCharge,
+    ) -> Result<SettleChargeOutcome, Error> {
         match state.status {
             None => return Err(Error::UnknownPayment),
             Some(PaymentStatus::Requested) => {}
             Some(_) => return Err(Error::PaymentAlreadySettled),
         }
         match (&command.authorization, &command.decline_code) {
-            (Some(authorization), None) => Ok(vec![Event::PaymentCaptured(PaymentCaptured {
+            (Some(authorization), None) => Ok(PaymentCaptured {
                 payment_id: command.payment_id,
                 hold_id: state.hold_id,
                 amount: state.amount.clone(),
                 authorization: authorization.clone(),
-            })]),
-            (None, Some(decline_code)) => Ok(vec![Event::PaymentDeclined(PaymentDeclined {
+            }
+            .into()),
+            (None, Some(decline_code)) => Ok(PaymentDeclined {
                 payment_id: command.payment_id,
                 hold_id: state.hold_id,
                 decline_code: decline_code.clone(),
-            })]),
+            }
+            .into()),
             _ => Err(Error::UnclearSettlement),
         }
     }
 
-    fn refund_payment(&self, state: &State, command: &RefundPayment) -> Result<Vec<Event>, Error> {
+    fn refund_payment(
+        &self,
+        state: &State,
+        command: &RefundPayment,
+    ) -> Result<RefundPaymentOutcome, Error> {
         if state.status != Some(PaymentStatus::Captured) {
             return Err(Error::NothingToRefund);
         }
-        Ok(vec![Event::PaymentRefunded(PaymentRefunded {
+        Ok(PaymentRefunded {
             payment_id: command.payment_id,
             hold_id: state.hold_id,
             amount: state.amount.clone(),
             reason: command.reason.clone(),
-        })])
+        }
+        .into())
     }
 
     fn apply_payment_requested(&self, state: &mut State, event: &PaymentRequested) {

@@ -21,7 +21,11 @@ fn holds_stock(state: &State) -> bool {
 }
 
 impl Rules for ReservationRules {
-    fn reserve_stock(&self, state: &State, command: &ReserveStock) -> Result<Vec<Event>, Error> {
+    fn reserve_stock(
+        &self,
+        state: &State,
+        command: &ReserveStock,
+    ) -> Result<ReserveStockOutcome, Error> {
         if !state.lines.is_empty() {
             return Err(Error::AlreadyReserved);
         }
@@ -36,49 +40,55 @@ impl Rules for ReservationRules {
             })
             .collect();
         if !shortages.is_empty() {
-            return Ok(vec![Event::StockReservationFailed(
-                StockReservationFailed {
-                    order_id: command.order_id,
-                    shortages,
-                },
-            )]);
+            return Ok(StockReservationFailed {
+                order_id: command.order_id,
+                shortages,
+            }
+            .into());
         }
         let mut quantities_by_sku = std::collections::BTreeMap::new();
         for line in &command.lines {
             *quantities_by_sku.entry(line.sku.clone()).or_insert(0) += line.quantity;
         }
-        Ok(vec![Event::StockReserved(StockReserved {
+        Ok(StockReserved {
             order_id: command.order_id,
             lines: command.lines.clone(),
             quantities_by_sku,
-        })])
+        }
+        .into())
     }
 
-    fn release_stock(&self, state: &State, command: &ReleaseStock) -> Result<Vec<Event>, Error> {
+    fn release_stock(
+        &self,
+        state: &State,
+        command: &ReleaseStock,
+    ) -> Result<ReleaseStockOutcome, Error> {
         if !holds_stock(state) {
             return Err(Error::NothingReserved);
         }
-        Ok(vec![Event::StockReleased(StockReleased {
+        Ok(StockReleased {
             order_id: command.order_id,
             lines: state.lines.clone(),
-        })])
+        }
+        .into())
     }
 
     fn commit_reservation(
         &self,
         state: &State,
         command: &CommitReservation,
-    ) -> Result<Vec<Event>, Error> {
+    ) -> Result<CommitReservationOutcome, Error> {
         if state.committed {
             return Err(Error::ReservationAlreadyCommitted);
         }
         if !holds_stock(state) {
             return Err(Error::NothingReserved);
         }
-        Ok(vec![Event::ReservationCommitted(ReservationCommitted {
+        Ok(ReservationCommitted {
             order_id: command.order_id,
             committed_at: chrono::Utc::now(),
-        })])
+        }
+        .into())
     }
 
     fn apply_stock_released(&self, state: &mut State, _event: &StockReleased) {

@@ -10,26 +10,36 @@ use crate::stock_item::*;
 pub struct StockItemRules;
 
 impl Rules for StockItemRules {
-    fn receive_stock(&self, _state: &State, command: &ReceiveStock) -> Result<Vec<Event>, Error> {
+    fn receive_stock(
+        &self,
+        _state: &State,
+        command: &ReceiveStock,
+    ) -> Result<ReceiveStockOutcome, Error> {
         if command.quantity == 0 {
             return Err(Error::ZeroQuantity);
         }
-        Ok(vec![Event::StockReceived(StockReceived {
+        Ok(StockReceived {
             sku: command.sku.clone(),
             quantity: command.quantity,
             received_at: chrono::Utc::now(),
-        })])
+        }
+        .into())
     }
 
-    fn adjust_stock(&self, state: &State, command: &AdjustStock) -> Result<Vec<Event>, Error> {
+    fn adjust_stock(
+        &self,
+        state: &State,
+        command: &AdjustStock,
+    ) -> Result<AdjustStockOutcome, Error> {
         if i64::from(state.on_hand) + i64::from(command.difference) < 0 {
             return Err(Error::NegativeStock);
         }
-        Ok(vec![Event::StockAdjusted(StockAdjusted {
+        Ok(StockAdjusted {
             sku: command.sku.clone(),
             difference: command.difference,
             reason: command.reason,
-        })])
+        }
+        .into())
     }
 
     fn apply_stock_received(&self, state: &mut State, event: &StockReceived) {

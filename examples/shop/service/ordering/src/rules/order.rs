@@ -20,7 +20,7 @@ fn is_placed(state: &State) -> bool {
 }
 
 impl Rules for OrderRules {
-    fn place_order(&self, state: &State, command: &PlaceOrder) -> Result<Vec<Event>, Error> {
+    fn place_order(&self, state: &State, command: &PlaceOrder) -> Result<PlaceOrderOutcome, Error> {
         if is_placed(state) {
             return Err(Error::OrderAlreadyPlaced);
         }
@@ -43,7 +43,7 @@ impl Rules for OrderRules {
                 .and_then(|line_total| amount.checked_add(line_total))
                 .ok_or(Error::TotalTooLarge)?;
         }
-        Ok(vec![Event::OrderPlaced(OrderPlaced {
+        Ok(OrderPlaced {
             order_id: command.order_id,
             customer_id: command.customer_id,
             lines: command.lines.clone(),
@@ -51,80 +51,92 @@ impl Rules for OrderRules {
             shipping_address: command.shipping_address.clone(),
             coupon_code: command.coupon_code.clone(),
             placed_at: chrono::Utc::now(),
-        })])
+        }
+        .into())
     }
 
-    fn cancel_order(&self, state: &State, command: &CancelOrder) -> Result<Vec<Event>, Error> {
+    fn cancel_order(
+        &self,
+        state: &State,
+        command: &CancelOrder,
+    ) -> Result<CancelOrderOutcome, Error> {
         if !is_placed(state) {
             return Err(Error::OrderNotFound);
         }
         match state.status {
             OrderStatus::Shipped | OrderStatus::Delivered => Err(Error::OrderAlreadyShipped),
             OrderStatus::Cancelled | OrderStatus::Refunded => Err(Error::OrderAlreadyCancelled),
-            OrderStatus::Placed | OrderStatus::Paid => {
-                Ok(vec![Event::OrderCancelled(OrderCancelled {
-                    order_id: command.order_id,
-                    reason: command.reason,
-                    cancelled_at: chrono::Utc::now(),
-                })])
+            OrderStatus::Placed | OrderStatus::Paid => Ok(OrderCancelled {
+                order_id: command.order_id,
+                reason: command.reason,
+                cancelled_at: chrono::Utc::now(),
             }
+            .into()),
         }
     }
 
-    fn mark_order_paid(&self, state: &State, command: &MarkOrderPaid) -> Result<Vec<Event>, Error> {
+    fn mark_order_paid(
+        &self,
+        state: &State,
+        command: &MarkOrderPaid,
+    ) -> Result<MarkOrderPaidOutcome, Error> {
         if !is_placed(state) {
             return Err(Error::OrderNotFound);
         }
         if matches!(state.status, OrderStatus::Cancelled | OrderStatus::Refunded) {
             return Err(Error::OrderAlreadyCancelled);
         }
-        Ok(vec![Event::OrderPaid(OrderPaid {
+        Ok(OrderPaid {
             order_id: command.order_id,
             paid_at: chrono::Utc::now(),
-        })])
+        }
+        .into())
     }
 
     fn mark_order_shipped(
         &self,
         state: &State,
         command: &MarkOrderShipped,
-    ) -> Result<Vec<Event>, Error> {
+    ) -> Result<MarkOrderShippedOutcome, Error> {
         if !is_placed(state) {
             return Err(Error::OrderNotFound);
         }
-        Ok(vec![Event::OrderShipped(OrderShipped {
+        Ok(OrderShipped {
             order_id: command.order_id,
             tracking_number: command.tracking_number.clone(),
             shipped_at: chrono::Utc::now(),
-        })])
+        }
+        .into())
     }
 
     fn mark_order_delivered(
         &self,
         state: &State,
         command: &MarkOrderDelivered,
-    ) -> Result<Vec<Event>, Error> {
+    ) -> Result<MarkOrderDeliveredOutcome, Error> {
         if !is_placed(state) {
             return Err(Error::OrderNotFound);
         }
-        Ok(vec![Event::OrderDelivered(OrderDelivered {
+        Ok(OrderDelivered {
             order_id: command.order_id,
             delivered_at: command.delivered_at,
-        })])
+        }
+        .into())
     }
 
     fn mark_order_refunded(
         &self,
         state: &State,
         command: &MarkOrderRefunded,
-    ) -> Result<Vec<Event>, Error> {
+    ) -> Result<MarkOrderRefundedOutcome, Error> {
         if !is_placed(state) {
             return Err(Error::OrderNotFound);
         }
-        Ok(vec![Event::OrderRefunded(OrderRefunded {
+        Ok(OrderRefunded {
             order_id: command.order_id,
             amount: command.amount.clone(),
-        })])
+        }
+        .into())
     }
 
     fn apply_order_cancelled(&self, state: &mut State, _event: &OrderCancelled) {

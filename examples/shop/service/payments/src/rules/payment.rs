@@ -31,54 +31,62 @@ impl Rules for PaymentRules {
         &self,
         _state: &State,
         command: &RequestPayment,
-    ) -> Result<Vec<Event>, Error> {
+    ) -> Result<RequestPaymentOutcome, Error> {
         if command.amount.amount <= rust_decimal::Decimal::ZERO {
             return Err(Error::AmountNotPositive);
         }
-        Ok(vec![Event::PaymentRequested(PaymentRequested {
+        Ok(PaymentRequested {
             payment_id: command.payment_id,
             order_id: command.order_id,
             amount: command.amount.clone(),
             customer_id: command.customer_id,
-        })])
+        }
+        .into())
     }
 
     fn confirm_payment(
         &self,
         state: &State,
         command: &ConfirmPayment,
-    ) -> Result<Vec<Event>, Error> {
+    ) -> Result<ConfirmPaymentOutcome, Error> {
         settleable(state)?;
-        Ok(vec![Event::PaymentSucceeded(PaymentSucceeded {
+        Ok(PaymentSucceeded {
             payment_id: command.payment_id,
             order_id: state.order_id,
             amount: state.amount.clone(),
             provider_reference: command.provider_reference.clone(),
-        })])
+        }
+        .into())
     }
 
     fn decline_payment(
         &self,
         state: &State,
         command: &DeclinePayment,
-    ) -> Result<Vec<Event>, Error> {
+    ) -> Result<DeclinePaymentOutcome, Error> {
         settleable(state)?;
-        Ok(vec![Event::PaymentFailed(PaymentFailed {
+        Ok(PaymentFailed {
             payment_id: command.payment_id,
             order_id: state.order_id,
             decline_code: command.decline_code.clone(),
-        })])
+        }
+        .into())
     }
 
-    fn refund_payment(&self, state: &State, command: &RefundPayment) -> Result<Vec<Event>, Error> {
+    fn refund_payment(
+        &self,
+        state: &State,
+        command: &RefundPayment,
+    ) -> Result<RefundPaymentOutcome, Error> {
         if state.status != PaymentStatus::Succeeded {
             return Err(Error::NothingToRefund);
         }
-        Ok(vec![Event::PaymentRefunded(PaymentRefunded {
+        Ok(PaymentRefunded {
             payment_id: command.payment_id,
             order_id: state.order_id,
             amount: state.amount.clone(),
-        })])
+        }
+        .into())
     }
 
     fn apply_payment_succeeded(&self, state: &mut State, _event: &PaymentSucceeded) {

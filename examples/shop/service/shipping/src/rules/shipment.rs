@@ -7,7 +7,7 @@
 //! override its method in the `impl` below, e.g.
 //!
 //! ```text
-//! fn create_shipment(&self, state: &State, command: &CreateShipment) -> Result<Vec<Event>, Error> {
+//! fn create_shipment(&self, state: &State, command: &CreateShipment) -> Result<CreateShipmentOutcome, Error> {
 //!     // check the state; return `Err(Error::...)` or the events
 //! }
 //! ```
@@ -28,31 +28,33 @@ impl Rules for ShipmentRules {
         &self,
         state: &State,
         command: &CreateShipment,
-    ) -> Result<Vec<Event>, Error> {
+    ) -> Result<CreateShipmentOutcome, Error> {
         if state.status.is_some() {
             return Err(Error::ShipmentAlreadyCreated);
         }
-        Ok(vec![Event::ShipmentCreated(ShipmentCreated {
+        Ok(ShipmentCreated {
             shipment_id: command.shipment_id,
             order_id: command.order_id,
-        })])
+        }
+        .into())
     }
 
     fn dispatch_shipment(
         &self,
         state: &State,
         command: &DispatchShipment,
-    ) -> Result<Vec<Event>, Error> {
+    ) -> Result<DispatchShipmentOutcome, Error> {
         match state.status {
             None => Err(Error::NoSuchShipment),
             Some(ShipmentStatus::Created) => {
-                Ok(vec![Event::ShipmentDispatched(ShipmentDispatched {
+                Ok(ShipmentDispatched {
                     shipment_id: command.shipment_id,
                     // The order the shipment was created for, not what the request says.
                     order_id: state.order_id,
                     tracking_number: command.tracking_number.clone(),
                     dispatched_at: chrono::Utc::now(),
-                })])
+                }
+                .into())
             }
             Some(ShipmentStatus::Dispatched | ShipmentStatus::Delivered) => {
                 Err(Error::ShipmentAlreadyDispatched)
@@ -64,19 +66,18 @@ impl Rules for ShipmentRules {
         &self,
         state: &State,
         command: &ConfirmDelivery,
-    ) -> Result<Vec<Event>, Error> {
+    ) -> Result<ConfirmDeliveryOutcome, Error> {
         match state.status {
             None => Err(Error::NoSuchShipment),
             Some(ShipmentStatus::Created) => Err(Error::ShipmentNotDispatched),
             Some(ShipmentStatus::Delivered) => Err(Error::ShipmentAlreadyDelivered),
-            Some(ShipmentStatus::Dispatched) => {
-                Ok(vec![Event::ShipmentDelivered(ShipmentDelivered {
-                    shipment_id: command.shipment_id,
-                    order_id: state.order_id,
-                    delivered_at: chrono::Utc::now(),
-                    signed_by: command.signed_by.clone(),
-                })])
+            Some(ShipmentStatus::Dispatched) => Ok(ShipmentDelivered {
+                shipment_id: command.shipment_id,
+                order_id: state.order_id,
+                delivered_at: chrono::Utc::now(),
+                signed_by: command.signed_by.clone(),
             }
+            .into()),
         }
     }
 
