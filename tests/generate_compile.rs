@@ -49,6 +49,10 @@ fn models() -> Vec<(&'static str, PathBuf)> {
         ("claims", repo().join("tests/fixtures/diagram/claims.yaml")),
         // A process whose start's command has several outcomes: its test is ignored.
         ("process_pending", fixtures.join("process_pending.yaml")),
+        // Format 2 `reads:`: policies filling their command from a read model's row (a
+        // key mapped from another context's event, one under its own name), a schedule
+        // from its rows and the clock, row fields `null` until a rule sets them.
+        ("reads", fixtures.join("reads.yaml")),
     ];
     for (name, path) in [
         ("shop", "examples/shop"),
@@ -176,6 +180,24 @@ fn read_models_in_full() {
             "consignment_planning_and_dispatch/src/projections.rs",
             "consignment_planning_and_dispatch/src/service.rs",
             "customs_clearance_brokerage/src/projections.rs",
+        ],
+    );
+}
+
+/// The full text of what `reads:` and honest rows generate: the policies that look up
+/// their row (and refuse without one), the schedule filled from its rows and the clock,
+/// rows whose unset fields are optional, the pending computed field in `lib.rs`.
+#[test]
+fn reads_in_full() {
+    let path = repo().join("tests/fixtures/generate/reads.yaml");
+    in_full(
+        "reads",
+        &path,
+        &[
+            "pharmacy/src/policies.rs",
+            "pharmacy/src/projections.rs",
+            "pharmacy/src/timers.rs",
+            "pharmacy/src/lib.rs",
         ],
     );
 }
@@ -499,6 +521,21 @@ fn add_read_models_behaviour(dir: &Path) {
     std::fs::write(manifest, text).unwrap();
 }
 
+/// Drives the generated `reads:` policies (tests/support/reads-behaviour): a test of the
+/// app crate, which depends on every context, on a memory store, with the default rules.
+fn add_reads_behaviour(dir: &Path) {
+    let from = repo().join("tests/support/reads-behaviour/reads.rs");
+    let to = dir.join("app/tests/reads.rs");
+    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+    std::fs::copy(from, to).unwrap();
+    let manifest = dir.join("app/Cargo.toml");
+    let mut text = std::fs::read_to_string(&manifest).unwrap();
+    text.push_str(
+        "\n[dev-dependencies]\nstormcraft-runtime = { workspace = true, features = [\"testing\"] }\nserde_json.workspace = true\n",
+    );
+    std::fs::write(manifest, text).unwrap();
+}
+
 #[test]
 fn generated_workspaces_compile_lint_and_pass_their_tests() {
     if support::skip_compile_tests() {
@@ -527,6 +564,9 @@ fn generated_workspaces_compile_lint_and_pass_their_tests() {
         }
         if name == "read_models" {
             add_read_models_behaviour(dir);
+        }
+        if name == "reads" {
+            add_reads_behaviour(dir);
         }
         let generated_process_tests = name == "process"
             && {
@@ -602,6 +642,13 @@ fn generated_workspaces_compile_lint_and_pass_their_tests() {
                 tested.contains("Running tests/read_models.rs")
                     && tested.contains("each_shape_of_read_model_is_projected ... ok"),
                 "the read-model behaviour did not run:\n{tested}"
+            );
+        }
+        if name == "reads" {
+            assert!(
+                tested.contains("Running tests/reads.rs")
+                    && tested.contains("a_policy_fills_its_command_from_the_row_it_reads_and_refuses_without_one ... ok"),
+                "the reads behaviour did not run:\n{tested}"
             );
         }
         let scenario_runs = tested.matches("Running tests/scenarios.rs").count();

@@ -99,6 +99,7 @@ impl Resolver<'_> {
                     correlate: None,
                     every: None,
                     for_each: None,
+                    reads: None,
                 };
                 self.process_policy(
                     context,
@@ -172,6 +173,7 @@ impl Resolver<'_> {
                 correlate: None,
                 every: None,
                 for_each: None,
+                reads: None,
             };
             let owner = format!("deadline `{}` of process `{name}`", deadline.name.value);
             let delay = match &deadline.after {
@@ -315,6 +317,7 @@ impl Resolver<'_> {
             condition_span: None,
             recovery: Vec::new(),
             process: Some(process),
+            reads: None,
             span: ast.name.span,
         });
         let spans = vec![ast.name.span; on.len()];

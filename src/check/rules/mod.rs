@@ -156,6 +156,9 @@ registry! {
     BadProcessDeadline => sc104_bad_process_deadline,
     ProcessStateClash => sc105_process_state_clash,
     ProcessNeverCompletes => sc106_process_never_completes,
+    BadPolicyRead => sc120_bad_policy_read,
+    ReadKeyMissing => sc121_read_key_missing,
+    ReadKeyType => sc122_read_key_type,
 }
 
 impl Code {

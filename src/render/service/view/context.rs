@@ -77,6 +77,8 @@ pub struct ContextView {
     pub pending_modules: Vec<String>,
     /// The policy rules whose default is pending, for `policies::PENDING`.
     pub policy_pending: Vec<PendingView>,
+    /// Some read model has a computed field (`projections::PENDING` exists).
+    pub projection_pending: bool,
     /// The inbox: the commands other contexts send this one through the store.
     pub inbox: Option<InboxView>,
     /// The recovery worker: what the policies do when their commands are refused.
@@ -387,8 +389,10 @@ pub fn context_view(
             }
         }
     }
+    let projection_pending = read_models.iter().any(|r| !r.pending.is_empty());
     let view = ContextView {
         policy_pending,
+        projection_pending,
         pending_modules,
         name: ctx.name.clone(),
         package,
@@ -448,9 +452,11 @@ fn policies_imports(policies: &[PolicyView], has_policy_rules: bool) -> Vec<Stri
     }
     let pending = policies.iter().any(|p| {
         p.worker
-            && p.handlers
-                .iter()
-                .any(|h| h.issue.as_ref().is_some_and(|i| i.pending.is_some()))
+            && p.handlers.iter().any(|h| {
+                h.issue
+                    .as_ref()
+                    .is_some_and(|i| i.pending.is_some() || i.reads.is_some())
+            })
     });
     if local || calls || pending {
         runtime.push("policy");

@@ -41,6 +41,19 @@ pub struct IssueView {
     /// The refusal while the rule is pending, as a string literal (its default then
     /// issues nothing, and the handler records a rejection with this text).
     pub pending: Option<String>,
+    /// The row the policy `reads:`, which the handler looks up before the rule runs.
+    pub reads: Option<ReadView>,
+}
+
+/// The row of a read model a policy `reads:`, looked up by the trigger event's key.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReadView {
+    /// The Rust path of the row struct.
+    pub rust: String,
+    /// The row's key as a `&str` expression over `event`.
+    pub key: String,
+    /// The row parameter of the rule (`_row` when the default does not read it).
+    pub row_param: String,
 }
 
 /// The external call a policy makes for one source event.
@@ -264,8 +277,13 @@ fn issue_view(
     let event = model.event(e);
     let command = model.command(c);
     let origins = sources::issued_fields(model, p, e);
+    let read = model.policy(p).reads.as_ref();
+    let stored = read
+        .map(|r| sources::stored_row_fields(model, r.read_model))
+        .unwrap_or_default();
     let mut uses_source = false;
     let mut uses_event = false;
+    let mut uses_row = false;
     let mut unfilled = Vec::new();
     let fields: Vec<AssignView> = command
         .fields
@@ -288,6 +306,23 @@ fn issue_view(
                             &format!("event.{}", ident(&from.name)),
                         )
                         .inspect(|_| uses_event = true)
+                    }
+                }
+                Origin::Row(_, i) => {
+                    let from = &stored[*i];
+                    // The row is this context's; another context's command has copies.
+                    if command.context != here
+                        && (mentions_named(&from.ty) || mentions_named(&target.ty))
+                    {
+                        None
+                    } else {
+                        convert(
+                            model,
+                            &from.ty,
+                            &target.ty,
+                            &format!("row.{}", ident(&from.name)),
+                        )
+                        .inspect(|_| uses_row = true)
                     }
                 }
                 Origin::DerivedId => match &target.ty {
@@ -336,11 +371,40 @@ fn issue_view(
         event_param: param("event", uses_event && !pending),
         source_param: param("source", uses_source && !pending),
         fields: if pending { Vec::new() } else { fields },
+        reads: read.map(|r| {
+            let rm = model.read_model(r.read_model);
+            ReadView {
+                rust: format!("crate::projections::{}", rm.name),
+                key: read_key(event, &r.key),
+                row_param: param("row", uses_row && !pending),
+            }
+        }),
         pending: pending.then(|| {
             string_literal(&format!(
                 "not implemented: write `{method}` in src/rules/policies.rs"
             ))
         }),
+    }
+}
+
+/// The key of the row a policy reads as a `&str` over `event`: the field carrying the
+/// one key part, or the runtime's encoding of a composite key (as the projection
+/// writes it; `check` makes sure the event carries every part, SC121).
+fn read_key(event: &crate::ir::Event, key: &[(String, String)]) -> String {
+    let part = |(_, field): &(String, String)| {
+        let ty = event
+            .fields
+            .iter()
+            .find(|f| f.name == *field)
+            .map_or(TypeRef::Primitive(Primitive::String), |f| f.ty.clone());
+        super::key_str(&ty, &format!("event.{}", ident(field)))
+    };
+    match key {
+        [one] => part(one),
+        parts => format!(
+            "&stormcraft_runtime::projection::composite_key(&[{}])",
+            parts.iter().map(part).collect::<Vec<_>>().join(", ")
+        ),
     }
 }
 
