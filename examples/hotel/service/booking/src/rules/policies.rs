@@ -35,7 +35,7 @@ impl PolicyRules for Policies {
                 return None;
             }
         };
-        (hold.status == HoldStatus::Held).then_some(CancelHold {
+        (hold.status == Some(HoldStatus::Held)).then_some(CancelHold {
             hold_id: event.hold_id,
         })
     }

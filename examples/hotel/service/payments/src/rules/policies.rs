@@ -51,7 +51,7 @@ impl PolicyRules for Policies {
                 return None;
             }
         };
-        (payment.status == PaymentStatus::Captured).then(|| RefundPayment {
+        (payment.status == Some(PaymentStatus::Captured)).then(|| RefundPayment {
             payment_id: payment.payment_id,
             reason: format!(
                 "the guest cancelled the stay in room {} from {}",
@@ -61,9 +61,6 @@ impl PolicyRules for Policies {
     }
 
     fn written(&self) -> &'static [&'static str] {
-        &[
-            "request_payment_for_holds",
-            "refund_cancelled_stays",
-        ]
+        &["request_payment_for_holds", "refund_cancelled_stays"]
     }
 }
