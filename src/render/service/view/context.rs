@@ -12,12 +12,14 @@ use super::projection::{read_model_views, ReadModelView};
 use super::recovery::{inbox_view, recovery_view, InboxView, RecoveryView};
 use super::scenario::{scenario_views, RoundTripView, ScenarioView, WrittenView};
 use super::timer::{timers_view, TimersView};
-use super::upstream::{consumed_events, foreign_commands, upstream_views, UpstreamView};
+use super::upstream::{
+    consumed_events, copied_types, foreign_commands, upstream_views, UpstreamView,
+};
 use super::versions::{versions_view, VersionsView};
 use super::{docs, type_view, TypeView};
 use crate::ir::{ContextId, Model, NamedTypeKind, Primitive};
 use crate::render::service::names::string_literal;
-use crate::render::service::rust_types::{collect_primitives, Scope};
+use crate::render::service::rust_types::{collect_primitives, shape_pairs, ConversionView, Scope};
 
 /// A route of the context's router.
 #[derive(Debug, Clone, Serialize)]
@@ -45,6 +47,8 @@ pub struct ContextView {
     pub aggregates: Vec<AggregateView>,
     /// Copies of consumed published events, per publisher.
     pub upstream: Vec<UpstreamView>,
+    /// The `From` conversions between its own and the copied types of the same shape.
+    pub conversions: Vec<ConversionView>,
     /// Policies.
     pub policies: Vec<PolicyView>,
     /// Process managers (`src/processes.rs`), when it has any.
@@ -170,6 +174,11 @@ pub fn context_view(
         .map(|a| aggregate_view(model, *a))
         .collect();
     let upstream = upstream_views(model, id);
+    let conversions = if upstream.is_empty() {
+        Vec::new()
+    } else {
+        shape_pairs(model, id, &copied_types(model, id))
+    };
     let mut externals = Vec::new();
     let policies = policy_views(model, id, &mut externals);
     externals.sort_by(|a, b| a.trait_name.cmp(&b.trait_name));
@@ -402,6 +411,7 @@ pub fn context_view(
         types,
         aggregates,
         upstream,
+        conversions,
         policies,
         processes,
         externals,

@@ -3,11 +3,11 @@
 use serde::Serialize;
 
 use super::external::{external_entry, ExternalView};
-use super::{docs, event_names_collide, mentions_named, param, AssignView};
+use super::{docs, event_names_collide, param, AssignView};
 use crate::ir::sources::{self, Origin};
 use crate::ir::{CommandId, ContextId, EventId, Model, PolicyId, Primitive, Trigger, TypeRef};
 use crate::render::service::names::{ident, snake, string_literal};
-use crate::render::service::rust_types::convert;
+use crate::render::service::rust_types::convert_across;
 
 /// An event a consumer (policy or projection) handles.
 #[derive(Debug, Clone, Serialize)]
@@ -284,6 +284,8 @@ fn issue_view(
     let mut uses_source = false;
     let mut uses_event = false;
     let mut uses_row = false;
+    // Why a traced field still cannot be copied (another context's type of another shape).
+    let mut reasons = Vec::new();
     let mut unfilled = Vec::new();
     let fields: Vec<AssignView> = command
         .fields
@@ -291,39 +293,22 @@ fn issue_view(
         .zip(&origins)
         .filter_map(|(target, origin)| {
             let expr = match origin {
+                // Another context's record or enum converts when it has the same shape.
                 Origin::Trigger(_, i) => {
                     let from = &event.fields[*i];
-                    // Copies of named types in different modules never convert.
-                    if event.context != command.context
-                        && (mentions_named(&from.ty) || mentions_named(&target.ty))
-                    {
-                        None
-                    } else {
-                        convert(
-                            model,
-                            &from.ty,
-                            &target.ty,
-                            &format!("event.{}", ident(&from.name)),
-                        )
+                    let place = format!("event.{}", ident(&from.name));
+                    convert_across(model, here, &from.ty, &target.ty, &place)
+                        .map_err(|why| reasons.push(format!("`{}`: {why}", target.name)))
+                        .ok()
                         .inspect(|_| uses_event = true)
-                    }
                 }
                 Origin::Row(_, i) => {
                     let from = &stored[*i];
-                    // The row is this context's; another context's command has copies.
-                    if command.context != here
-                        && (mentions_named(&from.ty) || mentions_named(&target.ty))
-                    {
-                        None
-                    } else {
-                        convert(
-                            model,
-                            &from.ty,
-                            &target.ty,
-                            &format!("row.{}", ident(&from.name)),
-                        )
+                    let place = format!("row.{}", ident(&from.name));
+                    convert_across(model, here, &from.ty, &target.ty, &place)
+                        .map_err(|why| reasons.push(format!("`{}`: {why}", target.name)))
+                        .ok()
                         .inspect(|_| uses_row = true)
-                    }
                 }
                 Origin::DerivedId => match &target.ty {
                     TypeRef::Primitive(Primitive::Uuid) => {
@@ -363,6 +348,9 @@ fn issue_view(
             "issues nothing, and each event is kept in the rejections as not implemented."
                 .to_owned(),
         );
+        for why in &reasons {
+            docs.push(format!("({why}.)"));
+        }
     }
     IssueView {
         method: method.to_owned(),
@@ -477,19 +465,10 @@ pub fn compensation_views(model: &Model, here: ContextId, p: PolicyId) -> Vec<Co
                     let expr = match origin {
                         Origin::Refused(_, i) => {
                             let from = &rejected_command.fields[*i];
-                            if rejected_command.context != compensating.context
-                                && (mentions_named(&from.ty) || mentions_named(&target.ty))
-                            {
-                                None
-                            } else {
-                                convert(
-                                    model,
-                                    &from.ty,
-                                    &target.ty,
-                                    &format!("rejected.{}", ident(&from.name)),
-                                )
+                            let place = format!("rejected.{}", ident(&from.name));
+                            convert_across(model, here, &from.ty, &target.ty, &place)
+                                .ok()
                                 .inspect(|_| used = true)
-                            }
                         }
                         Origin::Clock => Some(match target.ty {
                             TypeRef::Optional(_) => "Some(chrono::Utc::now())".to_owned(),

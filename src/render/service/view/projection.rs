@@ -4,13 +4,12 @@ use serde::Serialize;
 
 use super::policy::{source_view, SourceView};
 use super::{
-    derives_for, docs, event_names_collide, fields_view, key_str, mentions_named, param,
-    AssignView, FieldView,
+    derives_for, docs, event_names_collide, fields_view, key_str, param, AssignView, FieldView,
 };
 use crate::ir::sources;
 use crate::ir::{Computed, ContextId, FieldMapping, Model, ReadModelId, SourceAction};
 use crate::render::service::names::{ident, kebab, snake, string_literal};
-use crate::render::service::rust_types::{convert, Scope};
+use crate::render::service::rust_types::{convert_across, Scope};
 
 /// One source event of a read model.
 #[derive(Debug, Clone, Serialize)]
@@ -113,29 +112,39 @@ fn read_model_view(model: &Model, here: ContextId, r: ReadModelId) -> ReadModelV
             let event = model.event(*e);
             let source = rm.source(*e).expect("every source event has its entry");
             let key = key_expr(event, &source.key);
-            // The row's key fields come from the event too (a new row has them set).
-            let assigns: Vec<AssignView> = source
+            // The row's key fields come from the event too (a new row has them set);
+            // then the mapped and same-name fields, and those the lowering left out for
+            // their type (another context's record), as `sources` traces them.
+            let mut pairs: Vec<(String, String)> = source
                 .key
                 .iter()
                 .chain(&source.sets)
-                .filter_map(|m| {
-                    let target = rm.fields.iter().find(|f| f.name == m.row)?;
+                .map(|m| (m.row.clone(), m.event.clone()))
+                .collect();
+            if source.action != SourceAction::Delete {
+                for field in &rm.fields {
+                    if pairs.iter().any(|(row, _)| *row == field.name) {
+                        continue;
+                    }
+                    if let Some((_, from)) = sources::read_model_source(model, r, *e, field) {
+                        pairs.push((field.name.clone(), from.name.clone()));
+                    }
+                }
+            }
+            let assigns: Vec<AssignView> = pairs
+                .iter()
+                .filter_map(|(row, from)| {
+                    let target = rm.fields.iter().find(|f| f.name == *row)?;
                     // A computed field is the rule's to set, never copied by the default
                     // (`crate::ir::sources` counts no event as its source either).
                     if target.computed.is_some() {
                         return None;
                     }
-                    let from = event.fields.iter().find(|f| f.name == m.event)?;
-                    // A foreign event's named types are copies: they never convert to ours.
-                    if event.context != here && mentions_named(&from.ty) {
-                        return None;
-                    }
-                    let expr = convert(
-                        model,
-                        &from.ty,
-                        &target.ty,
-                        &format!("event.{}", ident(&from.name)),
-                    )?;
+                    let from = event.fields.iter().find(|f| f.name == *from)?;
+                    // A foreign event's named types are copies: they convert to ours when
+                    // they have the same shape.
+                    let place = format!("event.{}", ident(&from.name));
+                    let expr = convert_across(model, here, &from.ty, &target.ty, &place).ok()?;
                     Some(AssignView {
                         field: ident(&target.name),
                         expr,

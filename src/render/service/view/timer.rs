@@ -11,13 +11,13 @@
 use serde::Serialize;
 
 use super::policy::{source_view, target_view, SourceView};
-use super::{docs, event_names_collide, mentions_named, param, AssignView};
+use super::{docs, event_names_collide, param, AssignView};
 use crate::ir::sources::{self, Origin};
 use crate::ir::{
     CommandId, ContextId, EventId, Every, Model, PolicyId, Primitive, ReadModelId, Trigger, TypeRef,
 };
 use crate::render::service::names::{ident, snake, string_literal};
-use crate::render::service::rust_types::convert;
+use crate::render::service::rust_types::convert_across;
 
 /// The timers of one context.
 #[derive(Debug, Clone, Serialize)]
@@ -515,7 +515,6 @@ fn row_fields(
 ) -> Option<Vec<AssignView>> {
     let stored = sources::stored_row_fields(model, r);
     let cmd = model.command(command);
-    let foreign = cmd.context != here;
     cmd.fields
         .iter()
         .zip(sources::scheduled_fields(model, p))
@@ -523,17 +522,10 @@ fn row_fields(
             let expr = match origin {
                 Origin::Row(_, i) => {
                     let from = &stored[i];
-                    // A foreign command's named types are copies, which never convert to
-                    // this context's own.
-                    if foreign && (mentions_named(&from.ty) || mentions_named(&target.ty)) {
-                        return None;
-                    }
-                    convert(
-                        model,
-                        &from.ty,
-                        &target.ty,
-                        &format!("row.{}", ident(&from.name)),
-                    )?
+                    // A foreign command's named types are copies: they convert from this
+                    // context's own when they have the same shape.
+                    let place = format!("row.{}", ident(&from.name));
+                    convert_across(model, here, &from.ty, &target.ty, &place).ok()?
                 }
                 // As every default's clock: the time the rule decides.
                 Origin::Clock => match target.ty {
