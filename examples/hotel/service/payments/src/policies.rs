@@ -15,15 +15,17 @@ pub use stormcraft_runtime::{policy::Views, RecordedEvent};
 /// aggregate id, when the event lacks it, is derived from the event's id); override
 /// them in `src/rules/policies.rs`.
 pub trait PolicyRules {
-    /// Pending: the rule computes `amount` of `RequestPayment`, which a default cannot; so the default
-    /// issues nothing, and each event is kept in the rejections as not implemented.
     fn request_payment_for_holds(
         &self,
-        _event: &crate::upstream::booking::HoldPlaced,
-        _source: &RecordedEvent,
+        event: &crate::upstream::booking::HoldPlaced,
+        source: &RecordedEvent,
         _views: &Views<'_>,
     ) -> Option<crate::payment::RequestPayment> {
-        None
+        Some(crate::payment::RequestPayment {
+            payment_id: aggregate::derived_id(source),
+            hold_id: event.hold_id,
+            amount: crate::types::Money::from(&event.amount),
+        })
     }
 
     /// Issues only if the stay's charge was captured and not refunded yet.
@@ -52,16 +54,10 @@ pub trait PolicyRules {
 /// field of its command that a default cannot, so the default issues nothing, and each
 /// event it issues nothing for is kept in the rejections as not implemented (never
 /// issued with made-up values) unless the rule is listed in `written()`.
-pub const PENDING: &[(&str, &str)] = &[
-    (
-        "request_payment_for_holds",
-        "not implemented: write `request_payment_for_holds` in src/rules/policies.rs",
-    ),
-    (
-        "refund_cancelled_stays",
-        "not implemented: write `refund_cancelled_stays` in src/rules/policies.rs",
-    ),
-];
+pub const PENDING: &[(&str, &str)] = &[(
+    "refund_cancelled_stays",
+    "not implemented: write `refund_cancelled_stays` in src/rules/policies.rs",
+)];
 
 /// The refusal of the rule `method` while it is pending (not listed in `written()`).
 pub fn pending(method: &str) -> Option<&'static str> {
@@ -121,10 +117,6 @@ fn request_payment_for_holds(
     let views = Views::new(store, cause);
     let rules = crate::rules::policies::Policies;
     let command = rules.request_payment_for_holds(&event, cause.event, &views);
-    // The pending default issues nothing: kept in the rejections, naming the rule.
-    if let (None, Some(text)) = (&command, pending("request_payment_for_holds")) {
-        return policy::pending(store, cause, "RequestPayment", "payments", text);
-    }
     issue_request_payment_for_holds(store, cause, command)
 }
 

@@ -37,3 +37,23 @@ pub mod booking {
         pub check_in: chrono::NaiveDate,
     }
 }
+
+/// `crate::upstream::booking::Money` and `crate::types::Money` have the same shape: a default copies one into the other.
+impl From<&crate::upstream::booking::Money> for crate::types::Money {
+    fn from(value: &crate::upstream::booking::Money) -> Self {
+        Self {
+            amount: value.amount,
+            currency: value.currency.clone(),
+        }
+    }
+}
+
+/// `crate::types::Money` and `crate::upstream::booking::Money` have the same shape: a default copies one into the other.
+impl From<&crate::types::Money> for crate::upstream::booking::Money {
+    fn from(value: &crate::types::Money) -> Self {
+        Self {
+            amount: value.amount,
+            currency: value.currency.clone(),
+        }
+    }
+}

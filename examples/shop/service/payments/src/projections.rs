@@ -60,6 +60,7 @@ pub trait ProjectionRules {
     ) {
         row.order_id = event.order_id;
         row.customer_id = Some(event.customer_id);
+        row.total = crate::types::Money::from(&event.total);
     }
 
     fn order_payments_on_payment_requested(

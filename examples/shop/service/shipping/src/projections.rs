@@ -37,6 +37,7 @@ pub trait ProjectionRules {
         event: &crate::upstream::ordering::OrderPlaced,
     ) {
         row.order_id = event.order_id;
+        row.shipping_address = crate::types::Address::from(&event.shipping_address);
     }
 
     fn shipment_queue_on_shipment_created(
