@@ -169,7 +169,8 @@ fn versions_in_full() {
 
 /// The full text of what read-model shapes generate: rows with composite keys and
 /// filters, defaults copying mapped fields, handlers that delete, update every matching
-/// row or append history rows, and the routes (one path segment per key part).
+/// row or append history rows, the routes (one path segment per key part), and the
+/// generated test of each read model's shape.
 #[test]
 fn read_models_in_full() {
     let path = repo().join("tests/fixtures/generate/read_models.yaml");
@@ -179,6 +180,7 @@ fn read_models_in_full() {
         &[
             "consignment_planning_and_dispatch/src/projections.rs",
             "consignment_planning_and_dispatch/src/service.rs",
+            "consignment_planning_and_dispatch/tests/projections.rs",
             "customs_clearance_brokerage/src/projections.rs",
         ],
     );
@@ -643,7 +645,14 @@ fn generated_workspaces_compile_lint_and_pass_their_tests() {
         if name == "read_models" {
             assert!(
                 tested.contains("Running tests/read_models.rs")
-                    && tested.contains("each_shape_of_read_model_is_projected ... ok"),
+                    && tested.contains("each_shape_of_read_model_is_projected ... ok")
+                    // The generated per-shape tests: a mapped and a composite key, a
+                    // delete, a history.
+                    && tested.contains("Running tests/projections.rs")
+                    && tested.contains("consignments_awaiting_dispatch_rows_follow_their_source_events ... ok")
+                    && tested.contains("scans_per_terminal_and_consignment_rows_follow_their_source_events ... ok")
+                    && tested.contains("consignment_journey_timeline_rows_follow_their_source_events ... ok")
+                    && tested.contains("consignments_under_customs_review_rows_follow_their_source_events ... ok"),
                 "the read-model behaviour did not run:\n{tested}"
             );
         }

@@ -9,6 +9,7 @@ use super::external::ExternalView;
 use super::policy::{policy_views, PolicyView};
 use super::process::{processes_view, ProcessesView};
 use super::projection::{read_model_views, ReadModelView};
+use super::projection_test::{projection_tests, ProjectionTestsView};
 use super::recovery::{inbox_view, recovery_view, InboxView, RecoveryView};
 use super::scenario::{scenario_views, RoundTripView, ScenarioView, WrittenView};
 use super::timer::{timers_view, TimersView};
@@ -57,6 +58,8 @@ pub struct ContextView {
     pub externals: Vec<ExternalView>,
     /// Read models.
     pub read_models: Vec<ReadModelView>,
+    /// The tests of its read models (`tests/projections.rs`).
+    pub projection_tests: ProjectionTestsView,
     /// Scenarios.
     pub scenarios: Vec<ScenarioView>,
     /// Deadlines and schedules (`src/timers.rs`), when it has any.
@@ -399,6 +402,7 @@ pub fn context_view(
         }
     }
     let projection_pending = read_models.iter().any(|r| !r.pending.is_empty());
+    let projection_tests = projection_tests(model, id, &krate);
     let view = ContextView {
         policy_pending,
         projection_pending,
@@ -415,6 +419,7 @@ pub fn context_view(
         policies,
         processes,
         externals,
+        projection_tests,
         read_models,
         scenarios,
         timers,
