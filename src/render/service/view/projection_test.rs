@@ -247,8 +247,7 @@ fn test_view(model: &Model, r: ReadModelId, krate: &str) -> ProjectionTestView {
             .collect();
         if !upserts.is_empty() {
             docs.push(
-                "Each event that changes the row of its key makes the row of that key."
-                    .to_owned(),
+                "Each event that changes the row of its key makes the row of that key.".to_owned(),
             );
         }
         for source in &upserts {
