@@ -52,6 +52,10 @@ fn models() -> Vec<(&'static str, PathBuf)> {
         // Format 2 `record:` recoveries: from the cause event, the rejection and the
         // clock; pending ones; a deadline's; a process's; a state-stored aggregate's.
         ("recovery", fixtures.join("recovery.yaml")),
+        // Format 2 `reads:`: policies filling their command from a read model's row (a
+        // key mapped from another context's event, one under its own name), a schedule
+        // from its rows and the clock, row fields `null` until a rule sets them.
+        ("reads", fixtures.join("reads.yaml")),
     ];
     for (name, path) in [
         ("shop", "examples/shop"),
@@ -168,7 +172,8 @@ fn versions_in_full() {
 
 /// The full text of what read-model shapes generate: rows with composite keys and
 /// filters, defaults copying mapped fields, handlers that delete, update every matching
-/// row or append history rows, and the routes (one path segment per key part).
+/// row or append history rows, the routes (one path segment per key part), and the
+/// generated test of each read model's shape.
 #[test]
 fn read_models_in_full() {
     let path = repo().join("tests/fixtures/generate/read_models.yaml");
@@ -178,7 +183,29 @@ fn read_models_in_full() {
         &[
             "consignment_planning_and_dispatch/src/projections.rs",
             "consignment_planning_and_dispatch/src/service.rs",
+            "consignment_planning_and_dispatch/tests/projections.rs",
             "customs_clearance_brokerage/src/projections.rs",
+        ],
+    );
+}
+
+/// The full text of what `reads:` and honest rows generate: the policies that look up
+/// their row (and refuse without one), the schedule filled from its rows and the clock,
+/// rows whose unset fields are optional, the pending computed field in `lib.rs`, and
+/// the `From` conversions between another context's records and enums of the same
+/// shape (a near shape's rule pending, saying why).
+#[test]
+fn reads_in_full() {
+    let path = repo().join("tests/fixtures/generate/reads.yaml");
+    in_full(
+        "reads",
+        &path,
+        &[
+            "pharmacy/src/policies.rs",
+            "pharmacy/src/projections.rs",
+            "pharmacy/src/timers.rs",
+            "pharmacy/src/lib.rs",
+            "pharmacy/src/upstream.rs",
         ],
     );
 }
@@ -609,6 +636,21 @@ fn add_recovery_behaviour(dir: &Path) {
     std::fs::write(manifest, text).unwrap();
 }
 
+/// Drives the generated `reads:` policies (tests/support/reads-behaviour): a test of the
+/// app crate, which depends on every context, on a memory store, with the default rules.
+fn add_reads_behaviour(dir: &Path) {
+    let from = repo().join("tests/support/reads-behaviour/reads.rs");
+    let to = dir.join("app/tests/reads.rs");
+    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+    std::fs::copy(from, to).unwrap();
+    let manifest = dir.join("app/Cargo.toml");
+    let mut text = std::fs::read_to_string(&manifest).unwrap();
+    text.push_str(
+        "\n[dev-dependencies]\nstormcraft-runtime = { workspace = true, features = [\"testing\"] }\nserde_json.workspace = true\n",
+    );
+    std::fs::write(manifest, text).unwrap();
+}
+
 #[test]
 fn generated_workspaces_compile_lint_and_pass_their_tests() {
     if support::skip_compile_tests() {
@@ -640,6 +682,9 @@ fn generated_workspaces_compile_lint_and_pass_their_tests() {
         }
         if name == "recovery" {
             add_recovery_behaviour(dir);
+        }
+        if name == "reads" {
+            add_reads_behaviour(dir);
         }
         let generated_process_tests = name == "process"
             && {
@@ -769,8 +814,22 @@ fn generated_workspaces_compile_lint_and_pass_their_tests() {
         if name == "read_models" {
             assert!(
                 tested.contains("Running tests/read_models.rs")
-                    && tested.contains("each_shape_of_read_model_is_projected ... ok"),
+                    && tested.contains("each_shape_of_read_model_is_projected ... ok")
+                    // The generated per-shape tests: a mapped and a composite key, a
+                    // delete, a history.
+                    && tested.contains("Running tests/projections.rs")
+                    && tested.contains("consignments_awaiting_dispatch_rows_follow_their_source_events ... ok")
+                    && tested.contains("scans_per_terminal_and_consignment_rows_follow_their_source_events ... ok")
+                    && tested.contains("consignment_journey_timeline_rows_follow_their_source_events ... ok")
+                    && tested.contains("consignments_under_customs_review_rows_follow_their_source_events ... ok"),
                 "the read-model behaviour did not run:\n{tested}"
+            );
+        }
+        if name == "reads" {
+            assert!(
+                tested.contains("Running tests/reads.rs")
+                    && tested.contains("a_policy_fills_its_command_from_the_row_it_reads_and_refuses_without_one ... ok"),
+                "the reads behaviour did not run:\n{tested}"
             );
         }
         let scenario_runs = tested.matches("Running tests/scenarios.rs").count();

@@ -387,7 +387,24 @@ pub struct Policy {
     /// The process whose reaction or deadline this is, when it is one: such a policy
     /// is drawn, traced and generated as part of its process.
     pub process: Option<ProcessId>,
+    /// Format 2 `reads:`: the read model whose row, found by the trigger event's key,
+    /// the issued command's fields may come from.
+    pub reads: Option<PolicyRead>,
     /// Where it is defined.
+    pub span: Span,
+}
+
+/// A policy's `reads:`: a read model of its own context whose row, the one of the key
+/// its trigger event carries, is a source of the issued command's fields.
+#[derive(Debug, Clone)]
+pub struct PolicyRead {
+    /// The read model (never a history: its rows have no key).
+    pub read_model: ReadModelId,
+    /// Per key part in key order: the row's key field and the trigger event's field
+    /// that carries it (the part's own name unless `key:` maps it). After `check`, every
+    /// trigger event has each such field, of a type that fits the part's.
+    pub key: Vec<(String, String)>,
+    /// Where `reads:` is written.
     pub span: Span,
 }
 

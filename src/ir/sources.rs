@@ -7,8 +7,9 @@
 //! - an event field, when a command records the event: the command's field, then the
 //!   aggregate's state field (the aggregate id is the command's first field);
 //! - a field of a command a policy issues: the trigger event's field (a schedule: the
-//!   row's) and the id of a new aggregate derived from the trigger event; for a
-//!   compensating command the refused command's field;
+//!   row's), the field of the row the policy `reads:`, and the id of a new aggregate
+//!   derived from the trigger event; for a compensating command the refused command's
+//!   field;
 //! - a field of an event a recovery records (`record:`): the refused command's field,
 //!   the rejection's `error` and `message`, and the cause event's field;
 //! - a read-model field: a source event's field ([`read_model_source`], the one place
@@ -29,7 +30,8 @@ pub enum Origin {
     State(usize),
     /// The trigger event's field at this index.
     Trigger(EventId, usize),
-    /// The field at this index of a row of the read model a schedule runs over.
+    /// The field at this index of a row of a read model: the one a schedule runs over,
+    /// or the row a policy `reads:` (found by its trigger event's key).
     Row(ReadModelId, usize),
     /// The refused command's field at this index (a compensation).
     Refused(CommandId, usize),
@@ -278,7 +280,27 @@ pub fn issued_fields(model: &Model, p: PolicyId, e: EventId) -> Vec<Origin> {
             origin: &from_state,
         });
     }
+    // A policy that `reads:` a read model also has the row of the event's key.
+    let reads = model.policy(p).reads.as_ref().map(|read| read.read_model);
+    let stored = reads
+        .map(|r| stored_row_fields(model, r))
+        .unwrap_or_default();
+    let from_row = |i| Origin::Row(reads.unwrap_or(ReadModelId(0)), i);
+    if let Some(r) = reads {
+        places.push(Place {
+            fields: &stored,
+            what: format!("read model `{}`", model.read_model(r).name),
+            origin: &from_row,
+        });
+    }
     let mut origins = with_derived_id(model, c, &places);
+    if let Some(r) = reads {
+        for (origin, target) in origins.iter_mut().zip(&model.command(c).fields) {
+            if target.computed.is_none() {
+                *origin = unset_is_untraced(model, r, target, origin.clone());
+            }
+        }
+    }
     if let Some(pid) = process {
         let process = &model.processes[pid.index()];
         for (origin, target) in origins.iter_mut().zip(&model.command(c).fields) {
@@ -302,10 +324,14 @@ pub fn scheduled_fields(model: &Model, p: PolicyId) -> Vec<Origin> {
         _ => None,
     };
     let from_row = |i| Origin::Row(rows.unwrap_or(ReadModelId(0)), i);
+    // A row as stored: a field only a projection rule sets may be unset.
+    let stored = rows
+        .map(|r| stored_row_fields(model, r))
+        .unwrap_or_default();
     // Without `for_each` there is no place to look: `from_row` is never called.
     let places: Vec<Place<'_>> = rows
         .map(|r| Place {
-            fields: &model.read_model(r).fields,
+            fields: &stored,
             what: format!("read model `{}`", model.read_model(r).name),
             origin: &from_row,
         })
@@ -315,8 +341,45 @@ pub fn scheduled_fields(model: &Model, p: PolicyId) -> Vec<Origin> {
         .command(c)
         .fields
         .iter()
-        .map(|target| declared(target).unwrap_or_else(|| search(model, target, &places)))
+        .map(|target| {
+            declared(target).unwrap_or_else(|| {
+                rows.map_or_else(
+                    || search(model, target, &places),
+                    |r| unset_is_untraced(model, r, target, search(model, target, &places)),
+                )
+            })
+        })
         .collect()
+}
+
+/// A row field that holds no value until a projection rule sets it
+/// ([`row_field_unset`]) is no source for a field that needs one: what `search` found
+/// as an ill-fitting optional is untraced instead, since the model declares the row
+/// field with the type the target wants.
+fn unset_is_untraced(model: &Model, r: ReadModelId, target: &Field, found: Origin) -> Origin {
+    let read_model = model.read_model(r);
+    let Some(index) = read_model.fields.iter().position(|f| f.name == target.name) else {
+        return found;
+    };
+    let declared_ty = &read_model.fields[index].ty;
+    match found {
+        // Only the row's own mismatch: an ill-fitting event field stays what it is.
+        Origin::Mismatch { source, .. }
+            if row_field_unset(model, r, index)
+                && source == format!("read model `{}`", read_model.name) =>
+        {
+            if fits(model, declared_ty, &target.ty) {
+                Origin::Untraced { near: None }
+            } else {
+                // The model's own type, not the stored optional, is what to fix.
+                Origin::Mismatch {
+                    source,
+                    ty: declared_ty.clone(),
+                }
+            }
+        }
+        other => other,
+    }
 }
 
 /// The origin of each field of compensating command `c`, issued when `refused` is
@@ -531,6 +594,46 @@ pub fn read_model_fields(model: &Model, r: ReadModelId) -> Vec<(usize, Setters)>
                 read_model_source(model, r, e, target).map(|(i, f)| (i, f.ty.clone()))
             });
             (index, found)
+        })
+        .collect()
+}
+
+/// Whether row field `index` of read model `r` holds no value until a projection rule
+/// sets it: a field that is not optional and not a key part, and that no source event
+/// sets (SC092) or that is `computed:` (format 2). Its generated row field is optional
+/// and its JSON `null` until then, so a row never shows a value nothing gave it.
+pub fn row_field_unset(model: &Model, r: ReadModelId, index: usize) -> bool {
+    let read_model = model.read_model(r);
+    let Some(field) = read_model.fields.get(index) else {
+        return false;
+    };
+    if matches!(field.ty, TypeRef::Optional(_)) || read_model.key.contains(&field.name) {
+        return false;
+    }
+    if field.computed.is_some() {
+        return true;
+    }
+    read_model_fields(model, r)
+        .into_iter()
+        .find(|(i, _)| *i == index)
+        .is_some_and(|(_, setters)| setters.events.is_empty())
+}
+
+/// The row fields of read model `r` as a stored row holds them: each field that
+/// [`row_field_unset`] says holds no value until a rule sets it has the optional of its
+/// type. A command filled from a row (a schedule's, a policy's `reads:`) reads these.
+pub fn stored_row_fields(model: &Model, r: ReadModelId) -> Vec<Field> {
+    let read_model = model.read_model(r);
+    read_model
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(index, field)| {
+            let mut stored = field.clone();
+            if row_field_unset(model, r, index) {
+                stored.ty = TypeRef::Optional(Box::new(field.ty.clone()));
+            }
+            stored
         })
         .collect()
 }

@@ -276,6 +276,21 @@ pub struct PolicyAst {
     pub every: Option<Sp<String>>,
     /// Format 2 `for_each:` — the read model a schedule issues a command per row of.
     pub for_each: Option<Name>,
+    /// Format 2 `reads:` — the read model whose row (found by the trigger event's key
+    /// fields) the policy's command is filled from.
+    pub reads: Option<ReadsAst>,
+}
+
+/// A policy's `reads:`: `ReadModel`, or `{ read_model: ReadModel, key: { part: field } }`.
+#[derive(Clone, Debug)]
+pub struct ReadsAst {
+    /// The read model.
+    pub read_model: Name,
+    /// Per key part written, the trigger event's field that carries it (row part, event
+    /// field); a part not written is carried under its own name.
+    pub key: Vec<(Name, Name)>,
+    /// Where `reads:` is written.
+    pub span: Span,
 }
 
 /// A process manager (format 2 `processes:`): a stateful reaction to several events,

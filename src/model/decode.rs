@@ -800,7 +800,7 @@ impl Decoder<'_> {
         let name = self.key_name(key);
         let what = format!("policy `{}`", key.value);
         let entries = self.mapping(node, &what);
-        let [description, on, issue, call, condition, on_error, after, unless, correlate, every, for_each] =
+        let [description, on, issue, call, condition, on_error, after, unless, correlate, every, for_each, reads] =
             self.keys(
                 entries,
                 [
@@ -815,6 +815,7 @@ impl Decoder<'_> {
                     "correlate",
                     "every",
                     "for_each",
+                    "reads",
                 ],
                 &[],
                 name.span,
@@ -836,10 +837,12 @@ impl Decoder<'_> {
                 "correlate",
                 "every",
                 "for_each",
+                "reads",
             ],
             &what,
         );
         PolicyAst {
+            reads: reads.and_then(|r| self.reads(r, &what)),
             description: self.opt_string(description, "`description`"),
             on: self.names(on, "`on`"),
             on_key: self.key_of(entries, "on"),
@@ -856,6 +859,27 @@ impl Decoder<'_> {
             for_each: for_each.and_then(|n| self.name(n, "`for_each`")),
             name,
         }
+    }
+
+    /// A policy's `reads:`: a read model's name, or `{ read_model, key }`.
+    fn reads(&mut self, node: &SpannedNode, what: &str) -> Option<ReadsAst> {
+        let span = self.span(node);
+        if let Node::Str(_) = node.value {
+            return Some(ReadsAst {
+                read_model: self.name(node, "`reads` (a read model)")?,
+                key: Vec::new(),
+                span,
+            });
+        }
+        let of = format!("`reads` of {what}");
+        let entries = self.mapping(node, &of);
+        let [read_model, key] =
+            self.keys(entries, ["read_model", "key"], &["read_model"], span, &of);
+        Some(ReadsAst {
+            read_model: self.name(read_model?, "`read_model`")?,
+            key: self.field_pairs(key, "`key` (row key field: event field)"),
+            span,
+        })
     }
 
     fn process(&mut self, key: &Spanned<String>, node: &SpannedNode) -> ProcessAst {

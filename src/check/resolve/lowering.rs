@@ -7,6 +7,7 @@ use crate::check::rules::{
     sc080_outcome_shape, sc083_bad_recovery, sc085_bad_deadline, sc086_bad_schedule,
     sc095_read_model_field_unknown, sc096_read_model_type_mismatch, sc097_bad_source_action,
     sc098_bad_composite_key, sc099_history_with_key, sc115_foreign_recorded_event,
+    sc120_bad_policy_read, sc121_read_key_missing, sc122_read_key_type,
 };
 use crate::ir::time::{parse_duration, parse_every};
 
@@ -280,6 +281,178 @@ impl Resolver<'_> {
         }
         let owner = format!("policy `{}`", ast.name.value);
         self.reaction(context, id, ast, &owner, (on, on_spans), policy_start);
+    }
+
+    /// The `reads:` of each policy of a context, once every read model's key is known:
+    /// the read model (of this context, with a key), and per trigger event the field
+    /// carrying each key part, of a type that fits it.
+    pub(super) fn policy_reads(&mut self, context: ContextId, ast: &ContextAst) {
+        for policy_ast in &ast.policies {
+            let Some(reads) = &policy_ast.reads else {
+                continue;
+            };
+            let Some(Element::Policy(id)) = self.declared(context, &policy_ast.name) else {
+                continue;
+            };
+            let read = self.policy_read(context, id, policy_ast, reads);
+            // A `reads:` that does not resolve was meant to fill fields: the rules
+            // about the policy's fields would only repeat its finding.
+            if read.is_none() {
+                self.tainted.insert(NodeRef::Policy(id));
+            }
+            self.model.policies[id.index()].reads = read;
+        }
+    }
+
+    fn policy_read(
+        &mut self,
+        context: ContextId,
+        id: PolicyId,
+        ast: &PolicyAst,
+        reads: &ReadsAst,
+    ) -> Option<PolicyRead> {
+        let name = &reads.read_model;
+        let found = self.element_ref(context, name, "a read model", |e| {
+            matches!(e, Element::ReadModel(_))
+        });
+        let read_model = match found {
+            Some((target, Element::ReadModel(read_model))) if target == context => read_model,
+            Some((target, _)) => {
+                let context_name = self.model.contexts[context.index()].name.clone();
+                let target_name = self.model.contexts[target.index()].name.clone();
+                self.name_finding(sc120_bad_policy_read::foreign(
+                    &name.value,
+                    &context_name,
+                    &target_name,
+                    name.span,
+                ));
+                return None;
+            }
+            None => return None,
+        };
+        let policy_name = ast.name.value.clone();
+        if ast.every.is_some() {
+            self.name_finding(sc120_bad_policy_read::misplaced(
+                &policy_name,
+                "is a schedule",
+                "a schedule fills its command from the rows of its `for_each:` read model: remove `reads:`, or name that read model in `for_each:`",
+                reads.span,
+            ));
+            return None;
+        }
+        if ast.after.is_some() {
+            self.name_finding(sc120_bad_policy_read::misplaced(
+                &policy_name,
+                "is a deadline",
+                "a deadline fires later than its event: read the row in its rule through `views` (`views.get::<Row>(key)`), or drop `after:` to fill the command as the event happens",
+                reads.span,
+            ));
+            return None;
+        }
+        if ast.issue.is_none() {
+            self.name_finding(sc120_bad_policy_read::misplaced(
+                &policy_name,
+                "issues no command",
+                "add `issue: SomeCommand`, whose fields the row fills, or remove `reads:`",
+                reads.span,
+            ));
+            return None;
+        }
+        let rm = &self.model.read_models[read_model.index()];
+        if rm.history {
+            let rm_name = rm.name.clone();
+            self.name_finding(sc120_bad_policy_read::history(&rm_name, name.span));
+            return None;
+        }
+        let key_parts = rm.key.clone();
+        let rm_name = rm.name.clone();
+        let mut broken = false;
+        for (part, _) in &reads.key {
+            if !key_parts.contains(&part.value) {
+                self.name_finding(sc120_bad_policy_read::not_a_key_part(
+                    &part.value,
+                    &rm_name,
+                    &key_parts,
+                    part.span,
+                ));
+                broken = true;
+            }
+        }
+        let key: Vec<(String, String, Option<Span>)> = key_parts
+            .iter()
+            .map(
+                |part| match reads.key.iter().find(|(p, _)| p.value == *part) {
+                    Some((_, field)) => (part.clone(), field.value.clone(), Some(field.span)),
+                    None => (part.clone(), part.clone(), None),
+                },
+            )
+            .collect();
+        let policy = &self.model.policies[id.index()];
+        let on: Vec<EventId> = policy.on.clone();
+        for e in &on {
+            let event = self.model.events[e.index()].clone();
+            // Where the event is named under `on:` (bare or `context.Event`).
+            let at_on = ast
+                .on
+                .iter()
+                .find(|n| n.value == event.name || n.value.ends_with(&format!(".{}", event.name)))
+                .map_or(ast.name.span, |n| n.span);
+            for (part, field, mapped) in &key {
+                let rm = &self.model.read_models[read_model.index()];
+                let Some(part_ty) = rm
+                    .fields
+                    .iter()
+                    .find(|f| f.name == *part)
+                    .map(|f| f.ty.clone())
+                else {
+                    continue;
+                };
+                let span = mapped.unwrap_or(at_on);
+                match event.fields.iter().find(|f| f.name == *field) {
+                    None => {
+                        let near = crate::suggest::closest(
+                            field,
+                            event.fields.iter().map(|f| f.name.as_str()),
+                        )
+                        .map(str::to_owned);
+                        let event_name = event.name.clone();
+                        self.name_finding(sc121_read_key_missing::missing(
+                            &policy_name,
+                            &event_name,
+                            (&rm_name, part, field),
+                            near.as_deref(),
+                            span,
+                        ));
+                        broken = true;
+                    }
+                    Some(f) if !crate::ir::sources::fits(&self.model, &f.ty, &part_ty) => {
+                        let (found, wanted) =
+                            (self.model.type_name(&f.ty), self.model.type_name(&part_ty));
+                        let event_name = event.name.clone();
+                        self.name_finding(sc122_read_key_type::mismatch(
+                            &event_name,
+                            field,
+                            (&rm_name, part),
+                            (&found, &wanted),
+                            span,
+                        ));
+                        broken = true;
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        if broken {
+            return None;
+        }
+        Some(PolicyRead {
+            read_model,
+            key: key
+                .into_iter()
+                .map(|(part, field, _)| (part, field))
+                .collect(),
+            span: reads.span,
+        })
     }
 
     /// The rest of a policy, its `on` events resolved: its command, external system,

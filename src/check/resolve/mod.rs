@@ -275,6 +275,9 @@ impl Resolver<'_> {
             self.resolve_reactions(ContextId(index as u32), context);
         }
         for (index, context) in contexts.iter().enumerate() {
+            self.policy_reads(ContextId(index as u32), context);
+        }
+        for (index, context) in contexts.iter().enumerate() {
             self.resolve_processes(ContextId(index as u32), context);
         }
         self.recursive_types();

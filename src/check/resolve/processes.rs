@@ -101,6 +101,7 @@ impl Resolver<'_> {
                     correlate: None,
                     every: None,
                     for_each: None,
+                    reads: None,
                 };
                 self.process_policy(
                     context,
@@ -173,6 +174,7 @@ impl Resolver<'_> {
                 correlate: None,
                 every: None,
                 for_each: None,
+                reads: None,
             };
             let owner = format!("deadline `{}` of process `{name}`", deadline.name.value);
             let delay = match &deadline.after {
@@ -326,6 +328,7 @@ impl Resolver<'_> {
             condition_span: None,
             recovery: Vec::new(),
             process: Some(process),
+            reads: None,
             span: ast.name.span,
         });
         let spans = vec![ast.name.span; on.len()];

@@ -377,6 +377,7 @@ impl Resolver<'_> {
                     condition_span: None,
                     recovery: Vec::new(),
                     process: None,
+                    reads: None,
                     span: policy.name.span,
                 });
                 self.model.contexts[context.index()].policies.push(id);

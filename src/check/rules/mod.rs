@@ -163,6 +163,9 @@ registry! {
     ReactionScenarioShape => sc114_reaction_scenario_shape,
     ForeignRecordedEvent => sc115_foreign_recorded_event,
     UntracedRecordedField => sc116_untraced_recorded_field,
+    BadPolicyRead => sc120_bad_policy_read,
+    ReadKeyMissing => sc121_read_key_missing,
+    ReadKeyType => sc122_read_key_type,
 }
 
 impl Code {

@@ -7,7 +7,7 @@
 
 use super::prelude::*;
 use crate::check::completeness::{traces, Path};
-use crate::ir::sources::Origin;
+use crate::ir::sources::{self, Origin};
 
 /// The rule: its code, name, severity, summary and explanation.
 pub const RULE: Rule = Rule {
@@ -16,7 +16,7 @@ pub const RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "a field of a command a policy issues comes from nothing the policy has",
     explanation: Explanation {
-        text: r#"A policy issues its command from what it has: the event that set it off (a field of the same name), the row of the read model a schedule runs over, the refused command a compensation answers, and the id of the aggregate the command addresses (derived from the trigger when the event does not carry it). A field that none of these has must be declared computed by the policy's rule, with `computed: <how>` on the long form of the command's field (format 2; `computed: now` for the time of the decision).
+        text: r#"A policy issues its command from what it has: the event that set it off (a field of the same name), the row of the read model a schedule runs over or a policy `reads:`, the refused command a compensation answers, and the id of the aggregate the command addresses (derived from the trigger when the event does not carry it). A field that none of these has must be declared computed by the policy's rule, with `computed: <how>` on the long form of the command's field (format 2; `computed: now` for the time of the decision).
 
 Otherwise the generated default would have to invent the value; it never does. Often the event carries the value under another name, and the help names it. `check --deny-warnings` turns this warning into an error; fields of format-1 files are not judged."#,
         bad: r#"stormcraft: 2
@@ -109,18 +109,65 @@ pub fn check(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
         let policy_name = &model.policy(*policy).name;
         let command = model.command(*command);
         let field = &trace.field.name;
-        let has = match event {
-            Some(e) => format!("event `{}` has no field `{field}`", model.event(*e).name),
-            None => format!("`{policy_name}` has no value for `{field}` {trigger}"),
+        let computed_there = |message: String| {
+            format!(
+                "{message}, or declare it computed by the policy's rule: `{field}: {{ type: {}, computed: <how> }}`",
+                model.type_name(&trace.field.ty)
+            )
         };
-        let help = match near {
-            Some(near) => format!(
+        // A schedule's row: the field it lacks, or one a projection rule computes.
+        let rows = match &model.policy(*policy).trigger {
+            crate::ir::Trigger::Schedule(schedule) => schedule.for_each,
+            _ => model.policy(*policy).reads.as_ref().map(|r| r.read_model),
+        };
+        let row_field = rows.map(|r| {
+            let fields = &model.read_model(r).fields;
+            let index = fields.iter().position(|f| f.name == *field);
+            (r, index.filter(|i| sources::row_field_unset(model, r, *i)))
+        });
+        let (has, help) = match (event, row_field) {
+            (Some(e), None) => (
+                format!("event `{}` has no field `{field}`", model.event(*e).name),
+                None,
+            ),
+            (Some(e), Some((r, None))) => (
+                format!(
+                    "neither event `{}` nor the row of `{}` it reads has a field `{field}`",
+                    model.event(*e).name,
+                    model.read_model(r).name
+                ),
+                None,
+            ),
+            (_, Some((r, Some(_)))) => {
+                let read_model = &model.read_model(r).name;
+                (
+                    format!("`{field}` of read model `{read_model}` holds no value until its projection rules set it"),
+                    Some(computed_there(format!(
+                        "a row of `{read_model}` may hold no `{field}` (it is computed there, or no event sets it): make this field optional (`{field}: {}?`) and skip the rows without one in the rule",
+                        model.type_name(&trace.field.ty)
+                    ))),
+                )
+            }
+            (None, Some((r, None))) => {
+                let read_model = &model.read_model(r).name;
+                (
+                    format!("read model `{read_model}` has no field `{field}`"),
+                    Some(computed_there(format!(
+                        "add `{field}` to the fields of `{read_model}` (set by an event it reads)"
+                    ))),
+                )
+            }
+            (None, None) => (
+                format!("`{policy_name}` has no value for `{field}` {trigger}"),
+                None,
+            ),
+        };
+        let help = match (near, help) {
+            (Some(near), _) => format!(
                 "did you mean `{near}`? name the fields alike, so `{field}` is copied from it"
             ),
-            None => format!(
-                "add `{field}` to what sets `{policy_name}` off, or declare it computed by the policy's rule: `{field}: {{ type: {}, computed: <how> }}`",
-                model.type_name(&trace.field.ty)
-            ),
+            (None, Some(help)) => help,
+            (None, None) => computed_there(format!("add `{field}` to what sets `{policy_name}` off")),
         };
         out.push(
             Diagnostic::new(

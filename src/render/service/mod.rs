@@ -332,6 +332,16 @@ fn render_context(
             value,
             UserOwned,
         )?;
+        // The test drives the projections' workers, which need the runtime's testing
+        // feature (the crate has it with aggregates).
+        if c.has_tests && !c.projection_tests.tests.is_empty() {
+            r.render(
+                "context/projections_test.rs.jinja",
+                format!("{dir}/tests/projections.rs"),
+                value,
+                Generated,
+            )?;
+        }
     }
     if let Some(timers) = &c.timers {
         render_timers(r, c, timers, value)?;

@@ -9,15 +9,18 @@ use super::external::ExternalView;
 use super::policy::{policy_views, PolicyView};
 use super::process::{processes_view, ProcessesView};
 use super::projection::{read_model_views, ReadModelView};
+use super::projection_test::{projection_tests, ProjectionTestsView};
 use super::recovery::{inbox_view, recovery_view, InboxView, RecoveryView};
 use super::scenario::{scenario_views, RoundTripView, ScenarioView, WrittenView};
 use super::timer::{timers_view, TimersView};
-use super::upstream::{consumed_events, foreign_commands, upstream_views, UpstreamView};
+use super::upstream::{
+    consumed_events, copied_types, foreign_commands, upstream_views, UpstreamView,
+};
 use super::versions::{versions_view, VersionsView};
 use super::{docs, type_view, TypeView};
 use crate::ir::{ContextId, Model, NamedTypeKind, Primitive};
 use crate::render::service::names::string_literal;
-use crate::render::service::rust_types::{collect_primitives, Scope};
+use crate::render::service::rust_types::{collect_primitives, shape_pairs, ConversionView, Scope};
 
 /// A route of the context's router.
 #[derive(Debug, Clone, Serialize)]
@@ -45,6 +48,8 @@ pub struct ContextView {
     pub aggregates: Vec<AggregateView>,
     /// Copies of consumed published events, per publisher.
     pub upstream: Vec<UpstreamView>,
+    /// The `From` conversions between its own and the copied types of the same shape.
+    pub conversions: Vec<ConversionView>,
     /// Policies.
     pub policies: Vec<PolicyView>,
     /// Process managers (`src/processes.rs`), when it has any.
@@ -53,6 +58,8 @@ pub struct ContextView {
     pub externals: Vec<ExternalView>,
     /// Read models.
     pub read_models: Vec<ReadModelView>,
+    /// The tests of its read models (`tests/projections.rs`).
+    pub projection_tests: ProjectionTestsView,
     /// Scenarios.
     pub scenarios: Vec<ScenarioView>,
     /// Reaction scenarios (`tests/reactions.rs`).
@@ -82,6 +89,8 @@ pub struct ContextView {
     pub pending_modules: Vec<String>,
     /// The policy rules whose default is pending, for `policies::PENDING`.
     pub policy_pending: Vec<PendingView>,
+    /// Some read model has a computed field (`projections::PENDING` exists).
+    pub projection_pending: bool,
     /// The inbox: the commands other contexts send this one through the store.
     pub inbox: Option<InboxView>,
     /// The recovery worker: what the policies do when their commands are refused.
@@ -173,6 +182,11 @@ pub fn context_view(
         .map(|a| aggregate_view(model, *a))
         .collect();
     let upstream = upstream_views(model, id);
+    let conversions = if upstream.is_empty() {
+        Vec::new()
+    } else {
+        shape_pairs(model, id, &copied_types(model, id))
+    };
     let mut externals = Vec::new();
     let policies = policy_views(model, id, &mut externals);
     externals.sort_by(|a, b| a.trait_name.cmp(&b.trait_name));
@@ -407,8 +421,11 @@ pub fn context_view(
     }
     let pending_methods: Vec<String> = policy_pending.iter().map(|p| p.method.clone()).collect();
     let reactions = super::reaction::reaction_views(model, id, &krate, &pending_methods);
+    let projection_pending = read_models.iter().any(|r| !r.pending.is_empty());
+    let projection_tests = projection_tests(model, id, &krate);
     let view = ContextView {
         policy_pending,
+        projection_pending,
         pending_modules,
         name: ctx.name.clone(),
         package,
@@ -418,9 +435,11 @@ pub fn context_view(
         types,
         aggregates,
         upstream,
+        conversions,
         policies,
         processes,
         externals,
+        projection_tests,
         read_models,
         scenarios,
         reactions,
@@ -470,9 +489,11 @@ fn policies_imports(policies: &[PolicyView], has_policy_rules: bool) -> Vec<Stri
     }
     let pending = policies.iter().any(|p| {
         p.worker
-            && p.handlers
-                .iter()
-                .any(|h| h.issue.as_ref().is_some_and(|i| i.pending.is_some()))
+            && p.handlers.iter().any(|h| {
+                h.issue
+                    .as_ref()
+                    .is_some_and(|i| i.pending.is_some() || i.reads.is_some())
+            })
     });
     if local || calls || pending {
         runtime.push("policy");

@@ -18,6 +18,7 @@ mod external;
 mod policy;
 mod process;
 mod projection;
+mod projection_test;
 mod reaction;
 mod recovery;
 mod scenario;

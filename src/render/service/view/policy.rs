@@ -3,11 +3,11 @@
 use serde::Serialize;
 
 use super::external::{external_entry, ExternalView};
-use super::{docs, event_names_collide, mentions_named, param, AssignView};
+use super::{docs, event_names_collide, param, AssignView};
 use crate::ir::sources::{self, Origin};
 use crate::ir::{CommandId, ContextId, EventId, Model, PolicyId, Primitive, Trigger, TypeRef};
 use crate::render::service::names::{ident, snake, string_literal};
-use crate::render::service::rust_types::convert;
+use crate::render::service::rust_types::convert_across;
 
 /// An event a consumer (policy or projection) handles.
 #[derive(Debug, Clone, Serialize)]
@@ -41,6 +41,19 @@ pub struct IssueView {
     /// The refusal while the rule is pending, as a string literal (its default then
     /// issues nothing, and the handler records a rejection with this text).
     pub pending: Option<String>,
+    /// The row the policy `reads:`, which the handler looks up before the rule runs.
+    pub reads: Option<ReadView>,
+}
+
+/// The row of a read model a policy `reads:`, looked up by the trigger event's key.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReadView {
+    /// The Rust path of the row struct.
+    pub rust: String,
+    /// The row's key as a `&str` expression over `event`.
+    pub key: String,
+    /// The row parameter of the rule (`_row` when the default does not read it).
+    pub row_param: String,
 }
 
 /// The external call a policy makes for one source event.
@@ -301,8 +314,15 @@ fn issue_view(
     let event = model.event(e);
     let command = model.command(c);
     let origins = sources::issued_fields(model, p, e);
+    let read = model.policy(p).reads.as_ref();
+    let stored = read
+        .map(|r| sources::stored_row_fields(model, r.read_model))
+        .unwrap_or_default();
     let mut uses_source = false;
     let mut uses_event = false;
+    let mut uses_row = false;
+    // Why a traced field still cannot be copied (another context's type of another shape).
+    let mut reasons = Vec::new();
     let mut unfilled = Vec::new();
     let fields: Vec<AssignView> = command
         .fields
@@ -310,22 +330,22 @@ fn issue_view(
         .zip(&origins)
         .filter_map(|(target, origin)| {
             let expr = match origin {
+                // Another context's record or enum converts when it has the same shape.
                 Origin::Trigger(_, i) => {
                     let from = &event.fields[*i];
-                    // Copies of named types in different modules never convert.
-                    if event.context != command.context
-                        && (mentions_named(&from.ty) || mentions_named(&target.ty))
-                    {
-                        None
-                    } else {
-                        convert(
-                            model,
-                            &from.ty,
-                            &target.ty,
-                            &format!("event.{}", ident(&from.name)),
-                        )
+                    let place = format!("event.{}", ident(&from.name));
+                    convert_across(model, here, &from.ty, &target.ty, &place)
+                        .map_err(|why| reasons.push(format!("`{}`: {why}", target.name)))
+                        .ok()
                         .inspect(|_| uses_event = true)
-                    }
+                }
+                Origin::Row(_, i) => {
+                    let from = &stored[*i];
+                    let place = format!("row.{}", ident(&from.name));
+                    convert_across(model, here, &from.ty, &target.ty, &place)
+                        .map_err(|why| reasons.push(format!("`{}`: {why}", target.name)))
+                        .ok()
+                        .inspect(|_| uses_row = true)
                 }
                 Origin::DerivedId => match &target.ty {
                     TypeRef::Primitive(Primitive::Uuid) => {
@@ -365,6 +385,9 @@ fn issue_view(
             "issues nothing, and each event is kept in the rejections as not implemented."
                 .to_owned(),
         );
+        for why in &reasons {
+            docs.push(format!("({why}.)"));
+        }
     }
     IssueView {
         method: method.to_owned(),
@@ -373,11 +396,40 @@ fn issue_view(
         event_param: param("event", uses_event && !pending),
         source_param: param("source", uses_source && !pending),
         fields: if pending { Vec::new() } else { fields },
+        reads: read.map(|r| {
+            let rm = model.read_model(r.read_model);
+            ReadView {
+                rust: format!("crate::projections::{}", rm.name),
+                key: read_key(event, &r.key),
+                row_param: param("row", uses_row && !pending),
+            }
+        }),
         pending: pending.then(|| {
             string_literal(&format!(
                 "not implemented: write `{method}` in src/rules/policies.rs"
             ))
         }),
+    }
+}
+
+/// The key of the row a policy reads as a `&str` over `event`: the field carrying the
+/// one key part, or the runtime's encoding of a composite key (as the projection
+/// writes it; `check` makes sure the event carries every part, SC121).
+fn read_key(event: &crate::ir::Event, key: &[(String, String)]) -> String {
+    let part = |(_, field): &(String, String)| {
+        let ty = event
+            .fields
+            .iter()
+            .find(|f| f.name == *field)
+            .map_or(TypeRef::Primitive(Primitive::String), |f| f.ty.clone());
+        super::key_str(&ty, &format!("event.{}", ident(field)))
+    };
+    match key {
+        [one] => part(one),
+        parts => format!(
+            "&stormcraft_runtime::projection::composite_key(&[{}])",
+            parts.iter().map(part).collect::<Vec<_>>().join(", ")
+        ),
     }
 }
 
@@ -450,19 +502,10 @@ pub fn compensation_views(model: &Model, here: ContextId, p: PolicyId) -> Vec<Co
                     let expr = match origin {
                         Origin::Refused(_, i) => {
                             let from = &rejected_command.fields[*i];
-                            if rejected_command.context != compensating.context
-                                && (mentions_named(&from.ty) || mentions_named(&target.ty))
-                            {
-                                None
-                            } else {
-                                convert(
-                                    model,
-                                    &from.ty,
-                                    &target.ty,
-                                    &format!("rejected.{}", ident(&from.name)),
-                                )
+                            let place = format!("rejected.{}", ident(&from.name));
+                            convert_across(model, here, &from.ty, &target.ty, &place)
+                                .ok()
                                 .inspect(|_| used = true)
-                            }
                         }
                         Origin::Clock => Some(match target.ty {
                             TypeRef::Optional(_) => "Some(chrono::Utc::now())".to_owned(),
@@ -559,37 +602,28 @@ pub fn record_views(model: &Model, here: ContextId, p: PolicyId, file: &str) -> 
                 .iter()
                 .zip(&origins)
                 .filter_map(|(target, origin)| {
-                    // Copies of named types in different modules never convert.
-                    let foreign = |from: &crate::ir::Field, context: ContextId| {
-                        context != event.context
-                            && (mentions_named(&from.ty) || mentions_named(&target.ty))
-                    };
+                    // Another context's named types convert only when of the same
+                    // shape (`convert_across`); otherwise the field is unfilled.
                     let expr = match origin {
                         Origin::Refused(_, i) => {
                             let from = &rejected_command.fields[*i];
-                            if foreign(from, rejected_command.context) {
-                                None
-                            } else {
-                                let path = format!("rejected.{}", ident(&from.name));
-                                convert(model, &from.ty, &target.ty, &path)
-                                    .inspect(|_| uses_rejected = true)
-                            }
+                            let path = format!("rejected.{}", ident(&from.name));
+                            convert_across(model, event.context, &from.ty, &target.ty, &path)
+                                .ok()
+                                .inspect(|_| uses_rejected = true)
                         }
                         Origin::Trigger(c, i) => {
-                            let cause = model.event(*c);
-                            let from = &cause.fields[*i];
-                            if foreign(from, cause.context) {
-                                None
-                            } else {
-                                let path = format!("cause.{}", ident(&from.name));
-                                convert(model, &from.ty, &target.ty, &path)
-                                    .inspect(|_| uses_cause = true)
-                            }
+                            let from = &model.event(*c).fields[*i];
+                            let path = format!("cause.{}", ident(&from.name));
+                            convert_across(model, event.context, &from.ty, &target.ty, &path)
+                                .ok()
+                                .inspect(|_| uses_cause = true)
                         }
                         Origin::Rejection(field) => {
                             let text = TypeRef::Primitive(Primitive::String);
                             let path = format!("rejection.{}", field.name());
-                            convert(model, &text, &target.ty, &path)
+                            convert_across(model, event.context, &text, &target.ty, &path)
+                                .ok()
                                 .inspect(|_| uses_rejection = true)
                         }
                         Origin::Clock => Some(match target.ty {

@@ -4,12 +4,12 @@ use serde::Serialize;
 
 use super::policy::{source_view, SourceView};
 use super::{
-    derives_for, docs, event_names_collide, fields_view, key_str, mentions_named, param,
-    AssignView, FieldView,
+    derives_for, docs, event_names_collide, fields_view, key_str, param, AssignView, FieldView,
 };
-use crate::ir::{ContextId, FieldMapping, Model, ReadModelId, SourceAction};
-use crate::render::service::names::{ident, kebab, snake};
-use crate::render::service::rust_types::{convert, Scope};
+use crate::ir::sources;
+use crate::ir::{Computed, ContextId, FieldMapping, Model, ReadModelId, SourceAction};
+use crate::render::service::names::{ident, kebab, snake, string_literal};
+use crate::render::service::rust_types::{convert_across, Scope};
 
 /// One source event of a read model.
 #[derive(Debug, Clone, Serialize)]
@@ -42,6 +42,15 @@ pub struct MatchView {
     pub field: String,
     /// The event field, as an expression over `event`.
     pub value: String,
+}
+
+/// A computed row field: a projection rule the defaults cannot write.
+#[derive(Debug, Clone, Serialize)]
+pub struct PendingFieldView {
+    /// `<ReadModel>.<field>`, the name `written()` lists once the rules set it.
+    pub name: String,
+    /// The refusal `pending_rules()` reports (a string literal).
+    pub text: String,
 }
 
 /// A read model: row struct, projection, endpoints.
@@ -78,6 +87,8 @@ pub struct ReadModelView {
     pub function: String,
     /// One per source event.
     pub handlers: Vec<ProjectionHandlerView>,
+    /// Its computed fields, each pending until the rules set it.
+    pub pending: Vec<PendingFieldView>,
 }
 
 /// The views of the read models of `here`.
@@ -101,24 +112,39 @@ fn read_model_view(model: &Model, here: ContextId, r: ReadModelId) -> ReadModelV
             let event = model.event(*e);
             let source = rm.source(*e).expect("every source event has its entry");
             let key = key_expr(event, &source.key);
-            // The row's key fields come from the event too (a new row has them set).
-            let assigns: Vec<AssignView> = source
+            // The row's key fields come from the event too (a new row has them set);
+            // then the mapped and same-name fields, and those the lowering left out for
+            // their type (another context's record), as `sources` traces them.
+            let mut pairs: Vec<(String, String)> = source
                 .key
                 .iter()
                 .chain(&source.sets)
-                .filter_map(|m| {
-                    let target = rm.fields.iter().find(|f| f.name == m.row)?;
-                    let from = event.fields.iter().find(|f| f.name == m.event)?;
-                    // A foreign event's named types are copies: they never convert to ours.
-                    if event.context != here && mentions_named(&from.ty) {
+                .map(|m| (m.row.clone(), m.event.clone()))
+                .collect();
+            if source.action != SourceAction::Delete {
+                for field in &rm.fields {
+                    if pairs.iter().any(|(row, _)| *row == field.name) {
+                        continue;
+                    }
+                    if let Some((_, from)) = sources::read_model_source(model, r, *e, field) {
+                        pairs.push((field.name.clone(), from.name.clone()));
+                    }
+                }
+            }
+            let assigns: Vec<AssignView> = pairs
+                .iter()
+                .filter_map(|(row, from)| {
+                    let target = rm.fields.iter().find(|f| f.name == *row)?;
+                    // A computed field is the rule's to set, never copied by the default
+                    // (`crate::ir::sources` counts no event as its source either).
+                    if target.computed.is_some() {
                         return None;
                     }
-                    let expr = convert(
-                        model,
-                        &from.ty,
-                        &target.ty,
-                        &format!("event.{}", ident(&from.name)),
-                    )?;
+                    let from = event.fields.iter().find(|f| f.name == *from)?;
+                    // A foreign event's named types are copies: they convert to ours when
+                    // they have the same shape.
+                    let place = format!("event.{}", ident(&from.name));
+                    let expr = convert_across(model, here, &from.ty, &target.ty, &place).ok()?;
                     Some(AssignView {
                         field: ident(&target.name),
                         expr,
@@ -169,7 +195,7 @@ fn read_model_view(model: &Model, here: ContextId, r: ReadModelId) -> ReadModelV
         docs: docs(&rm.description),
         table: format!("{}.{}", ctx.name, rm.name),
         path: kebab(&rm.name),
-        fields: fields_view(model, &rm.fields, Scope::Own),
+        fields: row_fields_view(model, r),
         derives: derives_for(model, rm.fields.iter().map(|f| &f.ty)),
         key: rm.key_text(),
         key_parts: if rm.key.len() > 1 {
@@ -182,9 +208,58 @@ fn read_model_view(model: &Model, here: ContextId, r: ReadModelId) -> ReadModelV
         history: rm.history,
         uses_rules: handlers.iter().any(|h| h.has_rule),
         function_docs: function_docs(&rm.name, &handlers),
+        pending: pending_fields(model, r, &function),
         function,
         handlers,
     }
+}
+
+/// The row fields of `r` as the row struct declares them: a field that holds no value
+/// until a projection rule sets it is optional, and its docs say why.
+fn row_fields_view(model: &Model, r: ReadModelId) -> Vec<FieldView> {
+    let rm = model.read_model(r);
+    let stored = sources::stored_row_fields(model, r);
+    let mut views = fields_view(model, &stored, Scope::Own);
+    for (index, (field, view)) in rm.fields.iter().zip(&mut views).enumerate() {
+        if !sources::row_field_unset(model, r, index) {
+            continue;
+        }
+        if !view.docs.is_empty() {
+            view.docs.push(String::new());
+        }
+        view.docs.push(match &field.computed {
+            Some(Computed::Rule(how)) => {
+                format!("`null` until the projection rules set it (computed: {how}).")
+            }
+            Some(Computed::Now) => {
+                "`null` until the projection rules set it (computed: now).".to_owned()
+            }
+            None => {
+                "`null` until the projection rules set it: no source event carries it.".to_owned()
+            }
+        });
+    }
+    views
+}
+
+/// The computed fields of `r`, each a pending projection rule until `written()` lists
+/// it, with the refusal `pending_rules()` reports.
+fn pending_fields(model: &Model, r: ReadModelId, function: &str) -> Vec<PendingFieldView> {
+    let rm = model.read_model(r);
+    rm.fields
+        .iter()
+        .filter(|f| f.computed.is_some())
+        .map(|f| {
+            let name = format!("{}.{}", rm.name, f.name);
+            PendingFieldView {
+                text: string_literal(&format!(
+                    "not implemented: `{}` of `{}` is computed; set it in the `{function}_on_*` methods of src/rules/projections.rs and list \"{name}\" in `written()`",
+                    f.name, rm.name
+                )),
+                name,
+            }
+        })
+        .collect()
 }
 
 /// The row key of `event` as a `&str` expression over `event`: the one key field's text,

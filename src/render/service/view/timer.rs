@@ -11,12 +11,13 @@
 use serde::Serialize;
 
 use super::policy::{source_view, target_view, SourceView};
-use super::{docs, event_names_collide, mentions_named, param, AssignView};
+use super::{docs, event_names_collide, param, AssignView};
+use crate::ir::sources::{self, Origin};
 use crate::ir::{
     CommandId, ContextId, EventId, Every, Model, PolicyId, Primitive, ReadModelId, Trigger, TypeRef,
 };
 use crate::render::service::names::{ident, snake, string_literal};
-use crate::render::service::rust_types::convert;
+use crate::render::service::rust_types::convert_across;
 
 /// The timers of one context.
 #[derive(Debug, Clone, Serialize)]
@@ -444,7 +445,7 @@ fn schedule_view(model: &Model, here: ContextId, p: PolicyId, command: CommandId
     });
     let fields = schedule
         .for_each
-        .and_then(|r| row_fields(model, here, r, command));
+        .and_then(|r| row_fields(model, here, p, r, command));
     let mut lines = docs(&policy.description);
     if !lines.is_empty() {
         lines.push(String::new());
@@ -486,7 +487,13 @@ fn schedule_view(model: &Model, here: ContextId, p: PolicyId, command: CommandId
         every_label,
         period_secs,
         next_secs: if period_secs > 1 { period_secs } else { 2 },
-        row_param: param("row", fields.is_some()),
+        // A default that reads the row (not only the clock) names it.
+        row_param: param(
+            "row",
+            fields
+                .as_ref()
+                .is_some_and(|f| f.iter().any(|a| a.expr.contains("row."))),
+        ),
         for_each,
         command: command_rust,
         command_name: cmd.name.clone(),
@@ -496,31 +503,37 @@ fn schedule_view(model: &Model, here: ContextId, p: PolicyId, command: CommandId
     }
 }
 
-/// The command's fields copied by name from a row of `r`, when every field can be.
+/// The command's fields, each from its traced source (`crate::ir::sources::scheduled_fields`,
+/// as `check` traces them): a field of the row, or the clock for `computed: now`;
+/// `None` when some field has no source a default can read (the rule is pending).
 fn row_fields(
     model: &Model,
     here: ContextId,
+    p: PolicyId,
     r: ReadModelId,
     command: CommandId,
 ) -> Option<Vec<AssignView>> {
-    let row = model.read_model(r);
+    let stored = sources::stored_row_fields(model, r);
     let cmd = model.command(command);
-    let foreign = cmd.context != here;
     cmd.fields
         .iter()
-        .map(|target| {
-            let from = row.fields.iter().find(|f| f.name == target.name)?;
-            // A foreign command's named types are copies, which never convert to this
-            // context's own.
-            if foreign && (mentions_named(&from.ty) || mentions_named(&target.ty)) {
-                return None;
-            }
-            let expr = convert(
-                model,
-                &from.ty,
-                &target.ty,
-                &format!("row.{}", ident(&from.name)),
-            )?;
+        .zip(sources::scheduled_fields(model, p))
+        .map(|(target, origin)| {
+            let expr = match origin {
+                Origin::Row(_, i) => {
+                    let from = &stored[i];
+                    // A foreign command's named types are copies: they convert from this
+                    // context's own when they have the same shape.
+                    let place = format!("row.{}", ident(&from.name));
+                    convert_across(model, here, &from.ty, &target.ty, &place).ok()?
+                }
+                // As every default's clock: the time the rule decides.
+                Origin::Clock => match target.ty {
+                    TypeRef::Optional(_) => "Some(chrono::Utc::now())".to_owned(),
+                    _ => "chrono::Utc::now()".to_owned(),
+                },
+                _ => return None,
+            };
             Some(AssignView {
                 field: ident(&target.name),
                 expr,

@@ -159,3 +159,24 @@ pub fn upstream_views(model: &Model, id: ContextId) -> Vec<UpstreamView> {
     }
     upstream
 }
+
+/// The other contexts' named types whose copies `upstream.rs` of context `id` holds:
+/// those of the events it consumes (older shapes too) and of the commands it sends.
+pub fn copied_types(model: &Model, id: ContextId) -> Vec<crate::ir::TypeId> {
+    let mut named = Vec::new();
+    for e in consumed_events(model, id) {
+        let event = model.event(e);
+        let previous = event.previous.iter().flat_map(|p| p.fields.iter());
+        for f in event.fields.iter().chain(previous) {
+            collect_named(model, &f.ty, &mut named);
+        }
+    }
+    for c in foreign_commands(model, id) {
+        for f in &model.command(c).fields {
+            collect_named(model, &f.ty, &mut named);
+        }
+    }
+    named.retain(|t| model.named_type(*t).context != id);
+    named.sort();
+    named
+}

@@ -11,7 +11,8 @@ use stormcraft_runtime::{aggregate, worker, ProjectionTx, Store};
 pub struct Holds {
     pub hold_id: uuid::Uuid,
     pub room: String,
-    pub status: crate::types::HoldStatus,
+    /// `null` until the projection rules set it (computed: the status each hold event stands for).
+    pub status: Option<crate::types::HoldStatus>,
     pub check_in: Option<chrono::NaiveDate>,
     pub amount: Option<crate::types::Money>,
     pub payment_id: Option<uuid::Uuid>,
@@ -40,7 +41,8 @@ pub struct ConfirmedStays {
     pub room: String,
     pub guest_name: String,
     pub check_in: chrono::NaiveDate,
-    pub status: crate::types::HoldStatus,
+    /// `null` until the projection rules set it (computed: the status each stay event stands for).
+    pub status: Option<crate::types::HoldStatus>,
 }
 
 impl Row for ConfirmedStays {
@@ -146,6 +148,32 @@ pub trait ProjectionRules {
         row.room = event.room.clone();
         row.check_in = event.check_in;
     }
+
+    /// The computed row fields (`<ReadModel>.<field>`) the methods in
+    /// `src/rules/projections.rs` set: a computed field not listed here is reported by
+    /// `pending_rules()` at startup (its rows hold `null` there until a rule sets it).
+    fn written(&self) -> &'static [&'static str] {
+        &[]
+    }
+}
+
+/// The computed row fields, each with its refusal: no default can compute them, so
+/// they stay `null` in the rows (never a made-up value) and `pending_rules()` lists
+/// them until `written()` does.
+pub const PENDING: &[(&str, &str)] = &[
+    ("Holds.status", "not implemented: `status` of `Holds` is computed; set it in the `holds_on_*` methods of src/rules/projections.rs and list \"Holds.status\" in `written()`"),
+    ("Holds.unavailable_because", "not implemented: `unavailable_because` of `Holds` is computed; set it in the `holds_on_*` methods of src/rules/projections.rs and list \"Holds.unavailable_because\" in `written()`"),
+    ("ConfirmedStays.status", "not implemented: `status` of `ConfirmedStays` is computed; set it in the `confirmed_stays_on_*` methods of src/rules/projections.rs and list \"ConfirmedStays.status\" in `written()`"),
+];
+
+/// The refusal of the computed field `name` while it is pending (not listed in
+/// `written()`).
+pub fn pending(name: &str) -> Option<&'static str> {
+    let written = crate::rules::projections::Projections.written();
+    PENDING
+        .iter()
+        .find(|(field, _)| *field == name && !written.contains(field))
+        .map(|(_, text)| *text)
 }
 
 /// The projections' workers.

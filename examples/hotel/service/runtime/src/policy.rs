@@ -194,6 +194,44 @@ pub fn pending(
     )
 }
 
+/// The error of a rejection recorded when the row a policy reads is missing.
+pub const ROW_MISSING: &str = "RowMissing";
+
+/// The row of `R` a policy reads (`reads:` in the model) under `key` is missing, as of
+/// the event: its command would need that row's values, so nothing is issued, and the
+/// event is kept in the issuer's rejections with error [`ROW_MISSING`], once per event,
+/// never issued with made-up values.
+pub fn row_missing<R: Row>(
+    store: &Store,
+    cause: Cause<'_>,
+    command: &str,
+    context: &str,
+    key: &str,
+) -> Result<()> {
+    let origin = Origin::of(cause);
+    if rejections::recorded(store, cause, &origin.issuer, command)? {
+        return Ok(());
+    }
+    let refusal = Refusal {
+        error: ROW_MISSING.to_owned(),
+        message: format!(
+            "no row `{key}` in read model `{}` as of this event: `{command}` takes its fields from that row, so it was not issued",
+            R::TABLE
+        ),
+        target: String::new(),
+    };
+    refused(
+        store,
+        cause,
+        origin,
+        command,
+        context.to_owned(),
+        Value::Null,
+        refusal,
+        1,
+    )
+}
+
 #[allow(clippy::too_many_arguments)]
 fn refused(
     store: &Store,

@@ -17,6 +17,7 @@ pub use stormcraft_runtime::{policy::Views, rejections::Rejection, RecordedEvent
 pub trait PolicyRules {
     /// Pending: the rule computes `lines` of `ReserveStock`, which a default cannot; so the default
     /// issues nothing, and each event is kept in the rejections as not implemented.
+    /// (`lines`: `ordering.OrderLine` and `inventory.ReservedLine` have different names.)
     fn reserve_stock_for_new_orders(
         &self,
         _event: &crate::upstream::ordering::OrderPlaced,

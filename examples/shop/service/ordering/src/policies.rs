@@ -98,15 +98,16 @@ pub trait PolicyRules {
         })
     }
 
-    /// Pending: the rule computes `amount` of `MarkOrderRefunded`, which a default cannot; so the default
-    /// issues nothing, and each event is kept in the rejections as not implemented.
     fn mark_refunded_when_payment_is_refunded(
         &self,
-        _event: &crate::upstream::payments::PaymentRefunded,
+        event: &crate::upstream::payments::PaymentRefunded,
         _source: &RecordedEvent,
         _views: &Views<'_>,
     ) -> Option<crate::order::MarkOrderRefunded> {
-        None
+        Some(crate::order::MarkOrderRefunded {
+            order_id: event.order_id,
+            amount: crate::types::Money::from(&event.amount),
+        })
     }
 
     /// The methods written in `src/rules/policies.rs`: a pending rule (see its docs) that
@@ -125,7 +126,6 @@ pub const PENDING: &[(&str, &str)] = &[
     ("cancel_order_when_out_of_stock", "not implemented: write `cancel_order_when_out_of_stock` in src/rules/policies.rs"),
     ("compensate_mark_paid_when_payment_succeeds_on_order_already_cancelled", "not implemented: write `compensate_mark_paid_when_payment_succeeds_on_order_already_cancelled` in src/rules/policies.rs"),
     ("cancel_unpaid_orders", "not implemented: write `cancel_unpaid_orders` in src/rules/policies.rs"),
-    ("mark_refunded_when_payment_is_refunded", "not implemented: write `mark_refunded_when_payment_is_refunded` in src/rules/policies.rs"),
 ];
 
 /// The refusal of the rule `method` while it is pending (not listed in `written()`).
@@ -329,10 +329,6 @@ fn mark_refunded_when_payment_is_refunded(
     let views = Views::new(store, cause);
     let rules = crate::rules::policies::Policies;
     let command = rules.mark_refunded_when_payment_is_refunded(&event, cause.event, &views);
-    // The pending default issues nothing: kept in the rejections, naming the rule.
-    if let (None, Some(text)) = (&command, pending("mark_refunded_when_payment_is_refunded")) {
-        return policy::pending(store, cause, "MarkOrderRefunded", "ordering", text);
-    }
     issue_mark_refunded_when_payment_is_refunded(store, cause, command)
 }
 

@@ -11,9 +11,11 @@ use stormcraft_runtime::{aggregate, worker, ProjectionTx, Store};
 pub struct CustomerOrders {
     pub order_id: uuid::Uuid,
     pub customer_id: uuid::Uuid,
-    pub status: crate::types::OrderStatus,
+    /// `null` until the projection rules set it (computed: the status each source event stands for).
+    pub status: Option<crate::types::OrderStatus>,
     pub total: crate::types::Money,
-    pub line_count: u32,
+    /// `null` until the projection rules set it (computed: the number of lines of the placed order).
+    pub line_count: Option<u32>,
     pub placed_at: chrono::DateTime<chrono::Utc>,
     pub tracking_number: Option<String>,
     pub refunded: Option<crate::types::Money>,
@@ -88,6 +90,32 @@ pub trait ProjectionRules {
     ) {
         row.order_id = event.order_id;
     }
+
+    /// The computed row fields (`<ReadModel>.<field>`) the methods in
+    /// `src/rules/projections.rs` set: a computed field not listed here is reported by
+    /// `pending_rules()` at startup (its rows hold `null` there until a rule sets it).
+    fn written(&self) -> &'static [&'static str] {
+        &[]
+    }
+}
+
+/// The computed row fields, each with its refusal: no default can compute them, so
+/// they stay `null` in the rows (never a made-up value) and `pending_rules()` lists
+/// them until `written()` does.
+pub const PENDING: &[(&str, &str)] = &[
+    ("CustomerOrders.status", "not implemented: `status` of `CustomerOrders` is computed; set it in the `customer_orders_on_*` methods of src/rules/projections.rs and list \"CustomerOrders.status\" in `written()`"),
+    ("CustomerOrders.line_count", "not implemented: `line_count` of `CustomerOrders` is computed; set it in the `customer_orders_on_*` methods of src/rules/projections.rs and list \"CustomerOrders.line_count\" in `written()`"),
+    ("CustomerOrders.refunded", "not implemented: `refunded` of `CustomerOrders` is computed; set it in the `customer_orders_on_*` methods of src/rules/projections.rs and list \"CustomerOrders.refunded\" in `written()`"),
+];
+
+/// The refusal of the computed field `name` while it is pending (not listed in
+/// `written()`).
+pub fn pending(name: &str) -> Option<&'static str> {
+    let written = crate::rules::projections::Projections.written();
+    PENDING
+        .iter()
+        .find(|(field, _)| *field == name && !written.contains(field))
+        .map(|(_, text)| *text)
 }
 
 /// The projections' workers.

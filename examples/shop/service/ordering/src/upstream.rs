@@ -90,3 +90,23 @@ pub mod shipping {
         pub signed_by: Option<String>,
     }
 }
+
+/// `crate::upstream::payments::Money` and `crate::types::Money` have the same shape: a default copies one into the other.
+impl From<&crate::upstream::payments::Money> for crate::types::Money {
+    fn from(value: &crate::upstream::payments::Money) -> Self {
+        Self {
+            amount: value.amount,
+            currency: value.currency.clone(),
+        }
+    }
+}
+
+/// `crate::types::Money` and `crate::upstream::payments::Money` have the same shape: a default copies one into the other.
+impl From<&crate::types::Money> for crate::upstream::payments::Money {
+    fn from(value: &crate::types::Money) -> Self {
+        Self {
+            amount: value.amount,
+            currency: value.currency.clone(),
+        }
+    }
+}

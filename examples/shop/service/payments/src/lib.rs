@@ -33,6 +33,11 @@ pub fn pending_rules() -> Vec<&'static str> {
             .iter()
             .filter_map(|(method, _)| policies::pending(method)),
     );
+    pending.extend(
+        projections::PENDING
+            .iter()
+            .filter_map(|(field, _)| projections::pending(field)),
+    );
     pending
 }
 

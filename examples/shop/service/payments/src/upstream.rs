@@ -84,3 +84,23 @@ pub mod ordering {
         pub cancelled_at: chrono::DateTime<chrono::Utc>,
     }
 }
+
+/// `crate::upstream::ordering::Money` and `crate::types::Money` have the same shape: a default copies one into the other.
+impl From<&crate::upstream::ordering::Money> for crate::types::Money {
+    fn from(value: &crate::upstream::ordering::Money) -> Self {
+        Self {
+            amount: value.amount,
+            currency: value.currency.clone(),
+        }
+    }
+}
+
+/// `crate::types::Money` and `crate::upstream::ordering::Money` have the same shape: a default copies one into the other.
+impl From<&crate::types::Money> for crate::upstream::ordering::Money {
+    fn from(value: &crate::types::Money) -> Self {
+        Self {
+            amount: value.amount,
+            currency: value.currency.clone(),
+        }
+    }
+}

@@ -26,7 +26,13 @@ pub fn workers() -> Vec<stormcraft_runtime::worker::Worker> {
 /// service logs at startup: each such command answers HTTP 501 until its rule is written
 /// and listed in `written()`.
 pub fn pending_rules() -> Vec<&'static str> {
-    Vec::new()
+    let mut pending = Vec::new();
+    pending.extend(
+        projections::PENDING
+            .iter()
+            .filter_map(|(field, _)| projections::pending(field)),
+    );
+    pending
 }
 
 /// The upcasters of the events the context reads: the steps of `src/versions.rs`, then

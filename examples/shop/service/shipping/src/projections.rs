@@ -37,6 +37,7 @@ pub trait ProjectionRules {
         event: &crate::upstream::ordering::OrderPlaced,
     ) {
         row.order_id = event.order_id;
+        row.shipping_address = crate::types::Address::from(&event.shipping_address);
     }
 
     fn shipment_queue_on_shipment_created(
@@ -66,6 +67,30 @@ pub trait ProjectionRules {
         row.order_id = event.order_id;
         row.shipment_id = Some(event.shipment_id);
     }
+
+    /// The computed row fields (`<ReadModel>.<field>`) the methods in
+    /// `src/rules/projections.rs` set: a computed field not listed here is reported by
+    /// `pending_rules()` at startup (its rows hold `null` there until a rule sets it).
+    fn written(&self) -> &'static [&'static str] {
+        &[]
+    }
+}
+
+/// The computed row fields, each with its refusal: no default can compute them, so
+/// they stay `null` in the rows (never a made-up value) and `pending_rules()` lists
+/// them until `written()` does.
+pub const PENDING: &[(&str, &str)] = &[
+    ("ShipmentQueue.status", "not implemented: `status` of `ShipmentQueue` is computed; set it in the `shipment_queue_on_*` methods of src/rules/projections.rs and list \"ShipmentQueue.status\" in `written()`"),
+];
+
+/// The refusal of the computed field `name` while it is pending (not listed in
+/// `written()`).
+pub fn pending(name: &str) -> Option<&'static str> {
+    let written = crate::rules::projections::Projections.written();
+    PENDING
+        .iter()
+        .find(|(field, _)| *field == name && !written.contains(field))
+        .map(|(_, text)| *text)
 }
 
 /// The projections' workers.

@@ -54,3 +54,29 @@ pub mod ordering {
         pub paid_at: chrono::DateTime<chrono::Utc>,
     }
 }
+
+/// `crate::upstream::ordering::Address` and `crate::types::Address` have the same shape: a default copies one into the other.
+impl From<&crate::upstream::ordering::Address> for crate::types::Address {
+    fn from(value: &crate::upstream::ordering::Address) -> Self {
+        Self {
+            recipient: value.recipient.clone(),
+            street: value.street.clone(),
+            postal_code: value.postal_code.clone(),
+            city: value.city.clone(),
+            country: value.country.clone(),
+        }
+    }
+}
+
+/// `crate::types::Address` and `crate::upstream::ordering::Address` have the same shape: a default copies one into the other.
+impl From<&crate::types::Address> for crate::upstream::ordering::Address {
+    fn from(value: &crate::types::Address) -> Self {
+        Self {
+            recipient: value.recipient.clone(),
+            street: value.street.clone(),
+            postal_code: value.postal_code.clone(),
+            city: value.city.clone(),
+            country: value.country.clone(),
+        }
+    }
+}

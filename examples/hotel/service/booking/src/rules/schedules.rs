@@ -23,7 +23,7 @@ impl ScheduleRules for Schedules {
         _views: &Views<'_>,
     ) -> Option<MarkNoShow> {
         let today = chrono::DateTime::<chrono::Utc>::from(at).date_naive();
-        (row.status == HoldStatus::Confirmed && row.check_in < today).then_some(MarkNoShow {
+        (row.status == Some(HoldStatus::Confirmed) && row.check_in < today).then_some(MarkNoShow {
             hold_id: row.hold_id,
         })
     }

@@ -33,7 +33,7 @@ impl PolicyRules for Policies {
                 return None;
             }
         };
-        (payment.status == PaymentStatus::Captured).then(|| RefundPayment {
+        (payment.status == Some(PaymentStatus::Captured)).then(|| RefundPayment {
             payment_id: payment.payment_id,
             reason: format!(
                 "the guest cancelled the stay in room {} from {}",

@@ -34,8 +34,6 @@ impl PolicyRules for Policies {
     }
 
     fn written(&self) -> &'static [&'static str] {
-        &[
-            "reserve_stock_for_new_orders",
-        ]
+        &["reserve_stock_for_new_orders"]
     }
 }

@@ -14,26 +14,34 @@ use crate::types::OrderStatus;
 pub struct Projections;
 
 impl ProjectionRules for Projections {
+    fn written(&self) -> &'static [&'static str] {
+        &[
+            "CustomerOrders.status",
+            "CustomerOrders.line_count",
+            "CustomerOrders.refunded",
+        ]
+    }
+
     fn customer_orders_on_order_placed(&self, row: &mut CustomerOrders, event: &OrderPlaced) {
         row.order_id = event.order_id;
         row.customer_id = event.customer_id;
-        row.status = OrderStatus::Placed;
+        row.status = Some(OrderStatus::Placed);
         row.total = event.total.clone();
-        row.line_count = event.lines.len() as u32;
+        row.line_count = Some(event.lines.len() as u32);
         row.placed_at = event.placed_at;
     }
 
     fn customer_orders_on_order_paid(&self, row: &mut CustomerOrders, _event: &OrderPaid) {
-        row.status = OrderStatus::Paid;
+        row.status = Some(OrderStatus::Paid);
     }
 
     fn customer_orders_on_order_shipped(&self, row: &mut CustomerOrders, event: &OrderShipped) {
-        row.status = OrderStatus::Shipped;
+        row.status = Some(OrderStatus::Shipped);
         row.tracking_number = Some(event.tracking_number.clone());
     }
 
     fn customer_orders_on_order_delivered(&self, row: &mut CustomerOrders, event: &OrderDelivered) {
-        row.status = OrderStatus::Delivered;
+        row.status = Some(OrderStatus::Delivered);
         row.delivered_at = Some(event.delivered_at);
     }
 
@@ -42,11 +50,11 @@ impl ProjectionRules for Projections {
         row: &mut CustomerOrders,
         _event: &OrderCancelled,
     ) {
-        row.status = OrderStatus::Cancelled;
+        row.status = Some(OrderStatus::Cancelled);
     }
 
     fn customer_orders_on_order_refunded(&self, row: &mut CustomerOrders, event: &OrderRefunded) {
-        row.status = OrderStatus::Refunded;
+        row.status = Some(OrderStatus::Refunded);
         row.refunded = Some(event.amount.clone());
     }
 }

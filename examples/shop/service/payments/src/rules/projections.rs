@@ -14,6 +14,10 @@ use crate::upstream::ordering::OrderPlaced;
 pub struct Projections;
 
 impl ProjectionRules for Projections {
+    fn written(&self) -> &'static [&'static str] {
+        &["OrderPayments.status"]
+    }
+
     fn order_payments_on_order_placed(&self, row: &mut OrderPayments, event: &OrderPlaced) {
         row.order_id = event.order_id;
         row.total = Money {

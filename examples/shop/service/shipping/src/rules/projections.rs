@@ -15,6 +15,10 @@ use crate::upstream::ordering::OrderPlaced;
 pub struct Projections;
 
 impl ProjectionRules for Projections {
+    fn written(&self) -> &'static [&'static str] {
+        &["ShipmentQueue.status"]
+    }
+
     fn shipment_queue_on_order_placed(&self, row: &mut ShipmentQueue, event: &OrderPlaced) {
         row.order_id = event.order_id;
         let address = &event.shipping_address;
