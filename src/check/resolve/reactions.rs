@@ -16,6 +16,10 @@ struct Subject {
     /// "a policy" or "a process", for messages.
     kind: &'static str,
     handles: Vec<EventId>,
+    /// Events a given step may also hold without reaching the subject: the sources of
+    /// its context's read models, which a policy's rule reads (its views) and which the
+    /// generated test projects before the subject runs.
+    feeds_views: Vec<EventId>,
     issues: Vec<CommandId>,
     timed: bool,
     tainted: bool,
@@ -111,7 +115,7 @@ impl Resolver<'_> {
                         ok = false;
                         continue;
                     };
-                    if !subject.handles.contains(&event) {
+                    if !subject.handles.contains(&event) && !subject.feeds_views.contains(&event) {
                         ok = false;
                         if !subject.tainted {
                             self.flow.push(
@@ -255,11 +259,23 @@ impl Resolver<'_> {
                     return None;
                 }
             };
+            let mut feeds_views: Vec<EventId> = Vec::new();
+            for read_model in &self.model.read_models {
+                if read_model.context != context {
+                    continue;
+                }
+                for event in &read_model.from {
+                    if !handles.contains(event) && !feeds_views.contains(event) {
+                        feeds_views.push(*event);
+                    }
+                }
+            }
             return Some(Subject {
                 subject: ReactionSubject::Policy(id),
                 name: policy.name.clone(),
                 kind: "a policy",
                 handles,
+                feeds_views,
                 issues: policy.issues.into_iter().collect(),
                 timed,
                 tainted: self.tainted.contains(&NodeRef::Policy(id)),
@@ -309,6 +325,8 @@ impl Resolver<'_> {
             name: process.name.clone(),
             kind: "a process",
             handles: process.handlers.iter().map(|h| h.event).collect(),
+            // A process's rules see its state, not the read models.
+            feeds_views: Vec::new(),
             issues,
             timed: !process.deadlines.is_empty(),
             tainted: self.tainted.contains(&NodeRef::Process(id)),

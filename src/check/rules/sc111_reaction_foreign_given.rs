@@ -101,7 +101,7 @@ pub fn diagnostic(
         .collect::<Vec<_>>()
         .join(", ");
     let help = crate::suggest::did_you_mean(event, handled.iter().map(String::as_str))
-        .unwrap_or_else(|| format!("`{subject}` handles {listed}; give only those, or add `{event}` to it"));
+        .unwrap_or_else(|| format!("`{subject}` handles {listed}; give only those (a policy's scenario may also give the events that feed its context's read models), or add `{event}` to it"));
     Diagnostic::new(
         Code::ReactionForeignGiven,
         span,
