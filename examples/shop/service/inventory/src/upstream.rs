@@ -56,12 +56,13 @@ pub mod ordering {
         pub placed_at: chrono::DateTime<chrono::Utc>,
     }
 
-    /// The event `OrderCancelled` of `ordering`, schema version 1.
+    /// Published. `was_paid` says whether ordering had accepted the order's payment: payments refunds such an order; a payment that comes after the cancellation is refused by ordering, whose recovery refunds it instead, so exactly one of the two refunds.
     #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
     pub struct OrderCancelled {
         pub order_id: uuid::Uuid,
         pub reason: CancellationReason,
         pub cancelled_at: chrono::DateTime<chrono::Utc>,
+        pub was_paid: bool,
     }
 }
 

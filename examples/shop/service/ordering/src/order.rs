@@ -174,11 +174,13 @@ impl OrderPlaced {
     pub const SCHEMA_VERSION: u32 = 2;
 }
 
+/// Published. `was_paid` says whether ordering had accepted the order's payment: payments refunds such an order; a payment that comes after the cancellation is refused by ordering, whose recovery refunds it instead, so exactly one of the two refunds.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct OrderCancelled {
     pub order_id: uuid::Uuid,
     pub reason: crate::types::CancellationReason,
     pub cancelled_at: chrono::DateTime<chrono::Utc>,
+    pub was_paid: bool,
 }
 
 impl OrderCancelled {
@@ -348,9 +350,12 @@ impl From<OrderPlaced> for PlaceOrderOutcome {
 #[allow(clippy::large_enum_variant)]
 pub enum CancelOrderOutcome {
     /// `emitted`: records `OrderCancelled`.
-    Emitted { order_cancelled: OrderCancelled },
+    Emitted {
+        /// Published. `was_paid` says whether ordering had accepted the order's payment: payments refunds such an order; a payment that comes after the cancellation is refused by ordering, whose recovery refunds it instead, so exactly one of the two refunds.
+        order_cancelled: OrderCancelled,
+    },
     /// Records nothing: the command changes nothing (a repeat of one carried out
-    /// before).
+    /// before); the pending default decides this and answers HTTP 501.
     Nothing,
 }
 
@@ -635,18 +640,17 @@ pub trait Rules {
         Ok(PlaceOrderOutcome::Nothing)
     }
 
+    /// Decides `CancelOrder`.
+    ///
+    /// Pending: the rule computes `OrderCancelled.was_paid`, which a default cannot; so the default
+    /// decides [`CancelOrderOutcome::Nothing`] and the command is refused (HTTP 501) until you write
+    /// this rule.
     fn cancel_order(
         &self,
         _state: &State,
-        command: &CancelOrder,
+        _command: &CancelOrder,
     ) -> Result<CancelOrderOutcome, Error> {
-        Ok(CancelOrderOutcome::Emitted {
-            order_cancelled: OrderCancelled {
-                order_id: command.order_id,
-                reason: command.reason,
-                cancelled_at: chrono::Utc::now(),
-            },
-        })
+        Ok(CancelOrderOutcome::Nothing)
     }
 
     fn mark_order_paid(
@@ -793,10 +797,16 @@ impl aggregate::Aggregate for Order {
 /// `Nothing` and the command is refused (HTTP 501), never decided with made-up values.
 /// A rule written over it that decides nothing is refused too, unless its command is
 /// listed in `written()`.
-pub const PENDING: &[(&str, &str)] = &[(
-    "PlaceOrder",
-    "not implemented: write `place_order` in src/rules/order.rs",
-)];
+pub const PENDING: &[(&str, &str)] = &[
+    (
+        "PlaceOrder",
+        "not implemented: write `place_order` in src/rules/order.rs",
+    ),
+    (
+        "CancelOrder",
+        "not implemented: write `cancel_order` in src/rules/order.rs",
+    ),
+];
 
 /// The refusal of `command` while its rule is pending (not listed in `written()`).
 pub fn pending(command: &str) -> Option<&'static str> {

@@ -102,7 +102,7 @@ fn customer_orders_rows_follow_their_source_events() -> TestResult {
         "ordering-Order-00000000-0000-4000-8000-000000001388",
         "OrderCancelled",
         1,
-        json!({"order_id":"00000000-0000-4000-8000-000000001388","reason":"CustomerRequest","cancelled_at":"2026-01-02T03:04:05Z"}),
+        json!({"order_id":"00000000-0000-4000-8000-000000001388","reason":"CustomerRequest","cancelled_at":"2026-01-02T03:04:05Z","was_paid":true}),
     )?;
     let row = store
         .load_doc(table, "00000000-0000-4000-8000-000000001388")?

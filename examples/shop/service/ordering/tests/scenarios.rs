@@ -25,7 +25,13 @@ fn main() -> std::process::ExitCode {
         AggregateScenario::<order::Order>::new("a declined payment cancels the order")
             .given::<order::OrderPlaced>(r#"{"customer_id":"0b7e2c1a-4f33-4a8e-b6a1-93c2d5e8f004"}"#)
             .when::<order::CancelOrder>(r#"{"reason":"PaymentDeclined"}"#)
-            .then::<order::OrderCancelled>(r#"{}"#)
+            .then::<order::OrderCancelled>(r#"{"reason":"PaymentDeclined","was_paid":false}"#)
+            .trial("src/rules/order.rs", order_written),
+        AggregateScenario::<order::Order>::new("a paid order that is cancelled says it was paid, so payments refunds it")
+            .given::<order::OrderPlaced>(r#"{"customer_id":"0b7e2c1a-4f33-4a8e-b6a1-93c2d5e8f004"}"#)
+            .given::<order::OrderPaid>(r#"{}"#)
+            .when::<order::CancelOrder>(r#"{"reason":"CustomerRequest"}"#)
+            .then::<order::OrderCancelled>(r#"{"reason":"CustomerRequest","was_paid":true}"#)
             .trial("src/rules/order.rs", order_written),
         AggregateScenario::<order::Order>::new("an order that was never placed cannot be paid")
             .when::<order::MarkOrderPaid>(r#"{}"#)

@@ -27,7 +27,7 @@ pub trait PolicyRules {
         None
     }
 
-    /// Issues only if the order's payment was taken.
+    /// Issues only if ordering had accepted the order's payment.
     ///
     /// The default always issues: return `None` when the condition does not hold.
     ///

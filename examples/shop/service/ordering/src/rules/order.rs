@@ -70,6 +70,7 @@ impl Rules for OrderRules {
                 order_id: command.order_id,
                 reason: command.reason,
                 cancelled_at: chrono::Utc::now(),
+                was_paid: state.status == OrderStatus::Paid,
             }
             .into()),
         }

@@ -8,7 +8,6 @@
 use crate::payment::{RefundPayment, RequestPayment};
 use crate::policies::*;
 use crate::projections::OrderPayments;
-use crate::types::PaymentStatus;
 use crate::upstream::inventory::StockReserved;
 use crate::upstream::ordering::OrderCancelled;
 use stormcraft_runtime::RecordedEvent;
@@ -42,21 +41,34 @@ impl PolicyRules for Policies {
         })
     }
 
-    /// An order was cancelled: give the money back, but only if it was taken.
+    /// An order was cancelled: give the money back if ordering had accepted its payment.
+    ///
+    /// Ordering says so in the event (`was_paid`), so the answer does not depend on how
+    /// far this context's own read model has got: a payment that succeeds after the
+    /// cancellation is refused by ordering, and ordering's recovery refunds it — exactly
+    /// one of the two paths refunds an order. The payment's id is the one requested for
+    /// the order, which the row holds since long before the order could be paid.
     fn refund_cancelled_orders(
         &self,
         event: &OrderCancelled,
         _source: &RecordedEvent,
         views: &Views<'_>,
     ) -> Option<RefundPayment> {
-        let order = lookup(views, event.order_id)?;
-        match (order.status, order.payment_id) {
-            (Some(PaymentStatus::Succeeded), Some(payment_id)) => Some(RefundPayment {
-                payment_id,
-                order_id: event.order_id,
-            }),
-            _ => None,
+        if !event.was_paid {
+            return None;
         }
+        let order = lookup(views, event.order_id)?;
+        let Some(payment_id) = order.payment_id else {
+            eprintln!(
+                "payments: order {} was paid and cancelled, but OrderPayments has no payment for it; no refund issued",
+                event.order_id
+            );
+            return None;
+        };
+        Some(RefundPayment {
+            payment_id,
+            order_id: event.order_id,
+        })
     }
 
     fn written(&self) -> &'static [&'static str] {
