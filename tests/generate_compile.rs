@@ -703,7 +703,9 @@ fn generated_workspaces_compile_lint_and_pass_their_tests() {
                 "test deposit_collection_before_handover_starts_an_instance ... ok",
                 "test deposit_collection_before_handover_deadline_issues_its_command_after_its_delay ... ok",
                 "test deposit_collection_before_handover_ignores_events_after_completing ... ok",
-                "test deposit_collection_before_handover_start_issues_its_command ... ignored, pending: write `deposit_collection_before_handover_on_rental_agreement_opened` in src/rules/processes.rs",
+                // The start's rule is still pending: the test checks that its event was
+                // kept as a `NotImplemented` refusal and nothing was issued.
+                "test deposit_collection_before_handover_start_issues_its_command ... ok",
                 "test car_return_watch_ignores_events_after_completing ... ok",
             ] {
                 assert!(tested.contains(line), "missing `{line}` in:\n{tested}");

@@ -188,8 +188,18 @@ pub struct DeadlineCheckView {
 pub struct IssueCheckView {
     /// The command's name, as a string literal.
     pub command: String,
-    /// The default rule is pending: the check is reported ignored (a string literal).
+    /// The command's own aggregate rule is pending: the check is reported ignored (a
+    /// string literal).
     pub pending: Option<String>,
+    /// The `ProcessRules` method that decides it, as a string literal.
+    pub method: String,
+    /// Its default is pending: the test asks `processes::pending` at run time and, while
+    /// the method is not in `written()`, checks that the event was kept as a
+    /// `NotImplemented` refusal instead of issued; once it is written, that the command
+    /// was issued.
+    pub rule_pending: bool,
+    /// The reaction has an `if:`: a written rule may knowingly issue nothing.
+    pub conditional: bool,
     /// The category of its aggregate's streams, for this context's command.
     pub category: Option<String>,
     /// The inbox category of its context, for another context's.
@@ -811,16 +821,14 @@ fn test_view(
             rust: source.rust,
         }
     };
-    let check = |rule: &RuleView| {
+    let check = |rule: &RuleView, conditional: bool| {
         let command = &rule.target.name;
-        let pending = rule
-            .pending
-            .then(|| format!("pending: write `{}` in src/rules/processes.rs", rule.method));
         IssueCheckView {
             command: string_literal(command),
-            pending: pending
-                .or_else(|| rule.blocked.clone())
-                .map(|p| string_literal(&p)),
+            pending: rule.blocked.as_ref().map(|p| string_literal(p)),
+            method: string_literal(&rule.method),
+            rule_pending: rule.pending,
+            conditional,
             category: rule.category.as_ref().map(|c| string_literal(c)),
             inbox: rule
                 .target
@@ -851,12 +859,23 @@ fn test_view(
         pending: pending.or(blocked),
         start: event_view(start_handler.event, &start_handler.key_field),
         start_key_field: string_literal(&start_handler.key_field),
-        start_issues: start_view.reaction.as_ref().map(check),
+        start_issues: start_view.reaction.as_ref().map(|rule| {
+            let conditional = start_handler
+                .policy
+                .is_some_and(|p| model.policy(p).condition.is_some());
+            check(rule, conditional)
+        }),
         complete,
         deadline: deadlines.first().map(|d| DeadlineCheckView {
             name: d.name.clone(),
             after_secs: d.after_secs,
-            issues: check(&d.rule),
+            issues: check(
+                &d.rule,
+                process
+                    .deadlines
+                    .first()
+                    .is_some_and(|ir| model.policy(ir.policy).condition.is_some()),
+            ),
         }),
     }
 }
