@@ -547,107 +547,90 @@ fn cargo(dir: &Path, args: &[&str]) -> String {
     )
 }
 
-/// Drives the generated flows across contexts (tests/support/flows-behaviour):
-/// a few rules written as a user would (their rules files are theirs to edit) and a
-/// test of the app crate, which depends on every context, on a memory store.
-fn add_flows_behaviour(dir: &Path) {
-    let behaviour = repo().join("tests/support/flows-behaviour");
-    for (from, to) in [
-        ("payment.rs", "billing/src/rules/payment.rs"),
-        ("reservation.rs", "booking/src/rules/reservation.rs"),
-        ("flows.rs", "app/tests/flows.rs"),
-    ] {
-        let to = dir.join(to);
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(behaviour.join(from), to).unwrap();
-    }
-    let manifest = dir.join("app/Cargo.toml");
-    let mut text = std::fs::read_to_string(&manifest).unwrap();
-    text.push_str(
-        "\n[dev-dependencies]\nstormcraft-runtime = { workspace = true, features = [\"testing\"] }\nuuid.workspace = true\n",
-    );
-    std::fs::write(manifest, text).unwrap();
+/// A behaviour crate of `tests/support`: rules written as a user would (their rules
+/// files are theirs to edit) and a test of the app crate, which depends on every
+/// context, copied over a generated workspace.
+struct Behaviour {
+    /// The folder under `tests/support`.
+    folder: &'static str,
+    /// Each file of the folder and where it goes in the workspace.
+    files: &'static [(&'static str, &'static str)],
+    /// The app crate's dev-dependencies beside the runtime's `testing` feature.
+    dev_dependencies: &'static [&'static str],
 }
 
-/// Drives the generated processes (tests/support/process-behaviour): the rules a user
-/// writes (the pending start rule, a refusing handover) and a test of the app crate on a
-/// memory store with a manual clock.
-fn add_process_behaviour(dir: &Path) {
-    let behaviour = repo().join("tests/support/process-behaviour");
-    for (from, to) in [
-        ("processes.rs", "rental_desk/src/rules/processes.rs"),
-        (
-            "rental_agreement.rs",
-            "rental_desk/src/rules/rental_agreement.rs",
-        ),
-        ("process.rs", "app/tests/process.rs"),
-    ] {
+/// The behaviour crate driven over the generated workspace of `model`, if any:
+/// - flows: outcomes, recovery and commands across contexts on a memory store;
+/// - process: the pending start rule, a refusing handover, on a manual clock;
+/// - read_models: the read-model shapes with the default rules;
+/// - recovery: `record:` recoveries, refusals and a pending recording;
+/// - reads: `reads:` policies with the default rules.
+fn behaviour(model: &str) -> Option<Behaviour> {
+    Some(match model {
+        "flows" => Behaviour {
+            folder: "flows-behaviour",
+            files: &[
+                ("payment.rs", "billing/src/rules/payment.rs"),
+                ("reservation.rs", "booking/src/rules/reservation.rs"),
+                ("flows.rs", "app/tests/flows.rs"),
+            ],
+            dev_dependencies: &["uuid"],
+        },
+        "process" => Behaviour {
+            folder: "process-behaviour",
+            files: &[
+                ("processes.rs", "rental_desk/src/rules/processes.rs"),
+                (
+                    "rental_agreement.rs",
+                    "rental_desk/src/rules/rental_agreement.rs",
+                ),
+                ("process.rs", "app/tests/process.rs"),
+            ],
+            dev_dependencies: &[],
+        },
+        "read_models" => Behaviour {
+            folder: "read-models-behaviour",
+            files: &[("read_models.rs", "app/tests/read_models.rs")],
+            dev_dependencies: &["uuid", "chrono", "serde_json"],
+        },
+        "recovery" => Behaviour {
+            folder: "recovery-behaviour",
+            files: &[
+                ("blood_sample.rs", "specimen_lab/src/rules/blood_sample.rs"),
+                (
+                    "analyser_slot.rs",
+                    "specimen_lab/src/rules/analyser_slot.rs",
+                ),
+                ("policies.rs", "specimen_lab/src/rules/policies.rs"),
+                ("recovery.rs", "app/tests/recovery.rs"),
+            ],
+            dev_dependencies: &["uuid", "serde_json"],
+        },
+        "reads" => Behaviour {
+            folder: "reads-behaviour",
+            files: &[("reads.rs", "app/tests/reads.rs")],
+            dev_dependencies: &["serde_json"],
+        },
+        _ => return None,
+    })
+}
+
+/// Copies `behaviour` over the workspace `dir` and adds its dev-dependencies to the app.
+fn add_behaviour(dir: &Path, behaviour: &Behaviour) {
+    let folder = repo().join("tests/support").join(behaviour.folder);
+    for (from, to) in behaviour.files {
         let to = dir.join(to);
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(behaviour.join(from), to).unwrap();
+        std::fs::copy(folder.join(from), to).unwrap();
     }
     let manifest = dir.join("app/Cargo.toml");
     let mut text = std::fs::read_to_string(&manifest).unwrap();
     text.push_str(
         "\n[dev-dependencies]\nstormcraft-runtime = { workspace = true, features = [\"testing\"] }\n",
     );
-    std::fs::write(manifest, text).unwrap();
-}
-
-/// Drives the generated read-model shapes (tests/support/read-models-behaviour): a test
-/// of the app crate, which depends on every context, on a memory store, with the
-/// default rules.
-fn add_read_models_behaviour(dir: &Path) {
-    let from = repo().join("tests/support/read-models-behaviour/read_models.rs");
-    let to = dir.join("app/tests/read_models.rs");
-    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-    std::fs::copy(from, to).unwrap();
-    let manifest = dir.join("app/Cargo.toml");
-    let mut text = std::fs::read_to_string(&manifest).unwrap();
-    text.push_str(
-        "\n[dev-dependencies]\nstormcraft-runtime = { workspace = true, features = [\"testing\"] }\nuuid.workspace = true\nchrono.workspace = true\nserde_json.workspace = true\n",
-    );
-    std::fs::write(manifest, text).unwrap();
-}
-
-/// Drives the generated `record:` recoveries (tests/support/recovery-behaviour): the
-/// rules a user writes (refusals, a pending recording) and a test of the app crate on a
-/// memory store.
-fn add_recovery_behaviour(dir: &Path) {
-    let behaviour = repo().join("tests/support/recovery-behaviour");
-    for (from, to) in [
-        ("blood_sample.rs", "specimen_lab/src/rules/blood_sample.rs"),
-        (
-            "analyser_slot.rs",
-            "specimen_lab/src/rules/analyser_slot.rs",
-        ),
-        ("policies.rs", "specimen_lab/src/rules/policies.rs"),
-        ("recovery.rs", "app/tests/recovery.rs"),
-    ] {
-        let to = dir.join(to);
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(behaviour.join(from), to).unwrap();
+    for dependency in behaviour.dev_dependencies {
+        text.push_str(&format!("{dependency}.workspace = true\n"));
     }
-    let manifest = dir.join("app/Cargo.toml");
-    let mut text = std::fs::read_to_string(&manifest).unwrap();
-    text.push_str(
-        "\n[dev-dependencies]\nstormcraft-runtime = { workspace = true, features = [\"testing\"] }\nuuid.workspace = true\nserde_json.workspace = true\n",
-    );
-    std::fs::write(manifest, text).unwrap();
-}
-
-/// Drives the generated `reads:` policies (tests/support/reads-behaviour): a test of the
-/// app crate, which depends on every context, on a memory store, with the default rules.
-fn add_reads_behaviour(dir: &Path) {
-    let from = repo().join("tests/support/reads-behaviour/reads.rs");
-    let to = dir.join("app/tests/reads.rs");
-    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-    std::fs::copy(from, to).unwrap();
-    let manifest = dir.join("app/Cargo.toml");
-    let mut text = std::fs::read_to_string(&manifest).unwrap();
-    text.push_str(
-        "\n[dev-dependencies]\nstormcraft-runtime = { workspace = true, features = [\"testing\"] }\nserde_json.workspace = true\n",
-    );
     std::fs::write(manifest, text).unwrap();
 }
 
@@ -674,17 +657,10 @@ fn generated_workspaces_compile_lint_and_pass_their_tests() {
         let dir = dir.as_path();
         write_workspace(&path, dir);
         cargo(dir, &["fmt", "--all", "--check"]);
-        if name == "flows" {
-            add_flows_behaviour(dir);
-        }
-        if name == "read_models" {
-            add_read_models_behaviour(dir);
-        }
-        if name == "recovery" {
-            add_recovery_behaviour(dir);
-        }
-        if name == "reads" {
-            add_reads_behaviour(dir);
+        // The process fixture's behaviour is added after its generated tests ran with
+        // the default rules (below).
+        if let Some(behaviour) = behaviour(name).filter(|_| name != "process") {
+            add_behaviour(dir, &behaviour);
         }
         let generated_process_tests = name == "process"
             && {
@@ -735,7 +711,7 @@ fn generated_workspaces_compile_lint_and_pass_their_tests() {
                     let squeezed = reactions.split_whitespace().collect::<Vec<_>>().join(" ");
                     assert!(squeezed.contains(line), "missing `{line}` in:\n{reactions}");
                 }
-                add_process_behaviour(dir);
+                add_behaviour(dir, &behaviour("process").expect("the process behaviour"));
                 true
             };
         // The whole workspace, the runtime copy and its tests included.
