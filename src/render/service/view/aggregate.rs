@@ -2,10 +2,10 @@
 
 use serde::Serialize;
 
-use super::{derives_for, docs, fields_view, key_string, param, AssignView, FieldView};
+use super::{clock, derives_for, docs, fields_view, key_string, param, AssignView, FieldView};
 use crate::check::names::{outcome_enum, outcome_variant, NOTHING_VARIANT};
 use crate::ir::sources::{self, Origin};
-use crate::ir::{AggregateId, CommandOutcome, EventId, Field, Model, TypeRef, EMITTED};
+use crate::ir::{AggregateId, CommandOutcome, EventId, Field, Model, EMITTED};
 use crate::model::ast::Persistence;
 use crate::render::service::names::{ident, snake, string_literal, words};
 use crate::render::service::rust_types::{convert, Scope};
@@ -584,14 +584,6 @@ pub fn event_view(model: &Model, e: EventId, scope: Scope, state: &[Field]) -> E
         state_param: param("state", used),
         event_param: param("event", used),
         applies,
-    }
-}
-
-/// The time of the decision (`computed: now`), for a timestamp or an optional one.
-fn clock(ty: &TypeRef) -> String {
-    match ty {
-        TypeRef::Optional(_) => "Some(chrono::Utc::now())".to_owned(),
-        _ => "chrono::Utc::now()".to_owned(),
     }
 }
 

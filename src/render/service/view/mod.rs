@@ -189,6 +189,15 @@ fn key_str(ty: &TypeRef, place: &str) -> String {
     }
 }
 
+/// The time of the decision (`computed: now`), for a timestamp or an optional one: the
+/// one expression every default fills a clock field with.
+fn clock(ty: &TypeRef) -> String {
+    match ty {
+        TypeRef::Optional(_) => "Some(chrono::Utc::now())".to_owned(),
+        _ => "chrono::Utc::now()".to_owned(),
+    }
+}
+
 /// Whether `ty` mentions a named type (a foreign event's named types are copies, which
 /// never convert to this context's own).
 fn mentions_named(ty: &TypeRef) -> bool {

@@ -358,10 +358,7 @@ fn issue_view(
                     }
                     _ => None,
                 },
-                Origin::Clock => Some(match target.ty {
-                    TypeRef::Optional(_) => "Some(chrono::Utc::now())".to_owned(),
-                    _ => "chrono::Utc::now()".to_owned(),
-                }),
+                Origin::Clock => Some(super::clock(&target.ty)),
                 _ => None,
             };
             if expr.is_none() {
@@ -507,10 +504,7 @@ pub fn compensation_views(model: &Model, here: ContextId, p: PolicyId) -> Vec<Co
                                 .ok()
                                 .inspect(|_| used = true)
                         }
-                        Origin::Clock => Some(match target.ty {
-                            TypeRef::Optional(_) => "Some(chrono::Utc::now())".to_owned(),
-                            _ => "chrono::Utc::now()".to_owned(),
-                        }),
+                        Origin::Clock => Some(super::clock(&target.ty)),
                         _ => None,
                     };
                     if expr.is_none() {
@@ -626,10 +620,7 @@ pub fn record_views(model: &Model, here: ContextId, p: PolicyId, file: &str) -> 
                                 .ok()
                                 .inspect(|_| uses_rejection = true)
                         }
-                        Origin::Clock => Some(match target.ty {
-                            TypeRef::Optional(_) => "Some(chrono::Utc::now())".to_owned(),
-                            _ => "chrono::Utc::now()".to_owned(),
-                        }),
+                        Origin::Clock => Some(super::clock(&target.ty)),
                         _ => None,
                     };
                     if expr.is_none() {

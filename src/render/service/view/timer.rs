@@ -528,10 +528,7 @@ fn row_fields(
                     convert_across(model, here, &from.ty, &target.ty, &place).ok()?
                 }
                 // As every default's clock: the time the rule decides.
-                Origin::Clock => match target.ty {
-                    TypeRef::Optional(_) => "Some(chrono::Utc::now())".to_owned(),
-                    _ => "chrono::Utc::now()".to_owned(),
-                },
+                Origin::Clock => super::clock(&target.ty),
                 _ => return None,
             };
             Some(AssignView {
