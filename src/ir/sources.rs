@@ -532,6 +532,11 @@ pub struct Setters {
     pub events: Vec<(EventId, usize)>,
     /// Events whose field of that name does not fit, with its type.
     pub mismatches: Vec<(EventId, TypeRef)>,
+    /// Events whose field fits but has no generated conversion (another context's
+    /// record of a near shape: a field more or less, a wider number), with why. Only
+    /// [`read_model_fields`] fills it: the projection's rule must copy such a field,
+    /// so the generated projection lists it pending rather than copy nothing silently.
+    pub unconverted: Vec<(EventId, String)>,
     /// `computed:` — the rule sets it.
     pub computed: Option<Computed>,
     /// A field of the events with a near name, when none sets it.
@@ -542,7 +547,8 @@ impl Setters {
     /// Whether the model says where it comes from (an event, or `computed:`), with no
     /// ill-fitting source.
     pub fn is_traced(&self) -> bool {
-        (self.computed.is_some() || !self.events.is_empty()) && self.mismatches.is_empty()
+        (self.computed.is_some() || !self.events.is_empty() || !self.unconverted.is_empty())
+            && self.mismatches.is_empty()
     }
 }
 
@@ -590,8 +596,27 @@ pub fn read_model_fields(model: &Model, r: ReadModelId) -> Vec<(usize, Setters)>
         .enumerate()
         .filter(|(_, f)| !read_model.key.contains(&f.name))
         .map(|(index, target)| {
-            let found = setters(model, target, &read_model.from, |e| {
+            let mut found = setters(model, target, &read_model.from, |e| {
                 read_model_source(model, r, e, target).map(|(i, f)| (i, f.ty.clone()))
+            });
+            // The generated default copies a field only where the generator can write
+            // the conversion; the others are the rule's to copy (`unconverted`).
+            found.events.retain(|(e, i)| {
+                let from = &model.event(*e).fields[*i].ty;
+                let converts = crate::render::service::rust_types::convert_across(
+                    model,
+                    read_model.context,
+                    from,
+                    &target.ty,
+                    "value",
+                );
+                match converts {
+                    Ok(_) => true,
+                    Err(why) => {
+                        found.unconverted.push((*e, why));
+                        false
+                    }
+                }
             });
             (index, found)
         })
@@ -600,8 +625,9 @@ pub fn read_model_fields(model: &Model, r: ReadModelId) -> Vec<(usize, Setters)>
 
 /// Whether row field `index` of read model `r` holds no value until a projection rule
 /// sets it: a field that is not optional and not a key part, and that no source event
-/// sets (SC092) or that is `computed:` (format 2). Its generated row field is optional
-/// and its JSON `null` until then, so a row never shows a value nothing gave it.
+/// sets (SC092), that is `computed:` (format 2), or that a source event creating rows
+/// (see [`creates_rows`]) does not carry. Its generated row field is optional and its
+/// JSON `null` until then, so a row never shows a value nothing gave it.
 pub fn row_field_unset(model: &Model, r: ReadModelId, index: usize) -> bool {
     let read_model = model.read_model(r);
     let Some(field) = read_model.fields.get(index) else {
@@ -613,10 +639,65 @@ pub fn row_field_unset(model: &Model, r: ReadModelId, index: usize) -> bool {
     if field.computed.is_some() {
         return true;
     }
-    read_model_fields(model, r)
-        .into_iter()
-        .find(|(i, _)| *i == index)
-        .is_some_and(|(_, setters)| setters.events.is_empty())
+    let fields = read_model_fields(model, r);
+    let Some((_, setters)) = fields.iter().find(|(i, _)| *i == index) else {
+        return false;
+    };
+    if setters.events.is_empty() {
+        return true;
+    }
+    let creators = creators(read_model, &fields);
+    read_model
+        .sources
+        .iter()
+        .zip(creators)
+        .any(|(source, creates)| creates && !setters.events.iter().any(|(e, _)| *e == source.event))
+}
+
+/// Per source of read model `r` (in `sources` order), whether it creates the row it
+/// finds absent. A history source appends a row, so it always does; a `where:` or
+/// deleting source never does. Of the sources that change the row of their key, those
+/// that carry every required row field (not a key part, not optional, not computed,
+/// set by some source) create rows and the others only change a row that is there —
+/// an `OrderPaid` never makes an order row without its customer. When none carries
+/// them all, each creates rows, and the fields some of them lack are optional (see
+/// [`row_field_unset`]).
+pub fn creates_rows(model: &Model, r: ReadModelId) -> Vec<bool> {
+    creators(model.read_model(r), &read_model_fields(model, r))
+}
+
+fn creators(read_model: &super::ReadModel, fields: &[(usize, Setters)]) -> Vec<bool> {
+    let required: Vec<&Setters> = fields
+        .iter()
+        .filter(|(index, setters)| {
+            let field = &read_model.fields[*index];
+            !matches!(field.ty, TypeRef::Optional(_))
+                && field.computed.is_none()
+                && !setters.events.is_empty()
+        })
+        .map(|(_, setters)| setters)
+        .collect();
+    let carries_all = |event: EventId| {
+        required
+            .iter()
+            .all(|setters| setters.events.iter().any(|(e, _)| *e == event))
+    };
+    let complete: Vec<bool> = read_model
+        .sources
+        .iter()
+        .map(|s| s.action == super::SourceAction::Upsert && carries_all(s.event))
+        .collect();
+    let any_complete = complete.iter().any(|c| *c);
+    read_model
+        .sources
+        .iter()
+        .zip(complete)
+        .map(|(source, complete)| match source.action {
+            super::SourceAction::Append => true,
+            super::SourceAction::Upsert => complete || !any_complete,
+            super::SourceAction::Delete | super::SourceAction::UpdateWhere(_) => false,
+        })
+        .collect()
 }
 
 /// The row fields of read model `r` as a stored row holds them: each field that
@@ -656,4 +737,103 @@ pub fn state_fields(model: &Model, a: super::AggregateId) -> Vec<Setters> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A library's loans desk: `Lent` carries the borrower and the due date, `Renewed`
+    /// only a new due date, `Noted` only a note; the read model's sources are `from`.
+    fn loans(from: &str, fields: &str) -> Model {
+        let text = format!(
+            "stormcraft: 2\nsystem: Library\nactors: {{Clerk: lends books}}\ncontexts:\n  lending:\n    aggregates:\n      Loan:\n        id: loan_id\n        commands:\n          Lend: {{by: Clerk, fields: {{borrower: string, due_on: date}}, emits: [Lent]}}\n          Renew: {{by: Clerk, fields: {{due_on: date}}, emits: [Renewed]}}\n          Note: {{by: Clerk, fields: {{note: string}}, emits: [Noted]}}\n        events:\n          Lent: {{fields: {{borrower: string, due_on: date}}}}\n          Renewed: {{fields: {{due_on: date}}}}\n          Noted: {{fields: {{note: string}}}}\n    read_models:\n      Desk:\n        key: loan_id\n        from: {from}\n        fields: {fields}\n"
+        );
+        let loaded = crate::model::load::load_str("loans.yaml", &text);
+        let checked = crate::check::check(&loaded);
+        checked
+            .model
+            .unwrap_or_else(|| panic!("the model checks: {:?}", checked.diagnostics))
+    }
+
+    fn unset(model: &Model) -> Vec<(String, bool)> {
+        let r = ReadModelId(0);
+        model
+            .read_model(r)
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.name.clone(), row_field_unset(model, r, i)))
+            .collect()
+    }
+
+    #[test]
+    fn an_event_lacking_a_field_a_row_needs_changes_rows_and_makes_none() {
+        let model = loans("[Lent, Renewed]", "{borrower: string, due_on: date}");
+        assert_eq!(creates_rows(&model, ReadModelId(0)), [true, false]);
+        // Every row is made by `Lent`, which carries both: neither is ever missing.
+        assert!(unset(&model).iter().all(|(_, unset)| !unset));
+    }
+
+    #[test]
+    fn when_no_event_carries_every_field_each_makes_rows_and_the_rest_is_optional() {
+        let model = loans("[Renewed, Noted]", "{due_on: date, note: string}");
+        assert_eq!(creates_rows(&model, ReadModelId(0)), [true, true]);
+        assert_eq!(
+            unset(&model),
+            [
+                ("loan_id".to_owned(), false),
+                ("due_on".to_owned(), true),
+                ("note".to_owned(), true)
+            ]
+        );
+    }
+
+    #[test]
+    fn optional_and_computed_fields_do_not_decide_which_events_make_rows() {
+        let model = loans(
+            "[Renewed, Noted]",
+            "{due_on: date, note: string?, late: {type: bool, computed: past its due date}}",
+        );
+        // `Renewed` carries the one required field; `Noted` only an optional one.
+        assert_eq!(creates_rows(&model, ReadModelId(0)), [true, false]);
+        assert_eq!(
+            unset(&model)
+                .into_iter()
+                .map(|(_, u)| u)
+                .collect::<Vec<_>>(),
+            [false, false, false, true]
+        );
+    }
+
+    /// A pharmacy publishes `Dispensed` with its `Dose`; the ward's copy of `Dose` has a
+    /// note more, a near shape with no generated conversion.
+    fn ward() -> Model {
+        let text = "stormcraft: 2\nsystem: Hospital\nactors: {Nurse: gives doses}\ncontexts:\n  pharmacy:\n    types:\n      Dose: { fields: { amount: u32 } }\n    aggregates:\n      Prescription:\n        id: prescription_id\n        commands:\n          Dispense: {by: Nurse, fields: {dose: Dose}, emits: [Dispensed]}\n        events:\n          Dispensed: {published: true, fields: {dose: Dose}}\n  ward:\n    types:\n      Dose: { fields: { amount: u32, note: string? } }\n    read_models:\n      GivenDoses:\n        key: prescription_id\n        from: [pharmacy.Dispensed]\n        fields: {dose: Dose}\n";
+        let loaded = crate::model::load::load_str("ward.yaml", text);
+        let checked = crate::check::check(&loaded);
+        checked
+            .model
+            .unwrap_or_else(|| panic!("the model checks: {:?}", checked.diagnostics))
+    }
+
+    #[test]
+    fn a_near_shape_is_the_rules_to_copy_and_the_row_holds_null_until_then() {
+        let model = ward();
+        let r = ReadModelId(0);
+        let fields = read_model_fields(&model, r);
+        let (_, dose) = fields
+            .iter()
+            .find(|(i, _)| *i == 1)
+            .expect("the dose field");
+        assert!(dose.events.is_empty(), "no default copies it");
+        assert_eq!(dose.unconverted.len(), 1);
+        assert!(
+            dose.unconverted[0].1.contains("note"),
+            "{:?}",
+            dose.unconverted
+        );
+        assert!(dose.is_traced(), "the model says where it comes from");
+        assert!(row_field_unset(&model, r, 1));
+    }
 }

@@ -86,7 +86,13 @@ pub fn check(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
         else {
             continue;
         };
-        if setters.computed.is_some() || !setters.events.is_empty() || !setters.mismatches.is_empty() {
+        // A source whose field has no generated conversion still traces it: the
+        // generated projection lists that rule pending, with why.
+        if setters.computed.is_some()
+            || !setters.events.is_empty()
+            || !setters.mismatches.is_empty()
+            || !setters.unconverted.is_empty()
+        {
             continue;
         }
         let id = NodeRef::ReadModel(*read_model);

@@ -7,12 +7,12 @@
 //! `Policy::{trigger, condition, recovery}`), so a view draws the same whether or not
 //! the flow graph also carries these edges.
 
-use super::select::wrap;
 use super::{duration_text, Link};
 use crate::ir::{
     CommandId, EdgeKind, EventId, Every, Model, NodeRef, PolicyId, ProcessId, RecoveryAction,
     Trigger, EMITTED,
 };
+use crate::render::wrap;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Width at which edge labels (conditions, recoveries) are wrapped.

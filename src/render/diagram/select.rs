@@ -8,6 +8,7 @@ use crate::ir::{
     AggregateId, CommandId, ContextId, EdgeKind, HotspotTarget, Issuer, Model, NodeRef, Pattern,
 };
 use crate::model::ast::Persistence;
+use crate::render::wrap;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Which items a view includes, and which of them are faded.
@@ -164,30 +165,6 @@ fn item_context(model: &Model, item: Item) -> Option<ContextId> {
         Item::Outcome(command, _) => Some(model.command(command).context),
         Item::Timer(policy) => Some(model.policy(policy).context),
     }
-}
-
-/// Wraps text into lines of at most `width` characters, at spaces.
-pub(super) fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    for paragraph in text.lines() {
-        let mut line = String::new();
-        for word in paragraph.split_whitespace() {
-            if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-                lines.push(std::mem::take(&mut line));
-            }
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.push_str(word);
-        }
-        if !line.is_empty() {
-            lines.push(line);
-        }
-    }
-    if lines.is_empty() {
-        lines.push(String::new());
-    }
-    lines
 }
 
 impl Diagram {

@@ -7,7 +7,7 @@
 //! added by the caller.
 
 mod names;
-mod rust_types;
+pub(crate) mod rust_types;
 pub mod rustfmt;
 pub mod view;
 

@@ -26,8 +26,10 @@ pub struct ProjectionHandlerView {
     pub assigns: Vec<AssignView>,
     /// The row key as a `&str`, over `event` (empty for `where` and `append`).
     pub key: String,
-    /// What the event does: `upsert` (the row of its key), `delete`, `where` (every
-    /// matching row) or `append` (a history row).
+    /// What the event does: `upsert` (the row of its key, made when absent), `update`
+    /// (the row of its key when there is one: the event lacks fields a new row needs,
+    /// see [`sources::creates_rows`]), `delete`, `where` (every matching row) or
+    /// `append` (a history row).
     pub action: &'static str,
     /// For `where`: the row fields and the values (over `event`) they must equal.
     pub matching: Vec<MatchView>,
@@ -105,6 +107,7 @@ fn read_model_view(model: &Model, here: ContextId, r: ReadModelId) -> ReadModelV
     let ctx = model.context(here);
     let rm = model.read_model(r);
     let function = snake(&rm.name);
+    let creates = sources::creates_rows(model, r);
     let handlers: Vec<ProjectionHandlerView> = rm
         .from
         .iter()
@@ -161,8 +164,14 @@ fn read_model_view(model: &Model, here: ContextId, r: ReadModelId) -> ReadModelV
                 format!("{function}_on_{}", snake(&event.name))
             };
             let used = !assigns.is_empty();
+            let creates_rows = rm
+                .sources
+                .iter()
+                .position(|s| s.event == *e)
+                .is_some_and(|i| creates[i]);
             let (action, key, matching) = match &source.action {
-                SourceAction::Upsert => ("upsert", key, Vec::new()),
+                SourceAction::Upsert if creates_rows => ("upsert", key, Vec::new()),
+                SourceAction::Upsert => ("update", key, Vec::new()),
                 SourceAction::Delete => ("delete", key, Vec::new()),
                 SourceAction::Append => ("append", String::new(), Vec::new()),
                 SourceAction::UpdateWhere(pairs) => (
@@ -208,7 +217,7 @@ fn read_model_view(model: &Model, here: ContextId, r: ReadModelId) -> ReadModelV
         history: rm.history,
         uses_rules: handlers.iter().any(|h| h.has_rule),
         function_docs: function_docs(&rm.name, &handlers),
-        pending: pending_fields(model, r, &function),
+        pending: pending_fields(model, r, &function, &handlers),
         function,
         handlers,
     }
@@ -220,6 +229,7 @@ fn row_fields_view(model: &Model, r: ReadModelId) -> Vec<FieldView> {
     let rm = model.read_model(r);
     let stored = sources::stored_row_fields(model, r);
     let mut views = fields_view(model, &stored, Scope::Own);
+    let copies = sources::read_model_fields(model, r);
     for (index, (field, view)) in rm.fields.iter().zip(&mut views).enumerate() {
         if !sources::row_field_unset(model, r, index) {
             continue;
@@ -234,30 +244,71 @@ fn row_fields_view(model: &Model, r: ReadModelId) -> Vec<FieldView> {
             Some(Computed::Now) => {
                 "`null` until the projection rules set it (computed: now).".to_owned()
             }
-            None => {
-                "`null` until the projection rules set it: no source event carries it.".to_owned()
-            }
+            None => match copies.iter().find(|(i, _)| *i == index) {
+                Some((_, setters)) if !setters.events.is_empty() => {
+                    "`null` in a row made by an event that does not carry it, until one that \
+                     does changes the row."
+                        .to_owned()
+                }
+                Some((_, setters)) if !setters.unconverted.is_empty() => {
+                    "`null` until the projection rules copy it: its source events carry it as \
+                     a value with no generated conversion."
+                        .to_owned()
+                }
+                _ => "`null` until the projection rules set it: no source event carries it."
+                    .to_owned(),
+            },
         });
     }
     views
 }
 
-/// The computed fields of `r`, each a pending projection rule until `written()` lists
-/// it, with the refusal `pending_rules()` reports.
-fn pending_fields(model: &Model, r: ReadModelId, function: &str) -> Vec<PendingFieldView> {
+/// The fields of `r` no default can fill, each a pending projection rule until
+/// `written()` lists it, with the refusal `pending_rules()` reports: the computed ones,
+/// and those an event carries as a value the generator cannot convert (`handlers`: the
+/// read model's, in `from:` order, for the method to write).
+fn pending_fields(
+    model: &Model,
+    r: ReadModelId,
+    function: &str,
+    handlers: &[ProjectionHandlerView],
+) -> Vec<PendingFieldView> {
     let rm = model.read_model(r);
+    let copies = sources::read_model_fields(model, r);
     rm.fields
         .iter()
-        .filter(|f| f.computed.is_some())
-        .map(|f| {
+        .enumerate()
+        .filter_map(|(index, f)| {
             let name = format!("{}.{}", rm.name, f.name);
-            PendingFieldView {
-                text: string_literal(&format!(
+            let unconverted = copies
+                .iter()
+                .find(|(i, _)| *i == index)
+                .map(|(_, setters)| setters.unconverted.as_slice())
+                .unwrap_or_default();
+            let text = if f.computed.is_some() {
+                format!(
                     "not implemented: `{}` of `{}` is computed; set it in the `{function}_on_*` methods of src/rules/projections.rs and list \"{name}\" in `written()`",
                     f.name, rm.name
-                )),
+                )
+            } else if let Some((event, why)) = unconverted.first() {
+                format!(
+                    "not implemented: `{}` of `{}` comes from `{}`, whose value has no generated conversion ({why}); copy it in `{}` of src/rules/projections.rs and list \"{name}\" in `written()`",
+                    f.name,
+                    rm.name,
+                    model.event(*event).name,
+                    rm.from
+                        .iter()
+                        .position(|e| e == event)
+                        .and_then(|i| handlers.get(i))
+                        .map_or(function, |h| h.method.as_str())
+                )
+            } else {
+                return None;
+            };
+            Some(PendingFieldView {
+                text: string_literal(&text),
                 name,
-            }
+            })
         })
         .collect()
 }
@@ -302,7 +353,27 @@ fn function_docs(name: &str, handlers: &[ProjectionHandlerView]) -> Vec<String> 
         what.push('.');
         what
     };
-    vec![line]
+    let mut lines = vec![line];
+    let named = |action: &str| {
+        handlers
+            .iter()
+            .filter(|h| h.action == action)
+            .map(|h| format!("`{}`", h.source.event_type))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if has("update") {
+        let text = format!(
+            "Rows are made by {} (the events that carry every field a row needs); {} only \
+             change the row of their key when there is one, so no row holds a value no \
+             event gave it.",
+            named("upsert"),
+            named("update")
+        );
+        lines.push(String::new());
+        lines.extend(crate::render::wrap(&text, 88));
+    }
+    lines
 }
 
 /// The fields to index for `rm`: its filters, then the row fields its `where:` sources

@@ -1,7 +1,8 @@
 //! `tests/projections.rs` of a context with read models: per read model, its source
 //! events recorded on a memory store and run through the generated projection, and
 //! the rows checked for the read model's shape — the row of the key each source event
-//! carries (under its own name or mapped), a deleting event removing it, a history
+//! carries (under its own name or mapped), an event that lacks fields a new row needs
+//! changing only a row that is there, a deleting event removing it, a history
 //! keeping one row per event — and read back as the row type.
 //!
 //! The checks hold whatever the user's projection rules compute: they look at which
@@ -43,7 +44,8 @@ pub struct ProjectionTestView {
 #[derive(Debug, Clone, Serialize)]
 pub struct StepView {
     /// `append`, `row` (the row of `key` exists, with these key fields), `gone` (the
-    /// row of `key` does not exist) or `count` (the table holds `count` rows).
+    /// row of `key` was deleted), `none` (no row of `key` was made) or `count` (the
+    /// table holds `count` rows).
     pub kind: &'static str,
     /// For `append`: the stream, event type, schema version and payload (a `json!`).
     pub stream: String,
@@ -240,15 +242,31 @@ fn test_view(model: &Model, r: ReadModelId, krate: &str) -> ProjectionTestView {
         count.count = rm.sources.len();
         steps.push(count);
     } else {
+        let creates = crate::ir::sources::creates_rows(model, r);
+        let keyed = |s: &crate::ir::ReadModelSource| {
+            s.action == SourceAction::Upsert && s.key.len() == rm.key.len()
+        };
         let upserts: Vec<_> = rm
             .sources
             .iter()
-            .filter(|s| s.action == SourceAction::Upsert && s.key.len() == rm.key.len())
+            .zip(&creates)
+            .filter(|(s, creates)| keyed(s) && **creates)
+            .map(|(s, _)| s)
+            .collect();
+        let updates: Vec<_> = rm
+            .sources
+            .iter()
+            .zip(&creates)
+            .filter(|(s, creates)| keyed(s) && !**creates)
+            .map(|(s, _)| s)
             .collect();
         if !upserts.is_empty() {
-            docs.push(
-                "Each event that changes the row of its key makes the row of that key.".to_owned(),
-            );
+            docs.push(if updates.is_empty() {
+                "Each event that changes the row of its key makes the row of that key.".to_owned()
+            } else {
+                "Each event that carries every field a row needs makes the row of its key."
+                    .to_owned()
+            });
         }
         for source in &upserts {
             let (mut step, parts) = event_with_key(model, source.event, &source.key, n);
@@ -266,6 +284,36 @@ fn test_view(model: &Model, r: ReadModelId, krate: &str) -> ProjectionTestView {
                 .collect();
             steps.push(row);
             n += 1;
+        }
+        if let (Some(first), false) = (upserts.first(), updates.is_empty()) {
+            docs.push(
+                "An event that lacks fields a new row needs changes the row of its key when there is one and makes none."
+                    .to_owned(),
+            );
+            for source in &updates {
+                let name = &model.event(source.event).name;
+                let (mut made, parts) = event_with_key(model, first.event, &first.key, n);
+                made.comment = format!("A row for `{name}` to change.");
+                steps.push(made);
+                let (mut changed, _) = event_with_key(model, source.event, &source.key, n);
+                changed.comment = format!("`{name}` changes it.");
+                steps.push(changed);
+                let mut row = StepView::new("row");
+                row.key = doc_key(&parts, &rm.key);
+                row.fields = parts
+                    .iter()
+                    .map(|(p, v)| (p.clone(), v.to_string()))
+                    .collect();
+                steps.push(row);
+                n += 1;
+                let (mut alone, parts) = event_with_key(model, source.event, &source.key, n);
+                alone.comment = format!("`{name}` of a key without a row makes none.");
+                steps.push(alone);
+                let mut gone = StepView::new("none");
+                gone.key = doc_key(&parts, &rm.key);
+                steps.push(gone);
+                n += 1;
+            }
         }
         for source in rm
             .sources

@@ -243,6 +243,10 @@ fn holds(
 }
 
 /// The projection of `ConfirmedStays`: the row of the event's key, changed by its rule.
+///
+/// Rows are made by `HoldConfirmed` (the events that carry every field a row needs);
+/// `StayCancelled`, `GuestCheckedIn`, `GuestNoShow` only change the row of their key when
+/// there is one, so no row holds a value no event gave it.
 fn confirmed_stays(
     _: &Store,
     cause: aggregate::Cause<'_>,
@@ -258,21 +262,24 @@ fn confirmed_stays(
         }
         "StayCancelled" => {
             let event: crate::room_hold::StayCancelled = aggregate::decode(cause.event)?;
-            projection::update_row(tx, &event.hold_id.to_string(), |row| {
+            projection::update_existing_row(tx, &event.hold_id.to_string(), |row| {
                 rules.confirmed_stays_on_stay_cancelled(row, &event)
             })
+            .map(|_| ())
         }
         "GuestCheckedIn" => {
             let event: crate::room_hold::GuestCheckedIn = aggregate::decode(cause.event)?;
-            projection::update_row(tx, &event.hold_id.to_string(), |row| {
+            projection::update_existing_row(tx, &event.hold_id.to_string(), |row| {
                 rules.confirmed_stays_on_guest_checked_in(row, &event)
             })
+            .map(|_| ())
         }
         "GuestNoShow" => {
             let event: crate::room_hold::GuestNoShow = aggregate::decode(cause.event)?;
-            projection::update_row(tx, &event.hold_id.to_string(), |row| {
+            projection::update_existing_row(tx, &event.hold_id.to_string(), |row| {
                 rules.confirmed_stays_on_guest_no_show(row, &event)
             })
+            .map(|_| ())
         }
         _ => Ok(()),
     }

@@ -156,7 +156,8 @@ fn holds_rows_follow_their_source_events() -> TestResult {
 }
 
 /// `ConfirmedStays`:
-/// Each event that changes the row of its key makes the row of that key.
+/// Each event that carries every field a row needs makes the row of its key.
+/// An event that lacks fields a new row needs changes the row of its key when there is one and makes none.
 #[test]
 fn confirmed_stays_rows_follow_their_source_events() -> TestResult {
     let store = store();
@@ -175,7 +176,15 @@ fn confirmed_stays_rows_follow_their_source_events() -> TestResult {
             "the row of the event's key (hold_id 00000000-0000-4000-8000-0000000003e8) is missing",
         )?;
     let _: hotel_booking::projections::ConfirmedStays = serde_json::from_value(row)?;
-    // `StayCancelled` carries the key.
+    // A row for `StayCancelled` to change.
+    record(
+        &store,
+        "booking-RoomHold-00000000-0000-4000-8000-0000000007d0",
+        "HoldConfirmed",
+        1,
+        json!({"hold_id":"00000000-0000-4000-8000-0000000007d0","payment_id":"00000000-0000-4000-8000-0000000007d2","room":"value-2003","guest_name":"value-2004","check_in":"2026-01-02"}),
+    )?;
+    // `StayCancelled` changes it.
     record(
         &store,
         "booking-RoomHold-00000000-0000-4000-8000-0000000007d0",
@@ -189,27 +198,34 @@ fn confirmed_stays_rows_follow_their_source_events() -> TestResult {
             "the row of the event's key (hold_id 00000000-0000-4000-8000-0000000007d0) is missing",
         )?;
     let _: hotel_booking::projections::ConfirmedStays = serde_json::from_value(row)?;
-    // `GuestCheckedIn` carries the key.
+    // `StayCancelled` of a key without a row makes none.
     record(
         &store,
         "booking-RoomHold-00000000-0000-4000-8000-000000000bb8",
-        "GuestCheckedIn",
+        "StayCancelled",
         1,
-        json!({"hold_id":"00000000-0000-4000-8000-000000000bb8","room":"value-3002"}),
+        json!({"hold_id":"00000000-0000-4000-8000-000000000bb8","room":"value-3002","check_in":"2026-01-02"}),
     )?;
-    let row = store
-        .load_doc(table, "00000000-0000-4000-8000-000000000bb8")?
-        .ok_or(
-            "the row of the event's key (hold_id 00000000-0000-4000-8000-000000000bb8) is missing",
-        )?;
-    let _: hotel_booking::projections::ConfirmedStays = serde_json::from_value(row)?;
-    // `GuestNoShow` carries the key.
+    assert_eq!(
+        store.load_doc(table, "00000000-0000-4000-8000-000000000bb8")?,
+        None,
+        "an event that only changes rows made one"
+    );
+    // A row for `GuestCheckedIn` to change.
     record(
         &store,
         "booking-RoomHold-00000000-0000-4000-8000-000000000fa0",
-        "GuestNoShow",
+        "HoldConfirmed",
         1,
-        json!({"hold_id":"00000000-0000-4000-8000-000000000fa0","room":"value-4002","check_in":"2026-01-02"}),
+        json!({"hold_id":"00000000-0000-4000-8000-000000000fa0","payment_id":"00000000-0000-4000-8000-000000000fa2","room":"value-4003","guest_name":"value-4004","check_in":"2026-01-02"}),
+    )?;
+    // `GuestCheckedIn` changes it.
+    record(
+        &store,
+        "booking-RoomHold-00000000-0000-4000-8000-000000000fa0",
+        "GuestCheckedIn",
+        1,
+        json!({"hold_id":"00000000-0000-4000-8000-000000000fa0","room":"value-4002"}),
     )?;
     let row = store
         .load_doc(table, "00000000-0000-4000-8000-000000000fa0")?
@@ -217,5 +233,53 @@ fn confirmed_stays_rows_follow_their_source_events() -> TestResult {
             "the row of the event's key (hold_id 00000000-0000-4000-8000-000000000fa0) is missing",
         )?;
     let _: hotel_booking::projections::ConfirmedStays = serde_json::from_value(row)?;
+    // `GuestCheckedIn` of a key without a row makes none.
+    record(
+        &store,
+        "booking-RoomHold-00000000-0000-4000-8000-000000001388",
+        "GuestCheckedIn",
+        1,
+        json!({"hold_id":"00000000-0000-4000-8000-000000001388","room":"value-5002"}),
+    )?;
+    assert_eq!(
+        store.load_doc(table, "00000000-0000-4000-8000-000000001388")?,
+        None,
+        "an event that only changes rows made one"
+    );
+    // A row for `GuestNoShow` to change.
+    record(
+        &store,
+        "booking-RoomHold-00000000-0000-4000-8000-000000001770",
+        "HoldConfirmed",
+        1,
+        json!({"hold_id":"00000000-0000-4000-8000-000000001770","payment_id":"00000000-0000-4000-8000-000000001772","room":"value-6003","guest_name":"value-6004","check_in":"2026-01-02"}),
+    )?;
+    // `GuestNoShow` changes it.
+    record(
+        &store,
+        "booking-RoomHold-00000000-0000-4000-8000-000000001770",
+        "GuestNoShow",
+        1,
+        json!({"hold_id":"00000000-0000-4000-8000-000000001770","room":"value-6002","check_in":"2026-01-02"}),
+    )?;
+    let row = store
+        .load_doc(table, "00000000-0000-4000-8000-000000001770")?
+        .ok_or(
+            "the row of the event's key (hold_id 00000000-0000-4000-8000-000000001770) is missing",
+        )?;
+    let _: hotel_booking::projections::ConfirmedStays = serde_json::from_value(row)?;
+    // `GuestNoShow` of a key without a row makes none.
+    record(
+        &store,
+        "booking-RoomHold-00000000-0000-4000-8000-000000001b58",
+        "GuestNoShow",
+        1,
+        json!({"hold_id":"00000000-0000-4000-8000-000000001b58","room":"value-7002","check_in":"2026-01-02"}),
+    )?;
+    assert_eq!(
+        store.load_doc(table, "00000000-0000-4000-8000-000000001b58")?,
+        None,
+        "an event that only changes rows made one"
+    );
     Ok(())
 }

@@ -104,6 +104,10 @@ pub fn pending(name: &str) -> Option<&'static str> {
 pub const WORKERS: &[worker::Worker] = &[worker::Worker::projection::<HoldPayments>(hold_payments)];
 
 /// The projection of `HoldPayments`: the row of the event's key, changed by its rule.
+///
+/// Rows are made by `PaymentRequested`, `PaymentCaptured`, `PaymentRefunded` (the events
+/// that carry every field a row needs); `PaymentDeclined` only change the row of their key
+/// when there is one, so no row holds a value no event gave it.
 fn hold_payments(
     _: &Store,
     cause: aggregate::Cause<'_>,
@@ -125,9 +129,10 @@ fn hold_payments(
         }
         "PaymentDeclined" => {
             let event: crate::payment::PaymentDeclined = aggregate::decode(cause.event)?;
-            projection::update_row(tx, &event.hold_id.to_string(), |row| {
+            projection::update_existing_row(tx, &event.hold_id.to_string(), |row| {
                 rules.hold_payments_on_payment_declined(row, &event)
             })
+            .map(|_| ())
         }
         "PaymentRefunded" => {
             let event: crate::payment::PaymentRefunded = aggregate::decode(cause.event)?;

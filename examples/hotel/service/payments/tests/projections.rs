@@ -35,7 +35,8 @@ fn record(
 }
 
 /// `HoldPayments`:
-/// Each event that changes the row of its key makes the row of that key.
+/// Each event that carries every field a row needs makes the row of its key.
+/// An event that lacks fields a new row needs changes the row of its key when there is one and makes none.
 #[test]
 fn hold_payments_rows_follow_their_source_events() -> TestResult {
     let store = store();
@@ -68,13 +69,13 @@ fn hold_payments_rows_follow_their_source_events() -> TestResult {
             "the row of the event's key (hold_id 00000000-0000-4000-8000-0000000007d0) is missing",
         )?;
     let _: hotel_payments::projections::HoldPayments = serde_json::from_value(row)?;
-    // `PaymentDeclined` carries the key.
+    // `PaymentRefunded` carries the key.
     record(
         &store,
         "payments-Payment-00000000-0000-4000-8000-000000000bb9",
-        "PaymentDeclined",
+        "PaymentRefunded",
         1,
-        json!({"payment_id":"00000000-0000-4000-8000-000000000bb9","hold_id":"00000000-0000-4000-8000-000000000bb8","decline_code":"value-3003"}),
+        json!({"payment_id":"00000000-0000-4000-8000-000000000bb9","hold_id":"00000000-0000-4000-8000-000000000bb8","amount":{"amount":"12.50","currency":"value-3003"},"reason":"value-3004"}),
     )?;
     let row = store
         .load_doc(table, "00000000-0000-4000-8000-000000000bb8")?
@@ -82,13 +83,21 @@ fn hold_payments_rows_follow_their_source_events() -> TestResult {
             "the row of the event's key (hold_id 00000000-0000-4000-8000-000000000bb8) is missing",
         )?;
     let _: hotel_payments::projections::HoldPayments = serde_json::from_value(row)?;
-    // `PaymentRefunded` carries the key.
+    // A row for `PaymentDeclined` to change.
     record(
         &store,
         "payments-Payment-00000000-0000-4000-8000-000000000fa1",
-        "PaymentRefunded",
+        "PaymentRequested",
         1,
-        json!({"payment_id":"00000000-0000-4000-8000-000000000fa1","hold_id":"00000000-0000-4000-8000-000000000fa0","amount":{"amount":"12.50","currency":"value-4003"},"reason":"value-4004"}),
+        json!({"payment_id":"00000000-0000-4000-8000-000000000fa1","hold_id":"00000000-0000-4000-8000-000000000fa0","amount":{"amount":"12.50","currency":"value-4003"}}),
+    )?;
+    // `PaymentDeclined` changes it.
+    record(
+        &store,
+        "payments-Payment-00000000-0000-4000-8000-000000000fa1",
+        "PaymentDeclined",
+        1,
+        json!({"payment_id":"00000000-0000-4000-8000-000000000fa1","hold_id":"00000000-0000-4000-8000-000000000fa0","decline_code":"value-4003"}),
     )?;
     let row = store
         .load_doc(table, "00000000-0000-4000-8000-000000000fa0")?
@@ -96,5 +105,18 @@ fn hold_payments_rows_follow_their_source_events() -> TestResult {
             "the row of the event's key (hold_id 00000000-0000-4000-8000-000000000fa0) is missing",
         )?;
     let _: hotel_payments::projections::HoldPayments = serde_json::from_value(row)?;
+    // `PaymentDeclined` of a key without a row makes none.
+    record(
+        &store,
+        "payments-Payment-00000000-0000-4000-8000-000000001389",
+        "PaymentDeclined",
+        1,
+        json!({"payment_id":"00000000-0000-4000-8000-000000001389","hold_id":"00000000-0000-4000-8000-000000001388","decline_code":"value-5003"}),
+    )?;
+    assert_eq!(
+        store.load_doc(table, "00000000-0000-4000-8000-000000001388")?,
+        None,
+        "an event that only changes rows made one"
+    );
     Ok(())
 }

@@ -76,6 +76,24 @@ pub fn update_row<R: Row>(
     save_row(tx, key, &row)
 }
 
+/// Lets `apply` change the row `key` when there is one, and makes none otherwise;
+/// returns whether there was. The projection of an event that lacks fields a new row
+/// needs (an `OrderPaid` without the customer an `OrderPlaced` gives the row) uses it, so
+/// a row never holds a default nothing gave it.
+pub fn update_existing_row<R: Row>(
+    tx: &mut dyn ProjectionTx,
+    key: &str,
+    apply: impl FnOnce(&mut R),
+) -> Result<bool> {
+    let Some(doc) = tx.get(R::TABLE, key)? else {
+        return Ok(false);
+    };
+    let mut row: R = row_from(doc, key)?;
+    apply(&mut row);
+    save_row(tx, key, &row)?;
+    Ok(true)
+}
+
 /// Removes the row `key` (nothing happens when there is none): an event with
 /// `delete: true`.
 pub fn delete_row<R: Row>(tx: &mut dyn ProjectionTx, key: &str) -> Result<()> {

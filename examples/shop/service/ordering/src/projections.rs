@@ -124,6 +124,10 @@ pub const WORKERS: &[worker::Worker] = &[worker::Worker::projection::<CustomerOr
 )];
 
 /// The projection of `CustomerOrders`: the row of the event's key, changed by its rule.
+///
+/// Rows are made by `OrderPlaced` (the events that carry every field a row needs);
+/// `OrderPaid`, `OrderShipped`, `OrderDelivered`, `OrderCancelled`, `OrderRefunded` only
+/// change the row of their key when there is one, so no row holds a value no event gave it.
 fn customer_orders(
     _: &Store,
     cause: aggregate::Cause<'_>,
@@ -139,33 +143,38 @@ fn customer_orders(
         }
         "OrderPaid" => {
             let event: crate::order::OrderPaid = aggregate::decode(cause.event)?;
-            projection::update_row(tx, &event.order_id.to_string(), |row| {
+            projection::update_existing_row(tx, &event.order_id.to_string(), |row| {
                 rules.customer_orders_on_order_paid(row, &event)
             })
+            .map(|_| ())
         }
         "OrderShipped" => {
             let event: crate::order::OrderShipped = aggregate::decode(cause.event)?;
-            projection::update_row(tx, &event.order_id.to_string(), |row| {
+            projection::update_existing_row(tx, &event.order_id.to_string(), |row| {
                 rules.customer_orders_on_order_shipped(row, &event)
             })
+            .map(|_| ())
         }
         "OrderDelivered" => {
             let event: crate::order::OrderDelivered = aggregate::decode(cause.event)?;
-            projection::update_row(tx, &event.order_id.to_string(), |row| {
+            projection::update_existing_row(tx, &event.order_id.to_string(), |row| {
                 rules.customer_orders_on_order_delivered(row, &event)
             })
+            .map(|_| ())
         }
         "OrderCancelled" => {
             let event: crate::order::OrderCancelled = aggregate::decode(cause.event)?;
-            projection::update_row(tx, &event.order_id.to_string(), |row| {
+            projection::update_existing_row(tx, &event.order_id.to_string(), |row| {
                 rules.customer_orders_on_order_cancelled(row, &event)
             })
+            .map(|_| ())
         }
         "OrderRefunded" => {
             let event: crate::order::OrderRefunded = aggregate::decode(cause.event)?;
-            projection::update_row(tx, &event.order_id.to_string(), |row| {
+            projection::update_existing_row(tx, &event.order_id.to_string(), |row| {
                 rules.customer_orders_on_order_refunded(row, &event)
             })
+            .map(|_| ())
         }
         _ => Ok(()),
     }

@@ -35,7 +35,8 @@ fn record(
 }
 
 /// `CustomerOrders`:
-/// Each event that changes the row of its key makes the row of that key.
+/// Each event that carries every field a row needs makes the row of its key.
+/// An event that lacks fields a new row needs changes the row of its key when there is one and makes none.
 #[test]
 fn customer_orders_rows_follow_their_source_events() -> TestResult {
     let store = store();
@@ -54,7 +55,15 @@ fn customer_orders_rows_follow_their_source_events() -> TestResult {
             "the row of the event's key (order_id 00000000-0000-4000-8000-0000000003e8) is missing",
         )?;
     let _: shop_ordering::projections::CustomerOrders = serde_json::from_value(row)?;
-    // `OrderPaid` carries the key.
+    // A row for `OrderPaid` to change.
+    record(
+        &store,
+        "ordering-Order-00000000-0000-4000-8000-0000000007d0",
+        "OrderPlaced",
+        2,
+        json!({"order_id":"00000000-0000-4000-8000-0000000007d0","customer_id":"00000000-0000-4000-8000-0000000007d2","lines":[{"sku":"value-2003","product_name":"value-2003","quantity":2004,"unit_price":{"amount":"12.50","currency":"value-2003"}}],"total":{"amount":"12.50","currency":"value-2004"},"shipping_address":{"recipient":"value-2005","street":"value-2005","postal_code":"value-2005","city":"value-2005","country":"value-2005"},"coupon_code":"value-2006","placed_at":"2026-01-02T03:04:05Z"}),
+    )?;
+    // `OrderPaid` changes it.
     record(
         &store,
         "ordering-Order-00000000-0000-4000-8000-0000000007d0",
@@ -68,27 +77,34 @@ fn customer_orders_rows_follow_their_source_events() -> TestResult {
             "the row of the event's key (order_id 00000000-0000-4000-8000-0000000007d0) is missing",
         )?;
     let _: shop_ordering::projections::CustomerOrders = serde_json::from_value(row)?;
-    // `OrderShipped` carries the key.
+    // `OrderPaid` of a key without a row makes none.
     record(
         &store,
         "ordering-Order-00000000-0000-4000-8000-000000000bb8",
-        "OrderShipped",
+        "OrderPaid",
         1,
-        json!({"order_id":"00000000-0000-4000-8000-000000000bb8","tracking_number":"value-3002","shipped_at":"2026-01-02T03:04:05Z"}),
+        json!({"order_id":"00000000-0000-4000-8000-000000000bb8","paid_at":"2026-01-02T03:04:05Z"}),
     )?;
-    let row = store
-        .load_doc(table, "00000000-0000-4000-8000-000000000bb8")?
-        .ok_or(
-            "the row of the event's key (order_id 00000000-0000-4000-8000-000000000bb8) is missing",
-        )?;
-    let _: shop_ordering::projections::CustomerOrders = serde_json::from_value(row)?;
-    // `OrderDelivered` carries the key.
+    assert_eq!(
+        store.load_doc(table, "00000000-0000-4000-8000-000000000bb8")?,
+        None,
+        "an event that only changes rows made one"
+    );
+    // A row for `OrderShipped` to change.
     record(
         &store,
         "ordering-Order-00000000-0000-4000-8000-000000000fa0",
-        "OrderDelivered",
+        "OrderPlaced",
+        2,
+        json!({"order_id":"00000000-0000-4000-8000-000000000fa0","customer_id":"00000000-0000-4000-8000-000000000fa2","lines":[{"sku":"value-4003","product_name":"value-4003","quantity":4004,"unit_price":{"amount":"12.50","currency":"value-4003"}}],"total":{"amount":"12.50","currency":"value-4004"},"shipping_address":{"recipient":"value-4005","street":"value-4005","postal_code":"value-4005","city":"value-4005","country":"value-4005"},"coupon_code":"value-4006","placed_at":"2026-01-02T03:04:05Z"}),
+    )?;
+    // `OrderShipped` changes it.
+    record(
+        &store,
+        "ordering-Order-00000000-0000-4000-8000-000000000fa0",
+        "OrderShipped",
         1,
-        json!({"order_id":"00000000-0000-4000-8000-000000000fa0","delivered_at":"2026-01-02T03:04:05Z"}),
+        json!({"order_id":"00000000-0000-4000-8000-000000000fa0","tracking_number":"value-4002","shipped_at":"2026-01-02T03:04:05Z"}),
     )?;
     let row = store
         .load_doc(table, "00000000-0000-4000-8000-000000000fa0")?
@@ -96,27 +112,34 @@ fn customer_orders_rows_follow_their_source_events() -> TestResult {
             "the row of the event's key (order_id 00000000-0000-4000-8000-000000000fa0) is missing",
         )?;
     let _: shop_ordering::projections::CustomerOrders = serde_json::from_value(row)?;
-    // `OrderCancelled` carries the key.
+    // `OrderShipped` of a key without a row makes none.
     record(
         &store,
         "ordering-Order-00000000-0000-4000-8000-000000001388",
-        "OrderCancelled",
+        "OrderShipped",
         1,
-        json!({"order_id":"00000000-0000-4000-8000-000000001388","reason":"CustomerRequest","cancelled_at":"2026-01-02T03:04:05Z","was_paid":true}),
+        json!({"order_id":"00000000-0000-4000-8000-000000001388","tracking_number":"value-5002","shipped_at":"2026-01-02T03:04:05Z"}),
     )?;
-    let row = store
-        .load_doc(table, "00000000-0000-4000-8000-000000001388")?
-        .ok_or(
-            "the row of the event's key (order_id 00000000-0000-4000-8000-000000001388) is missing",
-        )?;
-    let _: shop_ordering::projections::CustomerOrders = serde_json::from_value(row)?;
-    // `OrderRefunded` carries the key.
+    assert_eq!(
+        store.load_doc(table, "00000000-0000-4000-8000-000000001388")?,
+        None,
+        "an event that only changes rows made one"
+    );
+    // A row for `OrderDelivered` to change.
     record(
         &store,
         "ordering-Order-00000000-0000-4000-8000-000000001770",
-        "OrderRefunded",
+        "OrderPlaced",
+        2,
+        json!({"order_id":"00000000-0000-4000-8000-000000001770","customer_id":"00000000-0000-4000-8000-000000001772","lines":[{"sku":"value-6003","product_name":"value-6003","quantity":6004,"unit_price":{"amount":"12.50","currency":"value-6003"}}],"total":{"amount":"12.50","currency":"value-6004"},"shipping_address":{"recipient":"value-6005","street":"value-6005","postal_code":"value-6005","city":"value-6005","country":"value-6005"},"coupon_code":"value-6006","placed_at":"2026-01-02T03:04:05Z"}),
+    )?;
+    // `OrderDelivered` changes it.
+    record(
+        &store,
+        "ordering-Order-00000000-0000-4000-8000-000000001770",
+        "OrderDelivered",
         1,
-        json!({"order_id":"00000000-0000-4000-8000-000000001770","amount":{"amount":"12.50","currency":"value-6002"}}),
+        json!({"order_id":"00000000-0000-4000-8000-000000001770","delivered_at":"2026-01-02T03:04:05Z"}),
     )?;
     let row = store
         .load_doc(table, "00000000-0000-4000-8000-000000001770")?
@@ -124,5 +147,88 @@ fn customer_orders_rows_follow_their_source_events() -> TestResult {
             "the row of the event's key (order_id 00000000-0000-4000-8000-000000001770) is missing",
         )?;
     let _: shop_ordering::projections::CustomerOrders = serde_json::from_value(row)?;
+    // `OrderDelivered` of a key without a row makes none.
+    record(
+        &store,
+        "ordering-Order-00000000-0000-4000-8000-000000001b58",
+        "OrderDelivered",
+        1,
+        json!({"order_id":"00000000-0000-4000-8000-000000001b58","delivered_at":"2026-01-02T03:04:05Z"}),
+    )?;
+    assert_eq!(
+        store.load_doc(table, "00000000-0000-4000-8000-000000001b58")?,
+        None,
+        "an event that only changes rows made one"
+    );
+    // A row for `OrderCancelled` to change.
+    record(
+        &store,
+        "ordering-Order-00000000-0000-4000-8000-000000001f40",
+        "OrderPlaced",
+        2,
+        json!({"order_id":"00000000-0000-4000-8000-000000001f40","customer_id":"00000000-0000-4000-8000-000000001f42","lines":[{"sku":"value-8003","product_name":"value-8003","quantity":8004,"unit_price":{"amount":"12.50","currency":"value-8003"}}],"total":{"amount":"12.50","currency":"value-8004"},"shipping_address":{"recipient":"value-8005","street":"value-8005","postal_code":"value-8005","city":"value-8005","country":"value-8005"},"coupon_code":"value-8006","placed_at":"2026-01-02T03:04:05Z"}),
+    )?;
+    // `OrderCancelled` changes it.
+    record(
+        &store,
+        "ordering-Order-00000000-0000-4000-8000-000000001f40",
+        "OrderCancelled",
+        1,
+        json!({"order_id":"00000000-0000-4000-8000-000000001f40","reason":"CustomerRequest","cancelled_at":"2026-01-02T03:04:05Z","was_paid":true}),
+    )?;
+    let row = store
+        .load_doc(table, "00000000-0000-4000-8000-000000001f40")?
+        .ok_or(
+            "the row of the event's key (order_id 00000000-0000-4000-8000-000000001f40) is missing",
+        )?;
+    let _: shop_ordering::projections::CustomerOrders = serde_json::from_value(row)?;
+    // `OrderCancelled` of a key without a row makes none.
+    record(
+        &store,
+        "ordering-Order-00000000-0000-4000-8000-000000002328",
+        "OrderCancelled",
+        1,
+        json!({"order_id":"00000000-0000-4000-8000-000000002328","reason":"CustomerRequest","cancelled_at":"2026-01-02T03:04:05Z","was_paid":true}),
+    )?;
+    assert_eq!(
+        store.load_doc(table, "00000000-0000-4000-8000-000000002328")?,
+        None,
+        "an event that only changes rows made one"
+    );
+    // A row for `OrderRefunded` to change.
+    record(
+        &store,
+        "ordering-Order-00000000-0000-4000-8000-000000002710",
+        "OrderPlaced",
+        2,
+        json!({"order_id":"00000000-0000-4000-8000-000000002710","customer_id":"00000000-0000-4000-8000-000000002712","lines":[{"sku":"value-10003","product_name":"value-10003","quantity":10004,"unit_price":{"amount":"12.50","currency":"value-10003"}}],"total":{"amount":"12.50","currency":"value-10004"},"shipping_address":{"recipient":"value-10005","street":"value-10005","postal_code":"value-10005","city":"value-10005","country":"value-10005"},"coupon_code":"value-10006","placed_at":"2026-01-02T03:04:05Z"}),
+    )?;
+    // `OrderRefunded` changes it.
+    record(
+        &store,
+        "ordering-Order-00000000-0000-4000-8000-000000002710",
+        "OrderRefunded",
+        1,
+        json!({"order_id":"00000000-0000-4000-8000-000000002710","amount":{"amount":"12.50","currency":"value-10002"}}),
+    )?;
+    let row = store
+        .load_doc(table, "00000000-0000-4000-8000-000000002710")?
+        .ok_or(
+            "the row of the event's key (order_id 00000000-0000-4000-8000-000000002710) is missing",
+        )?;
+    let _: shop_ordering::projections::CustomerOrders = serde_json::from_value(row)?;
+    // `OrderRefunded` of a key without a row makes none.
+    record(
+        &store,
+        "ordering-Order-00000000-0000-4000-8000-000000002af8",
+        "OrderRefunded",
+        1,
+        json!({"order_id":"00000000-0000-4000-8000-000000002af8","amount":{"amount":"12.50","currency":"value-11002"}}),
+    )?;
+    assert_eq!(
+        store.load_doc(table, "00000000-0000-4000-8000-000000002af8")?,
+        None,
+        "an event that only changes rows made one"
+    );
     Ok(())
 }

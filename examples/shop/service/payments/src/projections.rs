@@ -173,6 +173,10 @@ pub const WORKERS: &[worker::Worker] = &[
 ];
 
 /// The projection of `OrderPayments`: the row of the event's key, changed by its rule.
+///
+/// Rows are made by `OrderPlaced` (the events that carry every field a row needs);
+/// `PaymentRequested`, `PaymentSucceeded`, `PaymentFailed`, `PaymentRefunded` only change
+/// the row of their key when there is one, so no row holds a value no event gave it.
 fn order_payments(
     _: &Store,
     cause: aggregate::Cause<'_>,
@@ -188,27 +192,31 @@ fn order_payments(
         }
         "PaymentRequested" => {
             let event: crate::payment::PaymentRequested = aggregate::decode(cause.event)?;
-            projection::update_row(tx, &event.order_id.to_string(), |row| {
+            projection::update_existing_row(tx, &event.order_id.to_string(), |row| {
                 rules.order_payments_on_payment_requested(row, &event)
             })
+            .map(|_| ())
         }
         "PaymentSucceeded" => {
             let event: crate::payment::PaymentSucceeded = aggregate::decode(cause.event)?;
-            projection::update_row(tx, &event.order_id.to_string(), |row| {
+            projection::update_existing_row(tx, &event.order_id.to_string(), |row| {
                 rules.order_payments_on_payment_succeeded(row, &event)
             })
+            .map(|_| ())
         }
         "PaymentFailed" => {
             let event: crate::payment::PaymentFailed = aggregate::decode(cause.event)?;
-            projection::update_row(tx, &event.order_id.to_string(), |row| {
+            projection::update_existing_row(tx, &event.order_id.to_string(), |row| {
                 rules.order_payments_on_payment_failed(row, &event)
             })
+            .map(|_| ())
         }
         "PaymentRefunded" => {
             let event: crate::payment::PaymentRefunded = aggregate::decode(cause.event)?;
-            projection::update_row(tx, &event.order_id.to_string(), |row| {
+            projection::update_existing_row(tx, &event.order_id.to_string(), |row| {
                 rules.order_payments_on_payment_refunded(row, &event)
             })
+            .map(|_| ())
         }
         _ => Ok(()),
     }

@@ -35,7 +35,8 @@ fn record(
 }
 
 /// `OrderPayments`:
-/// Each event that changes the row of its key makes the row of that key.
+/// Each event that carries every field a row needs makes the row of its key.
+/// An event that lacks fields a new row needs changes the row of its key when there is one and makes none.
 #[test]
 fn order_payments_rows_follow_their_source_events() -> TestResult {
     let store = store();
@@ -54,7 +55,15 @@ fn order_payments_rows_follow_their_source_events() -> TestResult {
             "the row of the event's key (order_id 00000000-0000-4000-8000-0000000003e8) is missing",
         )?;
     let _: shop_payments::projections::OrderPayments = serde_json::from_value(row)?;
-    // `PaymentRequested` carries the key.
+    // A row for `PaymentRequested` to change.
+    record(
+        &store,
+        "ordering-Order-00000000-0000-4000-8000-0000000007d0",
+        "OrderPlaced",
+        2,
+        json!({"order_id":"00000000-0000-4000-8000-0000000007d0","customer_id":"00000000-0000-4000-8000-0000000007d2","lines":[{"sku":"value-2003","product_name":"value-2003","quantity":2004,"unit_price":{"amount":"12.50","currency":"value-2003"}}],"total":{"amount":"12.50","currency":"value-2004"},"shipping_address":{"recipient":"value-2005","street":"value-2005","postal_code":"value-2005","city":"value-2005","country":"value-2005"},"coupon_code":"value-2006","placed_at":"2026-01-02T03:04:05Z"}),
+    )?;
+    // `PaymentRequested` changes it.
     record(
         &store,
         "payments-Payment-00000000-0000-4000-8000-0000000007d1",
@@ -68,27 +77,34 @@ fn order_payments_rows_follow_their_source_events() -> TestResult {
             "the row of the event's key (order_id 00000000-0000-4000-8000-0000000007d0) is missing",
         )?;
     let _: shop_payments::projections::OrderPayments = serde_json::from_value(row)?;
-    // `PaymentSucceeded` carries the key.
+    // `PaymentRequested` of a key without a row makes none.
     record(
         &store,
         "payments-Payment-00000000-0000-4000-8000-000000000bb9",
-        "PaymentSucceeded",
+        "PaymentRequested",
         1,
-        json!({"payment_id":"00000000-0000-4000-8000-000000000bb9","order_id":"00000000-0000-4000-8000-000000000bb8","amount":{"amount":"12.50","currency":"value-3003"},"provider_reference":"value-3004"}),
+        json!({"payment_id":"00000000-0000-4000-8000-000000000bb9","order_id":"00000000-0000-4000-8000-000000000bb8","amount":{"amount":"12.50","currency":"value-3003"},"customer_id":"00000000-0000-4000-8000-000000000bbc"}),
     )?;
-    let row = store
-        .load_doc(table, "00000000-0000-4000-8000-000000000bb8")?
-        .ok_or(
-            "the row of the event's key (order_id 00000000-0000-4000-8000-000000000bb8) is missing",
-        )?;
-    let _: shop_payments::projections::OrderPayments = serde_json::from_value(row)?;
-    // `PaymentFailed` carries the key.
+    assert_eq!(
+        store.load_doc(table, "00000000-0000-4000-8000-000000000bb8")?,
+        None,
+        "an event that only changes rows made one"
+    );
+    // A row for `PaymentSucceeded` to change.
+    record(
+        &store,
+        "ordering-Order-00000000-0000-4000-8000-000000000fa0",
+        "OrderPlaced",
+        2,
+        json!({"order_id":"00000000-0000-4000-8000-000000000fa0","customer_id":"00000000-0000-4000-8000-000000000fa2","lines":[{"sku":"value-4003","product_name":"value-4003","quantity":4004,"unit_price":{"amount":"12.50","currency":"value-4003"}}],"total":{"amount":"12.50","currency":"value-4004"},"shipping_address":{"recipient":"value-4005","street":"value-4005","postal_code":"value-4005","city":"value-4005","country":"value-4005"},"coupon_code":"value-4006","placed_at":"2026-01-02T03:04:05Z"}),
+    )?;
+    // `PaymentSucceeded` changes it.
     record(
         &store,
         "payments-Payment-00000000-0000-4000-8000-000000000fa1",
-        "PaymentFailed",
-        2,
-        json!({"payment_id":"00000000-0000-4000-8000-000000000fa1","order_id":"00000000-0000-4000-8000-000000000fa0","decline_code":"value-4003"}),
+        "PaymentSucceeded",
+        1,
+        json!({"payment_id":"00000000-0000-4000-8000-000000000fa1","order_id":"00000000-0000-4000-8000-000000000fa0","amount":{"amount":"12.50","currency":"value-4003"},"provider_reference":"value-4004"}),
     )?;
     let row = store
         .load_doc(table, "00000000-0000-4000-8000-000000000fa0")?
@@ -96,20 +112,89 @@ fn order_payments_rows_follow_their_source_events() -> TestResult {
             "the row of the event's key (order_id 00000000-0000-4000-8000-000000000fa0) is missing",
         )?;
     let _: shop_payments::projections::OrderPayments = serde_json::from_value(row)?;
-    // `PaymentRefunded` carries the key.
+    // `PaymentSucceeded` of a key without a row makes none.
     record(
         &store,
         "payments-Payment-00000000-0000-4000-8000-000000001389",
-        "PaymentRefunded",
+        "PaymentSucceeded",
         1,
-        json!({"payment_id":"00000000-0000-4000-8000-000000001389","order_id":"00000000-0000-4000-8000-000000001388","amount":{"amount":"12.50","currency":"value-5003"}}),
+        json!({"payment_id":"00000000-0000-4000-8000-000000001389","order_id":"00000000-0000-4000-8000-000000001388","amount":{"amount":"12.50","currency":"value-5003"},"provider_reference":"value-5004"}),
+    )?;
+    assert_eq!(
+        store.load_doc(table, "00000000-0000-4000-8000-000000001388")?,
+        None,
+        "an event that only changes rows made one"
+    );
+    // A row for `PaymentFailed` to change.
+    record(
+        &store,
+        "ordering-Order-00000000-0000-4000-8000-000000001770",
+        "OrderPlaced",
+        2,
+        json!({"order_id":"00000000-0000-4000-8000-000000001770","customer_id":"00000000-0000-4000-8000-000000001772","lines":[{"sku":"value-6003","product_name":"value-6003","quantity":6004,"unit_price":{"amount":"12.50","currency":"value-6003"}}],"total":{"amount":"12.50","currency":"value-6004"},"shipping_address":{"recipient":"value-6005","street":"value-6005","postal_code":"value-6005","city":"value-6005","country":"value-6005"},"coupon_code":"value-6006","placed_at":"2026-01-02T03:04:05Z"}),
+    )?;
+    // `PaymentFailed` changes it.
+    record(
+        &store,
+        "payments-Payment-00000000-0000-4000-8000-000000001771",
+        "PaymentFailed",
+        2,
+        json!({"payment_id":"00000000-0000-4000-8000-000000001771","order_id":"00000000-0000-4000-8000-000000001770","decline_code":"value-6003"}),
     )?;
     let row = store
-        .load_doc(table, "00000000-0000-4000-8000-000000001388")?
+        .load_doc(table, "00000000-0000-4000-8000-000000001770")?
         .ok_or(
-            "the row of the event's key (order_id 00000000-0000-4000-8000-000000001388) is missing",
+            "the row of the event's key (order_id 00000000-0000-4000-8000-000000001770) is missing",
         )?;
     let _: shop_payments::projections::OrderPayments = serde_json::from_value(row)?;
+    // `PaymentFailed` of a key without a row makes none.
+    record(
+        &store,
+        "payments-Payment-00000000-0000-4000-8000-000000001b59",
+        "PaymentFailed",
+        2,
+        json!({"payment_id":"00000000-0000-4000-8000-000000001b59","order_id":"00000000-0000-4000-8000-000000001b58","decline_code":"value-7003"}),
+    )?;
+    assert_eq!(
+        store.load_doc(table, "00000000-0000-4000-8000-000000001b58")?,
+        None,
+        "an event that only changes rows made one"
+    );
+    // A row for `PaymentRefunded` to change.
+    record(
+        &store,
+        "ordering-Order-00000000-0000-4000-8000-000000001f40",
+        "OrderPlaced",
+        2,
+        json!({"order_id":"00000000-0000-4000-8000-000000001f40","customer_id":"00000000-0000-4000-8000-000000001f42","lines":[{"sku":"value-8003","product_name":"value-8003","quantity":8004,"unit_price":{"amount":"12.50","currency":"value-8003"}}],"total":{"amount":"12.50","currency":"value-8004"},"shipping_address":{"recipient":"value-8005","street":"value-8005","postal_code":"value-8005","city":"value-8005","country":"value-8005"},"coupon_code":"value-8006","placed_at":"2026-01-02T03:04:05Z"}),
+    )?;
+    // `PaymentRefunded` changes it.
+    record(
+        &store,
+        "payments-Payment-00000000-0000-4000-8000-000000001f41",
+        "PaymentRefunded",
+        1,
+        json!({"payment_id":"00000000-0000-4000-8000-000000001f41","order_id":"00000000-0000-4000-8000-000000001f40","amount":{"amount":"12.50","currency":"value-8003"}}),
+    )?;
+    let row = store
+        .load_doc(table, "00000000-0000-4000-8000-000000001f40")?
+        .ok_or(
+            "the row of the event's key (order_id 00000000-0000-4000-8000-000000001f40) is missing",
+        )?;
+    let _: shop_payments::projections::OrderPayments = serde_json::from_value(row)?;
+    // `PaymentRefunded` of a key without a row makes none.
+    record(
+        &store,
+        "payments-Payment-00000000-0000-4000-8000-000000002329",
+        "PaymentRefunded",
+        1,
+        json!({"payment_id":"00000000-0000-4000-8000-000000002329","order_id":"00000000-0000-4000-8000-000000002328","amount":{"amount":"12.50","currency":"value-9003"}}),
+    )?;
+    assert_eq!(
+        store.load_doc(table, "00000000-0000-4000-8000-000000002328")?,
+        None,
+        "an event that only changes rows made one"
+    );
     Ok(())
 }
 

@@ -35,7 +35,8 @@ fn record(
 }
 
 /// `ShipmentQueue`:
-/// Each event that changes the row of its key makes the row of that key.
+/// Each event that carries every field a row needs makes the row of its key.
+/// An event that lacks fields a new row needs changes the row of its key when there is one and makes none.
 #[test]
 fn shipment_queue_rows_follow_their_source_events() -> TestResult {
     let store = store();
@@ -54,7 +55,15 @@ fn shipment_queue_rows_follow_their_source_events() -> TestResult {
             "the row of the event's key (order_id 00000000-0000-4000-8000-0000000003e8) is missing",
         )?;
     let _: shop_shipping::projections::ShipmentQueue = serde_json::from_value(row)?;
-    // `ShipmentCreated` carries the key.
+    // A row for `ShipmentCreated` to change.
+    record(
+        &store,
+        "ordering-Order-00000000-0000-4000-8000-0000000007d0",
+        "OrderPlaced",
+        2,
+        json!({"order_id":"00000000-0000-4000-8000-0000000007d0","customer_id":"00000000-0000-4000-8000-0000000007d2","lines":[{"sku":"value-2003","product_name":"value-2003","quantity":2004,"unit_price":{"amount":"12.50","currency":"value-2003"}}],"total":{"amount":"12.50","currency":"value-2004"},"shipping_address":{"recipient":"value-2005","street":"value-2005","postal_code":"value-2005","city":"value-2005","country":"value-2005"},"coupon_code":"value-2006","placed_at":"2026-01-02T03:04:05Z"}),
+    )?;
+    // `ShipmentCreated` changes it.
     record(
         &store,
         "shipping-Shipment-00000000-0000-4000-8000-0000000007d1",
@@ -68,27 +77,34 @@ fn shipment_queue_rows_follow_their_source_events() -> TestResult {
             "the row of the event's key (order_id 00000000-0000-4000-8000-0000000007d0) is missing",
         )?;
     let _: shop_shipping::projections::ShipmentQueue = serde_json::from_value(row)?;
-    // `ShipmentDispatched` carries the key.
+    // `ShipmentCreated` of a key without a row makes none.
     record(
         &store,
         "shipping-Shipment-00000000-0000-4000-8000-000000000bb9",
-        "ShipmentDispatched",
+        "ShipmentCreated",
         1,
-        json!({"shipment_id":"00000000-0000-4000-8000-000000000bb9","order_id":"00000000-0000-4000-8000-000000000bb8","tracking_number":"value-3003","dispatched_at":"2026-01-02T03:04:05Z"}),
+        json!({"shipment_id":"00000000-0000-4000-8000-000000000bb9","order_id":"00000000-0000-4000-8000-000000000bb8"}),
     )?;
-    let row = store
-        .load_doc(table, "00000000-0000-4000-8000-000000000bb8")?
-        .ok_or(
-            "the row of the event's key (order_id 00000000-0000-4000-8000-000000000bb8) is missing",
-        )?;
-    let _: shop_shipping::projections::ShipmentQueue = serde_json::from_value(row)?;
-    // `ShipmentDelivered` carries the key.
+    assert_eq!(
+        store.load_doc(table, "00000000-0000-4000-8000-000000000bb8")?,
+        None,
+        "an event that only changes rows made one"
+    );
+    // A row for `ShipmentDispatched` to change.
+    record(
+        &store,
+        "ordering-Order-00000000-0000-4000-8000-000000000fa0",
+        "OrderPlaced",
+        2,
+        json!({"order_id":"00000000-0000-4000-8000-000000000fa0","customer_id":"00000000-0000-4000-8000-000000000fa2","lines":[{"sku":"value-4003","product_name":"value-4003","quantity":4004,"unit_price":{"amount":"12.50","currency":"value-4003"}}],"total":{"amount":"12.50","currency":"value-4004"},"shipping_address":{"recipient":"value-4005","street":"value-4005","postal_code":"value-4005","city":"value-4005","country":"value-4005"},"coupon_code":"value-4006","placed_at":"2026-01-02T03:04:05Z"}),
+    )?;
+    // `ShipmentDispatched` changes it.
     record(
         &store,
         "shipping-Shipment-00000000-0000-4000-8000-000000000fa1",
-        "ShipmentDelivered",
+        "ShipmentDispatched",
         1,
-        json!({"shipment_id":"00000000-0000-4000-8000-000000000fa1","order_id":"00000000-0000-4000-8000-000000000fa0","delivered_at":"2026-01-02T03:04:05Z","signed_by":"value-4004"}),
+        json!({"shipment_id":"00000000-0000-4000-8000-000000000fa1","order_id":"00000000-0000-4000-8000-000000000fa0","tracking_number":"value-4003","dispatched_at":"2026-01-02T03:04:05Z"}),
     )?;
     let row = store
         .load_doc(table, "00000000-0000-4000-8000-000000000fa0")?
@@ -96,5 +112,53 @@ fn shipment_queue_rows_follow_their_source_events() -> TestResult {
             "the row of the event's key (order_id 00000000-0000-4000-8000-000000000fa0) is missing",
         )?;
     let _: shop_shipping::projections::ShipmentQueue = serde_json::from_value(row)?;
+    // `ShipmentDispatched` of a key without a row makes none.
+    record(
+        &store,
+        "shipping-Shipment-00000000-0000-4000-8000-000000001389",
+        "ShipmentDispatched",
+        1,
+        json!({"shipment_id":"00000000-0000-4000-8000-000000001389","order_id":"00000000-0000-4000-8000-000000001388","tracking_number":"value-5003","dispatched_at":"2026-01-02T03:04:05Z"}),
+    )?;
+    assert_eq!(
+        store.load_doc(table, "00000000-0000-4000-8000-000000001388")?,
+        None,
+        "an event that only changes rows made one"
+    );
+    // A row for `ShipmentDelivered` to change.
+    record(
+        &store,
+        "ordering-Order-00000000-0000-4000-8000-000000001770",
+        "OrderPlaced",
+        2,
+        json!({"order_id":"00000000-0000-4000-8000-000000001770","customer_id":"00000000-0000-4000-8000-000000001772","lines":[{"sku":"value-6003","product_name":"value-6003","quantity":6004,"unit_price":{"amount":"12.50","currency":"value-6003"}}],"total":{"amount":"12.50","currency":"value-6004"},"shipping_address":{"recipient":"value-6005","street":"value-6005","postal_code":"value-6005","city":"value-6005","country":"value-6005"},"coupon_code":"value-6006","placed_at":"2026-01-02T03:04:05Z"}),
+    )?;
+    // `ShipmentDelivered` changes it.
+    record(
+        &store,
+        "shipping-Shipment-00000000-0000-4000-8000-000000001771",
+        "ShipmentDelivered",
+        1,
+        json!({"shipment_id":"00000000-0000-4000-8000-000000001771","order_id":"00000000-0000-4000-8000-000000001770","delivered_at":"2026-01-02T03:04:05Z","signed_by":"value-6004"}),
+    )?;
+    let row = store
+        .load_doc(table, "00000000-0000-4000-8000-000000001770")?
+        .ok_or(
+            "the row of the event's key (order_id 00000000-0000-4000-8000-000000001770) is missing",
+        )?;
+    let _: shop_shipping::projections::ShipmentQueue = serde_json::from_value(row)?;
+    // `ShipmentDelivered` of a key without a row makes none.
+    record(
+        &store,
+        "shipping-Shipment-00000000-0000-4000-8000-000000001b59",
+        "ShipmentDelivered",
+        1,
+        json!({"shipment_id":"00000000-0000-4000-8000-000000001b59","order_id":"00000000-0000-4000-8000-000000001b58","delivered_at":"2026-01-02T03:04:05Z","signed_by":"value-7004"}),
+    )?;
+    assert_eq!(
+        store.load_doc(table, "00000000-0000-4000-8000-000000001b58")?,
+        None,
+        "an event that only changes rows made one"
+    );
     Ok(())
 }

@@ -16,7 +16,7 @@ pub struct Projections;
 
 impl ProjectionRules for Projections {
     fn written(&self) -> &'static [&'static str] {
-        &["ShipmentQueue.status"]
+        &["ShipmentQueue.lines", "ShipmentQueue.status"]
     }
 
     fn shipment_queue_on_order_placed(&self, row: &mut ShipmentQueue, event: &OrderPlaced) {
@@ -29,14 +29,16 @@ impl ProjectionRules for Projections {
             city: address.city.clone(),
             country: address.country.clone(),
         };
-        row.lines = event
-            .lines
-            .iter()
-            .map(|line| ParcelLine {
-                sku: line.sku.clone(),
-                quantity: line.quantity,
-            })
-            .collect();
+        row.lines = Some(
+            event
+                .lines
+                .iter()
+                .map(|line| ParcelLine {
+                    sku: line.sku.clone(),
+                    quantity: line.quantity,
+                })
+                .collect(),
+        );
     }
 
     fn shipment_queue_on_shipment_created(&self, row: &mut ShipmentQueue, event: &ShipmentCreated) {
