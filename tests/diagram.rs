@@ -737,3 +737,35 @@ fn a_process_is_one_element_with_its_edges_and_its_deadline_timer() {
         "{mermaid_source}"
     );
 }
+
+/// `reads:` is drawn as a dotted green "reads row" edge from the read model to each
+/// policy that fills its command from a row, in DOT and Mermaid; a flow does not follow
+/// it (the row does not set the policy off), so the flow of the command that fills the
+/// read model holds none of the reading policies.
+#[test]
+fn a_policy_reading_a_row_is_drawn_and_not_followed_by_a_flow() {
+    let model = checked(&root().join("tests/fixtures/generate/reads.yaml"));
+    let board = dot(&model, &View::Board);
+    for policy in [
+        "ReserveDosesOnPrescription",
+        "ReorderAfterReservation",
+        "KeepThePrescriber",
+    ] {
+        assert!(
+            board.contains(&format!("\"readmodel:pharmacy.MedicationShelves\" -> \"policy:pharmacy.{policy}\" [style=dotted, color=\"#2b8a3e\", fontcolor=\"#2b8a3e\", label=\"reads row\"];")),
+            "{policy} reads no row in:\n{board}"
+        );
+    }
+    assert!(board.contains("green dotted reads row: the row a policy fills its command from"));
+    let chart = mermaid(&model, &View::Board);
+    assert!(chart.contains("-.->|\"reads row\"|"), "{chart}");
+    let flow = dot(
+        &model,
+        &View::parse("flow:ReceiveDelivery", &model).unwrap(),
+    );
+    assert!(
+        flow.contains("AuditShelvesNightly"),
+        "a schedule goes over the rows"
+    );
+    assert!(!flow.contains("KeepThePrescriber"), "{flow}");
+}

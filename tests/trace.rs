@@ -291,3 +291,26 @@ fn a_recovery_that_records_is_followed_to_what_hears_of_the_recorded_event() {
     );
     insta::assert_snapshot!("recovery_deliver_sample", text);
 }
+
+/// A policy's `reads:` is traced under the policy (the row, by which field, what
+/// happens without one) and under the read model (who reads it), without following the
+/// read model into the reading policies.
+#[test]
+fn rows_read_by_policies_are_traced() {
+    let loaded = load(&root().join("tests/fixtures/generate/reads.yaml")).expect("it loads");
+    let model = check(&loaded).model.expect("it passes check");
+    let prescribe = trace_of(&model, "PrescribeMedication");
+    assert!(prescribe.contains("reads the row of `medication` as `drug_code` in read model pharmacy.MedicationShelves (no row: kept as RowMissing)"), "{prescribe}");
+    let delivery = trace_of(&model, "ReceiveDelivery");
+    assert!(
+        delivery.contains(
+            "read by policy pharmacy.KeepThePrescriber (the row of each event it handles)"
+        ),
+        "{delivery}"
+    );
+    assert!(
+        !delivery.contains("issues command pharmacy.RecordPrescriber"),
+        "{delivery}"
+    );
+    insta::assert_snapshot!("receive_delivery_reads", delivery);
+}

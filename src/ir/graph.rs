@@ -177,6 +177,11 @@ impl FlowGraph {
                     }
                 }
             }
+            // `reads:` looks up a row when the policy's own event sets it off; not a
+            // causal edge (the row does not start the policy).
+            if let Some(reads) = &policy.reads {
+                graph.add_edge(NodeRef::ReadModel(reads.read_model), id, EdgeKind::Reads);
+            }
         }
         for (index, read_model) in model.read_models.iter().enumerate() {
             let id = NodeRef::ReadModel(ReadModelId(index as u32));

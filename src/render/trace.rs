@@ -443,7 +443,26 @@ impl<'m> Tracer<'m> {
                     expand: Expand::Node(NodeRef::Policy(id)),
                 }
             })
-            .collect();
+            .collect::<Vec<_>>();
+        // A policy's `reads:` looks a row up when its own event sets it off: a leaf
+        // here, since the row does not start the policy (its trigger does).
+        let readers = model
+            .policies
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.reads.as_ref().is_some_and(|r| r.read_model == read_model))
+            .map(|(index, _)| {
+                let id = PolicyId(index as u32);
+                Line {
+                    text: format!(
+                        "read by policy {} (the row of each event it handles)",
+                        self.qualified_policy(id)
+                    ),
+                    subject: Some(NodeRef::Policy(id)),
+                    expand: Expand::Leaf,
+                }
+            });
+        let lines = lines.into_iter().chain(readers).collect();
         self.children(lines, prefix);
     }
 
@@ -493,6 +512,30 @@ impl<'m> Tracer<'m> {
             self.timers.insert(policy);
         }
         let mut lines = Vec::new();
+        if let Some(reads) = &p.reads {
+            let key: Vec<String> = reads
+                .key
+                .iter()
+                .map(|(part, field)| {
+                    if part == field {
+                        format!("`{field}`")
+                    } else {
+                        format!("`{field}` as `{part}`")
+                    }
+                })
+                .collect();
+            let rm = model.read_model(reads.read_model);
+            lines.push(Line {
+                text: format!(
+                    "reads the row of {} in read model {}.{} (no row: kept as RowMissing)",
+                    key.join(", "),
+                    model.context(rm.context).name,
+                    rm.name
+                ),
+                subject: Some(NodeRef::ReadModel(reads.read_model)),
+                expand: Expand::Leaf,
+            });
+        }
         if let Some(command) = p.issues {
             let c = model.command(command);
             let condition = match &p.condition {

@@ -132,7 +132,7 @@ pub(super) fn write_dot(diagram: &Diagram) -> String {
             Link::MayEmit => (Some("dashed"), None, None),
             Link::Cancels => (Some("dashed"), Some(CANCEL), Some("tee")),
             Link::Compensates | Link::Records => (Some("dashed"), Some(COMPENSATE), None),
-            Link::Reads => (Some("dotted"), Some("#2b8a3e"), None),
+            Link::Reads | Link::ReadsRow => (Some("dotted"), Some("#2b8a3e"), None),
         };
         if edge.faded {
             colour = Some(FADED_INK);
@@ -157,7 +157,12 @@ pub(super) fn write_dot(diagram: &Diagram) -> String {
             attrs.push(format!("color=\"{colour}\""));
             if matches!(
                 edge.link,
-                Link::Couples | Link::Cancels | Link::Compensates | Link::Records | Link::Reads
+                Link::Couples
+                    | Link::Cancels
+                    | Link::Compensates
+                    | Link::Records
+                    | Link::Reads
+                    | Link::ReadsRow
             ) {
                 attrs.push(format!("fontcolor=\"{colour}\""));
             }

@@ -59,7 +59,13 @@ pub(super) fn semantic_edges(model: &Model) -> Vec<(NodeRef, NodeRef, Link)> {
             EdgeKind::Compensates => Some((from, to, Link::Compensates)),
             EdgeKind::Records => Some((from, to, Link::Records)),
             EdgeKind::Cancels => Some((from, to, Link::Cancels)),
-            EdgeKind::Reads => Some((from, to, Link::Reads)),
+            // A schedule goes over the rows; any other policy looks one up (`reads:`).
+            EdgeKind::Reads => match to {
+                NodeRef::Policy(p) if matches!(model.policy(p).trigger, Trigger::Schedule(_)) => {
+                    Some((from, to, Link::Reads))
+                }
+                _ => Some((from, to, Link::ReadsRow)),
+            },
         })
         .collect();
     // A process is one node of the flow graph; a view draws its commands leaving from
@@ -127,12 +133,13 @@ pub(super) fn handler_label(model: &Model, process: ProcessId, event: EventId) -
 
 /// Everything that follows from `start` along `edges`: what is issued, emitted,
 /// triggered, fed, called, compensated, and the schedules over a read model reached.
-/// A cancel is not followed (a cancelled timer sets nothing off); see
+/// A cancel is not followed (a cancelled timer sets nothing off), nor a row a policy
+/// reads (the row does not set the policy off); see
 /// [`cancelled_by`].
 pub(super) fn flow_reach(edges: &[(NodeRef, NodeRef, Link)], start: NodeRef) -> BTreeSet<NodeRef> {
     let mut next: BTreeMap<NodeRef, Vec<NodeRef>> = BTreeMap::new();
     for (from, to, link) in edges {
-        if *link != Link::Cancels {
+        if !matches!(link, Link::Cancels | Link::ReadsRow) {
             next.entry(*from).or_default().push(*to);
         }
     }

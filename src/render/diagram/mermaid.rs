@@ -195,6 +195,7 @@ pub(super) fn write_mermaid(diagram: &Diagram) -> String {
                     | Link::Compensates
                     | Link::Records
                     | Link::Reads
+                    | Link::ReadsRow
             );
         let headless = matches!(edge.link, Link::Hotspot | Link::Outcome);
         let arrow = match (dotted, headless, edge.cross && !edge.faded) {
@@ -222,7 +223,7 @@ pub(super) fn write_mermaid(diagram: &Diagram) -> String {
                 Link::Couples => Some("stroke:#1971c2"),
                 Link::Cancels => Some("stroke:#868e96"),
                 Link::Compensates | Link::Records => Some("stroke:#e8590c"),
-                Link::Reads => Some("stroke:#2b8a3e"),
+                Link::Reads | Link::ReadsRow => Some("stroke:#2b8a3e"),
                 _ => None,
             }
         };

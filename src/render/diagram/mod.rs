@@ -289,6 +289,9 @@ enum Link {
     Records,
     /// Read model → the schedule policy that issues a command per row (`for_each:`).
     Reads,
+    /// Read model → a policy that looks up the row of its event's key (`reads:`). Not
+    /// followed by a flow: the row does not set the policy off, its event does.
+    ReadsRow,
 }
 
 impl Link {
@@ -400,6 +403,9 @@ impl Legend {
         }
         if has_link(Link::Reads) {
             lines.push("green dotted for each row: a schedule over a read model");
+        }
+        if has_link(Link::ReadsRow) {
+            lines.push("green dotted reads row: the row a policy fills its command from");
         }
         if has_link(Link::Compensates) {
             lines.push("orange dashed on ERROR: the compensating command");

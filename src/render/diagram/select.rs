@@ -571,6 +571,7 @@ fn route(
             flows::compensation_label(model, policy, command),
         ),
         (_, _, Link::Reads) => plain(Link::Reads, vec!["for each row".to_owned()]),
+        (_, _, Link::ReadsRow) => plain(Link::ReadsRow, vec!["reads row".to_owned()]),
         _ => plain(link, Vec::new()),
     }
 }
@@ -679,14 +680,15 @@ fn select_context(
         }
     }
     // Recovery and time: the compensating commands of this context's policies, the
-    // events cancelling its deadlines and the read models its schedules go over (each
+    // events cancelling its deadlines and the read models its schedules go over and its
+    // policies read (each
     // faded when foreign), and the foreign policies compensating with this context's
     // commands or timing out on its events.
     let mine = |node: NodeRef| context_of(model, node) == Some(id);
     for (from, to, link) in edges {
         if !matches!(
             link,
-            Link::Compensates | Link::Records | Link::Cancels | Link::Reads
+            Link::Compensates | Link::Records | Link::Cancels | Link::Reads | Link::ReadsRow
         ) {
             continue;
         }
