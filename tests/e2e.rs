@@ -462,6 +462,26 @@ fn rejections_of(app: &str, context: &str, command: &str, error: &str, order_id:
         .count()
 }
 
+/// The Unix time in milliseconds of an RFC 3339 UTC timestamp as the services write it
+/// (`2026-12-03T17:30:00.123456789Z`); `None` when it is not one.
+fn unix_ms(text: &str) -> Option<u64> {
+    let (date, time) = text.strip_suffix('Z')?.split_once('T')?;
+    let mut ymd = date.split('-').map(|p| p.parse::<i64>().ok());
+    let (y, m, d) = (ymd.next()??, ymd.next()??, ymd.next()??);
+    let (hms, fraction) = time.split_once('.').unwrap_or((time, "0"));
+    let mut parts = hms.split(':').map(|p| p.parse::<i64>().ok());
+    let (hh, mm, ss) = (parts.next()??, parts.next()??, parts.next()??);
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let millis: i64 = format!("{fraction:0<3}")[..3].parse().ok()?;
+    u64::try_from(((days * 24 + hh) * 60 + mm) * 60_000 + ss * 1000 + millis).ok()
+}
+
 /// Moves the app's manual clock (`--manual-clock`) forward.
 fn advance_clock(app: &str, seconds: u64) {
     let moved = http(
@@ -648,8 +668,18 @@ fn run_recovery_and_deadline_flows(app: &str) {
 
     // The deadline: an order nobody pays is cancelled 30 minutes after it was placed.
     let unpaid = UNPAID;
+    let clock = http(app, "GET", "/clock", None).json()["now_unix_ms"].as_u64();
     place_order(app, "", unpaid, 1);
     requested_payment(app, "", unpaid);
+    // Its rule took `placed_at` from the app's clock, not the machine's: a manual clock
+    // stands still from the app's start until advanced, while the machine's moves on.
+    let placed = order_status(app, "", unpaid, "Placed");
+    let placed_at = placed["placed_at"].as_str().unwrap_or_default();
+    assert_eq!(
+        unix_ms(placed_at),
+        clock,
+        "placed_at {placed_at} is not the app's clock"
+    );
     let health = http(app, "GET", "/ordering/health", None).json();
     assert!(
         health["timers_pending"].as_u64().unwrap_or(0) >= 1,

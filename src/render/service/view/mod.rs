@@ -190,11 +190,14 @@ fn key_str(ty: &TypeRef, place: &str) -> String {
 }
 
 /// The time of the decision (`computed: now`), for a timestamp or an optional one: the
-/// one expression every default fills a clock field with.
+/// one expression every default fills a clock field with. Inside `aggregate::handle` it
+/// is the store's clock (a manual one in tests and with `--manual-clock`), elsewhere the
+/// system's (`stormcraft_runtime::aggregate::decision_time`).
 fn clock(ty: &TypeRef) -> String {
+    let now = "chrono::DateTime::from(stormcraft_runtime::aggregate::decision_time())";
     match ty {
-        TypeRef::Optional(_) => "Some(chrono::Utc::now())".to_owned(),
-        _ => "chrono::Utc::now()".to_owned(),
+        TypeRef::Optional(_) => format!("Some({now})"),
+        _ => now.to_owned(),
     }
 }
 

@@ -63,7 +63,7 @@ pub trait PolicyRules {
             order_id: rejected.order_id,
             tracking_number: cause.tracking_number.clone(),
             message: rejection.message.clone(),
-            noticed_at: chrono::Utc::now(),
+            noticed_at: chrono::DateTime::from(stormcraft_runtime::aggregate::decision_time()),
         })
     }
 

@@ -452,7 +452,7 @@ pub trait Rules {
         Ok(CommitReservationOutcome::Emitted {
             reservation_committed: ReservationCommitted {
                 order_id: command.order_id,
-                committed_at: chrono::Utc::now(),
+                committed_at: chrono::DateTime::from(stormcraft_runtime::aggregate::decision_time()),
             },
         })
     }

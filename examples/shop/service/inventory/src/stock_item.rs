@@ -264,7 +264,7 @@ pub trait Rules {
             stock_received: StockReceived {
                 sku: command.sku.clone(),
                 quantity: command.quantity,
-                received_at: chrono::Utc::now(),
+                received_at: chrono::DateTime::from(stormcraft_runtime::aggregate::decision_time()),
             },
         })
     }

@@ -661,7 +661,7 @@ pub trait Rules {
         Ok(MarkOrderPaidOutcome::Emitted {
             order_paid: OrderPaid {
                 order_id: command.order_id,
-                paid_at: chrono::Utc::now(),
+                paid_at: chrono::DateTime::from(stormcraft_runtime::aggregate::decision_time()),
             },
         })
     }
@@ -675,7 +675,7 @@ pub trait Rules {
             order_shipped: OrderShipped {
                 order_id: command.order_id,
                 tracking_number: command.tracking_number.clone(),
-                shipped_at: chrono::Utc::now(),
+                shipped_at: chrono::DateTime::from(stormcraft_runtime::aggregate::decision_time()),
             },
         })
     }

@@ -484,6 +484,37 @@ pub fn derived_id(source: &RecordedEvent) -> Uuid {
     Uuid::new_v5(&Uuid::NAMESPACE_OID, source.id.as_bytes())
 }
 
+std::thread_local! {
+    /// The time of the decision `handle` is making on this thread.
+    static DECISION_TIME: std::cell::Cell<Option<std::time::SystemTime>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// The time of the decision being made: inside [`handle`], the store's clock as it read
+/// it before calling `decide` (a [`crate::clock::ManualClock`] in tests and with
+/// `--manual-clock`, so a `placed_at` is the time the scenario says, not the machine's);
+/// outside one (a rule called directly), the system clock. A rule that records when
+/// something happened takes it from here — `decision_time().into()` gives a
+/// `chrono::DateTime<Utc>` — and so do the generated defaults of `computed: now`.
+pub fn decision_time() -> std::time::SystemTime {
+    DECISION_TIME
+        .with(std::cell::Cell::get)
+        .unwrap_or_else(std::time::SystemTime::now)
+}
+
+/// Runs `decide` with [`decision_time`] at `at`, restoring the previous one after (also
+/// when `decide` panics), so a decision inside another one keeps its own time.
+fn deciding_at<R>(at: std::time::SystemTime, decide: impl FnOnce() -> R) -> R {
+    struct Restore(Option<std::time::SystemTime>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            DECISION_TIME.with(|time| time.set(self.0));
+        }
+    }
+    let _restore = Restore(DECISION_TIME.with(|time| time.replace(Some(at))));
+    decide()
+}
+
 /// Carries out `command`: loads the aggregate, decides, and appends the events with the
 /// version it loaded, deciding again (up to [`ATTEMPTS`] times) when another writer got
 /// there first. A state-stored aggregate writes its state row and its events in one
@@ -505,7 +536,8 @@ pub fn handle<A: Aggregate>(
     let mut attempt = 1;
     loop {
         let (state, version) = load::<A>(store, &id)?;
-        let decision = A::decide(&state, &command).map_err(HandleError::Rejected)?;
+        let decision = deciding_at(store.now(), || A::decide(&state, &command))
+            .map_err(HandleError::Rejected)?;
         // A pending default decides nothing; a rule that was written decides what it
         // decides (listing it in `written()` also allows it to decide nothing).
         if decision.events().is_empty() {
@@ -1005,5 +1037,58 @@ mod tests {
         assert!(check_outcome::<One>("ConfirmPayment", Some("emitted"), &[]).is_err());
         assert!(OPTIONAL.fits(&[]));
         assert!(!OPTIONAL.fits(&["Other"]));
+    }
+
+    #[test]
+    fn a_decision_takes_its_time_from_the_store_clock() {
+        use std::time::{Duration, SystemTime};
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        assert_eq!(deciding_at(at, decision_time), at);
+        let nested = deciding_at(at, || {
+            let inner = deciding_at(at + Duration::from_secs(60), decision_time);
+            (inner, decision_time())
+        });
+        assert_eq!(
+            nested,
+            (at + Duration::from_secs(60), at),
+            "each keeps its own"
+        );
+        // Outside a decision: the system clock.
+        assert!(decision_time().duration_since(at).is_ok());
+    }
+
+    #[test]
+    fn handle_decides_at_the_time_of_the_stores_clock() {
+        use std::sync::Mutex;
+        use std::time::{Duration, SystemTime};
+        static SEEN: Mutex<Vec<SystemTime>> = Mutex::new(Vec::new());
+        /// `Payment`, whose rule notes when it decides.
+        struct Timed;
+        impl Aggregate for Timed {
+            const CATEGORY: &'static str = "payments-Timed";
+            type State = ();
+            type Command = Confirm;
+            type Event = Happened;
+            type Error = Never;
+            fn decide(state: &(), command: &Confirm) -> Result<Decision<Happened>, Never> {
+                SEEN.lock().unwrap().push(decision_time());
+                Payment::decide(state, command)
+            }
+            fn evolve(state: (), _: &Happened) {
+                state
+            }
+        }
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let clock = std::sync::Arc::new(crate::clock::ManualClock::new(at));
+        let store = crate::open("memory:").unwrap().with_clock(clock.clone());
+        let command = |id: &str| Confirm {
+            id: id.to_owned(),
+            outcome: Some("succeeded"),
+            decide: vec!["PaymentSucceeded"],
+        };
+        handle::<Timed>(&store, command("1"), None).unwrap();
+        clock.advance(Duration::from_secs(90));
+        handle::<Timed>(&store, command("2"), None).unwrap();
+        assert_eq!(*SEEN.lock().unwrap(), [at, at + Duration::from_secs(90)]);
     }
 }

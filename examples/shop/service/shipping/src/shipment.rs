@@ -386,7 +386,9 @@ pub trait Rules {
                 shipment_id: command.shipment_id,
                 order_id: command.order_id,
                 tracking_number: command.tracking_number.clone(),
-                dispatched_at: chrono::Utc::now(),
+                dispatched_at: chrono::DateTime::from(
+                    stormcraft_runtime::aggregate::decision_time(),
+                ),
             },
         })
     }
@@ -400,7 +402,7 @@ pub trait Rules {
             shipment_delivered: ShipmentDelivered {
                 shipment_id: command.shipment_id,
                 order_id: command.order_id,
-                delivered_at: chrono::Utc::now(),
+                delivered_at: chrono::DateTime::from(stormcraft_runtime::aggregate::decision_time()),
                 signed_by: command.signed_by.clone(),
             },
         })

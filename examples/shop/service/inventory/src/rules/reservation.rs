@@ -86,7 +86,7 @@ impl Rules for ReservationRules {
         }
         Ok(ReservationCommitted {
             order_id: command.order_id,
-            committed_at: chrono::Utc::now(),
+            committed_at: stormcraft_runtime::aggregate::decision_time().into(),
         }
         .into())
     }

@@ -21,7 +21,7 @@ impl Rules for StockItemRules {
         Ok(StockReceived {
             sku: command.sku.clone(),
             quantity: command.quantity,
-            received_at: chrono::Utc::now(),
+            received_at: stormcraft_runtime::aggregate::decision_time().into(),
         }
         .into())
     }

@@ -50,7 +50,7 @@ impl Rules for OrderRules {
             total: Money { amount, currency },
             shipping_address: command.shipping_address.clone(),
             coupon_code: command.coupon_code.clone(),
-            placed_at: chrono::Utc::now(),
+            placed_at: stormcraft_runtime::aggregate::decision_time().into(),
         }
         .into())
     }
@@ -69,7 +69,7 @@ impl Rules for OrderRules {
             OrderStatus::Placed | OrderStatus::Paid => Ok(OrderCancelled {
                 order_id: command.order_id,
                 reason: command.reason,
-                cancelled_at: chrono::Utc::now(),
+                cancelled_at: stormcraft_runtime::aggregate::decision_time().into(),
                 was_paid: state.status == OrderStatus::Paid,
             }
             .into()),
@@ -89,7 +89,7 @@ impl Rules for OrderRules {
         }
         Ok(OrderPaid {
             order_id: command.order_id,
-            paid_at: chrono::Utc::now(),
+            paid_at: stormcraft_runtime::aggregate::decision_time().into(),
         }
         .into())
     }
@@ -105,7 +105,7 @@ impl Rules for OrderRules {
         Ok(OrderShipped {
             order_id: command.order_id,
             tracking_number: command.tracking_number.clone(),
-            shipped_at: chrono::Utc::now(),
+            shipped_at: stormcraft_runtime::aggregate::decision_time().into(),
         }
         .into())
     }

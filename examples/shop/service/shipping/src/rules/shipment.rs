@@ -52,7 +52,7 @@ impl Rules for ShipmentRules {
                     // The order the shipment was created for, not what the request says.
                     order_id: state.order_id,
                     tracking_number: command.tracking_number.clone(),
-                    dispatched_at: chrono::Utc::now(),
+                    dispatched_at: stormcraft_runtime::aggregate::decision_time().into(),
                 }
                 .into())
             }
@@ -74,7 +74,7 @@ impl Rules for ShipmentRules {
             Some(ShipmentStatus::Dispatched) => Ok(ShipmentDelivered {
                 shipment_id: command.shipment_id,
                 order_id: state.order_id,
-                delivered_at: chrono::Utc::now(),
+                delivered_at: stormcraft_runtime::aggregate::decision_time().into(),
                 signed_by: command.signed_by.clone(),
             }
             .into()),
