@@ -23,6 +23,8 @@ use crate::render::service::names::{snake, string_literal};
 pub struct ProjectionTestsView {
     /// One test per read model, in model order.
     pub tests: Vec<ProjectionTestView>,
+    /// Whether a read model has list filters (the file then has the filter check).
+    pub filtered: bool,
 }
 
 /// The test of one read model.
@@ -38,6 +40,8 @@ pub struct ProjectionTestView {
     pub docs: Vec<String>,
     /// The steps: events to record, then what the rows must be.
     pub steps: Vec<StepView>,
+    /// Whether it has list filters: every row it checks must be found by each of them.
+    pub filtered: bool,
 }
 
 /// One step of a projection test.
@@ -88,15 +92,17 @@ pub fn projection_tests(
     here: crate::ir::ContextId,
     krate: &str,
 ) -> ProjectionTestsView {
+    let tests: Vec<ProjectionTestView> = model
+        .context(here)
+        .read_models
+        .iter()
+        .map(|r| test_view(model, *r, krate))
+        // A read model fed only by `where:` events makes no row of its own to check.
+        .filter(|t| t.steps.iter().any(|s| s.kind != "append"))
+        .collect();
     ProjectionTestsView {
-        tests: model
-            .context(here)
-            .read_models
-            .iter()
-            .map(|r| test_view(model, *r, krate))
-            // A read model fed only by `where:` events makes no row of its own to check.
-            .filter(|t| t.steps.iter().any(|s| s.kind != "append"))
-            .collect(),
+        filtered: tests.iter().any(|t| t.filtered),
+        tests,
     }
 }
 
@@ -347,6 +353,7 @@ fn test_view(model: &Model, r: ReadModelId, krate: &str) -> ProjectionTestView {
         row: format!("{krate}::projections::{}", rm.name),
         docs,
         steps,
+        filtered: !rm.filters.is_empty(),
     }
 }
 

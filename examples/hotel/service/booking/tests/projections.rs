@@ -2,9 +2,10 @@
 //! The read models of `booking` on a memory store: each one's source events are
 //! recorded and run through its projection, and its rows checked for the read model's
 //! shape — the row of each key an event carries (under its own name or mapped), rows
-//! removed by a deleting event, a history's one row per event — and each row read back
-//! as the row type. The event values are made up by the test from each field's type;
-//! the checks hold whatever `src/rules/projections.rs` computes inside the rows.
+//! removed by a deleting event, a history's one row per event — each row found by every
+//! list filter through the value it holds, and read back as the row type. The event
+//! values are made up by the test from each field's type; the checks hold whatever
+//! `src/rules/projections.rs` computes inside the rows.
 
 use serde_json::json;
 use stormcraft_runtime::projection::Row;
@@ -34,6 +35,31 @@ fn record(
     Ok(())
 }
 
+/// Every list filter of `R` finds the row `key` by the value the row holds there (a
+/// field that is `null`, a list or a record is found by no filter, as the list route
+/// says), so the route's `?field=value` lists what the rules wrote, whatever they wrote.
+fn found_by_its_filters<R: Row>(store: &Store, key: &str, row: &serde_json::Value) -> TestResult {
+    for field in R::FILTERS {
+        let Some(text) = stormcraft_runtime::field_text(row, field) else {
+            continue;
+        };
+        let query = stormcraft_runtime::DocQuery {
+            filters: vec![((*field).to_owned(), text.clone())],
+            after: None,
+            limit: 1000,
+        };
+        let page = store.query_docs(R::TABLE, &query)?;
+        if !page.docs.iter().any(|(found, _)| found == key) {
+            return Err(format!(
+                "`?{field}={text}` does not list the row `{key}` of `{}`",
+                R::TABLE
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
 /// `Holds`:
 /// Each event that changes the row of its key makes the row of that key.
 #[test]
@@ -53,6 +79,11 @@ fn holds_rows_follow_their_source_events() -> TestResult {
         .ok_or(
             "the row of the event's key (hold_id 00000000-0000-4000-8000-0000000003e8) is missing",
         )?;
+    found_by_its_filters::<hotel_booking::projections::Holds>(
+        &store,
+        "00000000-0000-4000-8000-0000000003e8",
+        &row,
+    )?;
     let _: hotel_booking::projections::Holds = serde_json::from_value(row)?;
     // `HoldUnavailable` carries the key.
     record(
@@ -67,6 +98,11 @@ fn holds_rows_follow_their_source_events() -> TestResult {
         .ok_or(
             "the row of the event's key (hold_id 00000000-0000-4000-8000-0000000007d0) is missing",
         )?;
+    found_by_its_filters::<hotel_booking::projections::Holds>(
+        &store,
+        "00000000-0000-4000-8000-0000000007d0",
+        &row,
+    )?;
     let _: hotel_booking::projections::Holds = serde_json::from_value(row)?;
     // `HoldConfirmed` carries the key.
     record(
@@ -81,6 +117,11 @@ fn holds_rows_follow_their_source_events() -> TestResult {
         .ok_or(
             "the row of the event's key (hold_id 00000000-0000-4000-8000-000000000bb8) is missing",
         )?;
+    found_by_its_filters::<hotel_booking::projections::Holds>(
+        &store,
+        "00000000-0000-4000-8000-000000000bb8",
+        &row,
+    )?;
     let _: hotel_booking::projections::Holds = serde_json::from_value(row)?;
     // `HoldLapsed` carries the key.
     record(
@@ -95,6 +136,11 @@ fn holds_rows_follow_their_source_events() -> TestResult {
         .ok_or(
             "the row of the event's key (hold_id 00000000-0000-4000-8000-000000000fa0) is missing",
         )?;
+    found_by_its_filters::<hotel_booking::projections::Holds>(
+        &store,
+        "00000000-0000-4000-8000-000000000fa0",
+        &row,
+    )?;
     let _: hotel_booking::projections::Holds = serde_json::from_value(row)?;
     // `HoldCancelled` carries the key.
     record(
@@ -109,6 +155,11 @@ fn holds_rows_follow_their_source_events() -> TestResult {
         .ok_or(
             "the row of the event's key (hold_id 00000000-0000-4000-8000-000000001388) is missing",
         )?;
+    found_by_its_filters::<hotel_booking::projections::Holds>(
+        &store,
+        "00000000-0000-4000-8000-000000001388",
+        &row,
+    )?;
     let _: hotel_booking::projections::Holds = serde_json::from_value(row)?;
     // `StayCancelled` carries the key.
     record(
@@ -123,6 +174,11 @@ fn holds_rows_follow_their_source_events() -> TestResult {
         .ok_or(
             "the row of the event's key (hold_id 00000000-0000-4000-8000-000000001770) is missing",
         )?;
+    found_by_its_filters::<hotel_booking::projections::Holds>(
+        &store,
+        "00000000-0000-4000-8000-000000001770",
+        &row,
+    )?;
     let _: hotel_booking::projections::Holds = serde_json::from_value(row)?;
     // `GuestCheckedIn` carries the key.
     record(
@@ -137,6 +193,11 @@ fn holds_rows_follow_their_source_events() -> TestResult {
         .ok_or(
             "the row of the event's key (hold_id 00000000-0000-4000-8000-000000001b58) is missing",
         )?;
+    found_by_its_filters::<hotel_booking::projections::Holds>(
+        &store,
+        "00000000-0000-4000-8000-000000001b58",
+        &row,
+    )?;
     let _: hotel_booking::projections::Holds = serde_json::from_value(row)?;
     // `GuestNoShow` carries the key.
     record(
@@ -151,6 +212,11 @@ fn holds_rows_follow_their_source_events() -> TestResult {
         .ok_or(
             "the row of the event's key (hold_id 00000000-0000-4000-8000-000000001f40) is missing",
         )?;
+    found_by_its_filters::<hotel_booking::projections::Holds>(
+        &store,
+        "00000000-0000-4000-8000-000000001f40",
+        &row,
+    )?;
     let _: hotel_booking::projections::Holds = serde_json::from_value(row)?;
     Ok(())
 }

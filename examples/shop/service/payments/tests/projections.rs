@@ -2,9 +2,10 @@
 //! The read models of `payments` on a memory store: each one's source events are
 //! recorded and run through its projection, and its rows checked for the read model's
 //! shape — the row of each key an event carries (under its own name or mapped), rows
-//! removed by a deleting event, a history's one row per event — and each row read back
-//! as the row type. The event values are made up by the test from each field's type;
-//! the checks hold whatever `src/rules/projections.rs` computes inside the rows.
+//! removed by a deleting event, a history's one row per event — each row found by every
+//! list filter through the value it holds, and read back as the row type. The event
+//! values are made up by the test from each field's type; the checks hold whatever
+//! `src/rules/projections.rs` computes inside the rows.
 
 use serde_json::json;
 use stormcraft_runtime::projection::Row;
@@ -31,6 +32,31 @@ fn record(
         vec![NewEvent::new(event_type, version, payload)],
     )?;
     drive(store, shop_payments::projections::WORKERS)?;
+    Ok(())
+}
+
+/// Every list filter of `R` finds the row `key` by the value the row holds there (a
+/// field that is `null`, a list or a record is found by no filter, as the list route
+/// says), so the route's `?field=value` lists what the rules wrote, whatever they wrote.
+fn found_by_its_filters<R: Row>(store: &Store, key: &str, row: &serde_json::Value) -> TestResult {
+    for field in R::FILTERS {
+        let Some(text) = stormcraft_runtime::field_text(row, field) else {
+            continue;
+        };
+        let query = stormcraft_runtime::DocQuery {
+            filters: vec![((*field).to_owned(), text.clone())],
+            after: None,
+            limit: 1000,
+        };
+        let page = store.query_docs(R::TABLE, &query)?;
+        if !page.docs.iter().any(|(found, _)| found == key) {
+            return Err(format!(
+                "`?{field}={text}` does not list the row `{key}` of `{}`",
+                R::TABLE
+            )
+            .into());
+        }
+    }
     Ok(())
 }
 
@@ -238,7 +264,8 @@ fn payment_history_rows_follow_their_source_events() -> TestResult {
     )?;
     let rows = store.list_docs(table)?;
     assert_eq!(rows.len(), 4, "one row per event");
-    for (_, row) in rows {
+    for (key, row) in rows {
+        found_by_its_filters::<shop_payments::projections::PaymentHistory>(&store, &key, &row)?;
         let _: shop_payments::projections::PaymentHistory = serde_json::from_value(row)?;
     }
     Ok(())

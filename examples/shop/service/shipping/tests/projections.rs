@@ -2,9 +2,10 @@
 //! The read models of `shipping` on a memory store: each one's source events are
 //! recorded and run through its projection, and its rows checked for the read model's
 //! shape — the row of each key an event carries (under its own name or mapped), rows
-//! removed by a deleting event, a history's one row per event — and each row read back
-//! as the row type. The event values are made up by the test from each field's type;
-//! the checks hold whatever `src/rules/projections.rs` computes inside the rows.
+//! removed by a deleting event, a history's one row per event — each row found by every
+//! list filter through the value it holds, and read back as the row type. The event
+//! values are made up by the test from each field's type; the checks hold whatever
+//! `src/rules/projections.rs` computes inside the rows.
 
 use serde_json::json;
 use stormcraft_runtime::projection::Row;
