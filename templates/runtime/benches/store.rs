@@ -154,7 +154,9 @@ fn plain_rusqlite(path: &Path) -> AppendFn {
         .execute(rusqlite::params![
             stream,
             seq as i64 + 1,
-            &uuid::Uuid::new_v4().as_bytes()[..],
+            // The store's own id scheme (time-ordered v7), so the two differ only in
+            // what the store does around the insert.
+            &uuid::Uuid::now_v7().as_bytes()[..],
             payload(s, seq).to_string()
         ])
         .unwrap();
@@ -220,6 +222,101 @@ fn reads(store: &Store, streams: usize) -> ReadStats {
     }
 }
 
+/// `read_all` of a SQLite store three ways, in the same run: typed (`Value` payloads),
+/// raw (the stored JSON text, checksum verified), and raw decoded once into the payload's
+/// own type, as typed consumer code would. Events per second, wall clock.
+struct RawReadStats {
+    typed: f64,
+    raw: f64,
+    raw_cpu: Option<f64>,
+    raw_decoded: f64,
+}
+
+/// The benchmark payload as typed code declares it.
+#[derive(serde::Deserialize)]
+#[allow(dead_code)] // read by serde only: decoding is what is measured
+struct Benchmarked {
+    stream: usize,
+    seq: u64,
+    data: String,
+}
+
+fn sqlite_raw_reads(store: &Store) -> RawReadStats {
+    let total = store.head_position().unwrap();
+    let rounds: u64 = std::env::var("BENCH_READ_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30);
+    let events = (total * rounds) as f64;
+    // Each pass reads every event in pages of 1,000 and hands each page to `visit`.
+    let pass = |visit: &dyn Fn(u64) -> u64| -> f64 {
+        let start = Instant::now();
+        for _ in 0..rounds {
+            let mut after = 0;
+            loop {
+                let next = visit(after);
+                if next == after {
+                    break;
+                }
+                after = next;
+            }
+            assert_eq!(after, total);
+        }
+        events / start.elapsed().as_secs_f64()
+    };
+    let typed = pass(&|after| {
+        store
+            .read_all(after, 1000)
+            .unwrap()
+            .last()
+            .map_or(after, |e| e.position)
+    });
+    let cpu = thread_cpu();
+    let raw = pass(&|after| {
+        store
+            .read_all_raw(after, 1000)
+            .unwrap()
+            .last()
+            .map_or(after, |e| e.position)
+    });
+    let raw_cpu = match (cpu, thread_cpu()) {
+        (Some(a), Some(b)) if b > a => Some(events / (b - a).as_secs_f64()),
+        _ => None,
+    };
+    let raw_decoded = pass(&|after| {
+        let page = store.read_all_raw(after, 1000).unwrap();
+        for e in &page {
+            let p: Benchmarked = e.decode().unwrap();
+            assert_eq!(p.data.len(), 210);
+        }
+        page.last().map_or(after, |e| e.position)
+    });
+    RawReadStats {
+        typed,
+        raw,
+        raw_cpu,
+        raw_decoded,
+    }
+}
+
+fn print_sqlite_raw_reads(r: &RawReadStats) {
+    println!("\n| SQLite read_all (same store, same run) | events/s (wall) |");
+    println!("|---|---:|");
+    println!(
+        "| typed (`read_all`, payload parsed into a `Value`) | {:.0} |",
+        r.typed
+    );
+    println!(
+        "| raw (`read_all_raw`, JSON text, checksum verified) | {:.0} ({} per CPU-second) |",
+        r.raw,
+        r.raw_cpu.map_or("n/a".to_string(), |c| format!("{c:.0}"))
+    );
+    println!(
+        "| raw, decoded once into the payload's struct | {:.0} |",
+        r.raw_decoded
+    );
+}
+
 fn row(name: &str, writers: &str, s: &Stats) {
     println!(
         "| {name} | {writers} | {:>9.0} | {:>8.3} | {:>8.3} |",
@@ -262,6 +359,7 @@ fn main() {
             r.read_all_cpu.unwrap_or(0.0),
             r.per_stream
         );
+        print_sqlite_raw_reads(&sqlite_raw_reads(&store));
         drop(store);
         let _ = std::fs::remove_dir_all(&dir);
         return;
@@ -298,8 +396,13 @@ fn main() {
             sample: Sample::default(),
         });
     }
+    // `BENCH_SQLITE_ONLY=1` leaves PostgreSQL out (its configurations take most of the time).
     #[cfg(feature = "postgres")]
-    let server = pg::PgServer::start(true);
+    let server = if std::env::var_os("BENCH_SQLITE_ONLY").is_some() {
+        None
+    } else {
+        pg::PgServer::start(true)
+    };
     #[cfg(feature = "postgres")]
     if let Some(server) = &server {
         for w in WRITERS {
@@ -326,8 +429,12 @@ fn main() {
     println!("|---|---:|---:|---:|---:|");
     row("disk limit: 4 KiB write + fdatasync", "1", &disk.stats());
     let mut read_rows = Vec::new();
+    let mut sqlite_raw = None;
     for c in configs {
         if let (Some(store), true) = (&c.store, c.writers == *WRITERS.last().unwrap()) {
+            if c.name.starts_with("stormcraft SQLite") {
+                sqlite_raw = Some(sqlite_raw_reads(store));
+            }
             read_rows.push((
                 c.name.split(' ').take(2).collect::<Vec<_>>().join(" "),
                 reads(store, streams),
@@ -345,6 +452,9 @@ fn main() {
             "| {name} | {:.0} | {cpu} | {:.0} |",
             r.read_all, r.per_stream
         );
+    }
+    if let Some(r) = &sqlite_raw {
+        print_sqlite_raw_reads(r);
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -25,7 +25,7 @@ use crate::timer::{due_cutoff, firing_failed, payload_json, Timer, TimerRow};
 use crate::{
     doc_matches, from_i64, resolve_retry, to_i64, validate_append, validate_docs, validate_field,
     validate_name, AppendResult, ConsumerCommit, DocOp, DocPage, DocQuery, Error, EventStore,
-    ExpectedVersion, NewEvent, RecordedEvent, Result, Snapshot, Value,
+    ExpectedVersion, NewEvent, RawEvent, RecordedEvent, Result, Snapshot, Value,
 };
 
 /// The most requests committed in one transaction; bounds the latency of the last one.
@@ -91,7 +91,14 @@ CREATE INDEX IF NOT EXISTS timers_due ON timers (due_at, id);
 
 const TIMER_COLUMNS: &str = "id, due_at, stream, event_id, event_type, schema_version, payload, correlation_id, causation_id, checksum";
 
+/// The columns of every event query, in the order [`row_to_event`] reads them. The
+/// statements below spell them out rather than `format!` them, so the hot paths look a
+/// cached statement up without building its text first.
 const EVENT_COLUMNS: &str = "position, stream, version, id, event_type, schema_version, payload, correlation_id, causation_id, recorded_at, checksum";
+const READ_STREAM: &str = "SELECT position, stream, version, id, event_type, schema_version, payload, correlation_id, causation_id, recorded_at, checksum FROM events WHERE stream = ?1 AND version >= ?2 ORDER BY version LIMIT ?3";
+const READ_ALL: &str = "SELECT position, stream, version, id, event_type, schema_version, payload, correlation_id, causation_id, recorded_at, checksum FROM events WHERE position > ?1 ORDER BY position LIMIT ?2";
+const READ_CATEGORY: &str = "SELECT position, stream, version, id, event_type, schema_version, payload, correlation_id, causation_id, recorded_at, checksum FROM events WHERE position > ?1 AND stream >= ?2 AND stream < ?3 ORDER BY position LIMIT ?4";
+const INSERT_EVENT: &str = "INSERT INTO events (position, stream, version, id, event_type, schema_version, payload, correlation_id, causation_id, recorded_at, checksum) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
@@ -380,13 +387,23 @@ impl SqliteStore {
                     resume_unwind(panic);
                 }
             };
+            // The leader's own outcome goes straight back (no map entry, no wake-up of
+            // itself): with one writer, that is every append.
+            let mut own = None;
             for (p, outcome) in batch.into_iter().zip(outcomes) {
-                state.results.insert(p.ticket, outcome);
-                p.wake.notify_one();
+                if p.ticket == ticket {
+                    own = Some(outcome);
+                } else {
+                    state.results.insert(p.ticket, outcome);
+                    p.wake.notify_one();
+                }
             }
             // Requests that queued during the commit: hand the connection to the oldest.
             if let Some(next) = state.queue.first() {
                 next.wake.notify_one();
+            }
+            if let Some(outcome) = own {
+                return outcome;
             }
         }
     }
@@ -415,22 +432,96 @@ impl SqliteStore {
         result
     }
 
-    fn read_events(
+    /// Runs an event query, turning each row into an event with `convert`
+    /// ([`row_to_event`] or [`row_to_raw`]; both verify the row's checksum).
+    fn read_events<E>(
         &self,
         sql: &str,
         params: &[&dyn rusqlite::ToSql],
         limit: usize,
-    ) -> Result<Vec<RecordedEvent>> {
+        convert: fn(&Row<'_>) -> Result<E>,
+    ) -> Result<Vec<E>> {
         let capacity = limit.min(1024);
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(sql)?;
             let mut rows = stmt.query(params)?;
             let mut out = Vec::with_capacity(capacity);
             while let Some(row) = rows.next()? {
-                out.push(row_to_event(row)?);
+                out.push(convert(row)?);
             }
             Ok(out)
         })
+    }
+
+    fn all_events<E>(
+        &self,
+        after_position: u64,
+        limit: usize,
+        convert: fn(&Row<'_>) -> Result<E>,
+    ) -> Result<Vec<E>> {
+        let after = i64::try_from(after_position).unwrap_or(i64::MAX);
+        self.read_events(READ_ALL, &[&after, &limit_param(limit)], limit, convert)
+    }
+
+    fn category_events<E>(
+        &self,
+        category: &str,
+        after_position: u64,
+        limit: usize,
+        convert: fn(&Row<'_>) -> Result<E>,
+    ) -> Result<Vec<E>> {
+        validate_name("category", category)?;
+        let after = i64::try_from(after_position).unwrap_or(i64::MAX);
+        // Streams `<category>-...` are exactly those in ["<category>-", "<category>.")
+        // because '.' follows '-' in byte order (BINARY collation compares bytes).
+        let low = format!("{category}-");
+        let high = format!("{category}.");
+        self.read_events(
+            READ_CATEGORY,
+            &[&after, &low, &high, &limit_param(limit)],
+            limit,
+            convert,
+        )
+    }
+
+    fn selected_events<E>(
+        &self,
+        selectors: &[crate::EventSelector],
+        after_position: u64,
+        up_to: u64,
+        limit: usize,
+        convert: fn(&Row<'_>) -> Result<E>,
+    ) -> Result<Vec<E>> {
+        if selectors.is_empty() {
+            return Ok(Vec::new());
+        }
+        let after = i64::try_from(after_position).unwrap_or(i64::MAX);
+        let up_to = i64::try_from(up_to).unwrap_or(i64::MAX);
+        // One (type, stream range) term per selector, so SQLite skips the rows a consumer
+        // does not handle before their payload is parsed or checksummed. The statement is
+        // cached per selector count (a consumer's list does not change).
+        let mut terms = Vec::with_capacity(selectors.len());
+        let mut bounds = Vec::with_capacity(selectors.len() * 3);
+        for (i, s) in selectors.iter().enumerate() {
+            let n = 4 + i * 3;
+            terms.push(format!(
+                "(event_type = ?{} AND stream >= ?{} AND stream < ?{})",
+                n,
+                n + 1,
+                n + 2
+            ));
+            bounds.push(s.event_type.clone());
+            bounds.push(format!("{}-", s.category));
+            bounds.push(format!("{}.", s.category));
+        }
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE position > ?1 AND position <= ?2 AND ({}) ORDER BY position LIMIT ?3",
+            terms.join(" OR ")
+        );
+        let limit_value = limit_param(limit);
+        let mut params: Vec<&dyn rusqlite::ToSql> = vec![&after, &up_to, &limit_value];
+        params.extend(bounds.iter().map(|b| b as &dyn rusqlite::ToSql));
+        self.read_events(&sql, &params, limit, convert)
     }
 }
 
@@ -442,7 +533,18 @@ impl Drop for SqliteStore {
     }
 }
 
+/// An event row (the columns of [`EVENT_COLUMNS`]) as an event, checksum verified.
 fn row_to_event(row: &Row<'_>) -> Result<RecordedEvent> {
+    with_event_row(row, |event, sum| event.verify(sum))
+}
+
+/// An event row as a [`RawEvent`] (payload as stored), checksum verified.
+fn row_to_raw(row: &Row<'_>) -> Result<RawEvent> {
+    with_event_row(row, |event, sum| event.verify_raw(sum))
+}
+
+/// Borrows an event row's columns (no copies) and hands them to `f` with the checksum.
+fn with_event_row<T>(row: &Row<'_>, f: impl FnOnce(&EventRow<'_>, i64) -> Result<T>) -> Result<T> {
     let bytes = |i: usize| -> Result<Option<&[u8]>> { Ok(row.get_ref(i)?.as_blob_or_null()?) };
     let text = |i: usize| -> Result<&str> { Ok(row.get_ref(i)?.as_str()?) };
     let event = EventRow {
@@ -457,7 +559,7 @@ fn row_to_event(row: &Row<'_>) -> Result<RecordedEvent> {
         causation_id: bytes(8)?,
         recorded_at: row.get(9)?,
     };
-    event.verify(row.get(10)?)
+    f(&event, row.get(10)?)
 }
 
 fn limit_param(limit: usize) -> i64 {
@@ -516,21 +618,15 @@ impl EventStore for SqliteStore {
         validate_name("stream name", stream)?;
         let from = i64::try_from(from_version).unwrap_or(i64::MAX);
         self.read_events(
-            &format!("SELECT {EVENT_COLUMNS} FROM events WHERE stream = ?1 AND version >= ?2 ORDER BY version LIMIT ?3"),
+            READ_STREAM,
             &[&stream, &from, &limit_param(limit)],
             limit,
+            row_to_event,
         )
     }
 
     fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<RecordedEvent>> {
-        let after = i64::try_from(after_position).unwrap_or(i64::MAX);
-        self.read_events(
-            &format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE position > ?1 ORDER BY position LIMIT ?2"
-            ),
-            &[&after, &limit_param(limit)],
-            limit,
-        )
+        self.all_events(after_position, limit, row_to_event)
     }
 
     fn read_category(
@@ -539,17 +635,7 @@ impl EventStore for SqliteStore {
         after_position: u64,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>> {
-        validate_name("category", category)?;
-        let after = i64::try_from(after_position).unwrap_or(i64::MAX);
-        // Streams `<category>-...` are exactly those in ["<category>-", "<category>.")
-        // because '.' follows '-' in byte order (BINARY collation compares bytes).
-        let low = format!("{category}-");
-        let high = format!("{category}.");
-        self.read_events(
-            &format!("SELECT {EVENT_COLUMNS} FROM events WHERE position > ?1 AND stream >= ?2 AND stream < ?3 ORDER BY position LIMIT ?4"),
-            &[&after, &low, &high, &limit_param(limit)],
-            limit,
-        )
+        self.category_events(category, after_position, limit, row_to_event)
     }
 
     fn read_selected(
@@ -559,36 +645,30 @@ impl EventStore for SqliteStore {
         up_to: u64,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>> {
-        if selectors.is_empty() {
-            return Ok(Vec::new());
-        }
-        let after = i64::try_from(after_position).unwrap_or(i64::MAX);
-        let up_to = i64::try_from(up_to).unwrap_or(i64::MAX);
-        // One (type, stream range) term per selector, so SQLite skips the rows a consumer
-        // does not handle before their payload is parsed or checksummed. The statement is
-        // cached per selector count (a consumer's list does not change).
-        let mut terms = Vec::with_capacity(selectors.len());
-        let mut bounds = Vec::with_capacity(selectors.len() * 3);
-        for (i, s) in selectors.iter().enumerate() {
-            let n = 4 + i * 3;
-            terms.push(format!(
-                "(event_type = ?{} AND stream >= ?{} AND stream < ?{})",
-                n,
-                n + 1,
-                n + 2
-            ));
-            bounds.push(s.event_type.clone());
-            bounds.push(format!("{}-", s.category));
-            bounds.push(format!("{}.", s.category));
-        }
-        let sql = format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE position > ?1 AND position <= ?2 AND ({}) ORDER BY position LIMIT ?3",
-            terms.join(" OR ")
-        );
-        let limit_value = limit_param(limit);
-        let mut params: Vec<&dyn rusqlite::ToSql> = vec![&after, &up_to, &limit_value];
-        params.extend(bounds.iter().map(|b| b as &dyn rusqlite::ToSql));
-        self.read_events(&sql, &params, limit)
+        self.selected_events(selectors, after_position, up_to, limit, row_to_event)
+    }
+
+    fn read_all_raw(&self, after_position: u64, limit: usize) -> Result<Vec<RawEvent>> {
+        self.all_events(after_position, limit, row_to_raw)
+    }
+
+    fn read_category_raw(
+        &self,
+        category: &str,
+        after_position: u64,
+        limit: usize,
+    ) -> Result<Vec<RawEvent>> {
+        self.category_events(category, after_position, limit, row_to_raw)
+    }
+
+    fn read_selected_raw(
+        &self,
+        selectors: &[crate::EventSelector],
+        after_position: u64,
+        up_to: u64,
+        limit: usize,
+    ) -> Result<Vec<RawEvent>> {
+        self.selected_events(selectors, after_position, up_to, limit, row_to_raw)
     }
 
     fn stream_version(&self, stream: &str) -> Result<u64> {
@@ -1029,9 +1109,7 @@ impl Writer {
             return Err(conflict);
         }
         let recorded_at = crate::now_micros();
-        let mut insert = self.conn.prepare_cached(&format!(
-            "INSERT INTO events ({EVENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
-        ))?;
+        let mut insert = self.conn.prepare_cached(INSERT_EVENT)?;
         let mut positions = Vec::with_capacity(events.len());
         let mut version = current;
         for e in events {
@@ -1227,6 +1305,18 @@ fn clone_error(what: &str, e: &rusqlite::Error) -> rusqlite::Error {
 mod tests {
     use super::*;
     use crate::{Store, Uuid};
+
+    /// The spelled-out event statements read and write exactly [`EVENT_COLUMNS`].
+    #[test]
+    fn event_statements_name_the_event_columns() {
+        for sql in [READ_STREAM, READ_ALL, READ_CATEGORY] {
+            assert!(
+                sql.starts_with(&format!("SELECT {EVENT_COLUMNS} FROM events ")),
+                "{sql}"
+            );
+        }
+        assert!(INSERT_EVENT.starts_with(&format!("INSERT INTO events ({EVENT_COLUMNS}) VALUES ")));
+    }
 
     /// A filtered list query reads the filter field's expression index, once the
     /// projection's worker created it, rather than every document of the table.
