@@ -44,27 +44,29 @@ impl Crc {
         self.len = 0;
     }
 
-    pub(crate) fn bytes(mut self, bytes: &[u8]) -> Self {
+    // The builder methods take `&mut self`: by value, the 150-byte state was copied at
+    // every call, which cost more than hashing.
+    pub(crate) fn bytes(&mut self, bytes: &[u8]) -> &mut Self {
         self.push(&(bytes.len() as u64).to_le_bytes());
         self.push(bytes);
         self
     }
 
-    pub(crate) fn int(mut self, n: i64) -> Self {
+    pub(crate) fn int(&mut self, n: i64) -> &mut Self {
         self.push(&n.to_le_bytes());
         self
     }
 
-    pub(crate) fn opt(self, bytes: Option<&[u8]>) -> Self {
+    pub(crate) fn opt(&mut self, bytes: Option<&[u8]>) -> &mut Self {
         match bytes {
             Some(b) => self.int(1).bytes(b),
             None => self.int(0),
         }
     }
 
-    pub(crate) fn finish(mut self) -> i64 {
+    pub(crate) fn finish(&mut self) -> i64 {
         self.flush();
-        i64::from(self.hasher.finalize())
+        i64::from(self.hasher.clone().finalize())
     }
 }
 
@@ -223,12 +225,13 @@ mod tests {
         for sizes in [vec![0, 3, 200, 8], vec![127, 1, 129, 40], vec![128, 128, 5]] {
             let mut plain = Vec::new();
             let mut crc = super::Crc::new();
+            let crc = &mut crc;
             for (i, n) in sizes.iter().enumerate() {
                 let piece = vec![i as u8 + 1; *n];
                 plain.extend_from_slice(&(*n as u64).to_le_bytes());
                 plain.extend_from_slice(&piece);
                 plain.extend_from_slice(&(i as i64).to_le_bytes());
-                crc = crc.bytes(&piece).int(i as i64);
+                crc.bytes(&piece).int(i as i64);
             }
             assert_eq!(
                 crc.finish(),
