@@ -7,7 +7,8 @@
 //! appends, one fsync) on its own thread, publishes each result and hands the connection
 //! back; the others (followers) wait for their result or for the connection to be free.
 //! Each request runs inside its own SAVEPOINT so a request that fails (wrong expected
-//! version) is rolled back alone. Global positions are allocated by the holder of the
+//! version) is rolled back alone; a one-event append needs none, since it fails before
+//! or in its only write. Global positions are allocated by the holder of the
 //! single write connection inside the transaction, so they are gapless and commit in
 //! order. Readers use a small pool of separate connections and
 //! never block the writer (WAL).
@@ -967,6 +968,26 @@ impl Writer {
         let mut outcomes = Vec::with_capacity(batch.len());
         for Pending { op, .. } in batch {
             let head_op = self.head;
+            if writes_nothing_on_failure(op) {
+                // No savepoint needed (two statements fewer per request): a failure
+                // happened before the only write or in it, and SQLite undid that one
+                // statement. Unless SQLite rolled the whole transaction back (an I/O
+                // error, a full disk): then nothing of the batch may be acknowledged, and
+                // later requests must not run outside a transaction.
+                let outcome = self.apply(op);
+                if outcome.is_err() {
+                    self.head = head_op;
+                    if self.conn.is_autocommit() {
+                        let lost = rusqlite::Error::SqliteFailure(
+                            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
+                            Some("SQLite rolled the transaction back".into()),
+                        );
+                        return self.abort(head_before, fail_all("batch", &lost));
+                    }
+                }
+                outcomes.push(outcome);
+                continue;
+            }
             if let Err(e) = self.run_cached("SAVEPOINT op") {
                 return self.abort(head_before, fail_all("savepoint", &e));
             }
@@ -1286,6 +1307,15 @@ impl Writer {
     }
 }
 
+/// Whether `op` leaves the transaction as it found it when it fails, so it needs no
+/// savepoint inside a batch: an append of one event without documents checks the version
+/// (a read) and then runs one INSERT, which SQLite undoes as a whole when it fails; its
+/// retry lookup after a unique-id violation only reads. Everything else may fail after a
+/// first write (a second event, a document, a consumer's checkpoint after its documents).
+fn writes_nothing_on_failure(op: &WriteOp) -> bool {
+    matches!(op, WriteOp::Append { events, docs, .. } if events.len() == 1 && docs.is_empty())
+}
+
 /// `rusqlite::Error` is not `Clone`; a failed batch reports the same failure to every
 /// request, keeping the SQLite error code so corruption is still recognised.
 fn clone_error(what: &str, e: &rusqlite::Error) -> rusqlite::Error {
@@ -1305,6 +1335,97 @@ fn clone_error(what: &str, e: &rusqlite::Error) -> rusqlite::Error {
 mod tests {
     use super::*;
     use crate::{Store, Uuid};
+
+    /// One batch mixing requests with and without savepoints: each failure is undone
+    /// alone, a retry inside the batch is recognised, and the positions stay gapless.
+    #[test]
+    fn failures_inside_a_batch_are_undone_alone() {
+        let dir = std::env::temp_dir().join(format!("stormcraft-batch-{}", Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = SqliteStore::open(dir.join("store.db")).unwrap();
+        let mut writer = store.writes.lock().writer.take().unwrap();
+        let e = |n: i64| NewEvent::new("E", 1, serde_json::json!({ "n": n }));
+        let first = e(1);
+        let dup = e(3);
+        let append = |stream: &str, expected, events: Vec<NewEvent>, docs: Vec<DocOp>| Pending {
+            ticket: 0,
+            op: WriteOp::Append {
+                stream: stream.into(),
+                expected,
+                events,
+                docs,
+            },
+            wake: Arc::new(Condvar::new()),
+        };
+        let put = |key: &str| DocOp::Put {
+            table: "t".into(),
+            key: key.into(),
+            value: serde_json::json!(1),
+        };
+        let batch = vec![
+            append(
+                "a-1",
+                ExpectedVersion::NoStream,
+                vec![first.clone()],
+                vec![],
+            ),
+            // Wrong version, one event: fails in its check, no savepoint.
+            append("a-1", ExpectedVersion::NoStream, vec![e(2)], vec![]),
+            // The first request again: a retry, answered with its result.
+            append(
+                "a-1",
+                ExpectedVersion::NoStream,
+                vec![first.clone()],
+                vec![],
+            ),
+            // Its id in another stream: fails in the INSERT, no savepoint.
+            append("b-1", ExpectedVersion::Any, vec![first.clone()], vec![]),
+            // Two events with one id (the store's API refuses that earlier; the writer
+            // meets it here): the second INSERT fails, the savepoint undoes the first.
+            append(
+                "c-1",
+                ExpectedVersion::Any,
+                vec![dup.clone(), dup],
+                vec![put("c")],
+            ),
+            append("a-1", ExpectedVersion::Exact(1), vec![e(4)], vec![]),
+        ];
+        let outcomes = writer.commit_batch(&batch);
+        let versions: Vec<_> = outcomes
+            .iter()
+            .map(|o| match o {
+                Ok(Done::Appended(done)) => Ok(done.positions.clone()),
+                Ok(_) => panic!("not an append result"),
+                Err(e) => Err(format!("{e:?}")),
+            })
+            .collect();
+        assert_eq!(versions[0], Ok(vec![1]));
+        assert!(versions[1]
+            .as_ref()
+            .unwrap_err()
+            .contains("WrongExpectedVersion"));
+        assert_eq!(versions[2], Ok(vec![1]));
+        assert!(versions[3]
+            .as_ref()
+            .unwrap_err()
+            .contains("IdempotencyConflict"));
+        assert!(
+            versions[4].as_ref().unwrap_err().contains("Backend"),
+            "{:?}",
+            versions[4]
+        );
+        assert_eq!(versions[5], Ok(vec![2]));
+        store.writes.lock().writer = Some(writer);
+        let all = store.read_all(0, 100).unwrap();
+        let stored: Vec<_> = all
+            .iter()
+            .map(|e| (e.position, e.stream.as_str()))
+            .collect();
+        assert_eq!(stored, vec![(1, "a-1"), (2, "a-1")]);
+        assert_eq!(store.load_doc("t", "c").unwrap(), None);
+        drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     /// The spelled-out event statements read and write exactly [`EVENT_COLUMNS`].
     #[test]
