@@ -57,11 +57,24 @@ fn payload(stream: usize, seq: u64) -> serde_json::Value {
 struct Sample {
     latencies: Vec<Duration>,
     elapsed: Duration,
+    /// Bytes this process wrote meanwhile (`wchar` of /proc/self/io): for SQLite, mostly
+    /// WAL frames, so it shows how many pages a commit dirties.
+    written: u64,
+}
+
+/// Bytes written by this process so far (write-like system calls), if /proc says.
+fn process_written() -> Option<u64> {
+    let io = std::fs::read_to_string("/proc/self/io").ok()?;
+    io.lines()
+        .find_map(|l| l.strip_prefix("wchar: "))?
+        .trim()
+        .parse()
+        .ok()
 }
 
 impl Sample {
-    fn stats(self) -> Stats {
-        stats(self.latencies.len(), self.elapsed, self.latencies)
+    fn stats(&self) -> Stats {
+        stats(self.latencies.len(), self.elapsed, self.latencies.clone())
     }
 }
 
@@ -75,6 +88,7 @@ fn run_writers(
     append: &AppendFn,
     into: &mut Sample,
 ) {
+    let written = process_written();
     let start = Instant::now();
     let threads: Vec<_> = (0..writers)
         .map(|w| {
@@ -101,6 +115,23 @@ fn run_writers(
         into.latencies.extend(t.join().unwrap());
     }
     into.elapsed += start.elapsed();
+    if let (Some(a), Some(b)) = (written, process_written()) {
+        into.written += b.saturating_sub(a);
+    }
+}
+
+/// The store as it appended before time-ordered ids: a random v4 id per event, so the
+/// same run shows what the ids cost (see `sqlite_write_table`).
+fn store_append_v4(store: Store) -> AppendFn {
+    Arc::new(move |s, stream, seq| {
+        store
+            .append(
+                stream,
+                ExpectedVersion::Exact(seq),
+                vec![NewEvent::new("Benchmarked", 1, payload(s, seq)).with_id(uuid::Uuid::new_v4())],
+            )
+            .unwrap();
+    })
 }
 
 fn store_append(store: Store) -> AppendFn {
@@ -154,7 +185,9 @@ fn plain_rusqlite(path: &Path) -> AppendFn {
         .execute(rusqlite::params![
             stream,
             seq as i64 + 1,
-            &uuid::Uuid::new_v4().as_bytes()[..],
+            // The store's own id scheme (time-ordered v7), so the two differ only in
+            // what the store does around the insert.
+            &uuid::Uuid::now_v7().as_bytes()[..],
             payload(s, seq).to_string()
         ])
         .unwrap();
@@ -220,6 +253,154 @@ fn reads(store: &Store, streams: usize) -> ReadStats {
     }
 }
 
+/// `read_all` of a SQLite store three ways, in the same run: typed (`Value` payloads),
+/// raw (the stored JSON text, checksum verified), and raw decoded once into the payload's
+/// own type, as typed consumer code would. Events per second, wall clock.
+struct RawReadStats {
+    typed: f64,
+    raw: f64,
+    raw_cpu: Option<f64>,
+    raw_decoded: f64,
+}
+
+/// The benchmark payload as typed code declares it.
+#[derive(serde::Deserialize)]
+#[allow(dead_code)] // read by serde only: decoding is what is measured
+struct Benchmarked {
+    stream: usize,
+    seq: u64,
+    data: String,
+}
+
+fn sqlite_raw_reads(store: &Store) -> RawReadStats {
+    let total = store.head_position().unwrap();
+    let rounds: u64 = std::env::var("BENCH_READ_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30);
+    let events = (total * rounds) as f64;
+    // Each pass reads every event in pages of 1,000 and hands each page to `visit`.
+    let pass = |visit: &dyn Fn(u64) -> u64| -> f64 {
+        let start = Instant::now();
+        for _ in 0..rounds {
+            let mut after = 0;
+            loop {
+                let next = visit(after);
+                if next == after {
+                    break;
+                }
+                after = next;
+            }
+            assert_eq!(after, total);
+        }
+        events / start.elapsed().as_secs_f64()
+    };
+    let typed = pass(&|after| {
+        store
+            .read_all(after, 1000)
+            .unwrap()
+            .last()
+            .map_or(after, |e| e.position)
+    });
+    let cpu = thread_cpu();
+    let raw = pass(&|after| {
+        store
+            .read_all_raw(after, 1000)
+            .unwrap()
+            .last()
+            .map_or(after, |e| e.position)
+    });
+    let raw_cpu = match (cpu, thread_cpu()) {
+        (Some(a), Some(b)) if b > a => Some(events / (b - a).as_secs_f64()),
+        _ => None,
+    };
+    let raw_decoded = pass(&|after| {
+        let page = store.read_all_raw(after, 1000).unwrap();
+        for e in &page {
+            let p: Benchmarked = e.decode().unwrap();
+            assert_eq!(p.data.len(), 210);
+        }
+        page.last().map_or(after, |e| e.position)
+    });
+    RawReadStats {
+        typed,
+        raw,
+        raw_cpu,
+        raw_decoded,
+    }
+}
+
+fn print_sqlite_raw_reads(r: &RawReadStats) {
+    println!("\n| SQLite read_all (same store, same run) | events/s (wall) |");
+    println!("|---|---:|");
+    println!(
+        "| typed (`read_all`, payload parsed into a `Value`) | {:.0} |",
+        r.typed
+    );
+    println!(
+        "| raw (`read_all_raw`, JSON text, checksum verified) | {:.0} ({} per CPU-second) |",
+        r.raw,
+        r.raw_cpu.map_or("n/a".to_string(), |c| format!("{c:.0}"))
+    );
+    println!(
+        "| raw, decoded once into the payload's struct | {:.0} |",
+        r.raw_decoded
+    );
+}
+
+const SQLITE_V4: &str = "stormcraft SQLite, random v4 ids (before)";
+
+/// The SQLite targets, from this run: one writer against plain rusqlite, 16 and 64
+/// writers against one, and the bytes written per event (WAL pages per commit).
+fn sqlite_write_table(configs: &[(&str, usize, &Sample)]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let find = |name: &str, writers: usize| {
+        configs
+            .iter()
+            .find(|(n, w, _)| n.starts_with(name) && *w == writers)
+            .map(|(_, _, s)| *s)
+    };
+    let rate = |s: &Sample| s.latencies.len() as f64 / s.elapsed.as_secs_f64();
+    let per_event = |s: &Sample| s.written as f64 / s.latencies.len().max(1) as f64 / 1024.0;
+    let plain = find("plain rusqlite", 1);
+    writeln!(
+        out,
+        "\n| SQLite configuration | writers | events/s | KiB written per event | ratio |"
+    )
+    .unwrap();
+    writeln!(out, "|---|---:|---:|---:|---|").unwrap();
+    if let Some(p) = plain {
+        writeln!(
+            out,
+            "| plain rusqlite | 1 | {:.0} | {:.2} | |",
+            rate(p),
+            per_event(p)
+        )
+        .unwrap();
+    }
+    for name in ["stormcraft SQLite (group commit)", SQLITE_V4] {
+        let Some(one) = find(name, 1) else { continue };
+        for (_, w, s) in configs.iter().filter(|(n, _, _)| *n == name) {
+            let ratio = if *w == 1 {
+                plain.map_or(String::new(), |p| {
+                    format!("{:.2}x plain rusqlite", rate(s) / rate(p))
+                })
+            } else {
+                format!("{:.1}x one writer", rate(s) / rate(one))
+            };
+            writeln!(
+                out,
+                "| {name} | {w} | {:.0} | {:.2} | {ratio} |",
+                rate(s),
+                per_event(s)
+            )
+            .unwrap();
+        }
+    }
+    out
+}
+
 fn row(name: &str, writers: &str, s: &Stats) {
     println!(
         "| {name} | {writers} | {:>9.0} | {:>8.3} | {:>8.3} |",
@@ -262,6 +443,7 @@ fn main() {
             r.read_all_cpu.unwrap_or(0.0),
             r.per_stream
         );
+        print_sqlite_raw_reads(&sqlite_raw_reads(&store));
         drop(store);
         let _ = std::fs::remove_dir_all(&dir);
         return;
@@ -298,8 +480,24 @@ fn main() {
             sample: Sample::default(),
         });
     }
+    for w in [1, 16] {
+        let path = dir.join(format!("store-v4-{w}.db"));
+        let store = stormcraft_runtime::open(&format!("sqlite:{}", path.display())).unwrap();
+        configs.push(Config {
+            name: SQLITE_V4,
+            writers: w,
+            append: store_append_v4(store.clone()),
+            store: None,
+            sample: Sample::default(),
+        });
+    }
+    // `BENCH_SQLITE_ONLY=1` leaves PostgreSQL out (its configurations take most of the time).
     #[cfg(feature = "postgres")]
-    let server = pg::PgServer::start(true);
+    let server = if std::env::var_os("BENCH_SQLITE_ONLY").is_some() {
+        None
+    } else {
+        pg::PgServer::start(true)
+    };
     #[cfg(feature = "postgres")]
     if let Some(server) = &server {
         for w in WRITERS {
@@ -326,8 +524,18 @@ fn main() {
     println!("|---|---:|---:|---:|---:|");
     row("disk limit: 4 KiB write + fdatasync", "1", &disk.stats());
     let mut read_rows = Vec::new();
+    let mut sqlite_raw = None;
+    let sqlite_writes = sqlite_write_table(
+        &configs
+            .iter()
+            .map(|c| (c.name, c.writers, &c.sample))
+            .collect::<Vec<_>>(),
+    );
     for c in configs {
         if let (Some(store), true) = (&c.store, c.writers == *WRITERS.last().unwrap()) {
+            if c.name.starts_with("stormcraft SQLite") {
+                sqlite_raw = Some(sqlite_raw_reads(store));
+            }
             read_rows.push((
                 c.name.split(' ').take(2).collect::<Vec<_>>().join(" "),
                 reads(store, streams),
@@ -345,6 +553,10 @@ fn main() {
             "| {name} | {:.0} | {cpu} | {:.0} |",
             r.read_all, r.per_stream
         );
+    }
+    print!("{sqlite_writes}");
+    if let Some(r) = &sqlite_raw {
+        print_sqlite_raw_reads(r);
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -197,6 +197,14 @@ fn assert_detected(path: &Path) -> Error {
         Err(e) => e,
         Ok(store) => {
             let s = Store::new(store);
+            // The raw read (payload text handed out unparsed) verifies the same checksums.
+            match s.read_all_raw(0, usize::MAX) {
+                Err(e) => assert!(matches!(e, Error::Corruption(_)), "raw read: {e:?}"),
+                Ok(events) => panic!(
+                    "damaged file read back {} raw events without an error",
+                    events.len()
+                ),
+            }
             match s.read_all(0, usize::MAX) {
                 Err(e) => e,
                 Ok(events) => panic!(

@@ -7,7 +7,8 @@
 //! appends, one fsync) on its own thread, publishes each result and hands the connection
 //! back; the others (followers) wait for their result or for the connection to be free.
 //! Each request runs inside its own SAVEPOINT so a request that fails (wrong expected
-//! version) is rolled back alone. Global positions are allocated by the holder of the
+//! version) is rolled back alone; a one-event append needs none, since it fails before
+//! or in its only write. Global positions are allocated by the holder of the
 //! single write connection inside the transaction, so they are gapless and commit in
 //! order. Readers use a small pool of separate connections and
 //! never block the writer (WAL).
@@ -25,7 +26,7 @@ use crate::timer::{due_cutoff, firing_failed, payload_json, Timer, TimerRow};
 use crate::{
     doc_matches, from_i64, resolve_retry, to_i64, validate_append, validate_docs, validate_field,
     validate_name, AppendResult, ConsumerCommit, DocOp, DocPage, DocQuery, Error, EventStore,
-    ExpectedVersion, NewEvent, RecordedEvent, Result, Snapshot, Value,
+    ExpectedVersion, NewEvent, RawEvent, RecordedEvent, Result, Snapshot, Value,
 };
 
 /// The most requests committed in one transaction; bounds the latency of the last one.
@@ -91,7 +92,14 @@ CREATE INDEX IF NOT EXISTS timers_due ON timers (due_at, id);
 
 const TIMER_COLUMNS: &str = "id, due_at, stream, event_id, event_type, schema_version, payload, correlation_id, causation_id, checksum";
 
+/// The columns of every event query, in the order [`row_to_event`] reads them. The
+/// statements below spell them out rather than `format!` them, so the hot paths look a
+/// cached statement up without building its text first.
 const EVENT_COLUMNS: &str = "position, stream, version, id, event_type, schema_version, payload, correlation_id, causation_id, recorded_at, checksum";
+const READ_STREAM: &str = "SELECT position, stream, version, id, event_type, schema_version, payload, correlation_id, causation_id, recorded_at, checksum FROM events WHERE stream = ?1 AND version >= ?2 ORDER BY version LIMIT ?3";
+const READ_ALL: &str = "SELECT position, stream, version, id, event_type, schema_version, payload, correlation_id, causation_id, recorded_at, checksum FROM events WHERE position > ?1 ORDER BY position LIMIT ?2";
+const READ_CATEGORY: &str = "SELECT position, stream, version, id, event_type, schema_version, payload, correlation_id, causation_id, recorded_at, checksum FROM events WHERE position > ?1 AND stream >= ?2 AND stream < ?3 ORDER BY position LIMIT ?4";
+const INSERT_EVENT: &str = "INSERT INTO events (position, stream, version, id, event_type, schema_version, payload, correlation_id, causation_id, recorded_at, checksum) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
@@ -380,13 +388,23 @@ impl SqliteStore {
                     resume_unwind(panic);
                 }
             };
+            // The leader's own outcome goes straight back (no map entry, no wake-up of
+            // itself): with one writer, that is every append.
+            let mut own = None;
             for (p, outcome) in batch.into_iter().zip(outcomes) {
-                state.results.insert(p.ticket, outcome);
-                p.wake.notify_one();
+                if p.ticket == ticket {
+                    own = Some(outcome);
+                } else {
+                    state.results.insert(p.ticket, outcome);
+                    p.wake.notify_one();
+                }
             }
             // Requests that queued during the commit: hand the connection to the oldest.
             if let Some(next) = state.queue.first() {
                 next.wake.notify_one();
+            }
+            if let Some(outcome) = own {
+                return outcome;
             }
         }
     }
@@ -415,22 +433,96 @@ impl SqliteStore {
         result
     }
 
-    fn read_events(
+    /// Runs an event query, turning each row into an event with `convert`
+    /// ([`row_to_event`] or [`row_to_raw`]; both verify the row's checksum).
+    fn read_events<E>(
         &self,
         sql: &str,
         params: &[&dyn rusqlite::ToSql],
         limit: usize,
-    ) -> Result<Vec<RecordedEvent>> {
+        convert: fn(&Row<'_>) -> Result<E>,
+    ) -> Result<Vec<E>> {
         let capacity = limit.min(1024);
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(sql)?;
             let mut rows = stmt.query(params)?;
             let mut out = Vec::with_capacity(capacity);
             while let Some(row) = rows.next()? {
-                out.push(row_to_event(row)?);
+                out.push(convert(row)?);
             }
             Ok(out)
         })
+    }
+
+    fn all_events<E>(
+        &self,
+        after_position: u64,
+        limit: usize,
+        convert: fn(&Row<'_>) -> Result<E>,
+    ) -> Result<Vec<E>> {
+        let after = i64::try_from(after_position).unwrap_or(i64::MAX);
+        self.read_events(READ_ALL, &[&after, &limit_param(limit)], limit, convert)
+    }
+
+    fn category_events<E>(
+        &self,
+        category: &str,
+        after_position: u64,
+        limit: usize,
+        convert: fn(&Row<'_>) -> Result<E>,
+    ) -> Result<Vec<E>> {
+        validate_name("category", category)?;
+        let after = i64::try_from(after_position).unwrap_or(i64::MAX);
+        // Streams `<category>-...` are exactly those in ["<category>-", "<category>.")
+        // because '.' follows '-' in byte order (BINARY collation compares bytes).
+        let low = format!("{category}-");
+        let high = format!("{category}.");
+        self.read_events(
+            READ_CATEGORY,
+            &[&after, &low, &high, &limit_param(limit)],
+            limit,
+            convert,
+        )
+    }
+
+    fn selected_events<E>(
+        &self,
+        selectors: &[crate::EventSelector],
+        after_position: u64,
+        up_to: u64,
+        limit: usize,
+        convert: fn(&Row<'_>) -> Result<E>,
+    ) -> Result<Vec<E>> {
+        if selectors.is_empty() {
+            return Ok(Vec::new());
+        }
+        let after = i64::try_from(after_position).unwrap_or(i64::MAX);
+        let up_to = i64::try_from(up_to).unwrap_or(i64::MAX);
+        // One (type, stream range) term per selector, so SQLite skips the rows a consumer
+        // does not handle before their payload is parsed or checksummed. The statement is
+        // cached per selector count (a consumer's list does not change).
+        let mut terms = Vec::with_capacity(selectors.len());
+        let mut bounds = Vec::with_capacity(selectors.len() * 3);
+        for (i, s) in selectors.iter().enumerate() {
+            let n = 4 + i * 3;
+            terms.push(format!(
+                "(event_type = ?{} AND stream >= ?{} AND stream < ?{})",
+                n,
+                n + 1,
+                n + 2
+            ));
+            bounds.push(s.event_type.clone());
+            bounds.push(format!("{}-", s.category));
+            bounds.push(format!("{}.", s.category));
+        }
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE position > ?1 AND position <= ?2 AND ({}) ORDER BY position LIMIT ?3",
+            terms.join(" OR ")
+        );
+        let limit_value = limit_param(limit);
+        let mut params: Vec<&dyn rusqlite::ToSql> = vec![&after, &up_to, &limit_value];
+        params.extend(bounds.iter().map(|b| b as &dyn rusqlite::ToSql));
+        self.read_events(&sql, &params, limit, convert)
     }
 }
 
@@ -442,7 +534,18 @@ impl Drop for SqliteStore {
     }
 }
 
+/// An event row (the columns of [`EVENT_COLUMNS`]) as an event, checksum verified.
 fn row_to_event(row: &Row<'_>) -> Result<RecordedEvent> {
+    with_event_row(row, |event, sum| event.verify(sum))
+}
+
+/// An event row as a [`RawEvent`] (payload as stored), checksum verified.
+fn row_to_raw(row: &Row<'_>) -> Result<RawEvent> {
+    with_event_row(row, |event, sum| event.verify_raw(sum))
+}
+
+/// Borrows an event row's columns (no copies) and hands them to `f` with the checksum.
+fn with_event_row<T>(row: &Row<'_>, f: impl FnOnce(&EventRow<'_>, i64) -> Result<T>) -> Result<T> {
     let bytes = |i: usize| -> Result<Option<&[u8]>> { Ok(row.get_ref(i)?.as_blob_or_null()?) };
     let text = |i: usize| -> Result<&str> { Ok(row.get_ref(i)?.as_str()?) };
     let event = EventRow {
@@ -457,7 +560,7 @@ fn row_to_event(row: &Row<'_>) -> Result<RecordedEvent> {
         causation_id: bytes(8)?,
         recorded_at: row.get(9)?,
     };
-    event.verify(row.get(10)?)
+    f(&event, row.get(10)?)
 }
 
 fn limit_param(limit: usize) -> i64 {
@@ -516,21 +619,15 @@ impl EventStore for SqliteStore {
         validate_name("stream name", stream)?;
         let from = i64::try_from(from_version).unwrap_or(i64::MAX);
         self.read_events(
-            &format!("SELECT {EVENT_COLUMNS} FROM events WHERE stream = ?1 AND version >= ?2 ORDER BY version LIMIT ?3"),
+            READ_STREAM,
             &[&stream, &from, &limit_param(limit)],
             limit,
+            row_to_event,
         )
     }
 
     fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<RecordedEvent>> {
-        let after = i64::try_from(after_position).unwrap_or(i64::MAX);
-        self.read_events(
-            &format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE position > ?1 ORDER BY position LIMIT ?2"
-            ),
-            &[&after, &limit_param(limit)],
-            limit,
-        )
+        self.all_events(after_position, limit, row_to_event)
     }
 
     fn read_category(
@@ -539,17 +636,7 @@ impl EventStore for SqliteStore {
         after_position: u64,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>> {
-        validate_name("category", category)?;
-        let after = i64::try_from(after_position).unwrap_or(i64::MAX);
-        // Streams `<category>-...` are exactly those in ["<category>-", "<category>.")
-        // because '.' follows '-' in byte order (BINARY collation compares bytes).
-        let low = format!("{category}-");
-        let high = format!("{category}.");
-        self.read_events(
-            &format!("SELECT {EVENT_COLUMNS} FROM events WHERE position > ?1 AND stream >= ?2 AND stream < ?3 ORDER BY position LIMIT ?4"),
-            &[&after, &low, &high, &limit_param(limit)],
-            limit,
-        )
+        self.category_events(category, after_position, limit, row_to_event)
     }
 
     fn read_selected(
@@ -559,36 +646,30 @@ impl EventStore for SqliteStore {
         up_to: u64,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>> {
-        if selectors.is_empty() {
-            return Ok(Vec::new());
-        }
-        let after = i64::try_from(after_position).unwrap_or(i64::MAX);
-        let up_to = i64::try_from(up_to).unwrap_or(i64::MAX);
-        // One (type, stream range) term per selector, so SQLite skips the rows a consumer
-        // does not handle before their payload is parsed or checksummed. The statement is
-        // cached per selector count (a consumer's list does not change).
-        let mut terms = Vec::with_capacity(selectors.len());
-        let mut bounds = Vec::with_capacity(selectors.len() * 3);
-        for (i, s) in selectors.iter().enumerate() {
-            let n = 4 + i * 3;
-            terms.push(format!(
-                "(event_type = ?{} AND stream >= ?{} AND stream < ?{})",
-                n,
-                n + 1,
-                n + 2
-            ));
-            bounds.push(s.event_type.clone());
-            bounds.push(format!("{}-", s.category));
-            bounds.push(format!("{}.", s.category));
-        }
-        let sql = format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE position > ?1 AND position <= ?2 AND ({}) ORDER BY position LIMIT ?3",
-            terms.join(" OR ")
-        );
-        let limit_value = limit_param(limit);
-        let mut params: Vec<&dyn rusqlite::ToSql> = vec![&after, &up_to, &limit_value];
-        params.extend(bounds.iter().map(|b| b as &dyn rusqlite::ToSql));
-        self.read_events(&sql, &params, limit)
+        self.selected_events(selectors, after_position, up_to, limit, row_to_event)
+    }
+
+    fn read_all_raw(&self, after_position: u64, limit: usize) -> Result<Vec<RawEvent>> {
+        self.all_events(after_position, limit, row_to_raw)
+    }
+
+    fn read_category_raw(
+        &self,
+        category: &str,
+        after_position: u64,
+        limit: usize,
+    ) -> Result<Vec<RawEvent>> {
+        self.category_events(category, after_position, limit, row_to_raw)
+    }
+
+    fn read_selected_raw(
+        &self,
+        selectors: &[crate::EventSelector],
+        after_position: u64,
+        up_to: u64,
+        limit: usize,
+    ) -> Result<Vec<RawEvent>> {
+        self.selected_events(selectors, after_position, up_to, limit, row_to_raw)
     }
 
     fn stream_version(&self, stream: &str) -> Result<u64> {
@@ -887,6 +968,26 @@ impl Writer {
         let mut outcomes = Vec::with_capacity(batch.len());
         for Pending { op, .. } in batch {
             let head_op = self.head;
+            if writes_nothing_on_failure(op) {
+                // No savepoint needed (two statements fewer per request): a failure
+                // happened before the only write or in it, and SQLite undid that one
+                // statement. Unless SQLite rolled the whole transaction back (an I/O
+                // error, a full disk): then nothing of the batch may be acknowledged, and
+                // later requests must not run outside a transaction.
+                let outcome = self.apply(op);
+                if outcome.is_err() {
+                    self.head = head_op;
+                    if self.conn.is_autocommit() {
+                        let lost = rusqlite::Error::SqliteFailure(
+                            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
+                            Some("SQLite rolled the transaction back".into()),
+                        );
+                        return self.abort(head_before, fail_all("batch", &lost));
+                    }
+                }
+                outcomes.push(outcome);
+                continue;
+            }
             if let Err(e) = self.run_cached("SAVEPOINT op") {
                 return self.abort(head_before, fail_all("savepoint", &e));
             }
@@ -1029,9 +1130,7 @@ impl Writer {
             return Err(conflict);
         }
         let recorded_at = crate::now_micros();
-        let mut insert = self.conn.prepare_cached(&format!(
-            "INSERT INTO events ({EVENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
-        ))?;
+        let mut insert = self.conn.prepare_cached(INSERT_EVENT)?;
         let mut positions = Vec::with_capacity(events.len());
         let mut version = current;
         for e in events {
@@ -1208,6 +1307,15 @@ impl Writer {
     }
 }
 
+/// Whether `op` leaves the transaction as it found it when it fails, so it needs no
+/// savepoint inside a batch: an append of one event without documents checks the version
+/// (a read) and then runs one INSERT, which SQLite undoes as a whole when it fails; its
+/// retry lookup after a unique-id violation only reads. Everything else may fail after a
+/// first write (a second event, a document, a consumer's checkpoint after its documents).
+fn writes_nothing_on_failure(op: &WriteOp) -> bool {
+    matches!(op, WriteOp::Append { events, docs, .. } if events.len() == 1 && docs.is_empty())
+}
+
 /// `rusqlite::Error` is not `Clone`; a failed batch reports the same failure to every
 /// request, keeping the SQLite error code so corruption is still recognised.
 fn clone_error(what: &str, e: &rusqlite::Error) -> rusqlite::Error {
@@ -1227,6 +1335,109 @@ fn clone_error(what: &str, e: &rusqlite::Error) -> rusqlite::Error {
 mod tests {
     use super::*;
     use crate::{Store, Uuid};
+
+    /// One batch mixing requests with and without savepoints: each failure is undone
+    /// alone, a retry inside the batch is recognised, and the positions stay gapless.
+    #[test]
+    fn failures_inside_a_batch_are_undone_alone() {
+        let dir = std::env::temp_dir().join(format!("stormcraft-batch-{}", Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = SqliteStore::open(dir.join("store.db")).unwrap();
+        let mut writer = store.writes.lock().writer.take().unwrap();
+        let e = |n: i64| NewEvent::new("E", 1, serde_json::json!({ "n": n }));
+        let first = e(1);
+        let dup = e(3);
+        let append = |stream: &str, expected, events: Vec<NewEvent>, docs: Vec<DocOp>| Pending {
+            ticket: 0,
+            op: WriteOp::Append {
+                stream: stream.into(),
+                expected,
+                events,
+                docs,
+            },
+            wake: Arc::new(Condvar::new()),
+        };
+        let put = |key: &str| DocOp::Put {
+            table: "t".into(),
+            key: key.into(),
+            value: serde_json::json!(1),
+        };
+        let batch = vec![
+            append(
+                "a-1",
+                ExpectedVersion::NoStream,
+                vec![first.clone()],
+                vec![],
+            ),
+            // Wrong version, one event: fails in its check, no savepoint.
+            append("a-1", ExpectedVersion::NoStream, vec![e(2)], vec![]),
+            // The first request again: a retry, answered with its result.
+            append(
+                "a-1",
+                ExpectedVersion::NoStream,
+                vec![first.clone()],
+                vec![],
+            ),
+            // Its id in another stream: fails in the INSERT, no savepoint.
+            append("b-1", ExpectedVersion::Any, vec![first.clone()], vec![]),
+            // Two events with one id (the store's API refuses that earlier; the writer
+            // meets it here): the second INSERT fails, the savepoint undoes the first.
+            append(
+                "c-1",
+                ExpectedVersion::Any,
+                vec![dup.clone(), dup],
+                vec![put("c")],
+            ),
+            append("a-1", ExpectedVersion::Exact(1), vec![e(4)], vec![]),
+        ];
+        let outcomes = writer.commit_batch(&batch);
+        let versions: Vec<_> = outcomes
+            .iter()
+            .map(|o| match o {
+                Ok(Done::Appended(done)) => Ok(done.positions.clone()),
+                Ok(_) => panic!("not an append result"),
+                Err(e) => Err(format!("{e:?}")),
+            })
+            .collect();
+        assert_eq!(versions[0], Ok(vec![1]));
+        assert!(versions[1]
+            .as_ref()
+            .unwrap_err()
+            .contains("WrongExpectedVersion"));
+        assert_eq!(versions[2], Ok(vec![1]));
+        assert!(versions[3]
+            .as_ref()
+            .unwrap_err()
+            .contains("IdempotencyConflict"));
+        assert!(
+            versions[4].as_ref().unwrap_err().contains("Backend"),
+            "{:?}",
+            versions[4]
+        );
+        assert_eq!(versions[5], Ok(vec![2]));
+        store.writes.lock().writer = Some(writer);
+        let all = store.read_all(0, 100).unwrap();
+        let stored: Vec<_> = all
+            .iter()
+            .map(|e| (e.position, e.stream.as_str()))
+            .collect();
+        assert_eq!(stored, vec![(1, "a-1"), (2, "a-1")]);
+        assert_eq!(store.load_doc("t", "c").unwrap(), None);
+        drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The spelled-out event statements read and write exactly [`EVENT_COLUMNS`].
+    #[test]
+    fn event_statements_name_the_event_columns() {
+        for sql in [READ_STREAM, READ_ALL, READ_CATEGORY] {
+            assert!(
+                sql.starts_with(&format!("SELECT {EVENT_COLUMNS} FROM events ")),
+                "{sql}"
+            );
+        }
+        assert!(INSERT_EVENT.starts_with(&format!("INSERT INTO events ({EVENT_COLUMNS}) VALUES ")));
+    }
 
     /// A filtered list query reads the filter field's expression index, once the
     /// projection's worker created it, rather than every document of the table.

@@ -431,6 +431,94 @@ mod suite {
         ));
     }
 
+    /// The raw reads return what the typed reads return, with the payload as JSON text:
+    /// the same events in the same order, decodable into the reader's own type, upcast.
+    pub fn raw_reads(f: &Fixture) {
+        let s = &f.store;
+        s.append(
+            "shop-Cart-1",
+            ExpectedVersion::Any,
+            vec![
+                ev("ItemAdded", 1),
+                NewEvent::new(
+                    "Noted",
+                    1,
+                    json!({"text": "ünï \"quoted\"", "list": [1, 2.5, null]}),
+                ),
+            ],
+        )
+        .unwrap();
+        s.append(
+            "shop-CartLine-1",
+            ExpectedVersion::Any,
+            vec![ev("ItemAdded", 2)],
+        )
+        .unwrap();
+        s.append(
+            "billing-Invoice-1",
+            ExpectedVersion::Any,
+            vec![ev("InvoiceSent", 3)],
+        )
+        .unwrap();
+        let typed = |events: Vec<stormcraft_runtime::RawEvent>| {
+            events
+                .into_iter()
+                .map(|e| e.into_recorded().unwrap())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            typed(s.read_all_raw(0, 100).unwrap()),
+            s.read_all(0, 100).unwrap()
+        );
+        assert_eq!(
+            typed(s.read_all_raw(1, 2).unwrap()),
+            s.read_all(1, 2).unwrap()
+        );
+        assert_eq!(
+            typed(s.read_category_raw("shop-Cart", 0, 100).unwrap()),
+            s.read_category("shop-Cart", 0, 100).unwrap()
+        );
+        let selectors = [EventSelector::new("billing-Invoice", "InvoiceSent")];
+        let head = s.head_position().unwrap();
+        assert_eq!(
+            typed(s.read_selected_raw(&selectors, 0, head, 10).unwrap()),
+            s.read_selected(&selectors, 0, head, 10).unwrap()
+        );
+        assert!(s.read_selected_raw(&[], 0, head, 10).unwrap().is_empty());
+        assert!(matches!(
+            s.read_category_raw("", 0, 10),
+            Err(Error::InvalidInput(_))
+        ));
+
+        // Typed code decodes the text once, into its own type.
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct ItemAdded {
+            n: i64,
+        }
+        let first = &s.read_all_raw(0, 1).unwrap()[0];
+        assert_eq!(first.decode::<ItemAdded>().unwrap(), ItemAdded { n: 1 });
+        let noted = &s.read_all_raw(1, 1).unwrap()[0];
+        assert!(matches!(
+            noted.decode::<ItemAdded>(),
+            Err(Error::InvalidInput(_))
+        ));
+
+        // Upcasters apply to raw reads too; events they do not concern pass as stored.
+        let up = s
+            .clone()
+            .with_upcasters(Upcasters::new().register("ItemAdded", 1, |p| {
+                Ok((2, json!({"n": p["n"], "unit": "pcs"})))
+            }));
+        let raw = up.read_all_raw(0, 100).unwrap();
+        assert_eq!(typed(raw.clone()), up.read_all(0, 100).unwrap());
+        assert_eq!(raw[0].schema_version, 2);
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&raw[0].payload_json).unwrap(),
+            json!({"n": 1, "unit": "pcs"})
+        );
+        assert_eq!(raw[1].schema_version, 1);
+    }
+
     pub fn filtered_subscription(f: &Fixture) {
         let s = &f.store;
         let filter = Filter::Events(vec![EventSelector::new("shop-Cart", "ItemAdded")]);
@@ -1657,7 +1745,7 @@ macro_rules! conformance {
             conformance!(@tests $factory;
                 append_and_read, expected_versions, rejects_bad_input, idempotent_retry,
                 categories, snapshots, upcasting, subscription_projection, selected_reads,
-                read_model_shapes,
+                raw_reads, read_model_shapes,
                 filtered_subscription,
                 handler_error_commits_nothing, checkpoint_conflict, append_with_state,
                 live_subscription, racing_exact_writers, many_writers_with_subscriber);
