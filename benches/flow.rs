@@ -25,7 +25,6 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-#[allow(dead_code)]
 #[path = "../templates/runtime/tests/common/pg.rs"]
 mod pg;
 
