@@ -578,6 +578,25 @@ pub trait EventStore: Send + Sync {
         docs: Vec<DocOp>,
     ) -> Result<AppendResult>;
 
+    /// Like [`EventStore::append_with_docs`], but may return once the commit is visible,
+    /// before it is durable: for the effects a consumer's batch appends (commands,
+    /// rejections, inbox sends, process entries), whose durability the batch's checkpoint
+    /// commit provides. Both backends write one sequential log (SQLite's WAL, PostgreSQL's
+    /// WAL), so the checkpoint commit, synchronous and later in the log, is durable only
+    /// with everything before it; a crash before it loses the batch's effects and its
+    /// checkpoint together, and the batch is handled again (derived ids: appended once).
+    /// One flush then covers a whole batch instead of one per effect. The default is
+    /// [`EventStore::append_with_docs`] (durable at once).
+    fn append_with_docs_deferred(
+        &self,
+        stream: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+        docs: Vec<DocOp>,
+    ) -> Result<AppendResult> {
+        self.append_with_docs(stream, expected, events, docs)
+    }
+
     /// Events of `stream` with version ≥ `from_version`, at most `limit`, in version order.
     fn read_stream(
         &self,
@@ -876,6 +895,9 @@ pub struct Store {
     clock: Arc<dyn Clock>,
     /// Where the commands reactions issue are noted, when a test asked for it.
     issue_log: Option<policy::IssueLog>,
+    /// Appends through this handle use [`EventStore::append_with_docs_deferred`]: a
+    /// worker's handle, whose batch checkpoint makes them durable.
+    deferred: bool,
 }
 
 impl fmt::Debug for Store {
@@ -900,7 +922,25 @@ impl Store {
             upcasters: Arc::new(Upcasters::new()),
             clock: Arc::new(SystemClock),
             issue_log: None,
+            deferred: false,
         }
+    }
+
+    /// A handle whose appends may return before they are durable (see
+    /// [`EventStore::append_with_docs_deferred`]). Only for a consumer's handler: the
+    /// worker commits the batch's checkpoint durably through its own handle after the
+    /// handler's appends, which makes them durable. Never for an HTTP command, whose
+    /// acknowledgement promises durability.
+    pub fn with_deferred_durability(&self) -> Store {
+        Store {
+            deferred: true,
+            ..self.clone()
+        }
+    }
+
+    /// Whether appends through this handle defer their durability to a checkpoint.
+    pub fn defers_durability(&self) -> bool {
+        self.deferred
     }
 
     /// Notes in `log` every command a policy, deadline or process issues through this
@@ -987,6 +1027,11 @@ impl Store {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendResult> {
+        if self.deferred {
+            return self
+                .backend
+                .append_with_docs_deferred(stream, expected, events, Vec::new());
+        }
         self.backend.append(stream, expected, events)
     }
 
@@ -998,6 +1043,11 @@ impl Store {
         events: Vec<NewEvent>,
         docs: Vec<DocOp>,
     ) -> Result<AppendResult> {
+        if self.deferred {
+            return self
+                .backend
+                .append_with_docs_deferred(stream, expected, events, docs);
+        }
         self.backend
             .append_with_docs(stream, expected, events, docs)
     }

@@ -649,6 +649,20 @@ impl EventStore for PgStore {
         })
     }
 
+    fn append_with_docs_deferred(
+        &self,
+        stream: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+        docs: Vec<DocOp>,
+    ) -> Result<AppendResult> {
+        validate_append(stream, &events, &docs)?;
+        // The append transaction commits with `synchronous_commit = off`; without the
+        // flush transaction it is visible, not yet durable. The consumer's checkpoint
+        // commit (synchronous, later in the WAL) flushes it.
+        self.with(|c| self.append_tx(c, stream, expected, &events, &docs))
+    }
+
     fn read_stream(
         &self,
         stream: &str,

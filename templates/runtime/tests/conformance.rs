@@ -1738,6 +1738,172 @@ mod timers {
     }
 }
 
+/// Batched consumers: a worker's effects are appended through a handle whose appends
+/// defer their durability to the batch's checkpoint commit.
+mod batching {
+    use super::*;
+    use std::collections::BTreeSet;
+    use stormcraft_runtime::aggregate::Cause;
+    use stormcraft_runtime::worker::{activity, spawn_workers, Worker};
+    use stormcraft_runtime::{ProjectionTx, RecordedEvent};
+
+    const ORDERS: i64 = 50;
+
+    /// Places `n` orders, one stream each, positions 1..=n.
+    fn place(s: &Store, n: i64) {
+        for i in 0..n {
+            s.append(
+                &format!("shop-Order-{i}"),
+                ExpectedVersion::NoStream,
+                vec![ev("OrderPlaced", i)],
+            )
+            .unwrap();
+        }
+    }
+
+    /// The effect of one order: its reservation, with an id derived from the order's
+    /// event, so handling the event again appends nothing.
+    fn reserve(s: &Store, consumer: &str, event: &RecordedEvent) -> Result<(), Error> {
+        let n = event.payload["n"].as_i64().unwrap_or(-1);
+        let reserved = NewEvent::new("StockReserved", 1, json!({ "n": n }))
+            .with_id(stormcraft_runtime::derived_event_id(consumer, event, 0))
+            .caused_by(event);
+        s.append(
+            &format!("shop-Reservation-{n}"),
+            ExpectedVersion::NoStream,
+            vec![reserved],
+        )
+        .map(drop)
+    }
+
+    /// Every order has exactly one reservation, appended in the orders' global order,
+    /// and nothing else was appended; also through a fresh handle on the same database
+    /// (what a restarted process sees).
+    fn assert_reserved_once_in_order(f: &Fixture, n: i64) {
+        let check = |s: &Store| {
+            let all = s.read_all(0, 10_000).unwrap();
+            assert_eq!(
+                all.len() as i64,
+                2 * n,
+                "an effect was appended twice or lost"
+            );
+            let reservations: Vec<i64> = all
+                .iter()
+                .filter(|e| e.event_type == "StockReserved")
+                .map(|e| e.payload["n"].as_i64().unwrap())
+                .collect();
+            assert_eq!(
+                reservations,
+                (0..n).collect::<Vec<_>>(),
+                "not in event order"
+            );
+            for i in 0..n {
+                assert_eq!(
+                    s.stream_version(&format!("shop-Reservation-{i}")).unwrap(),
+                    1
+                );
+            }
+        };
+        check(&f.store);
+        if f.url != "memory:" {
+            check(&stormcraft_runtime::open(&f.url).unwrap());
+        }
+    }
+
+    /// A batch fails midway after some of its effects were appended (deferred): no
+    /// checkpoint, no document; handled again, each effect and document lands once and
+    /// the effects stay in event order.
+    pub fn deferred_effects_survive_a_failure_mid_batch(f: &Fixture) {
+        let s = &f.store;
+        let effects = s.with_deferred_durability();
+        assert!(effects.defers_durability());
+        assert!(!s.defers_durability(), "the original handle stays durable");
+        place(s, 20);
+        let handler = |failing: Option<i64>| {
+            let effects = effects.clone();
+            move |e: &RecordedEvent, tx: &mut dyn ProjectionTx| -> Result<(), Error> {
+                let n = e.payload["n"].as_i64().unwrap_or(-1);
+                if Some(n) == failing {
+                    return Err(Error::InvalidInput("the external system is down".into()));
+                }
+                reserve(&effects, "shop.Reserve", e)?;
+                tx.put("reserved", &n.to_string(), json!(true))
+            }
+        };
+        let filter = Filter::Category("shop-Order".into());
+        let mut sub = s.subscribe("shop.Reserve", filter).batch_size(8);
+        assert_eq!(sub.poll(handler(None)).unwrap(), 8);
+        assert_eq!(s.checkpoint("shop.Reserve").unwrap(), 8);
+        // Orders 8..=11 reserved, 12 fails: the batch commits nothing of its own.
+        let err = sub.poll(handler(Some(12))).unwrap_err();
+        assert!(matches!(err, Error::InvalidInput(_)), "{err}");
+        assert_eq!(s.checkpoint("shop.Reserve").unwrap(), 8);
+        assert_eq!(s.list_docs("reserved").unwrap().len(), 8);
+        assert_eq!(
+            s.stream_version("shop-Reservation-11").unwrap(),
+            1,
+            "visible at once"
+        );
+        assert_eq!(s.stream_version("shop-Reservation-12").unwrap(), 0);
+        // Handled again: 8..=11 are retries of stored appends, the rest is new.
+        assert_eq!(sub.catch_up(handler(None)).unwrap(), 12);
+        assert!(s.checkpoint("shop.Reserve").unwrap() >= 20);
+        assert_eq!(s.list_docs("reserved").unwrap().len(), 20);
+        assert_reserved_once_in_order(f, 20);
+    }
+
+    /// Consumers whose first attempt at the batch failed (once each).
+    static FAILED_ONCE: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+
+    fn flaky_reserve(s: &Store, cause: Cause<'_>, _: &mut dyn ProjectionTx) -> Result<(), Error> {
+        if !s.defers_durability() {
+            return Err(Error::InvalidInput(
+                "a worker's handle defers durability".into(),
+            ));
+        }
+        if cause.event.payload["n"] == 30
+            && FAILED_ONCE
+                .lock()
+                .unwrap()
+                .insert(cause.consumer.to_owned())
+        {
+            return Err(Error::InvalidInput("fails once, mid-batch".into()));
+        }
+        reserve(s, cause.consumer, cause.event)
+    }
+
+    /// The worker takes the backlog as one batch (it was all there when it started),
+    /// fails at the 31st event, handles the batch again after the pause, and commits it
+    /// once: 50 events in 1 batch, each effect once and in order.
+    pub fn a_worker_commits_its_backlog_as_one_batch(f: &Fixture) {
+        let s = &f.store;
+        place(s, ORDERS);
+        // A name per test: the activity counters are per process.
+        let consumer: &'static str =
+            Box::leak(format!("shop.Reserve{}", Uuid::new_v4().simple()).into_boxed_str());
+        let workers = [Worker::new(
+            consumer,
+            &[("shop-Order", "OrderPlaced")],
+            flaky_reserve,
+        )];
+        let stop = Arc::new(AtomicBool::new(false));
+        let threads = spawn_workers(s, &stop, &workers);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while s.checkpoint(consumer).unwrap() < ORDERS as u64 {
+            assert!(Instant::now() < deadline, "the worker never caught up");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        stop.store(true, Ordering::Release);
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        let done = activity(consumer);
+        assert_eq!((done.handled, done.batches), (ORDERS as u64, 1), "{done:?}");
+        assert!(FAILED_ONCE.lock().unwrap().contains(consumer));
+        assert_reserved_once_in_order(f, ORDERS);
+    }
+}
+
 macro_rules! conformance {
     ($backend:ident, $factory:path, $cases:expr) => {
         mod $backend {
@@ -1756,11 +1922,25 @@ macro_rules! conformance {
             #[cfg(feature = "testing")]
             conformance!(@timers $factory; drive_runs_workers_and_timers);
 
+            conformance!(@batching $factory;
+                deferred_effects_survive_a_failure_mid_batch,
+                a_worker_commits_its_backlog_as_one_batch);
+
             #[test]
             fn matches_model() {
                 suite::matches_model($factory, $cases);
             }
         }
+    };
+    (@batching $factory:path; $($test:ident),*) => {
+        $(
+            #[test]
+            fn $test() {
+                if let Some(f) = $factory() {
+                    batching::$test(&f);
+                }
+            }
+        )*
     };
     (@timers $factory:path; $($test:ident),*) => {
         $(

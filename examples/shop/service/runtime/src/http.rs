@@ -60,8 +60,10 @@ pub async fn health() -> Json<serde_json::Value> {
 
 /// `GET /health` of the context `context`: 200 `{"status": "ok", "rejections": n,
 /// "timers_pending": n, "consumers": [{"consumer", "checkpoint", "pending",
-/// "at_least"}]}` — its recorded rejections, its pending timers, and how far each of
-/// its `workers` is behind (see [`worker::lag`]) — or 500 when the store cannot answer.
+/// "at_least", "handled", "batches", "busy_ms"}]}` — its recorded rejections, its
+/// pending timers, how far each of its `workers` is behind (see [`worker::lag`]) and
+/// what its worker did in this process (see [`worker::Activity`]) — or 500 when the
+/// store cannot answer.
 /// Route it as `.route("/health", context_health("ordering", crate::workers))`.
 pub fn context_health(
     context: &'static str,
@@ -82,6 +84,9 @@ pub fn context_health(
                         "checkpoint": lag.checkpoint,
                         "pending": lag.pending,
                         "at_least": lag.at_least,
+                        "handled": lag.activity.handled,
+                        "batches": lag.activity.batches,
+                        "busy_ms": lag.activity.busy.as_millis() as u64,
                     }))
                     .collect::<Vec<_>>(),
             }))
@@ -215,6 +220,18 @@ fn prometheus_text(context: &str, head: u64, status: &ContextStatus) -> String {
         "gauge",
         "Events the consumer handles that are after its checkpoint (counted up to 1000).",
         per_consumer(|lag| lag.pending as u64),
+    );
+    metric(
+        "stormcraft_consumer_handled_events_total",
+        "counter",
+        "Events in the batches the consumer's worker committed in this process.",
+        per_consumer(|lag| lag.activity.handled),
+    );
+    metric(
+        "stormcraft_consumer_batches_total",
+        "counter",
+        "Batches the consumer's worker committed in this process.",
+        per_consumer(|lag| lag.activity.batches),
     );
     out
 }

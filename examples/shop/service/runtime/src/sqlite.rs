@@ -174,6 +174,9 @@ struct WriteState {
 struct Pending {
     ticket: u64,
     op: WriteOp,
+    /// Acknowledged only once durable (`synchronous=FULL`); `false` for a consumer's
+    /// deferred appends (see `EventStore::append_with_docs_deferred`).
+    durable: bool,
     wake: Arc<Condvar>,
 }
 
@@ -306,6 +309,7 @@ impl SqliteStore {
             conn,
             head: from_i64(head_position, "position")?,
             shared: Arc::clone(&head),
+            full_sync: true,
         };
         Ok(SqliteStore {
             path,
@@ -324,6 +328,29 @@ impl SqliteStore {
         })
     }
 
+    fn append_op(
+        &self,
+        stream: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+        docs: Vec<DocOp>,
+        durable: bool,
+    ) -> Result<AppendResult> {
+        validate_append(stream, &events, &docs)?;
+        let op = WriteOp::Append {
+            stream: stream.to_owned(),
+            expected,
+            events,
+            docs,
+        };
+        match self.write_with(op, durable)? {
+            Done::Appended(done) => Ok(done),
+            _ => Err(Error::Backend(
+                "the writer answered an append without a result".into(),
+            )),
+        }
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
@@ -336,6 +363,12 @@ impl SqliteStore {
     /// next batch if requests queued meanwhile). With one writer there is no hand-off to
     /// another thread at all.
     fn write(&self, op: WriteOp) -> WriteOutcome {
+        self.write_with(op, true)
+    }
+
+    /// [`SqliteStore::write`]; `durable: false` lets the request commit without a WAL
+    /// fsync when nothing durable shares its batch.
+    fn write_with(&self, op: WriteOp, durable: bool) -> WriteOutcome {
         let wake = WAKE.with(Arc::clone);
         let mut state = self.writes.lock();
         let ticket = state.next_ticket;
@@ -343,6 +376,7 @@ impl SqliteStore {
         state.queue.push(Pending {
             ticket,
             op,
+            durable,
             wake: Arc::clone(&wake),
         });
         loop {
@@ -595,19 +629,17 @@ impl EventStore for SqliteStore {
         events: Vec<NewEvent>,
         docs: Vec<DocOp>,
     ) -> Result<AppendResult> {
-        validate_append(stream, &events, &docs)?;
-        let op = WriteOp::Append {
-            stream: stream.to_owned(),
-            expected,
-            events,
-            docs,
-        };
-        match self.write(op)? {
-            Done::Appended(done) => Ok(done),
-            _ => Err(Error::Backend(
-                "the writer answered an append without a result".into(),
-            )),
-        }
+        self.append_op(stream, expected, events, docs, true)
+    }
+
+    fn append_with_docs_deferred(
+        &self,
+        stream: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+        docs: Vec<DocOp>,
+    ) -> Result<AppendResult> {
+        self.append_op(stream, expected, events, docs, false)
     }
 
     fn read_stream(
@@ -930,6 +962,11 @@ struct Writer {
     /// The highest position written in this connection (committed or in the open batch).
     head: u64,
     shared: Arc<Head>,
+    /// The connection's `synchronous` setting: `FULL` (fsync at every commit) unless
+    /// the last batch held only deferred appends (`NORMAL`: no fsync at commit; still
+    /// atomic and consistent, and the next `FULL` commit's fsync covers it, the WAL being
+    /// one sequential file).
+    full_sync: bool,
 }
 
 impl Writer {
@@ -950,6 +987,21 @@ impl Writer {
                 .map(|_| Err(Error::from(clone_error(what, e))))
                 .collect()
         };
+        let durable = batch.iter().any(|p| p.durable);
+        if durable != self.full_sync {
+            let pragma = if durable {
+                "PRAGMA synchronous=FULL"
+            } else {
+                "PRAGMA synchronous=NORMAL"
+            };
+            match self.conn.execute_batch(pragma) {
+                Ok(()) => self.full_sync = durable,
+                // A durable request is never committed without its fsync.
+                Err(e) if durable => return fail_all("synchronous", &e),
+                // Deferred requests may be committed durably: FULL stays.
+                Err(_) => {}
+            }
+        }
         if let Err(e) = self.run_cached("BEGIN IMMEDIATE") {
             return fail_all("begin", &e);
         }

@@ -232,7 +232,13 @@ pub struct Subscription {
     checkpoint: Option<u64>,
     /// The head position up to which the last poll found nothing for this filter.
     idle_from: u64,
+    /// Polls in a row that handled nothing (see [`Subscription::wait`]).
+    idle_polls: u32,
 }
+
+/// The longest a subscription that keeps finding nothing pauses before it looks again,
+/// however often the head moves (see [`Subscription::wait`]).
+const IDLE_PAUSE_MAX: Duration = Duration::from_millis(50);
 
 impl Subscription {
     /// A subscription of `consumer`; see also [`Store::subscribe`].
@@ -245,6 +251,7 @@ impl Subscription {
             idle_wait: Duration::from_millis(100),
             checkpoint: None,
             idle_from: 0,
+            idle_polls: 0,
         }
     }
 
@@ -299,9 +306,14 @@ impl Subscription {
             }
             Filter::Events(selectors) => {
                 let head = self.store.head_position()?;
-                let events = self
-                    .store
-                    .read_selected(selectors, from, head, self.batch_size)?;
+                // Nothing it handles lies in (checkpoint, idle_from]: when the head has
+                // not moved past that, there is nothing to ask the backend.
+                let events = if head <= self.idle_from.max(from) {
+                    Vec::new()
+                } else {
+                    self.store
+                        .read_selected(selectors, from, head, self.batch_size)?
+                };
                 let horizon = match events.last() {
                     Some(last) if events.len() == self.batch_size => last.position,
                     _ => head.max(from),
@@ -310,6 +322,7 @@ impl Subscription {
             }
         };
         if events.is_empty() {
+            self.idle_polls = self.idle_polls.saturating_add(1);
             self.idle_from = head.max(from);
             if horizon >= from + SKIP_COMMIT {
                 self.commit(from, horizon, Vec::new())?;
@@ -327,6 +340,7 @@ impl Subscription {
         }
         let ops = tx.into_ops();
         self.commit(from, last, ops)?;
+        self.idle_polls = 0;
         Ok(events.len())
     }
 
@@ -352,6 +366,28 @@ impl Subscription {
         }
     }
 
+    /// After a poll that handled nothing: waits until an event after what that poll
+    /// looked at may exist, at most [`Subscription::idle_wait`] (appends in this process
+    /// wake it at once). Returns whether it was woken before the timeout.
+    ///
+    /// A consumer that keeps finding nothing while the head moves (other consumers'
+    /// events) first pauses, 1 ms after its second empty poll in a row, doubling up to
+    /// 50 ms: a busy store would otherwise wake every idle consumer for every append
+    /// (and on PostgreSQL, whose wait polls, make each of them query every 10 ms). The
+    /// first event a paused consumer handles is therefore up to 50 ms late; one that
+    /// has just handled a batch waits without a pause.
+    pub fn wait(&self) -> Result<bool> {
+        let pause = match self.idle_polls {
+            0 | 1 => Duration::ZERO,
+            n => Duration::from_millis(1u64 << (n - 2).min(6)).min(IDLE_PAUSE_MAX),
+        };
+        if !pause.is_zero() {
+            std::thread::sleep(pause.min(self.idle_wait));
+        }
+        self.store
+            .wait_for_events(self.idle_from, self.idle_wait.saturating_sub(pause))
+    }
+
     /// Polls until caught up with the head; returns how many events it handled.
     pub fn catch_up<H>(&mut self, mut handler: H) -> Result<usize>
     where
@@ -375,7 +411,7 @@ impl Subscription {
     {
         while !stop.load(Ordering::Acquire) {
             if self.poll(&mut handler)? == 0 {
-                self.store.wait_for_events(self.idle_from, self.idle_wait)?;
+                self.wait()?;
             }
         }
         Ok(())

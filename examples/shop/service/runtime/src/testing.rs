@@ -789,13 +789,16 @@ pub const DRIVE_ROUNDS: usize = 1000;
 /// real worker); so is a drive that has not settled after [`DRIVE_ROUNDS`] rounds.
 pub fn drive(store: &crate::Store, workers: &[crate::worker::Worker]) -> crate::Result<usize> {
     let mut handled = 0;
+    // As a worker runs them: the handlers' appends defer their durability to the batch's
+    // checkpoint commit (see `worker`).
+    let effects = store.with_deferred_durability();
     for _ in 0..DRIVE_ROUNDS {
         let mut round = 0;
         for worker in workers {
             let consumer = worker.consumer;
             let mut subscription = store.subscribe(consumer, worker.filter());
             round += subscription.catch_up(|event, tx| {
-                (worker.handler)(store, crate::aggregate::Cause { consumer, event }, tx)
+                (worker.handler)(&effects, crate::aggregate::Cause { consumer, event }, tx)
             })?;
         }
         handled += round;

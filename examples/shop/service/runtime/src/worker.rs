@@ -24,9 +24,10 @@
 //! }
 //! ```
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use crate::aggregate::Cause;
 use crate::{EventSelector, Filter, ProjectionTx, Result, Store};
@@ -109,9 +110,54 @@ pub fn spawn_workers(
         .collect()
 }
 
-/// Runs one worker until `stop` is set. A failed batch (a store error, an external
-/// system that is down, a conflict) is logged and handled again after [`RETRY_PAUSE`]:
-/// events are delayed, never lost or skipped.
+/// What the workers of this process have done since it started, per consumer: batches
+/// committed, the events in them, and the time spent handling and committing them.
+/// Failed batches do not count (they are handled again).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Activity {
+    /// Events in committed batches.
+    pub handled: u64,
+    /// Committed batches.
+    pub batches: u64,
+    /// Time spent in those batches: reading, handling, committing.
+    pub busy: Duration,
+}
+
+/// Every worker's [`Activity`] in this process, by consumer name (a `BTreeMap`, so any
+/// listing of it is in name order).
+static ACTIVITY: Mutex<BTreeMap<&'static str, Activity>> = Mutex::new(BTreeMap::new());
+
+/// The [`Activity`] of `consumer`'s worker in this process (all zero when it runs in
+/// another process, or has not committed a batch yet).
+pub fn activity(consumer: &str) -> Activity {
+    ACTIVITY
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(consumer)
+        .copied()
+        .unwrap_or_default()
+}
+
+fn note_batch(consumer: &'static str, handled: usize, busy: Duration) {
+    let mut all = ACTIVITY
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let entry = all.entry(consumer).or_default();
+    entry.handled += handled as u64;
+    entry.batches += 1;
+    entry.busy += busy;
+}
+
+/// Runs one worker until `stop` is set, a batch at a time: the events after its
+/// checkpoint (up to the subscription's batch size, whatever is there: a batch never
+/// waits to fill), handled in global order, then its document writes and checkpoint in
+/// one commit. The handler gets a handle with deferred durability
+/// ([`Store::with_deferred_durability`]): what it appends (commands, rejections, inbox
+/// sends, process entries) is visible at once but flushed by the batch's checkpoint
+/// commit, so a batch costs one flush instead of one per effect. A failed batch (a store
+/// error, an external system that is down) is logged and handled again after
+/// [`RETRY_PAUSE`]: events are delayed, never lost or skipped; a checkpoint conflict
+/// (another instance moved the checkpoint) is retried at once from the new checkpoint.
 fn spawn_worker(
     store: &Store,
     stop: &Arc<AtomicBool>,
@@ -128,13 +174,26 @@ fn spawn_worker(
             }
         }
         let mut subscription = store.subscribe(consumer, worker.filter());
+        let effects = store.with_deferred_durability();
         while !stop.load(Ordering::Acquire) {
-            let result = subscription.run(&stop, |event, tx| {
-                (worker.handler)(&store, Cause { consumer, event }, tx)
-            });
-            if let Err(error) = result {
-                eprintln!("worker `{consumer}`: {error}; retrying in 1 s");
-                pause(&stop, RETRY_PAUSE);
+            let started = Instant::now();
+            let result = subscription
+                .poll(|event, tx| (worker.handler)(&effects, Cause { consumer, event }, tx));
+            let result = match result {
+                Ok(0) => subscription.wait().map(drop),
+                Ok(handled) => {
+                    note_batch(consumer, handled, started.elapsed());
+                    Ok(())
+                }
+                Err(error) => Err(error),
+            };
+            match result {
+                Ok(()) => {}
+                Err(crate::Error::CheckpointConflict { .. }) => {}
+                Err(error) => {
+                    eprintln!("worker `{consumer}`: {error}; retrying in 1 s");
+                    pause(&stop, RETRY_PAUSE);
+                }
             }
         }
     })
@@ -165,6 +224,8 @@ pub struct Lag {
     pub pending: usize,
     /// `pending` reached [`LAG_CAP`]: there may be more.
     pub at_least: bool,
+    /// What its worker did in this process (zero when it runs in another).
+    pub activity: Activity,
 }
 
 /// How far `worker` is behind: the events of its kinds after its checkpoint, up to the
@@ -187,6 +248,7 @@ pub fn lag(store: &Store, worker: &Worker) -> Result<Lag> {
         checkpoint,
         pending,
         at_least: pending >= LAG_CAP,
+        activity: activity(worker.consumer),
     })
 }
 
