@@ -1407,6 +1407,7 @@ mod tests {
                 events,
                 docs,
             },
+            durable: true,
             wake: Arc::new(Condvar::new()),
         };
         let put = |key: &str| DocOp::Put {
