@@ -289,6 +289,8 @@ enum Link {
     Records,
     /// Read model → the schedule policy that issues a command per row (`for_each:`).
     Reads,
+    /// Command → the policy its refusals set off (`on: { rejected }`).
+    Rejects,
 }
 
 impl Link {
@@ -406,6 +408,9 @@ impl Legend {
         }
         if has_link(Link::Records) {
             lines.push("orange dashed on ERROR: record: the event the refusal records");
+        }
+        if has_link(Link::Rejects) {
+            lines.push("orange dashed refused: a policy set off by the command's refusals");
         }
         if edges.iter().any(|e| e.via_inbox) {
             lines.push("via inbox: a command sent to another context through the store");

@@ -594,6 +594,9 @@ fn route(
             flows::compensation_label(model, policy, command),
         ),
         (_, _, Link::Reads) => plain(Link::Reads, vec!["for each row".to_owned()]),
+        (NodeRef::Command(_), NodeRef::Policy(policy), Link::Rejects) => {
+            plain(Link::Rejects, flows::rejection_label(model, policy))
+        }
         _ => plain(link, Vec::new()),
     }
 }
@@ -709,7 +712,7 @@ fn select_context(
     for (from, to, link) in edges {
         if !matches!(
             link,
-            Link::Compensates | Link::Records | Link::Cancels | Link::Reads
+            Link::Compensates | Link::Records | Link::Cancels | Link::Reads | Link::Rejects
         ) {
             continue;
         }
