@@ -906,6 +906,9 @@ pub struct RejectionTestView {
     pub rejected: String,
     /// The cause event the rule reads, appended first.
     pub cause: Option<super::timer::TestEventView>,
+    /// A (policy, error) pair, string literals, whose refusal an `on_error:` recovers:
+    /// the policy must leave it alone.
+    pub recovered: Option<(String, String)>,
 }
 
 /// The tests of the policies of `here` set off by rejections, in model order; one whose
@@ -967,6 +970,7 @@ pub fn rejection_tests(
             context: rejection.command_context.clone(),
             error: string_literal(&refused.errors[error].name),
             rejected: rejection.rejected.clone(),
+            recovered: rejection.recovered.first().cloned(),
             cause,
         });
     }
