@@ -11,10 +11,10 @@ pub use stormcraft_runtime::{policy::Views, rejections::Rejection, RecordedEvent
 
 /// The command each policy issues for an event or a rejection (`None`: nothing), the
 /// compensating command of each `on_error:` compensation, and the event each
-/// `on_error:` `record:` records. Every method has a default that builds the command or event by copying
-/// fields by name from the event, the refused command or the rejection (the aggregate
-/// id, when the event lacks it, is derived from the event's id); override them in
-/// `src/rules/policies.rs`.
+/// `on_error:` `record:` records. Every method has a default that builds the command
+/// or event by copying fields by name from the event, the refused command or the
+/// rejection (the aggregate id, when the event lacks it, is derived from the event's
+/// id); override them in `src/rules/policies.rs`.
 pub trait PolicyRules {
     /// Pending: the rule computes `reason` of `CancelOrder`, which a default cannot; so the default
     /// issues nothing, and each event is kept in the rejections as not implemented.
