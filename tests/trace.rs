@@ -312,7 +312,10 @@ fn a_refused_command_is_followed_to_the_policies_its_refusals_set_off() {
     let joined = text
         .find("issues command box_office.JoinWaitingList (aggregate WaitingListEntry)")
         .unwrap_or_else(|| panic!("{text}"));
-    assert!(refused < joined, "the reaction is not under the rejection:\n{text}");
+    assert!(
+        refused < joined,
+        "the reaction is not under the rejection:\n{text}"
+    );
     // The deadline's command: the reaction narrowed to one error names it.
     assert!(
         text.contains(

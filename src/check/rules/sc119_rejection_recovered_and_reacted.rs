@@ -12,7 +12,7 @@ pub const RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "a policy reacts to a refusal that an `on_error:` already recovers",
     explanation: Explanation {
-        text: r#"Each refusal has exactly one path. When the policy that issued a command says under `on_error:` what happens on an error — compensate, record, retry or park — that recovery is the refusal's handling, and a policy `on: { rejected: SomeCommand }` written without `error:` is not set off by it (it reacts to the errors no recovery names). A policy written `error: SomeError` for an error that an issuing policy already recovers would never be set off by that policy's refusals, or would handle them twice: `check` refuses it.
+        text: r#"Each refusal has exactly one path. When the policy that issued a command says under `on_error:` what happens on an error — compensate, record, retry or park — that recovery is the refusal's handling, and a policy `on: { rejected: SomeCommand }` written without `error:` is not set off by it (it reacts to the errors no recovery names). A policy written `error: SomeError` for an error that an issuing policy already recovers would never be set off by that policy's refusals, or would handle them twice: `check` refuses it, and so a policy without `error:` whose every refusal a recovery already handles: nothing would ever set it off.
 
 Keep one: remove the `on_error:` entry (the reacting policy then counts as the error's handling, SC082), or remove the reacting policy. To compensate and also tell someone, let the compensation's command record an event a policy hears."#,
         bad: r#"stormcraft: 2
@@ -95,14 +95,35 @@ pub fn check(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
         let crate::ir::Trigger::Rejection(rejected) = &policy.trigger else {
             continue;
         };
+        let command = model.command(rejected.command);
+        let issuers = model.rejecting_policies(policy.context, rejected.command);
         let (Some(error), Some(error_span)) = (rejected.error, rejected.error_span) else {
+            // Any error: it is set off only by those some issuer leaves unrecovered.
+            let open = (0..command.errors.len())
+                .any(|e| issuers.iter().any(|i| !model.recovers(*i, rejected.command, e)));
+            if !issuers.is_empty() && !command.errors.is_empty() && !open {
+                out.push(
+                    Diagnostic::new(
+                        Code::RejectionRecoveredAndReacted,
+                        rejected.command_span,
+                        format!(
+                            "policy `{}` reacts to refusals of `{}`, and an `on_error:` recovers every one",
+                            policy.name, command.name
+                        ),
+                    )
+                    .label("no refusal of this command is left for the policy")
+                    .help(
+                        "remove from `on_error:` the errors this policy should handle (then it handles them), or remove this policy",
+                    )
+                    .about(NodeRef::Policy(policy_id)),
+                );
+            }
             continue;
         };
-        let command = model.command(rejected.command);
         let Some(error_ref) = command.errors.get(error) else {
             continue;
         };
-        for issuer in model.rejecting_policies(policy.context, rejected.command) {
+        for issuer in issuers {
             if !model.recovers(issuer, rejected.command, error) {
                 continue;
             }
