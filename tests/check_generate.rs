@@ -136,6 +136,34 @@ fn defaults_fill_only_traced(model: &Model) -> Result<(), String> {
                     ));
                 }
             }
+            // A policy set off by rejections: its default fills only traced fields.
+            if let Some(rejection) = &view.rejection {
+                let filled = sources::reaction_fields(model, *p)
+                    .iter()
+                    .all(Origin::is_filled);
+                match (&rejection.pending, filled) {
+                    (None, false) => {
+                        return Err(format!(
+                            "the default of `{}` issues a field the trace leaves untraced or to the rule",
+                            rejection.method
+                        ))
+                    }
+                    (Some(_), _) if !rejection.fields.is_empty() => {
+                        return Err(format!("the pending `{}` fills fields", rejection.method))
+                    }
+                    _ => {}
+                }
+                if rejection
+                    .fields
+                    .iter()
+                    .any(|f| f.expr.contains("Default::default()"))
+                {
+                    return Err(format!(
+                        "the default of `{}` invents a value",
+                        rejection.method
+                    ));
+                }
+            }
             // The events its `record:` recoveries record, in `on_error:` order.
             let recorded = policy.recovery.iter().filter_map(|r| match r.action {
                 stormcraft::ir::RecoveryAction::Record(e) => Some(e),
@@ -696,4 +724,157 @@ fn defaults_fill_traced_fields_and_leave_computed_ones_pending() {
         issue.pending.as_deref(),
         Some(r#""not implemented: write `measure_after_watering` in src/rules/policies.rs""#)
     );
+}
+
+/// The box office of `tests/fixtures/generate/rejections.yaml`, cut down, with one
+/// policy `on: { rejected }` whose refused command, error, issued command, the issuing
+/// policy's `on_error:` and the issued command's fields vary.
+fn box_office(refused: &str, error: &str, issue: &str, on_error: &str, field: &str) -> String {
+    format!(
+        r#"stormcraft: 2
+system: ConcertBoxOffice
+actors:
+  Fan: books seats
+contexts:
+  box_office:
+    aggregates:
+      Seat:
+        id: {{ name: seat_code, type: string }}
+        commands:
+          RequestSeat:
+            by: Fan
+            fields: {{ fan_email: string }}
+            emits: [SeatRequested]
+            errors: {{ SalesClosed: the box office is closed }}
+          HoldSeat:
+            fields: {{ fan_email: string }}
+            emits: [SeatHeld]
+            errors:
+              SeatTaken: another fan holds this seat
+              SeatBlocked: the seat is blocked
+        events:
+          SeatRequested: {{ fields: {{ fan_email: string }} }}
+          SeatHeld: {{ fields: {{ fan_email: string }} }}
+      WaitingListEntry:
+        id: entry_id
+        commands:
+          JoinWaitingList:
+            fields: {{ seat_code: string, {field}: string }}
+            emits: [WaitingListJoined]
+        events:
+          WaitingListJoined: {{ fields: {{ seat_code: string, {field}: string }} }}
+    policies:
+      HoldRequestedSeat:
+        on: SeatRequested
+        issue: HoldSeat
+{on_error}      WaitlistWhenRefused:
+        on: {{ rejected: {refused}{error} }}
+        issue: {issue}
+"#
+    )
+}
+
+proptest! {
+    #![proptest_config(config(96, 0x5EA7))]
+
+    /// Check and generate agree on policies set off by rejections: `check` accepts
+    /// exactly the models whose reaction can happen and has one path per refusal (a
+    /// command this context issues, an error it declares, not the command it issues
+    /// itself, not an error an `on_error:` already recovers); every accepted one
+    /// generates, its default fills only traced fields, and its worker reacts to
+    /// exactly the declared errors no recovery handles.
+    #[test]
+    fn rejection_policies_check_and_generate_together(
+        refused in 0..3usize,
+        error in 0..4usize,
+        issue in 0..2usize,
+        on_error in 0..4usize,
+        field in 0..2usize,
+    ) {
+        let refused_name = ["HoldSeat", "RequestSeat", "HoldSaet"][refused];
+        let error_text = ["", ", error: SeatTaken", ", error: SeatBlocked", ", error: SeatTakn"][error];
+        let issue_name = ["JoinWaitingList", "HoldSeat"][issue];
+        let on_error_text = [
+            "",
+            "        on_error: { SeatBlocked: park }\n",
+            "        on_error: { SeatTaken: retry }\n",
+            "        on_error: { SeatTaken: park, SeatBlocked: park }\n",
+        ][on_error];
+        // `message` comes from the rejection; `apology` from nowhere (SC091, a warning).
+        let field_name = ["message", "apology"][field];
+        let text = box_office(refused_name, error_text, issue_name, on_error_text, field_name);
+        let loaded = load_str("box_office.yaml", &text);
+        let checked = check(&loaded);
+        let sorted = checked.diagnostics.sorted();
+        let codes: Vec<&str> = sorted.iter().map(|d| d.code.as_str()).collect();
+        // The oracle: which errors an `on_error:` recovers, and what check must say.
+        let recovered: &[&str] = [&[][..], &["SeatBlocked"], &["SeatTaken"], &["SeatTaken", "SeatBlocked"]][on_error];
+        let named = ["", "SeatTaken", "SeatBlocked", "SeatTakn"][error];
+        let mut expected: Vec<&str> = Vec::new();
+        match refused {
+            // An unknown command (SC020): nothing about its errors can be said.
+            2 => expected.push("SC020"),
+            // RequestSeat is sent over HTTP only, and has no error `SeatTaken`.
+            1 if error == 0 => expected.push("SC118"),
+            1 => expected.push("SC117"),
+            _ if error == 3 => expected.push("SC117"),
+            _ if error != 0 && recovered.contains(&named) => expected.push("SC119"),
+            // Any error, but every one recovered: nothing would set it off (unless the
+            // policy issues the command itself, SC117, and is an unrecovering issuer).
+            _ if error == 0 && recovered.len() == 2 && issue == 0 => expected.push("SC119"),
+            _ => {}
+        }
+        // Issuing the refused command itself is a loop (only once the trigger resolves).
+        if issue == 1 && refused == 0 && error != 3 {
+            expected.push("SC117");
+        }
+        let mut found: Vec<&str> = sorted
+            .iter()
+            .filter(|d| d.severity == stormcraft::diagnostic::Severity::Error)
+            .map(|d| d.code.as_str())
+            .collect();
+        found.sort();
+        found.dedup();
+        expected.sort();
+        expected.dedup();
+        prop_assert_eq!(&found, &expected, "{}", text);
+        let accepted = text_generates(&text)?;
+        prop_assert_eq!(accepted, expected.is_empty());
+        if !accepted {
+            return Ok(());
+        }
+        let model = checked.clean_model().expect("accepted");
+        // The pending reaction is SC091's warning, and only then.
+        prop_assert_eq!(codes.contains(&"SC091"), field == 1, "{:?}", codes);
+        // SC082 asks about no error the reaction or a recovery handles.
+        for (e, name) in ["SeatTaken", "SeatBlocked"].iter().enumerate() {
+            let handled = recovered.contains(name) || named.is_empty() || named == *name;
+            let asked = sorted.iter().any(|d| {
+                d.code.as_str() == "SC082" && d.message.contains(&format!("`{name}`"))
+            });
+            prop_assert_eq!(asked, !handled, "error {} ({}): {:?}", e, name, codes);
+        }
+        let workspace = stormcraft::render::service::view::workspace(model);
+        let view = workspace.contexts[0]
+            .policies
+            .iter()
+            .find(|p| p.name == "WaitlistWhenRefused")
+            .and_then(|p| p.rejection.clone())
+            .expect("the reaction has a rejection view");
+        let reacts: Vec<String> = if named.is_empty() {
+            vec!["\"SeatTaken\"".to_owned(), "\"SeatBlocked\"".to_owned()]
+        } else {
+            vec![format!("\"{named}\"")]
+        };
+        prop_assert_eq!(&view.errors, &reacts);
+        // One path per refusal: what a recovery handles is skipped, nothing else is.
+        let skipped: Vec<String> = view.recovered.iter().map(|(_, e)| e.clone()).collect();
+        let expected_skipped: Vec<String> = reacts
+            .iter()
+            .filter(|e| recovered.iter().any(|r| format!("\"{r}\"") == **e))
+            .cloned()
+            .collect();
+        prop_assert_eq!(skipped, expected_skipped);
+        prop_assert_eq!(view.pending.is_some(), field == 1);
+    }
 }

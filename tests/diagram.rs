@@ -18,6 +18,8 @@ const FLOWS: &str = "tests/fixtures/diagram/hotel.yaml";
 const CLAIMS: &str = "tests/fixtures/diagram/claims.yaml";
 /// The pathology lab: recoveries that record (`record:`) events.
 const RECOVERY: &str = "tests/fixtures/generate/recovery.yaml";
+/// The concert box office: policies set off by rejections (`on: { rejected }`).
+const REJECTIONS: &str = "tests/fixtures/generate/rejections.yaml";
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -45,6 +47,8 @@ fn models() -> Vec<(String, PathBuf)> {
         ("fixture_claims".to_owned(), root().join(CLAIMS)),
         // `record:` recoveries: a policy's, a deadline's and a process's.
         ("fixture_recovery".to_owned(), root().join(RECOVERY)),
+        // Rejection edges: from a refused command to the policies its refusals set off.
+        ("fixture_rejections".to_owned(), root().join(REJECTIONS)),
     ];
     let examples = root().join("examples");
     let mut found = Vec::new();

@@ -56,6 +56,10 @@ fn models() -> Vec<(&'static str, PathBuf)> {
         // key mapped from another context's event, one under its own name), a schedule
         // from its rows and the clock, row fields `null` until a rule sets them.
         ("reads", fixtures.join("reads.yaml")),
+        // Format 2 `on: { rejected }`: policies set off by their context's refusals, filled
+        // from the refused command, the cause event, the rejection, the clock and a derived
+        // id; an error parked by `on_error:`; a deadline's command; a pending reaction.
+        ("rejections", fixtures.join("rejections.yaml")),
     ];
     for (name, path) in [
         ("shop", "examples/shop"),
@@ -257,6 +261,23 @@ fn recoveries_that_record_in_full() {
             "specimen_lab/src/processes.rs",
             "specimen_lab/src/lib.rs",
             "specimen_lab/tests/recovery.rs",
+        ],
+    );
+}
+
+/// The full text of what policies set off by rejections (`on: { rejected }`) generate:
+/// their workers' selectors (an error, any error but a parked one), their `PolicyRules`
+/// methods (from the refused command, the cause event, the rejection, the clock and a
+/// derived id; a pending one) and their tests.
+#[test]
+fn rejection_policies_in_full() {
+    let path = repo().join("tests/fixtures/generate/rejections.yaml");
+    in_full(
+        "rejections",
+        &path,
+        &[
+            "box_office/src/policies.rs",
+            "box_office/tests/rejections.rs",
         ],
     );
 }

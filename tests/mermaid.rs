@@ -49,6 +49,10 @@ fn models() -> Vec<(String, PathBuf)> {
         "fixture_recovery".to_owned(),
         root().join("tests/fixtures/generate/recovery.yaml"),
     ));
+    found.push((
+        "fixture_rejections".to_owned(),
+        root().join("tests/fixtures/generate/rejections.yaml"),
+    ));
     found
 }
 

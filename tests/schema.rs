@@ -199,6 +199,46 @@ fn format_2_mistakes_are_rejected_by_both() {
         errors_of_recording.join("\n")
     );
     assert_eq!(check_exit_code(&recording), 0);
+    // A policy set off by rejections, which handles what the deadline no longer parks
+    // (written for any error: the schedule's retry keeps its own refusals).
+    let reacting = GOOD_2
+        .replacen(
+            "        if: the order was not paid for\n        on_error:\n          OrderAlreadyServed: park\n",
+            "        if: the order was not paid for\n",
+            1,
+        )
+        .replacen(
+            "    scenarios:\n",
+            "      ServeWhenAbandoningIsRefused:\n        on: { rejected: AbandonOrder }\n        issue: ServeOrder\n    scenarios:\n",
+            1,
+        );
+    let errors_of_reacting = errors(&validator, &yaml_to_json(&reacting));
+    assert!(
+        errors_of_reacting.is_empty(),
+        "{}",
+        errors_of_reacting.join("\n")
+    );
+    assert_eq!(check_exit_code(&reacting), 0);
+    for (what, from, to) in [
+        (
+            "a rejection trigger with an unknown key",
+            "on: { rejected: AbandonOrder }",
+            "on: { rejected: AbandonOrder, because: late }",
+        ),
+        (
+            "a rejection trigger without its command",
+            "on: { rejected: AbandonOrder }",
+            "on: { error: OrderAlreadyServed }",
+        ),
+    ] {
+        let bad = reacting.replacen(from, to, 1);
+        assert!(bad != reacting, "{what}: `{from}` is not in the model");
+        assert!(
+            !validator.is_valid(&yaml_to_json(&bad)),
+            "{what}: the schema accepts it"
+        );
+        assert_ne!(check_exit_code(&bad), 0, "{what}: check accepts it");
+    }
     // (what is wrong, text replaced, replacement)
     let cases: &[(&str, &str, &str)] = &[
         (

@@ -314,3 +314,42 @@ fn rows_read_by_policies_are_traced() {
     );
     insta::assert_snapshot!("receive_delivery_reads", delivery);
 }
+
+const REJECTIONS: &str = "tests/fixtures/generate/rejections.yaml";
+
+#[test]
+fn a_refused_command_is_followed_to_the_policies_its_refusals_set_off() {
+    let loaded = load(&root().join(REJECTIONS)).expect("the box office loads");
+    let checked = check(&loaded);
+    assert!(
+        !checked.diagnostics.has_errors(),
+        "{:?}",
+        checked.diagnostics
+    );
+    let model = checked.model.expect("the box office resolves");
+    let text = trace_of(&model, "RequestSeat");
+    // Written for any error: no error in its line.
+    let refused = text
+        .find("when refused: triggers rejection policy box_office.WaitlistWhenSeatTaken")
+        .unwrap_or_else(|| panic!("{text}"));
+    let joined = text
+        .find("issues command box_office.JoinWaitingList (aggregate WaitingListEntry)")
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        refused < joined,
+        "the reaction is not under the rejection:\n{text}"
+    );
+    // The deadline's command: the reaction narrowed to one error names it.
+    assert!(
+        text.contains(
+            "when refused with SeatAlreadySold: triggers rejection policy box_office.CheckSeatWhenReleaseRefused"
+        ),
+        "{text}"
+    );
+    let issued = trace_of(&model, "JoinWaitingList");
+    assert!(
+        issued.contains("issued by rejection policy box_office.WaitlistWhenSeatTaken"),
+        "{issued}"
+    );
+    insta::assert_snapshot!("rejections_request_seat", text);
+}

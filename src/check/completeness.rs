@@ -141,6 +141,10 @@ pub fn traces(model: &Model) -> Vec<Trace<'_>> {
                     issued(words, Some(*e), c, sources::issued_fields(model, p, *e));
                 }
             }
+            Trigger::Rejection(rejected) => {
+                let words = format!("when `{}` is refused", model.command(rejected.command).name);
+                issued(words, None, c, sources::reaction_fields(model, p));
+            }
             Trigger::Schedule(schedule) => {
                 let words = match schedule.for_each {
                     Some(r) => format!("per row of `{}`", model.read_model(r).name),

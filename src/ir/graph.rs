@@ -62,6 +62,8 @@ pub enum EdgeKind {
     Cancels,
     /// Read model → schedule policy that issues a command per row (`for_each:`).
     Reads,
+    /// Command → policy set off by its refusals (`on: { rejected }`).
+    Rejects,
 }
 
 /// The flow graph of a model. Nodes and edges are added in model order, and every
@@ -166,6 +168,9 @@ impl FlowGraph {
             }
             match &policy.trigger {
                 Trigger::Events => {}
+                Trigger::Rejection(rejected) => {
+                    graph.add_edge(NodeRef::Command(rejected.command), id, EdgeKind::Rejects);
+                }
                 Trigger::Deadline(deadline) => {
                     for event in &deadline.unless {
                         graph.add_edge(NodeRef::Event(*event), id, EdgeKind::Cancels);

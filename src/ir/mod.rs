@@ -488,6 +488,23 @@ pub enum Trigger {
     Deadline(Deadline),
     /// A periodic timer.
     Schedule(Schedule),
+    /// This context's rejections of a command (format 2 `on: { rejected, error }`):
+    /// the refusals its policies, processes, deadlines and schedules met.
+    Rejection(Rejected),
+}
+
+/// The refusals that set a policy off: those of one command, of one business error or
+/// of any its issuer's `on_error:` does not recover.
+#[derive(Debug, Clone)]
+pub struct Rejected {
+    /// The refused command (this context's or another's that this context issues).
+    pub command: CommandId,
+    /// Index into the command's errors, when `error:` narrows it to one.
+    pub error: Option<usize>,
+    /// Where `rejected:` names the command.
+    pub command_span: Span,
+    /// Where `error:` names the error, when it does.
+    pub error_span: Option<Span>,
 }
 
 /// A delay after an event (`after:`, `unless:`, `correlate:`).
@@ -910,6 +927,48 @@ impl Model {
     pub fn qualified_command(&self, id: CommandId) -> String {
         let c = self.command(id);
         format!("{}.{}", self.context(c.context).name, c.name)
+    }
+
+    /// The policies of context `ctx` (process reactions and deadlines included) whose
+    /// refusals of command `c` land in `ctx`'s rejections: those that issue it, and those
+    /// whose `on_error:` compensates with it (a compensation's refusal is listed under
+    /// the policy it recovers), in model order.
+    pub fn rejecting_policies(&self, ctx: ContextId, c: CommandId) -> Vec<PolicyId> {
+        (0..self.policies.len())
+            .map(|i| PolicyId(i as u32))
+            .filter(|p| {
+                let policy = self.policy(*p);
+                policy.context == ctx
+                    && (policy.issues == Some(c)
+                        || policy
+                            .recovery
+                            .iter()
+                            .any(|r| r.action == RecoveryAction::Issue(c)))
+            })
+            .collect()
+    }
+
+    /// Whether a rejection of command `c` with error `error` (an index into its errors)
+    /// from policy `issuer` is handled by that policy's `on_error:` (parked included):
+    /// such a refusal never sets off a policy `on: { rejected }`, so it has one path.
+    pub fn recovers(&self, issuer: PolicyId, c: CommandId, error: usize) -> bool {
+        let policy = self.policy(issuer);
+        policy.issues == Some(c) && policy.recovery.iter().any(|r| r.error == error)
+    }
+
+    /// The policies of context `ctx` set off by rejections of command `c` with error
+    /// `error` (an index into its errors): `on: { rejected: c }` with that `error:` or
+    /// none, in model order.
+    pub fn reactions_to(&self, ctx: ContextId, c: CommandId, error: usize) -> Vec<PolicyId> {
+        (0..self.policies.len())
+            .map(|i| PolicyId(i as u32))
+            .filter(|p| {
+                let policy = self.policy(*p);
+                policy.context == ctx
+                    && matches!(&policy.trigger, Trigger::Rejection(r)
+                        if r.command == c && r.error.is_none_or(|e| e == error))
+            })
+            .collect()
     }
 
     /// A type as the model writes it: `string`, `Money`, `[T]`, `T?`, `map<string, T>`.

@@ -9,7 +9,9 @@
 //! - a field of a command a policy issues: the trigger event's field (a schedule: the
 //!   row's), the field of the row the policy `reads:`, and the id of a new aggregate
 //!   derived from the trigger event; for a compensating command the refused command's
-//!   field;
+//!   field; for a policy set off by rejections (`on: { rejected }`) the refused
+//!   command's field, the rejection's `error` and `message`, the cause event's field,
+//!   and the derived id;
 //! - a field of an event a recovery records (`record:`): the refused command's field,
 //!   the rejection's `error` and `message`, and the cause event's field;
 //! - a read-model field: a source event's field ([`read_model_source`], the one place
@@ -458,6 +460,88 @@ pub fn recorded_fields(model: &Model, p: PolicyId, e: EventId) -> Vec<Origin> {
         .fields
         .iter()
         .map(|target| declared(target).unwrap_or_else(|| search(model, target, &places)))
+        .collect()
+}
+
+/// The event every refusal that sets off policy `p` (`on: { rejected }`) has as its
+/// cause, when that is always one event of the model: the refused command is this
+/// context's own (a refusal through another context's inbox has the sent command as its
+/// cause), and every policy whose refusals of it land here issues it on the same one
+/// event ([`cause_event`]) — no compensation issues it and no issuer retries (their
+/// cause is the earlier rejection).
+pub fn reaction_cause(model: &Model, p: PolicyId) -> Option<EventId> {
+    let policy = model.policy(p);
+    let Trigger::Rejection(rejected) = &policy.trigger else {
+        return None;
+    };
+    if model.command(rejected.command).context != policy.context {
+        return None;
+    }
+    let mut cause = None;
+    for issuer in model.rejecting_policies(policy.context, rejected.command) {
+        let issuing = model.policy(issuer);
+        let retries = issuing
+            .recovery
+            .iter()
+            .any(|r| matches!(r.action, super::RecoveryAction::Retry { .. }));
+        let event = cause_event(model, issuer).filter(|_| issuing.issues == Some(rejected.command));
+        match (event, retries) {
+            (Some(e), false) if cause.is_none_or(|c| c == e) => cause = Some(e),
+            _ => return None,
+        }
+    }
+    cause
+}
+
+/// The origin of each field of the command that policy `p`, set off by the refusals
+/// of a command (`on: { rejected }`), issues, in field order: the refused command's
+/// fields, then the rejection's `error` and `message`, then the cause event's (when
+/// [`reaction_cause`] knows it), and the id of a new aggregate derived from the
+/// rejection when nothing carries it.
+pub fn reaction_fields(model: &Model, p: PolicyId) -> Vec<Origin> {
+    let policy = model.policy(p);
+    let (Some(c), Trigger::Rejection(rejected)) = (policy.issues, &policy.trigger) else {
+        return Vec::new();
+    };
+    let refused = rejected.command;
+    let refused_command = model.command(refused);
+    let from_refused = |i| Origin::Refused(refused, i);
+    let mut places = vec![Place {
+        fields: &refused_command.fields,
+        what: format!("the refused command `{}`", refused_command.name),
+        origin: &from_refused,
+    }];
+    let rejection = rejection_fields(model.command(c).span);
+    let from_rejection = |i: usize| Origin::Rejection(RejectionField::ALL[i]);
+    places.push(Place {
+        fields: &rejection,
+        what: "the rejection".to_owned(),
+        origin: &from_rejection,
+    });
+    let cause = reaction_cause(model, p);
+    let from_cause = |i| Origin::Trigger(cause.unwrap_or(EventId(0)), i);
+    if let Some(cause) = cause {
+        places.push(Place {
+            fields: &model.event(cause).fields,
+            what: format!("the cause event `{}`", model.event(cause).name),
+            origin: &from_cause,
+        });
+    }
+    with_derived_id(model, c, &places)
+}
+
+/// The rejection's `error` and `message` as fields (both `string`) for a search.
+fn rejection_fields(span: crate::source::Span) -> Vec<Field> {
+    RejectionField::ALL
+        .into_iter()
+        .map(|f| Field {
+            name: f.name().to_owned(),
+            ty: TypeRef::Primitive(Primitive::String),
+            description: None,
+            implicit: false,
+            computed: None,
+            span,
+        })
         .collect()
 }
 

@@ -254,6 +254,9 @@ pub struct PolicyAst {
     pub on: Vec<Name>,
     /// Where the `on:` key is written, when it is.
     pub on_key: Option<Span>,
+    /// Format 2 `on: { rejected, error }`: set off by this context's rejections of a
+    /// command instead of events.
+    pub rejected: Option<RejectedAst>,
     /// The command it issues.
     pub issue: Option<Name>,
     /// The external system it calls.
@@ -279,6 +282,18 @@ pub struct PolicyAst {
     /// Format 2 `reads:` — the read model whose row (found by the trigger event's key
     /// fields) the policy's command is filled from.
     pub reads: Option<ReadsAst>,
+}
+
+/// A policy's `on: { rejected: Command, error: Error }`: the refusals of a command that
+/// set it off (of one business error when `error:` is written, else of any).
+#[derive(Clone, Debug)]
+pub struct RejectedAst {
+    /// The refused command (`Command`, or `context.Command`).
+    pub command: Name,
+    /// The one business error it reacts to, when written.
+    pub error: Option<Name>,
+    /// Where the mapping is written.
+    pub span: Span,
 }
 
 /// A policy's `reads:`: `ReadModel`, or `{ read_model: ReadModel, key: { part: field } }`.

@@ -841,10 +841,18 @@ impl Decoder<'_> {
             ],
             &what,
         );
+        // `on: { rejected: .. }` is a mapping; every other `on:` names events.
+        let (on, rejected) = match on {
+            Some(node) if matches!(node.value, Node::Map(_)) => {
+                (Vec::new(), self.rejected(node, &what))
+            }
+            on => (self.names(on, "`on`"), None),
+        };
         PolicyAst {
             reads: reads.and_then(|r| self.reads(r, &what)),
             description: self.opt_string(description, "`description`"),
-            on: self.names(on, "`on`"),
+            on,
+            rejected,
             on_key: self.key_of(entries, "on"),
             issue: issue.and_then(|n| self.name(n, "`issue`")),
             call: call.and_then(|n| self.name(n, "`call`")),
@@ -859,6 +867,20 @@ impl Decoder<'_> {
             for_each: for_each.and_then(|n| self.name(n, "`for_each`")),
             name,
         }
+    }
+
+    /// A policy's `on: { rejected: Command, error: Error }` (format 2).
+    fn rejected(&mut self, node: &SpannedNode, what: &str) -> Option<RejectedAst> {
+        let span = self.span(node);
+        let of = format!("`on` of {what}");
+        let entries = self.mapping(node, &of);
+        self.format_2_keys(entries, &["rejected", "error"], &of);
+        let [command, error] = self.keys(entries, ["rejected", "error"], &["rejected"], span, &of);
+        Some(RejectedAst {
+            command: self.name(command?, "`rejected` (a command)")?,
+            error: error.and_then(|e| self.name(e, "`error` (a business error)")),
+            span,
+        })
     }
 
     /// A policy's `reads:`: a read model's name, or `{ read_model, key }`.

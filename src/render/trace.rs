@@ -140,6 +140,7 @@ impl<'m> Tracer<'m> {
                 NodeRef::Policy(id) => {
                     let kind = match model.policy(id).trigger {
                         Trigger::Events => "policy",
+                        Trigger::Rejection(_) => "rejection policy",
                         Trigger::Deadline(_) => "deadline policy",
                         Trigger::Schedule(_) => "schedule policy",
                     };
@@ -286,6 +287,31 @@ impl<'m> Tracer<'m> {
                 })
                 .collect()
         };
+        let mut lines: Vec<Line> = lines;
+        // The policies its refusals set off (`on: { rejected }`), in model order.
+        for target in model
+            .graph
+            .successors(NodeRef::Command(command), EdgeKind::Rejects)
+        {
+            let NodeRef::Policy(id) = target else {
+                continue;
+            };
+            let Trigger::Rejection(rejected) = &model.policy(id).trigger else {
+                continue;
+            };
+            let when = match rejected.error.and_then(|e| c.errors.get(e)) {
+                Some(error) => format!("when refused with {}", error.name),
+                None => "when refused".to_owned(),
+            };
+            lines.push(Line {
+                text: format!(
+                    "{when}: triggers rejection policy {}",
+                    self.qualified_policy(id)
+                ),
+                subject: Some(target),
+                expand: Expand::Node(target),
+            });
+        }
         self.children(lines, prefix);
     }
 
@@ -508,7 +534,7 @@ impl<'m> Tracer<'m> {
         let model = self.model;
         let p = model.policy(policy);
         self.contexts.insert(p.context);
-        if !matches!(p.trigger, Trigger::Events) {
+        if !matches!(p.trigger, Trigger::Events | Trigger::Rejection(_)) {
             self.timers.insert(policy);
         }
         let mut lines = Vec::new();
@@ -784,7 +810,7 @@ impl<'m> Tracer<'m> {
                     let when = match &p.trigger {
                         Trigger::Deadline(d) => format!("after {}", duration_text(d.delay_secs)),
                         Trigger::Schedule(s) => every_text(s.every),
-                        Trigger::Events => String::new(),
+                        Trigger::Events | Trigger::Rejection(_) => String::new(),
                     };
                     // A process's deadline is named under its process.
                     let name = match p.process {

@@ -7,7 +7,8 @@ use crate::check::rules::{
     sc080_outcome_shape, sc083_bad_recovery, sc085_bad_deadline, sc086_bad_schedule,
     sc095_read_model_field_unknown, sc096_read_model_type_mismatch, sc097_bad_source_action,
     sc098_bad_composite_key, sc099_history_with_key, sc115_foreign_recorded_event,
-    sc120_bad_policy_read, sc121_read_key_missing, sc122_read_key_type,
+    sc117_bad_rejection_trigger, sc120_bad_policy_read, sc121_read_key_missing,
+    sc122_read_key_type,
 };
 use crate::ir::time::{parse_duration, parse_every};
 
@@ -275,12 +276,103 @@ impl Resolver<'_> {
         if self.unresolved > policy_start {
             self.consumers_unresolved = true;
         }
-        // A schedule has no `on:`; a deadline without events is SC085's.
-        if ast.on.is_empty() && ast.every.is_none() && ast.after.is_none() {
+        // A schedule has no `on:`; a deadline without events is SC085's; a policy on
+        // rejections names a command instead.
+        if ast.on.is_empty() && ast.every.is_none() && ast.after.is_none() && ast.rejected.is_none()
+        {
             self.name_finding(sc004_missing_key::empty_on(&ast.name.value, ast.name.span));
         }
+        let rejected = ast
+            .rejected
+            .as_ref()
+            .and_then(|r| self.rejected(context, ast, r));
         let owner = format!("policy `{}`", ast.name.value);
         self.reaction(context, id, ast, &owner, (on, on_spans), policy_start);
+        if let Some(rejected) = rejected {
+            let policy = &mut self.model.policies[id.index()];
+            if policy.issues == Some(rejected.command) {
+                let finding = sc117_bad_rejection_trigger::issues_itself(
+                    &ast.name.value,
+                    &self.model.commands[rejected.command.index()].name,
+                    policy.issue_span,
+                );
+                self.name_finding(finding);
+            }
+            let policy = &mut self.model.policies[id.index()];
+            policy.trigger = Trigger::Rejection(rejected);
+        }
+    }
+
+    /// A policy's `on: { rejected, error }`: the refused command (SC020 when it does not
+    /// resolve), the error (SC117 when the command lacks it), and no key of another
+    /// kind of trigger beside it (SC117).
+    fn rejected(
+        &mut self,
+        context: ContextId,
+        ast: &PolicyAst,
+        rejected: &RejectedAst,
+    ) -> Option<Rejected> {
+        let misplaced = [
+            ("after", ast.after.as_ref().map(|a| a.span)),
+            ("unless", ast.unless_key),
+            ("correlate", ast.correlate.as_ref().map(|c| c.span)),
+            ("every", ast.every.as_ref().map(|e| e.span)),
+            ("for_each", ast.for_each.as_ref().map(|f| f.span)),
+            ("reads", ast.reads.as_ref().map(|r| r.span)),
+            ("call", ast.call.as_ref().map(|c| c.span)),
+        ];
+        let mut placed = true;
+        for (key, span) in misplaced {
+            if let Some(span) = span {
+                self.name_finding(sc117_bad_rejection_trigger::misplaced(
+                    &ast.name.value,
+                    key,
+                    span,
+                ));
+                placed = false;
+            }
+        }
+        let (_, element) = self.element_ref(context, &rejected.command, "a command", |e| {
+            matches!(e, Element::Command(_))
+        })?;
+        let Element::Command(command) = element else {
+            return None;
+        };
+        let error = match &rejected.error {
+            None if self.model.commands[command.index()].errors.is_empty() => {
+                let command_name = self.model.commands[command.index()].name.clone();
+                self.name_finding(sc117_bad_rejection_trigger::no_errors(
+                    &ast.name.value,
+                    &command_name,
+                    rejected.command.span,
+                ));
+                return None;
+            }
+            None => None,
+            Some(error) => {
+                let declared = &self.model.commands[command.index()].errors;
+                match declared.iter().position(|e| e.name == error.value) {
+                    Some(index) => Some(index),
+                    None => {
+                        let names: Vec<String> = declared.iter().map(|e| e.name.clone()).collect();
+                        let command_name = self.model.commands[command.index()].name.clone();
+                        self.name_finding(sc117_bad_rejection_trigger::unknown_error(
+                            &error.value,
+                            &command_name,
+                            error.span,
+                            &names,
+                        ));
+                        return None;
+                    }
+                }
+            }
+        };
+        placed.then(|| Rejected {
+            command,
+            error,
+            command_span: rejected.command.span,
+            error_span: rejected.error.as_ref().map(|e| e.span),
+        })
     }
 
     /// The `reads:` of each policy of a context, once every read model's key is known:
@@ -291,6 +383,10 @@ impl Resolver<'_> {
             let Some(reads) = &policy_ast.reads else {
                 continue;
             };
+            // Beside `on: { rejected }`, `reads:` is SC117's.
+            if policy_ast.rejected.is_some() {
+                continue;
+            }
             let Some(Element::Policy(id)) = self.declared(context, &policy_ast.name) else {
                 continue;
             };
@@ -651,6 +747,10 @@ impl Resolver<'_> {
         on: &[EventId],
         on_spans: &[Span],
     ) -> Trigger {
+        // Set off by rejections: a deadline's or a schedule's key beside it is SC117's.
+        if ast.rejected.is_some() {
+            return Trigger::Events;
+        }
         if ast.after.is_none() {
             if let Some(key) = ast.unless_key {
                 self.name_finding(sc085_bad_deadline::needs_after(

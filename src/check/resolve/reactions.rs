@@ -250,6 +250,14 @@ impl Resolver<'_> {
                     }
                     (handles, true)
                 }
+                Trigger::Rejection(_) => {
+                    self.names.push(sc110_reaction_scenario_subject::rejection(
+                        title,
+                        &name.value,
+                        name.span,
+                    ));
+                    return None;
+                }
                 Trigger::Schedule(_) => {
                     self.names.push(sc110_reaction_scenario_subject::schedule(
                         title,

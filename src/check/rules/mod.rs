@@ -163,6 +163,9 @@ registry! {
     ReactionScenarioShape => sc114_reaction_scenario_shape,
     ForeignRecordedEvent => sc115_foreign_recorded_event,
     UntracedRecordedField => sc116_untraced_recorded_field,
+    BadRejectionTrigger => sc117_bad_rejection_trigger,
+    RejectionNeverRecorded => sc118_rejection_never_recorded,
+    RejectionRecoveredAndReacted => sc119_rejection_recovered_and_reacted,
     BadPolicyRead => sc120_bad_policy_read,
     ReadKeyMissing => sc121_read_key_missing,
     ReadKeyType => sc122_read_key_type,
@@ -295,6 +298,8 @@ pub(crate) fn check_model(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
     sc093_state_field_never_set::check(flow, out);
     sc094_field_type_mismatch::check(flow, out);
     sc116_untraced_recorded_field::check(flow, out);
+    sc118_rejection_never_recorded::check(flow, out);
+    sc119_rejection_recovered_and_reacted::check(flow, out);
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ pub const RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "a policy says nothing about a business error of the command it issues",
     explanation: Explanation {
-        text: r#"When a policy's command is refused with a business error, nobody is there to read the refusal: it is kept in the issuing context's rejections (`GET /<context>/rejections`), and that is all. A format-2 policy says, under `on_error:`, what should happen for each error of the command it issues: `{ issue: SomeCommand }` (compensate, any context), `retry` (three more times), `{ retry: { times: 5, after: 10s } }`, or `park` (keep it in the rejections, knowingly).
+        text: r#"When a policy's command is refused with a business error, nobody is there to read the refusal: it is kept in the issuing context's rejections (`GET /<context>/rejections`), and that is all. A format-2 policy says, under `on_error:`, what should happen for each error of the command it issues: `{ issue: SomeCommand }` (compensate, any context), `retry` (three more times), `{ retry: { times: 5, after: 10s } }`, or `park` (keep it in the rejections, knowingly). Or a policy of the same context reacts to the refusal, `on: { rejected: SomeCommand, error: SomeError }` (or without `error:`, to any error), and that is its handling.
 
 One finding per error the policy says nothing about. Policies in format-1 files are not judged: they cannot write `on_error:`."#,
         bad: r#"stormcraft: 2
@@ -83,7 +83,12 @@ pub fn check(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
         }
         let command_ref = model.command(command);
         for (error_index, error) in command_ref.errors.iter().enumerate() {
-            if policy.recovery.iter().any(|r| r.error == error_index) {
+            // A recovery handles it, or a policy of the context reacts to it.
+            if policy.recovery.iter().any(|r| r.error == error_index)
+                || !model
+                    .reactions_to(policy.context, command, error_index)
+                    .is_empty()
+            {
                 continue;
             }
             out.push(
@@ -99,8 +104,8 @@ pub fn check(flow: &Flow<'_>, out: &mut Vec<Diagnostic>) {
                 )
                 .label(format!("`{}` may fail with `{}`", command_ref.name, error.name))
                 .help(format!(
-                    "under `on_error:`, add `{0}: park` (keep the refusal in the rejections, knowingly), `{0}: retry`, or `{0}: {{ issue: SomeCommand }}` (compensate)",
-                    error.name
+                    "under `on_error:`, add `{0}: park` (keep the refusal in the rejections, knowingly), `{0}: retry`, `{0}: {{ issue: SomeCommand }}` (compensate), or react with a policy `on: {{ rejected: {1}, error: {0} }}`",
+                    error.name, command_ref.name
                 ))
                 .about(model.policy_node(policy_id)),
             );

@@ -142,6 +142,17 @@ pub fn schedule(scenario: &str, policy: &str, span: Span) -> Diagnostic {
     .help("reaction scenarios test policies set off by events, deadlines and processes; test a schedule's rule in src/rules/schedules.rs")
 }
 
+/// The scenario's subject is set off by rejections, which no given event is.
+pub fn rejection(scenario: &str, policy: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::ReactionScenarioSubject,
+        span,
+        format!("scenario `{scenario}` tests `{policy}`, set off by rejections, which no given event sets off"),
+    )
+    .label("a policy `on: { rejected }`")
+    .help("reaction scenarios test policies set off by events, deadlines and processes; the generated tests/reactions.rs drives a rejection policy on a real refusal")
+}
+
 fn quoted(names: &[String]) -> String {
     names
         .iter()

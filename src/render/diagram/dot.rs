@@ -131,7 +131,9 @@ pub(super) fn write_dot(diagram: &Diagram) -> String {
             Link::Outcome => (None, None, Some("none")),
             Link::MayEmit => (Some("dashed"), None, None),
             Link::Cancels => (Some("dashed"), Some(CANCEL), Some("tee")),
-            Link::Compensates | Link::Records => (Some("dashed"), Some(COMPENSATE), None),
+            Link::Compensates | Link::Records | Link::Rejects => {
+                (Some("dashed"), Some(COMPENSATE), None)
+            }
             Link::Reads | Link::ReadsRow => (Some("dotted"), Some("#2b8a3e"), None),
         };
         if edge.faded {
@@ -161,6 +163,7 @@ pub(super) fn write_dot(diagram: &Diagram) -> String {
                     | Link::Cancels
                     | Link::Compensates
                     | Link::Records
+                    | Link::Rejects
                     | Link::Reads
                     | Link::ReadsRow
             ) {

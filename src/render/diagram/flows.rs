@@ -66,6 +66,7 @@ pub(super) fn semantic_edges(model: &Model) -> Vec<(NodeRef, NodeRef, Link)> {
                 }
                 _ => Some((from, to, Link::ReadsRow)),
             },
+            EdgeKind::Rejects => Some((from, to, Link::Rejects)),
         })
         .collect();
     // A process is one node of the flow graph; a view draws its commands leaving from
@@ -101,6 +102,9 @@ pub(super) fn semantic_edges(model: &Model) -> Vec<(NodeRef, NodeRef, Link)> {
         }
         match &policy.trigger {
             Trigger::Events => {}
+            Trigger::Rejection(rejected) => {
+                edges.push((NodeRef::Command(rejected.command), node, Link::Rejects));
+            }
             Trigger::Deadline(deadline) => {
                 for event in &deadline.unless {
                     edges.push((NodeRef::Event(*event), node, Link::Cancels));
@@ -176,13 +180,29 @@ pub(crate) fn every_text(every: Every) -> String {
 
 /// Whether a policy is set off by a timer (a deadline) or a clock (a schedule).
 pub(super) fn timed(model: &Model, policy: PolicyId) -> bool {
-    !matches!(model.policy(policy).trigger, Trigger::Events)
+    !matches!(
+        model.policy(policy).trigger,
+        Trigger::Events | Trigger::Rejection(_)
+    )
+}
+
+/// The label of a command's edge into the policy its refusals set off: `refused`, or
+/// `refused with ERROR` when `error:` narrows it to one.
+pub(super) fn rejection_label(model: &Model, policy: PolicyId) -> Vec<String> {
+    let Trigger::Rejection(rejected) = &model.policy(policy).trigger else {
+        return Vec::new();
+    };
+    let errors = &model.command(rejected.command).errors;
+    match rejected.error.and_then(|e| errors.get(e)) {
+        Some(error) => wrap(&format!("refused with {}", error.name), LABEL_WIDTH),
+        None => vec!["refused".to_owned()],
+    }
 }
 
 /// The text of a policy's timer or clock: `after 20m` / `per hold_id`, or the period.
 pub(super) fn timer_lines(model: &Model, policy: PolicyId) -> Vec<String> {
     match &model.policy(policy).trigger {
-        Trigger::Events => Vec::new(),
+        Trigger::Events | Trigger::Rejection(_) => Vec::new(),
         Trigger::Deadline(deadline) => {
             let mut lines = vec![format!("after {}", duration_text(deadline.delay_secs))];
             if !deadline.correlate.is_empty() {

@@ -194,6 +194,7 @@ pub(super) fn write_mermaid(diagram: &Diagram) -> String {
                     | Link::Cancels
                     | Link::Compensates
                     | Link::Records
+                    | Link::Rejects
                     | Link::Reads
                     | Link::ReadsRow
             );
@@ -222,7 +223,7 @@ pub(super) fn write_mermaid(diagram: &Diagram) -> String {
                 Link::Hotspot => Some("stroke:#e03131"),
                 Link::Couples => Some("stroke:#1971c2"),
                 Link::Cancels => Some("stroke:#868e96"),
-                Link::Compensates | Link::Records => Some("stroke:#e8590c"),
+                Link::Compensates | Link::Records | Link::Rejects => Some("stroke:#e8590c"),
                 Link::Reads | Link::ReadsRow => Some("stroke:#2b8a3e"),
                 _ => None,
             }

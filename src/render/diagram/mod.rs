@@ -292,6 +292,8 @@ enum Link {
     /// Read model → a policy that looks up the row of its event's key (`reads:`). Not
     /// followed by a flow: the row does not set the policy off, its event does.
     ReadsRow,
+    /// Command → the policy its refusals set off (`on: { rejected }`).
+    Rejects,
 }
 
 impl Link {
@@ -412,6 +414,9 @@ impl Legend {
         }
         if has_link(Link::Records) {
             lines.push("orange dashed on ERROR: record: the event the refusal records");
+        }
+        if has_link(Link::Rejects) {
+            lines.push("orange dashed refused: a policy set off by the command's refusals");
         }
         if edges.iter().any(|e| e.via_inbox) {
             lines.push("via inbox: a command sent to another context through the store");

@@ -572,6 +572,9 @@ fn route(
         ),
         (_, _, Link::Reads) => plain(Link::Reads, vec!["for each row".to_owned()]),
         (_, _, Link::ReadsRow) => plain(Link::ReadsRow, vec!["reads row".to_owned()]),
+        (NodeRef::Command(_), NodeRef::Policy(policy), Link::Rejects) => {
+            plain(Link::Rejects, flows::rejection_label(model, policy))
+        }
         _ => plain(link, Vec::new()),
     }
 }
@@ -688,7 +691,12 @@ fn select_context(
     for (from, to, link) in edges {
         if !matches!(
             link,
-            Link::Compensates | Link::Records | Link::Cancels | Link::Reads | Link::ReadsRow
+            Link::Compensates
+                | Link::Records
+                | Link::Cancels
+                | Link::Reads
+                | Link::ReadsRow
+                | Link::Rejects
         ) {
             continue;
         }

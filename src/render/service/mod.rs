@@ -297,6 +297,16 @@ fn render_context(
             )?;
         }
     }
+    // Its policies set off by rejections are driven on a memory store (the testing
+    // feature comes with aggregates, which the refused command has).
+    if c.has_tests && !c.rejection_tests.is_empty() {
+        r.render(
+            "context/rejections_test.rs.jinja",
+            format!("{dir}/tests/rejections.rs"),
+            value,
+            Generated,
+        )?;
+    }
     if c.has_policy_rules {
         r.render(
             "context/rules/policies.rs.jinja",

@@ -116,13 +116,18 @@ impl Refusal {
 /// the batch, which the inbox worker handles again after a pause.
 pub type Dispatch = fn(&Store, Cause<'_>, &str, &Value) -> Result<std::result::Result<(), Refusal>>;
 
+/// The policy part of the recovery worker's consumer name, `<ctx>.recovery`.
+const RECOVERY: &str = "recovery";
+
 /// Where a command issued with `cause` comes from: the issuer context and the policy.
 ///
 /// The issuer is the part of the consumer's name before the first `.` (consumers are
 /// named `<ctx>.<Policy>`), the policy the part after it (up to the next `.`, as in
-/// `<ctx>.<Policy>.timer`). Reacting to a rejection (the recovery worker) or to a
-/// `CommandSent` (a dispatch), the policy is the one that issued the first command, so
-/// a retry or a compensation is listed under the policy it recovers.
+/// `<ctx>.<Policy>.timer`). Reacting to a rejection as the recovery worker
+/// (`<ctx>.recovery`) or to a `CommandSent` (a dispatch), the policy is the one that
+/// issued the first command, so a retry or a compensation is listed under the policy it
+/// recovers; a policy set off by rejections (`<ctx>.<Policy>` on `CommandRejected`)
+/// issues its own command, listed under itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Origin {
     pub issuer: String,
@@ -140,7 +145,7 @@ impl Origin {
         let payload = &cause.event.payload;
         let recorded = |field: &str| payload.get(field).and_then(Value::as_str);
         match cause.event.event_type.as_str() {
-            rejections::EVENT_TYPE => {
+            rejections::EVENT_TYPE if origin.policy == RECOVERY => {
                 if let Some(policy) = recorded("policy") {
                     origin.policy = policy.to_owned();
                 }
@@ -386,6 +391,8 @@ mod tests {
             serde_json::json!({"policy": "Reserve"}),
         );
         assert_eq!(of("shop.recovery", &rejected), pair("shop", "Reserve"));
+        // A policy set off by the rejection issues its own command.
+        assert_eq!(of("shop.TellBuyer", &rejected), pair("shop", "TellBuyer"));
         let sent = event(
             EVENT_TYPE,
             serde_json::json!({"issuer": "billing", "policy": "Refund"}),

@@ -95,6 +95,8 @@ pub struct ContextView {
     pub inbox: Option<InboxView>,
     /// The recovery worker: what the policies do when their commands are refused.
     pub recovery: Option<RecoveryView>,
+    /// The tests of its policies set off by rejections (`tests/rejections.rs`).
+    pub rejection_tests: Vec<super::policy::RejectionTestView>,
     /// The `use` lines of `policies.rs`: exactly what it needs.
     pub policies_imports: Vec<String>,
     /// Some aggregate has commands (the service has command endpoints).
@@ -202,9 +204,11 @@ pub fn context_view(
         format!("{krate}::projections::WORKERS")
     };
 
-    let has_policy_rules = policies
-        .iter()
-        .any(|p| p.handlers.iter().any(|h| h.issue.is_some()) || !p.compensations.is_empty());
+    let has_policy_rules = policies.iter().any(|p| {
+        p.handlers.iter().any(|h| h.issue.is_some())
+            || !p.compensations.is_empty()
+            || p.rejection.is_some()
+    });
     let inbox = inbox_view(model, id);
     let recovery = recovery_view(model, id);
     let policies_imports = policies_imports(&policies, has_policy_rules);
@@ -418,12 +422,22 @@ pub fn context_view(
                 });
             }
         }
+        if let Some(r) = &p.rejection {
+            if let Some(text) = &r.pending {
+                policy_pending.push(PendingView {
+                    method: r.method.clone(),
+                    text: text.clone(),
+                });
+            }
+        }
     }
     let pending_methods: Vec<String> = policy_pending.iter().map(|p| p.method.clone()).collect();
     let reactions = super::reaction::reaction_views(model, id, &krate, &pending_methods);
     let projection_pending = read_models.iter().any(|r| !r.pending.is_empty());
     let projection_tests = projection_tests(model, id, &krate);
+    let rejection_tests = super::policy::rejection_tests(model, id, &policies);
     let view = ContextView {
+        rejection_tests,
         policy_pending,
         projection_pending,
         pending_modules,
@@ -476,7 +490,9 @@ pub struct PendingView {
 /// The `use` lines of `policies.rs`: the runtime modules its handlers, `issue_`
 /// functions and rules name, and the re-exports a rule's signature needs.
 fn policies_imports(policies: &[PolicyView], has_policy_rules: bool) -> Vec<String> {
-    let workers = policies.iter().any(|p| p.worker);
+    // A policy set off by rejections has a worker too, which decodes them.
+    let reacts = policies.iter().any(|p| p.rejection.is_some());
+    let workers = reacts || policies.iter().any(|p| p.worker);
     let targets = || policies.iter().filter_map(|p| p.issue_fn.as_ref());
     let local = targets().any(|f| f.target.aggregate.is_some());
     let foreign = targets().any(|f| f.target.inbox.is_some());
@@ -494,9 +510,13 @@ fn policies_imports(policies: &[PolicyView], has_policy_rules: bool) -> Vec<Stri
                     .as_ref()
                     .is_some_and(|i| i.pending.is_some() || i.reads.is_some())
             })
+            || p.rejection.as_ref().is_some_and(|r| r.pending.is_some())
     });
     if local || calls || pending {
         runtime.push("policy");
+    }
+    if reacts {
+        runtime.push("rejections");
     }
     runtime.push("worker");
     if workers {
@@ -508,7 +528,7 @@ fn policies_imports(policies: &[PolicyView], has_policy_rules: bool) -> Vec<Stri
         let mut names = vec!["policy::Views"];
         if policies
             .iter()
-            .any(|p| !p.compensations.is_empty() || !p.records.is_empty())
+            .any(|p| !p.compensations.is_empty() || !p.records.is_empty() || p.rejection.is_some())
         {
             names.push("rejections::Rejection");
         }

@@ -153,6 +153,50 @@ pub struct RecordView {
     pub pending: Option<String>,
 }
 
+/// A policy set off by its context's rejections of a command (`on: { rejected }`):
+/// its worker's selector, and the `PolicyRules` method building its command.
+#[derive(Debug, Clone, Serialize)]
+pub struct RejectionView {
+    /// The rejections' stream category, `<context>-Rejection`.
+    pub category: String,
+    /// The refused command's name and context, as string literals (what the rejection
+    /// record's `command` and `context` say).
+    pub command_name: String,
+    /// See `command_name`.
+    pub command_context: String,
+    /// The errors it reacts to, as string literals: the one `error:` names, or every
+    /// declared error of the command.
+    pub errors: Vec<String>,
+    /// The (policy, error) pairs, as string literals, whose refusals an `on_error:`
+    /// recovers: those have their one path there, so they never set this policy off.
+    pub recovered: Vec<(String, String)>,
+    /// The `PolicyRules` method.
+    pub method: String,
+    /// Doc comment lines.
+    pub docs: Vec<String>,
+    /// The Rust path of the refused command (decoded from the rejection's body).
+    pub rejected: String,
+    /// The rejected-command parameter (`_rejected` when unused).
+    pub rejected_param: String,
+    /// The Rust path of the cause event, when every refusal of the command has the
+    /// same one event as its cause (read back from the store by the handler).
+    pub cause: Option<String>,
+    /// The cause parameter (`_cause` when unused).
+    pub cause_param: String,
+    /// The rejection parameter (`_rejection` when unused).
+    pub rejection_param: String,
+    /// The rejection record's parameter, which a derived id is made from (`_source`
+    /// when unused).
+    pub source_param: String,
+    /// The Rust path of the issued command's struct.
+    pub command: String,
+    /// Its fields in the default.
+    pub fields: Vec<AssignView>,
+    /// The refusal while the rule is pending, as a string literal (its default then
+    /// issues nothing, and the handler records a rejection with this text).
+    pub pending: Option<String>,
+}
+
 /// A policy: one worker.
 #[derive(Debug, Clone, Serialize)]
 pub struct PolicyView {
@@ -177,6 +221,8 @@ pub struct PolicyView {
     pub compensations: Vec<CompensateView>,
     /// The events its `on_error:` records, in model order.
     pub records: Vec<RecordView>,
+    /// Set off by rejections: its selector and rule (its worker reads the rejections).
+    pub rejection: Option<RejectionView>,
 }
 
 /// The views of the policies of `here`; external systems they call are added to
@@ -255,7 +301,9 @@ fn policy_view(
     });
     let compensations = compensation_views(model, here, p);
     let records = record_views(model, here, p, "src/rules/policies.rs");
+    let rejection = rejection_view(model, here, p, &function);
     PolicyView {
+        rejection,
         worker,
         issue_fn,
         compensations,
@@ -464,6 +512,163 @@ pub fn target_view(model: &Model, here: ContextId, c: CommandId) -> TargetView {
             inbox: Some(target.clone()),
         }
     }
+}
+
+/// The rejection view of policy `p` when rejections set it off (and it issues a
+/// command): the default fills the command from its traced sources
+/// ([`sources::reaction_fields`]: the refused command, the rejection, the cause event,
+/// a derived id), pending when a field has none.
+fn rejection_view(
+    model: &Model,
+    here: ContextId,
+    p: PolicyId,
+    method: &str,
+) -> Option<RejectionView> {
+    let policy = model.policy(p);
+    let (Some(c), Trigger::Rejection(rejected)) = (policy.issues, &policy.trigger) else {
+        return None;
+    };
+    let refused = model.command(rejected.command);
+    let command = model.command(c);
+    let cause = sources::reaction_cause(model, p);
+    let origins = sources::reaction_fields(model, p);
+    let (mut uses_rejected, mut uses_cause, mut uses_rejection, mut uses_source) =
+        (false, false, false, false);
+    let mut reasons = Vec::new();
+    let mut unfilled = Vec::new();
+    let fields: Vec<AssignView> = command
+        .fields
+        .iter()
+        .zip(&origins)
+        .filter_map(|(target, origin)| {
+            let mut across = |ty: &TypeRef, place: String, used: &mut bool| {
+                convert_across(model, here, ty, &target.ty, &place)
+                    .map_err(|why| reasons.push(format!("`{}`: {why}", target.name)))
+                    .ok()
+                    .inspect(|_| *used = true)
+            };
+            let expr = match origin {
+                Origin::Refused(_, i) => {
+                    let from = &refused.fields[*i];
+                    across(
+                        &from.ty,
+                        format!("rejected.{}", ident(&from.name)),
+                        &mut uses_rejected,
+                    )
+                }
+                Origin::Trigger(e, i) => {
+                    let from = &model.event(*e).fields[*i];
+                    across(
+                        &from.ty,
+                        format!("cause.{}", ident(&from.name)),
+                        &mut uses_cause,
+                    )
+                }
+                Origin::Rejection(field) => across(
+                    &TypeRef::Primitive(Primitive::String),
+                    format!("rejection.{}", field.name()),
+                    &mut uses_rejection,
+                ),
+                Origin::DerivedId => match &target.ty {
+                    TypeRef::Primitive(Primitive::Uuid) => {
+                        uses_source = true;
+                        Some("aggregate::derived_id(source)".into())
+                    }
+                    TypeRef::Primitive(Primitive::String) => {
+                        uses_source = true;
+                        Some("aggregate::derived_id(source).to_string()".into())
+                    }
+                    _ => None,
+                },
+                Origin::Clock => Some(super::clock(&target.ty)),
+                _ => None,
+            };
+            if expr.is_none() {
+                unfilled.push(format!("`{}`", target.name));
+            }
+            Some(AssignView {
+                field: ident(&target.name),
+                expr: expr?,
+            })
+        })
+        .collect();
+    let pending = !unfilled.is_empty();
+    let errors: Vec<usize> = match rejected.error {
+        Some(error) => vec![error],
+        None => (0..refused.errors.len()).collect(),
+    };
+    let mut recovered = Vec::new();
+    for issuer in model.rejecting_policies(policy.context, rejected.command) {
+        for error in &errors {
+            if model.recovers(issuer, rejected.command, *error) {
+                recovered.push((
+                    string_literal(&model.policy(issuer).name),
+                    string_literal(&refused.errors[*error].name),
+                ));
+            }
+        }
+    }
+    let which = match rejected.error.and_then(|e| refused.errors.get(e)) {
+        Some(error) => format!("refused with `{}`", error.name),
+        None => "refused with any of its errors that no `on_error:` recovers".to_owned(),
+    };
+    let mut docs = vec![
+        format!(
+            "The command `{}` issues when `{}` is {which}.",
+            policy.name, refused.name
+        ),
+        "The default copies fields by name from the refused command, the rejection (`error`,"
+            .to_owned(),
+        "`message`) and the cause event; `None` issues nothing.".to_owned(),
+    ];
+    if let Some(condition) = &policy.condition {
+        docs.push(String::new());
+        docs.push(format!(
+            "Issues only if {}: the default always issues; return `None` when it does not hold.",
+            condition.trim_end_matches('.')
+        ));
+    }
+    if pending {
+        docs.push(String::new());
+        docs.push(format!(
+            "Pending: the rule computes {} of `{}`, which a default cannot; so the default",
+            unfilled.join(", "),
+            command.name
+        ));
+        docs.push(
+            "issues nothing, and each rejection is kept in the rejections as not implemented."
+                .to_owned(),
+        );
+        for why in &reasons {
+            docs.push(format!("({why}.)"));
+        }
+    }
+    let filled = !pending;
+    Some(RejectionView {
+        category: format!("{}-Rejection", model.context(here).name),
+        command_name: string_literal(&refused.name),
+        command_context: string_literal(&model.context(refused.context).name),
+        errors: errors
+            .iter()
+            .map(|e| string_literal(&refused.errors[*e].name))
+            .collect(),
+        recovered,
+        method: method.to_owned(),
+        docs,
+        rejected: target_view(model, here, rejected.command).command,
+        rejected_param: param("rejected", uses_rejected && filled),
+        cause: cause.map(|e| source_view(model, here, &[e], e).rust),
+        cause_param: param("cause", uses_cause && filled),
+        rejection_param: param("rejection", uses_rejection && filled),
+        source_param: param("source", uses_source && filled),
+        command: target_view(model, here, c).command,
+        fields: if filled { fields } else { Vec::new() },
+        pending: pending.then(|| {
+            string_literal(&format!(
+                "not implemented: write `{method}` in src/rules/policies.rs"
+            ))
+        }),
+    })
 }
 
 /// The `PolicyRules` method name of the compensation of policy `policy` for `error`.
@@ -676,4 +881,98 @@ pub fn record_views(model: &Model, here: ContextId, p: PolicyId, file: &str) -> 
             })
         })
         .collect()
+}
+
+/// The generated test of one policy set off by rejections (`tests/rejections.rs`): a
+/// rejection it reacts to, on a memory store, issues its command once, also when the
+/// rejection is handled again; one of another error issues nothing.
+#[derive(Debug, Clone, Serialize)]
+pub struct RejectionTestView {
+    /// The test functions' stem (the policy's snake_case name).
+    pub function: String,
+    /// Why it is reported ignored (a string literal): its rule is pending.
+    pub pending: Option<String>,
+    /// The policy's consumer name, a string literal: which of `policies::WORKERS` runs.
+    pub consumer: String,
+    /// The issuing policy whose refusal the test records, a string literal.
+    pub issuer: String,
+    /// The refused command's name and context, string literals.
+    pub command: String,
+    /// See `command`.
+    pub context: String,
+    /// An error it reacts to, a string literal.
+    pub error: String,
+    /// The Rust path of the refused command (the test's crate path).
+    pub rejected: String,
+    /// The cause event the rule reads, appended first.
+    pub cause: Option<super::timer::TestEventView>,
+    /// A (policy, error) pair, string literals, whose refusal an `on_error:` recovers:
+    /// the policy must leave it alone.
+    pub recovered: Option<(String, String)>,
+}
+
+/// The tests of the policies of `here` set off by rejections, in model order; one whose
+/// every refusal an `on_error:` recovers has none (nothing sets it off; SC119 reports a
+/// named error).
+pub fn rejection_tests(
+    model: &Model,
+    here: ContextId,
+    policies: &[PolicyView],
+) -> Vec<RejectionTestView> {
+    let mut tests = Vec::new();
+    for p in &model.context(here).policies {
+        let policy = model.policy(*p);
+        let Trigger::Rejection(rejected) = &policy.trigger else {
+            continue;
+        };
+        let Some(view) = policies.iter().find(|v| v.name == policy.name) else {
+            continue;
+        };
+        let Some(rejection) = &view.rejection else {
+            continue;
+        };
+        let refused = model.command(rejected.command);
+        let errors: Vec<usize> = match rejected.error {
+            Some(error) => vec![error],
+            None => (0..refused.errors.len()).collect(),
+        };
+        let issuers = model.rejecting_policies(here, rejected.command);
+        let Some((issuer, error)) = issuers.iter().find_map(|i| {
+            errors
+                .iter()
+                .find(|e| !model.recovers(*i, rejected.command, **e))
+                .map(|e| (*i, *e))
+        }) else {
+            continue;
+        };
+        let cause = rejection.cause.as_ref().and_then(|_| {
+            let c = sources::reaction_cause(model, *p)?;
+            let source = source_view(model, here, &[c], c);
+            Some(super::timer::TestEventView {
+                json: "r#\"{}\"#".to_owned(),
+                event_type: string_literal(&source.event_type),
+                version: model.event(c).version,
+                stream: string_literal(&format!("{}-test-1", source.category)),
+                rust: source.rust,
+            })
+        });
+        tests.push(RejectionTestView {
+            function: snake(&policy.name),
+            pending: rejection.pending.as_ref().map(|_| {
+                string_literal(&format!(
+                    "pending: write `{}` in src/rules/policies.rs",
+                    rejection.method
+                ))
+            }),
+            consumer: string_literal(&view.consumer),
+            issuer: string_literal(&model.policy(issuer).name),
+            command: rejection.command_name.clone(),
+            context: rejection.command_context.clone(),
+            error: string_literal(&refused.errors[error].name),
+            rejected: rejection.rejected.clone(),
+            recovered: rejection.recovered.first().cloned(),
+            cause,
+        });
+    }
+    tests
 }

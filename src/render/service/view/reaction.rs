@@ -91,7 +91,7 @@ pub fn reaction_views(
                     let policy = model.policy(p);
                     let table = match policy.trigger {
                         Trigger::Deadline(_) | Trigger::Schedule(_) => "timers",
-                        Trigger::Events => "policies",
+                        Trigger::Events | Trigger::Rejection(_) => "policies",
                     };
                     (policy.name.clone(), table)
                 }

@@ -183,7 +183,7 @@ pub fn timers_view(model: &Model, here: ContextId, has_tests: bool) -> Option<Ti
             continue;
         };
         match &policy.trigger {
-            Trigger::Events => {}
+            Trigger::Events | Trigger::Rejection(_) => {}
             // The checker requires `on:` of a deadline; without one nothing starts it.
             Trigger::Deadline(_) if policy.on.is_empty() => {}
             Trigger::Deadline(_) => deadlines.push(deadline_view(model, here, *p, command)),

@@ -6,7 +6,8 @@
 
 use stormcraft_runtime::{aggregate, policy, worker, Store};
 
-/// The policies' workers (those set off by events): consumer name, the events it reads, handler.
+/// The policies' workers (those set off by events or by this context's rejections):
+/// consumer name, the events it reads, handler.
 pub const WORKERS: &[worker::Worker] = &[];
 
 /// Carries out the command of `MarkNoShows` (`None`: nothing) as caused by `cause`; a
