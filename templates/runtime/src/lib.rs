@@ -586,7 +586,10 @@ pub trait EventStore: Send + Sync {
     /// with everything before it; a crash before it loses the batch's effects and its
     /// checkpoint together, and the batch is handled again (derived ids: appended once).
     /// One flush then covers a whole batch instead of one per effect. The default is
-    /// [`EventStore::append_with_docs`] (durable at once).
+    /// [`EventStore::append_with_docs`] (durable at once), which PostgreSQL keeps: there a
+    /// reader in another process must never see an event before it is durable. SQLite
+    /// defers (a commit survives `kill -9` at once; only an OS crash or power loss
+    /// before the checkpoint's fsync can take a batch's effects back with it).
     fn append_with_docs_deferred(
         &self,
         stream: &str,

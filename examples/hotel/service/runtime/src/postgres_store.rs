@@ -1,38 +1,54 @@
 //! The PostgreSQL backend (feature `postgres`).
 //!
-//! # Global order without gaps seen by readers
+//! # Durable before visible, one gapless global order
 //!
 //! A sequence hands out numbers before commit, so with `position = nextval(...)` a
 //! transaction holding position 10 can commit after one holding 11; a reader that has
 //! already moved its cursor past 11 never sees 10. This backend instead allocates
 //! positions at the *end* of the append transaction, under a transaction-scoped advisory
-//! lock (`pg_advisory_xact_lock`) that is held until commit:
+//! lock (`pg_advisory_xact_lock`) held until the transaction has committed
+//! **synchronously**: PostgreSQL flushes the commit record before it makes the
+//! transaction visible, and releases the transaction's locks after that, so the next
+//! holder of the lock allocates higher positions, and no reader ever sees an event that
+//! a crash could still take back. Positions are gapless (a rolled-back transaction gives
+//! its numbers back) and visible in position order, so a plain `position > cursor`
+//! reader misses nothing.
 //!
-//! 1. the per-stream work runs concurrently: lock the stream's row in
-//!    `stormcraft_streams` (`FOR UPDATE`, so only writers of the *same* stream wait for
-//!    each other), check the expected version and retries, write documents;
-//! 2. then take the position lock, read `MAX(position)`, insert the events with the next
-//!    positions, and commit. PostgreSQL makes a commit visible before it releases the
-//!    transaction's locks, so the next transaction to get the lock allocates higher
-//!    positions and becomes visible later. Positions are thus gapless (a rolled-back
-//!    transaction gives its numbers back) and visible in position order, so a plain
-//!    `position > cursor` reader misses nothing.
+//! Holding one lock through a flush would allow one fsync per append. So appends of one
+//! process are **group-committed** (leader/follower, as in the SQLite store): a thread
+//! queues its request; if no batch is being started it becomes the leader, takes the
+//! queued requests and commits them all in *one* transaction — one lock, one flush:
 //!
-//! The lock is not held through the WAL flush: the append commits with
-//! `synchronous_commit = off`, and after the lock is released a tiny WAL-writing
-//! transaction with the session's normal setting flushes the WAL past the append's commit
-//! record before the append is acknowledged (concurrent flushes merge in PostgreSQL's group
-//! commit). Readers may see an event a few milliseconds before it is durable; a consumer's
-//! checkpoint commit is durable only if the events before it are, because the WAL is
-//! sequential.
+//! 1. lock the batch's stream rows in `stormcraft_streams` (one statement, in byte order
+//!    of the names, so two processes' batches never wait on each other in a cycle) and
+//!    look up every event id of the batch (one statement);
+//! 2. decide each request in memory, in queue order: an idempotent retry, a version
+//!    conflict (that request fails alone), or a new append at the stream's version as the
+//!    earlier requests of the batch left it;
+//! 3. write the accepted requests' documents (before the position lock: their row locks
+//!    may wait on other transactions, which must never happen while holding it);
+//! 4. take the position lock and read the head (one call), insert every event and move
+//!    every stream's version (one statement), commit.
+//!
+//! Once only its commit is left, the next leader may start the next batch on a second
+//! connection (see `Front`), so its first round trips overlap this batch's flush.
+//!
+//! A batch whose transaction fails (a database error, an event id stored concurrently by
+//! another process) is rolled back and its requests are run again one by one, so a
+//! failure is reported to the request that caused it. Several processes on one database
+//! stay correct: their leaders meet on the same row locks and position lock.
 //!
 //! The alternative — a transaction-id horizon (`xid8` column, readers stop at
 //! `pg_snapshot_xmin(pg_current_snapshot())`) — keeps inserts parallel but needs an
-//! (xid, position) cursor instead of one number and lets one long transaction stall
-//! every reader; one plain integer position, identical on every backend, was preferred.
-//! Only transaction-scoped locks are used, so a crashed client never leaves one behind.
+//! (xid, position) cursor instead of one number and lets one long transaction anywhere in
+//! the database stall every reader; one plain integer position, identical on every
+//! backend, was preferred. Only transaction-scoped locks are used, so a crashed client
+//! never leaves one behind.
 
-use std::sync::{Arc, Mutex, RwLock};
+use std::cell::Cell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 use std::time::SystemTime;
 
 use postgres::error::SqlState;
@@ -43,7 +59,7 @@ use crate::timer::{due_cutoff, firing_failed, payload_json, Timer, TimerRow};
 use crate::{
     doc_matches, from_i64, resolve_retry, to_i64, validate_append, validate_docs, validate_field,
     validate_name, AppendResult, ConsumerCommit, DocOp, DocPage, DocQuery, Error, EventStore,
-    ExpectedVersion, NewEvent, RecordedEvent, Result, Snapshot, Value,
+    ExpectedVersion, NewEvent, RecordedEvent, Result, Snapshot, StoredAt, Uuid, Value,
 };
 
 /// The advisory lock key that serialises position allocation ("stormcrf" in ASCII).
@@ -52,6 +68,8 @@ const POSITION_LOCK: i64 = 0x73746f_726d6372;
 const SCHEMA_LOCK: i64 = POSITION_LOCK + 1;
 /// Idle connections kept for reuse.
 const MAX_IDLE: usize = 64;
+/// Most appends one leader commits in one transaction; the rest wait for the next batch.
+const MAX_BATCH: usize = 1024;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS stormcraft_events (
@@ -68,12 +86,6 @@ CREATE TABLE IF NOT EXISTS stormcraft_events (
     checksum       BIGINT NOT NULL,
     UNIQUE (stream, version)
 );
-CREATE TABLE IF NOT EXISTS stormcraft_flush (
-    id INTEGER PRIMARY KEY,
-    n  BIGINT  NOT NULL
-);
-INSERT INTO stormcraft_flush (id, n) SELECT g, 0 FROM generate_series(0, 63) AS g
-    ON CONFLICT (id) DO NOTHING;
 CREATE TABLE IF NOT EXISTS stormcraft_streams (
     name    TEXT   PRIMARY KEY,
     version BIGINT NOT NULL
@@ -112,6 +124,14 @@ CREATE TABLE IF NOT EXISTS stormcraft_timers (
 -- COLLATE \"C\": timers due at the same time fire in byte order of their ids, as on
 -- every backend.
 CREATE INDEX IF NOT EXISTS stormcraft_timers_due ON stormcraft_timers (due_at, id COLLATE \"C\");
+-- Takes the position lock, then reads the head: in one round trip, and still correct,
+-- because a VOLATILE function's second query gets a fresh snapshot, taken after the lock
+-- was granted (a single statement would read the head as of before the wait).
+CREATE OR REPLACE FUNCTION stormcraft_lock_positions(lock_key BIGINT) RETURNS BIGINT
+LANGUAGE sql VOLATILE AS $$
+    SELECT pg_advisory_xact_lock(lock_key);
+    SELECT COALESCE(MAX(position), 0)::BIGINT FROM stormcraft_events;
+$$;
 ";
 
 const TIMER_COLS: &str = "id, due_at, stream, event_id, event_type, schema_version, payload, correlation_id, causation_id, checksum";
@@ -136,6 +156,8 @@ pub enum PgHookPoint {
     BeforePositionLock,
     /// Positions are allocated and the events inserted; the commit is next.
     BeforeCommit,
+    /// The append's transaction has committed; its caller is not told yet.
+    AfterCommit,
 }
 
 /// A callback run at each [`PgHookPoint`] of every append (on the appending thread).
@@ -143,8 +165,10 @@ pub type PgHook = Arc<dyn Fn(PgHookPoint) + Send + Sync>;
 
 /// Statements prepared once per connection.
 struct Stmts {
-    async_commit: Statement,
-    flush: Statement,
+    lock_streams: Statement,
+    find_ids: Statement,
+    lock_head: Statement,
+    insert_batch: Statement,
     find_id: Statement,
     ensure_stream: Statement,
     lock_stream: Statement,
@@ -169,10 +193,72 @@ struct Conn {
     s: Stmts,
 }
 
-/// The PostgreSQL backend: a small pool of synchronous connections.
+/// An append waiting for a leader.
+struct AppendReq {
+    stream: String,
+    expected: ExpectedVersion,
+    events: Vec<NewEvent>,
+    docs: Vec<DocOp>,
+}
+
+/// A queued append: its ticket, the request, and the condition variable its thread waits
+/// on, so a leader wakes exactly the threads it has news for.
+struct Pending {
+    ticket: u64,
+    req: AppendReq,
+    wake: Arc<Condvar>,
+}
+
+thread_local! {
+    /// The condition variable this thread waits on while its append is pending.
+    static WAKE: Arc<Condvar> = Arc::new(Condvar::new());
+}
+
+/// The state shared by appending threads (leader/follower group commit).
+#[derive(Default)]
+struct WriteState {
+    /// Appends waiting for a leader, oldest first.
+    queue: Vec<Pending>,
+    /// Outcomes of finished appends, until their thread collects them.
+    results: HashMap<u64, Result<AppendResult>>,
+    next_ticket: u64,
+    /// A leader is taking a batch and doing its stream work (see `Front`).
+    front_busy: bool,
+    /// Idle connections of the leaders (at most two batches are in flight at once).
+    conns: Vec<Conn>,
+}
+
+/// The front of a batch — taking the queued requests, the stream work, the documents, the
+/// position lock, the inserts — is led by one thread at a time. When only its commit is
+/// left, the front is released: the next leader takes the requests that queued meanwhile
+/// and does their stream work on another connection while this batch waits for its
+/// flush. So the next batch's first round trips and the hand-off to its leader overlap
+/// the flush, and at most two batches are in flight (the second waits for the position
+/// lock until the first has committed).
+struct Front<'a> {
+    store: &'a PgStore,
+    held: Cell<bool>,
+}
+
+impl Front<'_> {
+    /// Lets the next leader start (once; later calls do nothing).
+    fn release(&self) {
+        if self.held.replace(false) {
+            let mut state = self.store.lock_writes();
+            state.front_busy = false;
+            if let Some(next) = state.queue.first() {
+                next.wake.notify_one();
+            }
+        }
+    }
+}
+
+/// The PostgreSQL backend: a small pool of synchronous connections for reads and
+/// consumers, and one connection for group-committed appends.
 pub struct PgStore {
     config: postgres::Config,
     pool: Mutex<Vec<Conn>>,
+    writes: Mutex<WriteState>,
     hook: RwLock<Option<PgHook>>,
 }
 
@@ -197,6 +283,7 @@ impl PgStore {
         let store = PgStore {
             config,
             pool: Mutex::new(Vec::new()),
+            writes: Mutex::new(WriteState::default()),
             hook: RwLock::new(None),
         };
         let conn = Self::prepare(client)?;
@@ -221,9 +308,29 @@ impl PgStore {
     fn prepare(mut client: Client) -> Result<Conn> {
         let mut p = |sql: &str| client.prepare(sql);
         let s = Stmts {
-            async_commit: p("SET LOCAL synchronous_commit = off")?,
-            // One of 64 rows per connection, so concurrent flushes rarely wait on a row lock.
-            flush: p("UPDATE stormcraft_flush SET n = n + 1 WHERE id = pg_backend_pid() % 64")?,
+            // Creates missing stream rows and locks all of them, in the order of the
+            // array (the caller sorts it), returning each stream's current version. The
+            // no-op update is what takes the row lock of an existing row.
+            lock_streams: p(
+                "INSERT INTO stormcraft_streams (name, version) SELECT n, 0 FROM unnest($1::text[]) AS u(n)
+                 ON CONFLICT (name) DO UPDATE SET version = stormcraft_streams.version
+                 RETURNING name, version",
+            )?,
+            find_ids: p(
+                "SELECT id, stream, version, position FROM stormcraft_events WHERE id = ANY($1::bytea[])",
+            )?,
+            lock_head: p("SELECT stormcraft_lock_positions($1)")?,
+            // Every event of a batch, and the new versions of its streams (rows this
+            // transaction has locked already), in one statement.
+            insert_batch: p(&format!(
+                "WITH moved AS (
+                     UPDATE stormcraft_streams AS s SET version = u.v
+                     FROM unnest($12::text[], $13::bigint[]) AS u(n, v) WHERE s.name = u.n
+                 )
+                 INSERT INTO stormcraft_events ({COLS})
+                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bytea[], $5::text[],
+                     $6::bigint[], $7::text[], $8::bytea[], $9::bytea[], $10::bigint[], $11::bigint[])"
+            ))?,
             find_id: p("SELECT stream, version, position FROM stormcraft_events WHERE id = $1")?,
             ensure_stream: p(
                 "INSERT INTO stormcraft_streams (name, version) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING",
@@ -313,46 +420,328 @@ impl PgStore {
         })
     }
 
-    fn append_tx(
+    /// Leader/follower group commit. The append is queued; the thread then either finds
+    /// its result (a leader committed it), or finds no leader at work and leads: it takes
+    /// the queued appends, commits them in one transaction, posts each result and wakes
+    /// the oldest append still queued, which leads the next batch. A single writer commits
+    /// on its own thread with no hand-off.
+    fn append_grouped(&self, req: AppendReq) -> Result<AppendResult> {
+        let wake = WAKE.with(Arc::clone);
+        let mut state = self.lock_writes();
+        let ticket = state.next_ticket;
+        state.next_ticket += 1;
+        state.queue.push(Pending {
+            ticket,
+            req,
+            wake: Arc::clone(&wake),
+        });
+        loop {
+            if let Some(outcome) = state.results.remove(&ticket) {
+                return outcome;
+            }
+            if state.front_busy {
+                state = wake.wait(state).unwrap_or_else(|p| p.into_inner());
+                continue;
+            }
+            state.front_busy = true;
+            let batch = take_batch(&mut state.queue);
+            let conn = state.conns.pop();
+            drop(state);
+            let front = Front {
+                store: self,
+                held: Cell::new(true),
+            };
+            let run = catch_unwind(AssertUnwindSafe(|| self.commit_batch(conn, &batch, &front)));
+            state = self.lock_writes();
+            if front.held.replace(false) {
+                state.front_busy = false;
+            }
+            let outcomes = match run {
+                Ok((conn, outcomes)) => {
+                    if let Some(conn) = conn {
+                        state.conns.push(conn);
+                    }
+                    outcomes
+                }
+                Err(panic) => {
+                    // The connection is gone with the unwound frame (an open transaction
+                    // rolls back when it closes); nothing of the batch was acknowledged.
+                    // The next leader connects again.
+                    for p in batch {
+                        state.results.insert(p.ticket, Err(leader_panicked()));
+                        p.wake.notify_one();
+                    }
+                    if let Some(next) = state.queue.first() {
+                        next.wake.notify_one();
+                    }
+                    drop(state);
+                    resume_unwind(panic);
+                }
+            };
+            for (p, outcome) in batch.into_iter().zip(outcomes) {
+                state.results.insert(p.ticket, outcome);
+                p.wake.notify_one();
+            }
+            // Appends that queued during the commit: the oldest leads the next batch.
+            if let Some(next) = state.queue.first() {
+                next.wake.notify_one();
+            }
+        }
+    }
+
+    fn lock_writes(&self) -> MutexGuard<'_, WriteState> {
+        self.writes.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Commits `batch` on an idle leaders' connection (connecting when there is none) and
+    /// returns the connection, unless it broke, with one outcome per request.
+    fn commit_batch(
+        &self,
+        conn: Option<Conn>,
+        batch: &[Pending],
+        front: &Front<'_>,
+    ) -> (Option<Conn>, Vec<Result<AppendResult>>) {
+        let mut conn = match conn {
+            Some(c) if !c.client.is_closed() => c,
+            _ => match self.acquire() {
+                Ok(c) => c,
+                Err(e) => {
+                    let message = e.to_string();
+                    let outcomes = batch
+                        .iter()
+                        .map(|_| {
+                            Err(Error::Backend(
+                                format!("connecting to PostgreSQL failed: {message}").into(),
+                            ))
+                        })
+                        .collect();
+                    return (None, outcomes);
+                }
+            },
+        };
+        let reqs: Vec<&AppendReq> = batch.iter().map(|p| &p.req).collect();
+        let outcomes = match self.try_batch(&mut conn, &reqs, front) {
+            Ok(outcomes) => outcomes,
+            Err(e) if reqs.len() == 1 => vec![self.again_alone(&mut conn, reqs[0], e, front)],
+            // Which request failed the transaction is unknown: each runs again alone, so
+            // only that one gets the error. Nothing of the batch was acknowledged, and
+            // event ids make running an append again safe even if the failure was a lost
+            // reply to a commit that happened.
+            Err(_) => reqs
+                .iter()
+                .map(|req| match self.try_batch(&mut conn, &[req], front) {
+                    Ok(outcomes) => one(outcomes),
+                    Err(e) => self.again_alone(&mut conn, req, e, front),
+                })
+                .collect(),
+        };
+        let conn = (!conn.client.is_closed()).then_some(conn);
+        (conn, outcomes)
+    }
+
+    /// The outcome of a request whose own transaction failed with `error`. An event id
+    /// stored by another process between our lookup and our insert (a unique violation)
+    /// is decided by running the append once more: it now finds the stored id, so it is
+    /// either that append's retry or an idempotency conflict naming where the id is.
+    fn again_alone(
         &self,
         conn: &mut Conn,
-        stream: &str,
-        expected: ExpectedVersion,
-        events: &[NewEvent],
-        docs: &[DocOp],
+        req: &AppendReq,
+        error: Error,
+        front: &Front<'_>,
     ) -> Result<AppendResult> {
+        if !is_unique_violation(&error) {
+            return Err(error);
+        }
+        match self.try_batch(conn, &[req], front) {
+            Ok(outcomes) => one(outcomes),
+            Err(e) if is_unique_violation(&e) => Err(Error::IdempotencyConflict {
+                event_id: req.events.first().map_or_else(Uuid::nil, |e| e.id),
+                detail: "an event id of this append was stored concurrently by another append"
+                    .into(),
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// One transaction for the requests of a batch. `Err`: the transaction failed as a
+    /// whole and nothing of it is stored; `Ok`: one outcome per request, the accepted
+    /// ones committed (durably, before this returns) and the others failed alone.
+    fn try_batch(
+        &self,
+        conn: &mut Conn,
+        reqs: &[&AppendReq],
+        front: &Front<'_>,
+    ) -> Result<Vec<Result<AppendResult>>> {
         let s = &conn.s;
         let mut tx = conn.client.transaction()?;
-        // Commit without waiting for the WAL flush, so the position lock is not held
-        // through an fsync; durability is waited for after the lock is released.
-        tx.execute(&s.async_commit, &[])?;
-        let current = match stream_work(&mut tx, s, stream, expected, events, docs)? {
-            StreamWork::Retry(done) => return Ok(done),
-            StreamWork::New { current } => current,
-        };
-        let mut positions = Vec::with_capacity(events.len());
-        if !events.is_empty() {
-            self.run_hook(PgHookPoint::BeforePositionLock);
-            tx.execute(&s.lock_positions, &[&POSITION_LOCK])?;
-            let mut head: i64 = tx.query_one(&s.max_position, &[])?.get(0);
-            positions = insert_events(&mut tx, s, stream, current, events, &mut head)?;
-            self.run_hook(PgHookPoint::BeforeCommit);
+        // 1. Lock the streams, in byte order of their names (`BTreeSet`), as every batch
+        //    and every timer firing of every process does.
+        let names: Vec<&str> = reqs
+            .iter()
+            .map(|r| r.stream.as_str())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut versions: BTreeMap<String, u64> = BTreeMap::new();
+        for row in tx.query(&s.lock_streams, &[&names])? {
+            versions.insert(row.try_get(0)?, from_i64(row.try_get(1)?, "version")?);
         }
+        // Under the stream locks: a concurrent append of the same ids to these streams
+        // has either committed (and is found) or not taken its stream lock yet.
+        let ids: Vec<&[u8]> = reqs
+            .iter()
+            .flat_map(|r| r.events.iter().map(|e| &e.id.as_bytes()[..]))
+            .collect();
+        let mut stored: HashMap<Uuid, StoredAt> = HashMap::new();
+        if !ids.is_empty() {
+            for row in tx.query(&s.find_ids, &[&ids])? {
+                let id: &[u8] = row.try_get(0)?;
+                let id = Uuid::from_slice(id)
+                    .map_err(|_| Error::Corruption("a stored event id is not 16 bytes".into()))?;
+                let at = (
+                    row.try_get::<_, String>(1)?,
+                    from_i64(row.try_get(2)?, "version")?,
+                    from_i64(row.try_get(3)?, "position")?,
+                );
+                stored.insert(id, at);
+            }
+        }
+        // 2. Decide each request in queue order, as if they ran one after another.
+        let mut plans = Vec::with_capacity(reqs.len());
+        for req in reqs {
+            let current = versions.get(&req.stream).copied().ok_or_else(|| {
+                Error::Corruption(format!("the row of stream `{}` was not locked", req.stream))
+            })?;
+            let plan = decide(req, current, &stored);
+            if let Plan::New { current, .. } = &plan {
+                versions.insert(req.stream.clone(), current + req.events.len() as u64);
+            }
+            plans.push(plan);
+        }
+        if !plans.iter().any(|p| matches!(p, Plan::New { .. })) {
+            // Nothing to write: every request is a retry or failed. Rolled back, which
+            // also removes the stream rows created for failed appends.
+            drop(tx);
+            return Ok(plans.into_iter().map(Plan::into_done).collect());
+        }
+        // 3. Documents, before the position lock.
+        for (req, plan) in reqs.iter().zip(&plans) {
+            if matches!(plan, Plan::New { .. }) {
+                apply_docs(&mut tx, s, &req.docs)?;
+            }
+        }
+        // 4. Positions, events, stream versions.
+        let mut outcomes = Vec::with_capacity(reqs.len());
+        if plans
+            .iter()
+            .zip(reqs)
+            .any(|(p, r)| matches!(p, Plan::New { .. }) && !r.events.is_empty())
+        {
+            self.run_hook(PgHookPoint::BeforePositionLock);
+            let head: i64 = tx.query_one(&s.lock_head, &[&POSITION_LOCK])?.try_get(0)?;
+            let mut rows = BatchRows::default();
+            let recorded_at = crate::now_micros();
+            let mut position = head;
+            for (req, plan) in reqs.iter().zip(plans) {
+                let Plan::New { current, payloads } = plan else {
+                    outcomes.push(plan.into_done());
+                    continue;
+                };
+                let mut positions = Vec::with_capacity(req.events.len());
+                for (i, (e, payload)) in req.events.iter().zip(payloads).enumerate() {
+                    position += 1;
+                    let version = to_i64(current + 1 + i as u64, "version")?;
+                    let checksum = EventRow {
+                        position,
+                        stream: &req.stream,
+                        version,
+                        id: e.id.as_bytes(),
+                        event_type: &e.event_type,
+                        schema_version: i64::from(e.schema_version),
+                        payload: &payload,
+                        correlation_id: e
+                            .metadata
+                            .correlation_id
+                            .as_ref()
+                            .map(|u| &u.as_bytes()[..]),
+                        causation_id: e.metadata.causation_id.as_ref().map(|u| &u.as_bytes()[..]),
+                        recorded_at,
+                    }
+                    .checksum();
+                    rows.push(
+                        position,
+                        &req.stream,
+                        version,
+                        e,
+                        payload,
+                        recorded_at,
+                        checksum,
+                    );
+                    positions.push(from_i64(position, "position")?);
+                }
+                let stream_version = current + req.events.len() as u64;
+                if !req.events.is_empty() {
+                    rows.moved
+                        .insert(req.stream.as_str(), to_i64(stream_version, "version")?);
+                }
+                outcomes.push(Ok(AppendResult {
+                    stream_version,
+                    positions,
+                }));
+            }
+            let (names, new_versions): (Vec<&str>, Vec<i64>) = rows.moved.into_iter().unzip();
+            tx.execute(
+                &s.insert_batch,
+                &[
+                    &rows.position,
+                    &rows.stream,
+                    &rows.version,
+                    &rows.id,
+                    &rows.event_type,
+                    &rows.schema_version,
+                    &rows.payload,
+                    &rows.correlation_id,
+                    &rows.causation_id,
+                    &rows.recorded_at,
+                    &rows.checksum,
+                    &names,
+                    &new_versions,
+                ],
+            )?;
+            // Only the commit and its flush are left: the next batch may start its stream
+            // work meanwhile. (Not earlier: the appends that this batch's predecessor
+            // acknowledged have had the time to queue again, so the next batch is larger.)
+            front.release();
+            self.run_hook(PgHookPoint::BeforeCommit);
+        } else {
+            // Documents only: no position, no version moves.
+            for (req, plan) in reqs.iter().zip(plans) {
+                outcomes.push(match plan {
+                    Plan::New { current, .. } => Ok(AppendResult {
+                        stream_version: current + req.events.len() as u64,
+                        positions: Vec::new(),
+                    }),
+                    done => done.into_done(),
+                });
+            }
+        }
+        // A synchronous commit (the session's `synchronous_commit`, `on` by default): the
+        // commit record is flushed before the transaction becomes visible, and the
+        // position lock is released after that.
         tx.commit()?;
-        Ok(AppendResult {
-            stream_version: current + events.len() as u64,
-            positions,
-        })
+        self.run_hook(PgHookPoint::AfterCommit);
+        Ok(outcomes)
     }
 
     /// Fires due timers in one transaction, with the append's two phases: first the
     /// stream work of every timer (stream rows locked in name order, so two firings
     /// never wait on each other in a cycle), then, under the position lock, the inserts;
-    /// no row lock is ever waited for while the position lock is held.
+    /// no row lock is ever waited for while the position lock is held. The commit is
+    /// synchronous, like an append's: the fired events are durable before visible.
     fn fire_tx(&self, conn: &mut Conn, now: i64, limit: i64) -> Result<Vec<RecordedEvent>> {
         let s = &conn.s;
         let mut tx = conn.client.transaction()?;
-        tx.execute(&s.async_commit, &[])?;
         let due: Vec<Timer> = tx
             .query(&s.lock_due_timers, &[&now, &limit])?
             .iter()
@@ -421,6 +810,147 @@ impl PgStore {
         tx.commit()?;
         Ok(fired)
     }
+}
+
+/// The requests a leader commits together: the oldest queued ones, up to `MAX_BATCH`,
+/// stopping before the first that shares an event id with an earlier one (a retry racing
+/// its original): it waits for the next batch, where it finds the original stored.
+fn take_batch(queue: &mut Vec<Pending>) -> Vec<Pending> {
+    let mut ids = BTreeSet::new();
+    let mut take = 0;
+    for p in queue.iter().take(MAX_BATCH) {
+        let fresh = p.req.events.iter().all(|e| !ids.contains(&e.id));
+        if take > 0 && !fresh {
+            break;
+        }
+        ids.extend(p.req.events.iter().map(|e| e.id));
+        take += 1;
+    }
+    queue.drain(..take).collect()
+}
+
+/// What a leader decided for one request of its batch.
+enum Plan {
+    /// A retry or a failure: nothing to write.
+    Done(Result<AppendResult>),
+    /// A new append to a stream at version `current`, with its payloads as JSON text.
+    New { current: u64, payloads: Vec<String> },
+}
+
+impl Plan {
+    fn into_done(self) -> Result<AppendResult> {
+        match self {
+            Plan::Done(outcome) => outcome,
+            // Only called for requests that were not accepted.
+            Plan::New { .. } => Err(Error::Backend(
+                "an accepted append was not written (a bug in the batch)".into(),
+            )),
+        }
+    }
+}
+
+/// Decides `req` against its stream's version `current` and the batch's stored event ids.
+fn decide(req: &AppendReq, current: u64, stored: &HashMap<Uuid, StoredAt>) -> Plan {
+    let found: Vec<Option<StoredAt>> = req
+        .events
+        .iter()
+        .map(|e| stored.get(&e.id).cloned())
+        .collect();
+    match resolve_retry(&req.stream, &req.events, &found) {
+        Err(e) => return Plan::Done(Err(e)),
+        Ok(Some(done)) => return Plan::Done(Ok(done)),
+        Ok(None) => {}
+    }
+    if let Err(e) = req.expected.check(&req.stream, current) {
+        return Plan::Done(Err(e));
+    }
+    let payloads: Result<Vec<String>> = req
+        .events
+        .iter()
+        .map(|e| {
+            serde_json::to_string(&e.payload)
+                .map_err(|err| Error::InvalidInput(format!("payload is not serialisable: {err}")))
+        })
+        .collect();
+    match payloads {
+        Ok(payloads) => Plan::New { current, payloads },
+        Err(e) => Plan::Done(Err(e)),
+    }
+}
+
+/// The columns of a batch's event rows, as the arrays `insert_batch` unnests.
+#[derive(Default)]
+struct BatchRows<'a> {
+    position: Vec<i64>,
+    stream: Vec<&'a str>,
+    version: Vec<i64>,
+    id: Vec<&'a [u8]>,
+    event_type: Vec<&'a str>,
+    schema_version: Vec<i64>,
+    payload: Vec<String>,
+    correlation_id: Vec<Option<&'a [u8]>>,
+    causation_id: Vec<Option<&'a [u8]>>,
+    recorded_at: Vec<i64>,
+    checksum: Vec<i64>,
+    /// Each stream's version after the batch.
+    moved: BTreeMap<&'a str, i64>,
+}
+
+impl<'a> BatchRows<'a> {
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        position: i64,
+        stream: &'a str,
+        version: i64,
+        e: &'a NewEvent,
+        payload: String,
+        recorded_at: i64,
+        checksum: i64,
+    ) {
+        self.position.push(position);
+        self.stream.push(stream);
+        self.version.push(version);
+        self.id.push(e.id.as_bytes());
+        self.event_type.push(&e.event_type);
+        self.schema_version.push(i64::from(e.schema_version));
+        self.payload.push(payload);
+        self.correlation_id.push(
+            e.metadata
+                .correlation_id
+                .as_ref()
+                .map(|u| &u.as_bytes()[..]),
+        );
+        self.causation_id
+            .push(e.metadata.causation_id.as_ref().map(|u| &u.as_bytes()[..]));
+        self.recorded_at.push(recorded_at);
+        self.checksum.push(checksum);
+    }
+}
+
+/// The single outcome of a one-request batch.
+fn one(outcomes: Vec<Result<AppendResult>>) -> Result<AppendResult> {
+    outcomes.into_iter().next().unwrap_or_else(|| {
+        Err(Error::Backend(
+            "a batch of one returned no outcome (a bug in the batch)".into(),
+        ))
+    })
+}
+
+/// Whether `e` is PostgreSQL's unique violation (an event id stored concurrently).
+fn is_unique_violation(e: &Error) -> bool {
+    match e {
+        Error::Backend(b) => b
+            .downcast_ref::<postgres::Error>()
+            .and_then(postgres::Error::code)
+            .is_some_and(|c| *c == SqlState::UNIQUE_VIOLATION),
+        _ => false,
+    }
+}
+
+/// The outcome of an append whose leader panicked: it was not acknowledged.
+fn leader_panicked() -> Error {
+    Error::Backend("the thread committing this append panicked; it was not acknowledged".into())
 }
 
 /// What the stream part of an append found.
@@ -638,30 +1168,17 @@ impl EventStore for PgStore {
         docs: Vec<DocOp>,
     ) -> Result<AppendResult> {
         validate_append(stream, &events, &docs)?;
-        self.with(|c| {
-            let done = self.append_tx(c, stream, expected, &events, &docs)?;
-            // Durable before acknowledged (a retry too: the original may have committed but
-            // not been flushed): a transaction that writes WAL and commits with the
-            // session's `synchronous_commit` flushes the WAL up to its own commit record,
-            // which lies after ours. Concurrent flushes are merged by PostgreSQL.
-            c.client.execute(&c.s.flush, &[])?;
-            Ok(done)
+        self.append_grouped(AppendReq {
+            stream: stream.to_owned(),
+            expected,
+            events,
+            docs,
         })
     }
 
-    fn append_with_docs_deferred(
-        &self,
-        stream: &str,
-        expected: ExpectedVersion,
-        events: Vec<NewEvent>,
-        docs: Vec<DocOp>,
-    ) -> Result<AppendResult> {
-        validate_append(stream, &events, &docs)?;
-        // The append transaction commits with `synchronous_commit = off`; without the
-        // flush transaction it is visible, not yet durable. The consumer's checkpoint
-        // commit (synchronous, later in the WAL) flushes it.
-        self.with(|c| self.append_tx(c, stream, expected, &events, &docs))
-    }
+    // No `append_with_docs_deferred`: the trait's default, the durable group commit, is
+    // the only append here, since no reader may see an event before it is durable (a
+    // consumer in another process could act on it and a crash then lose it).
 
     fn read_stream(
         &self,
@@ -930,14 +1447,7 @@ impl EventStore for PgStore {
             return Ok(Vec::new());
         }
         let now = due_cutoff(now);
-        self.with(|c| {
-            let fired = self.fire_tx(c, now, limit_param(limit))?;
-            if !fired.is_empty() {
-                // Durable before acknowledged, as for an append (see `append_with_docs`).
-                c.client.execute(&c.s.flush, &[])?;
-            }
-            Ok(fired)
-        })
+        self.with(|c| self.fire_tx(c, now, limit_param(limit)))
     }
 
     fn next_due(&self) -> Result<Option<SystemTime>> {

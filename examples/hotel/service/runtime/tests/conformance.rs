@@ -1972,7 +1972,9 @@ conformance!(sqlite, common::sqlite, 32);
 conformance!(postgres, common::postgres, 12);
 
 /// The PostgreSQL case a naive `position > cursor` reader gets wrong: a transaction that
-/// started first commits last. Forced with the store's test hook, no timing involved.
+/// started first commits last. Appends of one store are group-committed, so the
+/// interleaving happens between two stores on one database (two processes); it is forced
+/// with the stores' test hooks, no timing involved.
 #[cfg(feature = "postgres")]
 mod postgres_ordering {
     use super::*;
@@ -1998,11 +2000,14 @@ mod postgres_ordering {
         Gate { reached, go }
     }
 
-    fn setup() -> Option<(Arc<PgStore>, Store)> {
+    /// Two stores ("processes") on one fresh database: the first with its hookable
+    /// backend, and the database's URL.
+    fn setup() -> Option<(Arc<PgStore>, Store, Store, String)> {
         let url = common::pg_server()?.fresh_database();
         let pg = Arc::new(PgStore::connect(&url).unwrap());
         let store = Store::from_arc(pg.clone());
-        Some((pg, store))
+        let other = Store::new(PgStore::connect(&url).unwrap());
+        Some((pg, store, other, url))
     }
 
     fn spawn_append(
@@ -2021,17 +2026,28 @@ mod postgres_ordering {
             .unwrap()
     }
 
+    fn positions(store: &Store) -> Vec<u64> {
+        store
+            .read_all(0, usize::MAX)
+            .unwrap()
+            .iter()
+            .map(|e| e.position)
+            .collect()
+    }
+
     #[test]
     fn first_started_commits_last_and_nothing_is_skipped() {
-        let Some((pg, store)) = setup() else { return };
+        let Some((pg, store, other, _)) = setup() else {
+            return;
+        };
         let mut sub = store.subscribe("reader", Filter::All);
         let mut seen = Vec::new();
         // A does all its stream work, then stops before taking a position.
         let g = gate(&pg, "A", PgHookPoint::BeforePositionLock);
         let a = spawn_append(&store, "A", "a-1");
         g.reached.recv().unwrap();
-        // B starts after A and commits first.
-        let b = spawn_append(&store, "B", "b-1");
+        // B, in the other process, starts after A and commits first.
+        let b = spawn_append(&other, "B", "b-1");
         assert_eq!(b.join().unwrap(), 1);
         sub.catch_up(|e, _| {
             seen.push(e.position);
@@ -2055,13 +2071,16 @@ mod postgres_ordering {
 
     #[test]
     fn a_position_holder_blocks_later_positions_until_it_commits() {
-        let Some((pg, store)) = setup() else { return };
+        let Some((pg, store, other, _)) = setup() else {
+            return;
+        };
         // A holds position 1, uncommitted.
         let g = gate(&pg, "A", PgHookPoint::BeforeCommit);
         let a = spawn_append(&store, "A", "a-1");
         g.reached.recv().unwrap();
-        // B (another stream) runs its stream work concurrently, then waits for position 2.
-        let b = spawn_append(&store, "B", "b-1");
+        // B (another process, another stream) does its stream work, then waits for the
+        // position lock.
+        let b = spawn_append(&other, "B", "b-1");
         std::thread::sleep(Duration::from_millis(200));
         assert!(
             !b.is_finished(),
@@ -2071,27 +2090,469 @@ mod postgres_ordering {
         assert_eq!(store.head_position().unwrap(), 0);
         g.go.send(()).unwrap();
         assert_eq!(a.join().unwrap(), 1);
+        // B read the head after A's commit, although it asked for the lock before.
         assert_eq!(b.join().unwrap(), 2);
-        let all: Vec<u64> = store
-            .read_all(0, 10)
-            .unwrap()
-            .iter()
-            .map(|e| e.position)
-            .collect();
-        assert_eq!(all, vec![1, 2]);
+        assert_eq!(positions(&store), vec![1, 2]);
     }
 
     #[test]
     fn writers_of_different_streams_do_not_wait_for_each_other_before_the_position_lock() {
-        let Some((pg, store)) = setup() else { return };
+        let Some((pg, store, other, _)) = setup() else {
+            return;
+        };
         // A pauses after locking its stream row; B, on another stream, completes.
         let g = gate(&pg, "A", PgHookPoint::BeforePositionLock);
         let a = spawn_append(&store, "A", "a-1");
         g.reached.recv().unwrap();
-        let b = spawn_append(&store, "B", "b-1");
+        let b = spawn_append(&other, "B", "b-1");
         assert_eq!(b.join().unwrap(), 1);
         g.go.send(()).unwrap();
         assert_eq!(a.join().unwrap(), 2);
+    }
+
+    /// The transaction id that wrote each event row, by position.
+    fn writers_xids(url: &str) -> Vec<(i64, String)> {
+        let mut c = ::postgres::Client::connect(url, ::postgres::NoTls).unwrap();
+        c.query(
+            "SELECT position, xmin::text FROM stormcraft_events ORDER BY position",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect()
+    }
+
+    #[test]
+    fn appends_queued_behind_a_batch_commit_together() {
+        let Some((pg, store, _, url)) = setup() else {
+            return;
+        };
+        // A's batch is in its stream work: the next batch cannot start yet.
+        let g = gate(&pg, "A", PgHookPoint::BeforePositionLock);
+        let a = spawn_append(&store, "A", "a-1");
+        g.reached.recv().unwrap();
+        // Meanwhile three appends of this process queue behind it.
+        let queued: Vec<_> = ["B", "C", "D"]
+            .into_iter()
+            .zip(["b-1", "c-1", "b-1"])
+            .map(|(who, stream)| spawn_append(&store, who, stream))
+            .collect();
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(queued.iter().all(|t| !t.is_finished()));
+        g.go.send(()).unwrap();
+        assert_eq!(a.join().unwrap(), 1);
+        let mut got: Vec<u64> = queued.into_iter().map(|t| t.join().unwrap()).collect();
+        got.sort();
+        assert_eq!(got, vec![2, 3, 4]);
+        let xids = writers_xids(&url);
+        assert_ne!(xids[0].1, xids[1].1, "A committed alone");
+        assert!(
+            xids[1..].iter().all(|(_, x)| *x == xids[1].1),
+            "the queued appends share one transaction (one commit, one flush): {xids:?}"
+        );
+        let b = store.read_stream("b-1", 1, 10).unwrap();
+        assert_eq!(b.iter().map(|e| e.version).collect::<Vec<_>>(), vec![1, 2]);
+    }
+
+    /// A batch that holds the position lock has released the front: the next batch of the
+    /// same store does its stream work meanwhile on another connection, then waits for the
+    /// lock, and commits the next position after the first batch's commit.
+    #[test]
+    fn the_next_batch_of_a_store_overlaps_the_commit_in_flight() {
+        let Some((pg, store, _, url)) = setup() else {
+            return;
+        };
+        // B's stream row exists (committed, version 0), so another connection can see
+        // when B's batch locks it.
+        store
+            .append_with_state(
+                "b-1",
+                ExpectedVersion::NoStream,
+                vec![],
+                vec![DocOp::Put {
+                    table: "t".into(),
+                    key: "k".into(),
+                    value: json!(1),
+                }],
+            )
+            .unwrap();
+        let g = gate(&pg, "A", PgHookPoint::BeforeCommit);
+        let a = spawn_append(&store, "A", "a-1");
+        g.reached.recv().unwrap();
+        let b = spawn_append(&store, "B", "b-1");
+        // B's stream row gets locked by B's batch while A still holds the position lock.
+        let mut c = ::postgres::Client::connect(&url, ::postgres::NoTls).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let free = |c: &mut ::postgres::Client| {
+            c.query(
+                "SELECT 1 FROM stormcraft_streams WHERE name = 'b-1' FOR UPDATE SKIP LOCKED",
+                &[],
+            )
+            .unwrap()
+            .len()
+        };
+        assert_eq!(free(&mut c), 1);
+        while free(&mut c) == 1 {
+            assert!(Instant::now() < deadline, "B's batch did not start");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(!b.is_finished());
+        assert!(store.read_all(0, 10).unwrap().is_empty());
+        g.go.send(()).unwrap();
+        assert_eq!(a.join().unwrap(), 1);
+        assert_eq!(b.join().unwrap(), 2);
+        assert_eq!(positions(&store), vec![1, 2]);
+    }
+
+    /// One request of a batch failing (a version conflict, an idempotency conflict) fails
+    /// alone; the others of the batch commit, and the stream of the failed request is
+    /// left as it was.
+    #[test]
+    fn a_failing_request_fails_alone_in_its_batch() {
+        let Some((pg, store, _, url)) = setup() else {
+            return;
+        };
+        store
+            .append("taken-1", ExpectedVersion::Any, vec![ev("E", 0)])
+            .unwrap();
+        let stored = store.read_stream("taken-1", 1, 1).unwrap()[0].id;
+        let g = gate(&pg, "A", PgHookPoint::BeforePositionLock);
+        let a = spawn_append(&store, "A", "a-1");
+        g.reached.recv().unwrap();
+        let run = |name: &str, stream: &'static str, expected, event: NewEvent| {
+            let s = store.clone();
+            std::thread::Builder::new()
+                .name(name.into())
+                .spawn(move || s.append(stream, expected, vec![event]))
+                .unwrap()
+        };
+        let ok1 = run("B", "b-1", ExpectedVersion::Any, ev("E", 1));
+        let stale = run("C", "c-1", ExpectedVersion::Exact(3), ev("E", 2));
+        let elsewhere = run("D", "d-1", ExpectedVersion::Any, ev("E", 3).with_id(stored));
+        let ok2 = run("E", "b-1", ExpectedVersion::Any, ev("E", 4));
+        std::thread::sleep(Duration::from_millis(200));
+        g.go.send(()).unwrap();
+        a.join().unwrap();
+        let ok1 = ok1.join().unwrap().unwrap();
+        assert!(matches!(
+            stale.join().unwrap(),
+            Err(Error::WrongExpectedVersion { actual: 0, .. })
+        ));
+        assert!(matches!(
+            elsewhere.join().unwrap(),
+            Err(Error::IdempotencyConflict { .. })
+        ));
+        let ok2 = ok2.join().unwrap().unwrap();
+        let mut versions = [ok1.stream_version, ok2.stream_version];
+        versions.sort();
+        assert_eq!(versions, [1, 2]);
+        assert_eq!(positions(&store), vec![1, 2, 3, 4]);
+        let xids = writers_xids(&url);
+        assert_eq!(
+            xids[2].1, xids[3].1,
+            "B and E committed in one batch: {xids:?}"
+        );
+        assert_eq!(store.stream_version("c-1").unwrap(), 0);
+        assert_eq!(store.stream_version("d-1").unwrap(), 0);
+    }
+
+    /// The same append sent by many threads of two processes at once: one stores it,
+    /// every other gets the original result back (in one process the copies go to
+    /// separate batches; across processes the loser meets the winner's id).
+    #[test]
+    fn concurrent_retries_of_one_append_store_it_once() {
+        let Some((_, store, other, _)) = setup() else {
+            return;
+        };
+        for round in 0..10 {
+            let stream = format!("retry-{round}");
+            let events = vec![ev("E", 1), ev("E", 2)];
+            let barrier = Arc::new(Barrier::new(8));
+            let results: Vec<_> = (0..8)
+                .map(|t| {
+                    let s = if t % 2 == 0 {
+                        store.clone()
+                    } else {
+                        other.clone()
+                    };
+                    let (stream, events, barrier) =
+                        (stream.clone(), events.clone(), barrier.clone());
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        s.append(&stream, ExpectedVersion::NoStream, events)
+                    })
+                })
+                .collect::<Vec<_>>()
+                .into_iter()
+                .map(|t| t.join().unwrap().unwrap())
+                .collect();
+            assert!(results.iter().all(|r| *r == results[0]), "{results:?}");
+            assert_eq!(results[0].stream_version, 2);
+            let stored = store.read_stream(&stream, 1, 10).unwrap();
+            assert_eq!(stored.len(), 2);
+            assert_eq!(
+                stored.iter().map(|e| e.position).collect::<Vec<_>>(),
+                results[0].positions
+            );
+        }
+        assert_eq!(positions(&store), (1..=20).collect::<Vec<_>>());
+    }
+
+    /// An `X/Y` LSN as one number.
+    fn lsn(text: &str) -> u64 {
+        let (hi, lo) = text.split_once('/').expect("an LSN");
+        (u64::from_str_radix(hi, 16).unwrap() << 32) | u64::from_str_radix(lo, 16).unwrap()
+    }
+
+    /// The test server runs with `synchronous_commit = off`; durability needs it on, so
+    /// the database of this test gets the server default of production.
+    fn durable_database(url: &str) -> ::postgres::Client {
+        let name = url.rsplit('/').next().unwrap();
+        let mut admin = ::postgres::Client::connect(url, ::postgres::NoTls).unwrap();
+        admin
+            .batch_execute(&format!(
+                "ALTER DATABASE {name} SET synchronous_commit = on"
+            ))
+            .unwrap();
+        admin
+    }
+
+    /// Whether `pg_walinspect` (PostgreSQL's contrib) could be installed, to read commit
+    /// records back; without it the WAL checks are skipped with a notice.
+    fn walinspect(c: &mut ::postgres::Client) -> bool {
+        match c.batch_execute("CREATE EXTENSION IF NOT EXISTS pg_walinspect") {
+            Ok(()) => true,
+            Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
+                panic!("pg_walinspect is not available ({e}); CI=true, so this fails")
+            }
+            Err(e) => {
+                eprintln!("notice: pg_walinspect is not available ({e}); WAL checks skipped");
+                false
+            }
+        }
+    }
+
+    /// Commit records written since `from`: the end of each one's record, by xid.
+    fn commit_ends(c: &mut ::postgres::Client, from: &str) -> BTreeMap<String, u64> {
+        // A transaction that writes WAL, committed synchronously, flushes everything
+        // before it: every commit record of the test is then readable. (One that only
+        // takes an xid writes no WAL of its own, and PostgreSQL commits it asynchronously.)
+        c.batch_execute(
+            "SET synchronous_commit = on; CREATE TABLE IF NOT EXISTS wal_probe (n INT);
+             INSERT INTO wal_probe VALUES (1);",
+        )
+        .unwrap();
+        c.query(
+            "SELECT xid::text, end_lsn::text FROM pg_get_wal_records_info($1::text::pg_lsn, pg_current_wal_flush_lsn())
+             WHERE resource_manager = 'Transaction' AND record_type = 'COMMIT'",
+            &[&from],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), lsn(r.get::<_, &str>(1))))
+        .collect()
+    }
+
+    /// What a reader on its own connection sees: each event's writing transaction and the
+    /// WAL flush position read while reading it.
+    fn read_with_flush(c: &mut ::postgres::Client, after: i64) -> Vec<(i64, String, u64)> {
+        c.query(
+            "SELECT position, xmin::text, pg_current_wal_flush_lsn()::text FROM stormcraft_events
+             WHERE position > $1 ORDER BY position",
+            &[&after],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), lsn(r.get::<_, &str>(2))))
+        .collect()
+    }
+
+    /// Durable before visible: while an append's batch has not committed, a reader on
+    /// another connection sees nothing of it; once a reader sees it, the WAL is flushed
+    /// past its commit record (checked with `pg_walinspect`). The old design (commit with
+    /// `synchronous_commit = off`, flush afterwards) fails the second part.
+    #[test]
+    fn no_reader_sees_an_event_before_it_is_durable() {
+        let Some(server) = common::pg_server() else {
+            return;
+        };
+        let url = server.fresh_database();
+        let mut admin = durable_database(&url);
+        let wal = walinspect(&mut admin);
+        let start: String = admin
+            .query_one("SELECT pg_current_wal_insert_lsn()::text", &[])
+            .unwrap()
+            .get(0);
+        let pg = Arc::new(PgStore::connect(&url).unwrap());
+        let store = Store::from_arc(pg.clone());
+        let reader = Store::new(PgStore::connect(&url).unwrap());
+        let mut raw = ::postgres::Client::connect(&url, ::postgres::NoTls).unwrap();
+
+        let g = gate(&pg, "A", PgHookPoint::BeforeCommit);
+        let a = spawn_append(&store, "A", "a-1");
+        g.reached.recv().unwrap();
+        assert!(reader.read_all(0, 10).unwrap().is_empty());
+        assert_eq!(reader.head_position().unwrap(), 0);
+        assert!(read_with_flush(&mut raw, 0).is_empty());
+        // Paused after the commit, before A is told: visible now, and durable.
+        let g = {
+            let after = gate(&pg, "A", PgHookPoint::AfterCommit);
+            g.go.send(()).unwrap();
+            after
+        };
+        g.reached.recv().unwrap();
+        let seen = read_with_flush(&mut raw, 0);
+        assert_eq!(seen.len(), 1);
+        g.go.send(()).unwrap();
+        assert_eq!(a.join().unwrap(), 1);
+        pg.set_hook(None);
+        if wal {
+            let ends = commit_ends(&mut admin, &start);
+            let (_, xid, flushed) = &seen[0];
+            let end = ends.get(xid).expect("a commit record for the append");
+            assert!(
+                flushed >= end,
+                "event visible at flush {flushed:X}, its commit record ends at {end:X}"
+            );
+        }
+    }
+
+    /// Two stores (two processes) appending concurrently into one database, on their own
+    /// streams and on shared ones with racing `Exact` versions, while a reader follows:
+    /// positions gapless and in order, every acknowledged event stored where it was
+    /// acknowledged, the reader never skipping one, and never seeing an event whose
+    /// commit record was not flushed yet.
+    #[test]
+    fn two_stores_append_concurrently_gapless_in_order_durable() {
+        let Some(server) = common::pg_server() else {
+            return;
+        };
+        let url = server.fresh_database();
+        let mut admin = durable_database(&url);
+        let wal = walinspect(&mut admin);
+        let start: String = admin
+            .query_one("SELECT pg_current_wal_insert_lsn()::text", &[])
+            .unwrap()
+            .get(0);
+        let stores: Vec<Store> = (0..2)
+            .map(|_| Store::new(PgStore::connect(&url).unwrap()))
+            .collect();
+        const THREADS: usize = 8;
+        const APPENDS: usize = 60;
+        let done = Arc::new(AtomicBool::new(false));
+        let reader = {
+            let (url, done) = (url.clone(), done.clone());
+            std::thread::spawn(move || {
+                let mut c = ::postgres::Client::connect(&url, ::postgres::NoTls).unwrap();
+                let mut seen = Vec::new();
+                let mut after = 0;
+                loop {
+                    let last = done.load(Ordering::SeqCst);
+                    let batch = read_with_flush(&mut c, after);
+                    if let Some((p, _, _)) = batch.last() {
+                        after = *p;
+                    }
+                    seen.extend(batch);
+                    if last {
+                        return seen;
+                    }
+                }
+            })
+        };
+        let barrier = Arc::new(Barrier::new(THREADS));
+        let writers: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let (store, barrier) = (stores[t % 2].clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    let mut acked = Vec::new();
+                    for i in 0..APPENDS {
+                        // Half to the thread's own stream, half racing on 3 shared ones.
+                        let (stream, expected) = if i % 2 == 0 {
+                            (format!("own-T{t}"), ExpectedVersion::Exact(i as u64 / 2))
+                        } else {
+                            let stream = format!("shared-S{}", i % 3);
+                            let v = store.stream_version(&stream).unwrap();
+                            (stream, ExpectedVersion::Exact(v))
+                        };
+                        let events = vec![ev("E", (t * 1000 + i) as i64), ev("F", i as i64)];
+                        let ids: Vec<Uuid> = events.iter().map(|e| e.id).collect();
+                        match store.append(&stream, expected, events) {
+                            Ok(r) => acked.push((stream, ids, r)),
+                            Err(Error::WrongExpectedVersion { .. }) => {}
+                            Err(e) => panic!("unexpected error: {e}"),
+                        }
+                    }
+                    acked
+                })
+            })
+            .collect();
+        let acked: Vec<_> = writers
+            .into_iter()
+            .flat_map(|t| t.join().unwrap())
+            .collect();
+        done.store(true, Ordering::SeqCst);
+        let seen = reader.join().unwrap();
+
+        let all = stores[1].read_all(0, usize::MAX).unwrap();
+        assert_eq!(
+            all.iter().map(|e| e.position).collect::<Vec<_>>(),
+            (1..=all.len() as u64).collect::<Vec<_>>(),
+            "gapless, in order"
+        );
+        assert_eq!(
+            all.len(),
+            acked.len() * 2,
+            "only acknowledged events are stored"
+        );
+        let by_id: BTreeMap<Uuid, &stormcraft_runtime::RecordedEvent> =
+            all.iter().map(|e| (e.id, e)).collect();
+        for (stream, ids, r) in &acked {
+            for (i, id) in ids.iter().enumerate() {
+                let e = by_id.get(id).expect("an acknowledged event is stored");
+                assert_eq!(&e.stream, stream);
+                assert_eq!(e.position, r.positions[i]);
+                assert_eq!(e.version, r.stream_version - 1 + i as u64);
+            }
+        }
+        let mut streams: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
+        for e in &all {
+            streams
+                .entry(e.stream.as_str())
+                .or_default()
+                .push(e.version);
+        }
+        for (stream, versions) in &streams {
+            assert_eq!(
+                *versions,
+                (1..=versions.len() as u64).collect::<Vec<_>>(),
+                "{stream}"
+            );
+        }
+        assert_eq!(
+            seen.iter().map(|(p, _, _)| *p as u64).collect::<Vec<_>>(),
+            all.iter().map(|e| e.position).collect::<Vec<_>>(),
+            "the following reader saw every event once, in order"
+        );
+        if wal {
+            let ends = commit_ends(&mut admin, &start);
+            for (position, xid, flushed) in &seen {
+                let end = ends.get(xid).expect("a commit record for every writer");
+                assert!(
+                    flushed >= end,
+                    "event {position} seen at flush {flushed:X}, its commit ends at {end:X}"
+                );
+            }
+        }
+        eprintln!(
+            "{} appends acknowledged, {} transactions",
+            acked.len(),
+            seen.iter()
+                .map(|(_, x, _)| x)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+        );
     }
 }
 

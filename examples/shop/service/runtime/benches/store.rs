@@ -9,6 +9,9 @@
 //! round-robin with `Exact` versions). Then `read_all` from zero and reading every stream.
 //! Baselines: the disk's fsync limit (4 KiB append + fdatasync in a loop) and plain
 //! rusqlite, one transaction per append, WAL + `synchronous=FULL`, UNIQUE(stream, version).
+//! PostgreSQL (1, 4, 8, 16 and 64 writers) runs beside a plain per-aggregate store on the
+//! same server: one transaction per append, PRIMARY KEY (stream, version), no global
+//! position (the shape of cqrs-es + postgres-es).
 //! Set `BENCH_STREAMS` to scale the workload down.
 
 use std::io::Write;
@@ -25,6 +28,9 @@ mod pg;
 
 const EVENTS: u64 = 10;
 const WRITERS: [usize; 4] = [1, 4, 16, 64];
+/// PostgreSQL also at 8 writers: the point the issue compares with the plain baseline.
+#[cfg(feature = "postgres")]
+const PG_WRITERS: [usize; 5] = [1, 4, 8, 16, 64];
 
 struct Stats {
     events_per_sec: f64,
@@ -192,6 +198,49 @@ fn plain_rusqlite(path: &Path) -> AppendFn {
         ])
         .unwrap();
         conn.execute_batch("COMMIT").unwrap();
+    })
+}
+
+/// A plain per-aggregate PostgreSQL store without global order, as cqrs-es + postgres-es
+/// writes one: each append is one transaction (`BEGIN`, one `INSERT` per event, `COMMIT`,
+/// synchronous) on the writer's own connection, and the primary key (stream, version) is
+/// its only concurrency check. Nothing serialises writers of different streams; PostgreSQL
+/// merges their commits' flushes.
+#[cfg(feature = "postgres")]
+fn plain_postgres(url: &str) -> AppendFn {
+    let mut setup = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    setup
+        .batch_execute(
+            "CREATE TABLE plain_events (stream TEXT NOT NULL, version BIGINT NOT NULL,
+                 event_type TEXT NOT NULL, event_version TEXT NOT NULL, payload JSONB NOT NULL,
+                 metadata JSONB NOT NULL, PRIMARY KEY (stream, version))",
+        )
+        .unwrap();
+    let connect = move |url: &str| {
+        let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+        let insert = client
+            .prepare(
+                "INSERT INTO plain_events (stream, version, event_type, event_version, payload, metadata)
+                 VALUES ($1, $2, 'Benchmarked', '1', $3::text::jsonb, '{}'::jsonb)",
+            )
+            .unwrap();
+        (client, insert)
+    };
+    drop(setup);
+    // One connection per writer thread: idle connections are reused, never shared.
+    let idle = std::sync::Mutex::new(Vec::new());
+    let url = url.to_owned();
+    Arc::new(move |s, stream, seq| {
+        let popped = idle.lock().unwrap().pop();
+        let (mut client, insert) = popped.unwrap_or_else(|| connect(&url));
+        let mut tx = client.transaction().unwrap();
+        tx.execute(
+            &insert,
+            &[&stream, &(seq as i64 + 1), &payload(s, seq).to_string()],
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        idle.lock().unwrap().push((client, insert));
     })
 }
 
@@ -500,7 +549,16 @@ fn main() {
     };
     #[cfg(feature = "postgres")]
     if let Some(server) = &server {
-        for w in WRITERS {
+        for w in PG_WRITERS {
+            configs.push(Config {
+                name: "plain PostgreSQL, 1 tx per append, no global order",
+                writers: w,
+                append: plain_postgres(&server.fresh_database()),
+                store: None,
+                sample: Sample::default(),
+            });
+        }
+        for w in PG_WRITERS {
             let store =
                 Store::new(stormcraft_runtime::PgStore::connect(&server.fresh_database()).unwrap());
             configs.push(Config {
