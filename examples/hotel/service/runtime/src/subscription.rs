@@ -232,6 +232,8 @@ pub struct Subscription {
     checkpoint: Option<u64>,
     /// The head position up to which the last poll found nothing for this filter.
     idle_from: u64,
+    /// The lease batches commit under (see [`crate::lease`]); `None`: no fencing.
+    lease: Option<crate::lease::Lease>,
 }
 
 impl Subscription {
@@ -245,7 +247,15 @@ impl Subscription {
             idle_wait: Duration::from_millis(100),
             checkpoint: None,
             idle_from: 0,
+            lease: None,
         }
+    }
+
+    /// Commits every batch under `lease` from now on: a commit fails with
+    /// [`Error::LeaseLost`](crate::Error::LeaseLost) once it is no longer held. The
+    /// worker sets it after each acquisition and renewal.
+    pub fn set_lease(&mut self, lease: Option<crate::lease::Lease>) {
+        self.lease = lease;
     }
 
     /// The most events handled per transaction (default 256; at least 1).
@@ -338,6 +348,7 @@ impl Subscription {
             expected_checkpoint: from,
             new_checkpoint: to,
             ops,
+            lease: self.lease.clone(),
         });
         match result {
             Ok(()) => {

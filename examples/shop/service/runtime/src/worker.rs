@@ -26,10 +26,10 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::aggregate::Cause;
-use crate::{EventSelector, Filter, ProjectionTx, Result, Store};
+use crate::{EventSelector, Filter, ProjectionTx, Result, Store, Subscription};
 
 /// A worker's event handler. Policies use the store (to issue commands and read views)
 /// and ignore the transaction; projections write their rows through the transaction,
@@ -112,6 +112,15 @@ pub fn spawn_workers(
 /// Runs one worker until `stop` is set. A failed batch (a store error, an external
 /// system that is down, a conflict) is logged and handled again after [`RETRY_PAUSE`]:
 /// events are delayed, never lost or skipped.
+///
+/// The worker runs its subscription only while it holds its consumer's lease (see
+/// [`crate::lease`]): it takes the lease, renews it every
+/// [`RENEW_EVERY`](crate::lease::RENEW_EVERY) on a helper thread, commits every batch
+/// under it, and goes back to waiting when it is lost. While another instance holds
+/// it, the worker asks again every [`ACQUIRE_EVERY`](crate::lease::ACQUIRE_EVERY),
+/// logging once per holder, so a second instance is quiet and takes over within
+/// [`TTL`](crate::lease::TTL) plus one second of the holder's death. On a clean stop it
+/// releases the lease, so another instance takes over at once.
 fn spawn_worker(
     store: &Store,
     stop: &Arc<AtomicBool>,
@@ -119,25 +128,192 @@ fn spawn_worker(
 ) -> std::thread::JoinHandle<()> {
     let store = store.clone();
     let stop = Arc::clone(stop);
+    let holder = worker_holder();
     std::thread::spawn(move || {
         let consumer = worker.consumer;
         for field in worker.indexes {
             // An index only makes list queries faster: without it they still answer.
             if let Err(error) = store.ensure_doc_index(consumer, field) {
-                eprintln!("worker `{consumer}`: no index on `{field}`: {error}");
+                log(consumer, None, &format!("no index on `{field}`: {error}"));
             }
         }
-        let mut subscription = store.subscribe(consumer, worker.filter());
+        // The holder last logged as holding the lease, so waiting is logged once.
+        let mut waiting_for: Option<String> = None;
         while !stop.load(Ordering::Acquire) {
-            let result = subscription.run(&stop, |event, tx| {
-                (worker.handler)(&store, Cause { consumer, event }, tx)
+            let lease = match store.try_acquire_lease(consumer, &holder, crate::lease::TTL) {
+                Ok(Some(lease)) => lease,
+                Ok(None) => {
+                    let other = store.lease_holder(consumer).ok().flatten();
+                    let other = other.map_or_else(|| "another instance".into(), |l| l.holder);
+                    if waiting_for.as_ref() != Some(&other) {
+                        log(
+                            consumer,
+                            None,
+                            &format!("waiting: `{other}` holds the lease"),
+                        );
+                        waiting_for = Some(other);
+                    }
+                    pause(&stop, crate::lease::ACQUIRE_EVERY);
+                    continue;
+                }
+                Err(error) => {
+                    log(
+                        consumer,
+                        None,
+                        &format!("cannot take the lease: {error}; retrying in 1 s"),
+                    );
+                    pause(&stop, RETRY_PAUSE);
+                    continue;
+                }
+            };
+            waiting_for = None;
+            log(
+                consumer,
+                None,
+                &format!("took the lease as `{holder}` (token {})", lease.token),
+            );
+            // A fresh subscription per tenure: the checkpoint is read again, since the
+            // previous holder moved it.
+            let mut subscription = store.subscribe(consumer, worker.filter());
+            subscription.set_lease(Some(lease.clone()));
+            let lost = hold(&store, &stop, &lease, |tenure_end| {
+                run_held(&store, tenure_end, &mut subscription, worker)
             });
-            if let Err(error) = result {
-                eprintln!("worker `{consumer}`: {error}; retrying in 1 s");
-                pause(&stop, RETRY_PAUSE);
+            if lost {
+                log(consumer, None, "lost the lease; waiting to take it again");
+            } else if let Err(error) = store.release_lease(&lease) {
+                log(
+                    consumer,
+                    None,
+                    &format!("could not release the lease: {error}"),
+                );
             }
         }
     })
+}
+
+/// The holder name of one worker: the instance id (see
+/// [`instance_id`](crate::lease::instance_id)) and the worker's number in this process,
+/// so two workers of one consumer in one process are two holders too. Workers are
+/// spawned in table order, so a restarted instance with a fixed
+/// [`INSTANCE_ENV`](crate::lease::INSTANCE_ENV) gets its own leases back at once.
+fn worker_holder() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    format!("{}#{n}", crate::lease::instance_id())
+}
+
+/// Runs `work` while a helper thread renews `lease`; returns whether the lease was lost.
+/// `work` gets the flag that ends the tenure: set when `stop` is, when a renewal finds
+/// the lease lost, or when renewals failed (the database unreachable) until the lease
+/// would have expired — the holder then stops before another instance may start. `work`
+/// returns whether it found the lease lost itself (a commit refused by the fence).
+fn hold(
+    store: &Store,
+    stop: &AtomicBool,
+    lease: &crate::lease::Lease,
+    work: impl FnOnce(&AtomicBool) -> bool,
+) -> bool {
+    let tenure_end = AtomicBool::new(false);
+    let lost = AtomicBool::new(false);
+    let done = AtomicBool::new(false);
+    let lost_in_work = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let mut valid_until = Instant::now() + crate::lease::TTL;
+            loop {
+                pause_any(&[stop, &done], crate::lease::RENEW_EVERY);
+                if done.load(Ordering::Acquire) {
+                    return;
+                }
+                if stop.load(Ordering::Acquire) {
+                    break;
+                }
+                let asked = Instant::now();
+                match store.renew_lease(lease, crate::lease::TTL) {
+                    Ok(Some(_)) => valid_until = asked + crate::lease::TTL,
+                    Ok(None) => {
+                        lost.store(true, Ordering::Release);
+                        break;
+                    }
+                    Err(error) => {
+                        log(
+                            &lease.consumer,
+                            None,
+                            &format!("cannot renew the lease: {error}"),
+                        );
+                        if Instant::now() >= valid_until {
+                            lost.store(true, Ordering::Release);
+                            break;
+                        }
+                    }
+                }
+            }
+            tenure_end.store(true, Ordering::Release);
+        });
+        let lost_in_work = work(&tenure_end);
+        done.store(true, Ordering::Release);
+        lost_in_work
+    });
+    lost_in_work || lost.load(Ordering::Acquire)
+}
+
+/// Runs the subscription until `tenure_end` is set, or a commit is refused because the
+/// lease was lost (returns `true` then). A failed batch is logged with the event it
+/// failed on and handled again after [`RETRY_PAUSE`].
+fn run_held(
+    store: &Store,
+    tenure_end: &AtomicBool,
+    subscription: &mut Subscription,
+    worker: Worker,
+) -> bool {
+    let consumer = worker.consumer;
+    while !tenure_end.load(Ordering::Acquire) {
+        // The event being handled, for the log line of a failure.
+        let mut current: Option<(crate::Uuid, u64)> = None;
+        let result = subscription.run(tenure_end, |event, tx| {
+            current = Some((event.id, event.position));
+            (worker.handler)(store, Cause { consumer, event }, tx)
+        });
+        match result {
+            Ok(()) => {}
+            Err(crate::Error::LeaseLost { .. }) => return true,
+            Err(error) => {
+                log(consumer, current, &format!("{error}; retrying in 1 s"));
+                pause(tenure_end, RETRY_PAUSE);
+            }
+        }
+    }
+    false
+}
+
+/// Writes one worker log line to stderr, `key=value` pairs in a fixed order:
+/// `worker consumer=<name> [event=<id> position=<n>] msg="<text>"` (the message quoted
+/// with `\"` and `\\` escaped, newlines as `\n`), so a log search for one event id
+/// finds every line about it.
+pub fn log(consumer: &str, event: Option<(crate::Uuid, u64)>, message: &str) {
+    eprintln!("{}", log_line(consumer, event, message));
+}
+
+fn log_line(consumer: &str, event: Option<(crate::Uuid, u64)>, message: &str) -> String {
+    let quoted = message
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n");
+    match event {
+        Some((id, position)) => {
+            format!("worker consumer={consumer} event={id} position={position} msg=\"{quoted}\"")
+        }
+        None => format!("worker consumer={consumer} msg=\"{quoted}\""),
+    }
+}
+
+/// Sleeps for `total`, in slices, returning early once one of `flags` is set.
+fn pause_any(flags: &[&AtomicBool], total: Duration) {
+    let slice = Duration::from_millis(50);
+    let start = Instant::now();
+    while start.elapsed() < total && !flags.iter().any(|f| f.load(Ordering::Acquire)) {
+        std::thread::sleep(slice.min(total.saturating_sub(start.elapsed())));
+    }
 }
 
 /// Sleeps for `total`, in slices, returning early once `stop` is set.
@@ -165,6 +341,13 @@ pub struct Lag {
     pub pending: usize,
     /// `pending` reached [`LAG_CAP`]: there may be more.
     pub at_least: bool,
+    /// The head position minus the checkpoint: how many positions of the global order
+    /// (of any kind) the checkpoint trails the head by.
+    pub behind: u64,
+    /// The instance whose worker holds the consumer's lease now (see [`crate::lease`]);
+    /// `None` when no instance holds it (none running, or the holder died and its lease
+    /// expired).
+    pub holder: Option<String>,
 }
 
 /// How far `worker` is behind: the events of its kinds after its checkpoint, up to the
@@ -187,6 +370,8 @@ pub fn lag(store: &Store, worker: &Worker) -> Result<Lag> {
         checkpoint,
         pending,
         at_least: pending >= LAG_CAP,
+        behind: head.saturating_sub(checkpoint),
+        holder: store.lease_holder(worker.consumer)?.map(|l| l.holder),
     })
 }
 
