@@ -97,7 +97,10 @@ pub fn selectors(events: &[(&str, &str)]) -> Vec<EventSelector> {
 pub const RETRY_PAUSE: Duration = Duration::from_secs(1);
 
 /// Starts every worker on its own thread, until `stop` is set; join the handles to wait
-/// for a clean stop (each finishes its batch and returns within about 100 ms).
+/// for a clean stop (each finishes its batch, releases its lease and returns within
+/// about 200 ms). Each worker runs only while it holds its consumer's lease, so several
+/// instances of one context share its consumers instead of racing for them (see
+/// [`crate::lease`]).
 pub fn spawn_workers(
     store: &Store,
     stop: &Arc<AtomicBool>,
@@ -389,6 +392,21 @@ mod tests {
         &[("carts-Cart", "ItemAdded")],
         noop,
     )];
+
+    #[test]
+    fn a_log_line_is_key_value_with_the_message_quoted() {
+        let id = crate::Uuid::nil();
+        assert_eq!(
+            log_line("shop.Mail", Some((id, 7)), "smtp said \"no\"\nbye \\o"),
+            format!(
+                "worker consumer=shop.Mail event={id} position=7 msg=\"smtp said \\\"no\\\"\\nbye \\\\o\""
+            )
+        );
+        assert_eq!(
+            log_line("shop.Mail", None, "waiting"),
+            "worker consumer=shop.Mail msg=\"waiting\""
+        );
+    }
 
     #[test]
     fn lag_counts_only_the_events_a_worker_handles_after_its_checkpoint() {
