@@ -37,6 +37,8 @@
 //!   and the one command handler, [`aggregate::handle`];
 //! * [`worker`] — policies and projections as filtered, checkpointed subscriptions on
 //!   their own threads;
+//! * [`lease`] — one instance at a time per consumer, with fencing, so several
+//!   instances of a context share its workers;
 //! * [`policy`] and [`projection`] — issuing commands, external calls, read-model views,
 //!   rows;
 //! * [`clock`] and [`timer`] — the store's injectable clock and durable timers, which
