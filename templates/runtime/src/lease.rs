@@ -11,7 +11,7 @@
 //! **Fencing.** The token grows by one every time the lease changes hands (or is taken
 //! again after it expired). A subscription that holds a lease commits its batches with
 //! it ([`crate::ConsumerCommit::lease`]), and the backend refuses
-//! the commit with [`Error::LeaseLost`](crate::Error::LeaseLost) unless the stored lease
+//! the commit with [`Error::LeaseLost`] unless the stored lease
 //! has the same holder and token and has not expired, in the commit's own transaction.
 //! So a holder that was paused past its expiry (a GC pause, a frozen VM, a network
 //! partition) cannot apply a batch after another instance took over: its documents,
