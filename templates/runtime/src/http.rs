@@ -20,8 +20,8 @@
 //!   `{"error": "bad_request", "message": ..., "filters": [...]}` on another parameter,
 //!   limit or cursor.
 //! - `GET /health`: 200 `{"status": "ok"}` for the app; a context's
-//!   ([`context_health`]) adds `"rejections": n` (see [`crate::rejections`]) and
-//!   `"timers_pending": n`.
+//!   ([`context_health`]) adds `"rejections": n` (see [`crate::rejections`]),
+//!   `"timers_pending": n` and per consumer its lag and lease holder.
 //! - `GET /rejections` (`/<context>/rejections` in the app, [`rejections`]): the
 //!   context's rejected commands, newest first, `?limit=n` (1 to
 //!   [`rejections::MAX_LIMIT`], default [`rejections::DEFAULT_LIMIT`]); 400
@@ -60,10 +60,11 @@ pub async fn health() -> Json<serde_json::Value> {
 
 /// `GET /health` of the context `context`: 200 `{"status": "ok", "rejections": n,
 /// "timers_pending": n, "consumers": [{"consumer", "checkpoint", "pending",
-/// "at_least", "handled", "batches", "busy_ms"}]}` — its recorded rejections, its
-/// pending timers, how far each of its `workers` is behind (see [`worker::lag`]) and
-/// what its worker did in this process (see [`worker::Activity`]) — or 500 when the
-/// store cannot answer.
+/// "at_least", "behind", "holder", "handled", "batches", "busy_ms"}]}` — its recorded
+/// rejections, its pending timers, how far each of its `workers` is behind (see
+/// [`worker::lag`]: `behind` is head minus checkpoint), which instance holds its lease
+/// (`holder`, `null` when none does; see [`crate::lease`]) and what its worker did in this
+/// process (see [`worker::Activity`]) — or 500 when the store cannot answer.
 /// Route it as `.route("/health", context_health("ordering", crate::workers))`.
 pub fn context_health(
     context: &'static str,
@@ -84,6 +85,8 @@ pub fn context_health(
                         "checkpoint": lag.checkpoint,
                         "pending": lag.pending,
                         "at_least": lag.at_least,
+                        "behind": lag.behind,
+                        "holder": lag.holder,
                         "handled": lag.activity.handled,
                         "batches": lag.activity.batches,
                         "busy_ms": lag.activity.busy.as_millis() as u64,
@@ -232,6 +235,34 @@ fn prometheus_text(context: &str, head: u64, status: &ContextStatus) -> String {
         "counter",
         "Batches the consumer's worker committed in this process.",
         per_consumer(|lag| lag.activity.batches),
+    );
+    metric(
+        "stormcraft_consumer_lag_positions",
+        "gauge",
+        "The store's head position minus the consumer's checkpoint.",
+        per_consumer(|lag| lag.behind),
+    );
+    // One sample per consumer whose lease is held, labelled with the holder: an info
+    // metric, as Prometheus spells a text value.
+    metric(
+        "stormcraft_consumer_lease_held",
+        "gauge",
+        "1 for the instance that holds the consumer's lease (label `holder`); no sample while none does.",
+        status
+            .lags
+            .iter()
+            .filter_map(|lag| {
+                let holder = lag.holder.as_deref()?;
+                Some((
+                    format!(
+                        "context=\"{ctx}\",consumer=\"{}\",holder=\"{}\"",
+                        label(lag.consumer),
+                        label(holder)
+                    ),
+                    "1".to_owned(),
+                ))
+            })
+            .collect(),
     );
     out
 }

@@ -27,6 +27,8 @@ struct Inner {
     timers: BTreeMap<String, Timer>,
     /// (due time in microseconds, id) of every pending timer: the firing order.
     due: BTreeSet<(i64, String)>,
+    /// Consumer → its lease (see [`crate::lease`]).
+    leases: BTreeMap<String, crate::lease::Row>,
 }
 
 /// The in-memory backend.
@@ -304,6 +306,13 @@ impl EventStore for MemoryStore {
         validate_name("consumer name", &commit.consumer)?;
         validate_docs(&commit.ops)?;
         let mut inner = self.lock();
+        if let Some(lease) = &commit.lease {
+            crate::lease::fence(
+                inner.leases.get(&commit.consumer),
+                lease,
+                crate::now_micros(),
+            )?;
+        }
         let actual = inner
             .checkpoints
             .get(&commit.consumer)
@@ -398,5 +407,55 @@ impl EventStore for MemoryStore {
             .iter()
             .filter_map(|(_, id)| inner.timers.get(id).cloned())
             .collect())
+    }
+
+    fn try_acquire_lease(
+        &self,
+        consumer: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<Option<crate::lease::Lease>> {
+        let ttl = crate::lease::validate(consumer, holder, ttl)?;
+        let mut inner = self.lock();
+        let now = crate::now_micros();
+        let row = crate::lease::acquire(inner.leases.get(consumer), holder, now, ttl);
+        Ok(row.map(|row| {
+            let lease = row.to_lease(consumer);
+            inner.leases.insert(consumer.to_owned(), row);
+            lease
+        }))
+    }
+
+    fn renew_lease(
+        &self,
+        lease: &crate::lease::Lease,
+        ttl: Duration,
+    ) -> Result<Option<crate::lease::Lease>> {
+        let ttl = crate::lease::validate(&lease.consumer, &lease.holder, ttl)?;
+        let mut inner = self.lock();
+        let now = crate::now_micros();
+        let row = crate::lease::renew(inner.leases.get(&lease.consumer), lease, now, ttl);
+        Ok(row.map(|row| {
+            let renewed = row.to_lease(&lease.consumer);
+            inner.leases.insert(lease.consumer.clone(), row);
+            renewed
+        }))
+    }
+
+    fn release_lease(&self, lease: &crate::lease::Lease) -> Result<()> {
+        let mut inner = self.lock();
+        let now = crate::now_micros();
+        if let Some(row) = inner.leases.get_mut(&lease.consumer) {
+            if crate::lease::fence(Some(row), lease, now).is_ok() {
+                row.expires_at = now;
+            }
+        }
+        Ok(())
+    }
+
+    fn lease_holder(&self, consumer: &str) -> Result<Option<crate::lease::Lease>> {
+        validate_name("consumer name", consumer)?;
+        let row = self.lock().leases.get(consumer).cloned();
+        Ok(crate::lease::current(row, consumer, crate::now_micros()))
     }
 }

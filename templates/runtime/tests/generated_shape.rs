@@ -244,6 +244,15 @@ async fn end_to_end(store: Store) {
         [&json!(1), &json!(1)],
         "{body}"
     );
+    // The workers are running: each holds its consumer's lease as this instance.
+    let consumers = body["consumers"].as_array().unwrap();
+    assert_eq!(consumers.len(), shape::workers().len(), "{body}");
+    let me = format!("{}#", stormcraft_runtime::lease::instance_id());
+    for consumer in consumers {
+        assert!(consumer["behind"].is_u64(), "{consumer}");
+        let holder = consumer["holder"].as_str().unwrap_or_default();
+        assert!(holder.starts_with(&me), "{consumer} is not held by {me}");
+    }
     // The same in Prometheus text, with each worker's checkpoint and pending events.
     let request = Request::builder()
         .uri("/metrics")
@@ -276,6 +285,16 @@ async fn end_to_end(store: Store) {
             worker.consumer
         );
         assert!(text.contains(&pending), "no `{pending}` in:\n{text}");
+        let held = format!(
+            "stormcraft_consumer_lease_held{{context=\"shop\",consumer=\"{}\",holder=\"{me}",
+            worker.consumer
+        );
+        assert!(text.contains(&held), "no `{held}` in:\n{text}");
+        let lag = format!(
+            "stormcraft_consumer_lag_positions{{context=\"shop\",consumer=\"{}\"}} ",
+            worker.consumer
+        );
+        assert!(text.contains(&lag), "no `{lag}` in:\n{text}");
     }
     let (status, body) = call(&store, "GET", "/rejections?limit=many", "").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);

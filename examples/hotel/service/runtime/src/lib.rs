@@ -37,6 +37,8 @@
 //!   and the one command handler, [`aggregate::handle`];
 //! * [`worker`] — policies and projections as filtered, checkpointed subscriptions on
 //!   their own threads;
+//! * [`lease`] — one instance at a time per consumer, with fencing, so several
+//!   instances of a context share its workers;
 //! * [`policy`] and [`projection`] — issuing commands, external calls, read-model views,
 //!   rows;
 //! * [`clock`] and [`timer`] — the store's injectable clock and durable timers, which
@@ -54,6 +56,7 @@ pub mod clock;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod inbox;
+pub mod lease;
 mod memory;
 pub mod policy;
 #[cfg(feature = "postgres")]
@@ -424,6 +427,11 @@ pub struct ConsumerCommit {
     pub new_checkpoint: u64,
     /// The document writes, applied in order.
     pub ops: Vec<DocOp>,
+    /// The lease the batch was handled under, when the consumer runs under one (see
+    /// [`lease`]): the commit fails with [`Error::LeaseLost`] unless it is still held,
+    /// unexpired, with this token — so a holder paused past its expiry cannot commit
+    /// after another instance took over.
+    pub lease: Option<lease::Lease>,
 }
 
 /// A cached aggregate state at a stream version.
@@ -487,6 +495,16 @@ pub enum Error {
     UnsupportedUrl(String),
     /// The store was shut down (its write connection is gone).
     Closed,
+    /// A consumer commit carried a lease that is no longer held (expired or taken over):
+    /// nothing of the batch was written; the next holder handles it.
+    LeaseLost {
+        /// The consumer.
+        consumer: String,
+        /// The holder the batch was handled by.
+        holder: String,
+        /// Why the lease is not held any more.
+        detail: String,
+    },
     /// An error from the database.
     Backend(Box<dyn std::error::Error + Send + Sync>),
 }
@@ -533,6 +551,14 @@ impl fmt::Display for Error {
                 "unsupported store URL `{u}`; use `memory:`, `sqlite:<path>` or `postgres://...` (PostgreSQL needs the `postgres` feature)"
             ),
             Error::Closed => f.write_str("the event store is closed"),
+            Error::LeaseLost {
+                consumer,
+                holder,
+                detail,
+            } => write!(
+                f,
+                "`{holder}` no longer holds the lease of consumer `{consumer}` ({detail}); the batch was not committed and the lease holder handles it"
+            ),
             // A rule that decided events none of its command's outcomes is not the database.
             Error::Backend(e) if e.is::<aggregate::Misfit>() => e.fmt(f),
             Error::Backend(e) => write!(f, "database error: {e}"),
@@ -747,6 +773,27 @@ pub trait EventStore: Send + Sync {
 
     /// Every pending timer, in (due time, id) order.
     fn pending_timers(&self) -> Result<Vec<Timer>>;
+
+    /// Takes the lease of `consumer` for `holder` until `ttl` from now, when it is free,
+    /// expired, or already `holder`'s (then it is extended, same token). `None` while
+    /// another holder's lease runs. See [`lease`].
+    fn try_acquire_lease(
+        &self,
+        consumer: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<Option<lease::Lease>>;
+
+    /// Extends `lease` until `ttl` from now, if it is still held (same holder and token,
+    /// not expired); `None` when it was lost.
+    fn renew_lease(&self, lease: &lease::Lease, ttl: Duration) -> Result<Option<lease::Lease>>;
+
+    /// Gives `lease` up (expires it now), if it is still held; the token stays, so the
+    /// next holder's is higher.
+    fn release_lease(&self, lease: &lease::Lease) -> Result<()>;
+
+    /// The unexpired lease of `consumer`, if any.
+    fn lease_holder(&self, consumer: &str) -> Result<Option<lease::Lease>>;
 }
 
 /// A function that upgrades one payload: returns the new schema version (greater than the
@@ -1195,6 +1242,31 @@ impl Store {
     /// See [`EventStore::checkpoint`].
     pub fn checkpoint(&self, consumer: &str) -> Result<u64> {
         self.backend.checkpoint(consumer)
+    }
+
+    /// See [`EventStore::try_acquire_lease`].
+    pub fn try_acquire_lease(
+        &self,
+        consumer: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<Option<lease::Lease>> {
+        self.backend.try_acquire_lease(consumer, holder, ttl)
+    }
+
+    /// See [`EventStore::renew_lease`].
+    pub fn renew_lease(&self, lease: &lease::Lease, ttl: Duration) -> Result<Option<lease::Lease>> {
+        self.backend.renew_lease(lease, ttl)
+    }
+
+    /// See [`EventStore::release_lease`].
+    pub fn release_lease(&self, lease: &lease::Lease) -> Result<()> {
+        self.backend.release_lease(lease)
+    }
+
+    /// See [`EventStore::lease_holder`].
+    pub fn lease_holder(&self, consumer: &str) -> Result<Option<lease::Lease>> {
+        self.backend.lease_holder(consumer)
     }
 
     /// A catch-up-then-live subscription for `consumer` (see [`Subscription`]).

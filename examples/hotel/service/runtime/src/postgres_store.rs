@@ -49,7 +49,7 @@ use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use postgres::error::SqlState;
 use postgres::{Client, NoTls, Row, Statement, Transaction};
@@ -132,6 +132,14 @@ LANGUAGE sql VOLATILE AS $$
     SELECT pg_advisory_xact_lock(lock_key);
     SELECT COALESCE(MAX(position), 0)::BIGINT FROM stormcraft_events;
 $$;
+-- One row per consumer run under a lease (see the runtime's `lease` module); expiry in
+-- microseconds of the server's clock, so instances on hosts with skewed clocks agree.
+CREATE TABLE IF NOT EXISTS stormcraft_leases (
+    consumer   TEXT   PRIMARY KEY,
+    holder     TEXT   NOT NULL,
+    token      BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
 ";
 
 const TIMER_COLS: &str = "id, due_at, stream, event_id, event_type, schema_version, payload, correlation_id, causation_id, checksum";
@@ -1105,6 +1113,44 @@ fn apply_docs(tx: &mut Transaction<'_>, s: &Stmts, docs: &[DocOp]) -> Result<()>
     Ok(())
 }
 
+/// The server's clock in microseconds since the epoch: every instance's leases are timed
+/// by the one database server, whatever the skew between the instances' hosts.
+const NOW_US: &str = "(extract(epoch from clock_timestamp()) * 1000000)::bigint";
+
+fn lease_from_row(consumer: &str, row: &Row) -> Result<crate::lease::Lease> {
+    Ok(crate::lease::Row {
+        holder: row.get(0),
+        token: from_i64(row.get(1), "lease token")?,
+        expires_at: row.get(2),
+    }
+    .to_lease(consumer))
+}
+
+/// Refuses a consumer commit whose lease is no longer held, inside its transaction. The
+/// row is locked `FOR SHARE` until the commit, so a takeover (an update of the row) waits
+/// for this commit and cannot slip in between the check and it.
+fn fence(tx: &mut Transaction<'_>, lease: &crate::lease::Lease) -> Result<()> {
+    let row = tx.query_opt(
+        &format!(
+            "SELECT holder, token, expires_at, {NOW_US} FROM stormcraft_leases
+             WHERE consumer = $1 FOR SHARE"
+        ),
+        &[&lease.consumer],
+    )?;
+    let (row, now) = match row {
+        Some(r) => (
+            Some(crate::lease::Row {
+                holder: r.get(0),
+                token: from_i64(r.get(1), "lease token")?,
+                expires_at: r.get(2),
+            }),
+            r.get(3),
+        ),
+        None => (None, 0),
+    };
+    crate::lease::fence(row.as_ref(), lease, now)
+}
+
 fn row_to_timer(row: &Row) -> Result<Timer> {
     TimerRow {
         id: row.try_get(0)?,
@@ -1401,6 +1447,9 @@ impl EventStore for PgStore {
         self.with(|c| {
             let s = &c.s;
             let mut tx = c.client.transaction()?;
+            if let Some(lease) = &commit.lease {
+                fence(&mut tx, lease)?;
+            }
             tx.execute(
                 "INSERT INTO stormcraft_checkpoints (consumer, position) VALUES ($1, 0) ON CONFLICT (consumer) DO NOTHING",
                 &[&commit.consumer],
@@ -1469,6 +1518,77 @@ impl EventStore for PgStore {
                 &[],
             )?;
             rows.iter().map(row_to_timer).collect()
+        })
+    }
+
+    fn try_acquire_lease(
+        &self,
+        consumer: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<Option<crate::lease::Lease>> {
+        let ttl = crate::lease::validate(consumer, holder, ttl)?;
+        // One statement: a free or expired lease is taken with the next token, the
+        // holder's own is extended with the same one, another holder's running lease is
+        // left alone (no row comes back). Concurrent takers serialise on the row.
+        let sql = format!(
+            "INSERT INTO stormcraft_leases AS l (consumer, holder, token, expires_at)
+             VALUES ($1, $2, 1, {NOW_US} + $3)
+             ON CONFLICT (consumer) DO UPDATE SET
+                 token = CASE WHEN l.holder = excluded.holder AND l.expires_at > {NOW_US}
+                              THEN l.token ELSE l.token + 1 END,
+                 holder = excluded.holder, expires_at = excluded.expires_at
+             WHERE l.expires_at <= {NOW_US} OR l.holder = excluded.holder
+             RETURNING holder, token, expires_at"
+        );
+        self.with(|c| {
+            let row = c.client.query_opt(&sql, &[&consumer, &holder, &ttl])?;
+            row.map(|r| lease_from_row(consumer, &r)).transpose()
+        })
+    }
+
+    fn renew_lease(
+        &self,
+        lease: &crate::lease::Lease,
+        ttl: Duration,
+    ) -> Result<Option<crate::lease::Lease>> {
+        let ttl = crate::lease::validate(&lease.consumer, &lease.holder, ttl)?;
+        let token = to_i64(lease.token, "lease token")?;
+        let sql = format!(
+            "UPDATE stormcraft_leases SET expires_at = {NOW_US} + $4
+             WHERE consumer = $1 AND holder = $2 AND token = $3 AND expires_at > {NOW_US}
+             RETURNING holder, token, expires_at"
+        );
+        self.with(|c| {
+            let row = c
+                .client
+                .query_opt(&sql, &[&lease.consumer, &lease.holder, &token, &ttl])?;
+            row.map(|r| lease_from_row(&lease.consumer, &r)).transpose()
+        })
+    }
+
+    fn release_lease(&self, lease: &crate::lease::Lease) -> Result<()> {
+        let token = to_i64(lease.token, "lease token")?;
+        let sql = format!(
+            "UPDATE stormcraft_leases SET expires_at = {NOW_US}
+             WHERE consumer = $1 AND holder = $2 AND token = $3 AND expires_at > {NOW_US}"
+        );
+        self.with(|c| {
+            c.client
+                .execute(&sql, &[&lease.consumer, &lease.holder, &token])?;
+            Ok(())
+        })
+    }
+
+    fn lease_holder(&self, consumer: &str) -> Result<Option<crate::lease::Lease>> {
+        validate_name("consumer name", consumer)?;
+        let sql = format!(
+            "SELECT holder, token, expires_at FROM stormcraft_leases
+             WHERE consumer = $1 AND expires_at > {NOW_US}"
+        );
+        self.with(|c| {
+            let row = c.client.query_opt(&sql, &[&consumer])?;
+            row.map(|r| lease_from_row(consumer, &r)).transpose()
         })
     }
 }

@@ -477,6 +477,7 @@ where
                 expected_checkpoint: 0,
                 new_checkpoint: 1,
                 ops,
+                lease: None,
             };
             store
                 .backend()

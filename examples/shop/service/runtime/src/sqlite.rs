@@ -937,6 +937,58 @@ impl EventStore for SqliteStore {
             Ok(out)
         })
     }
+
+    fn try_acquire_lease(
+        &self,
+        consumer: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<Option<crate::lease::Lease>> {
+        let ttl = crate::lease::validate(consumer, holder, ttl)?;
+        self.lease_write(consumer, |row, now| {
+            crate::lease::acquire(row, holder, now, ttl)
+        })
+    }
+
+    fn renew_lease(
+        &self,
+        lease: &crate::lease::Lease,
+        ttl: Duration,
+    ) -> Result<Option<crate::lease::Lease>> {
+        let ttl = crate::lease::validate(&lease.consumer, &lease.holder, ttl)?;
+        self.lease_write(&lease.consumer, |row, now| {
+            crate::lease::renew(row, lease, now, ttl)
+        })
+    }
+
+    fn release_lease(&self, lease: &crate::lease::Lease) -> Result<()> {
+        self.lease_write(&lease.consumer, |row, now| {
+            let row = row?;
+            crate::lease::fence(Some(row), lease, now).ok()?;
+            Some(crate::lease::Row {
+                expires_at: now,
+                ..row.clone()
+            })
+        })
+        .map(|_| ())
+    }
+
+    fn lease_holder(&self, consumer: &str) -> Result<Option<crate::lease::Lease>> {
+        validate_name("consumer name", consumer)?;
+        let row = self.read(|conn| {
+            let exists: bool = conn
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'leases')",
+                )?
+                .query_row([], |r| r.get(0))?;
+            if exists {
+                lease_row(conn, consumer)
+            } else {
+                Ok(None)
+            }
+        })?;
+        Ok(crate::lease::current(row, consumer, crate::now_micros()))
+    }
 }
 
 fn row_to_timer(row: &Row<'_>) -> Result<Timer> {
@@ -954,6 +1006,70 @@ fn row_to_timer(row: &Row<'_>) -> Result<Timer> {
         causation_id: bytes(8)?,
     }
     .verify(row.get(9)?)
+}
+
+/// The lease table (see [`crate::lease`]), created by the first lease operation: a store
+/// whose consumers never run under leases keeps its format-2 schema untouched.
+const LEASES_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS leases (
+    consumer   TEXT    PRIMARY KEY,
+    holder     TEXT    NOT NULL,
+    token      INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID";
+
+fn lease_row(conn: &Connection, consumer: &str) -> Result<Option<crate::lease::Row>> {
+    let row = conn
+        .prepare_cached("SELECT holder, token, expires_at FROM leases WHERE consumer = ?1")?
+        .query_row([consumer], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })
+        .optional()?;
+    row.map(|(holder, token, expires_at)| {
+        Ok(crate::lease::Row {
+            holder,
+            token: from_i64(token, "lease token")?,
+            expires_at,
+        })
+    })
+    .transpose()
+}
+
+impl SqliteStore {
+    /// Runs one lease decision in its own `BEGIN IMMEDIATE` transaction on a connection
+    /// of its own: SQLite's write lock serialises it with every other process using the
+    /// file, and the group-commit writer is not held up by lease traffic. `decide` gets
+    /// the stored row and the time; the row it returns is stored and returned as a lease.
+    fn lease_write(
+        &self,
+        consumer: &str,
+        decide: impl FnOnce(Option<&crate::lease::Row>, i64) -> Option<crate::lease::Row>,
+    ) -> Result<Option<crate::lease::Lease>> {
+        let mut conn = Connection::open(&self.path)?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute_batch(LEASES_SCHEMA)?;
+        let current = lease_row(&tx, consumer)?;
+        let Some(row) = decide(current.as_ref(), crate::now_micros()) else {
+            return Ok(None);
+        };
+        tx.execute(
+            "INSERT INTO leases (consumer, holder, token, expires_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (consumer) DO UPDATE SET holder = excluded.holder,
+             token = excluded.token, expires_at = excluded.expires_at",
+            params![
+                consumer,
+                row.holder,
+                to_i64(row.token, "lease token")?,
+                row.expires_at
+            ],
+        )?;
+        tx.commit()?;
+        Ok(Some(row.to_lease(consumer)))
+    }
 }
 
 /// The only write connection and the next position; held by one leader at a time.
@@ -1311,6 +1427,12 @@ impl Writer {
     }
 
     fn consumer(&self, c: &ConsumerCommit) -> Result<()> {
+        if let Some(lease) = &c.lease {
+            // In the commit's transaction, under SQLite's write lock, so no takeover can
+            // slip in between the check and the commit.
+            let row = lease_row(&self.conn, &c.consumer)?;
+            crate::lease::fence(row.as_ref(), lease, crate::now_micros())?;
+        }
         let actual: Option<i64> = self
             .conn
             .prepare_cached("SELECT position FROM checkpoints WHERE consumer = ?1")?

@@ -234,6 +234,8 @@ pub struct Subscription {
     idle_from: u64,
     /// Polls in a row that handled nothing (see [`Subscription::wait`]).
     idle_polls: u32,
+    /// The lease batches commit under (see [`crate::lease`]); `None`: no fencing.
+    lease: Option<crate::lease::Lease>,
 }
 
 /// The longest a subscription that keeps finding nothing pauses before it looks again,
@@ -252,7 +254,15 @@ impl Subscription {
             checkpoint: None,
             idle_from: 0,
             idle_polls: 0,
+            lease: None,
         }
+    }
+
+    /// Commits every batch under `lease` from now on: a commit fails with
+    /// [`Error::LeaseLost`](crate::Error::LeaseLost) once it is no longer held. The
+    /// worker sets it after each acquisition and renewal.
+    pub fn set_lease(&mut self, lease: Option<crate::lease::Lease>) {
+        self.lease = lease;
     }
 
     /// The most events handled per transaction (default 256; at least 1).
@@ -352,6 +362,7 @@ impl Subscription {
             expected_checkpoint: from,
             new_checkpoint: to,
             ops,
+            lease: self.lease.clone(),
         });
         match result {
             Ok(()) => {

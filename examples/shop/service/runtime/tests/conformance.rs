@@ -883,6 +883,7 @@ mod suite {
                     key: "k".into(),
                     value: json!(value),
                 }],
+                lease: None,
             })
         };
         commit(0, 1, 1).unwrap();
@@ -1625,6 +1626,7 @@ mod timers {
             expected_checkpoint: 0,
             new_checkpoint: 9,
             ops: vec![DocOp::ScheduleTimer(timer("stale", t0(), "s-1", 0))],
+            lease: None,
         });
         assert!(matches!(stale, Err(Error::CheckpointConflict { .. })));
         s.backend()
@@ -1638,6 +1640,7 @@ mod timers {
                     },
                     DocOp::ScheduleTimer(timer("fresh", t0(), "s-1", 0)),
                 ],
+                lease: None,
             })
             .unwrap();
         assert_eq!(pending_ids(s), ["fresh"]);
@@ -1904,6 +1907,255 @@ mod batching {
     }
 }
 
+/// Leases (see `stormcraft_runtime::lease`): one holder at a time, taken over after expiry,
+/// and a commit under a lost lease refused.
+mod leases {
+    use super::*;
+    use stormcraft_runtime::lease::Lease;
+    use stormcraft_runtime::worker::{lag, spawn_workers, Worker};
+    use stormcraft_runtime::{aggregate::Cause, ProjectionTx};
+
+    const LONG: Duration = Duration::from_secs(30);
+
+    fn commit(s: &Store, lease: &Lease, from: u64, to: u64) -> stormcraft_runtime::Result<()> {
+        s.backend().commit_consumer(ConsumerCommit {
+            consumer: lease.consumer.clone(),
+            expected_checkpoint: from,
+            new_checkpoint: to,
+            ops: vec![DocOp::Put {
+                table: "fenced".into(),
+                key: format!("{}-{to}", lease.holder),
+                value: json!(lease.token),
+            }],
+            lease: Some(lease.clone()),
+        })
+    }
+
+    pub fn acquire_renew_release(f: &Fixture) {
+        let s = &f.store;
+        let a = s
+            .try_acquire_lease("ordering.Ship", "a", LONG)
+            .unwrap()
+            .unwrap();
+        assert_eq!((a.holder.as_str(), a.token), ("a", 1));
+        assert!(a.expires_at > SystemTime::now() + Duration::from_secs(20));
+        assert_eq!(
+            s.try_acquire_lease("ordering.Ship", "b", LONG).unwrap(),
+            None
+        );
+        // Another consumer's lease is its own.
+        let other = s
+            .try_acquire_lease("ordering.Bill", "b", LONG)
+            .unwrap()
+            .unwrap();
+        assert_eq!(other.token, 1);
+        assert_eq!(
+            s.lease_holder("ordering.Ship").unwrap().unwrap().holder,
+            "a"
+        );
+        // The holder asking again extends its lease and keeps its token.
+        let again = s
+            .try_acquire_lease("ordering.Ship", "a", LONG)
+            .unwrap()
+            .unwrap();
+        assert_eq!(again.token, 1);
+        let renewed = s.renew_lease(&a, LONG).unwrap().unwrap();
+        assert_eq!(renewed.token, 1);
+        assert!(renewed.expires_at >= a.expires_at);
+        // Someone else's release changes nothing.
+        let forged = Lease {
+            holder: "b".into(),
+            ..a.clone()
+        };
+        s.release_lease(&forged).unwrap();
+        assert_eq!(
+            s.lease_holder("ordering.Ship").unwrap().unwrap().holder,
+            "a"
+        );
+        s.release_lease(&a).unwrap();
+        assert_eq!(s.lease_holder("ordering.Ship").unwrap(), None);
+        assert_eq!(
+            s.renew_lease(&a, LONG).unwrap(),
+            None,
+            "a released lease is gone"
+        );
+        let b = s
+            .try_acquire_lease("ordering.Ship", "b", LONG)
+            .unwrap()
+            .unwrap();
+        assert_eq!((b.holder.as_str(), b.token), ("b", 2));
+        assert!(matches!(
+            s.try_acquire_lease("", "b", LONG),
+            Err(Error::InvalidInput(_))
+        ));
+        assert!(matches!(
+            s.try_acquire_lease("c", "b", Duration::ZERO),
+            Err(Error::InvalidInput(_))
+        ));
+    }
+
+    pub fn expiry_takeover_and_fencing(f: &Fixture) {
+        let s = &f.store;
+        let ttl = Duration::from_millis(400);
+        let a = s.try_acquire_lease("c", "a", ttl).unwrap().unwrap();
+        commit(s, &a, 0, 1).unwrap();
+        // `a` pauses past its expiry: nobody holds the lease, and `a` may not commit.
+        std::thread::sleep(ttl + Duration::from_millis(100));
+        assert_eq!(s.lease_holder("c").unwrap(), None);
+        let expired = commit(s, &a, 1, 2);
+        assert!(
+            matches!(&expired, Err(Error::LeaseLost { detail, .. }) if detail.contains("expired")),
+            "{expired:?}"
+        );
+        assert_eq!(s.renew_lease(&a, ttl).unwrap(), None);
+        let b = s.try_acquire_lease("c", "b", LONG).unwrap().unwrap();
+        assert_eq!(b.token, 2);
+        // The old holder's batch, arriving after the takeover, is refused and writes nothing.
+        let late = commit(s, &a, 1, 2);
+        assert!(
+            matches!(&late, Err(Error::LeaseLost { detail, .. }) if detail.contains("`b` holds it")),
+            "{late:?}"
+        );
+        assert!(late
+            .unwrap_err()
+            .to_string()
+            .contains("no longer holds the lease"));
+        assert_eq!(s.load_doc("fenced", "a-2").unwrap(), None);
+        assert_eq!(s.checkpoint("c").unwrap(), 1);
+        commit(s, &b, 1, 2).unwrap();
+        assert_eq!(s.load_doc("fenced", "b-2").unwrap(), Some(json!(2)));
+        // Taken again by `a` once `b` released it: a newer token than both.
+        s.release_lease(&b).unwrap();
+        let a2 = s.try_acquire_lease("c", "a", LONG).unwrap().unwrap();
+        assert_eq!(a2.token, 3);
+        assert!(matches!(commit(s, &b, 2, 3), Err(Error::LeaseLost { .. })));
+        commit(s, &a2, 2, 3).unwrap();
+    }
+
+    /// Two handles on one database (two processes would open it so); the memory store
+    /// has no second handle to open.
+    pub fn two_handles_share_leases(f: &Fixture) {
+        if f.url == "memory:" {
+            return;
+        }
+        let one = &f.store;
+        let two = stormcraft_runtime::open(&f.url).unwrap();
+        let ttl = Duration::from_millis(500);
+        let a = one.try_acquire_lease("c", "a", ttl).unwrap().unwrap();
+        assert_eq!(two.try_acquire_lease("c", "b", ttl).unwrap(), None);
+        assert_eq!(two.lease_holder("c").unwrap().unwrap().holder, "a");
+        std::thread::sleep(ttl + Duration::from_millis(100));
+        let b = two.try_acquire_lease("c", "b", LONG).unwrap().unwrap();
+        assert_eq!(b.token, a.token + 1);
+        assert!(matches!(
+            commit(one, &a, 0, 1),
+            Err(Error::LeaseLost { .. })
+        ));
+        commit(one, &b, 0, 1).unwrap();
+        // Racing takers: exactly one wins.
+        two.release_lease(&b).unwrap();
+        let winners: Vec<bool> = std::thread::scope(|scope| {
+            let takers: Vec<_> = (0..4)
+                .map(|i| {
+                    let store = if i % 2 == 0 { one.clone() } else { two.clone() };
+                    scope.spawn(move || {
+                        store
+                            .try_acquire_lease("c", &format!("t{i}"), LONG)
+                            .unwrap()
+                            .is_some()
+                    })
+                })
+                .collect();
+            takers.into_iter().map(|t| t.join().unwrap()).collect()
+        });
+        assert_eq!(winners.iter().filter(|w| **w).count(), 1, "{winners:?}");
+    }
+
+    fn count(
+        _: &Store,
+        cause: Cause<'_>,
+        tx: &mut dyn ProjectionTx,
+    ) -> stormcraft_runtime::Result<()> {
+        let key = cause.event.id.to_string();
+        let seen = tx
+            .get("handled", &key)?
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0);
+        tx.put("handled", &key, json!(seen + 1))
+    }
+
+    const COUNT: &[Worker] = &[Worker::new(
+        "shop.Count",
+        &[("shop-Cart", "ItemAdded")],
+        count,
+    )];
+
+    /// Two sets of the same workers on one store, as two instances run them: one holds
+    /// the consumer, the other waits; when the holder stops, the other takes over. Every
+    /// event is handled exactly once.
+    pub fn workers_of_one_consumer_take_turns(f: &Fixture) {
+        let s = &f.store;
+        let add = |n: i64| {
+            s.append(
+                &format!("shop-Cart-{n}"),
+                ExpectedVersion::Any,
+                vec![ev("ItemAdded", n)],
+            )
+            .unwrap();
+        };
+        for n in 0..20 {
+            add(n);
+        }
+        let first_stop = Arc::new(AtomicBool::new(false));
+        let first = spawn_workers(s, &first_stop, COUNT);
+        wait_caught_up(s, "shop.Count");
+        let second_stop = Arc::new(AtomicBool::new(false));
+        let second = spawn_workers(s, &second_stop, COUNT);
+        for n in 20..40 {
+            add(n);
+        }
+        wait_caught_up(s, "shop.Count");
+        let holder = lag(s, &COUNT[0]).unwrap().holder.expect("a holder");
+        // The first set took the lease first and keeps it while it runs.
+        std::thread::sleep(Duration::from_millis(1500));
+        assert_eq!(
+            lag(s, &COUNT[0]).unwrap().holder.as_deref(),
+            Some(holder.as_str())
+        );
+        first_stop.store(true, Ordering::Release);
+        for t in first {
+            t.join().unwrap();
+        }
+        let stopped = Instant::now();
+        for n in 40..60 {
+            add(n);
+        }
+        wait_caught_up(s, "shop.Count");
+        // A released lease is taken within one acquisition interval (plus the batch).
+        assert!(
+            stopped.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            stopped.elapsed()
+        );
+        let now = lag(s, &COUNT[0]).unwrap();
+        assert_ne!(now.holder.as_deref(), Some(holder.as_str()));
+        assert!(now.holder.is_some());
+        assert_eq!((now.pending, now.behind), (0, 0));
+        second_stop.store(true, Ordering::Release);
+        for t in second {
+            t.join().unwrap();
+        }
+        let handled = s.list_docs("handled").unwrap();
+        assert_eq!(handled.len(), 60);
+        assert!(handled.iter().all(|(_, n)| *n == json!(1)), "{handled:?}");
+        assert_eq!(
+            lag(s, &COUNT[0]).unwrap().holder,
+            None,
+            "a clean stop releases it"
+        );
+    }
+}
+
 macro_rules! conformance {
     ($backend:ident, $factory:path, $cases:expr) => {
         mod $backend {
@@ -1921,7 +2173,9 @@ macro_rules! conformance {
                 scheduled_with_the_checkpoint, fired_events_reach_subscribers);
             #[cfg(feature = "testing")]
             conformance!(@timers $factory; drive_runs_workers_and_timers);
-
+            conformance!(@leases $factory;
+                acquire_renew_release, expiry_takeover_and_fencing, two_handles_share_leases,
+                workers_of_one_consumer_take_turns);
             conformance!(@batching $factory;
                 deferred_effects_survive_a_failure_mid_batch,
                 a_worker_commits_its_backlog_as_one_batch);
@@ -1938,6 +2192,16 @@ macro_rules! conformance {
             fn $test() {
                 if let Some(f) = $factory() {
                     batching::$test(&f);
+                }
+            }
+        )*
+    };
+    (@leases $factory:path; $($test:ident),*) => {
+        $(
+            #[test]
+            fn $test() {
+                if let Some(f) = $factory() {
+                    leases::$test(&f);
                 }
             }
         )*
