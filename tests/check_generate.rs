@@ -704,7 +704,10 @@ fn defaults_fill_traced_fields_and_leave_computed_ones_pending() {
         [
             ("bed_id", "command.bed_id"),
             ("litres", "i64::from(command.litres)"),
-            ("watered_at", "chrono::Utc::now()"),
+            (
+                "watered_at",
+                "chrono::DateTime::from(stormcraft_runtime::aggregate::decision_time())"
+            ),
         ]
     );
     let measure = &aggregate.commands[1];
