@@ -60,6 +60,8 @@ fn models() -> Vec<(&'static str, PathBuf)> {
         // from the refused command, the cause event, the rejection, the clock and a derived
         // id; an error parked by `on_error:`; a deadline's command; a pending reaction.
         ("rejections", fixtures.join("rejections.yaml")),
+        // A deadline without `unless:`: no cancelling events, so no `cancel` function.
+        ("reminder", fixtures.join("reminder.yaml")),
     ];
     for (name, path) in [
         ("shop", "examples/shop"),

@@ -36,6 +36,8 @@ pub struct TimersView {
     pub runnable_tests: bool,
     /// Some schedule goes over a read model.
     pub has_for_each: bool,
+    /// Some deadline has cancelling (`unless:`) events, so `timers.rs` needs `cancel`.
+    pub has_cancels: bool,
     /// The `use` lines of `timers.rs`: exactly what its items need.
     pub imports: Vec<String>,
     /// Whether `tests/timers.rs` is written (the context has deadlines or schedules and
@@ -218,6 +220,7 @@ pub fn timers_view(model: &Model, here: ContextId, has_tests: bool) -> Option<Ti
         runnable_deadline_tests,
         runnable_tests: runnable_deadline_tests || !schedules.is_empty(),
         has_for_each: schedules.iter().any(|s| s.for_each.is_some()),
+        has_cancels: deadlines.iter().any(|d| !d.cancel_arms.is_empty()),
         deadlines,
         schedules,
         deadline_category: format!("{}-Deadline", ctx.name),
