@@ -71,6 +71,17 @@ pub struct StepView {
 }
 
 impl StepView {
+    /// The step "the row of the key made of `parts` (in `key` order) exists".
+    fn row(parts: &[(String, Value)], key: &[String]) -> Self {
+        let mut row = StepView::new("row");
+        row.key = doc_key(parts, key);
+        row.fields = parts
+            .iter()
+            .map(|(p, v)| (p.clone(), v.to_string()))
+            .collect();
+        row
+    }
+
     fn new(kind: &'static str) -> Self {
         StepView {
             kind,
@@ -282,13 +293,7 @@ fn test_view(model: &Model, r: ReadModelId, krate: &str) -> ProjectionTestView {
                 mapped(&source.key)
             );
             steps.push(step);
-            let mut row = StepView::new("row");
-            row.key = doc_key(&parts, &rm.key);
-            row.fields = parts
-                .iter()
-                .map(|(p, v)| (p.clone(), v.to_string()))
-                .collect();
-            steps.push(row);
+            steps.push(StepView::row(&parts, &rm.key));
             n += 1;
         }
         if let (Some(first), false) = (upserts.first(), updates.is_empty()) {
@@ -304,13 +309,7 @@ fn test_view(model: &Model, r: ReadModelId, krate: &str) -> ProjectionTestView {
                 let (mut changed, _) = event_with_key(model, source.event, &source.key, n);
                 changed.comment = format!("`{name}` changes it.");
                 steps.push(changed);
-                let mut row = StepView::new("row");
-                row.key = doc_key(&parts, &rm.key);
-                row.fields = parts
-                    .iter()
-                    .map(|(p, v)| (p.clone(), v.to_string()))
-                    .collect();
-                steps.push(row);
+                steps.push(StepView::row(&parts, &rm.key));
                 n += 1;
                 let (mut alone, parts) = event_with_key(model, source.event, &source.key, n);
                 alone.comment = format!("`{name}` of a key without a row makes none.");
