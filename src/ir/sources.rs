@@ -713,29 +713,42 @@ pub fn read_model_fields(model: &Model, r: ReadModelId) -> Vec<(usize, Setters)>
 /// (see [`creates_rows`]) does not carry. Its generated row field is optional and its
 /// JSON `null` until then, so a row never shows a value nothing gave it.
 pub fn row_field_unset(model: &Model, r: ReadModelId, index: usize) -> bool {
+    unset_row_fields(model, r)
+        .get(index)
+        .copied()
+        .unwrap_or(false)
+}
+
+/// [`row_field_unset`] for every row field of `r`, in field order: the sources are
+/// traced once for the whole read model rather than once per field.
+pub fn unset_row_fields(model: &Model, r: ReadModelId) -> Vec<bool> {
     let read_model = model.read_model(r);
-    let Some(field) = read_model.fields.get(index) else {
-        return false;
-    };
-    if matches!(field.ty, TypeRef::Optional(_)) || read_model.key.contains(&field.name) {
-        return false;
-    }
-    if field.computed.is_some() {
-        return true;
-    }
     let fields = read_model_fields(model, r);
-    let Some((_, setters)) = fields.iter().find(|(i, _)| *i == index) else {
-        return false;
-    };
-    if setters.events.is_empty() {
-        return true;
-    }
     let creators = creators(read_model, &fields);
     read_model
-        .sources
+        .fields
         .iter()
-        .zip(creators)
-        .any(|(source, creates)| creates && !setters.events.iter().any(|(e, _)| *e == source.event))
+        .enumerate()
+        .map(|(index, field)| {
+            if matches!(field.ty, TypeRef::Optional(_)) || read_model.key.contains(&field.name) {
+                return false;
+            }
+            if field.computed.is_some() {
+                return true;
+            }
+            let Some((_, setters)) = fields.iter().find(|(i, _)| *i == index) else {
+                return false;
+            };
+            setters.events.is_empty()
+                || read_model
+                    .sources
+                    .iter()
+                    .zip(&creators)
+                    .any(|(source, creates)| {
+                        *creates && !setters.events.iter().any(|(e, _)| *e == source.event)
+                    })
+        })
+        .collect()
 }
 
 /// Per source of read model `r` (in `sources` order), whether it creates the row it
@@ -792,10 +805,10 @@ pub fn stored_row_fields(model: &Model, r: ReadModelId) -> Vec<Field> {
     read_model
         .fields
         .iter()
-        .enumerate()
-        .map(|(index, field)| {
+        .zip(unset_row_fields(model, r))
+        .map(|(field, unset)| {
             let mut stored = field.clone();
-            if row_field_unset(model, r, index) {
+            if unset {
                 stored.ty = TypeRef::Optional(Box::new(field.ty.clone()));
             }
             stored

@@ -230,8 +230,9 @@ fn row_fields_view(model: &Model, r: ReadModelId) -> Vec<FieldView> {
     let stored = sources::stored_row_fields(model, r);
     let mut views = fields_view(model, &stored, Scope::Own);
     let copies = sources::read_model_fields(model, r);
+    let unset = sources::unset_row_fields(model, r);
     for (index, (field, view)) in rm.fields.iter().zip(&mut views).enumerate() {
-        if !sources::row_field_unset(model, r, index) {
+        if !unset[index] {
             continue;
         }
         if !view.docs.is_empty() {

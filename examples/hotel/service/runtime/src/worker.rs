@@ -381,12 +381,7 @@ fn pause_any(flags: &[&AtomicBool], total: Duration) {
 
 /// Sleeps for `total`, in slices, returning early once `stop` is set.
 fn pause(stop: &AtomicBool, total: Duration) {
-    let slice = Duration::from_millis(100);
-    let mut waited = Duration::ZERO;
-    while waited < total && !stop.load(Ordering::Acquire) {
-        std::thread::sleep(slice);
-        waited += slice;
-    }
+    pause_any(&[stop], total);
 }
 
 /// The most events [`lag`] counts for one worker; past it the lag is reported as "at
