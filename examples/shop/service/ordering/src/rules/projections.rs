@@ -36,7 +36,11 @@ impl ProjectionRules for Projections {
     }
 
     fn customer_orders_on_order_shipped(&self, row: &mut CustomerOrders, event: &OrderShipped) {
-        row.status = Some(OrderStatus::Shipped);
+        // Shipped and delivered come from two policies on two shipping events, so the
+        // carrier's delivery can be recorded first: a delivered order stays delivered.
+        if row.status != Some(OrderStatus::Delivered) {
+            row.status = Some(OrderStatus::Shipped);
+        }
         row.tracking_number = Some(event.tracking_number.clone());
     }
 
