@@ -384,7 +384,7 @@ impl Subscription {
     /// A consumer that keeps finding nothing while the head moves (other consumers'
     /// events) first pauses, 1 ms after its second empty poll in a row, doubling up to
     /// 50 ms: a busy store would otherwise wake every idle consumer for every append
-    /// (and on PostgreSQL, whose wait polls, make each of them query every 10 ms). The
+    /// (and on PostgreSQL make each of them read the head at every append). The
     /// first event a paused consumer handles is therefore up to 50 ms late; one that
     /// has just handled a batch waits without a pause.
     pub fn wait(&self) -> Result<bool> {

@@ -61,6 +61,8 @@ mod memory;
 pub mod policy;
 #[cfg(feature = "postgres")]
 mod postgres_store;
+#[cfg(feature = "postgres")]
+mod postgres_wake;
 pub mod process;
 pub mod projection;
 pub mod rejections;
@@ -1286,7 +1288,8 @@ impl Store {
             if now >= deadline {
                 return Ok(false);
             }
-            // Bounded, so writes by another process (which do not notify) are seen too.
+            // Bounded, so writes that do not notify (SQLite and memory stores of another
+            // process; PostgreSQL while its listener reconnects) are seen too.
             let slice = (deadline - now).min(Duration::from_millis(100));
             self.backend.wait_for_events(after_position, slice)?;
         }

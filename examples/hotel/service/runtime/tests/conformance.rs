@@ -2894,3 +2894,129 @@ mod postgres_timers {
         eprintln!("fired per thread: {per_thread:?}");
     }
 }
+
+/// Cross-process wake-ups on PostgreSQL (`LISTEN`/`NOTIFY`): a consumer waiting in one
+/// process blocks while nothing is appended — it does not poll — and wakes when another
+/// process appends or fires a timer; when its listening connection dies it falls back to
+/// polling, then listens again.
+#[cfg(feature = "postgres")]
+mod postgres_wakeups {
+    use super::timers::{t0, timer};
+    use super::*;
+    use std::time::Instant;
+    use stormcraft_runtime::{EventStore, PgStore};
+
+    /// A writer store and a waiting store ("two processes") on one fresh database.
+    fn setup() -> Option<(Store, Arc<PgStore>, String)> {
+        let url = common::pg_server()?.fresh_database();
+        let writer = Store::new(PgStore::connect(&url).unwrap());
+        let waiter = Arc::new(PgStore::connect(&url).unwrap());
+        Some((writer, waiter, url))
+    }
+
+    /// How long one backend wait past `after` lasted.
+    fn wait(waiter: &PgStore, after: u64, timeout: Duration) -> Duration {
+        let started = Instant::now();
+        waiter.wait_for_events(after, timeout).unwrap();
+        started.elapsed()
+    }
+
+    /// Waits until a wait blocks for (nearly) its whole timeout: the listener is up.
+    fn until_listening(waiter: &PgStore, after: u64) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while wait(waiter, after, Duration::from_millis(300)) < Duration::from_millis(250) {
+            assert!(Instant::now() < deadline, "the listener never connected");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Runs `act` on another thread 300 ms from now and returns how long a wait past
+    /// `after` (timeout 20 s) took to return.
+    fn woken_by(waiter: &PgStore, after: u64, act: impl FnOnce() + Send + 'static) -> Duration {
+        let acting = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            act();
+        });
+        let took = wait(waiter, after, Duration::from_secs(20));
+        acting.join().unwrap();
+        took
+    }
+
+    #[test]
+    fn a_waiting_consumer_blocks_until_another_process_appends() {
+        let Some((writer, waiter, _)) = setup() else {
+            return;
+        };
+        until_listening(&waiter, 0);
+        let idle = wait(&waiter, 0, Duration::from_millis(1500));
+        assert!(
+            idle >= Duration::from_millis(1400),
+            "with nothing appended the wait blocks (it returned after {idle:?})"
+        );
+        let w = writer.clone();
+        let took = woken_by(&waiter, 0, move || {
+            w.append("a-1", ExpectedVersion::Any, vec![ev("E", 0)])
+                .unwrap();
+        });
+        assert!(
+            took < Duration::from_secs(3),
+            "woke {took:?} after it started, not at the append (300 ms)"
+        );
+        // Already past its cursor: returns at once; past the new head: blocks again.
+        assert!(wait(&waiter, 0, Duration::from_secs(5)) < Duration::from_secs(1));
+        let idle = wait(&waiter, 1, Duration::from_millis(800));
+        assert!(
+            idle >= Duration::from_millis(700),
+            "returned after {idle:?}"
+        );
+    }
+
+    #[test]
+    fn a_timer_fired_by_another_process_wakes_a_waiting_consumer() {
+        let Some((writer, waiter, _)) = setup() else {
+            return;
+        };
+        writer
+            .schedule_timer(timer("t", t0(), "shop-Deadline-1", 1))
+            .unwrap();
+        until_listening(&waiter, 0);
+        let w = writer.clone();
+        let took = woken_by(&waiter, 0, move || {
+            assert_eq!(w.backend().fire_due_timers(t0(), 10).unwrap().len(), 1);
+        });
+        assert!(took < Duration::from_secs(3), "woke after {took:?}");
+    }
+
+    #[test]
+    fn a_killed_listening_connection_falls_back_to_polling_and_listens_again() {
+        let Some((writer, waiter, url)) = setup() else {
+            return;
+        };
+        until_listening(&waiter, 0);
+        let mut admin = ::postgres::Client::connect(&url, ::postgres::NoTls).unwrap();
+        let killed: i64 = admin
+            .query_one(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                 WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(killed, 1, "one listening connection");
+        writer
+            .append("a-1", ExpectedVersion::Any, vec![ev("E", 0)])
+            .unwrap();
+        // Whether the listener has noticed yet or not, the appended event is seen: a
+        // wait either returns (polling) or is woken.
+        let store = Store::from_arc(waiter.clone());
+        assert!(store.wait_for_events(0, Duration::from_secs(10)).unwrap());
+        // It reconnects and blocks again, and is woken again.
+        until_listening(&waiter, 1);
+        let w = writer.clone();
+        let took = woken_by(&waiter, 1, move || {
+            w.append("a-1", ExpectedVersion::Any, vec![ev("E", 1)])
+                .unwrap();
+        });
+        assert!(took < Duration::from_secs(3), "woke after {took:?}");
+    }
+}

@@ -55,6 +55,7 @@ use postgres::error::SqlState;
 use postgres::{Client, NoTls, Row, Statement, Transaction};
 
 use crate::checksum::{doc_checksum, EventRow};
+use crate::postgres_wake::Wakeups;
 use crate::timer::{due_cutoff, firing_failed, payload_json, Timer, TimerRow};
 use crate::{
     doc_matches, from_i64, resolve_retry, to_i64, validate_append, validate_docs, validate_field,
@@ -125,11 +126,14 @@ CREATE TABLE IF NOT EXISTS stormcraft_timers (
 -- every backend.
 CREATE INDEX IF NOT EXISTS stormcraft_timers_due ON stormcraft_timers (due_at, id COLLATE \"C\");
 -- Takes the position lock, then reads the head: in one round trip, and still correct,
--- because a VOLATILE function's second query gets a fresh snapshot, taken after the lock
--- was granted (a single statement would read the head as of before the wait).
+-- because a VOLATILE function's later queries get a fresh snapshot, taken after the lock
+-- was granted (a single statement would read the head as of before the wait). It also
+-- queues the notification that wakes other processes' consumers when the transaction
+-- commits (payload: the head before its events; see the runtime's `postgres_wake`).
 CREATE OR REPLACE FUNCTION stormcraft_lock_positions(lock_key BIGINT) RETURNS BIGINT
 LANGUAGE sql VOLATILE AS $$
     SELECT pg_advisory_xact_lock(lock_key);
+    SELECT pg_notify('stormcraft_events', COALESCE(MAX(position), 0)::text) FROM stormcraft_events;
     SELECT COALESCE(MAX(position), 0)::BIGINT FROM stormcraft_events;
 $$;
 -- One row per consumer run under a lease (see the runtime's `lease` module); expiry in
@@ -181,7 +185,6 @@ struct Stmts {
     ensure_stream: Statement,
     lock_stream: Statement,
     set_stream: Statement,
-    lock_positions: Statement,
     max_position: Statement,
     insert: Statement,
     put_doc: Statement,
@@ -268,6 +271,8 @@ pub struct PgStore {
     pool: Mutex<Vec<Conn>>,
     writes: Mutex<WriteState>,
     hook: RwLock<Option<PgHook>>,
+    /// The head as this process knows it, and the `LISTEN`ing thread that moves it.
+    wakeups: Arc<Wakeups>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -293,6 +298,7 @@ impl PgStore {
             pool: Mutex::new(Vec::new()),
             writes: Mutex::new(WriteState::default()),
             hook: RwLock::new(None),
+            wakeups: Arc::default(),
         };
         let conn = Self::prepare(client)?;
         store.release(conn);
@@ -345,7 +351,6 @@ impl PgStore {
             )?,
             lock_stream: p("SELECT version FROM stormcraft_streams WHERE name = $1 FOR UPDATE")?,
             set_stream: p("UPDATE stormcraft_streams SET version = $2 WHERE name = $1")?,
-            lock_positions: p("SELECT pg_advisory_xact_lock($1)")?,
             max_position: p("SELECT COALESCE(MAX(position), 0)::BIGINT FROM stormcraft_events")?,
             insert: p(&format!(
                 "INSERT INTO stormcraft_events ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
@@ -739,6 +744,13 @@ impl PgStore {
         // position lock is released after that.
         tx.commit()?;
         self.run_hook(PgHookPoint::AfterCommit);
+        let top = outcomes
+            .iter()
+            .filter_map(|o| o.as_ref().ok()?.positions.last().copied())
+            .max();
+        if let Some(top) = top {
+            self.wakeups.reached(top);
+        }
         Ok(outcomes)
     }
 
@@ -778,8 +790,8 @@ impl PgStore {
         let mut positions = Vec::with_capacity(due.len());
         if plans.iter().any(|p| matches!(p, StreamWork::New { .. })) {
             self.run_hook(PgHookPoint::BeforePositionLock);
-            tx.execute(&s.lock_positions, &[&POSITION_LOCK])?;
-            let mut head: i64 = tx.query_one(&s.max_position, &[])?.get(0);
+            // The same call as an append's: it also notifies other processes.
+            let mut head: i64 = tx.query_one(&s.lock_head, &[&POSITION_LOCK])?.try_get(0)?;
             for (timer, plan) in due.iter().zip(&plans) {
                 let position = match plan {
                     StreamWork::Retry(done) => done.positions.first().copied().unwrap_or(0),
@@ -816,6 +828,9 @@ impl PgStore {
             tx.execute(&s.delete_timer, &[&timer.id])?;
         }
         tx.commit()?;
+        if let Some(top) = fired.iter().map(|e| e.position).max() {
+            self.wakeups.reached(top);
+        }
         Ok(fired)
     }
 }
@@ -1292,12 +1307,14 @@ impl EventStore for PgStore {
     }
 
     fn head_position(&self) -> Result<u64> {
-        self.with(|c| {
+        let head = self.with(|c| {
             from_i64(
                 c.client.query_one(&c.s.max_position, &[])?.get(0),
                 "position",
             )
-        })
+        })?;
+        self.wakeups.reached(head);
+        Ok(head)
     }
 
     fn save_snapshot(&self, snapshot: Snapshot) -> Result<()> {
@@ -1476,6 +1493,14 @@ impl EventStore for PgStore {
             tx.commit()?;
             Ok(())
         })
+    }
+
+    /// Blocks until an append of any process moves the head past `after_position`
+    /// (`LISTEN`/`NOTIFY`, see `postgres_wake`), or polls briefly while the listener is
+    /// not connected.
+    fn wait_for_events(&self, after_position: u64, timeout: Duration) -> Result<()> {
+        self.wakeups.wait(&self.config, after_position, timeout);
+        Ok(())
     }
 
     fn schedule_timers(&self, ops: Vec<DocOp>) -> Result<()> {
