@@ -17,7 +17,9 @@
 //! set-up, the load time, the time from the last acknowledged command until downstream
 //! was complete ("tail"), and the end-to-end rate; then, per consumer, the events it
 //! handled, its batches and its rate while busy (from `/health`'s `handled`, `batches`
-//! and `busy_ms` where the runtime reports them), and when it was last seen behind.
+//! and `busy_ms` where the runtime reports them), and when it was last seen behind. For
+//! PostgreSQL it also prints the CPU the services and the server use in the 5 s after
+//! the flow, with nothing sent (what idle consumers cost).
 //!
 //! `FLOW_ONLY=sqlite` or `FLOW_ONLY=postgres` runs one set-up; `FLOW_SKIP_BUILD=1` uses
 //! the binaries already built; `FLOW_TIMEOUT` (seconds, default 600) bounds the wait.
@@ -153,6 +155,38 @@ struct Outcome {
     load: Duration,
     tail: Option<Duration>,
     consumers: BTreeMap<String, Consumer>,
+    /// CPU-seconds per second used by the services and the database server while the
+    /// flow is done and nothing is sent (PostgreSQL set-up only).
+    idle_cpu: Option<f64>,
+}
+
+/// CPU time (user + system) of every `postgres` and `shop-*` process, in clock ticks.
+fn cpu_ticks() -> u64 {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    entries
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("stat")).ok())
+        .filter_map(|stat| {
+            // `pid (comm) state ...`: comm may hold spaces, so split after its `)`.
+            let (head, rest) = stat.rsplit_once(')')?;
+            let comm = head.split_once('(')?.1;
+            if !(comm.starts_with("postgres") || comm.starts_with("shop-")) {
+                return None;
+            }
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            // utime and stime are fields 14 and 15 of the line, 12 and 13 after comm.
+            Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+        })
+        .sum()
+}
+
+/// CPU-seconds per second of the services and the server over `span` (100 ticks/s, the
+/// Linux default `CLK_TCK`).
+fn idle_cpu(span: Duration) -> f64 {
+    let before = cpu_ticks();
+    std::thread::sleep(span);
+    cpu_ticks().saturating_sub(before) as f64 / 100.0 / span.as_secs_f64()
 }
 
 fn run_flow(setup: &'static str, places: BTreeMap<&str, Place>) -> Outcome {
@@ -203,6 +237,7 @@ fn run_flow(setup: &'static str, places: BTreeMap<&str, Place>) -> Outcome {
         load,
         tail,
         consumers,
+        idle_cpu: None,
     }
 }
 
@@ -258,7 +293,10 @@ fn postgres_flow() -> Option<Outcome> {
             )
         })
         .collect();
-    let outcome = run_flow("PostgreSQL, a process per context", places);
+    let mut outcome = run_flow("PostgreSQL, a process per context", places);
+    // Settle after the last /health sample, then measure the idle cost.
+    std::thread::sleep(Duration::from_secs(1));
+    outcome.idle_cpu = Some(idle_cpu(Duration::from_secs(5)));
     for (_, service) in services {
         service.stop();
     }
@@ -295,6 +333,9 @@ fn print(outcome: &Outcome) {
             secs(outcome.load),
             rate(outcome.load)
         ),
+    }
+    if let Some(cpu) = outcome.idle_cpu {
+        println!("\nidle afterwards (5 s, nothing sent): services + server used {cpu:.3} CPU-s/s");
     }
     println!(
         "\n| consumer | events handled | batches | busy s | events/s busy | last behind at s |"

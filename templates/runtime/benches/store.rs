@@ -571,10 +571,15 @@ fn main() {
         }
     }
     let mut disk = Sample::default();
+    let pg_only = std::env::var_os("BENCH_PG_ONLY").is_some();
     for round in 0..rounds {
         let range = streams * round / rounds..streams * (round + 1) / rounds;
         disk_limit(&dir, 300, &mut disk);
         for c in &mut configs {
+            // `BENCH_PG_ONLY=1` runs only the PostgreSQL configurations.
+            if pg_only && !c.name.contains("PostgreSQL") {
+                continue;
+            }
             run_writers(range.clone(), c.writers, &c.append, &mut c.sample);
         }
     }

@@ -127,13 +127,10 @@ CREATE TABLE IF NOT EXISTS stormcraft_timers (
 CREATE INDEX IF NOT EXISTS stormcraft_timers_due ON stormcraft_timers (due_at, id COLLATE \"C\");
 -- Takes the position lock, then reads the head: in one round trip, and still correct,
 -- because a VOLATILE function's later queries get a fresh snapshot, taken after the lock
--- was granted (a single statement would read the head as of before the wait). It also
--- queues the notification that wakes other processes' consumers when the transaction
--- commits (payload: the head before its events; see the runtime's `postgres_wake`).
+-- was granted (a single statement would read the head as of before the wait).
 CREATE OR REPLACE FUNCTION stormcraft_lock_positions(lock_key BIGINT) RETURNS BIGINT
 LANGUAGE sql VOLATILE AS $$
     SELECT pg_advisory_xact_lock(lock_key);
-    SELECT pg_notify('stormcraft_events', COALESCE(MAX(position), 0)::text) FROM stormcraft_events;
     SELECT COALESCE(MAX(position), 0)::BIGINT FROM stormcraft_events;
 $$;
 -- One row per consumer run under a lease (see the runtime's `lease` module); expiry in
@@ -749,7 +746,7 @@ impl PgStore {
             .filter_map(|o| o.as_ref().ok()?.positions.last().copied())
             .max();
         if let Some(top) = top {
-            self.wakeups.reached(top);
+            self.wakeups.appended(&self.config, top);
         }
         Ok(outcomes)
     }
@@ -790,7 +787,6 @@ impl PgStore {
         let mut positions = Vec::with_capacity(due.len());
         if plans.iter().any(|p| matches!(p, StreamWork::New { .. })) {
             self.run_hook(PgHookPoint::BeforePositionLock);
-            // The same call as an append's: it also notifies other processes.
             let mut head: i64 = tx.query_one(&s.lock_head, &[&POSITION_LOCK])?.try_get(0)?;
             for (timer, plan) in due.iter().zip(&plans) {
                 let position = match plan {
@@ -829,7 +825,7 @@ impl PgStore {
         }
         tx.commit()?;
         if let Some(top) = fired.iter().map(|e| e.position).max() {
-            self.wakeups.reached(top);
+            self.wakeups.appended(&self.config, top);
         }
         Ok(fired)
     }
