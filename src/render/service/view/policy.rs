@@ -5,7 +5,9 @@ use serde::Serialize;
 use super::external::{external_entry, ExternalView};
 use super::{docs, event_names_collide, param, AssignView};
 use crate::ir::sources::{self, Origin};
-use crate::ir::{CommandId, ContextId, EventId, Model, PolicyId, Primitive, Trigger, TypeRef};
+use crate::ir::{
+    CommandId, ContextId, EventId, Field, Model, PolicyId, Primitive, Trigger, TypeRef,
+};
 use crate::render::service::names::{ident, snake, string_literal};
 use crate::render::service::rust_types::convert_across;
 
@@ -372,12 +374,12 @@ fn issue_view(
     // Why a traced field still cannot be copied (another context's type of another shape).
     let mut reasons = Vec::new();
     let mut unfilled = Vec::new();
-    let fields: Vec<AssignView> = command
-        .fields
-        .iter()
-        .zip(&origins)
-        .filter_map(|(target, origin)| {
-            let expr = match origin {
+    let fields = fill_fields(
+        &command.fields,
+        &origins,
+        &mut unfilled,
+        |target, origin| {
+            match origin {
                 // Another context's record or enum converts when it has the same shape.
                 Origin::Trigger(_, i) => {
                     let from = &event.fields[*i];
@@ -395,29 +397,11 @@ fn issue_view(
                         .ok()
                         .inspect(|_| uses_row = true)
                 }
-                Origin::DerivedId => match &target.ty {
-                    TypeRef::Primitive(Primitive::Uuid) => {
-                        uses_source = true;
-                        Some("aggregate::derived_id(source)".into())
-                    }
-                    TypeRef::Primitive(Primitive::String) => {
-                        uses_source = true;
-                        Some("aggregate::derived_id(source).to_string()".into())
-                    }
-                    _ => None,
-                },
-                Origin::Clock => Some(super::clock(&target.ty)),
+                Origin::DerivedId => derived_id(&target.ty, &mut uses_source),
                 _ => None,
-            };
-            if expr.is_none() {
-                unfilled.push(format!("`{}`", target.name));
             }
-            Some(AssignView {
-                field: ident(&target.name),
-                expr: expr?,
-            })
-        })
-        .collect();
+        },
+    );
     let pending = !unfilled.is_empty();
     let mut docs = Vec::new();
     if pending {
@@ -536,18 +520,18 @@ fn rejection_view(
         (false, false, false, false);
     let mut reasons = Vec::new();
     let mut unfilled = Vec::new();
-    let fields: Vec<AssignView> = command
-        .fields
-        .iter()
-        .zip(&origins)
-        .filter_map(|(target, origin)| {
+    let fields = fill_fields(
+        &command.fields,
+        &origins,
+        &mut unfilled,
+        |target, origin| {
             let mut across = |ty: &TypeRef, place: String, used: &mut bool| {
                 convert_across(model, here, ty, &target.ty, &place)
                     .map_err(|why| reasons.push(format!("`{}`: {why}", target.name)))
                     .ok()
                     .inspect(|_| *used = true)
             };
-            let expr = match origin {
+            match origin {
                 Origin::Refused(_, i) => {
                     let from = &refused.fields[*i];
                     across(
@@ -569,29 +553,11 @@ fn rejection_view(
                     format!("rejection.{}", field.name()),
                     &mut uses_rejection,
                 ),
-                Origin::DerivedId => match &target.ty {
-                    TypeRef::Primitive(Primitive::Uuid) => {
-                        uses_source = true;
-                        Some("aggregate::derived_id(source)".into())
-                    }
-                    TypeRef::Primitive(Primitive::String) => {
-                        uses_source = true;
-                        Some("aggregate::derived_id(source).to_string()".into())
-                    }
-                    _ => None,
-                },
-                Origin::Clock => Some(super::clock(&target.ty)),
+                Origin::DerivedId => derived_id(&target.ty, &mut uses_source),
                 _ => None,
-            };
-            if expr.is_none() {
-                unfilled.push(format!("`{}`", target.name));
             }
-            Some(AssignView {
-                field: ident(&target.name),
-                expr: expr?,
-            })
-        })
-        .collect();
+        },
+    );
     let pending = !unfilled.is_empty();
     let errors: Vec<usize> = match rejected.error {
         Some(error) => vec![error],
@@ -696,31 +662,21 @@ pub fn compensation_views(model: &Model, here: ContextId, p: PolicyId) -> Vec<Co
             let origins = sources::compensation_fields(model, issued, c);
             let mut used = false;
             let mut unfilled = Vec::new();
-            let fields: Vec<AssignView> = compensating
-                .fields
-                .iter()
-                .zip(&origins)
-                .filter_map(|(target, origin)| {
-                    let expr = match origin {
-                        Origin::Refused(_, i) => {
-                            let from = &rejected_command.fields[*i];
-                            let place = format!("rejected.{}", ident(&from.name));
-                            convert_across(model, here, &from.ty, &target.ty, &place)
-                                .ok()
-                                .inspect(|_| used = true)
-                        }
-                        Origin::Clock => Some(super::clock(&target.ty)),
-                        _ => None,
-                    };
-                    if expr.is_none() {
-                        unfilled.push(format!("`{}`", target.name));
+            let fields = fill_fields(
+                &compensating.fields,
+                &origins,
+                &mut unfilled,
+                |target, origin| match origin {
+                    Origin::Refused(_, i) => {
+                        let from = &rejected_command.fields[*i];
+                        let place = format!("rejected.{}", ident(&from.name));
+                        convert_across(model, here, &from.ty, &target.ty, &place)
+                            .ok()
+                            .inspect(|_| used = true)
                     }
-                    Some(AssignView {
-                        field: ident(&target.name),
-                        expr: expr?,
-                    })
-                })
-                .collect();
+                    _ => None,
+                },
+            );
             let method = compensate_method(&policy.name, &error.name);
             let pending = (!unfilled.is_empty()).then(|| {
                 string_literal(&format!(
@@ -796,47 +752,34 @@ pub fn record_views(model: &Model, here: ContextId, p: PolicyId, file: &str) -> 
             let origins = sources::recorded_fields(model, p, e);
             let (mut uses_rejected, mut uses_cause, mut uses_rejection) = (false, false, false);
             let mut unfilled = Vec::new();
-            let fields: Vec<AssignView> = event
-                .fields
-                .iter()
-                .zip(&origins)
-                .filter_map(|(target, origin)| {
-                    // Another context's named types convert only when of the same
-                    // shape (`convert_across`); otherwise the field is unfilled.
-                    let expr = match origin {
-                        Origin::Refused(_, i) => {
-                            let from = &rejected_command.fields[*i];
-                            let path = format!("rejected.{}", ident(&from.name));
-                            convert_across(model, event.context, &from.ty, &target.ty, &path)
-                                .ok()
-                                .inspect(|_| uses_rejected = true)
-                        }
-                        Origin::Trigger(c, i) => {
-                            let from = &model.event(*c).fields[*i];
-                            let path = format!("cause.{}", ident(&from.name));
-                            convert_across(model, event.context, &from.ty, &target.ty, &path)
-                                .ok()
-                                .inspect(|_| uses_cause = true)
-                        }
-                        Origin::Rejection(field) => {
-                            let text = TypeRef::Primitive(Primitive::String);
-                            let path = format!("rejection.{}", field.name());
-                            convert_across(model, event.context, &text, &target.ty, &path)
-                                .ok()
-                                .inspect(|_| uses_rejection = true)
-                        }
-                        Origin::Clock => Some(super::clock(&target.ty)),
-                        _ => None,
-                    };
-                    if expr.is_none() {
-                        unfilled.push(format!("`{}`", target.name));
+            let fields = fill_fields(&event.fields, &origins, &mut unfilled, |target, origin| {
+                // Another context's named types convert only when of the same
+                // shape (`convert_across`); otherwise the field is unfilled.
+                match origin {
+                    Origin::Refused(_, i) => {
+                        let from = &rejected_command.fields[*i];
+                        let path = format!("rejected.{}", ident(&from.name));
+                        convert_across(model, event.context, &from.ty, &target.ty, &path)
+                            .ok()
+                            .inspect(|_| uses_rejected = true)
                     }
-                    Some(AssignView {
-                        field: ident(&target.name),
-                        expr: expr?,
-                    })
-                })
-                .collect();
+                    Origin::Trigger(c, i) => {
+                        let from = &model.event(*c).fields[*i];
+                        let path = format!("cause.{}", ident(&from.name));
+                        convert_across(model, event.context, &from.ty, &target.ty, &path)
+                            .ok()
+                            .inspect(|_| uses_cause = true)
+                    }
+                    Origin::Rejection(field) => {
+                        let text = TypeRef::Primitive(Primitive::String);
+                        let path = format!("rejection.{}", field.name());
+                        convert_across(model, event.context, &text, &target.ty, &path)
+                            .ok()
+                            .inspect(|_| uses_rejection = true)
+                    }
+                    _ => None,
+                }
+            });
             let method = record_method(&policy.name, &error.name);
             let pending = (!unfilled.is_empty())
                 .then(|| string_literal(&format!("not implemented: write `{method}` in {file}")));
@@ -975,4 +918,44 @@ pub fn rejection_tests(
         });
     }
     tests
+}
+
+/// The assignments of a command's or an event's fields, in field order: `fill` gives the
+/// expression of each traced field (the clock is filled here, for every kind); a field
+/// it cannot fill is left out and named in `unfilled`, for the pending note.
+fn fill_fields(
+    targets: &[Field],
+    origins: &[Origin],
+    unfilled: &mut Vec<String>,
+    mut fill: impl FnMut(&Field, &Origin) -> Option<String>,
+) -> Vec<AssignView> {
+    targets
+        .iter()
+        .zip(origins)
+        .filter_map(|(target, origin)| {
+            let expr = match origin {
+                Origin::Clock => Some(super::clock(&target.ty)),
+                _ => fill(target, origin),
+            };
+            if expr.is_none() {
+                unfilled.push(format!("`{}`", target.name));
+            }
+            Some(AssignView {
+                field: ident(&target.name),
+                expr: expr?,
+            })
+        })
+        .collect()
+}
+
+/// The id derived from the cause (`aggregate::derived_id(source)`) as a field of type
+/// `ty`, when it is a UUID or a string; marks `source` as used.
+fn derived_id(ty: &TypeRef, uses_source: &mut bool) -> Option<String> {
+    let expr = match ty {
+        TypeRef::Primitive(Primitive::Uuid) => "aggregate::derived_id(source)",
+        TypeRef::Primitive(Primitive::String) => "aggregate::derived_id(source).to_string()",
+        _ => return None,
+    };
+    *uses_source = true;
+    Some(expr.into())
 }
