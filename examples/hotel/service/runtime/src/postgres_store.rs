@@ -268,7 +268,8 @@ pub struct PgStore {
     pool: Mutex<Vec<Conn>>,
     writes: Mutex<WriteState>,
     hook: RwLock<Option<PgHook>>,
-    /// The head as this process knows it, and the `LISTEN`ing thread that moves it.
+    /// The head as this process knows it, and the threads that announce this process's
+    /// appends and listen for the others'.
     wakeups: Arc<Wakeups>,
 }
 
@@ -291,11 +292,11 @@ impl PgStore {
         tx.batch_execute(SCHEMA)?;
         tx.commit()?;
         let store = PgStore {
+            wakeups: Arc::new(Wakeups::new(config.clone())),
             config,
             pool: Mutex::new(Vec::new()),
             writes: Mutex::new(WriteState::default()),
             hook: RwLock::new(None),
-            wakeups: Arc::default(),
         };
         let conn = Self::prepare(client)?;
         store.release(conn);
@@ -746,7 +747,7 @@ impl PgStore {
             .filter_map(|o| o.as_ref().ok()?.positions.last().copied())
             .max();
         if let Some(top) = top {
-            self.wakeups.appended(&self.config, top);
+            self.wakeups.appended(top);
         }
         Ok(outcomes)
     }
@@ -825,7 +826,7 @@ impl PgStore {
         }
         tx.commit()?;
         if let Some(top) = fired.iter().map(|e| e.position).max() {
-            self.wakeups.appended(&self.config, top);
+            self.wakeups.appended(top);
         }
         Ok(fired)
     }
@@ -1495,7 +1496,7 @@ impl EventStore for PgStore {
     /// (`LISTEN`/`NOTIFY`, see `postgres_wake`), or polls briefly while the listener is
     /// not connected.
     fn wait_for_events(&self, after_position: u64, timeout: Duration) -> Result<()> {
-        self.wakeups.wait(&self.config, after_position, timeout);
+        self.wakeups.wait(after_position, timeout);
         Ok(())
     }
 

@@ -42,9 +42,11 @@ const ANNOUNCE_EVERY: Duration = Duration::from_millis(10);
 /// How often the listener thread looks whether its store is still there.
 const LISTEN_SLICE: Duration = Duration::from_millis(500);
 
-/// What a store knows of the head of the log, shared with its listener thread.
-#[derive(Default)]
+/// What a store knows of the head of the log, shared with its listener and announcer
+/// threads.
 pub(crate) struct Wakeups {
+    /// Where the two threads connect: the store's own server and database.
+    config: postgres::Config,
     state: Mutex<WakeState>,
     /// Notified whenever `head` moves or the listener connects or disconnects.
     moved: Condvar,
@@ -67,23 +69,35 @@ struct WakeState {
 }
 
 impl Wakeups {
+    pub(crate) fn new(config: postgres::Config) -> Self {
+        Wakeups {
+            config,
+            state: Mutex::default(),
+            moved: Condvar::new(),
+            to_announce: Condvar::new(),
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, WakeState> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Records that an append or a firing of this process committed every event up to
     /// `head`: wakes the waits of this process, and has the announcer tell the others.
-    pub(crate) fn appended(self: &Arc<Self>, config: &postgres::Config, head: u64) {
-        self.reached(head);
+    pub(crate) fn appended(self: &Arc<Self>, head: u64) {
         let mut state = self.lock();
+        if head > state.head {
+            state.head = head;
+            self.moved.notify_all();
+        }
         if head > state.appended {
             state.appended = head;
             self.to_announce.notify_one();
         }
-        if !state.announcer_started {
-            state.announcer_started = true;
-            drop(state);
-            self.spawn("stormcraft-pg-announce", config, announce, |s| {
+        let start = !std::mem::replace(&mut state.announcer_started, true);
+        drop(state);
+        if start {
+            self.spawn("stormcraft-pg-announce", announce, |s| {
                 s.announcer_started = false;
             });
         }
@@ -107,13 +121,8 @@ impl Wakeups {
     /// Waits until the head is known to be above `after_position`, at most `timeout`;
     /// starts the listener on first use. Returns early, without news, while the
     /// listener is not connected: the caller reads the head and waits again.
-    pub(crate) fn wait(
-        self: &Arc<Self>,
-        config: &postgres::Config,
-        after_position: u64,
-        timeout: Duration,
-    ) {
-        self.start_listener(config);
+    pub(crate) fn wait(self: &Arc<Self>, after_position: u64, timeout: Duration) {
+        self.start_listener();
         let state = self.lock();
         if !state.listening {
             drop(state);
@@ -137,17 +146,13 @@ impl Wakeups {
         }
     }
 
-    fn start_listener(self: &Arc<Self>, config: &postgres::Config) {
-        {
-            let mut state = self.lock();
-            if state.listener_started {
-                return;
-            }
-            state.listener_started = true;
+    fn start_listener(self: &Arc<Self>) {
+        let start = !std::mem::replace(&mut self.lock().listener_started, true);
+        if start {
+            self.spawn("stormcraft-pg-listen", listen, |s| {
+                s.listener_started = false;
+            });
         }
-        self.spawn("stormcraft-pg-listen", config, listen, |s| {
-            s.listener_started = false;
-        });
     }
 
     /// Starts `run` on a thread of its own with a weak handle (a thread must not keep a
@@ -156,12 +161,11 @@ impl Wakeups {
     fn spawn(
         self: &Arc<Self>,
         name: &str,
-        config: &postgres::Config,
         run: fn(&Weak<Wakeups>, &postgres::Config),
         failed: fn(&mut WakeState),
     ) {
         let wakeups = Arc::downgrade(self);
-        let config = config.clone();
+        let config = self.config.clone();
         let spawned = std::thread::Builder::new()
             .name(name.into())
             .spawn(move || run(&wakeups, &config));
